@@ -1,0 +1,166 @@
+"""The shot and take domain: plain pydantic models, no I/O.
+
+Time is integer frames at the episode fps; seconds appear only at the edges (display, engines
+that speak seconds).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SHOT_ID_RE = re.compile(r"^E\d{2,}-S\d{2,}-\d{3,}$")
+
+
+class ShotSize(StrEnum):
+    EWS = "EWS"  # extreme wide
+    WS = "WS"  # wide
+    MS = "MS"  # medium
+    MCU = "MCU"  # medium close-up
+    CU = "CU"  # close-up
+    ECU = "ECU"  # extreme close-up
+
+
+class Move(StrEnum):
+    STATIC = "static"
+    PAN_LEFT = "pan_left"
+    PAN_RIGHT = "pan_right"
+    TILT_UP = "tilt_up"
+    TILT_DOWN = "tilt_down"
+    DOLLY_IN = "dolly_in"
+    DOLLY_OUT = "dolly_out"
+    TRUCK_LEFT = "truck_left"
+    TRUCK_RIGHT = "truck_right"
+    ORBIT = "orbit"
+    ZOOM_IN = "zoom_in"
+    ZOOM_OUT = "zoom_out"
+    HANDHELD = "handheld"
+
+
+class CameraMove(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    move: Move = Move.STATIC
+    intensity: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class DialogueMode(StrEnum):
+    OS = "OS"  # off-screen / inner monologue (OS)
+    VO = "VO"  # voice-over
+
+
+class DialogueLine(BaseModel):
+    speaker: str
+    text: str
+    parenthetical: str | None = None
+    mode: DialogueMode | None = None
+    line: int | None = None  # line number in the imported script
+
+
+class Keyframe(BaseModel):
+    """A first/last keyframe: an image inside the project, or the previous shot's last frame."""
+
+    path: str | None = None  # relative to the project folder
+    chain_previous: bool = False
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value) or ".." in value.replace("\\", "/").split("/"):
+            raise ValueError("keyframe path must be relative to the project folder and stay inside it")
+        return value
+
+
+class Budget(BaseModel):
+    max_takes: int | None = Field(default=None, ge=0)
+    max_seconds: float | None = Field(default=None, ge=0)
+    max_credits: float | None = Field(default=None, ge=0)
+
+
+class ShotKind(StrEnum):
+    ESTABLISHING = "establishing"
+    ACTION = "action"
+    DIALOGUE = "dialogue"
+    REACTION = "reaction"
+    INSERT = "insert"  # added by hand in the studio
+
+
+class Shot(BaseModel):
+    id: str  # E01-S02-003
+    episode: int
+    scene_id: str  # "1-2"
+    order: int  # position within the episode, 0-based
+    kind: ShotKind = ShotKind.ACTION
+    size: ShotSize = ShotSize.MS
+    camera: CameraMove = CameraMove()
+    duration_frames: int = Field(gt=0)
+    characters: list[str] = Field(default_factory=list)
+    action: str | None = None
+    dialogue: list[DialogueLine] = Field(default_factory=list)
+    prompt: str = ""
+    negative_prompt: str = ""
+    first_keyframe: Keyframe | None = None
+    last_keyframe: Keyframe | None = None
+    takes_wanted: int = Field(default=3, ge=1)
+    budget: Budget | None = None
+    picked_take: int | None = None
+    notes: str | None = None
+    source_lines: list[int] = Field(default_factory=list)
+    # hash of what the script said about this shot; re-import matches shots on it
+    content_hash: str = ""
+    archived: bool = False
+
+
+class TakeKind(StrEnum):
+    KEYFRAME = "keyframe"  # a still
+    VIDEO = "video"
+
+
+class TakeStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    REJECTED = "rejected"  # done, but the director threw it away
+
+
+class TakeOrigin(StrEnum):
+    ENGINE = "engine"
+    IMPORTED = "imported"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Take(BaseModel):
+    shot_id: str
+    number: int = Field(ge=1)  # 1..n per shot, never reused
+    kind: TakeKind = TakeKind.VIDEO
+    origin: TakeOrigin = TakeOrigin.ENGINE
+    engine: str = "previz"
+    engine_version: str = ""
+    seed: int | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    reference_hashes: dict[str, str] = Field(default_factory=dict)
+    downgrades: list[str] = Field(default_factory=list)
+    status: TakeStatus = TakeStatus.QUEUED
+    reason: str | None = None
+    media_path: str | None = None  # relative to the project folder
+    thumbnail_path: str | None = None
+    duration_frames: int | None = None
+    fps: float | None = None
+    width: int | None = None
+    height: int | None = None
+    scores: dict[str, float] = Field(default_factory=dict)
+    score: float | None = None
+    cost_seconds: float = 0.0
+    cost_credits: float | None = None
+    provider: dict[str, Any] = Field(default_factory=dict)  # e.g. Kling task/video ids
+    created_at: datetime = Field(default_factory=_now)
