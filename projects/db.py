@@ -1,0 +1,216 @@
+"""Tables and the database connection.
+
+SQLite by default (WAL, busy timeout, foreign keys); any SQLAlchemy URL works. Every
+read-modify-write runs in `BEGIN IMMEDIATE` (`Database.write()`): with plain deferred
+transactions two processes under WAL silently lose updates, because both read before either
+takes the write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint, event
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, create_engine
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _json(default: Any = None) -> Any:
+    factory = (lambda: {}) if isinstance(default, dict) else (lambda: [])
+    return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))
+
+
+def _json_opt() -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ProjectRow(SQLModel, table=True):
+    __tablename__ = "project"
+    id: int = Field(default=1, primary_key=True)
+    title: str
+    fps: int = 30
+    aspect: str = "9:16"
+    language: str = "en"
+    schema_version: int = SCHEMA_VERSION
+    script_path: str | None = None  # inside the project: script/<name>
+    script_format: str | None = None
+    settings: dict[str, Any] = _json({})
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EpisodeRow(SQLModel, table=True):
+    __tablename__ = "episode"
+    number: int = Field(primary_key=True)
+    title: str | None = None
+    budget: dict[str, Any] | None = _json_opt()
+
+
+class SceneRow(SQLModel, table=True):
+    __tablename__ = "scene"
+    id: str = Field(primary_key=True)  # "1-2"
+    episode: int = Field(index=True)
+    number: int
+    heading: str = ""
+    location: str = ""
+    time: str | None = None
+    interior: bool | None = None
+    characters: list[str] = _json([])
+    notes: list[str] = _json([])
+    archived: bool = False
+
+
+class ShotRow(SQLModel, table=True):
+    __tablename__ = "shot"
+    id: str = Field(primary_key=True)
+    episode: int = Field(index=True)
+    scene_id: str = Field(index=True)
+    order: int = Field(index=True)
+    kind: str = "action"
+    size: str = "MS"
+    camera_move: str = "static"
+    camera_intensity: float = 0.5
+    duration_frames: int
+    characters: list[str] = _json([])
+    action: str | None = None
+    dialogue: list[dict[str, Any]] = _json([])
+    prompt: str = ""
+    negative_prompt: str = ""
+    first_keyframe: dict[str, Any] | None = _json_opt()
+    last_keyframe: dict[str, Any] | None = _json_opt()
+    takes_wanted: int = 3
+    budget: dict[str, Any] | None = _json_opt()
+    picked_take: int | None = None
+    picked_keyframe: int | None = None
+    notes: str | None = None
+    source_lines: list[int] = _json([])
+    content_hash: str = Field(default="", index=True)
+    # names of fields the director edited by hand; re-import keeps their values
+    edited: list[str] = _json([])
+    archived: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CharacterRow(SQLModel, table=True):
+    __tablename__ = "character"
+    name: str = Field(primary_key=True)
+    aliases: list[str] = _json([])
+    description: str | None = None
+    references: list[str] = _json([])
+    first_scene: str | None = None
+    first_line: int | None = None
+    voice: str | None = None
+    order: int = 0
+    edited: list[str] = _json([])
+
+
+class TakeRow(SQLModel, table=True):
+    __tablename__ = "take"
+    __table_args__ = (UniqueConstraint("shot_id", "number", name="uq_take_shot_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    shot_id: str = Field(index=True)
+    number: int
+    kind: str = "video"
+    origin: str = "engine"
+    engine: str = "previz"
+    engine_version: str = ""
+    seed: int | None = None
+    params: dict[str, Any] = _json({})
+    reference_hashes: dict[str, Any] = _json({})
+    downgrades: list[str] = _json([])
+    status: str = Field(default="queued", index=True)
+    reason: str | None = None
+    media_path: str | None = None
+    thumbnail_path: str | None = None
+    duration_frames: int | None = None
+    fps: float | None = None
+    width: int | None = None
+    height: int | None = None
+    scores: dict[str, Any] = _json({})
+    score: float | None = None
+    explanations: dict[str, Any] = _json({})
+    cost_seconds: float = 0.0
+    cost_credits: float | None = None
+    provider: dict[str, Any] = _json({})
+    created_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class JobRow(SQLModel, table=True):
+    """One take to produce. Survives restarts; `provider_state` is what a cloud engine
+    checkpointed (task ids), so a restart resumes polling instead of re-submitting."""
+
+    __tablename__ = "job"
+    id: int | None = Field(default=None, primary_key=True)
+    take_id: int = Field(index=True, unique=True)
+    shot_id: str = Field(index=True)
+    state: str = Field(default="queued", index=True)  # queued/running/done/failed/cancelled
+    engine: str = "previz"
+    options: dict[str, Any] = _json({})  # engine params, allow_downgrade, ...
+    worker: str | None = None  # "host:pid" holding the lease
+    heartbeat_at: datetime | None = None
+    attempts: int = 0
+    provider_state: dict[str, Any] = _json({})
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Database:
+    """Owns the SQLAlchemy engine; hands out read and write sessions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        connect_args: dict[str, Any] = {}
+        if self.is_sqlite:
+            connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        self.engine: Engine = create_engine(url, connect_args=connect_args)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    def create_all(self) -> None:
+        SQLModel.metadata.create_all(self.engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that holds the write lock from its first statement."""
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # take transaction control away from pysqlite so BEGIN IMMEDIATE is ours to emit
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")

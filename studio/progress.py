@@ -1,0 +1,70 @@
+"""Rich progress bars for render and export, fed by the facade's events."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+class RenderProgress:
+    """One bar for takes (done of total, ETA) and one for the take being drawn."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
+        )
+        self.takes: TaskID | None = None
+        self.current: TaskID | None = None
+
+    def __enter__(self) -> RenderProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.progress.__exit__(t, e, tb)
+
+    def update(self, event: Any) -> None:
+        if event.kind == "queued":
+            self.takes = self.progress.add_task("takes", total=max(event.total, 1))
+            self.current = self.progress.add_task("", total=100)
+        elif event.kind in ("started", "progress") and self.current is not None:
+            self.progress.update(self.current, description=f"{event.shot_id} take {event.take}",
+                                 completed=event.fraction * 100)
+        elif event.kind in ("done", "failed") and self.takes is not None:
+            self.progress.update(self.takes, completed=event.finished)
+            if event.kind == "failed":
+                self.progress.console.print(f"[red]{event.shot_id} take {event.take} failed:[/] {event.message}")
+        elif event.kind == "budget":
+            self.progress.console.print(f"[yellow]budget:[/] {event.message}")
+
+
+class ExportProgress:
+    def __init__(self, console: Console, *, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                                 console=console, transient=True, disable=not enabled)
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> ExportProgress:
+        self.progress.__enter__()
+        self.task = self.progress.add_task("export", total=1.0)
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.progress.__exit__(t, e, tb)
+
+    def update(self, stage: str, fraction: float) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, description=stage, completed=fraction)
