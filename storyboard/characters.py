@@ -91,9 +91,14 @@ class NameIndex:
 
 
 def _whole_word(text: str, start: int, end: int) -> bool:
+    # only Latin letters and digits glue words; "MARA跟在后面" still names MARA
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+    return not _is_word_char(before) and not _is_word_char(after)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char == "_")
 
 
 def build_bible(script: Script) -> list[Character]:
