@@ -1,0 +1,325 @@
+"""A small fake of Kling's video API for tests: JWT auth, body validation, task lifecycle.
+
+It behaves like the documented service: HS256 JWT with `iss`/`exp`/`nbf`, Kling's envelope
+`{code, message, request_id, data}`, error codes (401/1000-1004, 400/1201, 404/1203, 429/1102,
+429/1302, 500/5000), tasks moving submitted → processing → succeed over a few polls, the result
+MP4 served from the same server. Faults can be injected: 429, 500, a dropped connection after
+the task was created, a moderation failure, an exhausted balance.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+
+MODELS = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1",
+          "kling-v2-1-master", "kling-v2-5-turbo"}
+COMMON = {"model_name", "prompt", "negative_prompt", "cfg_scale", "mode", "aspect_ratio",
+          "duration", "callback_url", "external_task_id"}
+FIELDS = {
+    "text2video": COMMON | {"camera_control"},
+    "image2video": COMMON | {"image", "image_tail", "camera_control", "static_mask",
+                             "dynamic_masks"},
+    "multi-image2video": COMMON | {"image_list"},
+}
+CAMERA_TYPES = {"simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"}
+AXES = {"horizontal", "vertical", "pan", "tilt", "roll", "zoom"}
+
+
+class BadParams(Exception):
+    pass
+
+
+class FakeKling:
+    """The fake service; `start()` it, point `base_url` at it, `stop()` it."""
+
+    def __init__(self, *, access_key: str, secret_key: str, video: bytes,
+                 polls_to_finish: int = 2) -> None:
+        self.access_key, self.secret_key, self.video = access_key, secret_key, video
+        self.polls_to_finish = polls_to_finish
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.posts: list[dict[str, Any]] = []  # every POST that reached a video endpoint
+        self.created: list[dict[str, Any]] = []  # the tasks actually created (= paid for)
+        self.faults: list[list[Any]] = []  # [where, kind, times left, calls to let pass first]
+        self.hold = False  # keep tasks processing (to kill a client mid-poll)
+        self.auth_headers: list[str] = []
+        self.lock = threading.Lock()
+        self._ids = itertools.count(880000000000000001)
+        self._httpd: ThreadingHTTPServer | None = None
+
+    # --- control ------------------------------------------------------------------------
+
+    def inject(self, kind: str, where: str = "submit", times: int = 1, after: int = 0) -> None:
+        """Make `times` calls at `where` (submit|query|after-create) fail with `kind`, once
+        `after` such calls have gone through."""
+        with self.lock:
+            self.faults.append([where, kind, times, after])
+
+    def _fault(self, where: str) -> str | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault[0] != where or fault[2] <= 0:
+                    continue
+                if fault[3] > 0:
+                    fault[3] -= 1
+                    return None
+                fault[2] -= 1
+                return fault[1]
+        return None
+
+    def start(self) -> FakeKling:
+        server = self
+
+        class Handler(_Handler):
+            fake = server
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def created_for(self, external_prefix: str) -> list[dict[str, Any]]:
+        """Tasks created whose external id starts with `external_prefix`."""
+        with self.lock:
+            return [t for t in self.created
+                    if (t.get("external_task_id") or "").startswith(external_prefix)]
+
+    # --- service logic --------------------------------------------------------------------
+
+    def check_token(self, header: str | None) -> tuple[int, int, str] | None:
+        if not header:
+            return 401, 1001, "Authorization is empty"
+        self.auth_headers.append(header)
+        if not header.startswith("Bearer "):
+            return 401, 1002, "Authorization is invalid"
+        token = header[len("Bearer "):]
+        try:
+            head = jwt.get_unverified_header(token)
+            if head.get("alg") != "HS256" or head.get("typ") != "JWT":
+                return 401, 1002, "Authorization is invalid"
+            claims = jwt.decode(token, self.secret_key, algorithms=["HS256"],
+                                options={"require": ["iss", "exp", "nbf"]})
+        except jwt.ExpiredSignatureError:
+            return 401, 1004, "Authorization has expired"
+        except jwt.ImmatureSignatureError:
+            return 401, 1003, "Authorization is not yet valid"
+        except jwt.PyJWTError:
+            return 401, 1002, "Authorization is invalid"
+        if claims["iss"] != self.access_key or claims["exp"] - time.time() > 1800 + 5:
+            return 401, 1000, "Authentication failed"
+        return None
+
+    def validate(self, endpoint: str, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise BadParams("body must be a JSON object")
+        unknown = set(body) - FIELDS[endpoint]
+        if unknown:
+            raise BadParams(f"unknown field {sorted(unknown)[0]}")
+        if body.get("model_name", "kling-v1") not in MODELS:
+            raise BadParams("model_name is invalid")
+        if body.get("mode", "std") not in ("std", "pro"):
+            raise BadParams("mode must be std or pro")
+        if body.get("duration", "5") not in ("5", "10"):
+            raise BadParams("duration must be the string 5 or 10")
+        if body.get("aspect_ratio", "16:9") not in ("16:9", "9:16", "1:1"):
+            raise BadParams("aspect_ratio is invalid")
+        for key in ("prompt", "negative_prompt"):
+            if len(body.get(key) or "") > 2500:
+                raise BadParams(f"{key} cannot exceed 2500 characters")
+        if not (0 <= float(body.get("cfg_scale", 0.5)) <= 1):
+            raise BadParams("cfg_scale must be in [0, 1]")
+        if endpoint == "text2video" and not body.get("prompt"):
+            raise BadParams("prompt is required")
+        if endpoint == "image2video":
+            if not body.get("image") and not body.get("image_tail"):
+                raise BadParams("image or image_tail is required")
+            if body.get("image_tail") and (body.get("camera_control") or body.get("static_mask")
+                                           or body.get("dynamic_masks")):
+                raise BadParams("image+image_tail, masks and camera_control are exclusive")
+        for key in ("image", "image_tail"):
+            if key in body:
+                _check_image(body[key])
+        if endpoint == "multi-image2video":
+            images = body.get("image_list")
+            if not isinstance(images, list) or not 1 <= len(images) <= 4:
+                raise BadParams("image_list must hold 1 to 4 images")
+            for item in images:
+                if not isinstance(item, dict) or set(item) != {"image"}:
+                    raise BadParams("image_list items are {\"image\": ...}")
+                _check_image(item["image"])
+        if "camera_control" in body:
+            _check_camera(body["camera_control"])
+        ext = body.get("external_task_id")
+        if ext is not None and any(t.get("external_task_id") == ext for t in self.created):
+            raise BadParams("external_task_id must be unique")
+
+    def create(self, endpoint: str, body: dict[str, Any], moderation: bool) -> dict[str, Any]:
+        with self.lock:
+            task_id = str(next(self._ids))
+            task = {"task_id": task_id, "endpoint": endpoint, "body": body, "polls": 0,
+                    "external_task_id": body.get("external_task_id"), "moderation": moderation,
+                    "created_at": int(time.time() * 1000)}
+            self.tasks[task_id] = task
+            self.created.append(task)
+        return task
+
+    def find(self, endpoint: str, ident: str) -> dict[str, Any] | None:
+        with self.lock:
+            task = self.tasks.get(ident) or next(
+                (t for t in self.tasks.values() if t["external_task_id"] == ident), None)
+        return task if task is not None and task["endpoint"] == endpoint else None
+
+    def view(self, task: dict[str, Any], *, advance: bool) -> dict[str, Any]:
+        with self.lock:
+            if advance and not (self.hold and task["polls"] >= 1):
+                task["polls"] += 1
+            polls = task["polls"]
+        status = ("submitted" if polls == 0 else "processing" if polls < self.polls_to_finish
+                  else "failed" if task["moderation"] else "succeed")
+        data: dict[str, Any] = {
+            "task_id": task["task_id"], "task_status": status,
+            "task_status_msg": ("Failure to pass the risk control system"
+                                if status == "failed" else ""),
+            "task_info": {"external_task_id": task["external_task_id"]},
+            "created_at": task["created_at"], "updated_at": int(time.time() * 1000),
+        }
+        if status == "succeed":
+            data["task_result"] = {"videos": [{
+                "id": f"v{task['task_id']}", "url": f"{self.base_url}/media/{task['task_id']}.mp4",
+                "duration": task["body"].get("duration", "5")}]}
+        return data
+
+
+def _check_image(value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise BadParams("image must be base64 or a URL")
+    if value.startswith(("http://", "https://")):
+        return
+    if value.startswith("data:"):
+        raise BadParams("base64 images must not carry a data: prefix")
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadParams("image is not valid base64") from exc
+
+
+def _check_camera(value: Any) -> None:
+    if not isinstance(value, dict) or value.get("type") not in CAMERA_TYPES:
+        raise BadParams("camera_control.type is invalid")
+    config = value.get("config")
+    if value["type"] != "simple":
+        if config:
+            raise BadParams("camera_control.config is only for type simple")
+        return
+    if not isinstance(config, dict) or set(config) - AXES:
+        raise BadParams("camera_control.config is invalid")
+    nonzero = [v for v in config.values() if v]
+    if len(nonzero) != 1 or not all(-10 <= v <= 10 for v in config.values()):
+        raise BadParams("camera_control.config needs exactly one non-zero value in [-10, 10]")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeKling
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        return None
+
+    def _send(self, status: int, code: int, message: str, data: Any = None) -> None:
+        payload = json.dumps({"code": code, "message": message, "request_id": "req-fake",
+                              "data": data}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _endpoint(self) -> tuple[str | None, str | None]:
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if len(parts) >= 3 and parts[:2] == ["v1", "videos"] and parts[2] in FIELDS:
+            return parts[2], parts[3] if len(parts) == 4 else None
+        return None, None
+
+    def _fault(self, where: str) -> bool:
+        """Answer an injected fault; True when the request was consumed by it."""
+        kind = self.fake._fault(where)
+        if kind == "429":
+            self._send(429, 1302, "The API request is too fast, please slow down")
+        elif kind == "500":
+            self._send(500, 5000, "Server internal error")
+        elif kind == "balance":
+            self._send(429, 1102, "Account balance not enough (resource pack depleted)")
+        else:
+            return False
+        return True
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/media/"):
+            body = self.fake.video
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        endpoint, ident = self._endpoint()
+        if endpoint is None or ident is None:
+            return self._send(404, 1202, "invalid request method or path")
+        denied = self.fake.check_token(self.headers.get("Authorization"))
+        if denied:
+            return self._send(*denied)
+        if self._fault("query"):
+            return None
+        task = self.fake.find(endpoint, ident)
+        if task is None:
+            return self._send(404, 1203, "The requested resource does not exist")
+        return self._send(200, 0, "SUCCEED", self.fake.view(task, advance=True))
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        endpoint, ident = self._endpoint()
+        if endpoint is None or ident is not None:
+            return self._send(404, 1202, "invalid request method or path")
+        denied = self.fake.check_token(self.headers.get("Authorization"))
+        if denied:
+            return self._send(*denied)
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError:
+            return self._send(400, 1200, "invalid request body")
+        with self.fake.lock:
+            self.fake.posts.append({"endpoint": endpoint, "body": body})
+        if self._fault("submit"):
+            return None
+        try:
+            self.fake.validate(endpoint, body)
+        except BadParams as exc:
+            return self._send(400, 1201, str(exc))
+        kind = self.fake._fault("after-create")
+        task = self.fake.create(endpoint, body, moderation=kind == "moderation")
+        if kind == "drop":
+            # the task exists (and is billed) but the client never hears about it
+            self.close_connection = True
+            return None
+        return self._send(200, 0, "SUCCEED", self.fake.view(task, advance=False))

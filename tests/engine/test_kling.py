@@ -1,0 +1,403 @@
+"""The Kling engine against a local fake of Kling's API (tests/engine/kling_server.py)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from engine.kling import (
+    COST_TABLE,
+    KlingEngine,
+    KlingSettings,
+    camera_control_for,
+    trim_prompt,
+)
+from engine.protocol import CharacterRef, Progress, RenderRequest
+from shots.errors import EngineError
+from shots.media import ffmpeg_binary, probe
+from shots.models import CameraMove, Move, TakeKind
+from tests.engine.kling_server import FakeKling
+
+ACCESS = "ak-test-7f3e9c1d5a6b4c3d2e1f0a9b8c7d6e5f"
+SECRET = "sk-test-0b5a8e2f44c6d7e8f9a0b1c2d3e4f5a6"
+REPO = Path(__file__).resolve().parents[2]
+FAST = {
+    "SHOTCRAFT_KLING_POLL_INTERVAL": "0.01",
+    "SHOTCRAFT_KLING_POLL_MAX_INTERVAL": "0.02",
+    "SHOTCRAFT_KLING_RETRY_DELAY": "0.01",
+    "SHOTCRAFT_KLING_REQUEST_TIMEOUT": "5",
+}
+
+
+@pytest.fixture(scope="module")
+def mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("kling") / "result.mp4"
+    subprocess.run(
+        [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=72x128:rate=10",
+         "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+         str(path)],
+        check=True,
+    )
+    return path.read_bytes()
+
+
+@pytest.fixture
+def fake(mp4: bytes):
+    server = FakeKling(access_key=ACCESS, secret_key=SECRET, video=mp4).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(fake: FakeKling, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    values = {**FAST, "SHOTCRAFT_KLING_BASE_URL": fake.base_url,
+              "SHOTCRAFT_KLING_ACCESS_KEY": ACCESS, "SHOTCRAFT_KLING_SECRET_KEY": SECRET}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def engine(**settings) -> KlingEngine:
+    return KlingEngine(KlingSettings(**settings))
+
+
+def request(takes: int = 2, seconds: float = 4.0, **fields) -> RenderRequest:
+    base = dict(shot_id="E01-S01-001", prompt="林夏推门走进雨夜的便利店。", width=72, height=128,
+                fps=24, num_frames=round(seconds * 24), aspect="9:16",
+                seeds=list(range(1, takes + 1)), take_numbers=list(range(1, takes + 1)))
+    base.update(fields)
+    return RenderRequest(**base)
+
+
+def image(tmp_path: Path, name: str, color: str = "red") -> Path:
+    path = tmp_path / name
+    Image.new("RGB", (64, 64), color).save(path)
+    return path
+
+
+def test_text_to_video_draws_one_task_per_take_and_keeps_the_videos(env, fake, tmp_path):
+    seen: list[Progress] = []
+    takes = engine().render(request(), out_dir=tmp_path / "out", progress=seen.append)
+
+    assert [t.take_number for t in takes] == [1, 2]
+    assert len(fake.created) == 2
+    for take in takes:
+        assert take.failed is None and take.path is not None
+        assert probe(take.path).width == 72  # the served MP4, downloaded whole
+        assert take.provider["task_id"] and take.provider["video_id"]
+        assert take.provider["external_task_id"].startswith(f"shotcraft-E01-S01-001-t{take.take_number}-")
+        assert take.provider["url_expires_hint"]
+        assert take.params["endpoint"] == "text2video"
+        assert take.params["duration"] == 5  # a 4 s shot drawn at Kling's 5 s
+        assert take.cost_credits == COST_TABLE["kling-v1-6/std/5"]
+    body = fake.created[0]["body"]
+    assert body["duration"] == "5" and body["aspect_ratio"] == "9:16"
+    assert body["model_name"] == "kling-v1-6" and body["mode"] == "std"
+    assert any(p.message == "kling: processing" for p in seen)
+    assert seen[-1].done == 1.0
+
+
+def test_first_frame_goes_to_image2video_as_plain_base64(env, fake, tmp_path):
+    first = image(tmp_path, "first.png")
+    [take] = engine().render(request(takes=1, first_frame=first), out_dir=tmp_path / "out")
+
+    assert take.failed is None
+    body = fake.created[0]["body"]
+    assert fake.created[0]["endpoint"] == "image2video"
+    assert base64.b64decode(body["image"]) == first.read_bytes()  # no data: prefix
+    assert "aspect_ratio" not in body and "image_tail" not in body
+    assert take.params["image_sha256"] and "image" not in take.params
+
+
+def test_last_frame_wins_over_the_camera_move_and_says_so(env, fake, tmp_path):
+    req = request(takes=1, first_frame=image(tmp_path, "a.png"),
+                  last_frame=image(tmp_path, "b.png", "blue"),
+                  camera=CameraMove(move=Move.PAN_LEFT, intensity=0.5))
+    [take] = engine(mode="pro").render(req, out_dir=tmp_path / "out")
+
+    assert take.failed is None
+    body = fake.created[0]["body"]
+    assert body["image_tail"] and "camera_control" not in body
+    assert "camera move ignored: Kling cannot combine image_tail with camera_control" in take.downgrades
+    assert take.cost_credits == COST_TABLE["kling-v1-6/pro/5"]
+
+
+def test_character_references_use_multi_image2video_up_to_four(env, fake, tmp_path):
+    chars = [CharacterRef(name=n, references=[image(tmp_path, f"{n}{i}.png") for i in range(2)])
+             for n in ("lin", "zhou", "chen")]
+    [take] = engine().render(request(takes=1, characters=chars), out_dir=tmp_path / "out")
+
+    assert take.failed is None
+    assert fake.created[0]["endpoint"] == "multi-image2video"
+    sent = fake.created[0]["body"]["image_list"]
+    assert len(sent) == 4
+    # every character's first reference goes before anyone's second
+    firsts = [base64.b64encode(c.references[0].read_bytes()).decode() for c in chars]
+    assert [item["image"] for item in sent[:3]] == firsts
+    assert "only the first 4 of 6 references sent" in take.downgrades
+
+
+@pytest.mark.parametrize(
+    ("move", "axis", "sign"),
+    [(Move.PAN_LEFT, "tilt", -1), (Move.PAN_RIGHT, "tilt", 1), (Move.TILT_UP, "pan", 1),
+     (Move.TILT_DOWN, "pan", -1), (Move.TRUCK_LEFT, "horizontal", -1),
+     (Move.TRUCK_RIGHT, "horizontal", 1), (Move.ZOOM_IN, "zoom", -1), (Move.ZOOM_OUT, "zoom", 1),
+     (Move.DOLLY_IN, "zoom", -1), (Move.DOLLY_OUT, "zoom", 1), (Move.ORBIT, "horizontal", 1)],
+)
+def test_each_camera_move_maps_to_exactly_one_axis(move, axis, sign):
+    for intensity, magnitude in ((0.0, 1), (0.04, 1), (0.5, 5), (0.73, 7), (1.0, 10)):
+        control = camera_control_for(CameraMove(move=move, intensity=intensity))
+        assert control is not None and control["type"] == "simple"
+        nonzero = {k: v for k, v in control["config"].items() if v}
+        assert nonzero == {axis: sign * magnitude}
+
+
+def test_static_and_handheld_send_no_camera_control():
+    assert camera_control_for(CameraMove(move=Move.STATIC)) is None
+    assert camera_control_for(CameraMove(move=Move.HANDHELD, intensity=1.0)) is None
+
+
+def test_camera_control_reaches_a_model_that_has_it(env, fake, tmp_path):
+    req = request(takes=1, camera=CameraMove(move=Move.TILT_UP, intensity=0.8))
+    [take] = engine(model_name="kling-v1").render(req, out_dir=tmp_path / "out")
+
+    assert take.failed is None  # the fake validated the one-non-zero rule too
+    sent = fake.created[0]["body"]["camera_control"]
+    assert sent["config"]["pan"] == 8 and take.params["camera_control"] == sent
+
+
+def test_camera_move_goes_into_the_prompt_where_the_model_has_no_camera_control(env, fake, tmp_path):
+    req = request(takes=1, camera=CameraMove(move=Move.PAN_RIGHT, intensity=0.2))
+    [take] = engine().render(req, out_dir=tmp_path / "out")
+
+    body = fake.created[0]["body"]
+    assert "camera_control" not in body and "slow camera pan right" in body["prompt"]
+    assert any("kling-v1-6 std has no camera control" in d for d in take.downgrades)
+
+
+def test_refusals_say_what_to_change_and_send_nothing(env, fake, tmp_path):
+    last = image(tmp_path, "last.png")
+    with pytest.raises(EngineError) as err:
+        engine().render(request(last_frame=last), out_dir=tmp_path / "out")
+    assert str(err.value) == (
+        "kling-v1-6 std cannot use a last frame; pick pro mode or drop the last keyframe."
+    )
+    with pytest.raises(EngineError, match="kling-v2-master std cannot use a last frame; pick another"):
+        engine(model_name="kling-v2-master").check(request(last_frame=last))
+    with pytest.raises(EngineError, match="cannot draw from text alone"):
+        engine(model_name="kling-v2-1").check(request())
+    with pytest.raises(EngineError, match="video takes only"):
+        engine().check(request(kind=TakeKind.KEYFRAME))
+    with pytest.raises(EngineError, match="cannot draw 4:3"):
+        engine().check(request(aspect="4:3"))
+    assert fake.posts == []
+
+
+def test_capabilities_follow_the_configured_model_and_mode(env):
+    std, pro = engine().capabilities(), engine(mode="pro").capabilities()
+    assert (std.last_frame, pro.last_frame) == (False, True)
+    assert std.character_references and not std.camera_control and not std.keyframes
+    assert std.max_seconds == 10 and std.needs_keys
+    assert engine(model_name="kling-v1-5", mode="pro").capabilities().camera_control
+    assert not engine(model_name="kling-v2-1").capabilities().text_to_video
+    assert not engine().capabilities(TakeKind.KEYFRAME).text_to_video
+
+
+def test_duration_rounds_up_to_what_kling_draws_and_is_recorded(env, fake, tmp_path):
+    eng = engine()
+    assert eng.plan(request(seconds=7)).params["duration"] == 10
+    assert eng.describe_cost(request(seconds=7)) == COST_TABLE["kling-v1-6/std/10"]
+    long = eng.plan(request(seconds=12))
+    assert long.body["duration"] == "10"
+    assert "shot is 12.0 s; kling-v1-6 std draws at most 10 s here" in long.downgrades
+    # a last frame on kling-v1 is 5 s only
+    tail = engine(model_name="kling-v1").plan(
+        request(seconds=8, first_frame=image(tmp_path, "a.png"), last_frame=image(tmp_path, "b.png")))
+    assert tail.params["duration"] == 5
+
+
+def test_cost_table_can_be_overridden_from_the_environment(env, monkeypatch):
+    monkeypatch.setenv("SHOTCRAFT_KLING_COST_TABLE", json.dumps({"kling-v1-6/std/5": 1.25}))
+    assert engine().describe_cost(request()) == 1.25
+
+
+def test_long_prompts_are_trimmed_at_a_sentence_and_recorded(env):
+    sentence = "The rain keeps falling on the neon street. "
+    text = sentence * 80  # 3440 characters
+    cut = trim_prompt(text)
+    assert len(cut) <= 2500 and cut.endswith("street.")
+    plan = engine().plan(request(prompt=text))
+    assert plan.body["prompt"] == cut
+    assert any(d.startswith("prompt trimmed from 3440") for d in plan.downgrades)
+
+
+KILLED_RUN = r"""
+import json, sys, threading
+from pathlib import Path
+from engine.kling import KlingEngine
+from engine.protocol import RenderRequest
+state = Path(sys.argv[1])
+lock = threading.Lock()
+def checkpoint(take, provider):
+    with lock:
+        saved = json.loads(state.read_text()) if state.exists() else {}
+        saved[str(take)] = provider
+        tmp = state.with_suffix(".tmp")
+        tmp.write_text(json.dumps(saved))
+        tmp.replace(state)
+request = RenderRequest.model_validate_json(sys.argv[3])
+KlingEngine().render(request, out_dir=Path(sys.argv[2]), checkpoint=checkpoint)
+"""
+
+
+def test_a_killed_render_resumes_without_paying_again(env, fake, tmp_path):
+    fake.hold = True  # tasks stay "processing" until the first process is dead
+    req = request(takes=3)
+    state = tmp_path / "checkpoints.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, str(state), str(tmp_path / "first"),
+         req.model_dump_json()],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while not fake.created and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert fake.created, "the first render never submitted"
+        time.sleep(0.05)  # let it start polling
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    saved = {int(k): v for k, v in json.loads(state.read_text()).items()}
+    assert any(v.get("task_id") for v in saved.values())
+
+    fake.hold = False
+    takes = engine().render(req.model_copy(update={"resume": saved}), out_dir=tmp_path / "again")
+
+    assert [t.failed for t in takes] == [None, None, None]
+    for take in takes:
+        assert len(fake.created_for(f"shotcraft-E01-S01-001-t{take.take_number}-")) == 1
+        if take.take_number in saved:
+            assert take.provider["external_task_id"] == saved[take.take_number]["external_task_id"]
+    assert len(fake.created) == 3
+
+
+def test_a_lost_submit_answer_is_found_by_external_id(env, fake, tmp_path):
+    fake.inject("drop", where="after-create")
+    saved: dict[int, list[dict]] = {}
+    [take] = engine().render(request(takes=1), out_dir=tmp_path / "out",
+                             checkpoint=lambda n, s: saved.setdefault(n, []).append(s))
+
+    assert take.failed is None and len(fake.created) == 1
+    assert [s["state"] for s in saved[1]] == ["submitting", "submitted"]
+    assert saved[1][1]["task_id"] == take.provider["task_id"]
+
+
+def test_a_500_on_submit_is_checked_before_sending_again(env, fake, tmp_path):
+    fake.inject("500", where="submit")
+    [take] = engine().render(request(takes=1), out_dir=tmp_path / "out")
+    assert take.failed is None
+    assert len(fake.posts) == 2 and len(fake.created) == 1
+
+
+def test_rate_limits_and_server_errors_are_retried(env, fake, tmp_path):
+    fake.inject("429", where="submit", times=2)
+    fake.inject("500", where="query", times=2)
+    takes = engine().render(request(), out_dir=tmp_path / "out")
+    assert [t.failed for t in takes] == [None, None]
+    assert len(fake.created) == 2
+
+
+def test_endless_server_errors_fail_the_take_with_a_sentence(env, fake, tmp_path):
+    fake.inject("500", where="query", times=1000)
+    [take] = engine(retries=2).render(request(takes=1), out_dir=tmp_path / "out")
+    assert take.path is None
+    assert take.failed == "Kling kept failing (HTTP 500, code 5000) after 3 tries while asking about the task."
+
+
+def test_a_moderation_failure_is_the_take_s_reason(env, fake, tmp_path):
+    fake.inject("moderation", where="after-create")
+    takes = engine(concurrency=1).render(request(), out_dir=tmp_path / "out")
+    assert takes[0].failed == "Kling failed the task: Failure to pass the risk control system"
+    assert takes[0].path is None and takes[1].failed is None
+
+
+def test_an_empty_balance_stops_further_submits_but_not_running_takes(env, fake, tmp_path):
+    fake.inject("balance", where="submit", after=1)
+    takes = engine(concurrency=1).render(request(takes=3), out_dir=tmp_path / "out")
+
+    assert takes[0].failed is None and takes[0].path is not None
+    assert "top up the resource pack" in takes[1].failed
+    assert takes[2].failed.startswith("Not submitted: Kling account cannot pay")
+    assert len(fake.posts) == 2 and len(fake.created) == 1
+
+
+def test_missing_keys_are_a_clear_error_before_anything_is_sent(env, fake, tmp_path, monkeypatch):
+    monkeypatch.delenv("SHOTCRAFT_KLING_SECRET_KEY")
+    with pytest.raises(EngineError, match="set SHOTCRAFT_KLING_ACCESS_KEY and SHOTCRAFT_KLING_SECRET_KEY"):
+        engine().render(request(), out_dir=tmp_path / "out")
+    assert fake.posts == [] and fake.auth_headers == []
+
+
+def test_keys_never_appear_in_logs_takes_or_errors(env, fake, tmp_path, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG)
+    fake.inject("429", where="submit")
+    takes = engine().render(request(), out_dir=tmp_path / "out")
+    monkeypatch.setenv("SHOTCRAFT_KLING_SECRET_KEY", "sk-wrong-91c2d7aa00bb11cc22dd33ee44ff5566")
+    with pytest.raises(EngineError) as err:
+        engine().render(request(), out_dir=tmp_path / "out2")
+
+    assert "SHOTCRAFT_KLING_SECRET_KEY" in str(err.value)
+    tokens = [h.split()[-1] for h in fake.auth_headers]
+    leaked = [ACCESS, SECRET, "sk-wrong-91c2d7aa00bb11cc22dd33ee44ff5566", *tokens]
+    texts = [caplog.text, str(err.value), repr(KlingSettings()), repr(engine().settings),
+             *(t.model_dump_json() for t in takes)]
+    for text in texts:
+        for secret in leaked:
+            assert secret not in text
+
+
+def test_the_token_is_cached_and_resigned_before_it_expires(env, monkeypatch):
+    import jwt
+
+    eng = engine()
+    first = eng._bearer()
+    assert eng._bearer() == first
+    claims = jwt.decode(first, SECRET, algorithms=["HS256"])
+    assert claims["iss"] == ACCESS and claims["exp"] - claims["nbf"] == 1805
+    assert jwt.get_unverified_header(first) == {"alg": "HS256", "typ": "JWT"}
+    later = time.time() + 1600  # under five minutes left
+    monkeypatch.setattr("engine.kling.time.time", lambda: later)
+    assert eng._bearer() != first
+
+
+def test_cancel_leaves_the_take_out_and_keeps_its_task_for_later(env, fake, tmp_path):
+    fake.hold = True
+    cancel = threading.Event()
+    saved: dict[int, dict] = {}
+
+    def checkpoint(n: int, s: dict) -> None:
+        saved[n] = s
+
+    def on_progress(p: Progress) -> None:
+        if p.message == "kling: processing":
+            cancel.set()
+
+    takes = engine().render(request(takes=1), out_dir=tmp_path / "out", progress=on_progress,
+                            cancel=cancel, checkpoint=checkpoint)
+    assert takes == [] and saved[1]["task_id"]
+    fake.hold = False
+    [take] = engine().render(request(takes=1, resume=saved), out_dir=tmp_path / "out")
+    assert take.failed is None and len(fake.created) == 1
