@@ -31,8 +31,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
-import jwt
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -50,6 +48,13 @@ from engine.protocol import (
 from shots.errors import ConfigError, EngineError
 from shots.media import sha256_file
 from shots.models import CameraMove, Move, TakeKind
+
+try:  # the `kling` extra; without it the engine is listed but refuses to start
+    import httpx
+    import jwt
+except ImportError:  # pragma: no cover - exercised only on installs without the extra
+    httpx = None  # type: ignore[assignment]
+    jwt = None  # type: ignore[assignment]
 
 __version__ = "1"
 
@@ -251,6 +256,8 @@ class KlingEngine(Engine):
     version = __version__
 
     def __init__(self, settings: KlingSettings | None = None) -> None:
+        if httpx is None or jwt is None:
+            raise ConfigError("Kling needs httpx and pyjwt: pip install 'shotcraft[kling]'.")
         self.settings = settings or KlingSettings()
         if self.settings.model_name not in MODELS:
             known = ", ".join(MODELS)
@@ -351,7 +358,9 @@ class KlingEngine(Engine):
                     downgrades.append(
                         f"camera move put into the prompt: {who} has no camera control here"
                     )
-                prompt = f"{prompt.rstrip().rstrip('.')}. {_move_words(request.camera)}."
+                prompt = prompt.rstrip()
+                joiner = " " if not prompt or prompt[-1] in ".!?。！？…" else ". "
+                prompt = f"{prompt}{joiner}{_move_words(request.camera)}.".lstrip()
         trimmed = trim_prompt(prompt)
         if trimmed != prompt:
             downgrades.append(f"prompt trimmed from {len(prompt)} to {len(trimmed)} characters")
@@ -522,9 +531,11 @@ class _Run:
 
     def _find_or_submit(self, take_number: int, state: dict[str, Any]) -> dict[str, Any] | None:
         """The task for this take: resumed by task id, found by external id, or submitted."""
-        if state.get("task_id") and state.get("endpoint"):
+        if state.get("task_id"):
+            state.setdefault("endpoint", self.plan.endpoint)
             return None  # resume polling; never resubmit
-        if state.get("external_task_id") and state.get("endpoint"):
+        if state.get("external_task_id"):
+            state.setdefault("endpoint", self.plan.endpoint)
             # an earlier run may have submitted and lost the answer: ask before paying again
             try:
                 task = self._query(state["endpoint"], state["external_task_id"])
