@@ -530,76 +530,111 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     Shots match on their content hash (what the script said), in order; a matched shot keeps
     its id, its edited fields, its takes and picks. Unmatched old shots are archived, never
     deleted; new shots take their breakdown id, or the next free number in their scene.
+    Rows are written in bulk (one INSERT / UPDATE statement per table): a 100-episode
+    script is tens of thousands of rows.
     """
+    from sqlalchemy import insert, update
+
     existing = session.exec(select(ShotRow)).all()
     by_hash: dict[str, list[ShotRow]] = {}
     for row in sorted(existing, key=lambda r: (r.archived, r.episode, r.order)):
         by_hash.setdefault(row.content_hash, []).append(row)
     taken_ids = {row.id for row in existing}
     matched: set[str] = set()
-    kept = added = 0
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    now = utcnow()
 
+    old_episodes = {row.number for row in session.exec(select(EpisodeRow)).all()}
+    old_scenes = {row.id for row in session.exec(select(SceneRow)).all()}
+    episode_rows: list[dict[str, Any]] = []
+    scene_rows: list[dict[str, Any]] = []
     for episode in board.episodes:
-        ep_row = session.get(EpisodeRow, episode.number) or EpisodeRow(number=episode.number)
-        ep_row.title = episode.title
-        session.add(ep_row)
+        episode_rows.append({"number": episode.number, "title": episode.title})
         for scene in episode.scenes:
-            scene_row = session.get(SceneRow, scene.id) or SceneRow(id=scene.id, episode=episode.number, number=scene.number)
-            for field in ("episode", "number", "heading", "location", "time", "interior"):
-                setattr(scene_row, field, getattr(scene, field))
-            scene_row.characters = list(scene.characters)
-            scene_row.notes = list(scene.notes)
-            scene_row.archived = False
-            session.add(scene_row)
+            scene_rows.append({
+                "id": scene.id, "episode": episode.number, "number": scene.number,
+                "heading": scene.heading, "location": scene.location, "time": scene.time,
+                "interior": scene.interior, "characters": list(scene.characters),
+                "notes": list(scene.notes), "archived": False,
+            })
             for shot in scene.shots:
-                candidates = [r for r in by_hash.get(shot.content_hash, []) if r.id not in matched]
-                if candidates:
-                    row = candidates[0]
+                candidates = by_hash.get(shot.content_hash)
+                row = None
+                while candidates:
+                    candidate = candidates.pop(0)
+                    if candidate.id not in matched:
+                        row = candidate
+                        break
+                if row is not None:
                     matched.add(row.id)
                     columns = shot_columns(shot)
-                    edited = set(row.edited)
-                    for field in EDITABLE_SHOT_FIELDS:
-                        if field in edited:
+                    for field in row.edited:
+                        if field in EDITABLE_SHOT_FIELDS:
                             for column in field_columns(field, shot):
                                 columns.pop(column, None)
-                    for column, value in columns.items():
-                        setattr(row, column, value)
-                    row.archived = False
-                    row.updated_at = utcnow()
-                    session.add(row)
-                    kept += 1
+                    updates.append({"id": row.id, **columns, "archived": False, "updated_at": now})
                     continue
                 shot_id = shot.id
                 if shot_id in taken_ids:
                     shot_id = _next_free_id(shot_id, taken_ids)
                 taken_ids.add(shot_id)
                 matched.add(shot_id)
-                session.add(ShotRow(id=shot_id, **shot_columns(shot)))
-                added += 1
+                inserts.append({**_defaults(ShotRow), "id": shot_id, **shot_columns(shot),
+                                "updated_at": now})
 
-    archived = 0
-    for row in existing:
-        if row.id not in matched and not row.archived:
-            row.archived = True
-            session.add(row)
-            archived += 1
-    live_scenes = {scene.id for ep in board.episodes for scene in ep.scenes}
-    for scene_row in session.exec(select(SceneRow)).all():
-        if scene_row.id not in live_scenes and not scene_row.archived:
-            scene_row.archived = True
-            session.add(scene_row)
+    _upsert(session, EpisodeRow, "number", episode_rows, old_episodes)
+    _upsert(session, SceneRow, "id", scene_rows, old_scenes)
+    live_scenes = {row["id"] for row in scene_rows}
+    stale_scenes = [{"id": sid, "archived": True} for sid in old_scenes - live_scenes]
+    if stale_scenes:
+        session.execute(update(SceneRow), stale_scenes)
+    if inserts:
+        # Core executemany: one prepared statement for every row (the ORM path splits batches)
+        session.connection().execute(insert(ShotRow.__table__), inserts)
+    # rows differ in which columns they carry (edited fields are left out): group by shape
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_values in updates:
+        by_shape.setdefault(tuple(sorted(row_values)), []).append(row_values)
+    for group in by_shape.values():
+        session.execute(update(ShotRow), group)
+    to_archive = [{"id": row.id, "archived": True} for row in existing
+                  if row.id not in matched and not row.archived]
+    if to_archive:
+        session.execute(update(ShotRow), to_archive)
 
+    stored = {row.name: row for row in session.exec(select(CharacterRow)).all()}
     for order, character in enumerate(board.characters):
-        row = session.get(CharacterRow, character.name)
-        if row is None:
-            row = CharacterRow(name=character.name)
+        row = stored.get(character.name) or CharacterRow(name=character.name)
         for field in ("aliases", "description", "references", "first_scene", "first_line"):
             if field not in row.edited:
                 value = getattr(character, field)
                 setattr(row, field, list(value) if isinstance(value, list) else value)
         row.order = order
         session.add(row)
-    return kept, added, archived
+    return len(updates), len(inserts), len(to_archive)
+
+
+def _defaults(model: Any) -> dict[str, Any]:
+    """Column defaults for a bulk INSERT (Core inserts skip the model's Python defaults)."""
+    values: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        if field.default_factory is not None:
+            values[name] = field.default_factory()
+        elif field.default is not None and not callable(field.default):
+            values[name] = field.default
+    return values
+
+
+def _upsert(session: Any, model: Any, key: str, rows: list[dict[str, Any]], existing: set[Any]) -> None:
+    from sqlalchemy import insert, update
+
+    new = [{**_defaults(model), **row} for row in rows if row[key] not in existing]
+    old = [row for row in rows if row[key] in existing]
+    if new:
+        session.connection().execute(insert(model.__table__), new)
+    if old:
+        session.execute(update(model), old)
 
 
 def _next_free_id(shot_id: str, taken: set[str]) -> str:
