@@ -95,8 +95,7 @@ class FakeKling:
     @property
     def base_url(self) -> str:
         assert self._httpd is not None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def created_for(self, external_prefix: str) -> list[dict[str, Any]]:
         """Tasks created whose external id starts with `external_prefix`."""
