@@ -24,7 +24,9 @@ Rules (deterministic; the same script always gives the same storyboard):
    parenthetical or the line is emotional (cries, whispers, shouts, 冷笑, 哭, 咬牙, 低声, 哽咽).
    An OS/VO line is shot on the listener (the last other speaker in the scene, else the first
    other character of the scene) in MCU, or on the setting (WS, nobody in frame) when there
-   is none; narrator lines (旁白, NARRATOR) are always on the setting. The shot carries the line
+   is none; narrator lines (旁白, NARRATOR) are always on the setting. Exception: in a 剧本,
+   OS is the speaker's inner voice (as are cues marked 内心/心声/独白), so it stays on the
+   speaker like an ordinary line. The shot carries the line
    in `dialogue` (speaker, text, parenthetical, mode, line).
 5. Long lines. A line longer than the longest shot is split at sentence ends (。！？.!?), then
    at commas (，,、；;：:), then between words, into consecutive shots that each carry their part;
@@ -57,11 +59,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shots.errors import SpecError
-from shots.models import CameraMove, DialogueLine, Move, Shot, ShotKind, ShotSize
+from shots.models import CameraMove, DialogueLine, DialogueMode, Move, Shot, ShotKind, ShotSize
 from storyboard.characters import NameIndex, build_bible, is_narrator, scene_ids
 from storyboard.models import Character, Episode, Scene, Storyboard
 from storyboard.prompts import NEGATIVE_PROMPT, compose_prompt
-from storyboard.script import Element, ElementKind, Script, ScriptScene
+from storyboard.script import Element, ElementKind, Script, ScriptFormat, ScriptScene
 
 MIN_SHOT_SECONDS = 1.5
 DEFAULT_MAX_SHOT_SECONDS = 10.0
@@ -105,6 +107,7 @@ EMOTIONAL_DELIVERY = (
     "cries", "crying", "sobs", "sobbing", "whispers", "whispering", "shouts", "screams",
     "yells", "tearful", "冷笑", "哭", "咬牙", "低声", "哽咽", "怒吼", "吼",
 )
+INNER_VOICE = ("内心", "心声", "独白")
 REACTION = (
     "reacts", "stunned", "speechless", "frozen", "freezes", "shocked",
     "愣", "震惊", "脸色一变", "呆住", "怔住",
@@ -255,9 +258,10 @@ class _SceneBreakdown:
     """Turns one script scene into shot drafts; keeps who spoke last for OS/VO and reactions."""
 
     def __init__(
-        self, scene: ScriptScene, names: NameIndex, fits: Callable[[str], bool]
+        self, scene: ScriptScene, names: NameIndex, fits: Callable[[str], bool], *, juben: bool
     ) -> None:
         self.scene = scene
+        self.juben = juben
         self.names = names
         self.fits = fits
         self.characters = self._scene_characters()
@@ -281,6 +285,12 @@ class _SceneBreakdown:
                 for name in self.names.mentioned(element.text):
                     keep(name)
         return found
+
+    def _inner_voice(self, element: Element) -> bool:
+        """A 剧本 OS (or a cue marked 内心/心声/独白) is the speaker thinking, on screen."""
+        if element.mode is not DialogueMode.OS:
+            return False
+        return self.juben or has_cue(element.speaker_cue, INNER_VOICE)
 
     def listener_for(self, speaker: str | None) -> str | None:
         """The last other speaker in the scene, else its first other character."""
@@ -350,7 +360,7 @@ class _SceneBreakdown:
         camera = CameraMove()
         if is_narrator(written) or not written:
             size, in_frame = ShotSize.WS, []  # a narrator is heard over the setting
-        elif element.mode is not None or speaker is None:
+        elif speaker is None or (element.mode is not None and not self._inner_voice(element)):
             listener = self.listener_for(speaker)
             size = ShotSize.MCU if listener else ShotSize.WS
             in_frame = [listener] if listener else []
@@ -469,7 +479,9 @@ def breakdown(
             scene_id = ids.get(id(script_scene))
             if scene_id is None:
                 continue
-            work = _SceneBreakdown(script_scene, names, fits)
+            work = _SceneBreakdown(
+                script_scene, names, fits, juben=script.format is ScriptFormat.JUBEN
+            )
             work.run()
             number = len(episode.scenes) + 1
             scene = Scene(

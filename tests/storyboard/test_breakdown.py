@@ -49,9 +49,9 @@ def exterior(*elements: Element, heading="EXT. HARBOUR - DAY", line=1):
     )
 
 
-def script(*scenes: ScriptScene, notes=(), language="en", episodes=None) -> Script:
+def script(*scenes: ScriptScene, notes=(), language="en", episodes=None, fmt="fountain"):
     return Script(
-        format="fountain",
+        format=fmt,
         title="Test",
         language=language,
         episodes=episodes or [ScriptEpisode(number=1, scenes=list(scenes))],
@@ -228,6 +228,18 @@ def test_voice_over_is_shot_on_the_listener():
     vo = shots[1]
     assert vo.characters == ["JONAH"] and vo.size is ShotSize.MCU
     assert vo.dialogue[0].speaker == "MARA" and vo.dialogue[0].mode is DialogueMode.VO
+
+
+def test_juben_os_is_inner_voice_and_stays_on_the_speaker():
+    scene = interior(
+        say("顾言", "签了它。", 3),
+        say("林晚晚", "忍住，为了爸爸。", 4, paren="（咬牙）", mode=DialogueMode.OS),
+    )
+    inner = shots_of(breakdown(script(scene, fmt="juben", language="zh")), ShotKind.DIALOGUE)[1]
+    assert inner.characters == ["林晚晚"]
+    assert (inner.size, inner.camera.move) == (ShotSize.CU, Move.DOLLY_IN)
+    fountain_os = shots_of(breakdown(script(scene)), ShotKind.DIALOGUE)[1]
+    assert fountain_os.characters == ["顾言"]
 
 
 def test_off_screen_line_with_nobody_else_is_shot_on_the_setting():
