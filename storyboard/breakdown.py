@@ -56,6 +56,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from shots.errors import SpecError
@@ -124,14 +125,20 @@ def has_cue(text: str | None, cues: tuple[str, ...]) -> bool:
     """True when text holds a cue: Chinese cues anywhere, English cues as whole words."""
     if not text:
         return False
-    lowered = text.lower()
-    for cue in cues:
-        if _CJK_RE.search(cue):
-            if cue in text:
-                return True
-        elif re.search(rf"(?<![a-z0-9]){re.escape(cue)}(?![a-z0-9])", lowered):
-            return True
-    return False
+    return bool(_cue_pattern(cues).search(text))
+
+
+@lru_cache(maxsize=64)
+def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
+    # one compiled pattern per cue list: breakdown asks about every element, many times
+    chinese = [re.escape(c) for c in cues if _CJK_RE.search(c)]
+    english = [re.escape(c) for c in cues if not _CJK_RE.search(c)]
+    alternatives = []
+    if english:
+        alternatives.append(rf"(?<![a-z0-9])(?:{'|'.join(english)})(?![a-z0-9])")
+    if chinese:
+        alternatives.append("|".join(chinese))
+    return re.compile("|".join(alternatives) or r"(?!)", re.IGNORECASE)
 
 
 def speech_seconds(text: str) -> float:

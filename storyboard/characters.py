@@ -62,6 +62,10 @@ class NameIndex:
                 forms = {name} if _CJK_RE.search(name) else {name, name.upper(), name.title()}
                 self._forms.extend((form, character.name) for form in sorted(forms))
         self._forms.sort(key=lambda pair: (-len(pair[0]), pair[0]))
+        self._patterns = [
+            (re.compile(re.escape(form)), not _CJK_RE.search(form), canonical)
+            for form, canonical in self._forms
+        ]
 
     def resolve(self, name: str | None) -> str | None:
         """The canonical character name for `name`, or None if it is nobody in the bible."""
@@ -73,10 +77,10 @@ class NameIndex:
         """Characters named in `text`, in the order they are first named."""
         hits: list[tuple[int, str]] = []
         taken: list[tuple[int, int]] = []
-        for form, canonical in self._forms:
-            for match in re.finditer(re.escape(form), text):
+        for pattern, latin, canonical in self._patterns:
+            for match in pattern.finditer(text):
                 start, end = match.span()
-                if not _CJK_RE.search(form) and not _whole_word(text, start, end):
+                if latin and not _whole_word(text, start, end):
                     continue
                 # a longer name already claimed this span ("MARA VOSS" before "MARA")
                 if any(start < t_end and t_start < end for t_start, t_end in taken):
