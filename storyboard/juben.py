@@ -42,7 +42,6 @@ Decisions, so the breakdown and the writers know what to expect:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from shots.errors import ScriptError
@@ -96,6 +95,8 @@ _SPEECH_VERBS = ("说", "说道", "问", "问道", "笑道", "喊", "喊道", "�
 _BAD_NAME_CHARS = set(" \t，。！？；：、…“”‘’\"'《》【】<>!?;:,.~～—()（）[]「」『』/\\|=*#@")
 _CONTINUES = tuple("，,、；;：:—-～~")
 _SEPARATORS = " \t、,.:|"  # folded forms: ， → ,  ． → .  ： → :  full-width space → space
+# ！..～ → !..~ and the ideographic space → space; one character each, unlike NFKC (… → ...)
+_FOLD_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _SKIP_LINE = re.compile(r"[-—–―*=~_\s]+")
 # （第一集完） / 【本集完】 / 全剧终: end marks are notes, never an episode header or a shot
 _END_MARK = re.compile(rf"[(【\[]?\s*(?:第\s*{_NUM}\s*集\s*)?(?:本集)?(?:完|终|剧终|全剧终|完结|结束|"
@@ -160,11 +161,7 @@ def chinese_number(text: str) -> int | None:
 
 def _fold(text: str) -> str:
     """Full-width forms → ASCII, one character for one, so indexes stay valid in the original."""
-    out = []
-    for c in text:
-        folded = unicodedata.normalize("NFKC", c) if ord(c) > 127 else c
-        out.append(folded if len(folded) == 1 else c)
-    return "".join(out)
+    return text.translate(_FOLD_TABLE)
 
 
 def _strip(text: str) -> str:
@@ -660,15 +657,17 @@ class _Parser:
         return bool(m and _valid_name(re.sub(r"(?i)\s*(OS|VO)$", "", m.group(1)) or m.group(1)))
 
     def note_introductions(self, text: str) -> None:
-        """△顾言（28岁，冷峻）推门而入 → a note for 顾言, if 顾言 is known or it names an age."""
+        """△顾言（28岁，冷峻）推门而入 → a note for 顾言, if 顾言 is known or an age is given."""
         for m in re.finditer(r"([\u4e00-\u9fff·A-Za-z]{1,12})[（(]([^（）()]{1,80})[）)]", text):
             run, description = m.group(1), m.group(2).strip()
             if _split_mode(description)[0] is not None:
                 continue
             name = next((n for n in sorted(self.known_names, key=len, reverse=True)
                          if run.endswith(n)), None)  # fmt: skip
-            if name is None and m.start() == 0 and "岁" in description and len(run) <= 6:
-                name = run
+            # an unknown name counts only as a clause's subject with an age: △门外，陈默（30岁）
+            if name is None and "岁" in description and len(run) <= 4:
+                if m.start() == 0 or text[m.start() - 1] in "，。；！？、,;!? ":
+                    name = run
             if name:
                 self.add_note(name, description)
 
