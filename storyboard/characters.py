@@ -38,7 +38,7 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 def is_narrator(name: str | None) -> bool:
     """True for a speaker that is a voice, not a person in frame (旁白, NARRATOR...)."""
-    return bool(name) and name.strip().upper() in NARRATORS
+    return name is not None and name.strip().upper() in NARRATORS
 
 
 def _matches_note(cue: str, note: CharacterNote) -> bool:
