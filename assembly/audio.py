@@ -107,12 +107,15 @@ def mix_audio(
     total_frames: int,
     fps: int,
     out: Path,
-    clip_audio: Sequence[tuple[Path, int]] = (),
+    clip_audio: Sequence[tuple[Path, int] | tuple[Path, int, int]] = (),
     voice: Path | None = None,
     music: Path | None = None,
     cues: Sequence[Cue] = (),
 ) -> Path:
     """Mix clip audio (each at its start frame), voice and a ducked music bed into an AAC track.
+
+    `clip_audio` holds (media, start frame) or (media, start frame, clip frames); with the
+    length, a take longer than its shot is cut at the shot's end instead of running over.
 
     The result is 48 kHz stereo, exactly `total_frames / fps` long, at −14 LUFS integrated and
     at most −1 dBTP; silent when there is nothing to mix.
@@ -145,7 +148,7 @@ def mix_audio(
 def _mix_graph(
     total: int,
     fps: int,
-    clip_audio: list[tuple[Path, int]],
+    clip_audio: list[tuple[Path, int] | tuple[Path, int, int]],
     voice: Path | None,
     music: Path | None,
     cues: list[Cue],
@@ -161,10 +164,14 @@ def _mix_graph(
         chains.append(f"[{index}:a]{chain}[s{index}]")
         labels.append(f"[s{index}]")
 
-    for path, start_frame in clip_audio:
-        if _has_audio(Path(path)):  # a take without sound adds nothing
-            delay = samples_for(start_frame, fps)
-            add(Path(path), f"{_STEREO},adelay=delays={delay}S:all=1")
+    for entry in clip_audio:
+        path, start_frame = Path(entry[0]), entry[1]
+        if not _has_audio(path):  # a take without sound adds nothing
+            continue
+        # an optional third item, the clip's length in frames, stops a long take's sound there
+        trim = f",atrim=end_sample={samples_for(entry[2], fps)}" if len(entry) > 2 else ""
+        delay = samples_for(start_frame, fps)
+        add(path, f"{_STEREO}{trim},adelay=delays={delay}S:all=1")
     if voice is not None:
         add(Path(voice), _STEREO)
     if music is not None:

@@ -78,6 +78,17 @@ def build_cues(timeline: Timeline, clip_starts: list[int], *, language: str = "z
     return cues
 
 
+def cues_for_clip(cues: list[Cue], clip_start: int, clip_frames: int) -> list[Cue]:
+    """The cues that fall in one clip, re-timed relative to its first frame and clamped to it."""
+    relative = []
+    for cue in cues:
+        start = max(cue.start_frame, clip_start) - clip_start
+        end = min(cue.end_frame, clip_start + clip_frames) - clip_start
+        if end > start:
+            relative.append(cue.model_copy(update={"start_frame": start, "end_frame": end}))
+    return relative
+
+
 def wrap_text(text: str, *, language: str = "zh") -> str:
     """Wrap cue text into lines that fit the subtitle measure (keeps explicit newlines)."""
     capacity, cjk_width, latin_width = _measure(language)

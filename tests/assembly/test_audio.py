@@ -137,3 +137,11 @@ def test_missing_espeak_is_a_clear_error(tmp_path: Path, monkeypatch):
     assert str(caught.value) == (
         "espeak-ng is not installed: apt-get install espeak-ng, or export without --voice"
     )
+
+
+def test_clip_audio_stops_at_its_clip_end_when_given_a_length(tmp_path: Path):
+    tone = _lavfi("sine=f=300:r=48000:d=1", tmp_path / "long-take.wav")
+    out = mix_audio(total_frames=60, fps=30, out=tmp_path / "ep.m4a", clip_audio=[(tone, 15, 15)])
+    pcm = _pcm(out)
+    assert _rms(pcm, 0.55, 0.95) > 0.05  # the clip runs from 0.5 s to 1.0 s
+    assert _rms(pcm, 1.05, 2.0) < 1e-3  # the take's remaining half second is cut

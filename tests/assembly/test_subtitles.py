@@ -12,6 +12,7 @@ from assembly.subtitles import (
     Cue,
     build_cues,
     clip_subtitle_filter,
+    cues_for_clip,
     escape_filter_value,
     wrap_text,
     write_srt,
@@ -141,3 +142,14 @@ def test_cjk_cue_without_a_font_is_a_clear_error(tmp_path: Path):
 
 def test_no_cues_means_no_filter(tmp_path: Path):
     assert clip_subtitle_filter([], work_dir=tmp_path, width=108, height=192, font=None) is None
+
+
+def test_cues_for_a_clip_are_relative_to_its_first_frame():
+    timeline = _timeline(
+        _clip("E01-S01-001", 30, DialogueLine(speaker="A", text="第一个镜头。")),
+        _clip("E01-S01-002", 60, DialogueLine(speaker="B", text="第二个镜头的台词。")),
+    )
+    cues = build_cues(timeline, _starts(timeline))
+    second = cues_for_clip(cues, 30, 60)
+    assert [(cue.start_frame, cue.end_frame, cue.text) for cue in second] == [(0, 60, "第二个镜头的台词。")]
+    assert cues_for_clip(cues, 90, 30) == []
