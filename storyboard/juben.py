@@ -31,7 +31,7 @@ Decisions, so the breakdown and the writers know what to expect:
 - A speaker is at most 10 characters with no sentence punctuation and does not end in 说/问/…
   (`他说：明天见` is action); anything else with a colon is action.
 - A cue with nothing after the colon takes the next line as its text. A plain line directly
-  after a dialogue line that ends in ，、；： or a dash continues that speech; otherwise a plain
+  after a dialogue line that ends in ，、；： continues that speech; otherwise a plain
   line is action.
 - Errors (ScriptError with file and line): an empty script, a script without any scene, an
   unreadable or repeated episode number, a repeated scene number in one episode, a scene
@@ -93,7 +93,7 @@ _NOTE_KEYS = frozenset("字幕 音效 音乐 配乐 背景音乐 BGM SFX 道具 
 _ACTION_KEYS = frozenset("画面 镜头 特写 空镜 近景 远景 全景 中景 大特写 俯拍 仰拍".split())
 _SPEECH_VERBS = ("说", "说道", "问", "问道", "笑道", "喊", "喊道", "骂道", "答道")
 _BAD_NAME_CHARS = set(" \t，。！？；：、…“”‘’\"'《》【】<>!?;:,.~～—()（）[]「」『』/\\|=*#@")
-_CONTINUES = tuple("，,、；;：:—-～~")
+_CONTINUES = tuple("，,、；;：:")  # a trailing —— is an interruption, not a continuation
 _SEPARATORS = " \t、,.:|"  # folded forms: ， → ,  ． → .  ： → :  full-width space → space
 # ！..～ → !..~ and the ideographic space → space; one character each, unlike NFKC (… → ...)
 _FOLD_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -352,7 +352,8 @@ class _Parser:
                 raise self.error(f"scene {head.number} appears twice in episode {ep.number} "
                                  f"(first at line {self.scene_lines[head.number]})")  # fmt: skip
             self.scene_lines[head.number] = self.line_no
-        self.scene = ScriptScene(number=head.number, heading=line, location=head.location,
+        heading = line[offset : offset + len(body)].strip()
+        self.scene = ScriptScene(number=head.number, heading=heading, location=head.location,
                                  time=head.time, interior=head.interior, line=self.line_no)  # fmt: skip
         ep.scenes.append(self.scene)
         return True
@@ -589,7 +590,11 @@ class _Parser:
             return False
         name_end, mode = m.end(1), None
         suffix = re.search(r"\s*(OS|VO|O\.S\.?|V\.O\.?)$", m.group(1), re.IGNORECASE)
-        if suffix and suffix.start() > 0:
+        # 顾言OS / Leo VO carry a mode; BOSS or LEOS are just names
+        if suffix and suffix.start() > 0 and not (
+            suffix.start() == suffix.start(1) and folded[suffix.start() - 1].isascii()
+            and folded[suffix.start() - 1].isalpha()
+        ):  # fmt: skip
             name_end, mode = suffix.start(), _mode_of(suffix.group(1))
         speaker = line[:name_end].strip()
         if not _valid_name(folded[:name_end].strip()):

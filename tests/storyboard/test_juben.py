@@ -147,6 +147,7 @@ def test_scene_header_variants(header, number, time, interior, location):
     assert (scene.number, scene.time, scene.interior, scene.location) == (
         number, time, interior, location)  # fmt: skip
     assert [e.text for e in scene.elements] == ["他来了。"]
+    assert scene.heading == header.strip("【】")
 
 
 def test_action_starting_with_a_number_range_is_not_a_scene_header():
@@ -231,6 +232,8 @@ def test_synopsis_lines_before_the_story_go_to_the_title_page():
         ("林晚晚（冷笑）（VO）：忍住。", "林晚晚", "冷笑", DialogueMode.VO, "忍住。"),
         ("约翰·史密斯：Hello.", "约翰·史密斯", None, None, "Hello."),
         ("顾言：时间：三点。", "顾言", None, None, "时间：三点。"),
+        ("BOSS：走吧。", "BOSS", None, None, "走吧。"),
+        ("Leo VO: hi.", "Leo", None, DialogueMode.VO, "hi."),
     ],
 )
 def test_dialogue_variants(line, speaker, parenthetical, mode, text):
@@ -266,9 +269,11 @@ def test_speech_ending_in_a_comma_continues_on_the_next_line():
         (ElementKind.ACTION, "他转身离开。")]  # fmt: skip
 
 
-def test_plain_line_after_finished_speech_is_action():
-    els = elements("顾言：签了它。\n林晚晚低头看着合同。")
+@pytest.mark.parametrize("speech", ["顾言：签了它。", "顾言：我是来谈设计稿的——", "顾言：签了它"])
+def test_plain_line_after_finished_or_broken_off_speech_is_action(speech):
+    els = elements(f"{speech}\n林晚晚低头看着合同。")
     assert [e.kind for e in els] == [ElementKind.DIALOGUE, ElementKind.ACTION]
+    assert els[0].text == speech.split("：", 1)[1]
 
 
 # -- markers, separators, line endings ----------------------------------------------------
@@ -350,7 +355,7 @@ def test_malformed_scripts_name_the_file_and_line(text, line, words):
 
 # -- fuzzing ------------------------------------------------------------------------------
 
-NAMES = ["顾言", "林晚晚", "秘书", "苏曼", "林父", "记者们", "约翰·史密斯", "A"]
+NAMES = ["顾言", "林晚晚", "秘书", "苏曼", "林父", "记者们", "约翰·史密斯", "Amy姐"]
 SPEECH = st.text(
     alphabet="我你他的了是不在有人这中大为上个国到说们和地也子时道出要就下得可", min_size=1,
     max_size=12,
@@ -460,7 +465,7 @@ def check_outcome(text: str) -> Script | None:
     return script
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=700, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(MUTATION, min_size=1, max_size=8))
 def test_mutated_example_gives_a_script_or_a_script_error(mutations):
     check_outcome(mutate(EXAMPLE_LINES, mutations))
