@@ -201,19 +201,31 @@ def read_frames(
     return data.reshape(shape)
 
 
-def extract_frame(path: str | Path, out: str | Path, *, position: str = "first") -> Path:
-    """Write one frame (first, middle or last) of a video as PNG; images are copied as PNG."""
+def extract_frame(
+    path: str | Path, out: str | Path, *, position: str = "first", info: MediaInfo | None = None
+) -> Path:
+    """Write one frame (first, middle or last) of a video as PNG; images are copied as PNG.
+
+    Seeks on the input instead of decoding the whole clip, so it costs one GOP at most.
+    """
     path, out = Path(path), Path(out)
-    info = probe(path)
+    info = info or probe(path, count_frames=False)
     if info.is_image:
         from PIL import Image
 
         with Image.open(path) as img:
             img.convert("RGB").save(out)
         return out
-    index = {"first": 0, "middle": max(0, info.frames // 2), "last": max(0, info.frames - 1)}[position]
-    args = [ffmpeg_binary(), "-v", "error", "-y", "-i", str(path), "-vf",
-            f"select=eq(n\\,{index})", "-fps_mode", "passthrough", "-frames:v", "1", str(out)]
+    args = [ffmpeg_binary(), "-v", "error", "-y"]
+    if position == "middle" and info.duration > 0:
+        args += ["-ss", f"{info.duration / 2:.3f}", "-i", str(path), "-frames:v", "1"]
+    elif position == "last":
+        # decode only the last second and keep overwriting the one output image
+        back = min(1.0, info.duration) if info.duration > 0 else 1.0
+        args += ["-sseof", f"-{back:.3f}", "-i", str(path), "-update", "1"]
+    else:
+        args += ["-i", str(path), "-frames:v", "1"]
+    args += ["-an", str(out)]
     result = subprocess.run(args, capture_output=True, text=True, check=False)
     if result.returncode != 0 or not out.is_file():
         raise MediaError(f"could not extract the {position} frame of {path.name}: {_tail(result.stderr)}")
