@@ -319,9 +319,11 @@ class _Parser:
         if rest and not closed and rest[0] not in _SEPARATORS + "-—《【(\u3000":
             return False  # 第一集团军… is prose, not a header
         number = chinese_number(m.group(2))
-        if number is None or number < 1:
+        if number is None:
             raise self.error(f"cannot read the episode number in {line!r}; write it like 第1集 "
                              "or 第十二集")  # fmt: skip
+        if number < 1:
+            raise self.error(f"episode numbers start at 1, but {line!r} has episode number 0")
         title = line[rest_at:].strip().lstrip(" \t\u3000:：、,，.．-—").strip()
         if m.group(1) and not closed:
             title = title.rstrip("】]〗)）").strip()

@@ -198,6 +198,13 @@ def test_cast_block_before_the_first_episode_gives_notes_not_dialogue():
     assert script.dialogue_count() == 1
 
 
+def test_cast_description_running_onto_the_next_line_stays_with_its_character():
+    script = parse_juben("【人物介绍】\n顾言：28岁，顾氏集团总裁，\n冷峻寡言。\n1-1 日 内 办公室\n△静。")
+    assert [(n.name, n.description) for n in script.character_notes] == [
+        ("顾言", "28岁，顾氏集团总裁，冷峻寡言。")]  # fmt: skip
+    assert "synopsis" not in script.title_page
+
+
 def test_synopsis_lines_before_the_story_go_to_the_title_page():
     script = parse_juben("《契约新娘》\n故事梗概：落魄千金签下契约。\n一年后，真相大白。\n第1集\n场1\n△开场。")
     assert script.title == "契约新娘"
@@ -334,7 +341,7 @@ def test_dialogue_before_any_header_goes_into_an_implicit_scene():
         ("《契约新娘》\n一个故事。", 2, "no scene"),
         ("第1集\n\n第2集", 3, "no scene"),
         ("第十十集\n1-1 日 内 办公室", 1, "episode number"),
-        ("第0集\n1-1 日 内 办公室", 1, "episode number"),
+        ("第0集\n1-1 日 内 办公室", 1, "episode numbers start at 1"),
         ("第1集\n1-1 日 内 办公室\n△雨。\n第一集\n1-1 日 内 街道", 4, "episode 1 appears twice"),
         ("1-1 日 内 办公室\n△雨。\n1-1 夜 外 街道", 3, "scene 1-1 appears twice"),
         ("1-1 日 夜 办公室", 1, "two times of day"),
