@@ -188,7 +188,7 @@ _HEAD = {
     ShotSize.MCU: (0.3, 0.42), ShotSize.CU: (0.5, 0.78), ShotSize.ECU: (1.6, 1.6),
 }
 # head centre height (frame heights) for close sizes; wide sizes stand figures on the ground
-_HEAD_Y = {ShotSize.MS: 0.24, ShotSize.MCU: 0.3, ShotSize.CU: 0.42, ShotSize.ECU: 0.47}
+_HEAD_Y = {ShotSize.MS: 0.24, ShotSize.MCU: 0.3, ShotSize.CU: 0.38, ShotSize.ECU: 0.47}
 _FEET_Y = {ShotSize.EWS: 0.8, ShotSize.WS: 0.86}
 _MAX_CAST = {ShotSize.ECU: 1, ShotSize.CU: 1, ShotSize.MCU: 2, ShotSize.MS: 3}
 _HORIZON = {

@@ -1,0 +1,179 @@
+"""previz draws storyboard-panel takes: exact format, per-seed determinism, framing, motion."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import engine.previz as previz
+from engine.previz import PrevizEngine, character_colour
+from engine.protocol import CharacterRef, Progress
+from shots.media import probe, read_frames
+from shots.models import CameraMove, Move, ShotSize, TakeKind
+from tests.engine.conftest import make_request, save_image
+
+CAST = [CharacterRef(name="林夏"), CharacterRef(name="陈默")]
+
+
+def render_one(tmp_path: Path, **overrides):
+    (take,) = PrevizEngine().render(make_request(**overrides), out_dir=tmp_path)
+    assert take.failed is None, take.failed
+    return take
+
+
+def still(tmp_path: Path, **overrides) -> np.ndarray:
+    take = render_one(tmp_path, kind=TakeKind.KEYFRAME, **overrides)
+    return np.asarray(Image.open(take.path).convert("RGB"))
+
+
+def colour_share(frame: np.ndarray, colour: tuple[int, int, int], tol: int = 6) -> float:
+    close = np.all(np.abs(frame.astype(int) - np.array(colour)) <= tol, axis=-1)
+    return float(close.mean())
+
+
+def test_video_take_has_exact_frames_size_and_fps(tmp_path: Path) -> None:
+    take = render_one(tmp_path, characters=CAST, num_frames=12, fps=12, seeds=[9], take_numbers=[4])
+    assert take.path == tmp_path / "E01-S01-001-t004-s9.mp4"
+    info = probe(take.path)
+    assert (info.frames, info.width, info.height, info.fps, info.codec) == (12, 72, 128, 12.0, "h264")
+    assert take.params["seed"] == 9 and take.params["engine_version"] == "1.0"
+    assert take.params["num_frames"] == 12 and take.params["composition"]["jitter"]
+
+
+def test_realistic_size_keyframe_still(tmp_path: Path) -> None:
+    take = render_one(tmp_path, kind=TakeKind.KEYFRAME, width=540, height=960, characters=CAST)
+    assert take.path.suffix == ".png"
+    info = probe(take.path)
+    assert (info.width, info.height) == (540, 960)
+
+
+def test_same_seed_same_pixels_other_seed_other_picture(tmp_path: Path) -> None:
+    args = {"characters": CAST, "camera": CameraMove(move=Move.HANDHELD, intensity=0.8), "size": ShotSize.WS}
+    a = render_one(tmp_path / "a", seeds=[3], **args)
+    b = render_one(tmp_path / "b", seeds=[3], **args)
+    c = render_one(tmp_path / "c", seeds=[4], **args)
+    fa, fb, fc = (read_frames(t.path) for t in (a, b, c))
+    assert np.array_equal(fa, fb)
+    assert np.abs(fa.astype(int) - fc.astype(int)).mean() > 3
+
+
+def test_close_up_is_filled_by_the_character(tmp_path: Path) -> None:
+    colour = character_colour("林夏")
+    cast = [CharacterRef(name="林夏")]
+    close = still(tmp_path / "cu", size=ShotSize.CU, characters=cast, dialogue=[])
+    wide = still(tmp_path / "ws", size=ShotSize.WS, characters=cast, dialogue=[])
+    assert colour_share(close, colour) > 3 * colour_share(wide, colour)
+    assert colour_share(close, colour) > 0.1
+
+
+def test_a_character_keeps_their_colour_across_shots(tmp_path: Path) -> None:
+    colour = character_colour("陈默")
+    one = still(tmp_path / "1", size=ShotSize.MS, characters=CAST, seeds=[1], location="客厅", width=144, height=256)
+    two = still(tmp_path / "2", size=ShotSize.WS, characters=CAST, seeds=[77], location="STREET",
+                time_of_day="DAY", interior=False, width=144, height=256)
+    assert colour_share(one, colour, tol=0) > 0.01
+    assert colour_share(two, colour, tol=0) > 0.002
+    assert character_colour("陈默") != character_colour("林夏")
+
+
+def test_pan_right_moves_the_picture_left(tmp_path: Path) -> None:
+    take = render_one(tmp_path, characters=CAST, size=ShotSize.WS, dialogue=[], action=None,
+                      camera=CameraMove(move=Move.PAN_RIGHT, intensity=1.0), width=144, height=256)
+    frames = read_frames(take.path).astype(float)
+    band = slice(60, 200)  # below the slate, above the caption
+    first, last = frames[0, band].mean(axis=(0, 2)), frames[-1, band].mean(axis=(0, 2))
+    first, last = first - first.mean(), last - last.mean()
+
+    def error(shift: int) -> float:
+        # content at x in the first frame sits at x - shift in the last one
+        return float(np.mean((first[shift:] - last[: len(last) - shift]) ** 2)) if shift >= 0 else \
+            float(np.mean((first[:shift] - last[-shift:]) ** 2))
+
+    best = min(range(-40, 41), key=error)
+    assert best >= 8, f"expected the picture to slide left, best shift {best}"
+
+
+def test_dolly_in_makes_the_cast_bigger(tmp_path: Path) -> None:
+    colour = character_colour("林夏")
+    take = render_one(tmp_path, characters=[CharacterRef(name="林夏")], size=ShotSize.WS, dialogue=[],
+                      camera=CameraMove(move=Move.DOLLY_IN, intensity=1.0), width=144, height=256)
+    frames = read_frames(take.path)
+    assert colour_share(frames[-1], colour, tol=14) > 1.3 * colour_share(frames[0], colour, tol=14)
+
+
+def test_first_and_last_keyframes_are_the_first_and_last_frames(tmp_path: Path) -> None:
+    first = np.asarray(Image.open(save_image(tmp_path / "a.png", (210, 60, 50))))
+    last = np.asarray(Image.open(save_image(tmp_path / "b.png", (40, 70, 200))))
+    take = render_one(tmp_path / "out", characters=CAST, first_frame=tmp_path / "a.png",
+                      last_frame=tmp_path / "b.png", num_frames=12)
+    frames = read_frames(take.path).astype(float)
+    assert np.abs(frames[0] - first).mean() < 6
+    assert np.abs(frames[-1] - last).mean() < 6
+    middle = frames[len(frames) // 2]
+    assert np.abs(middle - first).mean() > 30 and np.abs(middle - last).mean() > 30
+
+
+def test_reference_image_is_drawn_as_the_character(tmp_path: Path) -> None:
+    ref = save_image(tmp_path / "ref.png", (255, 0, 255), size=(40, 80), stripes=False)
+    panel = still(tmp_path / "out", size=ShotSize.CU, width=144, height=256,
+                  characters=[CharacterRef(name="林夏", references=[ref])])
+    assert colour_share(panel, (255, 0, 255), tol=10) > 0.2
+
+
+def test_progress_is_reported_to_completion(tmp_path: Path) -> None:
+    seen: list[Progress] = []
+    PrevizEngine(progress_every=4).render(make_request(seeds=[1, 2], take_numbers=[1, 2]),
+                                          out_dir=tmp_path, progress=seen.append)
+    assert [p.take_number for p in seen] == [1, 1, 1, 2, 2, 2]
+    assert seen[-1].done == 1.0 and seen[0].done == pytest.approx(4 / 12)
+
+
+def test_cancel_stops_between_frames_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    cancel = threading.Event()
+
+    def on_progress(p: Progress) -> None:
+        if p.take_number == 2:
+            cancel.set()
+
+    takes = PrevizEngine(progress_every=2).render(
+        make_request(seeds=[1, 2, 3], take_numbers=[1, 2, 3], num_frames=24), out_dir=tmp_path,
+        progress=on_progress, cancel=cancel,
+    )
+    assert [(t.take_number, t.failed) for t in takes] == [(1, None), (2, "cancelled")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["E01-S01-001-t001-s1.mp4"]
+
+
+def test_a_failing_take_does_not_stop_the_others(tmp_path: Path, monkeypatch) -> None:
+    real = previz.composition_for
+
+    def flaky(seed: int, cast: int):
+        if seed == 2:
+            raise RuntimeError("the canvas caught fire")
+        return real(seed, cast)
+
+    monkeypatch.setattr(previz, "composition_for", flaky)
+    takes = PrevizEngine().render(make_request(seeds=[1, 2, 3], take_numbers=[1, 2, 3]), out_dir=tmp_path)
+    assert [t.failed is None for t in takes] == [True, False, True]
+    assert takes[1].failed == "previz could not draw take 2: the canvas caught fire"
+    assert takes[1].path is None and takes[2].path.is_file()
+
+
+def test_missing_cjk_font_warns_once_and_still_draws(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(previz, "cjk_font", lambda: None)
+    monkeypatch.setattr(previz, "_warned_font", False)
+    previz._font.cache_clear()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            takes = PrevizEngine().render(
+                make_request(characters=CAST, seeds=[1, 2], take_numbers=[1, 2]), out_dir=tmp_path
+            )
+        assert all(t.failed is None and t.path.is_file() for t in takes)
+        assert len([w for w in caught if "CJK font" in str(w.message)]) == 1
+    finally:
+        previz._font.cache_clear()

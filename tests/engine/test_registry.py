@@ -1,0 +1,103 @@
+"""The engine registry and the shared engine settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import EntryPoint
+
+import pytest
+
+import engine.registry as registry
+from engine.previz import PrevizEngine
+from engine.registry import engine_names, get_engine
+from engine.settings import EngineSettings, render_size, scaled_size
+from shots.errors import ConfigError, SpecError
+
+
+def test_unknown_engine_names_the_known_ones() -> None:
+    with pytest.raises(ConfigError) as err:
+        get_engine("sora")
+    message = str(err.value)
+    assert message.startswith("unknown engine 'sora'; known engines:")
+    for name in ("previz", "kling", "diffusers"):
+        assert name in message
+
+
+def test_builtins_are_listed_and_previz_loads() -> None:
+    assert {"previz", "kling", "diffusers"} <= set(engine_names())
+    engine = get_engine("previz")
+    assert isinstance(engine, PrevizEngine)
+    assert engine.name == "previz" and engine.version == "1.0"
+
+
+def test_settings_reach_the_engine_constructor() -> None:
+    assert get_engine("previz", resample="bilinear").resample == "bilinear"
+    with pytest.raises(ConfigError, match="does not accept these settings"):
+        get_engine("previz", warp_drive=True)
+
+
+def test_importing_the_registry_loads_no_engine_and_no_heavy_dependency() -> None:
+    code = (
+        "import sys, engine, engine.registry; engine.registry.engine_names(); "
+        "print(sorted(m for m in ('torch', 'diffusers', 'httpx', 'engine.previz', 'engine.kling', "
+        "'engine.diffusers_engine') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_missing_optional_dependency_says_how_to_install_it(tmp_path, monkeypatch) -> None:
+    (tmp_path / "fake_heavy_engine.py").write_text("import shotcraft_missing_dependency_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(registry.BUILTIN_ENGINES, "diffusers", "fake_heavy_engine:Nope")
+    with pytest.raises(ConfigError) as err:
+        get_engine("diffusers")
+    assert "pip install 'shotcraft[diffusers]'" in str(err.value)
+    assert "shotcraft_missing_dependency_xyz" in str(err.value)
+
+
+def test_entry_point_engines_are_found(monkeypatch) -> None:
+    fake = [EntryPoint(name="plugin-previz", value="engine.previz:PrevizEngine", group=registry.ENTRY_POINT_GROUP)]
+    monkeypatch.setattr(registry, "entry_points", lambda group: fake if group == registry.ENTRY_POINT_GROUP else [])
+    assert "plugin-previz" in engine_names()
+    assert isinstance(get_engine("plugin-previz"), PrevizEngine)
+
+
+def test_entry_point_that_is_not_an_engine_is_refused(monkeypatch) -> None:
+    fake = [EntryPoint(name="bogus", value="pathlib:Path", group=registry.ENTRY_POINT_GROUP)]
+    monkeypatch.setattr(registry, "entry_points", lambda group: fake)
+    with pytest.raises(ConfigError, match="not an Engine class"):
+        get_engine("bogus")
+
+
+@pytest.mark.parametrize(
+    ("aspect", "size"),
+    [("9:16", (1080, 1920)), ("16:9", (1920, 1080)), ("1:1", (1080, 1080)), ("4:3", (1920, 1440)),
+     ("2.39:1", (1920, 804)), ("3:4", (1440, 1920))],
+)
+def test_render_size_by_aspect(aspect: str, size: tuple[int, int]) -> None:
+    assert render_size(aspect) == size
+
+
+def test_render_size_is_always_even() -> None:
+    width, height = render_size("7:5", long_side=1001)
+    assert width % 2 == 0 and height % 2 == 0
+
+
+@pytest.mark.parametrize("bad", ["", "916", "9:0", "wide", "-9:16", "9/16"])
+def test_bad_aspect_is_a_spec_error_on_the_aspect_field(bad: str) -> None:
+    with pytest.raises(SpecError) as err:
+        render_size(bad)
+    assert err.value.field == "aspect"
+
+
+def test_previz_scale_halves_the_project_size_and_keeps_it_even(monkeypatch) -> None:
+    settings = EngineSettings()
+    assert settings.default_engine == "previz" and settings.takes_default == 3
+    assert scaled_size(*render_size("9:16"), settings.previz_scale) == (540, 960)
+    assert scaled_size(1080, 1920, 0.33) == (356, 634)
+    monkeypatch.setenv("SHOTCRAFT_DEFAULT_ENGINE", "kling")
+    monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "1")
+    settings = EngineSettings()
+    assert settings.default_engine == "kling" and settings.previz_scale == 1.0
