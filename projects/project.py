@@ -493,6 +493,33 @@ class Project:
         return export(self, episode, options, out=Path(out) if out else None,
                       progress=progress, cancel=cancel)
 
+    # -- shot-list editing (see projects/editing.py) --------------------------------------
+
+    def split_shot(self, shot_id: str, *, at_line: int | None = None) -> tuple[Shot, Shot]:
+        from projects.editing import split_shot
+
+        return split_shot(self, shot_id, at_line=at_line)
+
+    def merge_with_next(self, shot_id: str) -> Shot:
+        from projects.editing import merge_with_next
+
+        return merge_with_next(self, shot_id)
+
+    def insert_shot_after(self, shot_id: str) -> Shot:
+        from projects.editing import insert_shot_after
+
+        return insert_shot_after(self, shot_id)
+
+    def delete_shot(self, shot_id: str) -> None:
+        from projects.editing import delete_shot
+
+        delete_shot(self, shot_id)
+
+    def move_shot(self, shot_id: str, step: int) -> Shot:
+        from projects.editing import move_shot
+
+        return move_shot(self, shot_id, step)
+
 
 def _totals(rows: Iterable[TakeRow]) -> Totals:
     totals = Totals()
@@ -573,7 +600,9 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
                         if field in EDITABLE_SHOT_FIELDS:
                             for column in field_columns(field, shot):
                                 columns.pop(column, None)
-                    updates.append({"id": row.id, **columns, "archived": False, "updated_at": now})
+                    # a shot the director archived (studio delete/merge/split) stays archived
+                    updates.append({"id": row.id, **columns, "archived": "archived" in row.edited,
+                                    "updated_at": now})
                     continue
                 shot_id = shot.id
                 if shot_id in taken_ids:
@@ -598,8 +627,10 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
         by_shape.setdefault(tuple(sorted(row_values)), []).append(row_values)
     for group in by_shape.values():
         session.execute(update(ShotRow), group)
+    # shots made by hand in the studio ("manual:" hash) match no script shot; keep them
     to_archive = [{"id": row.id, "archived": True} for row in existing
-                  if row.id not in matched and not row.archived]
+                  if row.id not in matched and not row.archived
+                  and not row.content_hash.startswith("manual:")]
     if to_archive:
         session.execute(update(ShotRow), to_archive)
 
