@@ -73,7 +73,10 @@ _INTRO = re.compile(rf"({_CAPS_NAME})\s*\(([^()\n]*)\)")
 _NOT_NAMES = {"POV", "CCTV", "TV", "OS", "VO", "CU", "ECU", "SFX", "FX", "INSERT", "SUPER",
               "FLASHBACK", "MONTAGE", "INTERCUT", "CONTINUOUS", "LATER", "CLOSE ON", "ANGLE ON"}
 
-_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1|(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)")
+# spans are bounded so a long line full of stray * or _ stays linear, not quadratic
+_EMPHASIS = re.compile(
+    r"(\*{1,3})(?=\S)(.{1,2000}?)(?<=\S)\1|(?<!\w)_(?=\S)(.{1,2000}?)(?<=\S)_(?!\w)"
+)
 
 
 def parse_fountain(text: str, *, path: str | None = None) -> Script:
@@ -132,8 +135,12 @@ def _hide_comments(text: str, path: str | None) -> list[Line]:
     pieces: list[str] = []
     touched: set[int] = set()  # 0-based lines that lost something
     pos, line = 0, 0  # `line` is the 0-based line of `pos`
+    bone = note = -2  # next "/*" and "[[" at or after pos; refreshed only once passed
     while True:
-        bone, note = text.find("/*", pos), text.find("[[", pos)
+        if -1 < bone < pos or bone == -2:
+            bone = text.find("/*", pos)
+        if -1 < note < pos or note == -2:
+            note = text.find("[[", pos)
         starts = [i for i in (bone, note) if i >= 0]
         if not starts:
             pieces.append(text[pos:])
@@ -514,6 +521,8 @@ def _is_upper(s: str) -> bool:
 
 def _plain(text: str) -> str:
     """Strip emphasis markup (`*`, `**`, `***`, `_`); `\\*` and `\\_` keep a literal character."""
+    if "*" not in text and "_" not in text:
+        return text
     star, under = (_unused(text, base) for base in (0xE000, 0xE100))
     text = text.replace("\\*", star).replace("\\_", under)
     for _ in range(4):  # nested emphasis peels one layer per pass
