@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from shots.errors import ScriptError
 from shots.models import DialogueMode
@@ -180,7 +181,9 @@ def _valid_name(name: str) -> bool:
 
 def _split_list(text: str) -> list[str]:
     """Split 顾言（28岁，总裁）、林晚晚 on 、，,/ and spaces, but not inside brackets."""
-    items, depth, current = [], 0, []
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
     for c in text:
         if c in "（(【[":
             depth += 1
@@ -494,7 +497,7 @@ class _Parser:
             self.ensure_episode().scenes.append(self.scene)
         return self.scene
 
-    def add(self, kind: ElementKind, text: str, **extra: object) -> Element:
+    def add(self, kind: ElementKind, text: str, **extra: Any) -> Element:
         element = Element(kind=kind, text=text, line=self.line_no, **extra)
         self.ensure_scene().elements.append(element)
         self.last_dialogue = element if kind is ElementKind.DIALOGUE else None
