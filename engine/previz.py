@@ -558,17 +558,19 @@ class _Panel:
             ref = self.request.characters[index]
             look = figure_look(ref.name)
             reference = self.refs.get(ref.name)
+            _draw_figure(draw, cx, hy, hd, look)
             if reference is not None:
-                _paste_reference(image, reference, (cx - 1.1 * hd * look.build, hy - 0.55 * hd, cx + 1.1 * hd * look.build, hy + 6.4 * hd), look.colour)
-            else:
-                _draw_figure(draw, cx, hy, hd, look)
+                # references are portraits: they replace the head and shoulders of the figure
+                bust = (cx - 1.0 * hd * look.build, hy - 0.65 * hd, cx + 1.0 * hd * look.build, hy + 2.35 * hd)
+                _paste_reference(image, reference, bust, look.colour)
             self._label(draw, ref.name, cx, hy, hd, look.colour, label_font)
 
     def _label(self, draw: ImageDraw.ImageDraw, name: str, cx: float, hy: float, hd: float, colour: RGB, font: Any) -> None:
         if self.size is ShotSize.ECU:
             y = self.fy(0.16)
         else:
-            y = max(hy + 0.6 * hd, min(hy + 6.55 * hd, self.fy(0.7)))
+            # under the feet when they are in frame, else on the chest, clear of the caption
+            y = max(hy + 0.6 * hd, min(hy + 6.55 * hd, self.fy(0.8 if self.size in _FEET_Y else 0.7)))
         width = font.getlength(name)
         ascent, descent = font.getmetrics() if hasattr(font, "getmetrics") else (10, 2)
         pad = max(1, (ascent + descent) // 5)
@@ -733,8 +735,10 @@ class _Frames:
             if wl:
                 mixed += self.last.astype(np.float32) * wl  # type: ignore[union-attr]
             out = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+        # the slate and caption come in quickly, so the keyframe's own text is soon covered
+        strength = min(1.0, 3 * (1 - wf - wl))
         for patch in self.overlay:
-            patch.apply(out, 1 - wf - wl)
+            patch.apply(out, strength)
         return out
 
 
