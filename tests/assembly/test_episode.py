@@ -194,3 +194,15 @@ def test_take_audio_is_mixed_into_the_episode_track(tmp_path: Path, make_take: M
     ).stderr
     mean = float(loud.split("mean_volume:")[1].split("dB")[0])
     assert mean > -40  # the tone of shot 2 is heard in the second half
+
+
+def test_otio_and_contact_sheet_land_next_to_the_episode(
+    tmp_path: Path, make_take: MakeTake
+) -> None:
+    timeline = timeline_of([clip_for(1, make_take(seconds=0.5), 15), clip_for(2, None, 15)])
+    options = SMALL.model_copy(update={"otio": True, "sheet": True})
+    result = export_episode(timeline, options, cache_dir=tmp_path / "c",
+                            out_path=tmp_path / "out" / "ep.mp4")
+    assert result.otio == tmp_path / "out" / "episode-01.otio"
+    assert "E01-S01-002" in result.otio.read_text(encoding="utf-8")
+    assert result.sheet and all(p.parent == tmp_path / "out" and p.is_file() for p in result.sheet)
