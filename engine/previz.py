@@ -120,7 +120,7 @@ def figure_look(name: str) -> FigureLook:
 def time_of_day(text: str | None) -> str:
     """Classify a scene's time into "day", "night" or "golden" (dawn/dusk)."""
     lower = (text or "").lower()
-    if any(k in lower for k in ("黄昏", "傍晚", "晨", "黎明", "dawn", "dusk", "sunset", "sunrise", "morning", "evening", "twilight")):
+    if any(k in lower for k in ("黄昏", "傍晚", "晨", "黎明", "日落", "日出", "夕", "dawn", "dusk", "sunset", "sunrise", "morning", "evening", "twilight")):
         return "golden"
     if any(k in lower for k in ("夜", "晚", "night", "midnight")):
         return "night"

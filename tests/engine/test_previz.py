@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import warnings
 from pathlib import Path
@@ -177,3 +180,23 @@ def test_missing_cjk_font_warns_once_and_still_draws(tmp_path: Path, monkeypatch
         assert len([w for w in caught if "CJK font" in str(w.message)]) == 1
     finally:
         previz._font.cache_clear()
+
+
+def test_night_reads_darker_and_bluer_than_day(tmp_path: Path) -> None:
+    args = {"size": ShotSize.WS, "interior": False, "location": "天台", "dialogue": [], "seeds": [5]}
+    day = still(tmp_path / "day", time_of_day="日", **args).astype(float)
+    night = still(tmp_path / "night", time_of_day="夜", **args).astype(float)
+    dusk = still(tmp_path / "dusk", time_of_day="黄昏", **args).astype(float)
+    assert night.mean() < 0.6 * day.mean()
+    assert night[..., 2].mean() > night[..., 0].mean()
+    assert dusk[..., 0].mean() > day[..., 0].mean()  # golden hour is warmer
+
+
+def test_looks_are_the_same_in_every_process(tmp_path: Path) -> None:
+    code = "from engine.previz import character_colour, set_look; print(character_colour('林夏'), set_look('客厅').wall)"
+    outs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }
+    assert outs == {f"{character_colour('林夏')} {previz.set_look('客厅').wall}\n"}
