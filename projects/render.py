@@ -281,14 +281,21 @@ def render(
     engine_obj = get_engine(engine_name, **(engine_settings or {}))
     shots = _select_shots(project, shot_ids, episode)
     summary = RenderSummary()
-    summary.resumed = recover_stale_jobs(project)
+    recover_stale_jobs(project)
     options = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
-    summary.queued, summary.budget_notes = queue_takes(
-        project, shots, takes=takes, engine=engine_name, kind=kind, seed=seed, options=options,
-    )
+    selected = {shot.id for shot in shots}
+    interrupted = _pending_count(project, selected)
+    # after a crash, a bare `render` finishes what was asked before; it queues nothing new
+    if takes is not None or interrupted == 0:
+        summary.queued, summary.budget_notes = queue_takes(
+            project, shots, takes=takes, engine=engine_name, kind=kind, seed=seed, options=options,
+        )
+    else:
+        summary.resumed = interrupted
+        emit(RenderEvent(kind="resumed", total=interrupted,
+                         message=f"resuming {interrupted} takes left from an earlier run"))
     for note in summary.budget_notes:
         emit(RenderEvent(kind="budget", message=note))
-    selected = {shot.id for shot in shots}
     total = _pending_count(project, selected)
     emit(RenderEvent(kind="queued", total=total, message=f"{total} takes to draw"))
     finished = 0
