@@ -11,15 +11,17 @@ Re-import rewrites the `order` of script shots, so a hand reorder lasts until th
 
 from __future__ import annotations
 
+import shutil
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
 from projects.convert import shot_columns, shot_from_row
 from projects.db import ShotRow, utcnow
-from shots.errors import ProjectError
-from shots.models import DialogueLine, Shot, ShotKind
+from shots.errors import ProjectError, SpecError
+from shots.models import DialogueLine, Keyframe, Shot, ShotKind
 
 if TYPE_CHECKING:
     from projects.project import Project
@@ -134,6 +136,34 @@ def move_shot(project: Project, shot_id: str, step: int) -> Shot:
         row.updated_at = utcnow()
         session.add(row)
         return shot_from_row(row)
+
+
+def set_keyframe(project: Project, shot_id: str, which: str, image: str | Path | None, *,
+                 chain_previous: bool = False) -> Shot:
+    """Set a shot's first or last keyframe from any image file (copied into refs/keyframes/),
+    chain it from the previous shot's last frame, or clear it (image None, no chaining)."""
+    from shots.media import probe, sha256_file
+
+    if which not in ("first", "last"):
+        raise SpecError(f"must be first or last, not {which!r}", field="keyframe")
+    field = f"{which}_keyframe"
+    if image is None or str(image).strip() == "":
+        value = Keyframe(chain_previous=True) if chain_previous else None
+        return project.update_shot(shot_id, **{field: value})
+    source = Path(image).expanduser()
+    if not source.is_absolute():
+        inside = project.root / source
+        source = inside if inside.exists() else Path.cwd() / source
+    if not source.is_file():
+        raise ProjectError(f"{source} does not exist or is not a file.")
+    if not probe(source).is_image:
+        raise SpecError(f"{source.name} is not an image (png, jpg, webp)", field=field)
+    target = project.layout.refs / "keyframes" / f"{sha256_file(source)[:16]}{source.suffix.lower()}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copyfile(source, target)
+    keyframe = Keyframe(path=project.layout.relative(target), chain_previous=chain_previous)
+    return project.update_shot(shot_id, **{field: keyframe})
 
 
 # -- helpers ------------------------------------------------------------------------------

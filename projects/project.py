@@ -520,6 +520,12 @@ class Project:
 
         return move_shot(self, shot_id, step)
 
+    def set_keyframe(self, shot_id: str, which: str, image: str | Path | None, *,
+                     chain_previous: bool = False) -> Shot:
+        from projects.editing import set_keyframe
+
+        return set_keyframe(self, shot_id, which, image, chain_previous=chain_previous)
+
 
 def _totals(rows: Iterable[TakeRow]) -> Totals:
     totals = Totals()
