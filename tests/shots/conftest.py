@@ -66,12 +66,12 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made: dict[str, Path] = {}
     # camera moves: content slides left when the camera pans right (crop window moves right)
     made["pan_right"] = from_texture(texture, root / "pan_right.mp4",
-                                     f"crop={SIZE}:x='40+t*60':y=100,{GRAIN}")
+                                     f"crop={SIZE}:x='40+t*30':y=100,{GRAIN}")
     made["pan_left"] = from_texture(texture, root / "pan_left.mp4",
-                                    f"crop={SIZE}:x='300-t*60':y=100,{GRAIN}")
+                                    f"crop={SIZE}:x='300-t*30':y=100,{GRAIN}")
     made["static"] = from_texture(texture, root / "static.mp4", f"crop={SIZE}:200:100,{GRAIN}")
     made["tilt_up"] = from_texture(texture, root / "tilt_up.mp4",
-                                   f"crop={SIZE}:x=200:y='200-t*80',{GRAIN}")
+                                   f"crop={SIZE}:x=200:y='200-t*40',{GRAIN}")
     shake = "x='200+4*sin(t*11)+2*sin(t*23)':y='150+3*sin(t*13)'"
     made["handheld"] = from_texture(texture, root / "handheld.mp4", f"crop={SIZE}:{shake},{GRAIN}")
     zoom = "x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=1:s=144x256:fps=30"

@@ -128,6 +128,10 @@ def test_pan_right_clip_matches_pan_right(frames: dict[str, np.ndarray]) -> None
     assert right > motion_value(clip, Move.PAN_LEFT) + 0.5
     assert right > motion_value(clip, Move.STATIC) + 0.5
     assert right > motion_value(clip, Move.TILT_UP) + 0.5
+    # the crop window slides 45 px of 144 to the right, so the picture travels ~0.31 widths left
+    explanation = score_frames(clip, fps=30, camera=PAN_RIGHT).get("motion").explanation
+    travelled = re.search(r"moved (\d\.\d+) frame widths left", explanation)
+    assert travelled is not None and 0.26 <= float(travelled[1]) <= 0.36, explanation
 
 
 def test_pan_left_clip_matches_pan_left(frames: dict[str, np.ndarray]) -> None:
