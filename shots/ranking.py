@@ -284,8 +284,10 @@ def _exposure(gray: np.ndarray) -> MetricScore:
     distance = abs(mean - 118.0) / 118.0  # 0 at mid-grey, ~1 at black or white
     mean_value = 1.0 - min(1.0, max(0.0, distance - 0.35) / 0.55)
     value = clip_value * mean_value
-    if mean < 60:
+    if mean < 25 or (mean < 60 and crushed > 0.05):
         verdict = "underexposed"
+    elif mean < 60:
+        verdict = "dark (low-key, or underexposed)"  # night scenes land here by design
     elif mean > 190:
         verdict = "overexposed"
     elif clipped + crushed > 0.1:

@@ -175,6 +175,18 @@ def test_intensity_far_off_the_measured_speed_scores_lower(frames: dict[str, np.
     assert fitting.get("motion").value > gentle.get("motion").value
 
 
+def test_long_takes_are_sampled_and_still_read_right(
+    clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pretend the 45-frame takes are long: every 3rd frame is decoded, at a third of the rate
+    monkeypatch.setattr("shots.ranking.MAX_DECODED_FRAMES", 15)
+    pan = score_take(clips["pan_right"], camera=PAN_RIGHT)
+    assert pan.get("motion").value >= 0.8, pan.get("motion").explanation
+    assert "of 15 frames" in pan.get("black_frames").explanation
+    frozen = score_take(clips["frozen"], camera=PAN_RIGHT)
+    assert frozen.get("frozen").value < 0.3, frozen.get("frozen").explanation
+
+
 def test_motion_is_left_out_without_a_camera_move(frames: dict[str, np.ndarray]) -> None:
     assert score_frames(frames["pan_right"], fps=30).get("motion") is None
 
