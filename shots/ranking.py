@@ -5,8 +5,9 @@ it, so a director can see *why* take 3 beat take 1. The total is the weighted me
 metrics that apply; a metric that cannot be measured (no camera move asked, no previous shot,
 no identity model) is left out rather than guessed.
 
-Frames are analysed small — short side 144 px — so scoring a 5 s take costs well under a
-second, and the calibrations below (Laplacian variance, motion speeds) are stated at that size.
+Frames are analysed small — short side 144 px, decoded and scaled by ffmpeg — so scoring a 5 s
+1080×1920 take costs about 2 s of CPU, mostly decoding; the calibrations below (Laplacian
+variance, motion) are stated at that size.
 
 Metrics and their mappings:
 
@@ -17,15 +18,16 @@ Metrics and their mappings:
 - black_frames: share of near-black frames (mean ≤ 12 and 98th percentile ≤ 32); half the
   clip black gives 0.
 - frozen: longest run of identical frames (mean abs difference < 0.3 levels) as a share of
-  the clip; up to 10 % is free, 60 % gives 0.
+  the clip; up to 10 % is free, 60 % gives 0. A take that is one still picture (a previz
+  static panel) reads as fully frozen: true, and the same for every take of that shot.
 - flicker: brightness reversals (the frame-to-frame mean luminance change flips sign, both
   steps ≥ 1.5 levels) per frame step; 25 % of steps reversing gives 0.
 - motion: global motion by phase correlation of frames ~0.1 s apart (translation on the whole
   frame, zoom from the four quadrants moving apart or together, jitter from how much the
   velocity scatters) against the requested camera move: the right direction, travelling within
   ×2 of what the intensity asks for over the take (0.05 + 0.35 × intensity frame widths, or
-  that much log zoom), scores 1;
-  the wrong direction or no motion scores 0; motion on other axes dilutes the score. Static
+  that much log zoom), scores 1; the wrong direction or no motion scores 0; motion on other
+  axes dilutes the score. Static
   wants under 0.02 frame/s of everything; handheld wants jitter without a sustained drift;
   orbit accepts horizontal motion either way.
 - continuity: colour-histogram intersection and SSIM of the first frame against the previous
