@@ -69,7 +69,7 @@ def build_sd(folder: Path) -> Path:
     )
     scheduler = DDIMScheduler(
         beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
-        clip_sample=False, set_alpha_to_one=False,
+        clip_sample=False, set_alpha_to_one=False, steps_offset=1,
     )
     torch.manual_seed(0)
     vae = AutoencoderKL(
