@@ -339,6 +339,8 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, wo
 
 def _has_audio(clip: Clip, cache_dir: Path) -> bool:
     """Whether a take has sound; remembered per content hash so re-exports skip the probe."""
+    if clip.media is None:
+        return False
     media = Path(clip.media)
     if media.suffix.lower() in IMAGE_SUFFIXES:
         return False

@@ -43,7 +43,7 @@ def _exact_frames(stream, preset: Preset, frames: int):
 
 def _encode(stream, out: str | Path, preset: Preset, *, frames: int, split_at: Sequence[int]):
     """Video-only H.264 output; with `split_at`, keyframes there and one file per segment."""
-    options: dict[str, str | int] = {**preset.video_args(), "an": None, "frames:v": frames}
+    options: dict[str, str | int | None] = {**preset.video_args(), "an": None, "frames:v": frames}
     if split_at:
         marks = "+".join(f"eq(n,{n})" for n in split_at)
         options.update(

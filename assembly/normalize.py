@@ -62,6 +62,7 @@ def cache_key(
     split_at: Sequence[int],
 ) -> str:
     """The content hash a normalised clip is stored under."""
+    source: dict[str, object]
     if clip.media is not None:
         source = {"media": clip.media_hash or sha256_file(clip.media)}
     else:

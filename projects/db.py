@@ -26,7 +26,7 @@ def utcnow() -> datetime:
 
 
 def _json(default: Any = None) -> Any:
-    factory = (lambda: {}) if isinstance(default, dict) else (lambda: [])
+    factory: Any = dict if isinstance(default, dict) else list
     return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assembly.timeline import Alternate, Clip, ClipSource, Timeline
-from shots.errors import ProjectError
+from shots.errors import ProjectError, SpecError
 from shots.models import TakeKind, TakeStatus
 
 if TYPE_CHECKING:
@@ -64,13 +64,30 @@ def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
     return None, ClipSource.SLATE
 
 
+def export_options(**values: Any) -> ExportOptions:
+    """Build export options from plain values (CLI flags, studio fields); a bad value is a
+    SpecError naming the option."""
+    from pydantic import ValidationError
+
+    from assembly.episode import ExportOptions
+
+    try:
+        return ExportOptions.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ())) or None
+        allowed = first.get("ctx", {}).get("expected")
+        message = f"must be {allowed}" if allowed else first.get("msg", "invalid value")
+        raise SpecError(f"{message}, not {first.get('input')!r}", field=field) from exc
+
+
 def export(
     project: Project, episode: int, options: ExportOptions | None = None, *, out: Path | None = None,
     progress: Callable[[str, float], None] | None = None, cancel: threading.Event | None = None,
 ) -> ExportResult:
-    from assembly.episode import ExportOptions, export_episode
+    from assembly.episode import export_episode
 
-    options = options or ExportOptions(language=project.language)
+    options = options or export_options(language=project.language)
     timeline = build_timeline(project, episode)
     if out is None:
         out = project.layout.exports / f"episode-{episode:02d}.mp4"

@@ -186,9 +186,9 @@ class Project:
         """Episodes → scenes → shots, in order, with the character bible. Four queries."""
         meta = self._meta()
         with self.db.read() as session:
-            ep_rows = session.exec(select(EpisodeRow).order_by(EpisodeRow.number)).all()
-            scene_q = select(SceneRow).order_by(SceneRow.episode, SceneRow.number)
-            shot_q = select(ShotRow).order_by(ShotRow.episode, col(ShotRow.order))
+            ep_rows = session.exec(select(EpisodeRow).order_by(col(EpisodeRow.number))).all()
+            scene_q = select(SceneRow).order_by(col(SceneRow.episode), col(SceneRow.number))
+            shot_q = select(ShotRow).order_by(col(ShotRow.episode), col(ShotRow.order))
             if episode is not None:
                 scene_q = scene_q.where(SceneRow.episode == episode)
                 shot_q = shot_q.where(ShotRow.episode == episode)
@@ -198,7 +198,7 @@ class Project:
             scene_rows = session.exec(scene_q).all()
             shot_rows = session.exec(shot_q).all()
             characters = [character_from_row(r) for r in session.exec(
-                select(CharacterRow).order_by(CharacterRow.order)).all()]
+                select(CharacterRow).order_by(col(CharacterRow.order))).all()]
         scenes: dict[str, Scene] = {r.id: scene_from_row(r) for r in scene_rows}
         for row in shot_rows:
             scene = scenes.get(row.scene_id)
@@ -240,7 +240,7 @@ class Project:
 
     def characters(self) -> list[Character]:
         with self.db.read() as session:
-            rows = session.exec(select(CharacterRow).order_by(CharacterRow.order)).all()
+            rows = session.exec(select(CharacterRow).order_by(col(CharacterRow.order))).all()
         return [character_from_row(r) for r in rows]
 
     def character(self, name: str) -> Character:
@@ -349,7 +349,7 @@ class Project:
             if shot is None:
                 raise ProjectError(f"there is no shot {shot_id} in this project.")
             rows = session.exec(
-                select(TakeRow).where(TakeRow.shot_id == shot_id).order_by(TakeRow.number)
+                select(TakeRow).where(TakeRow.shot_id == shot_id).order_by(col(TakeRow.number))
             ).all()
         views = []
         ranks: dict[int, int] = {}
@@ -626,7 +626,8 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
         session.execute(update(SceneRow), stale_scenes)
     if inserts:
         # Core executemany: one prepared statement for every row (the ORM path splits batches)
-        session.connection().execute(insert(ShotRow.__table__), inserts)
+        table: Any = ShotRow.__table__  # type: ignore[attr-defined]
+        session.connection().execute(insert(table), inserts)
     # rows differ in which columns they carry (edited fields are left out): group by shape
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row_values in updates:
@@ -669,7 +670,8 @@ def _upsert(session: Any, model: Any, key: str, rows: list[dict[str, Any]], exis
     new = [{**_defaults(model), **row} for row in rows if row[key] not in existing]
     old = [row for row in rows if row[key] in existing]
     if new:
-        session.connection().execute(insert(model.__table__), new)
+        table: Any = model.__table__
+        session.connection().execute(insert(table), new)
     if old:
         session.execute(update(model), old)
 

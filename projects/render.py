@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,9 +146,9 @@ def queue_takes(
                     ids = select(ShotRow.id).where(ShotRow.episode == shot.episode)
                     ep_rows = session.exec(select(TakeRow).where(col(TakeRow.shot_id).in_(ids))).all()
                     ep_counts[shot.episode] = len(ep_rows)
-                    ep_spent = ep_rows
+                    ep_spent: Sequence[TakeRow] = ep_rows
                 else:
-                    ep_spent = []
+                    ep_spent = ()
                 wanted = _cap(wanted, ep_budget, ep_spent, shot.id, notes,
                               what=f"episode {shot.episode}", count=ep_counts[shot.episode])
                 ep_counts[shot.episode] += wanted
@@ -174,7 +174,7 @@ def queue_takes(
 
 
 def _cap(
-    wanted: int, budget: Budget, rows: list[TakeRow], shot_id: str, notes: list[str], *, what: str,
+    wanted: int, budget: Budget, rows: Sequence[TakeRow], shot_id: str, notes: list[str], *, what: str,
     count: int | None = None,
 ) -> int:
     spent_takes = len(rows) if count is None else count
@@ -201,7 +201,7 @@ def _claim(project: Project, shot_ids: set[str] | None, engine_name: str | None,
     """Lease up to `batch` queued jobs of one shot (same engine and kind) to this process."""
     worker = _worker_id()
     with project.db.write() as session:
-        query = select(JobRow).where(JobRow.state == "queued").order_by(JobRow.id)
+        query = select(JobRow).where(JobRow.state == "queued").order_by(col(JobRow.id))
         if shot_ids is not None:
             query = query.where(col(JobRow.shot_id).in_(shot_ids))
         first = session.exec(query).first()
@@ -343,7 +343,12 @@ def _run_batch(
 
     shot_id = jobs[0].shot_id
     with project.db.read() as session:
-        take_rows = {job.take_id: session.get(TakeRow, job.take_id) for job in jobs}
+        take_rows: dict[int, TakeRow] = {}
+        for job in jobs:
+            row = session.get(TakeRow, job.take_id)
+            if row is None:
+                raise ProjectError(f"job {job.id} points at a take that no longer exists.")
+            take_rows[job.take_id] = row
         shot_row = session.get(ShotRow, shot_id)
         scene_row = session.get(SceneRow, shot_row.scene_id) if shot_row else None
     assert shot_row is not None
@@ -575,7 +580,7 @@ def jobs(project: Project) -> list[dict[str, Any]]:
     """The render queue: every job not done, with its take, newest last."""
     with project.db.read() as session:
         rows = session.exec(select(JobRow, TakeRow).where(JobRow.take_id == TakeRow.id).where(
-            col(JobRow.state).in_(["queued", "running", "failed", "cancelled"])).order_by(JobRow.id)).all()
+            col(JobRow.state).in_(["queued", "running", "failed", "cancelled"])).order_by(col(JobRow.id))).all()
     return [
         {"job": job.id, "shot_id": job.shot_id, "take": take.number, "state": job.state,
          "engine": job.engine, "seed": take.seed, "kind": take.kind, "error": job.error,

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from projects import Project
+from projects import Project, export_options
 from shots.errors import ShotcraftError
 from shots.models import TakeKind
 
@@ -280,11 +280,9 @@ def export(
     from studio.views import export_json, print_export_summary
 
     def body() -> None:
-        from assembly.episode import ExportOptions
-
         project = _open(directory)
-        options = ExportOptions(preset=preset, subtitles=subtitles, transition=transition, music=music,
-                                voice=voice, otio=otio, sheet=sheet, language=project.language)
+        options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
+                                 voice=voice, otio=otio, sheet=sheet, language=project.language)
         with ExportProgress(err, enabled=not as_json) as bar:
             result = project.export(episode, options, out=output, progress=bar.update)
         if as_json:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from projects import Project
+from projects import Project, export_options
 from shots.errors import ProjectError
 
 EXAMPLE = "contract-bride.txt"
@@ -22,8 +22,6 @@ def example_path(name: str = EXAMPLE) -> Path:
 
 
 def run_demo(directory: Path, *, takes: int = 3, console: Console) -> None:
-    from assembly.episode import ExportOptions
-
     started = time.monotonic()
     if (directory / "shotcraft.db").exists():
         project = Project.open(directory)
@@ -37,7 +35,7 @@ def run_demo(directory: Path, *, takes: int = 3, console: Console) -> None:
     console.print(f"drew {summary.done} takes on previz ({summary.failed} failed) in {summary.seconds:.1f} s")
     picked = project.auto_pick(episode=episode)
     console.print(f"auto-picked {len(picked)} shots")
-    options = ExportOptions(subtitles="burn", otio=True, sheet=True, language=project.language)
+    options = export_options(subtitles="burn", otio=True, sheet=True, language=project.language)
     result = project.export(episode, options)
     console.print(f"episode {episode}: {result.output}")
     for label in ("srt", "otio", "sheet"):
