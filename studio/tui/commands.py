@@ -22,7 +22,11 @@ def key_map(node: Any) -> list[Binding]:
 def key_label(key: str) -> str:
     names = {"question_mark": "?", "slash": "/", "delete": "Del", "escape": "Esc",
              "enter": "Enter", "space": "Space"}
-    return ", ".join(names.get(k, k) for k in key.split(","))
+    labels = []
+    for k in key.split(","):
+        k = names.get(k, k)
+        labels.append(k.replace("ctrl+", "Ctrl+").upper() if k.startswith("ctrl+") else k)
+    return ", ".join(label.replace("CTRL+", "Ctrl+") for label in labels)
 
 
 class StudioCommands(Provider):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,11 +14,12 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from studio.tui.filtering import ShotFilter
 from studio.tui.messages import DataChanged, RenderFinished, RenderProgress, TakeRendered
 
-COLUMNS = ("Shot", "Scene", "Size", "Camera", "Dur s", "Characters", "Words", "Takes d/q/f",
-           "Pick", "Top")
+# fixed widths: measuring 1,000 rows of CJK text for auto widths costs more than the rest of opening
+COLUMNS = (("Shot", 12), ("Scene", 6), ("Size", 4), ("Camera", 11), ("Dur s", 5),
+           ("Characters", 16), ("Words", 50), ("Takes d/q/f", 11), ("Pick", 4), ("Top", 5))
 
 
-def first_words(shot: Any, limit: int = 24) -> str:
+def first_words(shot: Any, limit: int = 25) -> str:
     text = " ".join(f"{d.speaker}：{d.text}" for d in shot.dialogue) or shot.action or ""
     text = text.replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -32,10 +34,10 @@ class BoardScreen(Screen[None]):
         Binding("n", "next_unpicked", "Next unpicked"),
         Binding("s", "split", "Split"),
         Binding("m", "merge", "Merge with next"),
-        Binding("i", "insert", "Insert after"),
+        Binding("i", "insert", "Insert after", show=False),
         Binding("delete", "delete", "Archive shot"),
-        Binding("K", "move(-1)", "Move up"),
-        Binding("J", "move(1)", "Move down"),
+        Binding("K", "move(-1)", "Move up", show=False),
+        Binding("J", "move(1)", "Move down", show=False),
         Binding("escape", "focus_table", "Back to table", show=False),
     ]
 
@@ -56,7 +58,8 @@ class BoardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#shots", DataTable)
-        table.add_columns(*COLUMNS)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
         self.reload()
         table.focus()
 
@@ -88,23 +91,25 @@ class BoardScreen(Screen[None]):
         table.clear()
         rows, keys = [], []
         for shot, totals in self.rows:
-            words = first_words(shot)
+            words = first_words(shot) or f"[{self.headings.get(shot.scene_id, '')}]"[:24]
             if not shot_filter.matches(shot, totals, words):
                 continue
             rows.append(self._cells(shot, totals, words))
             keys.append(shot.id)
         for cells, key in zip(rows, keys, strict=True):
-            table.add_row(*cells, key=key)
+            # Text, not str: the table would parse every str cell as markup
+            table.add_row(*(Text(cell, no_wrap=True, overflow="ellipsis") for cell in cells), key=key)
         if keep in keys:
             table.move_cursor(row=keys.index(keep), animate=False)
         self.show_detail()
 
     def _cells(self, shot: Any, totals: Any, words: str) -> tuple[str, ...]:
+        """One row; text is cut to its column so the table never has to measure it."""
         takes = f"{totals.takes_done}/{totals.takes_queued}/{totals.takes_failed}" if totals else "-"
         score = self.top.get(shot.id)
         return (
             shot.id, shot.scene_id, shot.size.value, shot.camera.move.value,
-            f"{shot.duration_frames / self.fps:.1f}", ",".join(shot.characters)[:14], words, takes,
+            f"{shot.duration_frames / self.fps:.1f}", ",".join(shot.characters)[:8], words, takes,
             str(shot.picked_take) if shot.picked_take is not None else "·",
             f"{score:.2f}" if score is not None else "·",
         )

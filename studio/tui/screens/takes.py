@@ -107,7 +107,8 @@ class TakesScreen(Screen[None]):
         if take.thumbnail_path:
             path = self.app.project.root / take.thumbnail_path
         thumb.show(path if path and path.is_file() else None)
-        lines = [f"[b]take {take.number}[/b] score {take.score if take.score is not None else '·'}"
+        score = f"{take.score:.2f}" if take.score is not None else "·"
+        lines = [f"[b]take {take.number}[/b] score {score}"
                  f" · rank {view.rank or '·'} · {take.status.value}"]
         for metric, value in sorted(take.scores.items()):
             why = view.explanations.get(metric, "")
