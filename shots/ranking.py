@@ -18,8 +18,10 @@ Metrics and their mappings:
 - black_frames: share of near-black frames (mean ≤ 12 and 98th percentile ≤ 32); half the
   clip black gives 0.
 - frozen: longest run of identical frames (mean abs difference < 0.3 levels) as a share of
-  the clip; up to 10 % is free, 60 % gives 0. A take that is one still picture (a previz
-  static panel) reads as fully frozen: true, and the same for every take of that shot.
+  the clip; up to 10 % is free, 60 % gives 0. A stall is the picture stopping inside a take:
+  a take that is one still picture from first frame to last, drawn for a *static* shot (a
+  previz panel), is a still, not a stall, and scores 1 with that said; for any other camera
+  move a wholly still take is both frozen here and motionless under `motion`.
 - flicker: brightness reversals (the frame-to-frame mean luminance change flips sign, both
   steps ≥ 1.5 levels) per frame step; 25 % of steps reversing gives 0.
 - motion: global motion by phase correlation of frames ~0.1 s apart (translation on the whole
@@ -140,7 +142,8 @@ def score_frames(
 
     metrics = [_sharpness(gray), _exposure(gray), _black_frames(gray)]
     if len(frames) >= 2:
-        metrics += [_frozen(gray, fps), _flicker(gray)]
+        static = camera is not None and camera.move is Move.STATIC
+        metrics += [_frozen(gray, fps, static_shot=static), _flicker(gray)]
         if camera is not None:
             metrics.append(_motion(gray, fps, camera))
     if previous_last_frame is not None:
@@ -322,8 +325,13 @@ def _black_frames(gray: np.ndarray) -> MetricScore:
 # temporal metrics
 
 
-def _frozen(gray: np.ndarray, fps: float) -> MetricScore:
+def _frozen(gray: np.ndarray, fps: float, *, static_shot: bool = False) -> MetricScore:
     diffs = np.abs(np.diff(gray, axis=0)).reshape(len(gray) - 1, -1).mean(axis=1)
+    if static_shot and bool((diffs < FROZEN_DIFF).all()):
+        return MetricScore(
+            name="frozen", value=1.0, weight=DEFAULT_WEIGHTS["frozen"],
+            explanation=f"one still picture for all {len(gray)} frames: a static shot, not a stall.",
+        )
     longest = run = 0
     for diff in diffs:
         run = run + 1 if diff < FROZEN_DIFF else 0

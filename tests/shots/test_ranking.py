@@ -272,3 +272,15 @@ def test_rank_takes_orders_by_score_then_take_number() -> None:
     ]
     assert [t.number for t in rank_takes(takes)] == [2, 4, 8, 1, 3, 5, 6, 7]
     assert rank_takes([]) == []
+
+
+def test_a_still_take_of_a_static_shot_is_not_a_stall_but_other_moves_are() -> None:
+    from shots.models import CameraMove, Move
+    from shots.ranking import score_frames
+
+    still = np.repeat(np.random.default_rng(3).integers(0, 255, (1, 72, 40, 3), dtype=np.uint8), 30, axis=0)
+    static = score_frames(still, fps=30, camera=CameraMove(move=Move.STATIC)).get("frozen")
+    panning = score_frames(still, fps=30, camera=CameraMove(move=Move.PAN_RIGHT, intensity=0.5))
+    assert static is not None and static.value == 1.0 and "not a stall" in static.explanation
+    assert panning.get("frozen").value == 0.0
+    assert panning.get("motion").value < 0.2
