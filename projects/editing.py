@@ -16,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from projects.convert import shot_columns, shot_from_row
 from projects.db import ShotRow, utcnow
@@ -180,7 +180,7 @@ def _live_row(session: Any, shot_id: str) -> ShotRow:
 
 def _episode_rows(session: Any, episode: int) -> list[ShotRow]:
     return list(session.exec(
-        select(ShotRow).where(ShotRow.episode == episode).order_by(ShotRow.order)).all())
+        select(ShotRow).where(ShotRow.episode == episode).order_by(col(ShotRow.order))).all())
 
 
 def _shift_orders(session: Any, rows: list[ShotRow], *, after: int, by: int) -> None:

@@ -8,11 +8,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from studio.tui.filtering import ShotFilter
 from studio.tui.messages import DataChanged, RenderFinished, RenderProgress, TakeRendered
+from studio.tui.screens.base import StudioScreen
 
 # fixed widths: measuring 1,000 rows of CJK text for auto widths costs more than the rest of opening
 COLUMNS = (("Shot", 12), ("Scene", 6), ("Size", 4), ("Camera", 11), ("Dur s", 5),
@@ -25,7 +26,7 @@ def first_words(shot: Any, limit: int = 25) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(StudioScreen):
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter"),
         Binding("enter", "open_shot", "Open shot", show=False),
@@ -201,7 +202,7 @@ class BoardScreen(Screen[None]):
 
     def action_next_unpicked(self) -> None:
         table = self.query_one("#shots", DataTable)
-        shown = [table.coordinate_to_cell_key((i, 0)).row_key.value for i in range(table.row_count)]
+        shown = [table.coordinate_to_cell_key(Coordinate(i, 0)).row_key.value for i in range(table.row_count)]
         unpicked = {s.id for s, _ in self.rows if s.picked_take is None}
         start = table.cursor_row
         for offset in range(1, len(shown) + 1):

@@ -8,13 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TextArea
+
+from studio.tui.screens.base import StudioScreen
 
 SAVE_AFTER_SECONDS = 0.6
 
 
-class CharactersScreen(Screen[None]):
+class CharactersScreen(StudioScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+o", "focus_add", "Add reference"),

@@ -10,15 +10,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Label, ProgressBar, Select, Static
 
 from assembly.episode import ExportOptions
 from assembly.presets import PRESETS
+from projects import export_options
 from studio.tui.messages import ExportFinished, ExportProgress
+from studio.tui.screens.base import StudioScreen
 
 
-class ExportScreen(Screen[None]):
+class ExportScreen(StudioScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+e", "export", "Export"),
@@ -64,7 +65,7 @@ class ExportScreen(Screen[None]):
 
     def options(self) -> ExportOptions:
         language = self.app.project.language
-        return ExportOptions(
+        return export_options(
             preset=self.query_one("#preset", Select).value,
             subtitles=self.query_one("#subtitles", Select).value,
             transition=self.query_one("#transition", Select).value,

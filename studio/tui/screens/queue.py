@@ -7,18 +7,18 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 
 from projects import render as render_jobs
 from studio.tui.messages import DataChanged, RenderFinished, RenderProgress, TakeRendered
+from studio.tui.screens.base import StudioScreen
 
 
 def _limit(value: float, limit: float | None, unit: str = "") -> str:
     return f"{value:g}{unit}" + (f" / {limit:g}{unit}" if limit is not None else "")
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(StudioScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("delete", "cancel_shot", "Cancel shot's queued"),

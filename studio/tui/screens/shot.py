@@ -8,10 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
 from shots.models import Budget, CameraMove, Move, ShotSize
+from studio.tui.screens.base import StudioScreen
 
 SAVE_AFTER_SECONDS = 0.6
 
@@ -21,7 +21,7 @@ def _number(text: str, kind: type = float) -> Any:
     return kind(text) if text else None
 
 
-class ShotScreen(Screen[None]):
+class ShotScreen(StudioScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+s", "save", "Save now"),
@@ -152,7 +152,7 @@ class ShotScreen(Screen[None]):
         """The pending fields as update_shot arguments (frames stored, seconds shown)."""
         def value(widget_id: str) -> str:
             widget = self.query_one(f"#{widget_id}")
-            return widget.text if isinstance(widget, TextArea) else str(widget.value)
+            return widget.text if isinstance(widget, TextArea) else str(getattr(widget, "value", ""))
 
         changes: dict[str, Any] = {}
         for field in self.pending:

@@ -11,13 +11,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from studio.tui.messages import DataChanged, RenderProgress
+from studio.tui.screens.base import StudioScreen
 from studio.tui.widgets import Thumbnail
 
-PLAYERS = (("ffplay", ["-autoexit", "-loglevel", "quiet"]), ("mpv", []), ("xdg-open", []))
+PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "quiet"]), ("mpv", []), ("xdg-open", []))
 
 
 def player_command(path: Path) -> list[str] | None:
@@ -29,7 +29,7 @@ def player_command(path: Path) -> list[str] | None:
     return None
 
 
-class TakesScreen(Screen[None]):
+class TakesScreen(StudioScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("p", "pick", "Pick"),

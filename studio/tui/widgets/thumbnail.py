@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from PIL import Image
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 from textual.widget import Widget
+
+RGB = tuple[int, int, int]
 
 
 def half_block_lines(image: Image.Image, width: int, height: int) -> list[list[Segment]]:
@@ -22,7 +25,7 @@ def half_block_lines(image: Image.Image, width: int, height: int) -> list[list[S
     for y in range(0, size[1], 2):
         line = []
         for x in range(size[0]):
-            top, bottom = pixels[x, y], pixels[x, y + 1]
+            top, bottom = cast(RGB, pixels[x, y]), cast(RGB, pixels[x, y + 1])
             style = Style(color=f"rgb({top[0]},{top[1]},{top[2]})",
                           bgcolor=f"rgb({bottom[0]},{bottom[1]},{bottom[2]})")
             line.append(Segment("▀", style))
