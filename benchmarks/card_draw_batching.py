@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 # the tiny pipeline builders live with the tests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -1,9 +1,9 @@
 """Engine overhead: one keyframe take through the Project facade (request → engine → validated,
 scored take in the store) vs the bare pipeline call with the same inputs, same process.
 
-    .venv/bin/python benchmarks/engine_overhead.py [--steps 40] [--size 128]
+    .venv/bin/python benchmarks/engine_overhead.py [--steps 100] [--size 128]
 
-The tiny SD pipeline runs at 128×128 with 40 steps so the model call dominates, as it does with
+The tiny SD pipeline runs at 128×128 with 100 steps so the model call dominates, as it does with
 real models; prints the ratio facade/bare (goal ≤ 1.2).
 """
 
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--size", type=int, default=128)
     args = parser.parse_args()
 
