@@ -31,6 +31,7 @@ class Capabilities(BaseModel):
     max_seconds: float | None = None  # longest clip one take may be
     aspects: list[str] = Field(default_factory=lambda: ["9:16", "16:9", "1:1"])
     batch_size: int = 1  # seeds drawn in one call
+    parallel: int = 1  # calls that may run at once on separate threads (CPU engines)
     needs_keys: bool = False
 
 

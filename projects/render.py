@@ -17,6 +17,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -298,23 +299,47 @@ def render(
         emit(RenderEvent(kind="budget", message=note))
     total = _pending_count(project, selected)
     emit(RenderEvent(kind="queued", total=total, message=f"{total} takes to draw"))
-    finished = 0
-    while not (cancel is not None and cancel.is_set()):
-        jobs = _claim(project, selected, engine_name, batch=max(1, engine_obj.capabilities().batch_size))
-        if not jobs:
-            break
-        results = _run_batch(project, engine_obj, jobs, emit=emit, cancel=cancel,
-                             total=total, finished=finished)
-        for result in results:
-            finished += 1
-            summary.results.append(result)
-            if result.status == TakeStatus.DONE.value:
-                summary.done += 1
-            else:
-                summary.failed += 1
+    caps = engine_obj.capabilities(kind)
+    counter = _Counter()
+
+    def work() -> None:
+        while not (cancel is not None and cancel.is_set()):
+            jobs = _claim(project, selected, engine_name, batch=max(1, caps.batch_size))
+            if not jobs:
+                return
+            results = _run_batch(project, engine_obj, jobs, emit=emit, cancel=cancel,
+                                 total=total, counter=counter)
+            with counter.lock:
+                for result in results:
+                    summary.results.append(result)
+                    if result.status == TakeStatus.DONE.value:
+                        summary.done += 1
+                    else:
+                        summary.failed += 1
+
+    workers = max(1, min(caps.parallel, os.cpu_count() or 1, total))
+    if workers == 1:
+        work()
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
+            for future in [pool.submit(work) for _ in range(workers)]:
+                future.result()
     summary.cancelled = bool(cancel is not None and cancel.is_set())
     summary.seconds = time.monotonic() - started
     return summary
+
+
+class _Counter:
+    """Takes finished in this run, shared by the render threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value = 0
+
+    def add(self, count: int = 1) -> int:
+        with self.lock:
+            self.value += count
+            return self.value
 
 
 def _pending_count(project: Project, shot_ids: set[str]) -> int:
@@ -335,7 +360,7 @@ def _select_shots(project: Project, shot_ids: list[str] | None, episode: int | N
 
 def _run_batch(
     project: Project, engine: Engine, jobs: list[JobRow], *, emit: EventFn,
-    cancel: threading.Event | None, total: int, finished: int,
+    cancel: threading.Event | None, total: int, counter: _Counter,
 ) -> list[TakeResult]:
     from engine.protocol import Progress
     from engine.request import build_request
@@ -363,8 +388,17 @@ def _run_batch(
     width = int(options.get("params", {}).get("width", width))
     height = int(options.get("params", {}).get("height", height))
     by_number = {take.number: (job, take) for job, take in zip(jobs, takes, strict=True)}
+    def fail_all(reason: str) -> list[TakeResult]:
+        failed = []
+        for job, take in zip(jobs, takes, strict=True):
+            failed.append(_fail(project, job, take, reason))
+            emit(RenderEvent(kind="failed", shot_id=shot_id, take=take.number, total=total,
+                             finished=counter.add(), message=reason))
+        return failed
+
     for take in takes:
-        emit(RenderEvent(kind="started", shot_id=shot_id, take=take.number, total=total, finished=finished))
+        emit(RenderEvent(kind="started", shot_id=shot_id, take=take.number, total=total,
+                         finished=counter.value))
     try:
         from projects.convert import scene_from_row
 
@@ -383,14 +417,15 @@ def _run_batch(
         request.resume = {t.number: dict(job.provider_state) for job, t in zip(jobs, takes, strict=True)
                           if job.provider_state}
     except ShotcraftError as exc:
-        return [_fail(project, job, take, str(exc)) for job, take in zip(jobs, takes, strict=True)]
+        return fail_all(str(exc))
 
     out_dir = project.layout.work / f"{os.getpid()}-{jobs[0].id}"
     out_dir.mkdir(parents=True, exist_ok=True)
 
     def progress(event: Progress) -> None:
         emit(RenderEvent(kind="progress", shot_id=shot_id, take=event.take_number,
-                         fraction=event.done, message=event.message, total=total, finished=finished))
+                         fraction=event.done, message=event.message, total=total,
+                         finished=counter.value))
 
     def checkpoint(take_number: int, state: dict[str, Any]) -> None:
         job, _take = by_number[take_number]
@@ -408,7 +443,7 @@ def _run_batch(
                                      checkpoint=checkpoint)
     except ShotcraftError as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
-        return [_fail(project, job, take, str(exc)) for job, take in zip(jobs, takes, strict=True)]
+        return fail_all(str(exc))
     elapsed = time.monotonic() - started
 
     results: list[TakeResult] = []
@@ -419,11 +454,13 @@ def _run_batch(
         result = _finish(project, job, take, item, request, per_take_seconds, previous_last, shot)
         results.append(result)
         emit(RenderEvent(kind=result.status, shot_id=shot_id, take=take.number, total=total,
-                         finished=finished + len(results), message=result.reason or ""))
+                         finished=counter.add(), message=result.reason or ""))
     for number, (job, take) in by_number.items():
         if number not in returned:
             reason = "cancelled" if cancel is not None and cancel.is_set() else "the engine returned no result"
             results.append(_fail(project, job, take, reason))
+            emit(RenderEvent(kind="failed", shot_id=shot_id, take=take.number, total=total,
+                             finished=counter.add(), message=reason))
     shutil.rmtree(out_dir, ignore_errors=True)
     return results
 
@@ -436,7 +473,6 @@ def _finish(
     project: Project, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
     seconds: float, previous_last: Path | None, shot: Shot,
 ) -> TakeResult:
-    from shots.ranking import score_take
 
     if item.failed or item.path is None:
         return _fail(project, job, take, item.failed or "the engine returned no file", item=item)
@@ -448,9 +484,8 @@ def _finish(
             info = validate_video(item.path, width=request.width, height=request.height,
                                   fps=request.fps, frames=request.num_frames)
         stored, _digest = store_file(project.layout, item.path, move=True)
-        thumb = frame_of(project.layout, stored, "middle")
-        scores = score_take(stored, kind=kind, camera=shot.camera,
-                            previous_last_frame=previous_last)
+        scores, thumb = score_and_thumbnail(project, stored, kind=kind, info=info, shot=shot,
+                                            previous_last=previous_last)
     except ShotcraftError as exc:
         return _fail(project, job, take, f"invalid output: {exc}", item=item)
     ref_hashes = {c.name: ",".join(c.reference_hashes) for c in request.characters if c.reference_hashes}
@@ -485,6 +520,32 @@ def _finish(
         session.add(row)
         session.add(job_row)
     return TakeResult(shot_id=take.shot_id, take=take.number, status="done", score=scores.total)
+
+
+def score_and_thumbnail(
+    project: Project, stored: Path, *, kind: TakeKind, info: Any, shot: Shot,
+    previous_last: Path | None,
+) -> tuple[Any, Path]:
+    """Score a stored take and keep its middle frame as the thumbnail, from one decode."""
+    import numpy as np
+    from PIL import Image
+
+    from shots.ranking import analysis_frames, score_frames
+
+    frames, fps = analysis_frames(stored, kind=kind, info=info)
+    previous = None
+    if previous_last is not None:
+        with Image.open(previous_last) as image:
+            previous = np.asarray(image.convert("RGB"))
+    scores = score_frames(frames, fps=fps, camera=shot.camera if kind is TakeKind.VIDEO else None,
+                          previous_last_frame=previous)
+    thumb = project.layout.frames / f"{stored.stem}-thumb.png"
+    if not thumb.exists():
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.png")
+        Image.fromarray(frames[len(frames) // 2]).save(temp)
+        os.replace(temp, thumb)
+    return scores, thumb
 
 
 def _engine_version(item: RenderedTake, request: Any) -> str:
@@ -593,7 +654,6 @@ def add_take(project: Project, shot_id: str, file: Path) -> Any:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
     from projects.convert import take_from_row
     from shots.media import probe
-    from shots.ranking import score_take
 
     shot = project.shot(shot_id)
     if not file.is_file():
@@ -604,9 +664,8 @@ def add_take(project: Project, shot_id: str, file: Path) -> Any:
         raise SpecError(f"{file.name} is not a readable video or image ({exc})", field="file") from exc
     kind = TakeKind.KEYFRAME if info.is_image else TakeKind.VIDEO
     stored, digest = store_file(project.layout, file, move=False)
-    thumb = frame_of(project.layout, stored, "middle")
-    scores = score_take(stored, kind=kind, camera=shot.camera,
-                        previous_last_frame=_previous_last_frame(project, shot))
+    scores, thumb = score_and_thumbnail(project, stored, kind=kind, info=info, shot=shot,
+                                        previous_last=_previous_last_frame(project, shot))
     with project.db.write() as session:
         rows = session.exec(select(TakeRow).where(TakeRow.shot_id == shot_id)).all()
         number = max((r.number for r in rows), default=0) + 1

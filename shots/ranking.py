@@ -48,7 +48,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from pydantic import BaseModel
 
-from shots.media import probe, read_frames
+from shots.media import MediaInfo, probe, read_frames
 from shots.models import CameraMove, Move, Take, TakeKind, TakeStatus
 
 ANALYSIS_SHORT_SIDE = 144
@@ -177,22 +177,30 @@ def score_take(
     asked. `previous_last_frame` may be an image or a video (its last frame is used).
     Raises MediaError when the file cannot be decoded.
     """
-    path = Path(path)
-    info = probe(path, count_frames=kind is TakeKind.VIDEO)
-    width, height = _analysis_size(info.width, info.height)
-    if kind is TakeKind.KEYFRAME or info.is_image:
-        frames = read_frames(path, width=width, height=height, max_frames=1)
-        fps = 0.0
-    else:
-        every = max(1, math.ceil(info.frames / MAX_DECODED_FRAMES)) if info.frames else 1
-        frames = read_frames(path, width=width, height=height, every=every)
-        fps = (info.fps or 30.0) / every
+    frames, fps = analysis_frames(path, kind=kind)
     previous = _last_frame(previous_last_frame) if previous_last_frame is not None else None
     refs = [read_frames(ref, max_frames=1)[0] for ref in references]
     return score_frames(
         frames, fps=fps, camera=camera, previous_last_frame=previous, references=refs,
         identity=identity, weights=weights,
     )
+
+
+def analysis_frames(
+    path: Path, *, kind: TakeKind = TakeKind.VIDEO, info: MediaInfo | None = None
+) -> tuple[np.ndarray, float]:
+    """Decode a take at analysis size: (frames, fps of the decoded frames; 0 for a still).
+
+    Pass the `info` a caller already probed to save a probe.
+    """
+    path = Path(path)
+    info = info or probe(path, count_frames=kind is TakeKind.VIDEO)
+    width, height = _analysis_size(info.width, info.height)
+    if kind is TakeKind.KEYFRAME or info.is_image:
+        return read_frames(path, width=width, height=height, max_frames=1), 0.0
+    every = max(1, math.ceil(info.frames / MAX_DECODED_FRAMES)) if info.frames else 1
+    frames = read_frames(path, width=width, height=height, every=every)
+    return frames, (info.fps or 30.0) / every
 
 
 def rank_takes(takes: list[Take]) -> list[Take]:
