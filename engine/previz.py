@@ -260,13 +260,17 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 _TOKEN_RE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+\s*|\s+")
 
 
+_NO_LINE_START = set("，。！？、；：）」』”’》〉…—,.!?;:)]}%")
+
+
 def wrap_text(text: str, font: Any, max_width: float, max_lines: int = 3) -> list[str]:
     """Greedy wrap: Chinese breaks between any characters, other text between words."""
     lines: list[str] = []
     current = ""
     for token in _TOKEN_RE.findall(text.replace("\n", " ")):
         candidate = current + token
-        if current and font.getlength(candidate.rstrip()) > max_width:
+        # closing punctuation never starts a line (避头尾): it stays with the line it closes
+        if current and token[0] not in _NO_LINE_START and font.getlength(candidate.rstrip()) > max_width:
             lines.append(current.rstrip())
             current = token.lstrip()
         else:
@@ -345,7 +349,11 @@ def _caption_lines(request: RenderRequest, font: Any, max_w: float) -> list[tupl
 
 
 def build_overlay(request: RenderRequest, take_number: int, seed: int) -> list[_Patch]:
-    """The slate (top-left) and the caption (bottom), fixed over the moving picture."""
+    """The slate (top-left) and the dialogue card under it, fixed over the moving picture.
+
+    The lower third stays clear: that is where a vertical drama's subtitles go, so burned
+    subtitles in an export never sit on top of the panel's own caption.
+    """
     width, height = request.width, request.height
     base = max(8, round(min(width, height) * 0.045))
     patches: list[_Patch] = []
@@ -361,6 +369,7 @@ def build_overlay(request: RenderRequest, take_number: int, seed: int) -> list[_
     image = _text_box(slate, slate_font, pad=max(2, base // 4), max_w=width - 2 * margin)
     image = image.crop((0, 0, min(image.width, width - margin), min(image.height, height - margin)))
     patches.append(_Patch.from_rgba(image, margin, margin))
+    slate_bottom = margin + image.height
 
     font = _font(base)
     pad = max(2, base // 3)
@@ -370,7 +379,7 @@ def build_overlay(request: RenderRequest, take_number: int, seed: int) -> list[_
         image = _text_box(lines, font, pad=pad, max_w=width - 2 * margin)
         image = image.crop((0, 0, image.width, min(image.height, height - 2 * margin)))
         x = (width - image.width) // 2
-        y = height - image.height - max(margin, round(height * 0.06))
+        y = min(slate_bottom + margin, height - image.height)
         patches.append(_Patch.from_rgba(image, x, max(0, y)))
     return patches
 
@@ -771,7 +780,8 @@ class PrevizEngine(Engine):
         return Capabilities(
             text_to_video=True, image_to_video=True, first_frame=True, last_frame=True,
             character_references=True, camera_control=True, keyframes=True, max_seconds=None,
-            batch_size=4,
+            # two shots at once: one composes while the other's ffmpeg encodes and is scored
+            batch_size=4, parallel=2,
         )
 
     def render(

@@ -200,3 +200,14 @@ def test_looks_are_the_same_in_every_process(tmp_path: Path) -> None:
         for seed in ("1", "2")
     }
     assert outs == {f"{character_colour('林夏')} {previz.set_look('客厅').wall}\n"}
+
+
+def test_caption_lines_never_start_with_closing_punctuation() -> None:
+    from engine.previz import _font, wrap_text
+
+    font = _font(20)
+    text = "设计稿？你父亲欠顾氏三千万，你拿几张纸来抵？我不会再逃，这一次绝不。"
+    for width in range(60, 400, 7):
+        lines = wrap_text(text, font, width, max_lines=20)
+        assert "".join(lines) == text
+        assert not any(line[0] in "，。！？、；：" for line in lines), (width, lines)
