@@ -22,21 +22,23 @@ from storyboard import breakdown, parse_script  # noqa: E402
 
 PEOPLE = ["顾言", "林晚", "苏瑶", "陈默", "秘书"]
 LINES = [
-    "你以为我会就这样放过你？",
-    "三年前的事情，我一直都记得，一刻也没有忘记。",
-    "签了这份合同，你就是顾太太。",
-    "我不需要你的同情。",
-    "今晚的发布会，所有人都在等你。",
+    "你以为我会就这样放过你？三年前你欠下的，今天一分不少都要还回来。",
+    "三年前的事情，我一直都记得，一刻也没有忘记，你最好也别忘了。",
+    "签了这份合同，你就是顾太太，外面那些人再也不敢动你一根手指。",
+    "我不需要你的同情，更不需要你的施舍，我今天来只是为了拿回属于我的东西。",
+    "今晚的发布会，所有人都在等你，你要是敢不来，后果自己承担。",
 ]
 ACTIONS = [
-    "△{a}推门而入，屋内的灯光一下子暗了下来。",
-    "△{a}缓缓抬头，看见{b}站在门口。",
-    "△{a}把文件摔在桌上，纸张散落一地。",
-    "△{a}的手机突然响起，屏幕上跳出一个陌生号码。",
+    "△{a}推门而入，屋内的灯光一下子暗了下来，所有人都停下手里的动作，齐刷刷地看向门口。",
+    "△{a}缓缓抬头，看见{b}站在门口，雨水顺着{b}的发梢滴落在昂贵的地毯上。",
+    "△{a}把文件摔在桌上，纸张散落一地，{b}却连眼皮都没有抬一下，只是慢慢地端起了咖啡。",
+    "△{a}的手机突然响起，屏幕上跳出一个陌生号码，{a}犹豫了一下，还是按下了接听键。",
+    "△窗外霓虹闪烁，车流如织，{a}站在落地窗前，背影在玻璃上投下一道孤独的剪影。",
 ]
 
 
-def generate(episodes: int, scenes: int = 5) -> str:
+def generate(episodes: int, scenes: int = 5, beats: int = 5) -> str:
+    """A 剧本 shaped like real vertical dramas: ~10 KB an episode, 5 scenes of 5 beats."""
     out = ["《契约新娘·长篇》", ""]
     for ep in range(1, episodes + 1):
         out += [f"第{ep}集", ""]
@@ -45,11 +47,11 @@ def generate(episodes: int, scenes: int = 5) -> str:
             time_word = "日" if sc % 2 else "夜"
             place = "内" if sc % 3 else "外"
             out += [f"{ep}-{sc} {time_word} {place} 顾氏集团·{sc}号会议室", f"人物：{a}、{b}"]
-            for i in range(4):
-                out.append(ACTIONS[(ep + sc + i) % 4].format(a=a, b=b))
+            for i in range(beats):
+                out.append(ACTIONS[(ep + sc + i) % 5].format(a=a, b=b))
                 out.append(f"{a}：{LINES[(ep + i) % 5]}")
                 out.append(f"{b}（冷笑）：{LINES[(sc + i) % 5]}")
-                if i == 2:
+                if i % 3 == 2:
                     out.append(f"{a}OS：{LINES[(ep * sc) % 5]}")
             out.append("")
     return "\n".join(out) + "\n"

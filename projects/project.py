@@ -575,6 +575,7 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     taken_ids = {row.id for row in existing}
     matched: set[str] = set()
     inserts: list[dict[str, Any]] = []
+    shot_defaults = _defaults(ShotRow)
     updates: list[dict[str, Any]] = []
     now = utcnow()
 
@@ -615,7 +616,7 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
                     shot_id = _next_free_id(shot_id, taken_ids)
                 taken_ids.add(shot_id)
                 matched.add(shot_id)
-                inserts.append({**_defaults(ShotRow), "id": shot_id, **shot_columns(shot),
+                inserts.append({**shot_defaults, "id": shot_id, **shot_columns(shot),
                                 "updated_at": now})
 
     _upsert(session, EpisodeRow, "number", episode_rows, old_episodes)

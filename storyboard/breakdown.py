@@ -510,7 +510,8 @@ def breakdown(
                     **draft.said,
                 }
                 key = content_hash(said)
-                said["occurrence"] = seen[key]  # identical shots stay distinguishable
+                # identical shots stay distinguishable: the hash also counts earlier twins
+                occurrence = seen[key]
                 seen[key] += 1
                 shot = Shot(
                     id=f"E{episode.number:02d}-S{number:02d}-{n:03d}",
@@ -526,7 +527,7 @@ def breakdown(
                     dialogue=draft.dialogue,
                     notes=draft.notes,
                     source_lines=draft.source_lines,
-                    content_hash=content_hash(said),
+                    content_hash=hashlib.sha1(f"{key}:{occurrence}".encode()).hexdigest(),
                     negative_prompt=NEGATIVE_PROMPT,
                 )
                 shot.prompt = compose_prompt(
