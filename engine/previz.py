@@ -672,7 +672,9 @@ def camera_path(
     path = []
     for i in range(num_frames):
         t = i / (num_frames - 1) if num_frames > 1 else 0.0
-        e = t * t * (3 - 2 * t)  # ease in and out, like a real head
+        # ease in and out like a real head, but never below half speed: a camera that stops
+        # dead repeats frames, which reads as a stall
+        e = 0.5 * t + 0.5 * t * t * (3 - 2 * t)
         x, y, z = base_x, base_y, 1.0
         if move in (Move.PAN_RIGHT, Move.TRUCK_RIGHT):
             x += travel_x * (2 * e - 1)

@@ -17,7 +17,7 @@ Metrics and their mappings:
   sits from mid-grey; 30 % clipped or a mean below ~12 / above ~224 gives 0.
 - black_frames: share of near-black frames (mean ≤ 12 and 98th percentile ≤ 32); half the
   clip black gives 0.
-- frozen: longest run of identical frames (mean abs difference < 0.3 levels) as a share of
+- frozen: longest run of identical frames (mean abs difference < 0.03 levels) as a share of
   the clip; up to 10 % is free, 60 % gives 0. A stall is the picture stopping inside a take:
   a take that is one still picture from first frame to last, drawn for a *static* shot (a
   previz panel), is a still, not a stall, and scores 1 with that said; for any other camera
@@ -69,7 +69,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 
 BLACK_MEAN = 12.0
 BLACK_P98 = 32.0
-FROZEN_DIFF = 0.3  # mean abs difference (levels) below which two frames count as identical
+FROZEN_DIFF = 0.03  # mean abs difference (levels) below which two frames count as identical: a
+# repeated frame decodes to ≤ 0.02, while even a slow camera over flat art moves ≥ 0.04
 FLICKER_STEP = 1.5  # luminance step (levels) that counts towards a reversal
 
 

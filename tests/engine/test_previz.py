@@ -211,3 +211,15 @@ def test_caption_lines_never_start_with_closing_punctuation() -> None:
         lines = wrap_text(text, font, width, max_lines=20)
         assert "".join(lines) == text
         assert not any(line[0] in "，。！？、；：" for line in lines), (width, lines)
+
+
+def test_a_slow_dolly_over_flat_art_is_not_ranked_as_a_stall(tmp_path: Path) -> None:
+    """Small frame-to-frame change is motion; only repeated frames are a freeze."""
+    from shots.models import CameraMove, Move
+    from shots.ranking import score_take
+
+    request = make_request(camera=CameraMove(move=Move.DOLLY_IN, intensity=0.3), num_frames=90,
+                           width=270, height=480)
+    take = PrevizEngine().render(request, out_dir=tmp_path)[0]
+    frozen = score_take(take.path, camera=request.camera).get("frozen")
+    assert frozen is not None and frozen.value == 1.0, frozen.explanation

@@ -200,3 +200,13 @@ def test_sigkill_mid_render_keeps_finished_takes_and_resumes_the_rest(project: P
         assert all(v.take.status is TakeStatus.DONE for v in views)
     assert project.totals(episode=1).takes_done == wanted
     assert not [j for j in jobs(project) if j["state"] in ("queued", "running")]
+
+
+def test_reimporting_the_same_script_keeps_every_take_and_pick(project: Project, script_file: Path) -> None:
+    shot = project.shots(episode=1)[2]
+    project.render(shot_ids=[shot.id], takes=2)
+    project.pick(shot.id, 2)
+    report = project.import_script(script_file)
+    assert report.added == 0 and report.archived == 0
+    assert [v.take.number for v in project.takes(shot.id)] == [1, 2]
+    assert project.shot(shot.id).picked_take == 2

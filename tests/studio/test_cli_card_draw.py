@@ -1,0 +1,85 @@
+"""The card-draw contract from the command line, as a director (or a script) drives it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.projects.conftest import write_script
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def shotcraft(*args: object, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SHOTCRAFT_PREVIZ_SCALE": "0.1"}
+    return subprocess.run([sys.executable, "-m", "studio.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=ROOT, env=env, check=check)
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "proj"
+    shotcraft("new", folder)
+    shotcraft("import", folder, write_script(tmp_path))
+    return folder
+
+
+def _shot_ids(folder: Path) -> list[str]:
+    data = json.loads(shotcraft("shots", folder, "--json").stdout)
+    return [s["id"] for ep in data["episodes"] for sc in ep["scenes"] for s in sc["shots"]]
+
+
+def test_render_three_takes_pick_auto_then_takes_json(project_dir: Path) -> None:
+    result = shotcraft("render", project_dir, "--takes", "3")
+    assert "failed" in result.stdout and result.returncode == 0
+    shotcraft("pick", project_dir, "--auto")
+    for shot_id in _shot_ids(project_dir):
+        takes = json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout)
+        assert [t["status"] for t in takes] == ["done"] * 3
+        assert len({t["seed"] for t in takes}) == 3
+        assert sorted(t["rank"] for t in takes) == [1, 2, 3]
+        assert sum(t["picked"] for t in takes) == 1
+        picked = next(t for t in takes if t["picked"])
+        assert picked["rank"] == 1 and Path(picked["path"]).is_file()
+        assert set(picked) >= {"take", "seed", "engine", "status", "reason", "path",
+                               "duration_frames", "scores", "score", "rank", "picked"}
+
+
+def test_two_render_processes_on_one_project_do_not_collide(project_dir: Path) -> None:
+    env = {**os.environ, "SHOTCRAFT_PREVIZ_SCALE": "0.1"}
+    cmd = [sys.executable, "-m", "studio.cli", "render", str(project_dir), "--episode", "1", "--takes", "2"]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    for proc in procs:
+        _out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    data = json.loads(shotcraft("shots", project_dir, "--episode", "1", "--json").stdout)
+    for scene in data["episodes"][0]["scenes"]:
+        for shot in scene["shots"]:
+            takes = json.loads(shotcraft("takes", project_dir, shot["id"], "--json").stdout)
+            assert [t["take"] for t in takes] == [1, 2, 3, 4]
+            assert all(t["status"] == "done" for t in takes)
+            assert len({t["seed"] for t in takes}) == 4
+
+
+def test_add_take_and_a_bad_pick_from_the_cli(project_dir: Path, tmp_path: Path) -> None:
+    clip = tmp_path / "web.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=108x192:r=30", "-t", "1",
+                    "-pix_fmt", "yuv420p", str(clip)], check=True)
+    shot_id = _shot_ids(project_dir)[0]
+    assert "added take 1" in shotcraft("add-take", project_dir, shot_id, clip).stdout
+    takes = json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout)
+    assert takes[0]["engine"] == "import" and takes[0]["status"] == "done"
+    bad = shotcraft("pick", project_dir, shot_id, "7", check=False)
+    assert bad.returncode == 1 and "has no take 7" in bad.stderr
+
+
+def test_a_bad_export_flag_names_the_option(project_dir: Path) -> None:
+    result = shotcraft("export", project_dir, "--episode", "1", "--subtitles", "loud", check=False)
+    assert result.returncode == 1
+    assert "subtitles" in result.stderr and "Traceback" not in result.stderr
