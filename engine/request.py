@@ -224,8 +224,8 @@ def build_request(
     if caps.max_seconds is not None and num_frames > caps.max_seconds * fps:
         clamped = max(1, int(caps.max_seconds * fps))
         check.downgrades.append(
-            f"duration cut to {clamped} frames ({clamped / fps:g} s): {engine.name} draws at most "
-            f"{caps.max_seconds:g} s per take"
+            f"duration cut to {clamped} frames ({clamped / fps:.3g} s): {engine.name} draws at most "
+            f"{caps.max_seconds:.3g} s per take"
         )
         num_frames = clamped
 
