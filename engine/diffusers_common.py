@@ -70,11 +70,24 @@ def _offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
 
 
+def quiet_libraries() -> None:
+    """No loading bars or chatter from diffusers/transformers: they would write over the
+    studio's screen and the CLI's own progress bars. Progress is reported through our callback."""
+    import diffusers
+    import transformers
+
+    diffusers.utils.logging.disable_progress_bar()
+    diffusers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+
+
 def load_pipeline(cls: Any, path: str | None, *, field: str, settings: DiffusersSettings) -> Any:
     """`cls.from_pretrained(path)` on the configured device and dtype, with one clear error for
     a missing or broken model naming the setting to fix."""
     if not path:
         raise ConfigError(f"set {env_name(field)} to a model folder or hub id to use this stage.")
+    quiet_libraries()
     device = resolve_device(settings)
     dtype = resolve_dtype(settings, device)
     with hub_offline(settings):

@@ -36,6 +36,7 @@ from engine.diffusers_common import (  # noqa: E402
     load_image,
     load_pipeline,
     pipeline_class_name,
+    quiet_libraries,
     resolve_device,
     step_callback,
     to_request_frames,
@@ -93,6 +94,7 @@ class DiffusersEngine(Engine):
     version: ClassVar[str] = VERSION
 
     def __init__(self, **settings: Any) -> None:
+        quiet_libraries()  # before any pipeline class is imported: some warn on import
         try:
             self.settings = DiffusersSettings(**settings)
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
