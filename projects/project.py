@@ -566,7 +566,7 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     Rows are written in bulk (one INSERT / UPDATE statement per table): a 100-episode
     script is tens of thousands of rows.
     """
-    from sqlalchemy import insert, update
+    from sqlalchemy import update
 
     existing = session.exec(select(ShotRow)).all()
     by_hash: dict[str, list[ShotRow]] = {}
@@ -626,9 +626,7 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     if stale_scenes:
         session.execute(update(SceneRow), stale_scenes)
     if inserts:
-        # Core executemany: one prepared statement for every row (the ORM path splits batches)
-        table: Any = ShotRow.__table__  # type: ignore[attr-defined]
-        session.connection().execute(insert(table), inserts)
+        _insert_many(session, ShotRow, inserts)
     # rows differ in which columns they carry (edited fields are left out): group by shape
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row_values in updates:
@@ -652,6 +650,42 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
         row.order = order
         session.add(row)
     return len(updates), len(inserts), len(to_archive)
+
+
+def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
+    """One prepared INSERT for many rows. On SQLite the JSON columns are encoded here (empty
+    values as constants) and the rows go straight to the driver: a first import of a long
+    series is tens of thousands of JSON values, and that encoding is most of its write time."""
+    import json
+
+    from sqlalchemy import JSON, insert
+
+    table: Any = model.__table__
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), rows)
+        return
+    names = [column.name for column in table.columns if column.name in rows[0]]
+    dialect = connection.dialect
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    # every other column is bound exactly as SQLAlchemy would bind it (e.g. UTC datetimes)
+    processors = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns
+                  if c.name in names and c.name not in json_columns}
+
+    def encode(name: str, value: Any) -> Any:
+        if name in json_columns:
+            if value is None:
+                return "null"
+            if not value:
+                return "[]" if isinstance(value, list) else "{}"
+            return json.dumps(value)
+        processor = processors.get(name)
+        return processor(value) if processor is not None else value
+
+    quoted = ", ".join('"' + name + '"' for name in names)
+    marks = ", ".join("?" for _ in names)
+    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})'
+    connection.exec_driver_sql(sql, [tuple(encode(n, row.get(n)) for n in names) for row in rows])
 
 
 def _defaults(model: Any) -> dict[str, Any]:

@@ -41,7 +41,8 @@ def run_demo(directory: Path, *, takes: int = 3, console: Console) -> None:
     for label in ("srt", "otio", "sheet"):
         value = getattr(result, label, None)
         if value:
-            console.print(f"{label}: {value}")
+            shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+            console.print(f"{label}: {shown}")
     console.print(f"storyboard: shotcraft shots {directory}   studio: shotcraft board {directory}")
     console.print(f"done in {time.monotonic() - started:.1f} s")
 

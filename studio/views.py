@@ -110,4 +110,5 @@ def print_export_summary(console: Console, result: Any) -> None:
     for label in ("srt", "otio", "sheet"):
         value = getattr(result, label, None)
         if value:
-            console.print(f"{label}: {value}")
+            shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+            console.print(f"{label}: {shown}")
