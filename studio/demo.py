@@ -9,6 +9,7 @@ from rich.console import Console
 
 from projects import Project, export_options
 from shots.errors import ProjectError
+from studio.views import print_sidecars
 
 EXAMPLE = "contract-bride.txt"
 
@@ -38,11 +39,7 @@ def run_demo(directory: Path, *, takes: int = 3, console: Console) -> None:
     options = export_options(subtitles="burn", otio=True, sheet=True, language=project.language)
     result = project.export(episode, options)
     console.print(f"episode {episode}: {result.output}")
-    for label in ("srt", "otio", "sheet"):
-        value = getattr(result, label, None)
-        if value:
-            shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-            console.print(f"{label}: {shown}")
+    print_sidecars(console, result)
     console.print(f"storyboard: shotcraft shots {directory}   studio: shotcraft board {directory}")
     console.print(f"done in {time.monotonic() - started:.1f} s")
 

@@ -107,6 +107,11 @@ def print_export_summary(console: Console, result: Any) -> None:
         console.print(f"[red]{len(slates)} shots have no take and show a slate:[/] {', '.join(slates)}")
     console.print(f"episode: {result.output} ({result.duration_frames / fps:.1f} s, "
                   f"{result.width}×{result.height}, {fps} fps) in {result.seconds:.1f} s")
+    print_sidecars(console, result)
+
+
+def print_sidecars(console: Console, result: Any) -> None:
+    """Where the SRT, OTIO and contact sheet of an export went."""
     for label in ("srt", "otio", "sheet"):
         value = getattr(result, label, None)
         if value:
