@@ -218,17 +218,25 @@ def takes(
             print(json.dumps(takes_json(project, views), ensure_ascii=False, indent=2))
             return
         table = Table(show_edge=False)
-        for column in ("take", "kind", "rank", "score", "status", "seed", "engine", "sec", "picked", "file"):
-            table.add_column(column)
+        widths = {"weakest": 14, "status": 12, "seed": 7, "engine": 9}
+        for column in ("take", "rank", "score", "weakest", "status", "seed", "engine", "sec"):
+            table.add_column(column, no_wrap=True, min_width=widths.get(column, len(column)))
+        # the store path is long and the least read: it is the column that gives way
+        table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=22)
         for view in sorted(views, key=lambda v: (v.rank is None, v.rank or 0, v.take.number)):
             take = view.take
+            status = take.status.value + (f" ({take.reason})" if take.reason else "")
+            if take.kind is TakeKind.KEYFRAME:
+                status += " still"
+            if view.picked:
+                status += " ★"
             table.add_row(
-                str(take.number), take.kind.value, str(view.rank or ""),
+                str(take.number), str(view.rank or ""),
                 f"{take.score:.2f}" if take.score is not None else "",
-                take.status.value + (f" ({take.reason})" if take.reason else ""),
+                _weakest(take.scores), status,
                 str(take.seed if take.seed is not None else ""), take.engine,
                 f"{take.duration_frames / project.fps:.1f}" if take.duration_frames else "",
-                "★" if view.picked else "", take.media_path or "",
+                take.media_path or "",
             )
         out.print(table)
         totals = project.totals(shot_id=shot_id)
@@ -236,6 +244,14 @@ def takes(
                   f"compute {totals.seconds:.1f} s, credits {totals.credits:g}")
 
     _run(body)
+
+
+def _weakest(scores: dict[str, float]) -> str:
+    """The metric that holds a take back most, e.g. "frozen 0.26" (blank when all are fine)."""
+    if not scores:
+        return ""
+    name, value = min(scores.items(), key=lambda item: item[1])
+    return f"{name} {value:.2f}" if value < 0.9 else ""
 
 
 @app.command()

@@ -74,6 +74,7 @@ def takes_json(project: Project, views: list[TakeView]) -> list[dict[str, Any]]:
             "path": str(project.take_path(take)) if take.media_path else None,
             "duration_frames": take.duration_frames,
             "scores": take.scores,
+            "explanations": view.explanations,
             "score": take.score,
             "rank": view.rank,
             "picked": view.picked,

@@ -48,6 +48,9 @@ def test_render_three_takes_pick_auto_then_takes_json(project_dir: Path) -> None
         assert picked["rank"] == 1 and Path(picked["path"]).is_file()
         assert set(picked) >= {"take", "seed", "engine", "status", "reason", "path",
                                "duration_frames", "scores", "score", "rank", "picked"}
+        assert set(picked["explanations"]) == set(picked["scores"])
+    table = shotcraft("takes", project_dir, _shot_ids(project_dir)[0]).stdout
+    assert "weakest" in table and "done" in table
 
 
 def test_two_render_processes_on_one_project_do_not_collide(project_dir: Path) -> None:
