@@ -313,8 +313,9 @@ def _concat_entries(clips, segments, joins, fade) -> list[tuple[Path, int]]:
 
 def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work) -> Path | None:
     """The mixed audio track, or None when a silent track will do."""
-    clip_audio = [
-        (Path(clip.media), start)
+    # a take longer than its shot is cut there, sound included: it never runs into the next shot
+    clip_audio: list[tuple[Path, int] | tuple[Path, int, int]] = [
+        (Path(clip.media), start, clip.duration_frames)
         for clip, start in zip(timeline.clips, starts, strict=True)
         if clip.media is not None and _has_audio(clip, cache_dir)
     ]

@@ -196,6 +196,21 @@ def test_take_audio_is_mixed_into_the_episode_track(tmp_path: Path, make_take: M
     assert mean > -40  # the tone of shot 2 is heard in the second half
 
 
+def test_a_long_take_s_sound_stops_at_its_shot_s_end(tmp_path: Path, make_take: MakeTake) -> None:
+    timeline = timeline_of([
+        clip_for(1, make_take(seconds=2.0, audio=True), 30),  # 2 s take in a 1 s shot
+        clip_for(2, make_take(seconds=1.0), 30),  # silent take
+    ])
+    result = export_episode(timeline, SMALL, cache_dir=tmp_path / "c", out_path=tmp_path / "e.mp4")
+    loud = subprocess.run(
+        ["ffmpeg", "-v", "info", "-ss", "1.2", "-i", str(result.output), "-map", "0:a",
+         "-af", "volumedetect", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr
+    mean = float(loud.split("mean_volume:")[1].split("dB")[0])
+    assert mean < -60  # shot 2 is silent: shot 1's tone did not spill over
+
+
 def test_otio_and_contact_sheet_land_next_to_the_episode(
     tmp_path: Path, make_take: MakeTake
 ) -> None:
