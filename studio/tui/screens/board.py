@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from studio.tui.filtering import ShotFilter
 from studio.tui.messages import DataChanged, RenderFinished, RenderProgress, TakeRendered
 from studio.tui.screens.base import StudioScreen
+from studio.tui.widgets.shot_table import ShotTable
 
 # fixed widths: measuring 1,000 rows of CJK text for auto widths costs more than the rest of opening
 COLUMNS = (("Shot", 12), ("Scene", 6), ("Size", 4), ("Camera", 11), ("Dur s", 5),
@@ -53,7 +54,7 @@ class BoardScreen(StudioScreen):
         yield Header()
         yield Input(placeholder="/ filter: ep:1 scene:1-2 char:林晚 status:unpicked|none|failed  words…",
                     id="filter")
-        yield DataTable(id="shots", cursor_type="row", zebra_stripes=True)
+        yield ShotTable(id="shots", cursor_type="row", zebra_stripes=True)
         yield Static(id="detail")
         yield Footer()
 
