@@ -451,7 +451,8 @@ def _run_batch(
     per_take_seconds = elapsed / max(1, len(rendered))
     for item in rendered:
         job, take = by_number[item.take_number]
-        result = _finish(project, job, take, item, request, per_take_seconds, previous_last, shot)
+        result = _finish(project, engine, job, take, item, request, per_take_seconds,
+                         previous_last, shot)
         results.append(result)
         emit(RenderEvent(kind=result.status, shot_id=shot_id, take=take.number, total=total,
                          finished=counter.add(), message=result.reason or ""))
@@ -470,10 +471,9 @@ def _even(value: float) -> int:
 
 
 def _finish(
-    project: Project, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
+    project: Project, engine: Engine, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
     seconds: float, previous_last: Path | None, shot: Shot,
 ) -> TakeResult:
-
     if item.failed or item.path is None:
         return _fail(project, job, take, item.failed or "the engine returned no file", item=item)
     kind = TakeKind(take.kind)
@@ -500,7 +500,7 @@ def _finish(
         assert row is not None and job_row is not None
         row.status = TakeStatus.DONE.value
         row.reason = None
-        row.engine_version = _engine_version(item, request)
+        row.engine_version = engine.version
         row.params = dict(item.params)
         row.reference_hashes = ref_hashes
         row.downgrades = list(dict.fromkeys([*request.downgrades, *item.downgrades]))
@@ -546,10 +546,6 @@ def score_and_thumbnail(
         Image.fromarray(frames[len(frames) // 2]).save(temp)
         os.replace(temp, thumb)
     return scores, thumb
-
-
-def _engine_version(item: RenderedTake, request: Any) -> str:
-    return str(item.params.get("engine_version", ""))
 
 
 def _fail(project: Project, job: JobRow, take: TakeRow, reason: str, *, item: RenderedTake | None = None) -> TakeResult:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.previz import PrevizEngine
 from projects import Project
 from projects.render import jobs, retry_failed
 from shots.errors import ProjectError
@@ -43,6 +44,7 @@ def test_render_draws_numbered_seeded_takes_into_the_store(project: Project) -> 
         info = probe(path)
         assert info.frames == shot.duration_frames == take.duration_frames
         assert take.engine == "previz" and take.params and take.score is not None
+        assert take.engine_version == PrevizEngine.version
         assert set(take.scores) >= {"sharpness", "exposure", "black_frames"}
         assert take.cost_seconds > 0
 
