@@ -59,8 +59,8 @@ from engine.protocol import (  # noqa: E402
     ProgressFn,
     RenderedTake,
     RenderRequest,
-    _no_checkpoint,
-    _no_progress,
+    no_checkpoint,
+    no_progress,
 )
 from engine.writer import write_still, write_video  # noqa: E402
 from shots.errors import ConfigError, EngineError, ShotcraftError  # noqa: E402
@@ -211,9 +211,9 @@ class DiffusersEngine(Engine):
         request: RenderRequest,
         *,
         out_dir: Path,
-        progress: ProgressFn = _no_progress,
+        progress: ProgressFn = no_progress,
         cancel: threading.Event | None = None,
-        checkpoint: CheckpointFn = _no_checkpoint,
+        checkpoint: CheckpointFn = no_checkpoint,
     ) -> list[RenderedTake]:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -42,8 +42,8 @@ from engine.protocol import (
     ProgressFn,
     RenderedTake,
     RenderRequest,
-    _no_checkpoint,
-    _no_progress,
+    no_checkpoint,
+    no_progress,
 )
 from shots.errors import ConfigError, EngineError
 from shots.media import sha256_file
@@ -405,9 +405,9 @@ class KlingEngine(Engine):
         request: RenderRequest,
         *,
         out_dir: Path,
-        progress: ProgressFn = _no_progress,
+        progress: ProgressFn = no_progress,
         cancel: threading.Event | None = None,
-        checkpoint: CheckpointFn = _no_checkpoint,
+        checkpoint: CheckpointFn = no_checkpoint,
     ) -> list[RenderedTake]:
         """Draw one Kling task per take; failed takes carry the reason, cancelled ones are left
         out (their checkpoint lets a later render resume them without paying again)."""

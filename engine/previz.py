@@ -41,8 +41,8 @@ from engine.protocol import (
     ProgressFn,
     RenderedTake,
     RenderRequest,
-    _no_checkpoint,
-    _no_progress,
+    no_checkpoint,
+    no_progress,
 )
 from engine.writer import FrameWriter, write_still
 from shots.media import cjk_font
@@ -791,9 +791,9 @@ class PrevizEngine(Engine):
         request: RenderRequest,
         *,
         out_dir: Path,
-        progress: ProgressFn = _no_progress,
+        progress: ProgressFn = no_progress,
         cancel: threading.Event | None = None,
-        checkpoint: CheckpointFn = _no_checkpoint,
+        checkpoint: CheckpointFn = no_checkpoint,
     ) -> list[RenderedTake]:
         """Draw one take per seed into `out_dir`; a take that fails is reported and the rest go on."""
         out_dir = Path(out_dir)

@@ -96,11 +96,11 @@ ProgressFn = Callable[[Progress], None]
 CheckpointFn = Callable[[int, dict[str, Any]], None]
 
 
-def _no_progress(_: Progress) -> None:
+def no_progress(_: Progress) -> None:
     return None
 
 
-def _no_checkpoint(_: int, __: dict[str, Any]) -> None:
+def no_checkpoint(_: int, __: dict[str, Any]) -> None:
     return None
 
 
@@ -120,9 +120,9 @@ class Engine(ABC):
         request: RenderRequest,
         *,
         out_dir: Path,
-        progress: ProgressFn = _no_progress,
+        progress: ProgressFn = no_progress,
         cancel: threading.Event | None = None,
-        checkpoint: CheckpointFn = _no_checkpoint,
+        checkpoint: CheckpointFn = no_checkpoint,
     ) -> list[RenderedTake]:
         """Render one take per seed into `out_dir`; a failed take is reported, not raised.
 
