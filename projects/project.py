@@ -700,13 +700,13 @@ def _defaults(model: Any) -> dict[str, Any]:
 
 
 def _upsert(session: Any, model: Any, key: str, rows: list[dict[str, Any]], existing: set[Any]) -> None:
-    from sqlalchemy import insert, update
+    from sqlalchemy import update
 
-    new = [{**_defaults(model), **row} for row in rows if row[key] not in existing]
+    defaults = _defaults(model)
+    new = [{**defaults, **row} for row in rows if row[key] not in existing]
     old = [row for row in rows if row[key] in existing]
     if new:
-        table: Any = model.__table__
-        session.connection().execute(insert(table), new)
+        _insert_many(session, model, new)
     if old:
         session.execute(update(model), old)
 
