@@ -198,11 +198,16 @@ def _cap(
     return wanted
 
 
-def _claim(project: Project, shot_ids: set[str] | None, engine_name: str | None, batch: int) -> list[JobRow]:
-    """Lease up to `batch` queued jobs of one shot (same engine and kind) to this process."""
+def _claim(project: Project, shot_ids: set[str] | None, engine_name: str, batch: int) -> list[JobRow]:
+    """Lease up to `batch` queued jobs of one shot (this engine's, one kind) to this process.
+
+    Jobs queued for another engine wait for a render with that engine: a Kling task must never
+    be drawn by previz because it happened to be first in the queue.
+    """
     worker = _worker_id()
     with project.db.write() as session:
-        query = select(JobRow).where(JobRow.state == "queued").order_by(col(JobRow.id))
+        query = select(JobRow).where(JobRow.state == "queued", JobRow.engine == engine_name)
+        query = query.order_by(col(JobRow.id))
         if shot_ids is not None:
             query = query.where(col(JobRow.shot_id).in_(shot_ids))
         first = session.exec(query).first()
@@ -210,8 +215,7 @@ def _claim(project: Project, shot_ids: set[str] | None, engine_name: str | None,
             return []
         first_take = session.get(TakeRow, first.take_id)
         assert first_take is not None
-        candidates = session.exec(query.where(JobRow.shot_id == first.shot_id,
-                                              JobRow.engine == first.engine)).all()
+        candidates = session.exec(query.where(JobRow.shot_id == first.shot_id)).all()
         claimed = []
         for job in candidates:
             take = session.get(TakeRow, job.take_id)
@@ -285,7 +289,7 @@ def render(
     recover_stale_jobs(project)
     options = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
     selected = {shot.id for shot in shots}
-    interrupted = _pending_count(project, selected)
+    interrupted = _pending_count(project, selected, engine_name)
     # after a crash, a bare `render` finishes what was asked before; it queues nothing new
     if takes is not None or interrupted == 0:
         summary.queued, summary.budget_notes = queue_takes(
@@ -297,7 +301,7 @@ def render(
                          message=f"resuming {interrupted} takes left from an earlier run"))
     for note in summary.budget_notes:
         emit(RenderEvent(kind="budget", message=note))
-    total = _pending_count(project, selected)
+    total = _pending_count(project, selected, engine_name)
     emit(RenderEvent(kind="queued", total=total, message=f"{total} takes to draw"))
     caps = engine_obj.capabilities(kind)
     counter = _Counter()
@@ -342,10 +346,11 @@ class _Counter:
             return self.value
 
 
-def _pending_count(project: Project, shot_ids: set[str]) -> int:
+def _pending_count(project: Project, shot_ids: set[str], engine_name: str) -> int:
     with project.db.read() as session:
         return len(session.exec(select(JobRow.id).where(
-            JobRow.state == "queued", col(JobRow.shot_id).in_(shot_ids))).all())
+            JobRow.state == "queued", JobRow.engine == engine_name,
+            col(JobRow.shot_id).in_(shot_ids))).all())
 
 
 def _select_shots(project: Project, shot_ids: list[str] | None, episode: int | None) -> list[Shot]:

@@ -212,3 +212,16 @@ def test_reimporting_the_same_script_keeps_every_take_and_pick(project: Project,
     assert report.added == 0 and report.archived == 0
     assert [v.take.number for v in project.takes(shot.id)] == [1, 2]
     assert project.shot(shot.id).picked_take == 2
+
+
+def test_takes_queued_for_another_engine_wait_for_that_engine(project: Project) -> None:
+    from projects.render import queue_takes
+
+    shot = project.shots(episode=1)[0]
+    queue_takes(project, [shot], takes=1, engine="kling", kind=TakeKind.VIDEO)  # left by a crash
+    summary = project.render(shot_ids=[shot.id], takes=1)  # previz
+    assert summary.done == 1
+    kling, previz = project.takes(shot.id)
+    assert (kling.take.engine, kling.take.status) == ("kling", TakeStatus.QUEUED)
+    assert (previz.take.engine, previz.take.status) == ("previz", TakeStatus.DONE)
+    assert [j["engine"] for j in jobs(project) if j["state"] == "queued"] == ["kling"]
