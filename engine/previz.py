@@ -44,6 +44,7 @@ from engine.protocol import (
     no_checkpoint,
     no_progress,
 )
+from engine.settings import EngineSettings
 from engine.writer import FrameWriter, write_still
 from shots.media import cjk_font
 from shots.models import Move, ShotSize, TakeKind
@@ -783,7 +784,7 @@ class PrevizEngine(Engine):
             text_to_video=True, image_to_video=True, first_frame=True, last_frame=True,
             character_references=True, camera_control=True, keyframes=True, max_seconds=None,
             # two shots at once: one composes while the other's ffmpeg encodes and is scored
-            batch_size=4, parallel=2,
+            batch_size=4, parallel=2, scale=EngineSettings().previz_scale,
         )
 
     def render(

@@ -32,6 +32,7 @@ class Capabilities(BaseModel):
     aspects: list[str] = Field(default_factory=lambda: ["9:16", "16:9", "1:1"])
     batch_size: int = 1  # seeds drawn in one call
     parallel: int = 1  # calls that may run at once on separate threads (CPU engines)
+    scale: float = 1.0  # fraction of the project's frame size this engine draws at
     needs_keys: bool = False
 
 

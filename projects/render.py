@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from projects.convert import shot_from_row
+from projects.convert import scene_from_row, shot_from_row
 from projects.db import EpisodeRow, JobRow, SceneRow, ShotRow, TakeRow, utcnow
 from projects.media import frame_of, store_file, validate_still, validate_video
 from shots.errors import MediaError, ProjectError, ShotcraftError, SpecError
@@ -369,7 +369,7 @@ def _run_batch(
 ) -> list[TakeResult]:
     from engine.protocol import Progress
     from engine.request import build_request
-    from engine.settings import EngineSettings, render_size
+    from engine.settings import render_size, scaled_size
 
     shot_id = jobs[0].shot_id
     with project.db.read() as session:
@@ -386,13 +386,11 @@ def _run_batch(
     takes = [take_rows[job.take_id] for job in jobs]
     kind = TakeKind(takes[0].kind)
     options = jobs[0].options or {}
-    width, height = render_size(project.aspect)
-    if engine.name == "previz":
-        scale = EngineSettings().previz_scale
-        width, height = _even(width * scale), _even(height * scale)
+    width, height = scaled_size(*render_size(project.aspect), engine.capabilities(kind).scale)
     width = int(options.get("params", {}).get("width", width))
     height = int(options.get("params", {}).get("height", height))
     by_number = {take.number: (job, take) for job, take in zip(jobs, takes, strict=True)}
+
     def fail_all(reason: str) -> list[TakeResult]:
         failed = []
         for job, take in zip(jobs, takes, strict=True):
@@ -405,8 +403,6 @@ def _run_batch(
         emit(RenderEvent(kind="started", shot_id=shot_id, take=take.number, total=total,
                          finished=counter.value))
     try:
-        from projects.convert import scene_from_row
-
         previous_last = _previous_last_frame(project, shot)
         request = build_request(
             shot, engine=engine, kind=kind, seeds=[t.seed or 0 for t in takes],
@@ -469,10 +465,6 @@ def _run_batch(
                              finished=counter.add(), message=reason))
     shutil.rmtree(out_dir, ignore_errors=True)
     return results
-
-
-def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
 
 
 def _finish(

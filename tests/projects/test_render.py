@@ -45,6 +45,7 @@ def test_render_draws_numbered_seeded_takes_into_the_store(project: Project) -> 
         assert info.frames == shot.duration_frames == take.duration_frames
         assert take.engine == "previz" and take.params and take.score is not None
         assert take.engine_version == PrevizEngine.version
+        assert (take.width, take.height) == (108, 192)  # previz draws at SHOTCRAFT_PREVIZ_SCALE=0.1
         assert set(take.scores) >= {"sharpness", "exposure", "black_frames"}
         assert take.cost_seconds > 0
 
