@@ -29,6 +29,7 @@ from projects.convert import scene_from_row, shot_from_row
 from projects.db import EpisodeRow, JobRow, SceneRow, ShotRow, TakeRow, utcnow
 from projects.media import frame_of, store_file, validate_still, validate_video
 from shots.errors import MediaError, ProjectError, ShotcraftError, SpecError
+from shots.media import probe, sha256_file
 from shots.models import Budget, Shot, TakeKind, TakeOrigin, TakeStatus
 
 if TYPE_CHECKING:
@@ -448,12 +449,13 @@ def _run_batch(
     elapsed = time.monotonic() - started
 
     results: list[TakeResult] = []
+    ref_hashes = _reference_hashes(request)
     returned = {r.take_number for r in rendered}
     per_take_seconds = elapsed / max(1, len(rendered))
     for item in rendered:
         job, take = by_number[item.take_number]
-        result = _finish(project, engine, job, take, item, request, per_take_seconds,
-                         previous_last, shot)
+        result = _finish(project, engine, job, take, item, request, ref_hashes,
+                         per_take_seconds, previous_last, shot)
         results.append(result)
         emit(RenderEvent(kind=result.status, shot_id=shot_id, take=take.number, total=total,
                          finished=counter.add(), message=result.reason or ""))
@@ -467,9 +469,18 @@ def _run_batch(
     return results
 
 
+def _reference_hashes(request: Any) -> dict[str, str]:
+    """What a batch's takes were conditioned on, by content: character references, keyframes."""
+    hashes = {c.name: ",".join(c.reference_hashes) for c in request.characters if c.reference_hashes}
+    for key, path in (("first_frame", request.first_frame), ("last_frame", request.last_frame)):
+        if path is not None:
+            hashes[key] = sha256_file(path)
+    return hashes
+
+
 def _finish(
     project: Project, engine: Engine, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
-    seconds: float, previous_last: Path | None, shot: Shot,
+    ref_hashes: dict[str, str], seconds: float, previous_last: Path | None, shot: Shot,
 ) -> TakeResult:
     if item.failed or item.path is None:
         return _fail(project, job, take, item.failed or "the engine returned no file", item=item)
@@ -485,12 +496,6 @@ def _finish(
                                             previous_last=previous_last)
     except ShotcraftError as exc:
         return _fail(project, job, take, f"invalid output: {exc}", item=item)
-    ref_hashes = {c.name: ",".join(c.reference_hashes) for c in request.characters if c.reference_hashes}
-    for key, value in (("first_frame", request.first_frame), ("last_frame", request.last_frame)):
-        if value is not None:
-            from shots.media import sha256_file
-
-            ref_hashes[key] = sha256_file(value)
     with project.db.write() as session:
         row = session.get(TakeRow, take.id)
         job_row = session.get(JobRow, job.id)
@@ -499,7 +504,7 @@ def _finish(
         row.reason = None
         row.engine_version = engine.version
         row.params = dict(item.params)
-        row.reference_hashes = ref_hashes
+        row.reference_hashes = dict(ref_hashes)
         row.downgrades = list(dict.fromkeys([*request.downgrades, *item.downgrades]))
         row.media_path = project.layout.relative(stored)
         row.thumbnail_path = project.layout.relative(thumb)
@@ -646,7 +651,6 @@ def jobs(project: Project) -> list[dict[str, Any]]:
 def add_take(project: Project, shot_id: str, file: Path) -> Any:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
     from projects.convert import take_from_row
-    from shots.media import probe
 
     shot = project.shot(shot_id)
     if not file.is_file():
