@@ -29,7 +29,7 @@ test: system $(FULL_STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(FULL_STAMP)
-	$(BIN)/ruff check storyboard shots engine assembly projects studio tests benchmarks
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

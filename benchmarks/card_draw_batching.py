@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 # the tiny pipeline builders live with the tests
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
 def main() -> None:
@@ -24,9 +24,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64)
     args = parser.parse_args()
 
-    from engine.diffusers_engine import DiffusersEngine
-    from engine.protocol import RenderRequest
-    from shots.models import TakeKind
+    from shotcraft.engine.diffusers_engine import DiffusersEngine
+    from shotcraft.engine.protocol import RenderRequest
+    from shotcraft.shots.models import TakeKind
     from tests.engine.diffusers_tiny import build_sd
 
     root = Path(tempfile.mkdtemp(prefix="shotcraft-bench-"))

@@ -19,7 +19,7 @@ SCRIPT = "《基准》\n\n第1集 开始\n\n1-1 日 内 咖啡馆\n人物：林�
 
 
 # the tiny pipeline builders live with the tests
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
 def main() -> None:
@@ -28,10 +28,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128)
     args = parser.parse_args()
 
-    from engine.diffusers_common import generators
-    from engine.diffusers_engine import DiffusersEngine
-    from projects import Project
-    from shots.models import TakeKind
+    from shotcraft.engine.diffusers_common import generators
+    from shotcraft.engine.diffusers_engine import DiffusersEngine
+    from shotcraft.projects import Project
+    from shotcraft.shots.models import TakeKind
     from tests.engine.diffusers_tiny import build_sd
 
     root = Path(tempfile.mkdtemp(prefix="shotcraft-bench-"))

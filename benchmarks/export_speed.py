@@ -17,12 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from assembly.episode import ExportOptions, export_episode  # noqa: E402
-from assembly.presets import get_preset  # noqa: E402
-from assembly.timeline import Clip, Timeline  # noqa: E402
-from shots.media import ffmpeg_binary, sha256_file  # noqa: E402
+from shotcraft.assembly.episode import ExportOptions, export_episode  # noqa: E402
+from shotcraft.assembly.presets import get_preset  # noqa: E402
+from shotcraft.assembly.timeline import Clip, Timeline  # noqa: E402
+from shotcraft.shots.media import ffmpeg_binary, sha256_file  # noqa: E402
 
 SOURCES = ["testsrc2", "smptebars", "mandelbrot", "rgbtestsrc", "life=mold=10:ratio=0.5", "cellauto"]
 

@@ -32,9 +32,9 @@ def main() -> None:
 
     if not torch.cuda.is_available():
         sys.exit("no CUDA GPU visible to torch; run this on a machine with a GPU.")
-    from engine.diffusers_engine import DiffusersEngine
-    from engine.protocol import RenderRequest
-    from shots.models import TakeKind
+    from shotcraft.engine.diffusers_engine import DiffusersEngine
+    from shotcraft.engine.protocol import RenderRequest
+    from shotcraft.shots.models import TakeKind
 
     overrides = {k: v for k, v in {
         "video_model": args.video_model, "family": args.family, "keyframe_model": args.keyframe_model,

@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from projects import Project  # noqa: E402
-from storyboard import breakdown, parse_script  # noqa: E402
+from shotcraft.projects import Project  # noqa: E402
+from shotcraft.storyboard import breakdown, parse_script  # noqa: E402
 
 PEOPLE = ["顾言", "林晚", "苏瑶", "陈默", "秘书"]
 LINES = [

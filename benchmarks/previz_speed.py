@@ -17,13 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from engine.previz import PrevizEngine  # noqa: E402
-from engine.protocol import CharacterRef, RenderRequest  # noqa: E402
-from engine.writer import X264_ARGS  # noqa: E402
-from shots.media import ffmpeg_binary, probe  # noqa: E402
-from shots.models import CameraMove, DialogueLine, Move, ShotSize  # noqa: E402
+from shotcraft.engine.previz import PrevizEngine  # noqa: E402
+from shotcraft.engine.protocol import CharacterRef, RenderRequest  # noqa: E402
+from shotcraft.engine.writer import X264_ARGS  # noqa: E402
+from shotcraft.shots.media import ffmpeg_binary, probe  # noqa: E402
+from shotcraft.shots.models import CameraMove, DialogueLine, Move, ShotSize  # noqa: E402
 
 
 def encode_only(out: Path, *, width: int, height: int, fps: int, frames: int) -> float:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from projects import Project
-from studio.tui.app import make_app
+from shotcraft.projects import Project
+from shotcraft.studio.tui.app import make_app
 
 
 def generate_script(scenes: int) -> str:

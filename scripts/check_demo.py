@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shots.media import ffprobe_binary, probe
+from shotcraft.shots.media import ffprobe_binary, probe
 
 
 def main(folder: str = "demo") -> int:
@@ -17,7 +17,7 @@ def main(folder: str = "demo") -> int:
     video = exports / "episode-01.mp4"
     info = probe(video)
     shots = subprocess.run(
-        [sys.executable, "-m", "studio.cli", "shots", str(root), "--episode", "1", "--json"],
+        [sys.executable, "-m", "shotcraft.studio.cli", "shots", str(root), "--episode", "1", "--json"],
         capture_output=True, text=True, check=True,
     )
     data = json.loads(shots.stdout)

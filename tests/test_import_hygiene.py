@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "shotcraft"
 LAYERS = {"shots": 0, "storyboard": 1, "engine": 2, "assembly": 2, "projects": 3, "studio": 4}
 HEAVY = ("torch", "diffusers", "transformers", "accelerate")
 
@@ -17,11 +18,19 @@ HEAVY = ("torch", "diffusers", "transformers", "accelerate")
 def _loaded_after(statement: str) -> set[str]:
     code = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
-    return {name.split(".")[0] for name in result.stdout.split()}
+    return {_layer_name(name) for name in result.stdout.split()}
 
 
-@pytest.mark.parametrize("module", ["shots", "storyboard", "engine", "engine.registry", "engine.previz",
-                                    "assembly", "assembly.episode", "projects", "projects.render"])
+def _layer_name(module: str) -> str:
+    """`shotcraft.engine.previz` → `engine`; `torch.nn` → `torch`."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "shotcraft" and len(parts) > 1 else parts[0]
+
+
+@pytest.mark.parametrize("module", ["shotcraft.shots", "shotcraft.storyboard", "shotcraft.engine",
+                                    "shotcraft.engine.registry", "shotcraft.engine.previz",
+                                    "shotcraft.assembly", "shotcraft.assembly.episode",
+                                    "shotcraft.projects", "shotcraft.projects.render"])
 def test_headless_packages_load_neither_textual_nor_torch(module: str) -> None:
     loaded = _loaded_after(f"import {module}")
     assert "textual" not in loaded, module
@@ -29,10 +38,10 @@ def test_headless_packages_load_neither_textual_nor_torch(module: str) -> None:
 
 
 def test_the_cli_help_runs_without_torch_or_textual() -> None:
-    loaded = _loaded_after("import studio.cli")
+    loaded = _loaded_after("import shotcraft.studio.cli")
     assert not loaded & set(HEAVY)
     assert "textual" not in loaded  # the studio is imported only when `board` runs
-    help_text = subprocess.run([sys.executable, "-m", "studio.cli", "--help"], capture_output=True,
+    help_text = subprocess.run([sys.executable, "-m", "shotcraft.studio.cli", "--help"], capture_output=True,
                                text=True, cwd=ROOT, check=True).stdout
     assert "render" in help_text
 
@@ -42,16 +51,16 @@ def _imports(path: Path) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(_layer_name(alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(_layer_name(node.module))
     return names
 
 
 def test_dependencies_point_one_way_and_heavy_libraries_stay_in_diffusers_files() -> None:
     problems = []
     for package, layer in LAYERS.items():
-        for path in (ROOT / package).rglob("*.py"):
+        for path in (PACKAGE / package).rglob("*.py"):
             imported = _imports(path)
             for other, other_layer in LAYERS.items():
                 if other != package and other in imported and other_layer >= layer:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assembly.timeline import Clip, ClipSource, Timeline
-from shots.media import ffmpeg_binary, sha256_file
+from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
+from shotcraft.shots.media import ffmpeg_binary, sha256_file
 
 MakeTake = Callable[..., Path]
 

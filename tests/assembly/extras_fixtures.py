@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from assembly.timeline import Alternate, Clip, ClipSource, Timeline
-from shots.media import ffmpeg_binary
-from shots.models import DialogueLine, DialogueMode
+from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.shots.media import ffmpeg_binary
+from shotcraft.shots.models import DialogueLine, DialogueMode
 
 
 def tiny_video(path: Path, *, frames: int = 30, fps: int = 30, size: str = "90x160",

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assembly.audio import mix_audio, scratch_voice
-from assembly.subtitles import Cue
-from shots.errors import AssemblyError
-from shots.media import ffmpeg_binary, ffprobe_binary
+from shotcraft.assembly.audio import mix_audio, scratch_voice
+from shotcraft.assembly.subtitles import Cue
+from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.media import ffmpeg_binary, ffprobe_binary
 
 RATE = 48_000
 AAC_FRAME_S = 1024 / RATE

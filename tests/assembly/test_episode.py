@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from assembly.episode import ExportOptions, export_episode, partial_path
-from assembly.timeline import ClipSource, Timeline
-from shots.errors import AssemblyError
-from shots.media import ffmpeg_binary, probe
-from shots.models import DialogueLine
+from shotcraft.assembly.episode import ExportOptions, export_episode, partial_path
+from shotcraft.assembly.timeline import ClipSource, Timeline
+from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.media import ffmpeg_binary, probe
+from shotcraft.shots.models import DialogueLine
 from tests.assembly.conftest import MakeTake, clip_for, make_still_file, timeline_of
 
 SMALL = ExportOptions(preset="test-small", subtitles="none")
@@ -111,8 +111,8 @@ def test_cancelled_export_writes_nothing(tmp_path: Path, make_take: MakeTake) ->
 _KILLED_EXPORT = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from assembly.episode import ExportOptions, export_episode
-    from assembly.timeline import Timeline
+    from shotcraft.assembly.episode import ExportOptions, export_episode
+    from shotcraft.assembly.timeline import Timeline
     timeline = Timeline.model_validate_json(Path(sys.argv[1]).read_text())
     export_episode(timeline, ExportOptions(preset="test-small", subtitles="none"),
                    cache_dir=Path(sys.argv[2]), out_path=Path(sys.argv[3]))

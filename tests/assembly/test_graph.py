@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from assembly import graph
-from assembly.episode import parse_transition
-from assembly.presets import PRESETS, get_preset
-from assembly.runner import run
-from shots.errors import AssemblyError, SpecError
+from shotcraft.assembly import graph
+from shotcraft.assembly.episode import parse_transition
+from shotcraft.assembly.presets import PRESETS, get_preset
+from shotcraft.assembly.runner import run
+from shotcraft.shots.errors import AssemblyError, SpecError
 
 SMALL = get_preset("test-small")
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assembly.normalize import CacheStats, normalize_clip, normalize_segments
-from assembly.presets import get_preset
-from shots.media import probe, read_frames
+from shotcraft.assembly.normalize import CacheStats, normalize_clip, normalize_segments
+from shotcraft.assembly.presets import get_preset
+from shotcraft.shots.media import probe, read_frames
 from tests.assembly.conftest import MakeTake, clip_for, make_still_file
 
 SMALL = get_preset("test-small")

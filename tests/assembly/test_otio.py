@@ -7,8 +7,8 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from assembly.otio_export import write_otio
-from shots.errors import AssemblyError
+from shotcraft.assembly.otio_export import write_otio
+from shotcraft.shots.errors import AssemblyError
 from tests.assembly.extras_fixtures import six_shot_timeline
 
 

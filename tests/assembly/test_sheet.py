@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from assembly.sheet import (
+from shotcraft.assembly.sheet import (
     CAPTION_HEIGHT,
     COLUMNS,
     GUTTER,
@@ -18,7 +18,7 @@ from assembly.sheet import (
     PANEL_WIDTH,
     write_contact_sheet,
 )
-from assembly.timeline import Clip, Timeline
+from shotcraft.assembly.timeline import Clip, Timeline
 from tests.assembly.extras_fixtures import six_shot_timeline, tiny_video
 
 
@@ -55,7 +55,7 @@ def test_six_shots_make_two_rows_of_framed_captioned_panels(tmp_path: Path, six_
 
 
 def test_landscape_shots_fill_rows_and_pdf_pages(tmp_path: Path, monkeypatch):
-    monkeypatch.setattr("assembly.sheet.ROWS_PER_PAGE", 1)
+    monkeypatch.setattr("shotcraft.assembly.sheet.ROWS_PER_PAGE", 1)
     media = tiny_video(tmp_path / "wide.mp4", frames=12, size="160x90")
     clips = [Clip(shot_id=f"E02-S01-{n:03d}", scene_id="2-1", duration_frames=12, media=media,
                   take=1, action="A wide street at dawn.") for n in range(1, 6)]

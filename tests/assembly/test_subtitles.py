@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assembly.subtitles import (
+from shotcraft.assembly.subtitles import (
     Cue,
     build_cues,
     clip_subtitle_filter,
@@ -17,10 +17,10 @@ from assembly.subtitles import (
     wrap_text,
     write_srt,
 )
-from assembly.timeline import Clip, Timeline
-from shots.errors import AssemblyError
-from shots.media import cjk_font, ffmpeg_binary
-from shots.models import DialogueLine, DialogueMode
+from shotcraft.assembly.timeline import Clip, Timeline
+from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.media import cjk_font, ffmpeg_binary
+from shotcraft.shots.models import DialogueLine, DialogueMode
 
 LONG_ZH = "我早就知道你会来，只是没想到你会这么晚才来，外面下着大雨，你一个人是怎么找到这里的？"
 

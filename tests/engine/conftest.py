@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.protocol import Capabilities, Engine, RenderedTake, RenderRequest
-from shots.models import CameraMove, Move, ShotSize, TakeKind
+from shotcraft.engine.protocol import Capabilities, Engine, RenderedTake, RenderRequest
+from shotcraft.shots.models import CameraMove, Move, ShotSize, TakeKind
 
 
 def make_request(**overrides: Any) -> RenderRequest:
     """A small previz request (72×128, 12 frames) with two characters and a line of dialogue."""
-    from shots.models import DialogueLine
+    from shotcraft.shots.models import DialogueLine
 
     values: dict[str, Any] = {
         "shot_id": "E01-S01-001",

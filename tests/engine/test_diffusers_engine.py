@@ -15,10 +15,10 @@ from PIL import Image
 
 pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
 
-from engine.protocol import CharacterRef, RenderRequest  # noqa: E402
-from shots.errors import ConfigError, EngineError  # noqa: E402
-from shots.media import probe, read_frames  # noqa: E402
-from shots.models import TakeKind  # noqa: E402
+from shotcraft.engine.protocol import CharacterRef, RenderRequest  # noqa: E402
+from shotcraft.shots.errors import ConfigError, EngineError  # noqa: E402
+from shotcraft.shots.media import probe, read_frames  # noqa: E402
+from shotcraft.shots.models import TakeKind  # noqa: E402
 from tests.engine import diffusers_tiny  # noqa: E402
 
 pytestmark = pytest.mark.timeout(300)
@@ -64,7 +64,7 @@ def video_settings(tiny: dict[str, Path], family: str, **extra: Any) -> dict[str
 
 
 def engine(**settings: Any) -> Any:
-    from engine.registry import get_engine
+    from shotcraft.engine.registry import get_engine
 
     return get_engine("diffusers", **settings)
 
@@ -101,7 +101,7 @@ SCRIPT = """《测试短剧》
 
 
 def test_keyframes_then_video_takes_through_the_project(tiny: dict[str, Path], tmp_path: Path) -> None:
-    from projects import Project
+    from shotcraft.projects import Project
 
     script = tmp_path / "drama.txt"
     script.write_text(SCRIPT, encoding="utf-8")
@@ -269,8 +269,8 @@ def test_vace_masks_keyframes_and_passes_references(
 
 
 def test_cogvideox_refuses_a_last_keyframe_before_drawing(tiny: dict[str, Path], tmp_path: Path) -> None:
-    from engine.request import build_request
-    from shots.models import Keyframe, Shot
+    from shotcraft.engine.request import build_request
+    from shotcraft.shots.models import Keyframe, Shot
 
     (tmp_path / "end.png").write_bytes((picture(tmp_path / "x.png", 1)).read_bytes())
     shot = Shot(id="E01-S01-001", episode=1, scene_id="1-1", order=1, duration_frames=12,

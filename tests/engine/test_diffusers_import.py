@@ -11,12 +11,12 @@ sys.modules["torch"] = None  # as if torch were not installed: importing it rais
 import importlib.util
 real_find_spec = importlib.util.find_spec
 importlib.util.find_spec = lambda name, *a: None if name == "torch" else real_find_spec(name, *a)
-import engine.registry
-import engine.diffusers_settings
+import shotcraft.engine.registry
+import shotcraft.engine.diffusers_settings
 assert "torch" not in {m for m in sys.modules if sys.modules[m] is not None}
-from shots.errors import ConfigError
+from shotcraft.shots.errors import ConfigError
 try:
-    engine.registry.get_engine("diffusers")
+    shotcraft.engine.registry.get_engine("diffusers")
 except ConfigError as exc:
     print(exc)
 """
@@ -28,7 +28,7 @@ def test_choosing_diffusers_without_torch_says_how_to_install_it() -> None:
 
 
 def test_importing_the_registry_and_settings_loads_no_torch() -> None:
-    code = ("import sys, engine.registry, engine.diffusers_settings, engine.diffusers_common; "
+    code = ("import sys, shotcraft.engine.registry, shotcraft.engine.diffusers_settings, shotcraft.engine.diffusers_common; "
             "print('torch' in sys.modules, 'diffusers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -16,17 +16,17 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.kling import (
+from shotcraft.engine.kling import (
     COST_TABLE,
     KlingEngine,
     KlingSettings,
     camera_control_for,
     trim_prompt,
 )
-from engine.protocol import CharacterRef, Progress, RenderRequest
-from shots.errors import EngineError
-from shots.media import ffmpeg_binary, probe
-from shots.models import CameraMove, Move, TakeKind
+from shotcraft.engine.protocol import CharacterRef, Progress, RenderRequest
+from shotcraft.shots.errors import EngineError
+from shotcraft.shots.media import ffmpeg_binary, probe
+from shotcraft.shots.models import CameraMove, Move, TakeKind
 from tests.engine.kling_server import FakeKling
 
 ACCESS = "ak-test-7f3e9c1d5a6b4c3d2e1f0a9b8c7d6e5f"
@@ -245,8 +245,8 @@ def test_long_prompts_are_trimmed_at_a_sentence_and_recorded(env):
 KILLED_RUN = r"""
 import json, sys, threading
 from pathlib import Path
-from engine.kling import KlingEngine
-from engine.protocol import RenderRequest
+from shotcraft.engine.kling import KlingEngine
+from shotcraft.engine.protocol import RenderRequest
 state = Path(sys.argv[1])
 lock = threading.Lock()
 def checkpoint(take, provider):
@@ -268,7 +268,7 @@ def test_a_killed_render_resumes_without_paying_again(env, fake, tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLED_RUN, str(state), str(tmp_path / "first"),
          req.model_dump_json()],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO / "src")},
     )
     try:
         deadline = time.monotonic() + 20
@@ -379,7 +379,7 @@ def test_the_token_is_cached_and_resigned_before_it_expires(env, monkeypatch):
     assert claims["iss"] == ACCESS and claims["exp"] - claims["nbf"] == 1805
     assert jwt.get_unverified_header(first) == {"alg": "HS256", "typ": "JWT"}
     later = time.time() + 1600  # under five minutes left
-    monkeypatch.setattr("engine.kling.time.time", lambda: later)
+    monkeypatch.setattr("shotcraft.engine.kling.time.time", lambda: later)
     assert eng._bearer() != first
 
 

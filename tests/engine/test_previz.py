@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import engine.previz as previz
-from engine.previz import PrevizEngine, character_colour
-from engine.protocol import CharacterRef, Progress
-from shots.media import probe, read_frames
-from shots.models import CameraMove, Move, ShotSize, TakeKind
+import shotcraft.engine.previz as previz
+from shotcraft.engine.previz import PrevizEngine, character_colour
+from shotcraft.engine.protocol import CharacterRef, Progress
+from shotcraft.shots.media import probe, read_frames
+from shotcraft.shots.models import CameraMove, Move, ShotSize, TakeKind
 from tests.engine.conftest import make_request, save_image
 
 CAST = [CharacterRef(name="林夏"), CharacterRef(name="陈默")]
@@ -193,7 +193,7 @@ def test_night_reads_darker_and_bluer_than_day(tmp_path: Path) -> None:
 
 
 def test_looks_are_the_same_in_every_process(tmp_path: Path) -> None:
-    code = "from engine.previz import character_colour, set_look; print(character_colour('林夏'), set_look('客厅').wall)"
+    code = "from shotcraft.engine.previz import character_colour, set_look; print(character_colour('林夏'), set_look('客厅').wall)"
     outs = {
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                        env={**os.environ, "PYTHONHASHSEED": seed}).stdout
@@ -203,7 +203,7 @@ def test_looks_are_the_same_in_every_process(tmp_path: Path) -> None:
 
 
 def test_caption_lines_never_start_with_closing_punctuation() -> None:
-    from engine.previz import _font, wrap_text
+    from shotcraft.engine.previz import _font, wrap_text
 
     font = _font(20)
     text = "设计稿？你父亲欠顾氏三千万，你拿几张纸来抵？我不会再逃，这一次绝不。"
@@ -215,8 +215,8 @@ def test_caption_lines_never_start_with_closing_punctuation() -> None:
 
 def test_a_slow_dolly_over_flat_art_is_not_ranked_as_a_stall(tmp_path: Path) -> None:
     """Small frame-to-frame change is motion; only repeated frames are a freeze."""
-    from shots.models import CameraMove, Move
-    from shots.ranking import score_take
+    from shotcraft.shots.models import CameraMove, Move
+    from shotcraft.shots.ranking import score_take
 
     request = make_request(camera=CameraMove(move=Move.DOLLY_IN, intensity=0.3), num_frames=90,
                            width=270, height=480)

@@ -8,11 +8,11 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-import engine.registry as registry
-from engine.previz import PrevizEngine
-from engine.registry import engine_names, get_engine
-from engine.settings import EngineSettings, render_size, scaled_size
-from shots.errors import ConfigError, SpecError
+import shotcraft.engine.registry as registry
+from shotcraft.engine.previz import PrevizEngine
+from shotcraft.engine.registry import engine_names, get_engine
+from shotcraft.engine.settings import EngineSettings, render_size, scaled_size
+from shotcraft.shots.errors import ConfigError, SpecError
 
 
 def test_unknown_engine_names_the_known_ones() -> None:
@@ -39,9 +39,9 @@ def test_settings_reach_the_engine_constructor() -> None:
 
 def test_importing_the_registry_loads_no_engine_and_no_heavy_dependency() -> None:
     code = (
-        "import sys, engine, engine.registry; engine.registry.engine_names(); "
-        "print(sorted(m for m in ('torch', 'diffusers', 'httpx', 'engine.previz', 'engine.kling', "
-        "'engine.diffusers_engine') if m in sys.modules))"
+        "import sys, shotcraft.engine, shotcraft.engine.registry; shotcraft.engine.registry.engine_names(); "
+        "print(sorted(m for m in ('torch', 'diffusers', 'httpx', 'shotcraft.engine.previz', 'shotcraft.engine.kling', "
+        "'shotcraft.engine.diffusers_engine') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -58,7 +58,7 @@ def test_missing_optional_dependency_says_how_to_install_it(tmp_path, monkeypatc
 
 
 def test_entry_point_engines_are_found(monkeypatch) -> None:
-    fake = [EntryPoint(name="plugin-previz", value="engine.previz:PrevizEngine", group=registry.ENTRY_POINT_GROUP)]
+    fake = [EntryPoint(name="plugin-previz", value="shotcraft.engine.previz:PrevizEngine", group=registry.ENTRY_POINT_GROUP)]
     monkeypatch.setattr(registry, "entry_points", lambda group: fake if group == registry.ENTRY_POINT_GROUP else [])
     assert "plugin-previz" in engine_names()
     assert isinstance(get_engine("plugin-previz"), PrevizEngine)

@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from engine.previz import PrevizEngine
-from engine.request import build_request
-from shots.errors import EngineError, SpecError
-from shots.media import sha256_file
-from shots.models import CameraMove, DialogueLine, Keyframe, Move, Shot, ShotSize, TakeKind
-from storyboard.models import Character, Scene
+from shotcraft.engine.previz import PrevizEngine
+from shotcraft.engine.request import build_request
+from shotcraft.shots.errors import EngineError, SpecError
+from shotcraft.shots.media import sha256_file
+from shotcraft.shots.models import (
+    CameraMove,
+    DialogueLine,
+    Keyframe,
+    Move,
+    Shot,
+    ShotSize,
+    TakeKind,
+)
+from shotcraft.storyboard.models import Character, Scene
 from tests.engine.conftest import LimitedEngine, save_image
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from projects import Project
+from shotcraft.projects import Project
 
 SCRIPT = """《测试短剧》
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from projects import Project
-from shots.errors import ProjectError
-from shots.models import ShotKind
+from shotcraft.projects import Project
+from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.models import ShotKind
 
 
 def ids(project: Project, episode: int = 1) -> list[str]:

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.previz import PrevizEngine
-from projects import Project
-from projects.render import jobs, retry_failed
-from shots.errors import ProjectError
-from shots.media import probe, sha256_file
-from shots.models import Budget, TakeKind, TakeStatus
+from shotcraft.engine.previz import PrevizEngine
+from shotcraft.projects import Project
+from shotcraft.projects.render import jobs, retry_failed
+from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.media import probe, sha256_file
+from shotcraft.shots.models import Budget, TakeKind, TakeStatus
 
 pytestmark = pytest.mark.usefixtures("small_previz")
 
@@ -70,7 +70,7 @@ def test_render_without_takes_fills_each_shot_to_its_takes_wanted(project: Proje
 
 
 def test_same_seed_gives_the_same_picture(project: Project) -> None:
-    from shots.media import read_frames
+    from shotcraft.shots.media import read_frames
 
     shot = project.shots(episode=1)[0]
     project.render(shot_ids=[shot.id], takes=1, seed=7)
@@ -147,7 +147,7 @@ def test_episode_budget_caps_the_whole_episode(project: Project) -> None:
 def test_an_invalid_engine_output_fails_that_take_and_the_others_go_on(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import engine.previz as previz
+    import shotcraft.engine.previz as previz
 
     real = previz.PrevizEngine.render
 
@@ -173,7 +173,7 @@ def test_an_invalid_engine_output_fails_that_take_and_the_others_go_on(
 
 def test_sigkill_mid_render_keeps_finished_takes_and_resumes_the_rest(project: Project) -> None:
     env = {**os.environ, "SHOTCRAFT_PREVIZ_SCALE": "0.1"}
-    cmd = [sys.executable, "-m", "studio.cli", "render", str(project.root), "--episode", "1", "--takes", "2"]
+    cmd = [sys.executable, "-m", "shotcraft.studio.cli", "render", str(project.root), "--episode", "1", "--takes", "2"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             cwd=Path(__file__).resolve().parents[2])
     deadline = time.monotonic() + 120
@@ -216,7 +216,7 @@ def test_reimporting_the_same_script_keeps_every_take_and_pick(project: Project,
 
 
 def test_takes_queued_for_another_engine_wait_for_that_engine(project: Project) -> None:
-    from projects.render import queue_takes
+    from shotcraft.projects.render import queue_takes
 
     shot = project.shots(episode=1)[0]
     queue_takes(project, [shot], takes=1, engine="kling", kind=TakeKind.VIDEO)  # left by a crash

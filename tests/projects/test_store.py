@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from projects import Project
-from shots.errors import ProjectError, ScriptError, SpecError
-from shots.models import CameraMove, Keyframe, Move
+from shotcraft.projects import Project
+from shotcraft.shots.errors import ProjectError, ScriptError, SpecError
+from shotcraft.shots.models import CameraMove, Keyframe, Move
 from tests.projects.conftest import SCRIPT, write_script
 
 
@@ -90,8 +90,8 @@ def test_update_shot_validates_fields_and_keeps_paths_inside(project: Project) -
 
 
 def _queue_many(root: str, rounds: int) -> None:
-    from projects.render import queue_takes
-    from shots.models import TakeKind
+    from shotcraft.projects.render import queue_takes
+    from shotcraft.shots.models import TakeKind
 
     project = Project.open(root)
     shot = project.shots()[0]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from shots.media import ffmpeg_binary
+from shotcraft.shots.media import ffmpeg_binary
 
 SIZE = "144:256"  # 9:16, the analysis size itself
 FPS = 30

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from engine.writer import FrameWriter, write_video
-from shots import media
-from shots.errors import EngineError, MediaError
+from shotcraft.engine.writer import FrameWriter, write_video
+from shotcraft.shots import media
+from shotcraft.shots.errors import EngineError, MediaError
 
 
 def _numbered_clip(path: Path, frames: int = 45) -> Path:
@@ -85,7 +85,7 @@ def test_a_cjk_font_is_found_through_fontconfig() -> None:
 
 
 def test_ffmpeg_setting_that_points_nowhere_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shots.errors import ConfigError
+    from shotcraft.shots.errors import ConfigError
 
     media.ffmpeg_binary.cache_clear()
     monkeypatch.setenv("SHOTCRAFT_FFMPEG", "/nowhere/ffmpeg")

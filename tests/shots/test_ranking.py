@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shots.errors import MediaError
-from shots.media import read_frames
-from shots.models import CameraMove, Move, Take, TakeKind, TakeStatus
-from shots.ranking import (
+from shotcraft.shots.errors import MediaError
+from shotcraft.shots.media import read_frames
+from shotcraft.shots.models import CameraMove, Move, Take, TakeKind, TakeStatus
+from shotcraft.shots.ranking import (
     DEFAULT_WEIGHTS,
     IdentityScorer,
     MetricScore,
@@ -179,7 +179,7 @@ def test_long_takes_are_sampled_and_still_read_right(
     clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # pretend the 45-frame takes are long: every 3rd frame is decoded, at a third of the rate
-    monkeypatch.setattr("shots.ranking.MAX_DECODED_FRAMES", 15)
+    monkeypatch.setattr("shotcraft.shots.ranking.MAX_DECODED_FRAMES", 15)
     pan = score_take(clips["pan_right"], camera=PAN_RIGHT)
     assert pan.get("motion").value >= 0.8, pan.get("motion").explanation
     assert "of 15 frames" in pan.get("black_frames").explanation
@@ -275,8 +275,8 @@ def test_rank_takes_orders_by_score_then_take_number() -> None:
 
 
 def test_a_still_take_of_a_static_shot_is_not_a_stall_but_other_moves_are() -> None:
-    from shots.models import CameraMove, Move
-    from shots.ranking import score_frames
+    from shotcraft.shots.models import CameraMove, Move
+    from shotcraft.shots.ranking import score_frames
 
     still = np.repeat(np.random.default_rng(3).integers(0, 255, (1, 72, 40, 3), dtype=np.uint8), 30, axis=0)
     static = score_frames(still, fps=30, camera=CameraMove(move=Move.STATIC)).get("frozen")

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shots.errors import SpecError
-from shots.models import SHOT_ID_RE, DialogueMode, Move, ShotKind, ShotSize
-from storyboard.breakdown import breakdown, split_line
-from storyboard.prompts import DEFAULT_STYLE, NEGATIVE_PROMPT
-from storyboard.script import (
+from shotcraft.shots.errors import SpecError
+from shotcraft.shots.models import SHOT_ID_RE, DialogueMode, Move, ShotKind, ShotSize
+from shotcraft.storyboard.breakdown import breakdown, split_line
+from shotcraft.storyboard.prompts import DEFAULT_STYLE, NEGATIVE_PROMPT
+from shotcraft.storyboard.script import (
     CharacterNote,
     Element,
     ElementKind,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shots.models import DialogueMode
-from storyboard.characters import NameIndex, build_bible
-from storyboard.script import (
+from shotcraft.shots.models import DialogueMode
+from shotcraft.storyboard.characters import NameIndex, build_bible
+from shotcraft.storyboard.script import (
     CharacterNote,
     Element,
     ElementKind,

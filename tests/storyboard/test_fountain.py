@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shots.errors import ScriptError
-from shots.models import DialogueMode
-from storyboard.fountain import parse_fountain
-from storyboard.script import Element, ElementKind, Script, ScriptScene
+from shotcraft.shots.errors import ScriptError
+from shotcraft.shots.models import DialogueMode
+from shotcraft.storyboard.fountain import parse_fountain
+from shotcraft.storyboard.script import Element, ElementKind, Script, ScriptScene
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "last-train.fountain"
+EXAMPLE = Path(__file__).resolve().parents[2] / "src" / "shotcraft" / "examples" / "last-train.fountain"
 
 
 def elements(script: Script) -> list[Element]:

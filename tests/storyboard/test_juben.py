@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shots.errors import ScriptError
-from shots.models import DialogueMode
-from storyboard.juben import chinese_number, parse_juben
-from storyboard.script import ElementKind, Script, ScriptFormat
+from shotcraft.shots.errors import ScriptError
+from shotcraft.shots.models import DialogueMode
+from shotcraft.storyboard.juben import chinese_number, parse_juben
+from shotcraft.storyboard.script import ElementKind, Script, ScriptFormat
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "contract-bride.txt"
+EXAMPLE = Path(__file__).resolve().parents[2] / "src" / "shotcraft" / "examples" / "contract-bride.txt"
 
 
 def only_scene(text: str):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shots.errors import ScriptError
-from storyboard.breakdown import breakdown
-from storyboard.loader import decode_script, detect_format, load_script, parse_script
-from storyboard.script import ElementKind, ScriptFormat
+from shotcraft.shots.errors import ScriptError
+from shotcraft.storyboard.breakdown import breakdown
+from shotcraft.storyboard.loader import decode_script, detect_format, load_script, parse_script
+from shotcraft.storyboard.script import ElementKind, ScriptFormat
 
 FOUNTAIN = """Title: Night Shift
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from studio.cli import app
+from shotcraft.studio.cli import app
 from tests.projects.conftest import write_script
 
 runner = CliRunner()

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def shotcraft(*args: object, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SHOTCRAFT_PREVIZ_SCALE": "0.1"}
-    return subprocess.run([sys.executable, "-m", "studio.cli", *map(str, args)], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "shotcraft.studio.cli", *map(str, args)], capture_output=True,
                           text=True, cwd=ROOT, env=env, check=check)
 
 
@@ -55,7 +55,7 @@ def test_render_three_takes_pick_auto_then_takes_json(project_dir: Path) -> None
 
 def test_two_render_processes_on_one_project_do_not_collide(project_dir: Path) -> None:
     env = {**os.environ, "SHOTCRAFT_PREVIZ_SCALE": "0.1"}
-    cmd = [sys.executable, "-m", "studio.cli", "render", str(project_dir), "--episode", "1", "--takes", "2"]
+    cmd = [sys.executable, "-m", "shotcraft.studio.cli", "render", str(project_dir), "--episode", "1", "--takes", "2"]
     procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for _ in range(2)]
     for proc in procs:

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, TextArea
 
-from assembly.episode import ExportOptions
-from projects import Project
-from shots.models import TakeStatus
-from studio.tui.app import make_app
-from studio.tui.messages import RenderProgress, TakeRendered
-from studio.tui.screens.board import BoardScreen
-from studio.tui.screens.help import HelpScreen
-from studio.tui.screens.shot import ShotScreen
-from studio.tui.screens.takes import TakesScreen
+from shotcraft.assembly.episode import ExportOptions
+from shotcraft.projects import Project
+from shotcraft.shots.models import TakeStatus
+from shotcraft.studio.tui.app import make_app
+from shotcraft.studio.tui.messages import RenderProgress, TakeRendered
+from shotcraft.studio.tui.screens.board import BoardScreen
+from shotcraft.studio.tui.screens.help import HelpScreen
+from shotcraft.studio.tui.screens.shot import ShotScreen
+from shotcraft.studio.tui.screens.takes import TakesScreen
 from tests.projects.conftest import write_script
 
 SIZE = (160, 48)
@@ -151,7 +151,7 @@ async def test_studio_picks_up_takes_another_process_added(project_dir: Path) ->
 
 
 async def test_play_without_a_player_says_so(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("studio.tui.screens.takes.shutil.which", lambda _name: None)
+    monkeypatch.setattr("shotcraft.studio.tui.screens.takes.shutil.which", lambda _name: None)
     project = Project.open(project_dir)
     project.render(shot_ids=["E01-S01-001"], takes=1)
     app = make_app(project_dir)

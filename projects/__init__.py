@@ -1,6 +1,0 @@
-"""Persistence and the Project facade the front-ends call."""
-
-from projects.export import export_options
-from projects.project import ImportReport, Project, TakeView, Totals
-
-__all__ = ["ImportReport", "Project", "TakeView", "Totals", "export_options"]

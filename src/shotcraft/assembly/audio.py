@@ -1,0 +1,312 @@
+"""The episode's sound: a scratch voice from espeak-ng, and one mix of clip audio, voice and music.
+
+The mix is exact to the sample: a silent 48 kHz stereo base of the episode's length carries every
+source (clip audio at its clip's first frame), the music bed is looped, trimmed and ducked by
+~10 dB under each subtitle cue, and the sum is normalised to −14 LUFS / −1 dBTP with ffmpeg's
+loudnorm in two passes (measure, then apply linearly), then encoded as AAC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import wave
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from shotcraft.assembly.subtitles import Cue
+from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.media import ffmpeg_binary, ffprobe_binary
+
+RATE = 48_000
+TARGET_LUFS = -14.0
+TARGET_TRUE_PEAK = -1.0
+TARGET_LRA = 11.0
+DUCK_DB = -10.0  # how far the music dips under dialogue
+DUCK_RAMP_S = 0.15  # fade into and out of a dip, so the music never clicks
+DUCK_BRIDGE_S = 0.5  # cues closer than this share one dip instead of pumping between them
+MUSIC_BED_DB = -9.0  # the bed sits under dialogue when there is any
+NO_ESPEAK = "espeak-ng is not installed: apt-get install espeak-ng, or export without --voice"
+ESPEAK_VOICES = {"zh": "cmn", "cmn": "cmn", "en": "en"}
+ESPEAK_DEFAULT_WPM = 175
+ESPEAK_MAX_WPM = 450
+_STEREO = f"aresample={RATE},aformat=sample_fmts=fltp:sample_rates={RATE}:channel_layouts=stereo"
+
+
+def samples_for(frames: int, fps: int, rate: int = RATE) -> int:
+    """The number of audio samples in `frames` video frames, exact for whole-number results."""
+    return round(Fraction(frames * rate, fps))
+
+
+def scratch_voice(
+    cues: list[Cue], *, fps: int, total_frames: int, work_dir: Path, language: str = "zh"
+) -> Path:
+    """Speak each cue with espeak-ng at its start frame: a 48 kHz stereo WAV of the episode's length.
+
+    A line too long for its cue is spoken faster (up to 450 words a minute), then cut at the
+    cue's end, so the voice is silent wherever no subtitle is on screen.
+    """
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        raise AssemblyError(NO_ESPEAK)
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    voice = ESPEAK_VOICES.get(language.split("-")[0].lower(), language)
+    ordered = sorted(cues, key=lambda cue: cue.start_frame)
+    spoken: list[tuple[int, np.ndarray]] = []  # (start sample at the native rate, mono int16)
+    native_rate = 22_050  # espeak-ng's rate; replaced by what the WAV header says
+    for cue in ordered:
+        # the voice stays inside its cue, like the subtitle it reads
+        slot_s = (min(cue.end_frame, total_frames) - cue.start_frame) / fps
+        if slot_s <= 0 or not cue.text.strip():
+            continue
+        native_rate, samples = _speak(espeak, voice, cue.text, ESPEAK_DEFAULT_WPM, work_dir)
+        if len(samples) > slot_s * native_rate:
+            faster = math.ceil(ESPEAK_DEFAULT_WPM * len(samples) / (slot_s * native_rate) * 1.05)
+            native_rate, samples = _speak(
+                espeak, voice, cue.text, min(ESPEAK_MAX_WPM, faster), work_dir
+            )
+        samples = samples[: int(slot_s * native_rate)]
+        spoken.append((samples_for(cue.start_frame, fps, native_rate), samples))
+
+    length = samples_for(total_frames, fps, native_rate)
+    track = np.zeros(length, dtype=np.int16)
+    for start, samples in spoken:
+        end = min(length, start + len(samples))
+        if end > start:
+            track[start:end] = samples[: end - start]
+    native = work_dir / "scratch-voice-native.wav"
+    with wave.open(str(native), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(native_rate)
+        handle.writeframes(track.tobytes())
+
+    total = samples_for(total_frames, fps)
+    out = work_dir / "scratch-voice.wav"
+    with _atomic_output(out) as temp:
+        _run_ffmpeg(
+            ["-i", str(native), "-af", f"{_STEREO},apad=whole_len={total},atrim=end_sample={total}",
+             "-c:a", "pcm_s16le", "-f", "wav", str(temp)],
+            "resample the scratch voice",
+        )
+    return out
+
+
+def mix_audio(
+    *,
+    total_frames: int,
+    fps: int,
+    out: Path,
+    clip_audio: Sequence[tuple[Path, int] | tuple[Path, int, int]] = (),
+    voice: Path | None = None,
+    music: Path | None = None,
+    cues: Sequence[Cue] = (),
+) -> Path:
+    """Mix clip audio (each at its start frame), voice and a ducked music bed into an AAC track.
+
+    `clip_audio` holds (media, start frame) or (media, start frame, clip frames); with the
+    length, a take longer than its shot is cut at the shot's end instead of running over.
+
+    The result is 48 kHz stereo, exactly `total_frames / fps` long, at −14 LUFS integrated and
+    at most −1 dBTP; silent when there is nothing to mix.
+    """
+    total = samples_for(total_frames, fps)
+    inputs, graph = _mix_graph(total, fps, list(clip_audio), voice, music, list(cues))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    finish = f"aresample={RATE},apad=whole_len={total},atrim=end_sample={total}"
+    loudnorm = None
+    if len(inputs) > 1:  # something besides the silent base: measure it first
+        measure = _run_ffmpeg(
+            [*inputs, "-filter_complex",
+             f"{graph};[mix]loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK}:LRA={TARGET_LRA}"
+             ":print_format=json[measured]", "-map", "[measured]", "-f", "null", "-"],
+            "measure the loudness of the mix",
+        )
+        loudnorm = _second_pass(measure)
+    tail = f"{loudnorm},{finish}" if loudnorm else finish
+    with _atomic_output(out) as temp:
+        _run_ffmpeg(
+            [*inputs, "-filter_complex", f"{graph};[mix]{tail}[final]", "-map", "[final]",
+             "-c:a", "aac", "-b:a", "192k", "-ar", str(RATE), "-ac", "2",
+             "-movflags", "+faststart", "-f", "mp4", str(temp)],
+            "write the episode's audio",
+        )
+    return out
+
+
+def _mix_graph(
+    total: int,
+    fps: int,
+    clip_audio: list[tuple[Path, int] | tuple[Path, int, int]],
+    voice: Path | None,
+    music: Path | None,
+    cues: list[Cue],
+) -> tuple[list[str], str]:
+    """ffmpeg input arguments and a filtergraph whose `[mix]` output is the summed sources."""
+    inputs = ["-f", "lavfi", "-i", f"anullsrc=r={RATE}:cl=stereo"]
+    chains = [f"[0:a]atrim=end_sample={total}[base]"]
+    labels = ["[base]"]
+
+    def add(path: Path, chain: str, *, loop: bool = False) -> None:
+        index = len(labels)
+        inputs.extend([*(["-stream_loop", "-1"] if loop else []), "-i", str(path)])
+        chains.append(f"[{index}:a]{chain}[s{index}]")
+        labels.append(f"[s{index}]")
+
+    for entry in clip_audio:
+        path, start_frame = Path(entry[0]), entry[1]
+        if not _has_audio(path):  # a take without sound adds nothing
+            continue
+        # an optional third item, the clip's length in frames, stops a long take's sound there
+        trim = f",atrim=end_sample={samples_for(entry[2], fps)}" if len(entry) > 2 else ""
+        delay = samples_for(start_frame, fps)
+        add(path, f"{_STEREO}{trim},adelay=delays={delay}S:all=1")
+    if voice is not None:
+        add(Path(voice), _STEREO)
+    if music is not None:
+        chain = f"{_STEREO},atrim=end_sample={total}"
+        if len(labels) > 1:
+            chain += f",volume={MUSIC_BED_DB}dB"
+        envelope = duck_envelope(cues, fps)
+        if envelope:
+            chain += f",volume='{envelope}':eval=frame"
+        add(Path(music), chain, loop=True)
+    mix = (f"{''.join(labels)}amix=inputs={len(labels)}:duration=first:dropout_transition=0"
+           f":normalize=0,apad=whole_len={total},atrim=end_sample={total}[mix]")
+    return inputs, ";".join([*chains, mix])
+
+
+def duck_envelope(cues: Sequence[Cue], fps: int) -> str | None:
+    """A volume expression in `t` that dips by DUCK_DB during cues, with short ramps."""
+    windows: list[list[float]] = []
+    for cue in sorted(cues, key=lambda c: c.start_frame):
+        start, end = cue.start_frame / fps, cue.end_frame / fps
+        if windows and start - windows[-1][1] < DUCK_BRIDGE_S:
+            windows[-1][1] = max(windows[-1][1], end)
+        else:
+            windows.append([start, end])
+    if not windows:
+        return None
+    r = DUCK_RAMP_S
+    # each window is a trapezoid: 1 inside the cue, ramping to 0 over r seconds either side
+    dips = "+".join(
+        f"clip((t-{a:.4f}+{r})/{r},0,1)*clip(({b:.4f}+{r}-t)/{r},0,1)" for a, b in windows
+    )
+    depth = 1 - 10 ** (DUCK_DB / 20)
+    return f"1-{depth:.4f}*clip({dips},0,1)"
+
+
+def _has_audio(path: Path) -> bool:
+    """Whether a media file has an audio stream; raise AssemblyError when it is missing."""
+    if not path.is_file():
+        raise AssemblyError(f"{path} does not exist, so its audio cannot be mixed.")
+    ffprobe = ffprobe_binary()
+    if ffprobe is None:  # imageio's ffmpeg has no ffprobe: read the stream banner instead
+        result = subprocess.run(  # noqa: S603 - argument list, never a shell
+            [ffmpeg_binary(), "-hide_banner", "-i", str(path)],
+            capture_output=True, text=True, errors="replace", check=False,
+        )
+        return "Audio:" in result.stderr
+    result = subprocess.run(  # noqa: S603 - argument list, never a shell
+        [ffprobe, "-v", "error", "-select_streams", "a", "-show_entries", "stream=index",
+         "-of", "csv=p=0", str(path)],
+        capture_output=True, text=True, errors="replace", check=False,
+    )
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def _second_pass(measure_stderr: str) -> str | None:
+    """The loudnorm filter applying the first pass's measurement; None for a silent mix."""
+    found = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", measure_stderr)
+    if not found:
+        raise AssemblyError("ffmpeg did not report the loudness of the mix.",
+                            stderr_tail=measure_stderr[-2000:])
+    stats = json.loads(found[-1])
+    try:
+        measured_i = float(stats["input_i"])
+    except ValueError:
+        return None  # "-inf": digital silence has no loudness to normalise
+    if not math.isfinite(measured_i) or measured_i < -70:
+        return None
+    return (
+        f"loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK}:LRA={TARGET_LRA}"
+        f":measured_I={stats['input_i']}:measured_TP={stats['input_tp']}"
+        f":measured_LRA={stats['input_lra']}:measured_thresh={stats['input_thresh']}"
+        f":offset={stats['target_offset']}:linear=true"
+    )
+
+
+def _speak(espeak: str, voice: str, text: str, wpm: int, work_dir: Path) -> tuple[int, np.ndarray]:
+    """Synthesize one line (cached by content) and return (sample rate, mono int16 samples)."""
+    key = hashlib.sha256(f"{voice}\0{wpm}\0{text}".encode()).hexdigest()[:16]
+    wav = work_dir / f"voice-{key}.wav"
+    if not wav.is_file():
+        text_file = work_dir / f"voice-{key}.txt"
+        text_file.write_text(text, encoding="utf-8")
+        partial = work_dir / f".voice-{key}.tmp.wav"
+        result = subprocess.run(  # noqa: S603 - argument list, text passed as a file
+            [espeak, "-v", voice, "-s", str(wpm), "-b", "1", "-w", str(partial), "-f", str(text_file)],
+            capture_output=True, text=True, errors="replace", check=False,
+        )
+        if result.returncode != 0 or not partial.is_file():
+            raise AssemblyError(f"espeak-ng could not speak voice {voice!r}: {_tail(result.stderr)}",
+                                stderr_tail=result.stderr[-2000:])
+        os.replace(partial, wav)
+    with wave.open(str(wav), "rb") as handle:
+        rate, channels, width = handle.getframerate(), handle.getnchannels(), handle.getsampwidth()
+        frames = handle.readframes(handle.getnframes())
+    if width != 2:
+        raise AssemblyError(f"espeak-ng wrote {width * 8}-bit audio; 16-bit was expected.")
+    samples = np.frombuffer(frames, dtype=np.int16)
+    if channels > 1:
+        samples = samples.reshape(-1, channels)[:, 0].copy()
+    return rate, samples
+
+
+class _atomic_output:
+    """A temp path beside `path`, renamed onto it only when the block succeeds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def __enter__(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.",
+                                    suffix=f".tmp{self.path.suffix}")
+        os.close(fd)
+        self.temp = Path(name)
+        return self.temp
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            os.replace(self.temp, self.path)
+        else:
+            self.temp.unlink(missing_ok=True)
+
+
+def _run_ffmpeg(args: list[str], what: str) -> str:
+    """Run ffmpeg with `args`; return its stderr, or raise AssemblyError naming `what` failed."""
+    result = subprocess.run(  # noqa: S603 - argument list, never a shell
+        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", *args],
+        capture_output=True, text=True, errors="replace", check=False,
+    )
+    if result.returncode != 0:
+        raise AssemblyError(f"ffmpeg could not {what}: {_tail(result.stderr)}",
+                            stderr_tail=result.stderr[-2000:])
+    return result.stderr
+
+
+def _tail(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no details"

@@ -1,0 +1,383 @@
+"""Export an episode: normalise each clip once, join by stream copy, add one audio track.
+
+How the MP4 is made:
+
+1. Every clip (a picked take, a still looped for its length, or a slate card when there is no
+   take) is normalised to the preset — size by fit/crop, fps, yuv420p, H.264 with identical
+   settings, video only — and cached under the hash of what it is made of (assembly.normalize).
+   Re-exporting after one pick therefore re-encodes one clip.
+2. Cut: the normalised clips are joined by the concat demuxer with stream copy; each list entry
+   carries its exact duration so timestamps never drift.
+   Crossfade of F frames: each clip is normalised in ONE encode into three segments — head
+   (F frames), body, tail (F frames) — with keyframes forced at the cuts. Only the joins are
+   rendered: for each neighbour pair an xfade of A's tail and B's head (F frames, cached too).
+   The episode is head₀ + body₀ + join₀₁ + body₁ + … + bodyₙ + tailₙ, all stream-copied, so
+   its length is sum(durations) − F × (clips − 1). F is capped so every body keeps a frame.
+3. Audio is built once for the whole episode by assembly.audio.mix_audio (clip audio at its
+   timeline offset, scratch voice, music bed); with none of those, a silent AAC 48 kHz stereo
+   track of the exact length is generated while muxing.
+4. The mux (concat + audio, +faststart) writes `.NAME.partial.mp4` next to the output and
+   renames it into place at the end, so a failed or killed export never replaces a good one.
+   The SRT, OTIO and contact sheet are written next to the MP4 after it is in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from shotcraft.assembly import graph
+from shotcraft.assembly.normalize import IMAGE_SUFFIXES, CacheStats, normalize_segments
+from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
+from shotcraft.assembly.runner import run
+from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
+from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
+from shotcraft.shots.media import cjk_font, probe, sha256_file
+
+DEFAULT_CROSSFADE = 10
+_TRANSITION_RE = re.compile(r"^(cut|crossfade)(?::(\d+))?$")
+
+Progress = Callable[[str, float], None]
+
+
+class ExportOptions(BaseModel):
+    preset: str = DEFAULT_PRESET
+    subtitles: Literal["srt", "burn", "none"] = "srt"
+    transition: str = "cut"  # "cut", "crossfade" (10 frames) or "crossfade:F"
+    music: Path | None = None
+    voice: Literal["scratch"] | None = None
+    otio: bool = False
+    sheet: bool = False
+    fit: Literal["pad", "crop"] = "pad"
+    language: Literal["zh", "en"] = "zh"
+
+
+class ClipRow(BaseModel):
+    """One shot as it landed in the export."""
+
+    shot_id: str
+    take: int | None
+    source: ClipSource
+    duration_frames: int
+    start_frame: int  # on the exported timeline, after crossfade overlaps
+
+
+class ExportResult(BaseModel):
+    output: Path
+    duration_frames: int
+    fps: int
+    width: int
+    height: int
+    transition_frames: int  # 0 for cuts
+    clips: list[ClipRow]
+    srt: Path | None = None
+    otio: Path | None = None
+    sheet: list[Path] = Field(default_factory=list)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    joins_rendered: int = 0
+    seconds: float = 0.0
+    sizes: dict[str, int] = Field(default_factory=dict)  # file name → bytes
+
+
+def parse_transition(text: str) -> int:
+    """Crossfade length in frames for "cut" (0), "crossfade" (10) or "crossfade:F"."""
+    match = _TRANSITION_RE.match(text.strip().lower())
+    if not match or (match[1] == "cut" and match[2]):
+        raise SpecError(
+            f"unknown transition {text!r}; use cut, crossfade or crossfade:FRAMES.",
+            field="transition",
+        )
+    if match[1] == "cut":
+        return 0
+    frames = int(match[2]) if match[2] else DEFAULT_CROSSFADE
+    if frames < 1:
+        raise SpecError("a crossfade needs at least 1 frame.", field="transition")
+    return frames
+
+
+def partial_path(out_path: Path) -> Path:
+    """Where an export is written before it replaces `out_path`."""
+    return out_path.with_name(f".{out_path.stem}.partial{out_path.suffix}")
+
+
+def export_episode(
+    timeline: Timeline,
+    options: ExportOptions,
+    *,
+    cache_dir: Path,
+    out_path: Path,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> ExportResult:
+    """Render `timeline` to `out_path` (MP4) plus the sidecars the options ask for."""
+    started = time.monotonic()
+    if not timeline.clips:
+        raise AssemblyError(f"episode {timeline.episode} has no shots to export.")
+    preset = get_preset(options.preset)
+    wanted_fade = parse_transition(options.transition)
+    timeline = retime(timeline, preset.fps)
+    clips = timeline.clips
+    fade = _fit_fade(wanted_fade, clips)
+    starts = _clip_starts(clips, fade)
+    total = sum(c.duration_frames for c in clips) - fade * (len(clips) - 1)
+    out_path = Path(out_path)
+    cache_dir = Path(cache_dir)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda stage, fraction: None)
+    stats = CacheStats()
+
+    cues = []
+    if options.subtitles != "none" or options.voice:
+        from shotcraft.assembly import subtitles
+
+        cues = subtitles.build_cues(timeline, starts, language=options.language)
+    fragments = _burn_fragments(clips, starts, cues, preset, cache_dir) if (
+        options.subtitles == "burn"
+    ) else [None] * len(clips)
+
+    work = Path(tempfile.mkdtemp(prefix=".export-", dir=cache_dir))
+    try:
+        report("normalising clips", 0.0)
+        segments = _normalise_all(
+            clips, preset, cache_dir, fade, options.fit, fragments, stats, report, cancel
+        )
+        joins = _render_joins(segments, preset, cache_dir, fade, report, cancel) if fade else []
+        entries = _concat_entries(clips, segments, joins, fade)
+        list_file = work / "episode.ffconcat"
+        list_file.write_text(graph.concat_list(entries, preset.fps), encoding="utf-8")
+
+        report("mixing audio", 0.9)
+        audio = _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work)
+        report("writing episode", 0.95)
+        partial = partial_path(out_path)
+        partial.unlink(missing_ok=True)
+        run(graph.mux_args(list_file, partial, preset, total_frames=total, audio=audio),
+            what=f"writing {out_path.name}", cancel=cancel)
+        if not partial.is_file() or partial.stat().st_size == 0:
+            raise AssemblyError(f"ffmpeg wrote nothing for {out_path.name}.")
+        os.replace(partial, out_path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    result = ExportResult(
+        output=out_path, duration_frames=total, fps=preset.fps, width=preset.width,
+        height=preset.height, transition_frames=fade,
+        clips=[
+            ClipRow(shot_id=c.shot_id, take=c.take, source=c.source,
+                    duration_frames=c.duration_frames, start_frame=s)
+            for c, s in zip(clips, starts, strict=True)
+        ],
+        cache_hits=stats.hits, cache_misses=stats.misses, joins_rendered=sum(j[1] for j in joins),
+    )
+    _write_sidecars(result, timeline, cues, segments, options, preset)
+    result.seconds = round(time.monotonic() - started, 3)
+    for path in [result.output, result.srt, result.otio, *result.sheet]:
+        if path is not None and Path(path).is_file():
+            result.sizes[Path(path).name] = Path(path).stat().st_size
+    report("done", 1.0)
+    return result
+
+
+def retime(timeline: Timeline, fps: int) -> Timeline:
+    """The timeline at another frame rate; cumulative rounding keeps cuts where they were."""
+    if timeline.fps == fps:
+        return timeline
+    clips, elapsed, placed = [], 0, 0
+    for clip in timeline.clips:
+        elapsed += clip.duration_frames
+        end = round(elapsed * fps / timeline.fps)
+        clips.append(clip.model_copy(update={"duration_frames": max(1, end - placed)}))
+        placed += clips[-1].duration_frames
+    return timeline.model_copy(update={"fps": fps, "clips": clips})
+
+
+def _fit_fade(frames: int, clips: list[Clip]) -> int:
+    # every clip keeps a body of at least one frame between its head and tail
+    if frames == 0 or len(clips) < 2:
+        return 0
+    shortest = min(c.duration_frames for c in clips)
+    return max(0, min(frames, (shortest - 1) // 2))
+
+
+def _clip_starts(clips: list[Clip], fade: int) -> list[int]:
+    starts, at = [], 0
+    for clip in clips:
+        starts.append(at)
+        at += clip.duration_frames - fade
+    return starts
+
+
+def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path) -> list[str | None]:
+    """Per clip, the drawtext chain for the cues it shows, in frames relative to its start."""
+    from shotcraft.assembly import subtitles
+
+    fragments: list[str | None] = []
+    for clip, start in zip(clips, starts, strict=True):
+        end = start + clip.duration_frames
+        local = [
+            cue.model_copy(update={
+                "start_frame": max(cue.start_frame, start) - start,
+                "end_frame": min(cue.end_frame, end) - start,
+            })
+            for cue in cues
+            if cue.start_frame < end and cue.end_frame > start
+        ]
+        fragments.append(subtitles.clip_subtitle_filter(
+            local, work_dir=cache_dir / "subtitles", width=preset.width, height=preset.height,
+            font=cjk_font(),
+        ))
+    return fragments
+
+
+def _normalise_all(clips, preset, cache_dir, fade, fit, fragments, stats, report, cancel):
+    """Normalise every clip (in parallel: small clips are dominated by ffmpeg start-up)."""
+    done = 0
+    lock = threading.Lock()
+
+    def one(index: int) -> list[Path]:
+        nonlocal done
+        clip = clips[index]
+        split = (fade, clip.duration_frames - fade) if fade else ()
+        paths = normalize_segments(
+            clip, preset, cache_dir, split_at=split, fit=fit,
+            subtitle_fragment=fragments[index], stats=stats, cancel=cancel,
+        )
+        with lock:
+            done += 1
+            report("normalising clips", 0.8 * done / len(clips))
+        return paths
+
+    with ThreadPoolExecutor(max_workers=_workers()) as pool:
+        return list(pool.map(one, range(len(clips))))
+
+
+def _render_joins(segments, preset, cache_dir: Path, fade: int, report, cancel):
+    """Render each crossfade join from A's tail and B's head; cached like clips."""
+
+    def one(index: int) -> tuple[Path, int]:
+        tail, head = segments[index][-1], segments[index + 1][0]
+        key = _join_key(tail, head, fade, preset)
+        final = cache_dir / f"join-{key}.mp4"
+        if final.is_file():
+            return final, 0
+        tmp = cache_dir / f".tmp-join-{key}-{os.getpid()}-{threading.get_ident()}.mp4"
+        try:
+            run(graph.crossfade_args(tail, head, tmp, preset, frames=fade),
+                what=f"rendering the crossfade after clip {index + 1}", cancel=cancel)
+            os.replace(tmp, final)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return final, 1
+
+    report("rendering transitions", 0.8)
+    with ThreadPoolExecutor(max_workers=_workers()) as pool:
+        return list(pool.map(one, range(len(segments) - 1)))
+
+
+def _join_key(tail: Path, head: Path, fade: int, preset: Preset) -> str:
+    import hashlib
+
+    # segment names are content hashes already, so the names identify the join's inputs
+    blob = json.dumps([tail.name, head.name, fade, preset.model_dump()]).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def _concat_entries(clips, segments, joins, fade) -> list[tuple[Path, int]]:
+    if not fade:
+        return [(paths[0], clip.duration_frames) for clip, paths in zip(clips, segments, strict=True)]
+    entries: list[tuple[Path, int]] = []
+    last = len(clips) - 1
+    for index, (clip, (head, body, tail)) in enumerate(zip(clips, segments, strict=True)):
+        if index == 0:
+            entries.append((head, fade))
+        entries.append((body, clip.duration_frames - 2 * fade))
+        if index == last:
+            entries.append((tail, fade))
+        else:
+            entries.append((joins[index][0], fade))
+    return entries
+
+
+def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work) -> Path | None:
+    """The mixed audio track, or None when a silent track will do."""
+    # a take longer than its shot is cut there, sound included: it never runs into the next shot
+    clip_audio: list[tuple[Path, int] | tuple[Path, int, int]] = [
+        (Path(clip.media), start, clip.duration_frames)
+        for clip, start in zip(timeline.clips, starts, strict=True)
+        if clip.media is not None and _has_audio(clip, cache_dir)
+    ]
+    if options.music is not None and not Path(options.music).is_file():
+        raise AssemblyError(f"the music file {options.music} does not exist.")
+    if not (clip_audio or options.voice or options.music):
+        return None
+    try:
+        from shotcraft.assembly import audio
+    except ImportError as exc:
+        raise AssemblyError("audio mixing is not available in this build (assembly.audio).") from exc
+    voice = None
+    if options.voice == "scratch":
+        voice = audio.scratch_voice(
+            cues, fps=preset.fps, total_frames=total, work_dir=work, language=options.language
+        )
+    return audio.mix_audio(
+        total_frames=total, fps=preset.fps, out=work / "audio.m4a", clip_audio=clip_audio,
+        voice=voice, music=Path(options.music) if options.music else None, cues=cues,
+    )
+
+
+def _has_audio(clip: Clip, cache_dir: Path) -> bool:
+    """Whether a take has sound; remembered per content hash so re-exports skip the probe."""
+    if clip.media is None:
+        return False
+    media = Path(clip.media)
+    if media.suffix.lower() in IMAGE_SUFFIXES:
+        return False
+    digest = clip.media_hash or sha256_file(media)
+    memo = cache_dir / f"probe-{digest[:32]}.json"
+    if memo.is_file():
+        return bool(json.loads(memo.read_text())["has_audio"])
+    try:
+        has = probe(media, count_frames=False).has_audio
+    except MediaError as exc:
+        raise AssemblyError(f"the take for shot {clip.shot_id} cannot be read: {exc}") from exc
+    tmp = memo.with_name(f".{memo.name}.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(json.dumps({"has_audio": has}))
+    os.replace(tmp, memo)
+    return has
+
+
+def _write_sidecars(result, timeline, cues, segments, options, preset) -> None:
+    folder = result.output.parent
+    stem = f"episode-{timeline.episode:02d}"
+    if options.subtitles in ("srt", "burn"):
+        from shotcraft.assembly import subtitles
+
+        result.srt = subtitles.write_srt(cues, folder / f"{stem}.srt", preset.fps)
+    if options.otio:
+        from shotcraft.assembly import otio_export
+
+        # the take itself where there is one; the rendered card for slates
+        media = [Path(c.media) if c.media else paths[0] for c, paths in zip(
+            timeline.clips, segments, strict=True)]
+        result.otio = otio_export.write_otio(timeline, media, folder / f"{stem}.otio")
+    if options.sheet:
+        from shotcraft.assembly import sheet
+
+        result.sheet = sheet.write_contact_sheet(timeline, folder / f"{stem}-sheet.png")
+
+
+def _workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))

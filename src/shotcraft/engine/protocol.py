@@ -1,0 +1,136 @@
+"""The render-engine contract.
+
+An engine declares what it can do (`Capabilities`) and renders a batch of seeded takes of one
+shot (`render`). Requests are built and checked against the capabilities by
+`engine.request.build_request` before any work starts, so an engine never sees a request it
+cannot honour. Engines write each take to a file in `out_dir`; the project validates, moves it
+into the content-addressed store and registers it — engines never touch the database.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, Field
+
+from shotcraft.shots.models import CameraMove, DialogueLine, ShotSize, TakeKind
+
+
+class Capabilities(BaseModel):
+    text_to_video: bool = True
+    image_to_video: bool = False
+    first_frame: bool = False
+    last_frame: bool = False
+    character_references: bool = False
+    camera_control: bool = False
+    keyframes: bool = False  # can draw keyframe stills (TakeKind.KEYFRAME)
+    max_seconds: float | None = None  # longest clip one take may be
+    aspects: list[str] = Field(default_factory=lambda: ["9:16", "16:9", "1:1"])
+    batch_size: int = 1  # seeds drawn in one call
+    parallel: int = 1  # calls that may run at once on separate threads (CPU engines)
+    scale: float = 1.0  # fraction of the project's frame size this engine draws at
+    needs_keys: bool = False
+
+
+class CharacterRef(BaseModel):
+    name: str
+    description: str | None = None
+    references: list[Path] = Field(default_factory=list)  # absolute paths, inside the project
+    reference_hashes: list[str] = Field(default_factory=list)
+
+
+class RenderRequest(BaseModel):
+    """One shot, N seeds: everything an engine needs, resolved to absolute paths."""
+
+    shot_id: str
+    kind: TakeKind = TakeKind.VIDEO
+    prompt: str
+    negative_prompt: str = ""
+    width: int
+    height: int
+    fps: int
+    num_frames: int
+    aspect: str = "9:16"
+    size: ShotSize = ShotSize.MS
+    camera: CameraMove = CameraMove()
+    characters: list[CharacterRef] = Field(default_factory=list)
+    dialogue: list[DialogueLine] = Field(default_factory=list)
+    action: str | None = None
+    location: str = ""
+    time_of_day: str | None = None
+    interior: bool | None = None
+    first_frame: Path | None = None
+    last_frame: Path | None = None
+    seeds: list[int]
+    take_numbers: list[int]  # same length as seeds
+    downgrades: list[str] = Field(default_factory=list)  # what was dropped, in words
+    params: dict[str, Any] = Field(default_factory=dict)  # engine-specific overrides
+    # provider state saved by an earlier, interrupted run of the same takes (take number → state)
+    resume: dict[int, dict[str, Any]] = Field(default_factory=dict)
+
+
+class RenderedTake(BaseModel):
+    take_number: int
+    seed: int
+    path: Path | None = None  # the finished file inside out_dir; None when failed
+    failed: str | None = None  # one-sentence reason when this take failed
+    params: dict[str, Any] = Field(default_factory=dict)  # full parameters to reproduce it
+    cost_seconds: float = 0.0
+    cost_credits: float | None = None
+    provider: dict[str, Any] = Field(default_factory=dict)
+    downgrades: list[str] = Field(default_factory=list)
+
+
+class Progress(BaseModel):
+    take_number: int
+    done: float  # 0..1 within this take
+    message: str = ""
+
+
+ProgressFn = Callable[[Progress], None]
+# Engines that talk to a remote service call this with provider state (task id, ...) as soon as
+# they have it; the project stores it in the job row before the engine goes on.
+CheckpointFn = Callable[[int, dict[str, Any]], None]
+
+
+def no_progress(_: Progress) -> None:
+    return None
+
+
+def no_checkpoint(_: int, __: dict[str, Any]) -> None:
+    return None
+
+
+class Engine(ABC):
+    """Base class for engines. Subclasses set `name`, `version` and implement `render`."""
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "0"
+
+    @abstractmethod
+    def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
+        """What this engine can do for takes of `kind`."""
+
+    @abstractmethod
+    def render(
+        self,
+        request: RenderRequest,
+        *,
+        out_dir: Path,
+        progress: ProgressFn = no_progress,
+        cancel: threading.Event | None = None,
+        checkpoint: CheckpointFn = no_checkpoint,
+    ) -> list[RenderedTake]:
+        """Render one take per seed into `out_dir`; a failed take is reported, not raised.
+
+        Raise `EngineError` only when nothing can be drawn (bad settings, missing keys). When
+        `cancel` is set, stop at the next safe point and return what is finished.
+        """
+
+    def describe_cost(self, request: RenderRequest) -> float | None:
+        """Credits one take of this request will cost, where the engine bills in credits."""
+        return None

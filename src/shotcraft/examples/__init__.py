@@ -1,0 +1,1 @@
+"""Sample scripts shipped with shotcraft (package data): `shotcraft demo` draws one."""

@@ -1,0 +1,6 @@
+"""Persistence and the Project facade the front-ends call."""
+
+from shotcraft.projects.export import export_options
+from shotcraft.projects.project import ImportReport, Project, TakeView, Totals
+
+__all__ = ["ImportReport", "Project", "TakeView", "Totals", "export_options"]

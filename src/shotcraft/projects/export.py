@@ -1,0 +1,98 @@
+"""Episode export: build the assembly Timeline from the storyboard and the picks, then run it.
+
+A shot with no pick uses its top-ranked video take (AUTO); with no video take, its picked or
+top keyframe still; with nothing at all, a slate card of the shot's duration (SLATE).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.shots.errors import ProjectError, SpecError
+from shotcraft.shots.models import TakeKind, TakeStatus
+
+if TYPE_CHECKING:
+    from shotcraft.assembly.episode import ExportOptions, ExportResult
+    from shotcraft.projects.project import Project, TakeView
+
+
+def build_timeline(project: Project, episode: int) -> Timeline:
+    board = project.storyboard(episode=episode)
+    if not board.episodes:
+        raise ProjectError(f"there is no episode {episode} in this project.")
+    ep = board.episodes[0]
+    clips: list[Clip] = []
+    for scene in ep.scenes:
+        for shot in scene.shots:
+            views = project.takes(shot.id)
+            chosen, source = _choose(views)
+            alternates = [
+                Alternate(take=v.take.number, path=str(project.take_path(v.take)) if v.take.media_path else None,
+                          score=v.take.score, seed=v.take.seed, engine=v.take.engine)
+                for v in views
+                if v.take.status == TakeStatus.DONE and (chosen is None or v.take.number != chosen.take.number)
+            ]
+            media = project.take_path(chosen.take) if chosen else None
+            clips.append(Clip(
+                shot_id=shot.id, scene_id=scene.id, scene_heading=scene.heading,
+                duration_frames=shot.duration_frames, media=media,
+                media_hash=Path(chosen.take.media_path).stem if chosen and chosen.take.media_path else None,
+                take=chosen.take.number if chosen else None, source=source,
+                size=shot.size.value, camera=shot.camera.move.value, action=shot.action,
+                dialogue=shot.dialogue, alternates=alternates,
+            ))
+    if not clips:
+        raise ProjectError(f"episode {episode} has no shots to export.")
+    title = board.title or project.title
+    return Timeline(title=title, episode=episode, fps=project.fps, clips=clips)
+
+
+def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
+    done = [v for v in views if v.take.status == TakeStatus.DONE and v.take.media_path]
+    for kind in (TakeKind.VIDEO, TakeKind.KEYFRAME):
+        of_kind = [v for v in done if v.take.kind == kind]
+        picked = [v for v in of_kind if v.picked]
+        if picked:
+            return picked[0], ClipSource.PICKED
+        ranked = sorted((v for v in of_kind if v.rank is not None), key=lambda v: v.rank or 0)
+        if ranked:
+            return ranked[0], ClipSource.AUTO
+    return None, ClipSource.SLATE
+
+
+def export_options(**values: Any) -> ExportOptions:
+    """Build export options from plain values (CLI flags, studio fields); a bad value is a
+    SpecError naming the option."""
+    from pydantic import ValidationError
+
+    from shotcraft.assembly.episode import ExportOptions
+
+    try:
+        return ExportOptions.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ())) or None
+        allowed = first.get("ctx", {}).get("expected")
+        message = f"must be {allowed}" if allowed else first.get("msg", "invalid value")
+        raise SpecError(f"{message}, not {first.get('input')!r}", field=field) from exc
+
+
+def export(
+    project: Project, episode: int, options: ExportOptions | None = None, *, out: Path | None = None,
+    progress: Callable[[str, float], None] | None = None, cancel: threading.Event | None = None,
+) -> ExportResult:
+    from shotcraft.assembly.episode import export_episode
+
+    options = options or export_options(language=project.language)
+    timeline = build_timeline(project, episode)
+    if out is None:
+        out = project.layout.exports / f"episode-{episode:02d}.mp4"
+    elif not out.is_absolute():
+        out = Path.cwd() / out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return export_episode(timeline, options, cache_dir=project.layout.cache, out_path=out,
+                          progress=progress, cancel=cancel)

@@ -1,0 +1,53 @@
+"""Shot and take domain: models, errors, ranking, media probing (pure code, no database)."""
+
+from shotcraft.shots.errors import (
+    AssemblyError,
+    BudgetExceeded,
+    ConfigError,
+    EngineError,
+    MediaError,
+    ProjectError,
+    ScriptError,
+    ShotcraftError,
+    SpecError,
+)
+from shotcraft.shots.models import (
+    Budget,
+    CameraMove,
+    DialogueLine,
+    DialogueMode,
+    Keyframe,
+    Move,
+    Shot,
+    ShotKind,
+    ShotSize,
+    Take,
+    TakeKind,
+    TakeOrigin,
+    TakeStatus,
+)
+
+__all__ = [
+    "AssemblyError",
+    "Budget",
+    "BudgetExceeded",
+    "CameraMove",
+    "ConfigError",
+    "DialogueLine",
+    "DialogueMode",
+    "EngineError",
+    "Keyframe",
+    "MediaError",
+    "Move",
+    "ProjectError",
+    "ScriptError",
+    "Shot",
+    "ShotKind",
+    "ShotSize",
+    "ShotcraftError",
+    "SpecError",
+    "Take",
+    "TakeKind",
+    "TakeOrigin",
+    "TakeStatus",
+]

@@ -1,0 +1,117 @@
+"""Reading a script file: decoding, line endings, and telling Fountain from a Chinese 剧本.
+
+Format detection, first rule that applies:
+
+1. a `.fountain` or `.spmd` file is Fountain;
+2. Chinese text with 剧本 markers (第N集, a "1-2 日 内 ..." scene heading, △ action lines,
+   人物： lists) is a 剧本;
+3. INT./EXT./EST./I/E scene headings, or an all-caps character cue followed by its line, is
+   Fountain;
+4. text with more Chinese characters than Latin letters is a 剧本; anything else is Fountain.
+
+An explicit `format` always wins.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from shotcraft.shots.errors import ScriptError
+from shotcraft.storyboard.script import Script, ScriptFormat
+
+FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
+
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+_JUBEN_MARKERS = (
+    re.compile(r"第\s*[0-9０-９一二三四五六七八九十百零两]+\s*集"),
+    re.compile(r"^\s*[0-9０-９]+\s*[-－—]\s*[0-9０-９]+.*[日夜晨昏].*[内外]", re.MULTILINE),
+    re.compile(r"^\s*[0-9０-９]+\s*[-－—]\s*[0-9０-９]+.*[内外].*[日夜晨昏]", re.MULTILINE),
+    re.compile(r"^\s*△", re.MULTILINE),
+    re.compile(r"^\s*人物\s*[:：]", re.MULTILINE),
+)
+_FOUNTAIN_HEADING = re.compile(r"^\s*(?:INT|EXT|EST|INT\./EXT|INT/EXT|I/E)[.\s]", re.MULTILINE)
+# a cue: after a blank line, a line of capitals (optional extension) directly followed by text
+_FOUNTAIN_CUE = re.compile(
+    r"(?:\A|\n[ \t]*\n)[ \t]*[A-Z][A-Z0-9 .'\-]*[A-Z](?:[ \t]*\(.*\))?[ \t]*\^?\n[ \t]*\S"
+)
+
+
+def detect_format(text: str, suffix: str | None = None) -> ScriptFormat:
+    """Which parser a script needs, from its file suffix and then its content."""
+    if suffix and suffix.lower() in FOUNTAIN_SUFFIXES:
+        return ScriptFormat.FOUNTAIN
+    has_cjk = bool(_CJK_RE.search(text))
+    if has_cjk and any(marker.search(text) for marker in _JUBEN_MARKERS):
+        return ScriptFormat.JUBEN
+    if _FOUNTAIN_HEADING.search(text) or _FOUNTAIN_CUE.search(text):
+        return ScriptFormat.FOUNTAIN
+    if len(_CJK_RE.findall(text)) > len(_LATIN_RE.findall(text)):
+        return ScriptFormat.JUBEN
+    return ScriptFormat.FOUNTAIN
+
+
+def _format_of(value: ScriptFormat | str, file: str | None) -> ScriptFormat:
+    try:
+        return ScriptFormat(str(value).strip().lower())
+    except ValueError:
+        known = ", ".join(f.value for f in ScriptFormat)
+        raise ScriptError(f"unknown script format {value!r}; use one of {known}", file=file) from None
+
+
+def parse_script(
+    text: str, *, path: str | None = None, format: ScriptFormat | str | None = None
+) -> Script:
+    """Parse script text (Fountain or 剧本, detected unless `format` is given) into a Script."""
+    text = normalise_newlines(text.removeprefix("\ufeff"))
+    if not text.strip():
+        raise ScriptError("the script is empty", file=path)
+    suffix = Path(path).suffix if path else None
+    chosen = _format_of(format, path) if format is not None else detect_format(text, suffix)
+    # the parsers are imported here so a broken or missing one never blocks the other
+    if chosen is ScriptFormat.FOUNTAIN:
+        from shotcraft.storyboard.fountain import parse_fountain
+
+        return parse_fountain(text, path=path)
+    from shotcraft.storyboard.juben import parse_juben
+
+    return parse_juben(text, path=path)
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and lone CR line endings become LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_script(data: bytes, *, file: str | None = None) -> str:
+    """Script bytes as text: UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # older Chinese tools save 剧本 as GBK/GB18030
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ScriptError("not UTF-8 or GB18030 text", file=file) from None
+
+
+def load_script(path: str | Path, *, format: ScriptFormat | str | None = None) -> Script:
+    """Read a script file and parse it; the format is detected unless given."""
+    file = Path(path)
+    if not file.exists():
+        raise ScriptError("script file not found", file=str(file))
+    if file.is_dir():
+        raise ScriptError("is a folder, not a script file", file=str(file))
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise ScriptError(f"cannot read the script ({error.strerror})", file=str(file)) from None
+    text = normalise_newlines(decode_script(data, file=str(file)))
+    return parse_script(text, path=str(file), format=format)

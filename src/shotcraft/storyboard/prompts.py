@@ -1,0 +1,187 @@
+"""Composed prompts: what an engine is asked to draw for a shot, in plain English words.
+
+The prompt is built from the shot spec, in this order, joined with ", ":
+style · framing (shot size) · camera move · shot content (establishing / action / who speaks
+and how / who reacts) · interior or exterior, location, time of day · each character in frame
+with the bible's description. Words are English even for Chinese scripts (the engines read
+English best); names, locations and action text are kept verbatim. The same shot always gives
+the same prompt; the director may edit it afterwards.
+"""
+
+from __future__ import annotations
+
+from shotcraft.shots.models import Move, Shot, ShotKind, ShotSize
+from shotcraft.storyboard.models import Character, Scene
+
+DEFAULT_STYLE = "cinematic vertical short drama, 9:16, photorealistic, film lighting"
+
+NEGATIVE_PROMPT = (
+    "blurry, low quality, distorted face, deformed hands, extra limbs, watermark, logo, "
+    "on-screen text, subtitles, jpeg artifacts, oversaturated, flicker"
+)
+
+SIZE_WORDS = {
+    ShotSize.EWS: "extreme wide shot",
+    ShotSize.WS: "wide shot",
+    ShotSize.MS: "medium shot",
+    ShotSize.MCU: "medium close-up",
+    ShotSize.CU: "close-up",
+    ShotSize.ECU: "extreme close-up",
+}
+
+MOVE_WORDS = {
+    Move.STATIC: "static camera",
+    Move.PAN_LEFT: "pan left",
+    Move.PAN_RIGHT: "pan right",
+    Move.TILT_UP: "tilt up",
+    Move.TILT_DOWN: "tilt down",
+    Move.DOLLY_IN: "push-in",
+    Move.DOLLY_OUT: "pull-out",
+    Move.TRUCK_LEFT: "tracking shot moving left",
+    Move.TRUCK_RIGHT: "tracking shot moving right",
+    Move.ORBIT: "orbiting camera",
+    Move.ZOOM_IN: "zoom in",
+    Move.ZOOM_OUT: "zoom out",
+    Move.HANDHELD: "handheld camera",
+}
+
+TIME_WORDS = {
+    "日": "day",
+    "白天": "day",
+    "夜": "night",
+    "晚": "night",
+    "晨": "early morning",
+    "早": "morning",
+    "清晨": "early morning",
+    "黄昏": "dusk",
+    "傍晚": "evening",
+    "下午": "afternoon",
+    "中午": "noon",
+    "午": "noon",
+    "DAY": "day",
+    "NIGHT": "night",
+    "MORNING": "morning",
+    "EVENING": "evening",
+    "DUSK": "dusk",
+    "DAWN": "dawn",
+    "SUNSET": "sunset",
+    "SUNRISE": "sunrise",
+    "CONTINUOUS": "",
+    "LATER": "",
+}
+
+# how a parenthetical or line is delivered, in words an image model can show
+EMOTION_WORDS = [
+    (("冷笑", "sneer", "smirk"), "sneering"),
+    (("哭", "泣", "cries", "crying", "sobs", "sobbing", "tearful", "泪"), "crying"),
+    (("低声", "whisper", "轻声", "小声"), "whispering"),
+    (("咬牙", "through gritted teeth", "grits"), "gritting teeth"),
+    (("怒", "吼", "shouts", "yells", "angry", "furious", "screams"), "angry, shouting"),
+    (("笑", "laughs", "smiles", "smiling"), "smiling"),
+    (("震惊", "shock", "stunned", "愣"), "shocked"),
+    (("颤抖", "trembl", "shaking"), "trembling"),
+]
+
+
+def time_words(time: str | None) -> str:
+    """English words for a scene's time of day (日 → day, NIGHT → night); unknown kept as is."""
+    if not time:
+        return ""
+    key = time.strip()
+    if key.upper() in TIME_WORDS:
+        return TIME_WORDS[key.upper()]
+    # longest first so 傍晚 is evening, not 晚 (night)
+    for word, english in sorted(TIME_WORDS.items(), key=lambda item: -len(item[0])):
+        if word in key:
+            return english
+    return key.lower()
+
+
+def emotion_words(*texts: str | None) -> str | None:
+    """The first delivery cue found in the texts, as English words, or None."""
+    haystack = " ".join(t for t in texts if t).lower()
+    for cues, words in EMOTION_WORDS:
+        if any(cue.lower() in haystack for cue in cues):
+            return words
+    return None
+
+
+def camera_words(shot: Shot) -> str:
+    """Camera move words with the speed from its intensity ("slow push-in")."""
+    words = MOVE_WORDS[shot.camera.move]
+    if shot.camera.move in (Move.STATIC, Move.HANDHELD):
+        return words
+    if shot.camera.intensity <= 0.35:
+        return f"slow {words}"
+    if shot.camera.intensity >= 0.75:
+        return f"fast {words}"
+    return words
+
+
+def _content_words(shot: Shot, scene: Scene, language: str) -> str:
+    if shot.kind is ShotKind.ESTABLISHING:
+        return f"establishing shot of {scene.location}" if scene.location else "establishing shot"
+    if shot.kind is ShotKind.REACTION:
+        who = " and ".join(shot.characters) or "listener"
+        return f"{who} reacting silently, face in focus"
+    if shot.kind is ShotKind.INSERT:
+        return f"title card: {shot.action}" if shot.action else "title card"
+    if shot.dialogue:
+        line = shot.dialogue[0]
+        tongue = " in Mandarin" if language == "zh" else ""
+        if line.speaker in shot.characters:
+            words = f"{line.speaker} speaking{tongue}"
+        elif shot.characters:
+            words = f"{' and '.join(shot.characters)} listening to {line.speaker} off-screen"
+        else:
+            words = f"the setting, {line.speaker} heard in voice-over"
+        emotion = emotion_words(line.parenthetical, line.text)
+        return f"{words}, {emotion}" if emotion else words
+    # a trailing full stop reads as a sentence break inside the comma-joined prompt
+    return (shot.action or "").strip().rstrip("。.")
+
+
+def _setting_words(scene: Scene) -> str:
+    parts: list[str] = []
+    if scene.interior is True:
+        parts.append("interior")
+    elif scene.interior is False:
+        parts.append("exterior")
+    if scene.location:
+        parts.append(scene.location)
+    when = time_words(scene.time)
+    if when:
+        parts.append(when)
+    return " ".join(parts)
+
+
+def _character_words(shot: Shot, characters: list[Character]) -> list[str]:
+    by_name = {c.name: c for c in characters}
+    words: list[str] = []
+    for name in shot.characters:
+        character = by_name.get(name)
+        if character is not None and character.description:
+            words.append(f"{name} ({character.description})")
+        else:
+            words.append(name)
+    return words
+
+
+def compose_prompt(
+    shot: Shot,
+    scene: Scene,
+    characters: list[Character],
+    *,
+    style: str | None = None,
+    language: str = "en",
+) -> str:
+    """The engine prompt for a shot: style, framing, camera, content, setting and characters."""
+    parts = [
+        style or DEFAULT_STYLE,
+        SIZE_WORDS[shot.size],
+        camera_words(shot),
+        _content_words(shot, scene, language),
+        _setting_words(scene),
+        *_character_words(shot, characters),
+    ]
+    return ", ".join(part.strip() for part in parts if part and part.strip())

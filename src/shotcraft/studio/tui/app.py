@@ -1,0 +1,221 @@
+"""The studio: a Textual app over one project folder (`shotcraft board DIR`).
+
+The app owns the project, the render and export workers and the change poller; screens only
+show and edit what the Project facade returns. Workers post messages; the app relays them to
+the screen on top, whose @on handlers update widgets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import OperationalError
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+
+from shotcraft.projects import Project
+from shotcraft.shots.errors import ShotcraftError
+from shotcraft.shots.models import TakeKind
+from shotcraft.studio.tui.commands import StudioCommands
+from shotcraft.studio.tui.messages import (
+    DataChanged,
+    ExportFinished,
+    ExportProgress,
+    RenderFinished,
+    RenderProgress,
+    TakeRendered,
+)
+
+T = TypeVar("T")
+POLL_SECONDS = 1.0
+
+
+class ShotcraftApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "shotcraft"
+    COMMANDS = App.COMMANDS | {StudioCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("g", "show('board')", "Storyboard"),
+        Binding("c", "show('characters')", "Characters"),
+        Binding("u", "show('queue')", "Render queue"),
+        Binding("x", "show('export')", "Export"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, project: Project) -> None:
+        super().__init__()
+        self.project = project
+        self.render_cancel: threading.Event | None = None
+        self.export_cancel: threading.Event | None = None
+        self.last_render_event: Any = None
+        self._data_version: int | None = None
+
+    def on_mount(self) -> None:
+        from shotcraft.studio.tui.screens.board import BoardScreen
+
+        self.sub_title = f"{self.project.title} — {self.project.root}"
+        self.push_screen(BoardScreen())
+        self.poll()  # the baseline: what the storyboard was loaded from
+        self.set_interval(POLL_SECONDS, self.poll)
+
+    # -- guarded calls -------------------------------------------------------------------
+
+    def guard(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Run a facade call; a ShotcraftError or a locked database becomes a notification."""
+        try:
+            return call(*args, **kwargs)
+        except ShotcraftError as exc:
+            self.notify(str(exc), title=exc.__class__.__name__, severity="error")
+        except OperationalError:
+            self.notify("The project database is busy or locked; try again in a moment.",
+                        severity="error")
+        except OSError as exc:
+            self.notify(f"{exc.strerror or exc}: {exc.filename or ''}".strip(), severity="error")
+        return None
+
+    def poll(self) -> None:
+        """Reload the screen when another process (or a worker) committed to the project."""
+        try:
+            version = self.project.data_version()
+        except OperationalError:
+            return  # locked for a moment: ask again next second
+        if self._data_version is not None and version != self._data_version:
+            self.screen.post_message(DataChanged())
+        self._data_version = version
+
+    # -- navigation ----------------------------------------------------------------------
+
+    def action_show(self, name: str) -> None:
+        """Go to a top-level screen: storyboard, characters, render queue or export."""
+        from shotcraft.studio.tui.screens import SCREENS
+
+        if type(self.screen) is SCREENS[name]:
+            return
+        while len(self.screen_stack) > 2:  # the default screen, then the storyboard
+            self.pop_screen()
+        if name != "board":
+            self.push_screen(SCREENS[name]())
+
+    def action_help(self) -> None:
+        from shotcraft.studio.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    # -- rendering -----------------------------------------------------------------------
+
+    @property
+    def rendering(self) -> bool:
+        return any(w.group == "render" and w.is_running for w in self.workers)
+
+    def draw_takes(self, shot_ids: list[str] | None, takes: int | None,
+                   *, episode: int | None = None, kind: TakeKind = TakeKind.VIDEO) -> bool:
+        """Start a card draw in the background; False (and a notification) while one runs."""
+        if self.rendering:
+            self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
+                        severity="warning")
+            return False
+        self.render_cancel = threading.Event()
+        what = ", ".join(shot_ids) if shot_ids else f"episode {episode}"
+        self.notify(f"Drawing {takes or 'the wanted'} takes for {what}.")
+        self._render(shot_ids, takes, episode, kind, self.render_cancel)
+        return True
+
+    def stop_render(self) -> None:
+        if self.render_cancel is not None and self.rendering:
+            self.render_cancel.set()
+            self.notify("Stopping after the take that is rendering now.")
+
+    @work(thread=True, exclusive=True, group="render", exit_on_error=False)
+    def _render(self, shot_ids: list[str] | None, takes: int | None, episode: int | None,
+                kind: TakeKind, cancel: threading.Event) -> None:
+        def on_event(event: Any) -> None:
+            if event.kind in ("done", "failed"):
+                self.post_message(TakeRendered(event))
+            else:
+                self.post_message(RenderProgress(event))
+
+        try:
+            summary = self.project.render(shot_ids=shot_ids, episode=episode, takes=takes,
+                                          kind=kind, on_event=on_event, cancel=cancel)
+        except ShotcraftError as exc:
+            self.post_message(RenderFinished(error=str(exc)))
+        except OperationalError:
+            self.post_message(RenderFinished(error="The project database stayed locked; try again."))
+        else:
+            self.post_message(RenderFinished(summary=summary))
+
+    @on(RenderProgress)
+    def _relay_progress(self, message: RenderProgress) -> None:
+        self.last_render_event = message.event
+        self.screen.post_message(RenderProgress(message.event))
+
+    @on(TakeRendered)
+    def _relay_take(self, message: TakeRendered) -> None:
+        event = message.event
+        self.last_render_event = event
+        if event.kind == "failed":
+            self.notify(f"{event.shot_id} take {event.take} failed: {event.message}",
+                        severity="warning")
+        self.screen.post_message(TakeRendered(event))
+        self.screen.post_message(DataChanged())
+
+    @on(RenderFinished)
+    def _render_finished(self, message: RenderFinished) -> None:
+        self.last_render_event = None
+        if message.error:
+            self.notify(message.error, title="Render stopped", severity="error")
+        else:
+            s = message.summary
+            state = "stopped" if s.cancelled else "finished"
+            self.notify(f"Card draw {state}: {s.done} done, {s.failed} failed in {s.seconds:.1f} s.")
+            for note in s.budget_notes:
+                self.notify(note, title="Budget", severity="warning")
+        self.screen.post_message(RenderFinished(message.summary, message.error))
+        self.screen.post_message(DataChanged())
+
+    # -- export --------------------------------------------------------------------------
+
+    def export_episode(self, episode: int, options: Any) -> bool:
+        if any(w.group == "export" and w.is_running for w in self.workers):
+            self.notify("An export is already running.", severity="warning")
+            return False
+        self.export_cancel = threading.Event()
+        self._export(episode, options, self.export_cancel)
+        return True
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, episode: int, options: Any, cancel: threading.Event) -> None:
+        def progress(stage: str, fraction: float) -> None:
+            self.post_message(ExportProgress(stage, fraction))
+
+        try:
+            result = self.project.export(episode, options, progress=progress, cancel=cancel)
+        except ShotcraftError as exc:
+            self.post_message(ExportFinished(error=str(exc)))
+        except OperationalError:
+            self.post_message(ExportFinished(error="The project database stayed locked; try again."))
+        else:
+            self.post_message(ExportFinished(result=result))
+
+    @on(ExportProgress)
+    def _relay_export_progress(self, message: ExportProgress) -> None:
+        self.screen.post_message(ExportProgress(message.stage, message.fraction))
+
+    @on(ExportFinished)
+    def _relay_export_finished(self, message: ExportFinished) -> None:
+        if message.error:
+            self.notify(message.error, title="Export failed", severity="error")
+        else:
+            self.notify(f"Exported {message.result.output.name}.")
+        self.screen.post_message(ExportFinished(message.result, message.error))
+
+
+def make_app(project_dir: str | Path) -> ShotcraftApp:
+    """The studio on the project in `project_dir` (ProjectError if it is not one)."""
+    return ShotcraftApp(Project.open(project_dir))

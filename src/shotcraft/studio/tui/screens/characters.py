@@ -1,0 +1,154 @@
+"""The character bible: names, aliases, descriptions, reference images, and where each appears."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TextArea
+
+from shotcraft.studio.tui.screens.base import StudioScreen
+
+SAVE_AFTER_SECONDS = 0.6
+
+
+class CharactersScreen(StudioScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+o", "focus_add", "Add reference"),
+        Binding("ctrl+d", "remove_reference", "Remove reference"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.characters: list[Any] = []
+        self.appearances: dict[str, list[str]] = {}
+        self._timer: Any = None
+        self._filling = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield DataTable(id="characters", cursor_type="row")
+            with Vertical(id="character-side"):
+                yield Label("Aliases (comma separated)")
+                yield Input(id="aliases")
+                yield Label("Description")
+                yield TextArea(id="description", soft_wrap=True)
+                yield Label("References (Ctrl+D removes the highlighted one)")
+                yield DataTable(id="refs", cursor_type="row")
+                yield Input(id="ref-path", placeholder="path to an image; Enter adds it (Ctrl+O)")
+                yield Static(id="appears")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "characters"
+        self.query_one("#characters", DataTable).add_columns("Name", "Aliases", "Refs", "Shots")
+        self.query_one("#refs", DataTable).add_columns("Reference image")
+        self.reload()
+        self.query_one("#characters", DataTable).focus()
+
+    def reload(self) -> None:
+        board = self.app.guard(self.app.project.storyboard)
+        if board is None:
+            return
+        self.characters = list(board.characters)
+        self.appearances = {c.name: [] for c in self.characters}
+        for shot in board.shots():
+            for name in shot.characters:
+                self.appearances.setdefault(name, []).append(f"{shot.id} (scene {shot.scene_id})")
+        table = self.query_one("#characters", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for c in self.characters:
+            table.add_row(c.name, ", ".join(c.aliases), str(len(c.references)),
+                          str(len(self.appearances.get(c.name, []))), key=c.name)
+        if self.characters:
+            table.move_cursor(row=min(keep, len(self.characters) - 1), animate=False)
+        self.show_character()
+
+    def current(self) -> Any:
+        table = self.query_one("#characters", DataTable)
+        if not self.characters or table.cursor_row >= len(self.characters):
+            return None
+        return self.characters[table.cursor_row]
+
+    def show_character(self) -> None:
+        character = self.current()
+        self._filling = True
+        refs = self.query_one("#refs", DataTable)
+        refs.clear()
+        if character is None:
+            self.query_one("#appears", Static).update("No characters; import a script first.")
+            self._filling = False
+            return
+        self.query_one("#aliases", Input).value = ", ".join(character.aliases)
+        self.query_one("#description", TextArea).text = character.description or ""
+        for ref in character.references:
+            refs.add_row(ref, key=ref)
+        shots = self.appearances.get(character.name, [])
+        self.query_one("#appears", Static).update(
+            f"[b]{character.name}[/b] appears in {len(shots)} shots:\n" + "\n".join(shots[:40]))
+        self.call_after_refresh(self._filled)
+
+    def _filled(self) -> None:
+        self._filling = False
+
+    @on(DataTable.RowHighlighted, "#characters")
+    def _highlighted(self) -> None:
+        self.save()
+        self.show_character()
+
+    @on(TextArea.Changed, "#description")
+    @on(Input.Changed, "#aliases")
+    def _edited(self) -> None:
+        if self._filling:
+            return
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SAVE_AFTER_SECONDS, self.save)
+
+    def save(self) -> None:
+        if self._timer is None:
+            return
+        self._timer.stop()
+        self._timer = None
+        character = self.current()
+        if character is None:
+            return
+        aliases = [a.strip() for a in self.query_one("#aliases", Input).value.replace("，", ",").split(",")
+                   if a.strip()]
+        description = self.query_one("#description", TextArea).text.strip() or None
+        self.app.guard(self.app.project.update_character, character.name,
+                       aliases=aliases, description=description)
+
+    @on(Input.Submitted, "#ref-path")
+    def _add_reference(self, event: Input.Submitted) -> None:
+        character = self.current()
+        path = event.value.strip()
+        if character is None or not path:
+            return
+        if self.app.guard(self.app.project.add_reference, character.name, path) is not None:
+            event.input.value = ""
+            self.notify(f"Added a reference image to {character.name}.")
+            self.reload()
+
+    def action_focus_add(self) -> None:
+        self.query_one("#ref-path", Input).focus()
+
+    def action_remove_reference(self) -> None:
+        character = self.current()
+        refs = self.query_one("#refs", DataTable)
+        if character is None or refs.row_count == 0:
+            return
+        ref = character.references[refs.cursor_row]
+        if self.app.guard(self.app.project.remove_reference, character.name, ref) is not None:
+            self.notify(f"Removed {ref} from {character.name}.")
+            self.reload()
+
+    def action_back(self) -> None:
+        self.save()
+        self.app.pop_screen()

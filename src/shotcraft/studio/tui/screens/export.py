@@ -1,0 +1,128 @@
+"""Export an episode: options, a progress bar, the summary, and the output folder."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Footer, Header, Label, ProgressBar, Select, Static
+
+from shotcraft.assembly.episode import ExportOptions
+from shotcraft.assembly.presets import PRESETS
+from shotcraft.projects import export_options
+from shotcraft.studio.tui.messages import ExportFinished, ExportProgress
+from shotcraft.studio.tui.screens.base import StudioScreen
+
+
+class ExportScreen(StudioScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+x", "cancel", "Cancel export"),
+        Binding("ctrl+o", "open_folder", "Open output folder"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.result: Any = None
+
+    def compose(self) -> ComposeResult:
+        episodes = self.app.guard(self.app.project.episodes) or []
+        yield Header()
+        with Vertical(id="export-form"):
+            with Horizontal(classes="row"):
+                yield Label("Episode")
+                yield Select([(f"episode {n}", n) for n in episodes], id="episode",
+                             value=episodes[0] if episodes else Select.NULL,
+                             allow_blank=not episodes)
+                yield Label("Preset")
+                yield Select([(name, name) for name in PRESETS], value="vertical-1080",
+                             allow_blank=False, id="preset")
+            with Horizontal(classes="row"):
+                yield Label("Subtitles")
+                yield Select([("srt file", "srt"), ("burned in", "burn"), ("none", "none")],
+                             value="srt", allow_blank=False, id="subtitles")
+                yield Label("Transitions")
+                yield Select([("cut", "cut"), ("crossfade", "crossfade")], value="cut",
+                             allow_blank=False, id="transition")
+            with Horizontal(classes="row"):
+                yield Checkbox("OTIO timeline", id="otio")
+                yield Checkbox("contact sheet", id="sheet")
+                yield Checkbox("scratch voice", id="voice")
+                yield Button("Export (Ctrl+E)", id="go", variant="primary")
+            yield Label("", id="stage")
+            yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
+            yield Static(id="result")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "export"
+
+    def options(self) -> ExportOptions:
+        language = self.app.project.language
+        return export_options(
+            preset=self.query_one("#preset", Select).value,
+            subtitles=self.query_one("#subtitles", Select).value,
+            transition=self.query_one("#transition", Select).value,
+            otio=self.query_one("#otio", Checkbox).value,
+            sheet=self.query_one("#sheet", Checkbox).value,
+            voice="scratch" if self.query_one("#voice", Checkbox).value else None,
+            language="zh" if language.startswith("zh") else "en",
+        )
+
+    @on(Button.Pressed, "#go")
+    def action_export(self) -> None:
+        episode = self.query_one("#episode", Select).value
+        if not isinstance(episode, int):
+            self.notify("There is no episode to export; import a script first.", severity="error")
+            return
+        if self.app.export_episode(episode, self.options()):
+            self.query_one("#stage", Label).update(f"Exporting episode {episode}…")
+            self.query_one("#result", Static).update("")
+
+    def action_cancel(self) -> None:
+        if self.app.export_cancel is not None:
+            self.app.export_cancel.set()
+
+    @on(ExportProgress)
+    def _progress(self, message: ExportProgress) -> None:
+        self.query_one("#stage", Label).update(f"{message.stage} {message.fraction:.0%}")
+        self.query_one("#export-progress", ProgressBar).update(progress=message.fraction)
+
+    @on(ExportFinished)
+    def _finished(self, message: ExportFinished) -> None:
+        stage = self.query_one("#stage", Label)
+        if message.error:
+            stage.update(f"[red]Export failed:[/red] {message.error}")
+            return
+        self.result = r = message.result
+        self.query_one("#export-progress", ProgressBar).update(progress=1.0)
+        stage.update("Done.")
+        sources: dict[str, int] = {}
+        for clip in r.clips:
+            sources[clip.source.value] = sources.get(clip.source.value, 0) + 1
+        files = "\n".join(f"  {name}  {size / 1e6:.2f} MB" for name, size in r.sizes.items())
+        self.query_one("#result", Static).update(
+            f"[b]{r.output}[/b]\n{r.width}×{r.height} · {r.duration_frames / r.fps:.1f} s · "
+            f"{len(r.clips)} shots ({', '.join(f'{n} {k}' for k, n in sources.items())})"
+            f" · {r.seconds:.1f} s to export · cache {r.cache_hits} hits / {r.cache_misses} misses"
+            f"\n{files}\nCtrl+O opens the folder.")
+
+    def action_open_folder(self) -> None:
+        folder = self.result.output.parent if self.result else self.app.project.root / "exports"
+        opener = shutil.which("xdg-open")
+        if opener is None:
+            self.notify(f"The exports are in {folder}")
+            return
+        subprocess.Popen([opener, str(folder)], stdin=subprocess.DEVNULL,  # noqa: S603
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+        self.notify(f"Opened {folder}")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,221 @@
+"""One shot's full spec, edited in place; every change is saved (debounced) through update_shot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
+
+from shotcraft.shots.models import Budget, CameraMove, Move, ShotSize
+from shotcraft.studio.tui.screens.base import StudioScreen
+
+SAVE_AFTER_SECONDS = 0.6
+
+
+def _number(text: str, kind: type = float) -> Any:
+    text = text.strip()
+    return kind(text) if text else None
+
+
+class ShotScreen(StudioScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+s", "save", "Save now"),
+        Binding("ctrl+t", "takes", "Takes"),
+        Binding("ctrl+r", "draw", "Draw takes"),
+    ]
+
+    def __init__(self, shot_id: str) -> None:
+        super().__init__()
+        self.shot_id = shot_id
+        self.pending: set[str] = set()
+        self._timer: Any = None
+        self._loading = True
+
+    def compose(self) -> ComposeResult:
+        shot = self.app.project.shot(self.shot_id)
+        self.shot = shot
+        fps = self.app.project.fps
+        self.fps = fps
+        yield Header()
+        with VerticalScroll(id="form"):
+            yield Static(id="summary")
+            yield Label("Prompt")
+            yield TextArea(shot.prompt, id="prompt", soft_wrap=True)
+            yield Label("Negative prompt")
+            yield TextArea(shot.negative_prompt, id="negative_prompt", soft_wrap=True)
+            yield Label("Action")
+            yield TextArea(shot.action or "", id="action", soft_wrap=True)
+            with Horizontal(classes="row"):
+                yield Select([(s.value, s.value) for s in ShotSize], value=shot.size.value,
+                             allow_blank=False, id="size")
+                yield Select([(m.value, m.value) for m in Move], value=shot.camera.move.value,
+                             allow_blank=False, id="move")
+                yield Input(f"{shot.camera.intensity:g}", id="intensity", placeholder="intensity 0-1")
+            with Horizontal(classes="row"):
+                yield Input(f"{shot.duration_frames / fps:g}", id="duration",
+                            placeholder="seconds")
+                yield Input(str(shot.takes_wanted), id="takes_wanted", placeholder="takes wanted")
+                budget = shot.budget or Budget()
+                yield Input("" if budget.max_takes is None else str(budget.max_takes),
+                            id="max_takes", placeholder="budget: max takes")
+                yield Input("" if budget.max_credits is None else f"{budget.max_credits:g}",
+                            id="max_credits", placeholder="budget: max credits")
+            yield Label("Characters (comma separated)")
+            yield Input(", ".join(shot.characters), id="characters")
+            for which in ("first", "last"):
+                keyframe = getattr(shot, f"{which}_keyframe")
+                yield Label(f"{which.title()} keyframe: an image file (copied into the project)")
+                with Horizontal(classes="row"):
+                    yield Input(keyframe.path or "" if keyframe else "", id=f"{which}_keyframe",
+                                placeholder="path to png/jpg, Enter to set")
+                    yield Checkbox("chain from previous shot",
+                                   bool(keyframe and keyframe.chain_previous), id=f"{which}_chain")
+            yield Label("Notes")
+            yield Input(shot.notes or "", id="notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_summary()
+        self.query_one("#prompt", TextArea).focus()
+        self.call_after_refresh(self._ready)
+
+    def _ready(self) -> None:
+        self._loading = False  # Changed events from composing are not edits
+
+    def show_summary(self) -> None:
+        shot = self.shot
+        lines = "\n".join(f"  {d.speaker}：{d.text}" for d in shot.dialogue)
+        self.query_one("#summary", Static).update(
+            f"[b]{shot.id}[/b] · scene {shot.scene_id} · {shot.kind.value} · "
+            f"{shot.duration_frames} frames · pick {shot.picked_take or '·'}\n{lines}")
+        self.sub_title = shot.id
+
+    # -- saving --------------------------------------------------------------------------
+
+    def _changed(self, field: str) -> None:
+        if self._loading:
+            return
+        self.pending.add(field)
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(SAVE_AFTER_SECONDS, self.save)
+
+    @on(TextArea.Changed)
+    def _text_changed(self, event: TextArea.Changed) -> None:
+        self._changed(event.text_area.id or "")
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id not in ("first_keyframe", "last_keyframe"):
+            self._changed(event.input.id or "")
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        self._changed(event.select.id or "")
+
+    @on(Input.Blurred)
+    def _blurred(self) -> None:
+        self.save()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id in ("first_keyframe", "last_keyframe"):
+            self._set_keyframe(event.input.id.split("_")[0])
+        else:
+            self.save()
+
+    @on(Checkbox.Changed)
+    def _chain_changed(self, event: Checkbox.Changed) -> None:
+        if not self._loading and event.checkbox.id:
+            self._set_keyframe(event.checkbox.id.split("_")[0])
+
+    def _set_keyframe(self, which: str) -> None:
+        path = self.query_one(f"#{which}_keyframe", Input).value.strip()
+        chain = self.query_one(f"#{which}_chain", Checkbox).value
+        current = getattr(self.shot, f"{which}_keyframe")
+        if current and current.path == path:
+            path = current.path  # already inside the project: keep it as it is
+        updated = self.app.guard(self.app.project.set_keyframe, self.shot_id, which, path or None,
+                                 chain_previous=chain)
+        if updated is not None:
+            self.shot = updated
+            kf = getattr(updated, f"{which}_keyframe")
+            self.query_one(f"#{which}_keyframe", Input).value = kf.path or "" if kf else ""
+            self.notify(f"{which.title()} keyframe saved.")
+
+    def changes(self) -> dict[str, Any]:
+        """The pending fields as update_shot arguments (frames stored, seconds shown)."""
+        def value(widget_id: str) -> str:
+            widget = self.query_one(f"#{widget_id}")
+            return widget.text if isinstance(widget, TextArea) else str(getattr(widget, "value", ""))
+
+        changes: dict[str, Any] = {}
+        for field in self.pending:
+            if field in ("prompt", "negative_prompt"):
+                changes[field] = value(field)
+            elif field == "action":
+                changes["action"] = value("action") or None
+            elif field == "notes":
+                changes["notes"] = value("notes") or None
+            elif field == "size":
+                changes["size"] = ShotSize(value("size"))
+            elif field in ("move", "intensity"):
+                changes["camera"] = CameraMove(move=Move(value("move")),
+                                               intensity=_number(value("intensity")) or 0.0)
+            elif field == "duration":
+                changes["duration_frames"] = max(1, round(float(value("duration")) * self.fps))
+            elif field == "takes_wanted":
+                changes["takes_wanted"] = int(value("takes_wanted"))
+            elif field == "characters":
+                changes["characters"] = [c.strip() for c in value("characters").replace("，", ",").split(",")
+                                         if c.strip()]
+            elif field in ("max_takes", "max_credits"):
+                budget = Budget(max_takes=_number(value("max_takes"), int),
+                                max_credits=_number(value("max_credits")))
+                changes["budget"] = None if budget == Budget() else budget
+        return changes
+
+    def save(self) -> bool:
+        """Write pending edits; a bad value is named in a notification and kept for correction."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if not self.pending:
+            return True
+        try:
+            changes = self.changes()
+        except ValueError:
+            self.notify("That is not a number; fix the highlighted field to save it.", severity="error")
+            return False
+        updated = self.app.guard(self.app.project.update_shot, self.shot_id, **changes)
+        if updated is None:
+            return False
+        self.pending.clear()
+        self.shot = updated
+        self.show_summary()
+        return True
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.save():
+            self.notify(f"Saved {self.shot_id}.")
+
+    def action_back(self) -> None:
+        self.save()
+        self.app.pop_screen()
+
+    def action_takes(self) -> None:
+        from shotcraft.studio.tui.screens.takes import TakesScreen
+
+        self.save()
+        self.app.push_screen(TakesScreen(self.shot_id))
+
+    def action_draw(self) -> None:
+        self.save()
+        self.app.draw_takes([self.shot_id], None)

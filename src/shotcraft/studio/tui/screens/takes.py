@@ -1,0 +1,187 @@
+"""The card-draw table of one shot: takes ranked and explained, a thumbnail, pick/reject/play/draw."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+
+from shotcraft.studio.tui.messages import DataChanged, RenderProgress
+from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.widgets import Thumbnail
+
+PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "quiet"]), ("mpv", []), ("xdg-open", []))
+
+
+def player_command(path: Path) -> list[str] | None:
+    """The argument list that plays `path` in the first player found, or None."""
+    for name, args in PLAYERS:
+        found = shutil.which(name)
+        if found:
+            return [found, *args, str(path)]
+    return None
+
+
+class TakesScreen(StudioScreen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("p", "pick", "Pick"),
+        Binding("enter", "pick", "Pick", show=False),
+        Binding("U", "unpick", "Unpick"),
+        Binding("x", "reject", "Reject"),
+        Binding("space", "play", "Play"),
+        Binding("d", "draw", "Draw N more"),
+        Binding("N", "focus_count", "Set N"),
+    ]
+
+    def __init__(self, shot_id: str) -> None:
+        super().__init__()
+        self.shot_id = shot_id
+        self.views: list[Any] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            with Vertical(id="take-list"):
+                yield DataTable(id="takes", cursor_type="row")
+                with Horizontal(classes="row"):
+                    yield Label("draw N more:")
+                    yield Input("3", id="count", type="integer")
+                yield Static(id="progress")
+            with Vertical(id="take-side"):
+                yield Thumbnail(id="thumb")
+                yield Static(id="explain")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"takes of {self.shot_id}"
+        table = self.query_one("#takes", DataTable)
+        table.add_columns("#", "Rank", "Score", "Status", "Picked", "Seed", "Engine", "Secs", "Why")
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        views = self.app.guard(self.app.project.takes, self.shot_id)
+        if views is None:
+            return
+        self.views = sorted(views, key=lambda v: (v.rank is None, v.rank or 0, v.take.number))
+        table = self.query_one("#takes", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for view in self.views:
+            take = view.take
+            table.add_row(
+                str(take.number), str(view.rank or "·"),
+                f"{take.score:.2f}" if take.score is not None else "·", take.status.value,
+                "★" if view.picked else "", str(take.seed if take.seed is not None else "·"),
+                take.engine, f"{take.cost_seconds:.1f}", (take.reason or "")[:30],
+                key=str(take.number),
+            )
+        if self.views:
+            table.move_cursor(row=min(keep, len(self.views) - 1), animate=False)
+        self.show_take()
+
+    def current(self) -> Any:
+        table = self.query_one("#takes", DataTable)
+        if not self.views or table.cursor_row >= len(self.views):
+            return None
+        return self.views[table.cursor_row]
+
+    def show_take(self) -> None:
+        view = self.current()
+        thumb = self.query_one("#thumb", Thumbnail)
+        explain = self.query_one("#explain", Static)
+        if view is None:
+            thumb.show(None, "no takes yet: press d to draw some")
+            explain.update("")
+            return
+        take = view.take
+        path = None
+        if take.thumbnail_path:
+            path = self.app.project.root / take.thumbnail_path
+        thumb.show(path if path and path.is_file() else None)
+        score = f"{take.score:.2f}" if take.score is not None else "·"
+        lines = [f"[b]take {take.number}[/b] score {score}"
+                 f" · rank {view.rank or '·'} · {take.status.value}"]
+        for metric, value in sorted(take.scores.items()):
+            why = view.explanations.get(metric, "")
+            lines.append(f"[b]{metric}[/b] {value:.2f}  {why}")
+        if take.reason:
+            lines.append(f"[red]{take.reason}[/red]")
+        explain.update("\n".join(lines))
+
+    @on(DataTable.RowHighlighted, "#takes")
+    def _highlighted(self) -> None:
+        self.show_take()
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.reload()
+
+    @on(RenderProgress)
+    def _progress(self, message: RenderProgress) -> None:
+        e = message.event
+        if e.shot_id == self.shot_id:
+            self.query_one("#progress", Static).update(
+                f"drawing take {e.take}: {e.fraction:.0%} · {e.finished}/{e.total} finished")
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_pick(self) -> None:
+        view = self.current()
+        if view and self.app.guard(self.app.project.pick, self.shot_id, view.take.number):
+            self.notify(f"Picked take {view.take.number} of {self.shot_id}.")
+            self.reload()
+
+    def action_unpick(self) -> None:
+        self.app.guard(self.app.project.unpick, self.shot_id)
+        self.reload()
+
+    def action_reject(self) -> None:
+        view = self.current()
+        if view is None:
+            return
+        self.app.guard(self.app.project.reject, self.shot_id, view.take.number)
+        self.reload()
+
+    def action_play(self) -> None:
+        view = self.current()
+        path = self.app.guard(self.app.project.take_path, view.take) if view else None
+        if path is None or not path.is_file():
+            self.notify("This take has no media file to play.", severity="warning")
+            return
+        command = player_command(path)
+        if command is None:
+            self.notify(f"No player found (ffplay, mpv or xdg-open); the file is {path}",
+                        severity="warning")
+            return
+        # detached: the player outlives nothing of ours and never writes into the TUI
+        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        self.notify(f"Playing take {view.take.number} in {Path(command[0]).name}.")
+
+    def action_focus_count(self) -> None:
+        self.query_one("#count", Input).focus()
+
+    @on(Input.Submitted, "#count")
+    def _count_submitted(self) -> None:
+        self.action_draw()
+        self.query_one("#takes", DataTable).focus()
+
+    def action_draw(self) -> None:
+        text = self.query_one("#count", Input).value.strip() or "3"
+        count = int(text) if text.isdigit() else 0
+        if count < 1:
+            self.notify("N must be a whole number of takes, 1 or more.", severity="error")
+            return
+        self.app.draw_takes([self.shot_id], count)

@@ -1,0 +1,5 @@
+"""Custom widgets of the studio."""
+
+from shotcraft.studio.tui.widgets.thumbnail import Thumbnail
+
+__all__ = ["Thumbnail"]

@@ -1,5 +1,0 @@
-"""The studio: a Textual TUI over one project (`shotcraft board DIR`)."""
-
-from studio.tui.app import ShotcraftApp, make_app
-
-__all__ = ["ShotcraftApp", "make_app"]
