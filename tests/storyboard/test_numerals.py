@@ -21,7 +21,8 @@ def test_numbers_read_as_written(text, value):
 
 
 @pytest.mark.parametrize(
-    "text", ["十十", "零十", "一二十百", "一百零", "五五十", "", "-", "12a", "万", "一万五十", "万万"]
+    "text",
+    ["十十", "零十", "一二十百", "一百零", "五五十", "", "-", "12a", "万", "一万五十", "万万"],
 )
 def test_malformed_numbers_are_not_numbers(text):
     assert parse_number(text) is None
