@@ -223,3 +223,31 @@ def test_a_slow_dolly_over_flat_art_is_not_ranked_as_a_stall(tmp_path: Path) -> 
     take = PrevizEngine().render(request, out_dir=tmp_path)[0]
     frozen = score_take(take.path, camera=request.camera).get("frozen")
     assert frozen is not None and frozen.value == 1.0, frozen.explanation
+
+
+def _previz_motion(tmp_path: Path, drawn: CameraMove, asked: CameraMove) -> float:
+    from shotcraft.shots.ranking import score_take
+
+    # no caption card: a burned-in caption is a still overlay the ranker reads as picture
+    request = make_request(camera=drawn, num_frames=36, fps=24, width=144, height=256,
+                           characters=[CharacterRef(name="林夏")], dialogue=[])
+    take = PrevizEngine().render(request, out_dir=tmp_path)[0]
+    motion = score_take(take.path, camera=asked).get("motion")
+    assert motion is not None
+    return motion.value
+
+
+@pytest.mark.parametrize("intensity", [0.5, 1.0])
+@pytest.mark.parametrize(
+    "move", [Move.DOLLY_IN, Move.DOLLY_OUT, Move.PAN_RIGHT, Move.PAN_LEFT, Move.TILT_UP,
+             Move.TILT_DOWN, Move.TRUCK_LEFT],
+)  # fmt: skip
+def test_previz_moves_score_a_strong_motion_match(tmp_path: Path, move: Move, intensity: float) -> None:
+    camera = CameraMove(move=move, intensity=intensity)
+    assert _previz_motion(tmp_path, camera, camera) >= 0.8
+
+
+def test_previz_static_and_reversed_dolly_score_low_against_a_dolly_in(tmp_path: Path) -> None:
+    dolly_in = CameraMove(move=Move.DOLLY_IN, intensity=0.5)
+    assert _previz_motion(tmp_path / "static", CameraMove(move=Move.STATIC), dolly_in) < 0.2
+    assert _previz_motion(tmp_path / "out", CameraMove(move=Move.DOLLY_OUT, intensity=0.5), dolly_in) < 0.2

@@ -48,6 +48,7 @@ from shotcraft.engine.settings import EngineSettings
 from shotcraft.engine.writer import FrameWriter, write_still
 from shotcraft.shots.media import cjk_font
 from shotcraft.shots.models import Move, ShotSize, TakeKind
+from shotcraft.shots.motion import CameraPath, shake_amplitude
 
 VERSION = "1.0"
 MARGIN = 1.3  # canvas size / frame size: room for the camera to move
@@ -666,35 +667,18 @@ def camera_path(
     W, H = frame
     Wc, Hc = canvas
     spare_x, spare_y = (Wc - W) / 2, (Hc - H) / 2
-    s = intensity
     base_x = Wc / 2 + comp.offset[0] * spare_x * 0.25
     base_y = Hc / 2 + comp.offset[1] * spare_y * 0.25
-    travel_x, travel_y = spare_x * 0.9 * s, spare_y * 0.9 * s
+    motion = CameraPath(move=move, intensity=intensity)
     path = []
     for i in range(num_frames):
         t = i / (num_frames - 1) if num_frames > 1 else 0.0
-        # ease in and out like a real head, but never below half speed: a camera that stops
-        # dead repeats frames, which reads as a stall
-        e = 0.5 * t + 0.5 * t * t * (3 - 2 * t)
-        x, y, z = base_x, base_y, 1.0
-        if move in (Move.PAN_RIGHT, Move.TRUCK_RIGHT):
-            x += travel_x * (2 * e - 1)
-        elif move in (Move.PAN_LEFT, Move.TRUCK_LEFT):
-            x -= travel_x * (2 * e - 1)
-        elif move is Move.TILT_UP:
-            y -= travel_y * (2 * e - 1)
-        elif move is Move.TILT_DOWN:
-            y += travel_y * (2 * e - 1)
-        elif move in (Move.DOLLY_IN, Move.ZOOM_IN):
-            z = (1 + 0.22 * s) ** (1 - 2 * e)
-        elif move in (Move.DOLLY_OUT, Move.ZOOM_OUT):
-            z = (1 + 0.22 * s) ** (2 * e - 1)
-        elif move is Move.ORBIT:
-            x += travel_x * 0.8 * (2 * e - 1)
-            z = 1 + 0.07 * s * (1 - 2 * e)
-        elif move is Move.HANDHELD:
+        cam_x, cam_y, log_zoom = motion.at(t)
+        # the crop is the frame seen from the camera: closer in means a smaller crop
+        x, y, z = base_x + cam_x * W, base_y + cam_y * H, math.exp(-log_zoom)
+        if move is Move.HANDHELD:
             sec = i / fps
-            amp = W * (0.004 + 0.016 * s)
+            amp = W * shake_amplitude(intensity)
             p = comp.shake + [0.0] * 4
             x += amp * (math.sin(2 * math.pi * 0.7 * sec + p[0]) + 0.5 * math.sin(2 * math.pi * 1.9 * sec + p[1]))
             y += amp * (math.sin(2 * math.pi * 0.5 * sec + p[2]) + 0.5 * math.sin(2 * math.pi * 1.3 * sec + p[3]))
