@@ -10,9 +10,7 @@ from PIL import Image, ImageOps
 
 from shotcraft.engine.previz.captions import Patch
 from shotcraft.engine.previz.framing import Composition
-from shotcraft.engine.protocol import (
-    RenderRequest,
-)
+from shotcraft.engine.protocol import RenderRequest
 from shotcraft.shots.models import Move
 from shotcraft.shots.motion import CameraPath, shake_amplitude
 

@@ -13,9 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from shotcraft.engine.previz.colour import RGB, mix
 from shotcraft.engine.previz.figures import character_colour
-from shotcraft.engine.protocol import (
-    RenderRequest,
-)
+from shotcraft.engine.protocol import RenderRequest
 from shotcraft.shots.media import cjk_font
 
 _warned_font = False
@@ -71,8 +69,6 @@ def wrap_text(text: str, font: Any, max_width: float, max_lines: int = 3) -> lis
 
 def _has_cjk(text: str) -> bool:
     return bool(re.search(r"[\u2e80-\u9fff]", text))
-
-
 
 
 @dataclass

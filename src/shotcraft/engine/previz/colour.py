@@ -8,7 +8,6 @@ import hashlib
 RGB = tuple[int, int, int]
 
 
-
 def stable_hash(text: str) -> int:
     """A hash of `text` that is the same in every process (Python's hash() is salted)."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")

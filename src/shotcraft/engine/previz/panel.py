@@ -22,9 +22,7 @@ from shotcraft.engine.previz.framing import (
     Composition,
 )
 from shotcraft.engine.previz.scenery import LIGHTS, set_look, time_of_day
-from shotcraft.engine.protocol import (
-    RenderRequest,
-)
+from shotcraft.engine.protocol import RenderRequest
 from shotcraft.shots.models import ShotSize
 
 MARGIN = 1.3  # canvas size / frame size: room for the camera to move
