@@ -14,6 +14,8 @@ import pytest
 from PIL import Image
 
 import shotcraft.engine.previz as previz
+import shotcraft.engine.previz.captions as previz_captions
+import shotcraft.engine.previz.engine as previz_engine
 from shotcraft.engine.previz import PrevizEngine, character_colour
 from shotcraft.engine.protocol import CharacterRef, Progress
 from shotcraft.shots.media import probe, read_frames
@@ -159,7 +161,7 @@ def test_a_failing_take_does_not_stop_the_others(tmp_path: Path, monkeypatch) ->
             raise RuntimeError("the canvas caught fire")
         return real(seed, cast)
 
-    monkeypatch.setattr(previz, "composition_for", flaky)
+    monkeypatch.setattr(previz_engine, "composition_for", flaky)
     takes = PrevizEngine().render(make_request(seeds=[1, 2, 3], take_numbers=[1, 2, 3]), out_dir=tmp_path)
     assert [t.failed is None for t in takes] == [True, False, True]
     assert takes[1].failed == "previz could not draw take 2: the canvas caught fire"
@@ -167,9 +169,9 @@ def test_a_failing_take_does_not_stop_the_others(tmp_path: Path, monkeypatch) ->
 
 
 def test_missing_cjk_font_warns_once_and_still_draws(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(previz, "cjk_font", lambda: None)
-    monkeypatch.setattr(previz, "_warned_font", False)
-    previz._font.cache_clear()
+    monkeypatch.setattr(previz_captions, "cjk_font", lambda: None)
+    monkeypatch.setattr(previz_captions, "_warned_font", False)
+    previz_captions.load_font.cache_clear()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -179,7 +181,7 @@ def test_missing_cjk_font_warns_once_and_still_draws(tmp_path: Path, monkeypatch
         assert all(t.failed is None and t.path.is_file() for t in takes)
         assert len([w for w in caught if "CJK font" in str(w.message)]) == 1
     finally:
-        previz._font.cache_clear()
+        previz_captions.load_font.cache_clear()
 
 
 def test_night_reads_darker_and_bluer_than_day(tmp_path: Path) -> None:
@@ -203,9 +205,9 @@ def test_looks_are_the_same_in_every_process(tmp_path: Path) -> None:
 
 
 def test_caption_lines_never_start_with_closing_punctuation() -> None:
-    from shotcraft.engine.previz import _font, wrap_text
+    from shotcraft.engine.previz.captions import load_font, wrap_text
 
-    font = _font(20)
+    font = load_font(20)
     text = "设计稿？你父亲欠顾氏三千万，你拿几张纸来抵？我不会再逃，这一次绝不。"
     for width in range(60, 400, 7):
         lines = wrap_text(text, font, width, max_lines=20)
@@ -223,3 +225,31 @@ def test_a_slow_dolly_over_flat_art_is_not_ranked_as_a_stall(tmp_path: Path) -> 
     take = PrevizEngine().render(request, out_dir=tmp_path)[0]
     frozen = score_take(take.path, camera=request.camera).get("frozen")
     assert frozen is not None and frozen.value == 1.0, frozen.explanation
+
+
+def _previz_motion(tmp_path: Path, drawn: CameraMove, asked: CameraMove) -> float:
+    from shotcraft.shots.ranking import score_take
+
+    # no caption card: a burned-in caption is a still overlay the ranker reads as picture
+    request = make_request(camera=drawn, num_frames=36, fps=24, width=144, height=256,
+                           characters=[CharacterRef(name="林夏")], dialogue=[])
+    take = PrevizEngine().render(request, out_dir=tmp_path)[0]
+    motion = score_take(take.path, camera=asked).get("motion")
+    assert motion is not None
+    return motion.value
+
+
+@pytest.mark.parametrize("intensity", [0.5, 1.0])
+@pytest.mark.parametrize(
+    "move", [Move.DOLLY_IN, Move.DOLLY_OUT, Move.PAN_RIGHT, Move.PAN_LEFT, Move.TILT_UP,
+             Move.TILT_DOWN, Move.TRUCK_LEFT],
+)  # fmt: skip
+def test_previz_moves_score_a_strong_motion_match(tmp_path: Path, move: Move, intensity: float) -> None:
+    camera = CameraMove(move=move, intensity=intensity)
+    assert _previz_motion(tmp_path, camera, camera) >= 0.8
+
+
+def test_previz_static_and_reversed_dolly_score_low_against_a_dolly_in(tmp_path: Path) -> None:
+    dolly_in = CameraMove(move=Move.DOLLY_IN, intensity=0.5)
+    assert _previz_motion(tmp_path / "static", CameraMove(move=Move.STATIC), dolly_in) < 0.2
+    assert _previz_motion(tmp_path / "out", CameraMove(move=Move.DOLLY_OUT, intensity=0.5), dolly_in) < 0.2

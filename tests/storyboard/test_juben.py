@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from shotcraft.shots.errors import ScriptError
 from shotcraft.shots.models import DialogueMode
-from shotcraft.storyboard.juben import chinese_number, parse_juben
+from shotcraft.storyboard.juben import parse_juben
 from shotcraft.storyboard.script import ElementKind, Script, ScriptFormat
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "src" / "shotcraft" / "examples" / "contract-bride.txt"
@@ -88,20 +88,6 @@ def test_example_counts_match_the_script_as_written():
 def test_episode_header_variants(header, number, title):
     script = parse_juben(f"{header}\n1-1 日 内 办公室\n△他来了。")
     assert [(ep.number, ep.title) for ep in script.episodes] == [(number, title)]
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [("十", 10), ("十二", 12), ("二十", 20), ("二十一", 21), ("两百", 200), ("一百五", 150),
-     ("一百零五", 105), ("一千零一", 1001), ("九十九", 99), ("二〇", 20), ("１２", 12)],
-)  # fmt: skip
-def test_chinese_numbers(text, value):
-    assert chinese_number(text) == value
-
-
-@pytest.mark.parametrize("text", ["十十", "零十", "一二十百", "一百零", "五五十", "", "12a"])
-def test_malformed_chinese_numbers_are_not_numbers(text):
-    assert chinese_number(text) is None
 
 
 def test_script_without_episode_header_is_episode_one():

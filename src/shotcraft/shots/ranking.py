@@ -27,9 +27,9 @@ Metrics and their mappings:
 - motion: global motion by phase correlation of frames ~0.1 s apart (translation on the whole
   frame, zoom from the four quadrants moving apart or together, jitter from how much the
   velocity scatters) against the requested camera move: the right direction, travelling within
-  ×2 of what the intensity asks for over the take (0.05 + 0.35 × intensity frame widths, or
-  that much log zoom), scores 1; the wrong direction or no motion scores 0; motion on other
-  axes dilutes the score. Static
+  ×2 of what `shots.motion` says the move does at that intensity over the take (the same
+  model previz draws with), scores 1; the wrong direction or no motion scores 0; motion on
+  other axes dilutes the score. Static
   wants under 0.02 frame/s of everything; handheld wants jitter without a sustained drift;
   orbit accepts horizontal motion either way.
 - continuity: colour-histogram intersection and SSIM of the first frame against the previous
@@ -50,6 +50,7 @@ from pydantic import BaseModel
 
 from shotcraft.shots.media import MediaInfo, probe, read_frames
 from shotcraft.shots.models import CameraMove, Move, Take, TakeKind, TakeStatus
+from shotcraft.shots.motion import MIN_TRAVEL, CameraPath, shake_speed
 
 ANALYSIS_SHORT_SIDE = 144
 MAX_PER_FRAME_SAMPLES = 48  # sharpness/exposure look at most at this many frames
@@ -456,34 +457,12 @@ def _trimmed_mean(values: np.ndarray, cut: float = 0.2) -> np.ndarray:
     return ordered[drop : len(ordered) - drop].mean(axis=0)
 
 
-def _expected_travel(intensity: float) -> float:
-    # how far a move carries the picture over the whole take, in frame widths (or log zoom):
-    # 0.5 intensity ≈ a quarter frame, full intensity 0.4 — previz and typical AI moves
-    return 0.05 + 0.35 * intensity
-
-
-def _expected_shake(intensity: float) -> float:
-    # handheld: typical scatter of the velocity, frame widths per second
-    return 0.03 + 0.15 * intensity
-
-
 def _magnitude_match(ratio: float) -> float:
     """1 when the measured amount is within ×2 of the expected one, decaying outside."""
     if ratio <= 0:
         return 0.0
     excess = max(0.0, abs(math.log(ratio)) - math.log(2.0))
     return math.exp(-(excess**2) / (2 * 0.5**2))
-
-
-_DIRECTIONS: dict[Move, tuple[str, float]] = {
-    # content moves opposite to the camera: panning right slides the picture left
-    Move.PAN_RIGHT: ("x", -1.0), Move.TRUCK_RIGHT: ("x", -1.0),
-    Move.PAN_LEFT: ("x", 1.0), Move.TRUCK_LEFT: ("x", 1.0),
-    Move.TILT_UP: ("y", 1.0), Move.TILT_DOWN: ("y", -1.0),
-    Move.DOLLY_IN: ("zoom", 1.0), Move.ZOOM_IN: ("zoom", 1.0),
-    Move.DOLLY_OUT: ("zoom", -1.0), Move.ZOOM_OUT: ("zoom", -1.0),
-    Move.ORBIT: ("x", 0.0),  # either way round
-}
 
 
 def _motion(gray: np.ndarray, fps: float, camera: CameraMove) -> MetricScore:
@@ -505,15 +484,20 @@ def _motion(gray: np.ndarray, fps: float, camera: CameraMove) -> MetricScore:
     if camera.move is Move.HANDHELD:
         drift = math.hypot(vx, vy) + abs(zoom) / 2
         # a small shake is wanted: none at all is a mild miss, a sustained move a bigger one
-        shake = _magnitude_match(jitter / _expected_shake(camera.intensity))
+        shake = _magnitude_match(jitter / shake_speed(camera.intensity))
         steady = 1.0 - min(1.0, max(0.0, drift - jitter) / 0.15)
         value = (0.3 + 0.7 * shake) * steady
         return _motion_score(value, f"handheld asked: {measured}.")
-    axis, sign = _DIRECTIONS[camera.move]
+    # the model says where the picture goes (its direction at full intensity, so intensity 0
+    # still names an axis) and how far: judge the move along its main axis
+    full = CameraPath(move=camera.move, intensity=1.0)
+    wanted_travel = dict(zip(("x", "y", "zoom"), full.picture_travel(), strict=True))
+    axis = max(wanted_travel, key=lambda k: abs(wanted_travel[k]))
+    sign = 0.0 if full.either_way else math.copysign(1.0, wanted_travel[axis])
     components = {"x": vx, "y": vy, "zoom": zoom}
     along = (abs(components[axis]) if sign == 0 else components[axis] * sign) * duration
     off_axis = (sum(abs(v) for k, v in components.items() if k != axis) + jitter) * duration
-    expected = _expected_travel(camera.intensity)
+    expected = max(MIN_TRAVEL, abs(wanted_travel[axis]) * camera.intensity)
     if along <= 0:
         value = 0.0
         verdict = "no motion" if abs(along) < 0.02 else "wrong direction"

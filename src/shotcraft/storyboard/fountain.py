@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from shotcraft.shots.errors import ScriptError
 from shotcraft.shots.models import DialogueMode
+from shotcraft.storyboard.numerals import NUMERAL, parse_number
 from shotcraft.storyboard.script import (
     CharacterNote,
     Element,
@@ -58,12 +59,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")  # + punctuation
 
 _EPISODE_EN = re.compile(r"^(?:episode|ep)\.?\s*(\d+)\s*[:.\-–—]?\s*(.*)$", re.IGNORECASE)
-_EPISODE_ZH = re.compile(
-    r"^第\s*(\d+|[零〇一二两三四五六七八九十百千]+)\s*[集话話回]\s*[:：.\-–—]?\s*(.*)$"
-)
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_EPISODE_ZH = re.compile(rf"^第\s*([-－]?\s*{NUMERAL})\s*[集话話回]\s*[:：.\-–—]?\s*(.*)$")
 
 _CAPS_WORD = r"[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ'’\-]*[A-ZÀ-ÖØ-Þ]"
 _CAPS_NAME = rf"(?<![\w'’]){_CAPS_WORD}(?: {_CAPS_WORD})*(?!\w)"
@@ -428,6 +424,11 @@ class _BodyReader:
 
     def _start_episode(self, n: int, number: int, title: str | None) -> None:
         self._close_episode()
+        if number < 1:
+            raise ScriptError(
+                f"episode numbers start at 1, but the section on line {n} has episode number "
+                f"{number}", file=self.path, line=n,
+            )
         for episode in self.episodes if not self.implicit_episode else []:
             if episode.number == number:
                 raise ScriptError(
@@ -497,22 +498,13 @@ def _episode_marker(text: str) -> tuple[int, str | None] | None:
     if match := _EPISODE_EN.match(text):
         number = int(match.group(1))
     elif match := _EPISODE_ZH.match(text):
-        digits = match.group(1)
-        number = int(digits) if digits.isdigit() else _chinese_number(digits)
+        parsed = parse_number(match.group(1))
+        if parsed is None:  # 十十集 is a section title, not an episode
+            return None
+        number = parsed
     else:
         return None
     return number, match.group(2).strip() or None
-
-
-def _chinese_number(text: str) -> int:
-    total = digit = 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        else:
-            total += (digit or 1) * _CN_UNITS[ch]
-            digit = 0
-    return total + digit
 
 
 def _is_upper(s: str) -> bool:

@@ -47,6 +47,7 @@ from typing import Any
 
 from shotcraft.shots.errors import ScriptError
 from shotcraft.shots.models import DialogueMode
+from shotcraft.storyboard.numerals import NUMERAL, parse_number
 from shotcraft.storyboard.script import (
     CharacterNote,
     Element,
@@ -57,14 +58,9 @@ from shotcraft.storyboard.script import (
     ScriptScene,
 )
 
-__all__ = ["parse_juben", "chinese_number"]
+__all__ = ["parse_juben"]
 
-_CN_DIGITS = {
-    "零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
-    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-}  # fmt: skip
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_NUM = "[0-9零〇○一二两三四五六七八九十百千]+"
+_NUM = NUMERAL
 
 _TIMES = frozenset(
     "日 夜 晨 昏 早 晚 午 黄昏 傍晚 清晨 早上 早晨 上午 中午 下午 晚上 夜晚 深夜 凌晨 午后 "
@@ -120,44 +116,6 @@ def parse_juben(text: str, *, path: str | None = None) -> Script:
             file=path,
             line=parser.line_no or None,
         ) from exc
-
-
-def chinese_number(text: str) -> int | None:
-    """Arabic or Chinese numerals → int: "12", "１２", "十二", "二十一", "一百零五"; else None."""
-    s = _fold(text).strip()
-    if not s or len(s) > 12:
-        return None
-    if s.isascii() and s.isdigit():
-        return int(s)
-    if any(c not in _CN_DIGITS and c not in _CN_UNITS for c in s):
-        return None
-    if not any(c in _CN_UNITS for c in s):  # positional: 二〇 → 20
-        return int("".join(str(_CN_DIGITS[c]) for c in s))
-    total, pending, last_unit = 0, None, 10**6
-    zero_open = after_zero = False
-    for c in s:
-        if c in _CN_DIGITS:
-            digit = _CN_DIGITS[c]
-            if digit == 0:
-                if pending is not None or total == 0 or zero_open:
-                    return None
-                zero_open = True
-                continue
-            if pending is not None:
-                return None
-            pending, after_zero, zero_open = digit, zero_open, False
-        else:
-            unit = _CN_UNITS[c]
-            if unit >= last_unit:
-                return None
-            total += (1 if pending is None else pending) * unit
-            pending, last_unit, zero_open, after_zero = None, unit, False, False
-    if zero_open:
-        return None
-    if pending is not None:
-        # 一百五 is 150, 一百零五 is 105
-        total += pending * last_unit // 10 if last_unit >= 100 and not after_zero else pending
-    return total
 
 
 def _fold(text: str) -> str:
@@ -311,7 +269,7 @@ class _Parser:
     # -- headers --------------------------------------------------------------------------
 
     def episode_header(self, line: str, folded: str) -> bool:
-        m = re.match(rf"\s*([【\[〖(]?)\s*第\s*({_NUM})\s*集", folded)
+        m = re.match(rf"\s*([【\[〖(]?)\s*第\s*(-?\s*{_NUM})\s*集", folded)
         if not m or _END_MARK.fullmatch(folded.replace(" ", "")):
             return False
         rest_at = m.end()
@@ -321,12 +279,13 @@ class _Parser:
         rest = folded[rest_at:]
         if rest and not closed and rest[0] not in _SEPARATORS + "-—《【(\u3000":
             return False  # 第一集团军… is prose, not a header
-        number = chinese_number(m.group(2))
+        number = parse_number(m.group(2))
         if number is None:
             raise self.error(f"cannot read the episode number in {line!r}; write it like 第1集 "
                              "or 第十二集")  # fmt: skip
         if number < 1:
-            raise self.error(f"episode numbers start at 1, but {line!r} has episode number 0")
+            raise self.error(f"episode numbers start at 1, but {line!r} has episode number "
+                             f"{number}")  # fmt: skip
         title = line[rest_at:].strip().lstrip(" \t\u3000:：、,，.．-—").strip()
         if m.group(1) and not closed:
             title = title.rstrip("】]〗)）").strip()
@@ -376,9 +335,9 @@ class _Parser:
             raw = re.sub(r"\s", "", m.group(1) or m.group(2))
             if "-" in raw:
                 left, right = raw.split("-", 1)
-                parts = (chinese_number(left), chinese_number(right))
+                parts = (parse_number(left), parse_number(right))
             else:
-                parts = (chinese_number(raw), None)
+                parts = (parse_number(raw), None)
             if parts[0] is None:
                 raise self.error(f"cannot read the scene number in {original!r}; write it like "
                                  "场1 or 第一场")  # fmt: skip

@@ -1,0 +1,37 @@
+"""Kling (可灵) cloud engine: card-drawn video takes through Kling's REST API, never paid twice.
+
+Modules, top to bottom:
+- `settings`: `KlingSettings`, the `SHOTCRAFT_KLING_*` environment settings; the keys are
+  `SecretStr` and are read from the environment only (never stored, printed or logged).
+- `models`: `MODELS` / `COST_TABLE`, what each model+mode can do and what one task costs.
+- `camera`: `camera_control_for`, a shot's camera move → Kling `camera_control`.
+- `planner`: `plan_task`, refuse what the model cannot do, resolve mutually exclusive inputs
+  (keyframes win over the camera move), build the request body.
+- `auth`: the cached JWT the API wants.
+- `client`: one render call: each task's `external_task_id` is checkpointed before it is
+  submitted and its `task_id` right after, so a crashed render resumes polling (or finds the
+  task by its external id) instead of submitting — and paying — again.
+- `engine`: `KlingEngine`, the Engine contract over the above.
+
+See docs/kling.md for the sources of the field names, the capability and cost tables, and
+what had to be assumed.
+"""
+
+from shotcraft.engine.kling.camera import camera_control_for
+from shotcraft.engine.kling.engine import KlingEngine, __version__
+from shotcraft.engine.kling.models import COST_TABLE, MODELS, ModelCaps
+from shotcraft.engine.kling.planner import TaskPlan, plan_task, trim_prompt
+from shotcraft.engine.kling.settings import KlingSettings
+
+__all__ = [
+    "COST_TABLE",
+    "MODELS",
+    "KlingEngine",
+    "KlingSettings",
+    "ModelCaps",
+    "TaskPlan",
+    "__version__",
+    "camera_control_for",
+    "plan_task",
+    "trim_prompt",
+]

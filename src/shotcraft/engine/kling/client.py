@@ -1,0 +1,334 @@
+"""One render call against Kling's API: submit, poll and download each take, resumably."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shotcraft.engine.protocol import (
+    CheckpointFn,
+    Progress,
+    ProgressFn,
+    RenderedTake,
+    RenderRequest,
+)
+
+try:  # the `kling` extra; without it the engine refuses to start before a take is run
+    import httpx
+except ImportError:  # pragma: no cover - exercised only on installs without the extra
+    httpx = None  # type: ignore[assignment]
+
+from shotcraft.engine.kling.planner import TaskPlan
+from shotcraft.engine.kling.settings import RESULT_LIFETIME
+
+if TYPE_CHECKING:
+    from shotcraft.engine.kling.engine import KlingEngine
+
+log = logging.getLogger(__name__)
+
+
+class _Stop(Exception):
+    """Raised inside a take to stop it with one sentence (and maybe stop later submits)."""
+
+    def __init__(self, message: str, *, stop_all: bool = False, auth: bool = False) -> None:
+        super().__init__(message)
+        self.message, self.stop_all, self.auth = message, stop_all, auth
+
+
+class _NotFound(Exception):
+    pass
+
+
+class _Cancelled(Exception):
+    pass
+
+
+_BALANCE_CODES = {1100, 1101, 1102}  # account exception / in arrears / resource pack used up
+_RATE_CODES = {1302, 1303}  # requests too fast / concurrency over the package's limit
+_NOT_FOUND_CODES = {1203}  # requested resource does not exist
+
+
+class TakeRun:
+    """One render call: shared client, stop flags, and the per-take state machine."""
+
+    def __init__(self, engine: KlingEngine, request: RenderRequest, plan: TaskPlan,
+                 out_dir: Path, progress: ProgressFn, cancel: threading.Event,
+                 checkpoint: CheckpointFn) -> None:
+        self.engine, self.s = engine, engine.settings
+        self.request, self.plan, self.out_dir = request, plan, out_dir
+        self.progress, self.cancel, self.checkpoint = progress, cancel, checkpoint
+        self.client: httpx.Client
+        self.stop_reason: str | None = None  # set once: no more submits
+        self.auth_error: str | None = None
+        self.lock = threading.Lock()
+
+    # one take, start to finish
+    def take(self, take_number: int, seed: int) -> RenderedTake | None:
+        plan = self.plan
+        result = RenderedTake(take_number=take_number, seed=seed, params=dict(plan.params),
+                              downgrades=list(plan.downgrades))
+        state = dict(self.request.resume.get(take_number) or {})
+        try:
+            if self.cancel.is_set():
+                raise _Cancelled
+            task = self._find_or_submit(take_number, state)
+            endpoint = state["endpoint"]
+            for key in ("endpoint", "external_task_id", "model_name", "mode", "duration"):
+                if key in state:
+                    result.params[key] = state[key]
+            result.provider = {"task_id": state["task_id"],
+                               "external_task_id": state.get("external_task_id")}
+            task = self._poll(take_number, endpoint, state["task_id"], task)
+            if task.get("task_status") == "failed":
+                reason = task.get("task_status_msg") or "no reason given"
+                result.failed = f"Kling failed the task: {reason}"
+                return result
+            video = ((task.get("task_result") or {}).get("videos") or [{}])[0]
+            if not video.get("url"):
+                result.failed = "Kling reported success but sent no video URL."
+                return result
+            created = task.get("created_at")
+            born = (datetime.fromtimestamp(created / 1000, UTC) if isinstance(created, int | float)
+                    else datetime.now(UTC))
+            result.provider.update(video_id=video.get("id"),
+                                   url_expires_hint=(born + RESULT_LIFETIME).isoformat())
+            if video.get("duration") is not None:
+                result.params["video_duration"] = str(video["duration"])
+            result.path = self._download(take_number, video["url"])
+            result.cost_credits = self._cost_of(state)
+            self.progress(Progress(take_number=take_number, done=1.0, message="kling: downloaded"))
+            return result
+        except _Cancelled:
+            return None
+        except _Stop as stop:
+            with self.lock:
+                if stop.stop_all and self.stop_reason is None:
+                    self.stop_reason = stop.message
+                if stop.auth:
+                    self.auth_error = stop.message
+            result.failed = stop.message
+            return result
+        except Exception as exc:  # a take that breaks is reported, never raised (protocol)
+            log.warning("kling take %s broke: %s", take_number, type(exc).__name__)
+            result.failed = f"Kling take {take_number} broke: {type(exc).__name__}: {exc}"
+            return result
+
+    def _cost_of(self, state: dict[str, Any]) -> float | None:
+        model = state.get("model_name", self.plan.body["model_name"])
+        mode = state.get("mode", self.plan.body["mode"])
+        duration = int(state.get("duration", self.plan.body["duration"]))
+        return self.engine._cost(model, mode, duration)
+
+    def _save(self, take_number: int, state: dict[str, Any]) -> None:
+        self.checkpoint(take_number, dict(state))
+
+    def _find_or_submit(self, take_number: int, state: dict[str, Any]) -> dict[str, Any] | None:
+        """The task for this take: resumed by task id, found by external id, or submitted."""
+        if state.get("task_id"):
+            state.setdefault("endpoint", self.plan.endpoint)
+            return None  # resume polling; never resubmit
+        if state.get("external_task_id"):
+            state.setdefault("endpoint", self.plan.endpoint)
+            # an earlier run may have submitted and lost the answer: ask before paying again
+            try:
+                task = self._query(state["endpoint"], state["external_task_id"])
+            except _NotFound:
+                task = None
+            if task is not None:
+                state.update(task_id=task["task_id"], state="submitted")
+                self._save(take_number, state)
+                return task
+        else:
+            state = self._new_state(take_number, state)
+        return self._submit(take_number, state)
+
+    def _new_state(self, take_number: int, state: dict[str, Any]) -> dict[str, Any]:
+        ext = f"shotcraft-{self.request.shot_id}-t{take_number}-{uuid.uuid4().hex[:8]}"
+        body = self.plan.body
+        state.clear()
+        state.update(external_task_id=ext, endpoint=self.plan.endpoint, state="submitting",
+                     model_name=body["model_name"], mode=body["mode"],
+                     duration=int(body["duration"]))
+        return state
+
+    def _submit(self, take_number: int, state: dict[str, Any]) -> dict[str, Any]:
+        """Submit the task; when the answer is lost, ask Kling for it before sending again."""
+        s = self.s
+        delay = s.retry_delay
+        state["endpoint"] = self.plan.endpoint
+        body = dict(self.plan.body, external_task_id=state["external_task_id"])
+        for attempt in range(s.retries + 1):
+            with self.lock:
+                if self.stop_reason:
+                    raise _Stop(f"Not submitted: {self.stop_reason}")
+            if self.cancel.is_set():
+                raise _Cancelled
+            state["state"] = "submitting"
+            self._save(take_number, state)  # before the call: a crash mid-call stays findable
+            try:
+                data = self._call("POST", f"/v1/videos/{state['endpoint']}", body, submit=True)
+                break
+            except _LostAnswer as lost:
+                try:
+                    data = self._query(state["endpoint"], state["external_task_id"])
+                    break
+                except _NotFound:
+                    if attempt == s.retries:
+                        raise _Stop(f"Kling did not take the task after {s.retries + 1} tries "
+                                    f"({lost}); nothing was paid for take {take_number}.") from None
+                    self._sleep(delay)
+                    delay *= 2
+        state.update(task_id=data["task_id"], state="submitted")
+        self._save(take_number, state)
+        self.progress(Progress(take_number=take_number, done=0.05, message="kling: submitted"))
+        return data
+
+    def _query(self, endpoint: str, task_or_external_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v1/videos/{endpoint}/{task_or_external_id}", None)
+
+    def _poll(self, take_number: int, endpoint: str, task_id: str,
+              task: dict[str, Any] | None) -> dict[str, Any]:
+        s = self.s
+        started = time.monotonic()
+        wait = s.poll_interval
+        while True:
+            if task is not None and task.get("task_status") in ("succeed", "failed"):
+                return task
+            if task is not None:
+                status = task.get("task_status", "?")
+                elapsed = time.monotonic() - started
+                done = 0.1 if status == "submitted" else min(0.9, 0.2 + elapsed / 300)
+                self.progress(Progress(take_number=take_number, done=done,
+                                       message=f"kling: {status}"))
+            if time.monotonic() - started > s.max_poll_seconds:
+                raise _Stop(f"Kling task {task_id} was still running after "
+                            f"{s.max_poll_seconds:.0f} s; draw again later to resume it unpaid.")
+            self._sleep(wait)
+            wait = min(s.poll_max_interval, wait * s.poll_backoff)
+            try:
+                task = self._query(endpoint, task_id)
+            except _NotFound as exc:
+                raise _Stop(f"Kling no longer knows task {task_id}.") from exc
+
+    def _sleep(self, seconds: float) -> None:
+        jittered = seconds * (1 + random.uniform(-self.s.jitter, self.s.jitter))
+        if self.cancel.wait(max(0.0, jittered)):
+            raise _Cancelled
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None, *,
+              submit: bool = False) -> dict[str, Any]:
+        """One API call with bounded retries; returns `data`, raises _Stop/_NotFound."""
+        s = self.s
+        delay = s.retry_delay
+        what = "submitting" if submit else "asking about"
+        for attempt in range(s.retries + 1):
+            last = attempt == s.retries
+            headers = {"Authorization": f"Bearer {self.engine._bearer()}"}
+            try:
+                response = self.client.request(method, s.base_url.rstrip("/") + path,
+                                               json=body, headers=headers)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                log.debug("kling %s %s: %s", method, path, type(exc).__name__)
+                if submit:  # it may have reached Kling: the caller looks before resending
+                    raise _LostAnswer(type(exc).__name__) from None
+                if last:
+                    raise _Stop(f"Kling did not answer after {s.retries + 1} tries "
+                                f"({type(exc).__name__}) while {what} the task.") from None
+                self._sleep(delay)
+                delay *= 2
+                continue
+            code, message, data = _parse(response)
+            log.debug("kling %s %s → HTTP %s code %s", method, path, response.status_code, code)
+            if response.status_code == 200 and code == 0:
+                return data
+            if response.status_code in (401, 403) or 1000 <= code <= 1004 or code == 1103:
+                raise _Stop(f"Kling refused the API keys (HTTP {response.status_code}, code "
+                            f"{code}); check SHOTCRAFT_KLING_ACCESS_KEY and "
+                            "SHOTCRAFT_KLING_SECRET_KEY.", stop_all=True, auth=True)
+            if code in _BALANCE_CODES:
+                raise _Stop(f"Kling account cannot pay for more takes (code {code}: {message}); "
+                            "top up the resource pack, then draw again.", stop_all=True)
+            if response.status_code == 404 or code in _NOT_FOUND_CODES:
+                if not submit:
+                    raise _NotFound(path)
+            retryable = response.status_code == 429 or code in _RATE_CODES or (
+                response.status_code >= 500)
+            if not retryable:
+                raise _Stop(f"Kling rejected the request (HTTP {response.status_code}, code "
+                            f"{code}): {message}")
+            if last:
+                raise _Stop(f"Kling kept failing (HTTP {response.status_code}, code {code}) "
+                            f"after {s.retries + 1} tries while {what} the task.")
+            if submit and response.status_code >= 500:
+                raise _LostAnswer(f"HTTP {response.status_code}")  # the task may exist anyway
+            self._sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
+
+    def _download(self, take_number: int, url: str) -> Path:
+        """Stream the result into out_dir at once (Kling deletes it after 30 days)."""
+        s = self.s
+        final = self.out_dir / f"{self.request.shot_id}-t{take_number}.mp4"
+        part = final.with_suffix(".part")
+        delay = s.retry_delay
+        for attempt in range(s.retries + 1):
+            try:
+                size = 0
+                # no Authorization header: the result URL is a CDN link and needs no token
+                with self.client.stream("GET", url) as response:
+                    if response.status_code != 200:
+                        raise _Retry(f"HTTP {response.status_code}")
+                    expected = response.headers.get("content-length")
+                    with part.open("wb") as fh:
+                        for chunk in response.iter_bytes(1 << 16):
+                            size += len(chunk)
+                            if size > s.max_download_bytes:
+                                raise _Stop(f"Kling's video for take {take_number} is larger "
+                                            f"than {s.max_download_bytes} bytes; not kept.")
+                            fh.write(chunk)
+                if expected is not None and int(expected) != size:
+                    raise _Retry(f"got {size} of {expected} bytes")
+                if size == 0 or b"ftyp" not in part.read_bytes()[:16]:
+                    raise _Stop(f"Kling's video for take {take_number} is not an MP4 file.")
+                part.replace(final)
+                return final
+            except (_Retry, httpx.TransportError) as exc:
+                part.unlink(missing_ok=True)
+                if attempt == s.retries:
+                    raise _Stop(f"Could not download take {take_number} from Kling ({exc}); "
+                                "draw again to resume the download unpaid.") from None
+                self._sleep(delay)
+                delay *= 2
+            except _Stop:
+                part.unlink(missing_ok=True)
+                raise
+        raise AssertionError("unreachable")
+
+
+class _LostAnswer(Exception):
+    """A submit whose answer never came: the task may or may not exist."""
+
+
+class _Retry(Exception):
+    pass
+
+
+def _parse(response: httpx.Response) -> tuple[int, str, dict[str, Any]]:
+    """Kling's envelope {code, message, data}; a non-JSON answer reads as code -1."""
+    try:
+        payload = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return -1, f"non-JSON answer (HTTP {response.status_code})", {}
+    if not isinstance(payload, dict):
+        return -1, "unexpected answer", {}
+    code = payload.get("code")
+    data = payload.get("data")
+    return (int(code) if isinstance(code, int) else -1, str(payload.get("message") or ""),
+            data if isinstance(data, dict) else {})

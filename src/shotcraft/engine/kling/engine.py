@@ -1,0 +1,125 @@
+"""KlingEngine: capabilities, checks and costs from the tables, one Kling task per take."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from shotcraft.engine.protocol import (
+    Capabilities,
+    CheckpointFn,
+    Engine,
+    ProgressFn,
+    RenderedTake,
+    RenderRequest,
+    no_checkpoint,
+    no_progress,
+)
+from shotcraft.shots.errors import ConfigError, EngineError
+from shotcraft.shots.models import TakeKind
+
+try:  # the `kling` extra; without it the engine is listed but refuses to start
+    import httpx
+    import jwt
+except ImportError:  # pragma: no cover - exercised only on installs without the extra
+    httpx = None  # type: ignore[assignment]
+    jwt = None  # type: ignore[assignment]
+
+from shotcraft.engine.kling.auth import BearerToken
+from shotcraft.engine.kling.client import TakeRun
+from shotcraft.engine.kling.models import MODELS, task_cost
+from shotcraft.engine.kling.planner import TaskPlan, plan_task
+from shotcraft.engine.kling.settings import ASPECTS, KEYS_MISSING, KlingSettings
+
+__version__ = "1"
+
+
+class KlingEngine(Engine):
+    """Draws video takes through Kling's API: one task per take, resumable, costed."""
+
+    name = "kling"
+    version = __version__
+
+    def __init__(self, settings: KlingSettings | None = None) -> None:
+        if httpx is None or jwt is None:
+            raise ConfigError("Kling needs httpx and pyjwt: pip install 'shotcraft[kling]'.")
+        self.settings = settings or KlingSettings()
+        if self.settings.model_name not in MODELS:
+            known = ", ".join(MODELS)
+            raise ConfigError(
+                f"Kling model {self.settings.model_name!r} is unknown; use one of {known}."
+            )
+        self.caps = MODELS[self.settings.model_name]
+        if self.settings.mode not in self.caps.modes:
+            raise ConfigError(f"{self.settings.model_name} has no {self.settings.mode} mode.")
+        self._token = BearerToken(self.settings)
+
+    # --- what it can do -------------------------------------------------------------------
+
+    def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
+        """What the configured model+mode can do; Kling keyframe stills are not drawn here."""
+        if kind is TakeKind.KEYFRAME:
+            return Capabilities(text_to_video=False, needs_keys=True, aspects=list(ASPECTS))
+        caps, mode = self.caps, self.settings.mode
+        return Capabilities(
+            text_to_video=caps.text,
+            image_to_video=caps.image,
+            first_frame=caps.image,
+            last_frame=any(m == mode for m, _ in caps.last_frame),
+            character_references=any(m == mode for m, _ in caps.multi_image),
+            camera_control=any(m == mode for m, _ in caps.camera),
+            keyframes=False,
+            max_seconds=float(max(caps.durations)),
+            aspects=list(ASPECTS),
+            batch_size=1,
+            needs_keys=True,
+        )
+
+    def check(self, request: RenderRequest) -> None:
+        """Raise EngineError, in one sentence, if the model+mode cannot draw this request."""
+        self.plan(request)
+
+    def describe_cost(self, request: RenderRequest) -> float | None:
+        return self.plan(request).cost
+
+    def _cost(self, model: str, mode: str, seconds: int) -> float | None:
+        return task_cost(model, mode, seconds, self.settings.cost_table)
+
+    def plan(self, request: RenderRequest) -> TaskPlan:
+        """The Kling request for `request`: endpoint, body, recorded params and downgrades."""
+        return plan_task(request, self.settings, self.caps)
+
+    def render(
+        self,
+        request: RenderRequest,
+        *,
+        out_dir: Path,
+        progress: ProgressFn = no_progress,
+        cancel: threading.Event | None = None,
+        checkpoint: CheckpointFn = no_checkpoint,
+    ) -> list[RenderedTake]:
+        """Draw one Kling task per take; failed takes carry the reason, cancelled ones are left
+        out (their checkpoint lets a later render resume them without paying again)."""
+        s = self.settings
+        if not (s.access_key and s.secret_key and s.access_key.get_secret_value()
+                and s.secret_key.get_secret_value()):
+            raise EngineError(KEYS_MISSING)
+        plan = self.plan(request)
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        run = TakeRun(self, request, plan, out_dir, progress, cancel or threading.Event(), checkpoint)
+        with httpx.Client(timeout=s.request_timeout) as client, ThreadPoolExecutor(
+            max_workers=max(1, s.concurrency), thread_name_prefix="kling"
+        ) as pool:
+            run.client = client
+            jobs = list(zip(request.take_numbers, request.seeds, strict=True))
+            results = list(pool.map(lambda job: run.take(*job), jobs))
+        takes = [t for t in results if t is not None]
+        if run.auth_error and not any(t.path for t in takes):
+            raise EngineError(run.auth_error)
+        return takes
+
+    def _bearer(self) -> str:
+        """A cached JWT, re-signed when less than five minutes of it are left."""
+        return self._token.get()

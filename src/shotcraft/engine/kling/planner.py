@@ -1,0 +1,158 @@
+"""A render request as one Kling task: endpoint, body, recorded params and downgrades."""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shotcraft.engine.kling.camera import APPROXIMATED, camera_control_for, move_words
+from shotcraft.engine.kling.models import ModelCaps, task_cost
+from shotcraft.engine.kling.settings import (
+    ASPECTS,
+    MAX_IMAGE_BYTES,
+    MAX_PROMPT,
+    MAX_REFERENCES,
+    KlingSettings,
+)
+from shotcraft.engine.protocol import RenderRequest
+from shotcraft.shots.errors import EngineError
+from shotcraft.shots.media import sha256_file
+from shotcraft.shots.models import Move, TakeKind
+
+
+def trim_prompt(text: str, limit: int = MAX_PROMPT) -> str:
+    """`text` cut to `limit` characters at the last sentence end (or word) that fits."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    ends = [m.end() for m in re.finditer(r"[.!?。！？…](\s|$)", head)]
+    if ends and ends[-1] > limit // 2:
+        return head[: ends[-1]].rstrip()
+    cut = head.rfind(" ")
+    return (head[:cut] if cut > limit // 2 else head).rstrip()
+
+
+@dataclass
+class TaskPlan:
+    """What one take of a request sends to Kling (minus the per-take external id)."""
+
+    endpoint: str  # text2video | image2video | multi-image2video
+    body: dict[str, Any]
+    params: dict[str, Any]  # recorded on the take: the body with images as hashes
+    downgrades: list[str] = field(default_factory=list)
+    cost: float | None = None
+
+
+def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) -> TaskPlan:
+    """The Kling request for `request`: endpoint, body, recorded params and downgrades.
+
+    Raises EngineError, in one sentence, if the model+mode cannot draw it.
+    """
+    s = settings
+    model, mode = s.model_name, s.mode
+    who = f"{model} {mode}"
+    if request.kind is not TakeKind.VIDEO:
+        raise EngineError("Kling draws video takes only; draw keyframes with another engine.")
+    if request.aspect not in ASPECTS:
+        raise EngineError(f"Kling cannot draw {request.aspect}; use 9:16, 16:9 or 1:1.")
+    downgrades: list[str] = []
+    first, last = request.first_frame, request.last_frame
+    refs = [p for c in request.characters for p in c.references[:1]]
+    refs += [p for c in request.characters for p in c.references[1:]]
+
+    if (first or last) and not caps.image:
+        raise EngineError(f"{who} cannot start from a keyframe; drop the keyframes.")
+    if last is not None and not any(m == mode for m, _ in caps.last_frame):
+        fix = "pick pro mode" if any(True for _ in caps.last_frame) else "pick another model"
+        raise EngineError(f"{who} cannot use a last frame; {fix} or drop the last keyframe.")
+    use_multi = bool(refs) and first is None and last is None
+    if use_multi and not any(m == mode for m, _ in caps.multi_image):
+        downgrades.append(f"character references ignored: {who} has no multi-image input")
+        use_multi = False
+    elif refs and not use_multi:
+        downgrades.append("character references ignored: the keyframe already sets the look")
+    if not (first or last or use_multi) and not caps.text:
+        raise EngineError(f"{who} cannot draw from text alone; give the shot a first keyframe.")
+
+    if last is not None:
+        durations = sorted({d for m, d in caps.last_frame if m == mode})
+    elif use_multi:
+        durations = sorted({d for m, d in caps.multi_image if m == mode})
+    else:
+        durations = sorted(caps.durations)
+    seconds = request.num_frames / request.fps
+    duration = next((d for d in durations if d >= seconds - 1e-6), durations[-1])
+    if seconds > duration + 1e-6:
+        downgrades.append(f"shot is {seconds:.1f} s; {who} draws at most {duration} s here")
+
+    prompt = request.prompt
+    camera = None
+    if request.camera.move is not Move.STATIC:
+        wanted = camera_control_for(request.camera)
+        if wanted is not None and last is not None:
+            downgrades.append(
+                "camera move ignored: Kling cannot combine image_tail with camera_control"
+            )
+        elif wanted is not None and not use_multi and (mode, duration) in caps.camera:
+            camera = wanted
+            if request.camera.move in APPROXIMATED:
+                downgrades.append(APPROXIMATED[request.camera.move])
+        else:
+            if wanted is not None:
+                downgrades.append(
+                    f"camera move put into the prompt: {who} has no camera control here"
+                )
+            prompt = prompt.rstrip()
+            joiner = " " if not prompt or prompt[-1] in ".!?。！？…" else ". "
+            prompt = f"{prompt}{joiner}{move_words(request.camera)}.".lstrip()
+    trimmed = trim_prompt(prompt)
+    if trimmed != prompt:
+        downgrades.append(f"prompt trimmed from {len(prompt)} to {len(trimmed)} characters")
+    negative = trim_prompt(request.negative_prompt)
+    if negative != request.negative_prompt:
+        downgrades.append("negative prompt trimmed to 2500 characters")
+
+    endpoint = "multi-image2video" if use_multi else "image2video" if first or last else "text2video"
+    body: dict[str, Any] = {"model_name": model, "prompt": trimmed, "mode": mode,
+                            "duration": str(duration)}
+    if negative:
+        body["negative_prompt"] = negative
+    if caps.cfg_scale and endpoint != "multi-image2video":
+        body["cfg_scale"] = s.cfg_scale
+    if endpoint != "image2video":
+        body["aspect_ratio"] = request.aspect  # image2video takes the image's shape
+    if camera is not None:
+        body["camera_control"] = camera
+    if s.callback_url:
+        body["callback_url"] = s.callback_url
+    params = {k: v for k, v in body.items() if k != "callback_url"}
+    params.update(endpoint=endpoint, duration=duration, aspect_ratio=request.aspect,
+                  shot_seconds=round(seconds, 3), seed_used=False)
+    if first is not None:
+        body["image"] = encode_image(first)
+        params["image_sha256"] = sha256_file(first)
+    if last is not None:
+        body["image_tail"] = encode_image(last)
+        params["image_tail_sha256"] = sha256_file(last)
+    if use_multi:
+        if len(refs) > MAX_REFERENCES:
+            downgrades.append(f"only the first {MAX_REFERENCES} of {len(refs)} references sent")
+        chosen = refs[:MAX_REFERENCES]
+        body["image_list"] = [{"image": encode_image(p)} for p in chosen]
+        params["image_list_sha256"] = [sha256_file(p) for p in chosen]
+    return TaskPlan(endpoint, body, params, downgrades, task_cost(model, mode, duration, s.cost_table))
+
+# --- drawing --------------------------------------------------------------------------
+
+
+def encode_image(path: Path) -> str:
+    """Base64 of an image file, without a data: prefix (as Kling wants it)."""
+    path = Path(path)
+    if not path.is_file():
+        raise EngineError(f"Keyframe image {path.name} is missing.")
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        raise EngineError(f"Keyframe image {path.name} is over Kling's 10 MB limit.")
+    return base64.b64encode(path.read_bytes()).decode("ascii")
