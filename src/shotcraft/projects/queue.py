@@ -13,7 +13,7 @@ import os
 import socket
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -188,11 +188,27 @@ def claim(store: Store, shot_ids: set[str] | None, engine_name: str, batch: int)
         return claimed
 
 
-class Heartbeat:
-    """Keeps the lease on claimed jobs fresh while an engine works."""
+def beat(store: Store, job_ids: list[int]) -> None:
+    """Renew the lease on these jobs (one heartbeat)."""
+    with store.db.write() as session:
+        for job in session.exec(select(JobRow).where(col(JobRow.id).in_(job_ids))).all():
+            job.heartbeat_at = utcnow()
+            session.add(job)
 
-    def __init__(self, store: Store, job_ids: list[int]) -> None:
+
+class Heartbeat:
+    """Keeps the lease on claimed jobs fresh while an engine works.
+
+    A beat that fails is retried at the next one (a database locked for a moment must not
+    throw away a take), but never silently: the first failure goes to `on_failure` at once,
+    and `failure` keeps the latest one, so the render can tell whether the lease still held.
+    """
+
+    def __init__(self, store: Store, job_ids: list[int], *,
+                 on_failure: Callable[[str], None] | None = None) -> None:
         self.store, self.job_ids = store, job_ids
+        self.on_failure = on_failure or (lambda _message: None)
+        self.failure: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -207,12 +223,25 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
-                with self.store.db.write() as session:
-                    for job in session.exec(select(JobRow).where(col(JobRow.id).in_(self.job_ids))).all():
-                        job.heartbeat_at = utcnow()
-                        session.add(job)
-            except Exception:  # noqa: BLE001 - a missed beat is harmless; the next one retries
-                continue
+                beat(self.store, self.job_ids)
+            except Exception as exc:  # any cause: this thread has nobody else to tell
+                first = self.failure is None
+                self.failure = f"{type(exc).__name__}: {_first_line(exc)}"
+                if first:
+                    self.on_failure(self.failure)
+
+
+def held_by(store: Store, job_ids: list[int], worker: str) -> set[int]:
+    """Which of these jobs are still running under `worker` (its lease was not taken over)."""
+    with store.db.read() as session:
+        rows = session.exec(select(JobRow).where(col(JobRow.id).in_(job_ids))).all()
+    return {row.id for row in rows if row.id is not None and row.state == "running"
+            and row.worker == worker}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no message"
 
 
 def pending_count(store: Store, shot_ids: set[str], engine_name: str) -> int:

@@ -24,9 +24,11 @@ from shotcraft.projects.media import frame_of, store_file, validate_still, valid
 from shotcraft.projects.queue import (
     Heartbeat,
     claim,
+    held_by,
     pending_count,
     queue_takes,
     recover_stale_jobs,
+    worker_id,
 )
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import MediaError, ProjectError, ShotcraftError, SpecError
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
 class RenderEvent(BaseModel):
     """What the front-ends show while takes render."""
 
-    kind: str  # queued | started | progress | done | failed | budget | resumed
+    kind: str  # queued | started | progress | done | failed | budget | resumed | warning
     shot_id: str = ""
     take: int | None = None
     fraction: float = 0.0  # 0..1 within the take
@@ -64,6 +66,7 @@ class RenderSummary(BaseModel):
     failed: int = 0
     cancelled: bool = False
     budget_notes: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)  # trouble that did not fail a take
     results: list[TakeResult] = Field(default_factory=list)
     seconds: float = 0.0
 
@@ -117,12 +120,17 @@ def render(
     caps = engine_obj.capabilities(kind)
     counter = _Counter()
 
+    def warn(shot_id: str, message: str) -> None:
+        with counter.lock:
+            summary.warnings.append(message)
+        emit(RenderEvent(kind="warning", shot_id=shot_id, message=message))
+
     def work() -> None:
         while not (cancel is not None and cancel.is_set()):
             jobs = claim(store, selected, engine_name, batch=max(1, caps.batch_size))
             if not jobs:
                 return
-            results = _run_batch(store, engine_obj, jobs, emit=emit, cancel=cancel,
+            results = _run_batch(store, engine_obj, jobs, emit=emit, warn=warn, cancel=cancel,
                                  total=total, counter=counter)
             with counter.lock:
                 for result in results:
@@ -169,7 +177,7 @@ def _select_shots(store: Store, shot_ids: list[str] | None, episode: int | None)
 
 def _run_batch(
     store: Store, engine: Engine, jobs: list[JobRow], *, emit: EventFn,
-    cancel: threading.Event | None, total: int, counter: _Counter,
+    warn: Callable[[str, str], None], cancel: threading.Event | None, total: int, counter: _Counter,
 ) -> list[TakeResult]:
     from shotcraft.engine.protocol import Progress
     from shotcraft.engine.request import build_request
@@ -241,15 +249,29 @@ def _run_batch(
                 row.updated_at = utcnow()
                 session.add(row)
 
+    job_ids = [job.id for job in jobs if job.id is not None]
+
+    def lease_trouble(error: str) -> None:
+        numbers = ", ".join(str(t.number) for t in takes)
+        warn(shot_id, f"{shot_id} take {numbers}: the render lease could not be renewed ({error}); "
+                      "drawing goes on, but another render may take these takes over.")
+
     started = time.monotonic()
     try:
-        with Heartbeat(store, [job.id for job in jobs if job.id is not None]):
+        with Heartbeat(store, job_ids, on_failure=lease_trouble) as heartbeat:
             rendered = engine.render(request, out_dir=out_dir, progress=progress, cancel=cancel,
                                      checkpoint=checkpoint)
     except ShotcraftError as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
         return fail_all(str(exc))
     elapsed = time.monotonic() - started
+    # a failed heartbeat may have let the lease lapse: never register over another claim
+    lost = set(job_ids) - held_by(store, job_ids, worker_id()) if heartbeat.failure else set()
+
+    def lapsed(take: TakeRow) -> TakeResult:
+        return TakeResult(shot_id=shot_id, take=take.number, status="failed", reason=(
+            f"its lease lapsed while the heartbeat failed ({heartbeat.failure}); the take went "
+            "back to the queue or to another render, and this render's result was not kept"))
 
     results: list[TakeResult] = []
     ref_hashes = _reference_hashes(request)
@@ -257,17 +279,24 @@ def _run_batch(
     per_take_seconds = elapsed / max(1, len(rendered))
     for item in rendered:
         job, take = by_number[item.take_number]
-        result = _finish(store, engine, job, take, item, request, ref_hashes,
-                         per_take_seconds, previous_last, shot)
+        if job.id in lost:
+            result = lapsed(take)
+        else:
+            result = _finish(store, engine, job, take, item, request, ref_hashes,
+                             per_take_seconds, previous_last, shot)
         results.append(result)
         emit(RenderEvent(kind=result.status, shot_id=shot_id, take=take.number, total=total,
                          finished=counter.add(), message=result.reason or ""))
     for number, (job, take) in by_number.items():
         if number not in returned:
-            reason = "cancelled" if cancel is not None and cancel.is_set() else "the engine returned no result"
-            results.append(_fail(store, job, take, reason))
+            if job.id in lost:
+                result = lapsed(take)
+            else:
+                cancelled = cancel is not None and cancel.is_set()
+                result = _fail(store, job, take, "cancelled" if cancelled else "the engine returned no result")
+            results.append(result)
             emit(RenderEvent(kind="failed", shot_id=shot_id, take=take.number, total=total,
-                             finished=counter.add(), message=reason))
+                             finished=counter.add(), message=result.reason or ""))
     shutil.rmtree(out_dir, ignore_errors=True)
     return results
 
