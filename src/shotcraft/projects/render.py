@@ -215,14 +215,14 @@ def _run_batch(
         emit(RenderEvent(kind="started", shot_id=shot_id, take=take.number, total=total,
                          finished=counter.value))
     try:
-        previous_last = _previous_last_frame(store, shot)
+        previous_last, previous_missing = _previous_last_frame(store, shot)
         request = build_request(
             shot, engine=engine, kind=kind, seeds=[t.seed or 0 for t in takes],
             take_numbers=[t.number for t in takes], width=width, height=height,
             fps=store.fps, aspect=store.aspect, project_dir=store.root,
             scene=scene_from_row(scene_row) if scene_row else None,
             characters=[c for c in store.characters() if c.name in shot.characters],
-            previous_last_frame=previous_last,
+            previous_last_frame=previous_last, previous_frame_missing=previous_missing,
             picked_keyframe=_picked_keyframe(store, shot_row) if kind is TakeKind.VIDEO else None,
             allow_downgrade=bool(options.get("allow_downgrade")),
             params=options.get("params") or {},
@@ -400,23 +400,29 @@ def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: Render
     return TakeResult(shot_id=take.shot_id, take=take.number, status="failed", reason=reason)
 
 
-def _previous_last_frame(store: Store, shot: Shot) -> Path | None:
-    """The last frame of the previous shot's picked take (chaining and continuity)."""
+def _previous_last_frame(store: Store, shot: Shot) -> tuple[Path | None, str | None]:
+    """The last frame of the previous shot's picked take (chaining and continuity), or None
+    and why not, in words that end "shot X chains from the previous shot, but …"."""
     with store.db.read() as session:
         prev = session.exec(select(ShotRow).where(
             ShotRow.episode == shot.episode, col(ShotRow.order) < shot.order,
             ShotRow.archived == False,  # noqa: E712
         ).order_by(col(ShotRow.order).desc())).first()
-        if prev is None or prev.picked_take is None:
-            return None
+        if prev is None:
+            return None, f"it is the first shot of episode {shot.episode}"
+        if prev.picked_take is None:
+            return None, f"{prev.id} has no picked take yet"
         take = session.exec(select(TakeRow).where(
             TakeRow.shot_id == prev.id, TakeRow.number == prev.picked_take)).first()
-    if take is None or not take.media_path:
-        return None
+    pick = f"take {prev.picked_take} of {prev.id} (its pick)"
+    if take is None:
+        return None, f"{pick} is not in the project"
+    if not take.media_path:
+        return None, f"{pick} has no file"
     try:
-        return frame_of(store.layout, store.layout.resolve(take.media_path), "last")
-    except ShotcraftError:
-        return None
+        return frame_of(store.layout, store.layout.resolve(take.media_path), "last"), None
+    except ShotcraftError as exc:
+        return None, f"the last frame of {pick} could not be read: {str(exc).rstrip('.')}"
 
 
 def _picked_keyframe(store: Store, shot_row: ShotRow) -> Path | None:
@@ -443,8 +449,9 @@ def add_take(store: Store, shot_id: str, file: Path) -> Take:
         raise SpecError(f"{file.name} is not a readable video or image ({exc})", field="file") from exc
     kind = TakeKind.KEYFRAME if info.is_image else TakeKind.VIDEO
     stored, digest = store_file(store.layout, file, move=False)
+    previous_last, _missing = _previous_last_frame(store, shot)
     scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,
-                                        previous_last=_previous_last_frame(store, shot))
+                                        previous_last=previous_last)
     with store.db.write() as session:
         rows = session.exec(select(TakeRow).where(TakeRow.shot_id == shot_id)).all()
         number = max((r.number for r in rows), default=0) + 1
