@@ -100,8 +100,17 @@ def test_missing_keyframe_names_the_file(tmp_path: Path) -> None:
 
 def test_chained_shot_without_a_previous_pick_says_so(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as err:
+        build(shot(first_keyframe=Keyframe(chain_previous=True)), tmp_path,
+              previous_frame_missing="E01-S01-001 has no picked take yet")
+    assert "shot E01-S01-002 chains from the previous shot, but E01-S01-001 has no picked take yet." in str(err.value)
+    assert err.value.field == "first_keyframe"
+
+
+def test_chained_shot_without_a_reason_does_not_guess_one(tmp_path: Path) -> None:
+    with pytest.raises(SpecError) as err:
         build(shot(first_keyframe=Keyframe(chain_previous=True)), tmp_path)
-    assert "shot E01-S01-002 chains from the previous shot, which has no picked take yet" in str(err.value)
+    assert "shot E01-S01-002 chains from the previous shot" in str(err.value)
+    assert "picked take" not in str(err.value)
 
 
 def test_chained_shot_starts_on_the_previous_last_frame(tmp_path: Path) -> None:

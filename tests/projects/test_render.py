@@ -14,7 +14,6 @@ import pytest
 
 from shotcraft.engine.previz import PrevizEngine
 from shotcraft.projects import Project
-from shotcraft.projects.render import jobs, retry_failed
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Budget, TakeKind, TakeStatus
@@ -166,7 +165,7 @@ def test_an_invalid_engine_output_fails_that_take_and_the_others_go_on(
     assert failed.reason.startswith("invalid output") and failed.media_path is None
     assert summary.failed == 1
     monkeypatch.setattr(previz.PrevizEngine, "render", real)
-    assert retry_failed(project, shot_id=shot.id) == 1
+    assert project.retry_failed(shot_id=shot.id) == 1
     project.render(shot_ids=[shot.id])
     assert [v.take.status for v in project.takes(shot.id)].count(TakeStatus.DONE) == 3
 
@@ -202,7 +201,7 @@ def test_sigkill_mid_render_keeps_finished_takes_and_resumes_the_rest(project: P
         assert [v.take.number for v in views] == [1, 2]
         assert all(v.take.status is TakeStatus.DONE for v in views)
     assert project.totals(episode=1).takes_done == wanted
-    assert not [j for j in jobs(project) if j["state"] in ("queued", "running")]
+    assert not [j for j in project.jobs() if j["state"] in ("queued", "running")]
 
 
 def test_reimporting_the_same_script_keeps_every_take_and_pick(project: Project, script_file: Path) -> None:
@@ -216,13 +215,13 @@ def test_reimporting_the_same_script_keeps_every_take_and_pick(project: Project,
 
 
 def test_takes_queued_for_another_engine_wait_for_that_engine(project: Project) -> None:
-    from shotcraft.projects.render import queue_takes
+    from shotcraft.projects.queue import queue_takes
 
     shot = project.shots(episode=1)[0]
-    queue_takes(project, [shot], takes=1, engine="kling", kind=TakeKind.VIDEO)  # left by a crash
+    queue_takes(project.store, [shot], takes=1, engine="kling", kind=TakeKind.VIDEO)  # left by a crash
     summary = project.render(shot_ids=[shot.id], takes=1)  # previz
     assert summary.done == 1
     kling, previz = project.takes(shot.id)
     assert (kling.take.engine, kling.take.status) == ("kling", TakeStatus.QUEUED)
     assert (previz.take.engine, previz.take.status) == ("previz", TakeStatus.DONE)
-    assert [j["engine"] for j in jobs(project) if j["state"] == "queued"] == ["kling"]
+    assert [j["engine"] for j in project.jobs() if j["state"] == "queued"] == ["kling"]

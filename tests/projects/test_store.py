@@ -90,13 +90,13 @@ def test_update_shot_validates_fields_and_keeps_paths_inside(project: Project) -
 
 
 def _queue_many(root: str, rounds: int) -> None:
-    from shotcraft.projects.render import queue_takes
+    from shotcraft.projects.queue import queue_takes
     from shotcraft.shots.models import TakeKind
 
     project = Project.open(root)
     shot = project.shots()[0]
     for _ in range(rounds):
-        queue_takes(project, [shot], takes=1, engine="previz", kind=TakeKind.VIDEO)
+        queue_takes(project.store, [shot], takes=1, engine="previz", kind=TakeKind.VIDEO)
 
 
 def test_two_processes_allocating_takes_never_collide(project: Project) -> None:

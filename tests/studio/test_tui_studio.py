@@ -161,3 +161,24 @@ async def test_play_without_a_player_says_so(project_dir: Path, monkeypatch: pyt
         await pilot.press("space")
         await pilot.pause()
         assert any("No player found" in n.message for n in app._notifications)
+
+
+async def test_queue_screen_lists_and_cancels_queued_takes_through_the_facade(project_dir: Path) -> None:
+    from shotcraft.projects.queue import queue_takes
+    from shotcraft.shots.models import TakeKind
+    from shotcraft.studio.tui.screens.queue import QueueScreen
+
+    project = Project.open(project_dir)
+    shot = project.shots(episode=1)[0]
+    queue_takes(project.store, [shot], takes=2, engine="kling", kind=TakeKind.VIDEO)  # nobody draws them
+    app = make_app(project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        app.action_show("queue")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        assert [(j["shot_id"], j["state"]) for j in screen.jobs] == [(shot.id, "queued")] * 2
+        await pilot.press("K")
+        await wait_for(pilot, lambda: all(j["state"] == "cancelled" for j in screen.jobs))
+    assert {j["state"] for j in project.jobs()} == {"cancelled"}
+    project.close()

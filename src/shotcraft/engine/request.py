@@ -39,7 +39,8 @@ def _existing(path: Path, *, field: str, what: str) -> Path:
 
 
 def _keyframe_path(
-    shot: Shot, keyframe: Keyframe, *, field: str, project_dir: Path, previous_last_frame: Path | None
+    shot: Shot, keyframe: Keyframe, *, field: str, project_dir: Path,
+    previous_last_frame: Path | None, previous_frame_missing: str | None = None,
 ) -> Path | None:
     if keyframe.chain_previous:
         if field == "last_keyframe":
@@ -48,10 +49,8 @@ def _keyframe_path(
                 field=field,
             )
         if previous_last_frame is None:
-            raise SpecError(
-                f"shot {shot.id} chains from the previous shot, which has no picked take yet.",
-                field=field,
-            )
+            why = previous_frame_missing or "no last frame of it was given"
+            raise SpecError(f"shot {shot.id} chains from the previous shot, but {why}.", field=field)
         return _existing(previous_last_frame, field=field, what="the previous shot's last frame")
     if keyframe.path:
         return _inside(project_dir, keyframe.path, field=field, what="keyframe image")
@@ -134,6 +133,7 @@ def build_request(
     scene: Scene | None = None,
     characters: Sequence[Character] = (),
     previous_last_frame: Path | None = None,
+    previous_frame_missing: str | None = None,
     picked_keyframe: Path | None = None,
     allow_downgrade: bool = False,
     params: dict[str, Any] | None = None,
@@ -142,6 +142,8 @@ def build_request(
 
     Raises SpecError for a bad spec (missing or escaping files, mismatched seeds) and
     EngineError for a director input the engine cannot use (unless `allow_downgrade`).
+    `previous_frame_missing` says why `previous_last_frame` is None, finishing the sentence
+    "shot X chains from the previous shot, but …" (e.g. "E01-S01-001 has no picked take yet").
     """
     if not seeds:
         raise SpecError(f"shot {shot.id}: at least one seed is needed to draw takes.", field="seeds")
@@ -169,7 +171,7 @@ def build_request(
     if shot.first_keyframe is not None:
         first = _keyframe_path(
             shot, shot.first_keyframe, field="first_keyframe", project_dir=project_dir,
-            previous_last_frame=previous_last_frame,
+            previous_last_frame=previous_last_frame, previous_frame_missing=previous_frame_missing,
         )
         explicit_first = first is not None
     if first is None and kind is TakeKind.VIDEO and picked_keyframe is not None:
@@ -177,7 +179,7 @@ def build_request(
     if shot.last_keyframe is not None and kind is TakeKind.VIDEO:
         last = _keyframe_path(
             shot, shot.last_keyframe, field="last_keyframe", project_dir=project_dir,
-            previous_last_frame=previous_last_frame,
+            previous_last_frame=previous_last_frame, previous_frame_missing=previous_frame_missing,
         )
 
     if first is not None and not (caps.image_to_video or caps.first_frame):

@@ -1,4 +1,5 @@
-"""Shot-list editing: split, merge, insert, delete, reorder.
+"""Shot editing: a shot's spec (update_shot), and the shot list: split, merge, insert,
+delete, reorder.
 
 Each edit is one write transaction. Edits survive re-import of the same script:
 - a shot the director removed (delete, the original of a split, the second of a merge) is
@@ -14,27 +15,62 @@ from __future__ import annotations
 import shutil
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import col, select
 
-from shotcraft.projects.convert import shot_columns, shot_from_row
-from shotcraft.projects.db import ShotRow, utcnow
+from shotcraft.projects.convert import (
+    EDITABLE_SHOT_FIELDS,
+    field_columns,
+    shot_columns,
+    shot_from_row,
+)
+from shotcraft.projects.db import ProjectRow, ShotRow, utcnow
+from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import DialogueLine, Keyframe, Shot, ShotKind
-
-if TYPE_CHECKING:
-    from shotcraft.projects.project import Project
 
 DEFAULT_INSERT_SECONDS = 2
 
 
-def split_shot(project: Project, shot_id: str, *, at_line: int | None = None) -> tuple[Shot, Shot]:
+def update_shot(store: Store, shot_id: str, **changes: Any) -> Shot:
+    """Edit a shot's spec; the edit is validated, saved at once and survives re-import."""
+    unknown = set(changes) - set(EDITABLE_SHOT_FIELDS)
+    if unknown:
+        raise SpecError(
+            f"cannot be edited (editable: {', '.join(EDITABLE_SHOT_FIELDS)})",
+            field=sorted(unknown)[0],
+        )
+    with store.db.write() as session:
+        row = session.get(ShotRow, shot_id)
+        if row is None:
+            raise ProjectError(f"there is no shot {shot_id} in this project.")
+        current = shot_from_row(row)
+        try:
+            updated = Shot.model_validate({**current.model_dump(), **changes})
+        except ValidationError as exc:
+            raise _spec_error(exc) from exc
+        for keyframe in (updated.first_keyframe, updated.last_keyframe):
+            if keyframe and keyframe.path:
+                store.layout.resolve(keyframe.path, what="keyframe")
+        edited = set(row.edited)
+        for field in changes:
+            for column, value in field_columns(field, updated).items():
+                setattr(row, column, value)
+            edited.add(field)
+        row.edited = sorted(edited)
+        row.updated_at = utcnow()
+        session.add(row)
+    return updated
+
+
+def split_shot(store: Store, shot_id: str, *, at_line: int | None = None) -> tuple[Shot, Shot]:
     """Split a shot in two: before dialogue line `at_line` (0-based), or in half by duration.
 
     The two parts get new ids (the next free numbers in the scene); the original is archived.
     """
-    with project.db.write() as session:
+    with store.db.write() as session:
         row = _live_row(session, shot_id)
         shot = shot_from_row(row)
         first_lines, second_lines = _split_lines(shot.dialogue, at_line, shot_id)
@@ -63,9 +99,9 @@ def split_shot(project: Project, shot_id: str, *, at_line: int | None = None) ->
     return first, second
 
 
-def merge_with_next(project: Project, shot_id: str) -> Shot:
+def merge_with_next(store: Store, shot_id: str) -> Shot:
     """Merge a shot with the next shot of its scene: text joined, durations summed; the next archived."""
-    with project.db.write() as session:
+    with store.db.write() as session:
         row = _live_row(session, shot_id)
         rows = [r for r in _episode_rows(session, row.episode) if not r.archived]
         position = next(i for i, r in enumerate(rows) if r.id == shot_id)
@@ -90,9 +126,9 @@ def merge_with_next(project: Project, shot_id: str) -> Shot:
     return merged
 
 
-def insert_shot_after(project: Project, shot_id: str) -> Shot:
+def insert_shot_after(store: Store, shot_id: str) -> Shot:
     """Insert an empty hand-made shot (kind insert, two seconds) right after a shot."""
-    with project.db.write() as session:
+    with store.db.write() as session:
         row = _live_row(session, shot_id)
         rows = _episode_rows(session, row.episode)
         _shift_orders(session, rows, after=row.order, by=1)
@@ -107,17 +143,17 @@ def insert_shot_after(project: Project, shot_id: str) -> Shot:
     return shot
 
 
-def delete_shot(project: Project, shot_id: str) -> None:
+def delete_shot(store: Store, shot_id: str) -> None:
     """Archive a shot (never deleted: its takes stay on disk); re-import keeps it archived."""
-    with project.db.write() as session:
+    with store.db.write() as session:
         _archive(session, _live_row(session, shot_id))
 
 
-def move_shot(project: Project, shot_id: str, step: int) -> Shot:
+def move_shot(store: Store, shot_id: str, step: int) -> Shot:
     """Move a shot up (step -1) or down (+1) within its episode; across a scene edge it changes scene."""
     if step not in (-1, 1):
         raise ProjectError(f"a shot moves one place at a time, not {step}.")
-    with project.db.write() as session:
+    with store.db.write() as session:
         row = _live_row(session, shot_id)
         rows = [r for r in _episode_rows(session, row.episode) if not r.archived]
         position = next(i for i, r in enumerate(rows) if r.id == shot_id)
@@ -138,7 +174,7 @@ def move_shot(project: Project, shot_id: str, step: int) -> Shot:
         return shot_from_row(row)
 
 
-def set_keyframe(project: Project, shot_id: str, which: str, image: str | Path | None, *,
+def set_keyframe(store: Store, shot_id: str, which: str, image: str | Path | None, *,
                  chain_previous: bool = False) -> Shot:
     """Set a shot's first or last keyframe from any image file (copied into refs/keyframes/),
     chain it from the previous shot's last frame, or clear it (image None, no chaining)."""
@@ -149,21 +185,21 @@ def set_keyframe(project: Project, shot_id: str, which: str, image: str | Path |
     field = f"{which}_keyframe"
     if image is None or str(image).strip() == "":
         value = Keyframe(chain_previous=True) if chain_previous else None
-        return project.update_shot(shot_id, **{field: value})
+        return update_shot(store, shot_id, **{field: value})
     source = Path(image).expanduser()
     if not source.is_absolute():
-        inside = project.root / source
+        inside = store.root / source
         source = inside if inside.exists() else Path.cwd() / source
     if not source.is_file():
         raise ProjectError(f"{source} does not exist or is not a file.")
     if not probe(source).is_image:
         raise SpecError(f"{source.name} is not an image (png, jpg, webp)", field=field)
-    target = project.layout.refs / "keyframes" / f"{sha256_file(source)[:16]}{source.suffix.lower()}"
+    target = store.layout.refs / "keyframes" / f"{sha256_file(source)[:16]}{source.suffix.lower()}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         shutil.copyfile(source, target)
-    keyframe = Keyframe(path=project.layout.relative(target), chain_previous=chain_previous)
-    return project.update_shot(shot_id, **{field: keyframe})
+    keyframe = Keyframe(path=store.layout.relative(target), chain_previous=chain_previous)
+    return update_shot(store, shot_id, **{field: keyframe})
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -216,10 +252,14 @@ def _next_id(shot_id: str, taken: set[str]) -> str:
 
 
 def _fps(session: Any) -> int:
-    from shotcraft.projects.db import ProjectRow
-
     meta = session.get(ProjectRow, 1)
     return meta.fps if meta else 30
+
+
+def _spec_error(exc: ValidationError) -> SpecError:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or None
+    return SpecError(first.get("msg", "invalid value").rstrip(".") + ".", field=field)
 
 
 def _split_lines(

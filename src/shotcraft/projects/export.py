@@ -12,31 +12,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.projects.store import Store
+from shotcraft.projects.takes import TakeView, take_views
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import TakeKind, TakeStatus
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
-    from shotcraft.projects.project import Project, TakeView
 
 
-def build_timeline(project: Project, episode: int) -> Timeline:
-    board = project.storyboard(episode=episode)
+def build_timeline(store: Store, episode: int) -> Timeline:
+    """The episode's timeline: one clip per live shot, its picked (or best) take, alternates."""
+    board = store.storyboard(episode=episode)
     if not board.episodes:
         raise ProjectError(f"there is no episode {episode} in this project.")
     ep = board.episodes[0]
     clips: list[Clip] = []
     for scene in ep.scenes:
         for shot in scene.shots:
-            views = project.takes(shot.id)
+            views = take_views(store, shot.id)
             chosen, source = _choose(views)
             alternates = [
-                Alternate(take=v.take.number, path=str(project.take_path(v.take)) if v.take.media_path else None,
+                Alternate(take=v.take.number, path=str(store.take_path(v.take)) if v.take.media_path else None,
                           score=v.take.score, seed=v.take.seed, engine=v.take.engine)
                 for v in views
                 if v.take.status == TakeStatus.DONE and (chosen is None or v.take.number != chosen.take.number)
             ]
-            media = project.take_path(chosen.take) if chosen else None
+            media = store.take_path(chosen.take) if chosen else None
             clips.append(Clip(
                 shot_id=shot.id, scene_id=scene.id, scene_heading=scene.heading,
                 duration_frames=shot.duration_frames, media=media,
@@ -47,8 +49,8 @@ def build_timeline(project: Project, episode: int) -> Timeline:
             ))
     if not clips:
         raise ProjectError(f"episode {episode} has no shots to export.")
-    title = board.title or project.title
-    return Timeline(title=title, episode=episode, fps=project.fps, clips=clips)
+    title = board.title or store.title
+    return Timeline(title=title, episode=episode, fps=store.fps, clips=clips)
 
 
 def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
@@ -82,17 +84,18 @@ def export_options(**values: Any) -> ExportOptions:
 
 
 def export(
-    project: Project, episode: int, options: ExportOptions | None = None, *, out: Path | None = None,
+    store: Store, episode: int, options: ExportOptions | None = None, *, out: Path | None = None,
     progress: Callable[[str, float], None] | None = None, cancel: threading.Event | None = None,
 ) -> ExportResult:
+    """Export an episode (default: exports/episode-NN.mp4); see assembly.episode."""
     from shotcraft.assembly.episode import export_episode
 
-    options = options or export_options(language=project.language)
-    timeline = build_timeline(project, episode)
+    options = options or export_options(language=store.language)
+    timeline = build_timeline(store, episode)
     if out is None:
-        out = project.layout.exports / f"episode-{episode:02d}.mp4"
+        out = store.layout.exports / f"episode-{episode:02d}.mp4"
     elif not out.is_absolute():
         out = Path.cwd() / out
     out.parent.mkdir(parents=True, exist_ok=True)
-    return export_episode(timeline, options, cache_dir=project.layout.cache, out_path=out,
+    return export_episode(timeline, options, cache_dir=store.layout.cache, out_path=out,
                           progress=progress, cancel=cancel)

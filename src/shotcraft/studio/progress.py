@@ -48,6 +48,8 @@ class RenderProgress:
                 self.progress.console.print(f"[red]{event.shot_id} take {event.take} failed:[/] {event.message}")
         elif event.kind == "budget":
             self.progress.console.print(f"[yellow]budget:[/] {event.message}")
+        elif event.kind == "warning":
+            self.progress.console.print(f"[yellow]warning:[/] {event.message}")
 
 
 class ExportProgress:

@@ -152,6 +152,9 @@ class ShotcraftApp(App[None]):
 
     @on(RenderProgress)
     def _relay_progress(self, message: RenderProgress) -> None:
+        if message.event.kind == "warning":
+            self.notify(message.event.message, title="Render", severity="warning")
+            return
         self.last_render_event = message.event
         self.screen.post_message(RenderProgress(message.event))
 

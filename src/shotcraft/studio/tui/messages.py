@@ -12,14 +12,16 @@ from textual.message import Message
 
 
 class RenderProgress(Message, bubble=False):
-    """A take started or moved on (RenderEvent kinds queued/started/progress/budget)."""
+    """A take started or moved on (RenderEvent kinds queued/started/progress/budget/warning)."""
 
     def __init__(self, event: Any) -> None:
         super().__init__()
         self.event = event
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, RenderProgress)
+        # progress is replaceable; a warning must reach the director
+        return isinstance(message, RenderProgress) and "warning" not in (
+            self.event.kind, message.event.kind)
 
 
 class TakeRendered(Message, bubble=False):

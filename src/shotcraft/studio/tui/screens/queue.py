@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Static
 
-from shotcraft.projects import render as render_jobs
 from shotcraft.studio.tui.messages import DataChanged, RenderFinished, RenderProgress, TakeRendered
 from shotcraft.studio.tui.screens.base import StudioScreen
 
@@ -50,7 +49,7 @@ class QueueScreen(StudioScreen):
 
     def reload(self) -> None:
         project = self.app.project
-        jobs = self.app.guard(render_jobs.jobs, project)
+        jobs = self.app.guard(project.jobs)
         if jobs is None:
             return
         self.jobs = jobs
@@ -121,28 +120,28 @@ class QueueScreen(StudioScreen):
         self.show_totals()
 
     def _count(self, call: Any, what: str, **kwargs: Any) -> None:
-        count = self.app.guard(call, self.app.project, **kwargs)
+        count = self.app.guard(call, **kwargs)
         if count is not None:
             self.notify(f"{what}: {count} takes.")
             self.reload()
 
     def action_cancel_shot(self) -> None:
         if shot_id := self.current_shot():
-            self._count(render_jobs.cancel_queued, f"Cancelled queued for {shot_id}", shot_id=shot_id)
+            self._count(self.app.project.cancel_queued, f"Cancelled queued for {shot_id}", shot_id=shot_id)
 
     def action_cancel_all(self) -> None:
-        self._count(render_jobs.cancel_queued, "Cancelled every queued take")
+        self._count(self.app.project.cancel_queued, "Cancelled every queued take")
 
     def action_stop(self) -> None:
         self.app.stop_render()
 
     def action_retry_shot(self) -> None:
         if shot_id := self.current_shot():
-            self._count(render_jobs.retry_failed, f"Queued again for {shot_id}", shot_id=shot_id)
+            self._count(self.app.project.retry_failed, f"Queued again for {shot_id}", shot_id=shot_id)
             self.app.draw_takes([shot_id], 0)  # no new takes: just render what was queued
 
     def action_retry_all(self) -> None:
-        self._count(render_jobs.retry_failed, "Queued every failed take again")
+        self._count(self.app.project.retry_failed, "Queued every failed take again")
         self.app.draw_takes(None, 0)
 
     def action_back(self) -> None:

@@ -1,0 +1,180 @@
+"""Takes of a shot as the front-ends see them: ranked views, picks and rejects, and the
+totals of takes and spend per shot, episode or project."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+from sqlmodel import col, select
+
+from shotcraft.projects.convert import take_from_row
+from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.store import Store
+from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.models import Take, TakeKind, TakeStatus
+
+
+class TakeView(BaseModel):
+    """A take as the front-ends show it: the take plus its rank and whether it is picked."""
+
+    take: Take
+    rank: int | None = None
+    picked: bool = False
+    explanations: dict[str, str] = {}
+
+
+class Totals(BaseModel):
+    """Takes and spend of a shot, an episode or the whole project."""
+
+    takes_done: int = 0
+    takes_queued: int = 0
+    takes_failed: int = 0
+    seconds: float = 0.0
+    credits: float = 0.0
+
+
+def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None) -> list[TakeView]:
+    """Takes of a shot, ranked (rank 1 = best done take of its kind), in take order."""
+    from shotcraft.shots.ranking import rank_takes
+
+    with store.db.read() as session:
+        shot = session.get(ShotRow, shot_id)
+        if shot is None:
+            raise ProjectError(f"there is no shot {shot_id} in this project.")
+        rows = session.exec(
+            select(TakeRow).where(TakeRow.shot_id == shot_id).order_by(col(TakeRow.number))
+        ).all()
+    views = []
+    ranks: dict[int, int] = {}
+    for take_kind in TakeKind:
+        done = [take_from_row(r) for r in rows if r.kind == take_kind.value
+                and r.status == TakeStatus.DONE.value]
+        for position, take in enumerate(rank_takes(done), start=1):
+            ranks[take.number] = position
+    for row in rows:
+        if kind is not None and row.kind != kind.value:
+            continue
+        picked = (row.number == shot.picked_take and row.kind == TakeKind.VIDEO.value) or (
+            row.number == shot.picked_keyframe and row.kind == TakeKind.KEYFRAME.value
+        )
+        views.append(TakeView(
+            take=take_from_row(row), rank=ranks.get(row.number), picked=picked,
+            explanations={k: str(v) for k, v in row.explanations.items()},
+        ))
+    return views
+
+
+def pick(store: Store, shot_id: str, take_number: int) -> Take:
+    """Pick a done take; a keyframe take becomes the first frame of later video takes."""
+    with store.db.write() as session:
+        shot = session.get(ShotRow, shot_id)
+        if shot is None:
+            raise ProjectError(f"there is no shot {shot_id} in this project.")
+        row = session.exec(select(TakeRow).where(
+            TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()
+        if row is None:
+            raise ProjectError(f"shot {shot_id} has no take {take_number}.")
+        if row.status != TakeStatus.DONE.value:
+            raise ProjectError(
+                f"take {take_number} of {shot_id} is {row.status}; only a done take can be picked."
+            )
+        if row.kind == TakeKind.KEYFRAME.value:
+            shot.picked_keyframe = take_number
+        else:
+            shot.picked_take = take_number
+        session.add(shot)
+        return take_from_row(row)
+
+
+def unpick(store: Store, shot_id: str) -> None:
+    """Clear a shot's video pick."""
+    with store.db.write() as session:
+        shot = session.get(ShotRow, shot_id)
+        if shot is None:
+            raise ProjectError(f"there is no shot {shot_id} in this project.")
+        shot.picked_take = None
+        session.add(shot)
+
+
+def auto_pick(store: Store, *, episode: int | None = None) -> dict[str, int]:
+    """Pick the top-ranked video take of every shot without a pick; returns what was picked."""
+    picked: dict[str, int] = {}
+    for shot in store.shots(episode=episode):
+        if shot.picked_take is not None:
+            continue
+        views = [v for v in take_views(store, shot.id, kind=TakeKind.VIDEO) if v.rank == 1]
+        if views:
+            pick(store, shot.id, views[0].take.number)
+            picked[shot.id] = views[0].take.number
+    return picked
+
+
+def reject(store: Store, shot_id: str, take_number: int) -> None:
+    """Throw a take away: it stays on disk and in the list, but never ranks or gets picked."""
+    with store.db.write() as session:
+        row = session.exec(select(TakeRow).where(
+            TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()
+        if row is None:
+            raise ProjectError(f"shot {shot_id} has no take {take_number}.")
+        if row.status != TakeStatus.DONE.value:
+            raise ProjectError(f"take {take_number} of {shot_id} is {row.status}, not done.")
+        row.status = TakeStatus.REJECTED.value
+        session.add(row)
+        shot = session.get(ShotRow, shot_id)
+        if shot is not None and shot.picked_take == take_number and row.kind == "video":
+            shot.picked_take = None
+            session.add(shot)
+
+
+def totals(store: Store, *, shot_id: str | None = None, episode: int | None = None) -> Totals:
+    """Takes and spend per shot or episode (or the whole project)."""
+    query = select(TakeRow)
+    with store.db.read() as session:
+        if shot_id is not None:
+            query = query.where(TakeRow.shot_id == shot_id)
+        elif episode is not None:
+            ids = select(ShotRow.id).where(ShotRow.episode == episode)
+            query = query.where(col(TakeRow.shot_id).in_(ids))
+        rows = session.exec(query).all()
+    return _totals(rows)
+
+
+def totals_by_shot(store: Store, *, episode: int | None = None) -> dict[str, Totals]:
+    """One query for every shot's totals (the storyboard table needs them all at once)."""
+    with store.db.read() as session:
+        query = select(TakeRow)
+        if episode is not None:
+            ids = select(ShotRow.id).where(ShotRow.episode == episode)
+            query = query.where(col(TakeRow.shot_id).in_(ids))
+        rows = session.exec(query).all()
+    grouped: dict[str, list[TakeRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.shot_id, []).append(row)
+    return {shot_id: _totals(group) for shot_id, group in grouped.items()}
+
+
+def top_scores(store: Store) -> dict[str, float]:
+    """The best score of a done take, per shot."""
+    with store.db.read() as session:
+        rows = session.exec(select(TakeRow.shot_id, TakeRow.score).where(
+            TakeRow.status == TakeStatus.DONE.value, TakeRow.score != None)).all()  # noqa: E711
+    best: dict[str, float] = {}
+    for shot_id, score in rows:
+        if score is not None and score > best.get(shot_id, -1.0):
+            best[shot_id] = score
+    return best
+
+
+def _totals(rows: Iterable[TakeRow]) -> Totals:
+    result = Totals()
+    for row in rows:
+        if row.status == TakeStatus.DONE.value or row.status == TakeStatus.REJECTED.value:
+            result.takes_done += 1
+        elif row.status in (TakeStatus.QUEUED.value, TakeStatus.RUNNING.value):
+            result.takes_queued += 1
+        elif row.status == TakeStatus.FAILED.value:
+            result.takes_failed += 1
+        result.seconds += row.cost_seconds or 0.0
+        result.credits += row.cost_credits or 0.0
+    return result
