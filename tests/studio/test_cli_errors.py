@@ -165,3 +165,16 @@ def test_debug_adds_the_details_after_the_sentence(project_dir: Path, monkeypatc
 
 def test_usage_errors_still_exit_2(project_dir: Path) -> None:
     assert invoke("export", project_dir).exit_code == 2  # --episode is required
+
+
+def test_script_text_with_brackets_is_printed_as_written(tmp_path: Path) -> None:
+    from tests.projects.conftest import SCRIPT
+
+    folder = tmp_path / "proj"
+    created = invoke("new", folder, "--title", "[red]剧")
+    assert created.exit_code == 0 and "created project [red]剧 in" in created.stdout
+    script = write_script(tmp_path, SCRIPT.replace("你迟到了。", "[red]你迟到了[/red]"))
+    assert invoke("import", folder, script).exit_code == 0
+    result = invoke("shots", folder)
+    assert result.exit_code == 0
+    assert "[red]你迟到" in result.stdout  # the column wraps the rest of the line

@@ -20,6 +20,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -102,7 +103,8 @@ def new(
 ) -> None:
     """Create a project folder."""
     project = Project.create(directory, title=title, aspect=aspect, fps=fps)
-    out.print(f"created project [bold]{project.title}[/] in {project.root} ({aspect}, {fps} fps)")
+    out.print(f"created project [bold]{escape(project.title)}[/] in {escape(str(project.root))} "
+              f"({aspect}, {fps} fps)")
 
 
 @command("import")
@@ -137,18 +139,18 @@ def shots(
         print(json.dumps(shots_json(board, totals), ensure_ascii=False, indent=2))
         return
     for ep in board.episodes:
-        out.print(f"[bold]Episode {ep.number}[/]" + (f" — {ep.title}" if ep.title else ""))
+        out.print(f"[bold]Episode {ep.number}[/]" + (f" — {escape(ep.title)}" if ep.title else ""))
         table = Table(show_edge=False, pad_edge=False)
         for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick"):
             table.add_column(column)
         for scene in ep.scenes:
-            table.add_row(f"[dim]{scene.id}[/]", "", "", "", "", f"[dim]{scene.heading}[/]", "", "")
+            table.add_row(f"[dim]{scene.id}[/]", "", "", "", "", f"[dim]{escape(scene.heading)}[/]", "", "")
             for shot in scene.shots:
                 total = totals.get(shot.id)
                 table.add_row(
                     shot.id, shot.size.value, shot.camera.move.value,
-                    f"{shot.duration_frames / board.fps:.1f}", ", ".join(shot.characters),
-                    _summary(shot), f"{total.takes_done if total else 0}",
+                    f"{shot.duration_frames / board.fps:.1f}", escape(", ".join(shot.characters)),
+                    escape(_summary(shot)), f"{total.takes_done if total else 0}",
                     str(shot.picked_take or ""),
                 )
         out.print(table)
@@ -182,8 +184,8 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
     for column in ("name", "aliases", "description", "refs", "first"):
         table.add_column(column)
     for c in people:
-        table.add_row(c.name, ", ".join(c.aliases), c.description or "", str(len(c.references)),
-                      c.first_scene or "")
+        table.add_row(escape(c.name), escape(", ".join(c.aliases)), escape(c.description or ""),
+                      str(len(c.references)), c.first_scene or "")
     out.print(table)
 
 
@@ -214,13 +216,13 @@ def render(
             cancel.set()
             raise
     for note in summary.budget_notes:
-        err.print(f"[yellow]budget:[/] {note}")
+        err.print(f"[yellow]budget:[/] {escape(note)}")
     if summary.resumed:
         out.print(f"resumed {summary.resumed} interrupted takes")
     out.print(f"drew {summary.done} takes, {summary.failed} failed, in {summary.seconds:.1f} s")
     for result in summary.results:
         if result.status != "done":
-            err.print(f"  {result.shot_id} take {result.take}: {result.reason}")
+            err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
     if summary.failed and not summary.done:
         raise typer.Exit(1)
 
@@ -267,10 +269,10 @@ def takes(
         table.add_row(
             str(take.number), str(view.rank or ""),
             f"{take.score:.2f}" if take.score is not None else "",
-            _weakest(take.scores), status,
+            _weakest(take.scores), escape(status),
             str(take.seed if take.seed is not None else ""), take.engine,
             f"{take.duration_frames / project.fps:.1f}" if take.duration_frames else "",
-            take.media_path or "",
+            escape(take.media_path or ""),
         )
     out.print(table)
     totals = project.totals(shot_id=shot_id)
@@ -296,7 +298,7 @@ def pick(
 ) -> None:
     """Pick a take for a shot, or --auto pick the top-ranked take everywhere."""
     if auto == (shot_id is not None):
-        err.print("usage: shotcraft pick DIR SHOT_ID TAKE_NO, or shotcraft pick DIR --auto [--episode N]")
+        err.print(Text("usage: shotcraft pick DIR SHOT_ID TAKE_NO, or shotcraft pick DIR --auto [--episode N]"))
         raise typer.Exit(2)
     if auto:
         picked = _open(directory).auto_pick(episode=episode)
