@@ -115,3 +115,12 @@ def test_progress_and_cancel_still_work() -> None:
         ffmpeg.run(["-re", "-f", "lavfi", "-i", "testsrc2=s=64x64:r=30", "-t", "20", "-f", "null", "-"],
                    what="waiting", error=AssemblyError, cancel=cancel)
     assert time.monotonic() - started < 5
+
+
+def test_a_cancelled_export_says_so_in_the_directors_words() -> None:
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    with pytest.raises(AssemblyError) as err:
+        run_export(["-re", "-f", "lavfi", "-i", "testsrc2=s=64x64:r=30", "-t", "20", "-f", "null", "-"],
+                   what="normalising shot E01-S01-001", cancel=cancel)
+    assert str(err.value) == "export cancelled while normalising shot E01-S01-001."

@@ -34,10 +34,17 @@ def run(
     Raises AssemblyError("ffmpeg failed while <what>: <what ffmpeg said>") with the tail of
     stderr on failure, and AssemblyError("... cancelled ...") when `cancel` was set.
     """
-    ffmpeg.run(
-        _arguments(stream_or_args), what=what, error=AssemblyError,
-        progress=progress or _ignore, total_frames=total_frames, cancel=cancel,
-    )
+    if cancel is not None and cancel.is_set():
+        raise AssemblyError(f"export cancelled before {what}.")
+    try:
+        ffmpeg.run(
+            _arguments(stream_or_args), what=what, error=AssemblyError,
+            progress=progress or _ignore, total_frames=total_frames, cancel=cancel,
+        )
+    except AssemblyError:
+        if cancel is not None and cancel.is_set():  # the director stopped it: not a failure
+            raise AssemblyError(f"export cancelled while {what}.") from None
+        raise
 
 
 def _ignore(_fraction: float) -> None:
