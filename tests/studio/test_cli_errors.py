@@ -178,3 +178,11 @@ def test_script_text_with_brackets_is_printed_as_written(tmp_path: Path) -> None
     result = invoke("shots", folder)
     assert result.exit_code == 0
     assert "[red]你迟到" in result.stdout  # the column wraps the rest of the line
+
+
+def test_a_broken_clip_says_what_ffmpeg_said(project_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(2000))
+    sentence = one_sentence(invoke("add-take", project_dir, "E01-S01-001", broken))
+    assert "moov atom not found" in sentence, sentence
+    assert "broken.mp4" in sentence
