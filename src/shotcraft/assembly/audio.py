@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from shotcraft.assembly.subtitles import Cue
+from shotcraft.shots import ffmpeg
 from shotcraft.shots.errors import AssemblyError
-from shotcraft.shots.media import ffmpeg_binary, ffprobe_binary
 
 RATE = 48_000
 TARGET_LUFS = -14.0
@@ -211,19 +211,17 @@ def _has_audio(path: Path) -> bool:
     """Whether a media file has an audio stream; raise AssemblyError when it is missing."""
     if not path.is_file():
         raise AssemblyError(f"{path} does not exist, so its audio cannot be mixed.")
-    ffprobe = ffprobe_binary()
-    if ffprobe is None:  # imageio's ffmpeg has no ffprobe: read the stream banner instead
-        result = subprocess.run(  # noqa: S603 - argument list, never a shell
-            [ffmpeg_binary(), "-hide_banner", "-i", str(path)],
-            capture_output=True, text=True, errors="replace", check=False,
-        )
-        return "Audio:" in result.stderr
-    result = subprocess.run(  # noqa: S603 - argument list, never a shell
-        [ffprobe, "-v", "error", "-select_streams", "a", "-show_entries", "stream=index",
-         "-of", "csv=p=0", str(path)],
-        capture_output=True, text=True, errors="replace", check=False,
+    what = f"looking for sound in {path.name}"
+    if ffmpeg.ffprobe_binary() is None:  # imageio's ffmpeg has no ffprobe: read the banner
+        banner = ffmpeg.run(["-hide_banner", "-nostdin", "-i", str(path)], what=what,
+                            error=AssemblyError, check=False)
+        return "Audio:" in banner.stderr
+    result = ffmpeg.run(
+        ["-v", "error", "-select_streams", "a", "-show_entries", "stream=index", "-of", "csv=p=0",
+         str(path)],
+        tool="ffprobe", what=what, error=AssemblyError, check=False,
     )
-    return result.returncode == 0 and bool(result.stdout.strip())
+    return result.code == 0 and bool(result.stdout.strip())
 
 
 def _second_pass(measure_stderr: str) -> str | None:
@@ -297,14 +295,8 @@ class _atomic_output:
 
 def _run_ffmpeg(args: list[str], what: str) -> str:
     """Run ffmpeg with `args`; return its stderr, or raise AssemblyError naming `what` failed."""
-    result = subprocess.run(  # noqa: S603 - argument list, never a shell
-        [ffmpeg_binary(), "-hide_banner", "-nostdin", "-y", *args],
-        capture_output=True, text=True, errors="replace", check=False,
-    )
-    if result.returncode != 0:
-        raise AssemblyError(f"ffmpeg could not {what}: {_tail(result.stderr)}",
-                            stderr_tail=result.stderr[-2000:])
-    return result.stderr
+    return ffmpeg.run(["-hide_banner", "-nostdin", "-y", *args], what=what, error=AssemblyError,
+                      failed=f"ffmpeg could not {what}").stderr
 
 
 def _tail(text: str) -> str:

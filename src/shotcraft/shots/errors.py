@@ -1,11 +1,17 @@
-"""One error hierarchy for the whole product.
+"""One error hierarchy for the whole product, and the one translation of everything else into it.
 
 Every error a user can cause carries one clear sentence; the CLI prints it and exits 1, the
 studio shows it as a notification. Lives in the lowest layer so every package can raise it.
+`user_error` turns what the system raises (a locked or damaged database, a full disk, a denied
+or missing path) into one of these; anything it does not know stays a bug.
 """
 
 from __future__ import annotations
 
+import errno
+import shutil
+import sqlite3
+import traceback
 from pathlib import Path
 
 
@@ -13,6 +19,7 @@ class ShotcraftError(Exception):
     """Base error: a message a director can act on, and a short title for dialogs."""
 
     title = "shotcraft error"
+    stderr_tail = ""  # what a tool printed (ffmpeg's last lines), for details and the copy key
 
     def __init__(self, message: str, *, title: str | None = None) -> None:
         super().__init__(message)
@@ -61,8 +68,8 @@ class AssemblyError(ShotcraftError):
     title = "Export error"
 
     def __init__(self, message: str, *, stderr_tail: str = "") -> None:
-        self.stderr_tail = stderr_tail
         super().__init__(message)
+        self.stderr_tail = stderr_tail
 
 
 class MediaError(ShotcraftError):
@@ -81,3 +88,119 @@ class ConfigError(ShotcraftError):
 
 class BudgetExceeded(ShotcraftError):
     title = "Budget reached"
+
+
+class DatabaseBusyError(ProjectError):
+    title = "Project busy"
+
+
+class DamagedDatabaseError(ProjectError):
+    title = "Damaged project"
+
+
+class StorageError(ShotcraftError):
+    """The file system refused: a full disk, a denied, read-only or missing path."""
+
+    title = "Storage error"
+
+
+class DiskFullError(StorageError):
+    title = "Disk full"
+
+
+class PermissionDeniedError(StorageError):
+    title = "Permission denied"
+
+
+class ReadOnlyError(StorageError):
+    title = "Read-only"
+
+
+class MissingFileError(StorageError):
+    title = "File not found"
+
+
+def user_error(exc: BaseException, *, project: str | Path | None = None) -> ShotcraftError | None:
+    """The ShotcraftError a user should read for `exc`, or None when `exc` is a bug.
+
+    `project` is the project folder, named in database errors (SQLite does not say which file).
+    The original exception is kept as `__cause__` for `details`.
+    """
+    if isinstance(exc, ShotcraftError):
+        return exc
+    found = _database_error(exc, project)
+    if found is None and isinstance(exc, OSError):
+        found = _os_error(exc, project)
+    if found is not None:
+        found.__cause__ = exc
+    return found
+
+
+def details(error: BaseException) -> str:
+    """The full text behind a one-line error: title, sentence, tool output and traceback."""
+    parts = [f"{getattr(error, 'title', 'Unexpected error')}: {error}"]
+    tail = getattr(error, "stderr_tail", "")
+    if tail:
+        parts.append(f"ffmpeg said:\n{tail}")
+    original = error.__cause__ if isinstance(error, ShotcraftError) else error
+    if original is not None and original.__traceback__ is not None:
+        parts.append("".join(traceback.format_exception(original)).rstrip())
+    return "\n\n".join(parts)
+
+
+def _database_error(exc: BaseException, project: str | Path | None) -> ShotcraftError | None:
+    # SQLAlchemy wraps the driver's error as `.orig`; matched by duck type so this layer stays
+    # free of SQLAlchemy
+    orig = getattr(exc, "orig", None)
+    driver = orig if isinstance(orig, sqlite3.Error) else exc
+    if not isinstance(driver, sqlite3.Error):
+        return None
+    text = str(driver).lower()
+    folder = Path(project) if project is not None else None
+    db = folder / "shotcraft.db" if folder is not None else None
+    named = f"the project database {db}" if db else "the project database"
+    if "locked" in text or "busy" in text:
+        return DatabaseBusyError(f"{named} is busy (another shotcraft is writing to it); try again.")
+    if "readonly" in text or "read-only" in text:
+        where = f"the project folder {folder}" if folder else "the project database"
+        return ReadOnlyError(f"{where} is read-only; make it writable or copy the project elsewhere.")
+    if "disk is full" in text or "disk full" in text:
+        return DiskFullError(_disk_full(db or Path.cwd()))
+    if "not a database" in text or "malformed" in text:
+        return DamagedDatabaseError(
+            f"{db or 'the project database'} is not a shotcraft database (damaged, or another file)."
+        )
+    if "unable to open database" in text:
+        return StorageError(
+            f"{named} cannot be opened: check that the folder exists and is writable."
+        )
+    return None
+
+
+def _os_error(exc: OSError, project: str | Path | None) -> ShotcraftError | None:
+    path = exc.filename if exc.filename is not None else project
+    shown = str(path) if path is not None else "a file"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(_disk_full(Path(path) if path is not None else Path.cwd()))
+    if exc.errno == errno.EROFS:
+        return ReadOnlyError(f"{shown} is on a read-only file system.")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return PermissionDeniedError(f"permission denied: {shown}.")
+    if exc.errno == errno.ENOENT:
+        return MissingFileError(f"{shown} does not exist.")
+    if exc.errno == errno.EISDIR:
+        return StorageError(f"{shown} is a folder, not a file.")
+    if exc.errno == errno.ENOTDIR:
+        return StorageError(f"{shown} is not a folder.")
+    return None
+
+
+def _disk_full(path: Path) -> str:
+    place = path
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    try:
+        free = shutil.disk_usage(place).free / 1e6
+    except OSError:
+        return f"the disk holding {path} is full."
+    return f"the disk holding {path} is full: {free:.0f} MB free."

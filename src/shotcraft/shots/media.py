@@ -18,39 +18,12 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from shotcraft.shots.errors import ConfigError, MediaError
+from shotcraft.shots import ffmpeg
+from shotcraft.shots.errors import MediaError
+from shotcraft.shots.ffmpeg import ffmpeg_binary, ffprobe_binary
 
-
-@functools.cache
-def ffmpeg_binary() -> str:
-    configured = os.environ.get("SHOTCRAFT_FFMPEG")
-    if configured:
-        if not Path(configured).is_file():
-            raise ConfigError(f"SHOTCRAFT_FFMPEG points at {configured}, which does not exist.")
-        return configured
-    found = shutil.which("ffmpeg")
-    if found:
-        return found
-    try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
-        raise ConfigError(
-            "ffmpeg was not found: install it (apt-get install ffmpeg) or set SHOTCRAFT_FFMPEG."
-        ) from exc
-
-
-@functools.cache
-def ffprobe_binary() -> str | None:
-    configured = os.environ.get("SHOTCRAFT_FFPROBE")
-    if configured:
-        return configured
-    found = shutil.which("ffprobe")
-    if found:
-        return found
-    sibling = Path(ffmpeg_binary()).with_name("ffprobe")
-    return str(sibling) if sibling.is_file() else None
+__all__ = ["MediaInfo", "cjk_font", "extract_frame", "ffmpeg_binary", "ffprobe_binary", "probe",
+           "read_frames", "sha256_file"]
 
 
 class MediaInfo(BaseModel):
@@ -85,13 +58,12 @@ def probe(path: str | Path, *, count_frames: bool = True) -> MediaInfo:
     probe_bin = ffprobe_binary()
     if probe_bin is None:
         return _probe_with_ffmpeg(path)
-    args = [probe_bin, "-v", "error", "-print_format", "json", "-show_streams", "-show_format"]
+    args = ["-v", "error", "-print_format", "json", "-show_streams", "-show_format"]
     if count_frames:
         args += ["-count_packets"]
-    result = subprocess.run([*args, str(path)], capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise MediaError(f"{path.name} is not a readable video: {_tail(result.stderr)}")
-    data = json.loads(result.stdout or "{}")
+    result = ffmpeg.run([*args, str(path)], tool="ffprobe", what=f"probing {path.name}",
+                        failed=f"{path.name} is not a readable video")
+    data = json.loads(result.stdout or b"{}")
     streams = data.get("streams", [])
     video = next((s for s in streams if s.get("codec_type") == "video"), None)
     if video is None:
@@ -138,14 +110,14 @@ def _probe_image(path: Path) -> MediaInfo:
 
 def _probe_with_ffmpeg(path: Path) -> MediaInfo:
     # imageio-ffmpeg ships no ffprobe: decode to null and read the banner and frame counter
-    result = subprocess.run(
-        [ffmpeg_binary(), "-hide_banner", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
-        capture_output=True, text=True, check=False,
+    result = ffmpeg.run(
+        ["-hide_banner", "-nostdin", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
+        what=f"probing {path.name}", check=False,
     )
     err = result.stderr
     match = re.search(r"Video: (\w+)[^,]*, (\w+)[^,]*(?:\([^)]*\))?, (\d+)x(\d+).*?, ([\d.]+) fps", err)
-    if result.returncode != 0 or not match:
-        raise MediaError(f"{path.name} is not a readable video: {_tail(err)}")
+    if result.code != 0 or not match:
+        raise ffmpeg.failure(MediaError, f"{path.name} is not a readable video", err, result.code)
     frames = [int(m) for m in re.findall(r"frame=\s*(\d+)", err)]
     dur = re.search(r"Duration: (\d+):(\d+):([\d.]+)", err)
     duration = int(dur[1]) * 3600 + int(dur[2]) * 60 + float(dur[3]) if dur else 0.0
@@ -181,16 +153,14 @@ def read_frames(
     if every > 1:
         filters.append(f"select=not(mod(n\\,{every}))")
     filters.append(f"scale={width}:{height}:flags=area")
-    args = [ffmpeg_binary(), "-v", "error", "-i", str(path), "-vf", ",".join(filters)]
+    args = ["-v", "error", "-nostdin", "-i", str(path), "-vf", ",".join(filters)]
     if every > 1:
         args += ["-fps_mode", "passthrough"]
     if max_frames:
         args += ["-frames:v", str(max_frames)]
     pix = "gray" if gray else "rgb24"
     args += ["-f", "rawvideo", "-pix_fmt", pix, "-"]
-    result = subprocess.run(args, capture_output=True, check=False)
-    if result.returncode != 0:
-        raise MediaError(f"could not decode {path.name}: {_tail(result.stderr.decode(errors='replace'))}")
+    result = ffmpeg.run(args, what=f"decoding {path.name}", failed=f"could not decode {path.name}")
     channels = 1 if gray else 3
     frame_size = width * height * channels
     count = len(result.stdout) // frame_size
@@ -216,7 +186,7 @@ def extract_frame(
         with Image.open(path) as img:
             img.convert("RGB").save(out)
         return out
-    args = [ffmpeg_binary(), "-v", "error", "-y"]
+    args = ["-v", "error", "-nostdin", "-y"]
     if position == "middle" and info.duration > 0:
         args += ["-ss", f"{info.duration / 2:.3f}", "-i", str(path), "-frames:v", "1"]
     elif position == "last":
@@ -226,9 +196,10 @@ def extract_frame(
     else:
         args += ["-i", str(path), "-frames:v", "1"]
     args += ["-an", str(out)]
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
-    if result.returncode != 0 or not out.is_file():
-        raise MediaError(f"could not extract the {position} frame of {path.name}: {_tail(result.stderr)}")
+    failed = f"could not extract the {position} frame of {path.name}"
+    result = ffmpeg.run(args, what=f"extracting a frame of {path.name}", failed=failed)
+    if not out.is_file():
+        raise ffmpeg.failure(MediaError, failed, result.stderr)
     return out
 
 
@@ -270,7 +241,3 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
             digest.update(block)
     return digest.hexdigest()
 
-
-def _tail(text: str, lines: int = 3) -> str:
-    kept = [line for line in text.strip().splitlines() if line.strip()][-lines:]
-    return " / ".join(kept) or "no details from ffmpeg"

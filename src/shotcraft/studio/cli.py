@@ -1,21 +1,31 @@
-"""The `shotcraft` command line: a few lines per command over the Project facade."""
+"""The `shotcraft` command line: a few lines per command over the Project facade.
+
+Every command runs through `_handled`: an error a user can cause (a ShotcraftError, or what
+`user_error` translates: a locked, read-only or damaged database, a full disk, a denied or
+missing path) is one sentence on stderr and exit 1; anything else is a bug, said as such in
+one line (the traceback with SHOTCRAFT_DEBUG=1). Usage errors stay click's: exit 2.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from shotcraft.projects import Project, export_options
-from shotcraft.shots.errors import ShotcraftError
+from shotcraft.shots.errors import details, user_error
 from shotcraft.shots.models import TakeKind
 
 app = typer.Typer(
@@ -33,23 +43,58 @@ DirArg = Annotated[Path, typer.Argument(help="The project folder.", show_default
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print stable JSON instead of a table.")]
 
 
-def _run(action: Callable[[], T]) -> T:
-    """Run a command body; a ShotcraftError becomes one sentence on stderr and exit 1."""
-    try:
-        return action()
-    except ShotcraftError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted; finished takes are kept, run the command again to go on.")
-        raise typer.Exit(130) from None
+def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """`@app.command(...)` for a body that runs through `_handled`."""
+    def register(function: Callable[..., T]) -> Callable[..., T]:
+        return app.command(*args, **kwargs)(_handled(function))
+
+    return register
+
+
+def _handled(function: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(function)
+    def body(*args: Any, **kwargs: Any) -> T:
+        try:
+            return function(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort,
+                click.ClickException):
+            raise  # typer.Exit codes and usage errors (exit 2) are click's to report
+        except KeyboardInterrupt:
+            err.print("interrupted; finished takes are kept, run the command again to go on.")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - every error ends in one sentence or a bug line
+            fail(exc, project=kwargs.get("directory"))
+
+    return body
+
+
+def fail(exc: Exception, *, project: Path | None = None) -> NoReturn:
+    """Say `exc` in one line on stderr and exit 1; with SHOTCRAFT_DEBUG, the details too."""
+    debug = bool(os.environ.get("SHOTCRAFT_DEBUG"))
+    error = user_error(exc, project=project)
+    if error is None:
+        if debug:
+            raise exc  # a bug: the traceback is what a report needs
+        line = (f"shotcraft hit a bug ({type(exc).__name__}: {_one_line(str(exc))}); run again with "
+                "SHOTCRAFT_DEBUG=1 for the traceback and report it.")
+    else:
+        line = _one_line(error.message)
+    # Text, not markup: a message may quote a script line with "[" in it
+    err.print(Text.assemble(("error: ", "bold red"), line))
+    if debug and error is not None:
+        err.print(Text(details(error)))
+    raise typer.Exit(1) from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _open(directory: Path) -> Project:
     return Project.open(directory)
 
 
-@app.command()
+@command()
 def new(
     directory: DirArg,
     title: Annotated[str | None, typer.Option("--title", help="Project title (default: folder name).")] = None,
@@ -57,18 +102,19 @@ def new(
     fps: Annotated[int, typer.Option("--fps", help="Frames per second of every episode.")] = 30,
 ) -> None:
     """Create a project folder."""
-    project = _run(lambda: Project.create(directory, title=title, aspect=aspect, fps=fps))
-    out.print(f"created project [bold]{project.title}[/] in {project.root} ({aspect}, {fps} fps)")
+    project = Project.create(directory, title=title, aspect=aspect, fps=fps)
+    out.print(f"created project [bold]{escape(project.title)}[/] in {escape(str(project.root))} "
+              f"({aspect}, {fps} fps)")
 
 
-@app.command("import")
+@command("import")
 def import_(
     directory: DirArg,
     script: Annotated[Path, typer.Argument(help="A Fountain (.fountain) or Chinese 剧本 (.txt) script.")],
     format: Annotated[str | None, typer.Option("--format", help="fountain or juben (default: detect).")] = None,
 ) -> None:
     """Parse a script and break it down into shots (re-import keeps takes of unchanged shots)."""
-    report = _run(lambda: _open(directory).import_script(script, format=format))
+    report = _open(directory).import_script(script, format=format)
     out.print(
         f"imported {report.script} ({report.format}): {report.episodes} episodes, {report.scenes} scenes, "
         f"{report.shots} shots, {report.characters} characters, {report.dialogue_lines} dialogue lines"
@@ -77,7 +123,7 @@ def import_(
         out.print(f"kept {report.kept} unchanged shots, added {report.added}, archived {report.archived}")
 
 
-@app.command()
+@command()
 def shots(
     directory: DirArg,
     episode: Annotated[int | None, typer.Option("--episode", help="Only this episode.")] = None,
@@ -86,35 +132,32 @@ def shots(
     """List the storyboard: episodes, scenes and shots."""
     from shotcraft.studio.views import shots_json
 
-    def body() -> None:
-        project = _open(directory)
-        board = project.storyboard(episode=episode)
-        totals = project.totals_by_shot(episode=episode)
-        if as_json:
-            print(json.dumps(shots_json(board, totals), ensure_ascii=False, indent=2))
-            return
-        for ep in board.episodes:
-            out.print(f"[bold]Episode {ep.number}[/]" + (f" — {ep.title}" if ep.title else ""))
-            table = Table(show_edge=False, pad_edge=False)
-            for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick"):
-                table.add_column(column)
-            for scene in ep.scenes:
-                table.add_row(f"[dim]{scene.id}[/]", "", "", "", "", f"[dim]{scene.heading}[/]", "", "")
-                for shot in scene.shots:
-                    total = totals.get(shot.id)
-                    table.add_row(
-                        shot.id, shot.size.value, shot.camera.move.value,
-                        f"{shot.duration_frames / board.fps:.1f}", ", ".join(shot.characters),
-                        _summary(shot), f"{total.takes_done if total else 0}",
-                        str(shot.picked_take or ""),
-                    )
-            out.print(table)
-        episode_totals = project.totals(episode=episode)
-        out.print(f"takes done {episode_totals.takes_done}, queued {episode_totals.takes_queued}, "
-                  f"failed {episode_totals.takes_failed}; compute {episode_totals.seconds:.1f} s, "
-                  f"credits {episode_totals.credits:g}")
-
-    _run(body)
+    project = _open(directory)
+    board = project.storyboard(episode=episode)
+    totals = project.totals_by_shot(episode=episode)
+    if as_json:
+        print(json.dumps(shots_json(board, totals), ensure_ascii=False, indent=2))
+        return
+    for ep in board.episodes:
+        out.print(f"[bold]Episode {ep.number}[/]" + (f" — {escape(ep.title)}" if ep.title else ""))
+        table = Table(show_edge=False, pad_edge=False)
+        for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick"):
+            table.add_column(column)
+        for scene in ep.scenes:
+            table.add_row(f"[dim]{scene.id}[/]", "", "", "", "", f"[dim]{escape(scene.heading)}[/]", "", "")
+            for shot in scene.shots:
+                total = totals.get(shot.id)
+                table.add_row(
+                    shot.id, shot.size.value, shot.camera.move.value,
+                    f"{shot.duration_frames / board.fps:.1f}", escape(", ".join(shot.characters)),
+                    escape(_summary(shot)), f"{total.takes_done if total else 0}",
+                    str(shot.picked_take or ""),
+                )
+        out.print(table)
+    episode_totals = project.totals(episode=episode)
+    out.print(f"takes done {episode_totals.takes_done}, queued {episode_totals.takes_queued}, "
+              f"failed {episode_totals.takes_failed}; compute {episode_totals.seconds:.1f} s, "
+              f"credits {episode_totals.credits:g}")
 
 
 def _summary(shot: Any, width: int = 40) -> str:
@@ -126,30 +169,27 @@ def _summary(shot: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@app.command()
+@command()
 def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
     """List the character bible."""
-    def body() -> None:
-        people = _open(directory).characters()
-        if as_json:
-            print(json.dumps([
-                {"name": c.name, "aliases": c.aliases, "description": c.description,
-                 "references": c.references, "first_scene": c.first_scene}
-                for c in people
-            ], ensure_ascii=False, indent=2))
-            return
-        table = Table(show_edge=False)
-        for column in ("name", "aliases", "description", "refs", "first"):
-            table.add_column(column)
-        for c in people:
-            table.add_row(c.name, ", ".join(c.aliases), c.description or "", str(len(c.references)),
-                          c.first_scene or "")
-        out.print(table)
-
-    _run(body)
+    people = _open(directory).characters()
+    if as_json:
+        print(json.dumps([
+            {"name": c.name, "aliases": c.aliases, "description": c.description,
+             "references": c.references, "first_scene": c.first_scene}
+            for c in people
+        ], ensure_ascii=False, indent=2))
+        return
+    table = Table(show_edge=False)
+    for column in ("name", "aliases", "description", "refs", "first"):
+        table.add_column(column)
+    for c in people:
+        table.add_row(escape(c.name), escape(", ".join(c.aliases)), escape(c.description or ""),
+                      str(len(c.references)), c.first_scene or "")
+    out.print(table)
 
 
-@app.command()
+@command()
 def render(
     directory: DirArg,
     shot: Annotated[list[str] | None, typer.Option("--shot", help="Shot id (repeatable).")] = None,
@@ -163,46 +203,43 @@ def render(
     """Draw takes (card draw): queue N seeded takes per shot and render them."""
     from shotcraft.studio.progress import RenderProgress
 
-    def body() -> None:
-        project = _open(directory)
-        cancel = threading.Event()
-        with RenderProgress(err) as bar:
-            try:
-                summary = project.render(
-                    shot_ids=shot or None, episode=episode, takes=takes, engine=engine, seed=seed,
-                    kind=TakeKind.KEYFRAME if keyframes else TakeKind.VIDEO,
-                    allow_downgrade=allow_downgrade, on_event=bar.update, cancel=cancel,
-                )
-            except KeyboardInterrupt:
-                cancel.set()
-                raise
-        for note in summary.budget_notes:
-            err.print(f"[yellow]budget:[/] {note}")
-        if summary.resumed:
-            out.print(f"resumed {summary.resumed} interrupted takes")
-        out.print(f"drew {summary.done} takes, {summary.failed} failed, in {summary.seconds:.1f} s")
-        for result in summary.results:
-            if result.status != "done":
-                err.print(f"  {result.shot_id} take {result.take}: {result.reason}")
-        if summary.failed and not summary.done:
-            raise typer.Exit(1)
-
-    _run(body)
+    project = _open(directory)
+    cancel = threading.Event()
+    with RenderProgress(err) as bar:
+        try:
+            summary = project.render(
+                shot_ids=shot or None, episode=episode, takes=takes, engine=engine, seed=seed,
+                kind=TakeKind.KEYFRAME if keyframes else TakeKind.VIDEO,
+                allow_downgrade=allow_downgrade, on_event=bar.update, cancel=cancel,
+            )
+        except KeyboardInterrupt:
+            cancel.set()
+            raise
+    for note in summary.budget_notes:
+        err.print(f"[yellow]budget:[/] {escape(note)}")
+    if summary.resumed:
+        out.print(f"resumed {summary.resumed} interrupted takes")
+    out.print(f"drew {summary.done} takes, {summary.failed} failed, in {summary.seconds:.1f} s")
+    for result in summary.results:
+        if result.status != "done":
+            err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
+    if summary.failed and not summary.done:
+        raise typer.Exit(1)
 
 
-@app.command("add-take")
+@command("add-take")
 def add_take(
     directory: DirArg,
     shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.")],
     file: Annotated[Path, typer.Argument(help="A video (or still) drawn elsewhere.")],
 ) -> None:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
-    take = _run(lambda: _open(directory).add_take(shot_id, file))
+    take = _open(directory).add_take(shot_id, file)
     out.print(f"added take {take.number} to {shot_id} (score {take.score:.2f})" if take.score is not None
               else f"added take {take.number} to {shot_id}")
 
 
-@app.command()
+@command()
 def takes(
     directory: DirArg,
     shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.")],
@@ -211,39 +248,36 @@ def takes(
     """List a shot's takes with rank, scores, status, seed, engine and file."""
     from shotcraft.studio.views import takes_json
 
-    def body() -> None:
-        project = _open(directory)
-        views = project.takes(shot_id)
-        if as_json:
-            print(json.dumps(takes_json(project, views), ensure_ascii=False, indent=2))
-            return
-        table = Table(show_edge=False)
-        widths = {"weakest": 14, "status": 12, "seed": 7, "engine": 9}
-        for column in ("take", "rank", "score", "weakest", "status", "seed", "engine", "sec"):
-            table.add_column(column, no_wrap=True, min_width=widths.get(column, len(column)))
-        # the store path is long and the least read: it is the column that gives way
-        table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=22)
-        for view in sorted(views, key=lambda v: (v.rank is None, v.rank or 0, v.take.number)):
-            take = view.take
-            status = take.status.value + (f" ({take.reason})" if take.reason else "")
-            if take.kind is TakeKind.KEYFRAME:
-                status += " still"
-            if view.picked:
-                status += " ★"
-            table.add_row(
-                str(take.number), str(view.rank or ""),
-                f"{take.score:.2f}" if take.score is not None else "",
-                _weakest(take.scores), status,
-                str(take.seed if take.seed is not None else ""), take.engine,
-                f"{take.duration_frames / project.fps:.1f}" if take.duration_frames else "",
-                take.media_path or "",
-            )
-        out.print(table)
-        totals = project.totals(shot_id=shot_id)
-        out.print(f"{totals.takes_done} done, {totals.takes_queued} queued, {totals.takes_failed} failed; "
-                  f"compute {totals.seconds:.1f} s, credits {totals.credits:g}")
-
-    _run(body)
+    project = _open(directory)
+    views = project.takes(shot_id)
+    if as_json:
+        print(json.dumps(takes_json(project, views), ensure_ascii=False, indent=2))
+        return
+    table = Table(show_edge=False)
+    widths = {"weakest": 14, "status": 12, "seed": 7, "engine": 9}
+    for column in ("take", "rank", "score", "weakest", "status", "seed", "engine", "sec"):
+        table.add_column(column, no_wrap=True, min_width=widths.get(column, len(column)))
+    # the store path is long and the least read: it is the column that gives way
+    table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=22)
+    for view in sorted(views, key=lambda v: (v.rank is None, v.rank or 0, v.take.number)):
+        take = view.take
+        status = take.status.value + (f" ({take.reason})" if take.reason else "")
+        if take.kind is TakeKind.KEYFRAME:
+            status += " still"
+        if view.picked:
+            status += " ★"
+        table.add_row(
+            str(take.number), str(view.rank or ""),
+            f"{take.score:.2f}" if take.score is not None else "",
+            _weakest(take.scores), escape(status),
+            str(take.seed if take.seed is not None else ""), take.engine,
+            f"{take.duration_frames / project.fps:.1f}" if take.duration_frames else "",
+            escape(take.media_path or ""),
+        )
+    out.print(table)
+    totals = project.totals(shot_id=shot_id)
+    out.print(f"{totals.takes_done} done, {totals.takes_queued} queued, {totals.takes_failed} failed; "
+              f"compute {totals.seconds:.1f} s, credits {totals.credits:g}")
 
 
 def _weakest(scores: dict[str, float]) -> str:
@@ -254,7 +288,7 @@ def _weakest(scores: dict[str, float]) -> str:
     return f"{name} {value:.2f}" if value < 0.9 else ""
 
 
-@app.command()
+@command()
 def pick(
     directory: DirArg,
     shot_id: Annotated[str | None, typer.Argument(help="The shot.")] = None,
@@ -264,20 +298,20 @@ def pick(
 ) -> None:
     """Pick a take for a shot, or --auto pick the top-ranked take everywhere."""
     if auto == (shot_id is not None):
-        err.print("usage: shotcraft pick DIR SHOT_ID TAKE_NO, or shotcraft pick DIR --auto [--episode N]")
+        err.print(Text("usage: shotcraft pick DIR SHOT_ID TAKE_NO, or shotcraft pick DIR --auto [--episode N]"))
         raise typer.Exit(2)
     if auto:
-        picked = _run(lambda: _open(directory).auto_pick(episode=episode))
+        picked = _open(directory).auto_pick(episode=episode)
         out.print(f"picked {len(picked)} shots")
         return
     if take is None:
         err.print("usage: shotcraft pick DIR SHOT_ID TAKE_NO")
         raise typer.Exit(2)
-    _run(lambda: _open(directory).pick(shot_id or "", take))
+    _open(directory).pick(shot_id or "", take)
     out.print(f"picked take {take} for {shot_id}")
 
 
-@app.command()
+@command()
 def export(
     directory: DirArg,
     episode: Annotated[int, typer.Option("--episode", help="The episode to export.")],
@@ -295,32 +329,26 @@ def export(
     from shotcraft.studio.progress import ExportProgress
     from shotcraft.studio.views import export_json, print_export_summary
 
-    def body() -> None:
-        project = _open(directory)
-        options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
-                                 voice=voice, otio=otio, sheet=sheet, language=project.language)
-        with ExportProgress(err, enabled=not as_json) as bar:
-            result = project.export(episode, options, out=output, progress=bar.update)
-        if as_json:
-            print(json.dumps(export_json(result), ensure_ascii=False, indent=2))
-        else:
-            print_export_summary(out, result)
-
-    _run(body)
+    project = _open(directory)
+    options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
+                             voice=voice, otio=otio, sheet=sheet, language=project.language)
+    with ExportProgress(err, enabled=not as_json) as bar:
+        result = project.export(episode, options, out=output, progress=bar.update)
+    if as_json:
+        print(json.dumps(export_json(result), ensure_ascii=False, indent=2))
+    else:
+        print_export_summary(out, result)
 
 
-@app.command()
+@command()
 def board(directory: DirArg) -> None:
     """Open the studio (the TUI) on a project."""
-    def body() -> None:
-        from shotcraft.studio.tui.app import make_app
+    from shotcraft.studio.tui.app import make_app
 
-        make_app(directory).run()
-
-    _run(body)
+    make_app(directory).run()
 
 
-@app.command()
+@command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Where to make the demo project.")] = Path("shotcraft-demo"),
     takes: Annotated[int, typer.Option("--takes", min=1, help="Takes per shot.")] = 3,
@@ -328,18 +356,17 @@ def demo(
     """Sample script → 3 previz takes per shot → auto picks → episode 1 with subtitles, OTIO and sheet."""
     from shotcraft.studio.demo import run_demo
 
-    _run(lambda: run_demo(directory, takes=takes, console=out))
+    run_demo(directory, takes=takes, console=out)
 
 
 def main() -> None:
-    if os.environ.get("SHOTCRAFT_DEBUG"):
-        app()
-        return
     try:
         app()
-    except ShotcraftError as exc:  # errors raised outside a command body
-        err.print(f"error: {exc}")
-        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - raised outside a command body (e.g. on import)
+        try:
+            fail(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -45,11 +46,11 @@ class RenderProgress:
         elif event.kind in ("done", "failed") and self.takes is not None:
             self.progress.update(self.takes, completed=event.finished)
             if event.kind == "failed":
-                self.progress.console.print(f"[red]{event.shot_id} take {event.take} failed:[/] {event.message}")
+                self.progress.console.print(f"[red]{event.shot_id} take {event.take} failed:[/] {escape(str(event.message))}")
         elif event.kind == "budget":
-            self.progress.console.print(f"[yellow]budget:[/] {event.message}")
+            self.progress.console.print(f"[yellow]budget:[/] {escape(str(event.message))}")
         elif event.kind == "warning":
-            self.progress.console.print(f"[yellow]warning:[/] {event.message}")
+            self.progress.console.print(f"[yellow]warning:[/] {escape(str(event.message))}")
 
 
 class ExportProgress:

@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from shotcraft.projects import Project
-from shotcraft.shots.errors import ShotcraftError
+from shotcraft.shots.errors import ShotcraftError, user_error
 from shotcraft.shots.models import TakeKind
 from shotcraft.studio.tui.commands import StudioCommands
 from shotcraft.studio.tui.messages import (
@@ -44,6 +44,7 @@ class ShotcraftApp(App[None]):
         Binding("c", "show('characters')", "Characters"),
         Binding("u", "show('queue')", "Render queue"),
         Binding("x", "show('export')", "Export"),
+        Binding("e", "show_error", "Last error"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -53,6 +54,7 @@ class ShotcraftApp(App[None]):
         self.render_cancel: threading.Event | None = None
         self.export_cancel: threading.Event | None = None
         self.last_render_event: Any = None
+        self.last_error: ShotcraftError | None = None
         self._data_version: int | None = None
 
     def on_mount(self) -> None:
@@ -66,17 +68,38 @@ class ShotcraftApp(App[None]):
     # -- guarded calls -------------------------------------------------------------------
 
     def guard(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-        """Run a facade call; a ShotcraftError or a locked database becomes a notification."""
+        """Run a facade call; whatever it raises becomes an error notification (`e` for more)."""
         try:
             return call(*args, **kwargs)
-        except ShotcraftError as exc:
-            self.notify(str(exc), title=exc.__class__.__name__, severity="error")
-        except OperationalError:
-            self.notify("The project database is busy or locked; try again in a moment.",
-                        severity="error")
-        except OSError as exc:
-            self.notify(f"{exc.strerror or exc}: {exc.filename or ''}".strip(), severity="error")
+        except Exception as exc:  # noqa: BLE001 - the studio stays up; a bug is shown as one
+            self.show_error(self.as_error(exc))
         return None
+
+    def as_error(self, exc: BaseException) -> ShotcraftError:
+        """The error a director reads for `exc`; a bug is said to be one, its traceback kept."""
+        error = user_error(exc, project=self.project.root)
+        if error is None:
+            error = ShotcraftError(
+                f"shotcraft hit a bug: {exc or type(exc).__name__}. Press e, then c to copy the "
+                "details for a report.", title="Unexpected error")
+            error.__cause__ = exc
+        return error
+
+    def show_error(self, error: ShotcraftError, *, title: str | None = None) -> None:
+        """Notify with the error's title and sentence (never a class name); `e` shows it all."""
+        self.last_error = error
+        # markup off: a sentence may quote a script line with "[" in it
+        self.notify(f"{error.message}\n(e: details and copy)", title=title or error.title,
+                    severity="error", markup=False)
+
+    def action_show_error(self) -> None:
+        """Show the last error in full, with a key to copy it."""
+        from shotcraft.studio.tui.screens.error import ErrorScreen
+
+        if self.last_error is None:
+            self.notify("No error so far.", markup=False)
+        elif not isinstance(self.screen, ErrorScreen):
+            self.push_screen(ErrorScreen(self.last_error))
 
     def poll(self) -> None:
         """Reload the screen when another process (or a worker) committed to the project."""
@@ -143,10 +166,8 @@ class ShotcraftApp(App[None]):
         try:
             summary = self.project.render(shot_ids=shot_ids, episode=episode, takes=takes,
                                           kind=kind, on_event=on_event, cancel=cancel)
-        except ShotcraftError as exc:
-            self.post_message(RenderFinished(error=str(exc)))
-        except OperationalError:
-            self.post_message(RenderFinished(error="The project database stayed locked; try again."))
+        except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
+            self.post_message(RenderFinished(error=self.as_error(exc)))
         else:
             self.post_message(RenderFinished(summary=summary))
 
@@ -164,7 +185,7 @@ class ShotcraftApp(App[None]):
         self.last_render_event = event
         if event.kind == "failed":
             self.notify(f"{event.shot_id} take {event.take} failed: {event.message}",
-                        severity="warning")
+                        severity="warning", markup=False)
         self.screen.post_message(TakeRendered(event))
         self.screen.post_message(DataChanged())
 
@@ -172,7 +193,7 @@ class ShotcraftApp(App[None]):
     def _render_finished(self, message: RenderFinished) -> None:
         self.last_render_event = None
         if message.error:
-            self.notify(message.error, title="Render stopped", severity="error")
+            self.show_error(message.error, title=f"Render stopped: {message.error.title}")
         else:
             s = message.summary
             state = "stopped" if s.cancelled else "finished"
@@ -199,10 +220,8 @@ class ShotcraftApp(App[None]):
 
         try:
             result = self.project.export(episode, options, progress=progress, cancel=cancel)
-        except ShotcraftError as exc:
-            self.post_message(ExportFinished(error=str(exc)))
-        except OperationalError:
-            self.post_message(ExportFinished(error="The project database stayed locked; try again."))
+        except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
+            self.post_message(ExportFinished(error=self.as_error(exc)))
         else:
             self.post_message(ExportFinished(result=result))
 
@@ -213,7 +232,7 @@ class ShotcraftApp(App[None]):
     @on(ExportFinished)
     def _relay_export_finished(self, message: ExportFinished) -> None:
         if message.error:
-            self.notify(message.error, title="Export failed", severity="error")
+            self.show_error(message.error, title=f"Export failed: {message.error.title}")
         else:
             self.notify(f"Exported {message.result.output.name}.")
         self.screen.post_message(ExportFinished(message.result, message.error))

@@ -10,6 +10,8 @@ from typing import Any
 
 from textual.message import Message
 
+from shotcraft.shots.errors import ShotcraftError
+
 
 class RenderProgress(Message, bubble=False):
     """A take started or moved on (RenderEvent kinds queued/started/progress/budget/warning)."""
@@ -33,9 +35,9 @@ class TakeRendered(Message, bubble=False):
 
 
 class RenderFinished(Message, bubble=False):
-    """The render worker ended: a RenderSummary, or one sentence saying why it stopped."""
+    """The render worker ended: a RenderSummary, or the error saying why it stopped."""
 
-    def __init__(self, summary: Any = None, error: str | None = None) -> None:
+    def __init__(self, summary: Any = None, error: ShotcraftError | None = None) -> None:
         super().__init__()
         self.summary = summary
         self.error = error
@@ -52,7 +54,7 @@ class ExportProgress(Message, bubble=False):
 
 
 class ExportFinished(Message, bubble=False):
-    def __init__(self, result: Any = None, error: str | None = None) -> None:
+    def __init__(self, result: Any = None, error: ShotcraftError | None = None) -> None:
         super().__init__()
         self.result = result
         self.error = error

@@ -133,7 +133,7 @@ class CharactersScreen(StudioScreen):
             return
         if self.app.guard(self.app.project.add_reference, character.name, path) is not None:
             event.input.value = ""
-            self.notify(f"Added a reference image to {character.name}.")
+            self.notify(f"Added a reference image to {character.name}.", markup=False)
             self.reload()
 
     def action_focus_add(self) -> None:
@@ -146,7 +146,7 @@ class CharactersScreen(StudioScreen):
             return
         ref = character.references[refs.cursor_row]
         if self.app.guard(self.app.project.remove_reference, character.name, ref) is not None:
-            self.notify(f"Removed {ref} from {character.name}.")
+            self.notify(f"Removed {ref} from {character.name}.", markup=False)
             self.reload()
 
     def action_back(self) -> None:

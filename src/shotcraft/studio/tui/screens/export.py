@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.widgets import Button, Checkbox, Footer, Header, Label, ProgressBar, Select, Static
 
 from shotcraft.assembly.episode import ExportOptions
@@ -98,7 +99,7 @@ class ExportScreen(StudioScreen):
     def _finished(self, message: ExportFinished) -> None:
         stage = self.query_one("#stage", Label)
         if message.error:
-            stage.update(f"[red]Export failed:[/red] {message.error}")
+            stage.update(f"[red]Export failed:[/red] {escape(message.error.message)} (e: details and copy)")
             return
         self.result = r = message.result
         self.query_one("#export-progress", ProgressBar).update(progress=1.0)
@@ -117,12 +118,12 @@ class ExportScreen(StudioScreen):
         folder = self.result.output.parent if self.result else self.app.project.root / "exports"
         opener = shutil.which("xdg-open")
         if opener is None:
-            self.notify(f"The exports are in {folder}")
+            self.notify(f"The exports are in {folder}", markup=False)
             return
         subprocess.Popen([opener, str(folder)], stdin=subprocess.DEVNULL,  # noqa: S603
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
-        self.notify(f"Opened {folder}")
+        self.notify(f"Opened {folder}", markup=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -163,7 +163,7 @@ class TakesScreen(StudioScreen):
         command = player_command(path)
         if command is None:
             self.notify(f"No player found (ffplay, mpv or xdg-open); the file is {path}",
-                        severity="warning")
+                        severity="warning", markup=False)
             return
         # detached: the player outlives nothing of ours and never writes into the TUI
         subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
