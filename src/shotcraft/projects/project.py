@@ -30,6 +30,7 @@ from shotcraft.projects.db import (
     utcnow,
 )
 from shotcraft.projects.paths import Layout
+from shotcraft.projects.schema import migrate
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError
 from shotcraft.shots.models import Budget, Shot, Take, TakeKind, TakeStatus
 from shotcraft.storyboard.models import Character, Episode, Scene, Storyboard
@@ -98,7 +99,7 @@ class Project:
         layout = Layout(root)
         layout.make()
         db = Database(db_url or f"sqlite:///{layout.db}")
-        db.create_all()
+        migrate(db)  # the schema is built by the recorded migrations, as an upgrade would
         with db.write() as session:
             session.add(ProjectRow(title=title or layout.root.name, fps=fps, aspect=aspect,
                                    settings={"db_url": db_url} if db_url else {}))
@@ -112,7 +113,11 @@ class Project:
                 f"{root} is not a shotcraft project (no shotcraft.db); create one with `shotcraft new {root}`."
             )
         db = Database(db_url or f"sqlite:///{layout.db}")
-        db.create_all()  # adds tables introduced since the project was made
+        try:
+            migrate(db, None if db_url else layout.db)  # backs up, then upgrades an older project
+        except BaseException:
+            db.dispose()
+            raise
         return cls(layout.root, db)
 
     def close(self) -> None:
@@ -656,9 +661,9 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     """One prepared INSERT for many rows. On SQLite the JSON columns are encoded here (empty
     values as constants) and the rows go straight to the driver: a first import of a long
     series is tens of thousands of JSON values, and that encoding is most of its write time."""
-    import json
-
     from sqlalchemy import JSON, insert
+
+    from shotcraft.projects.stored_json import VersionedJSON, stored_text
 
     table: Any = model.__table__
     connection = session.connection()
@@ -667,18 +672,20 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
         return
     names = [column.name for column in table.columns if column.name in rows[0]]
     dialect = connection.dialect
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    # JSON text exactly as the column type writes it (versioned columns: in their envelope)
+    json_types = {c.name: c.type for c in table.columns if isinstance(c.type, JSON | VersionedJSON)}
+    empty = {(name, kind): stored_text(column_type, kind())
+             for name, column_type in json_types.items() for kind in (list, dict)}
     # every other column is bound exactly as SQLAlchemy would bind it (e.g. UTC datetimes)
     processors = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns
-                  if c.name in names and c.name not in json_columns}
+                  if c.name in names and c.name not in json_types}
 
     def encode(name: str, value: Any) -> Any:
-        if name in json_columns:
-            if value is None:
-                return "null"
-            if not value:
-                return "[]" if isinstance(value, list) else "{}"
-            return json.dumps(value)
+        column_type = json_types.get(name)
+        if column_type is not None:
+            if not value and isinstance(value, list | dict):
+                return empty[name, type(value)]
+            return stored_text(column_type, value)
         processor = processors.get(name)
         return processor(value) if processor is not None else value
 
