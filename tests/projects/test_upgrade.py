@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from contextlib import closing
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest

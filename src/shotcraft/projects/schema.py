@@ -42,6 +42,7 @@ def alembic_config(*, connection: Any = None, url: str | None = None) -> Config:
     """An Alembic config pointing into the package; no alembic.ini needed."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("file_template", "%%(rev)s")  # versions/0003_add_shot_colour.py
     if url is not None:
         config.set_main_option("sqlalchemy.url", url)
     config.attributes["connection"] = connection

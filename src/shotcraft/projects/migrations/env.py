@@ -7,13 +7,26 @@ At run time `projects/schema.py` passes an open connection (inside its write tra
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
+from sqlmodel.sql.sqltypes import AutoString
 
 import shotcraft.projects.db  # noqa: F401  (registers the tables on SQLModel.metadata)
+from shotcraft.projects.stored_json import VersionedJSON
 
 config = context.config
+
+
+def _render_item(kind: str, obj: Any, autogen_context: Any) -> Any:
+    # a versioned column is plain JSON in DDL; revisions never import the column type
+    if kind == "type" and isinstance(obj, VersionedJSON):
+        return "sa.JSON()"
+    if kind == "type" and isinstance(obj, AutoString):  # sqlmodel's str column is VARCHAR
+        return "sa.String()"
+    return False
 
 
 def _run(connection: object) -> None:
@@ -22,6 +35,7 @@ def _run(connection: object) -> None:
         target_metadata=SQLModel.metadata,
         render_as_batch=True,
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
