@@ -132,12 +132,8 @@ def test_a_failed_migration_leaves_the_old_database_usable(
     def broken(*args: object, **kwargs: object) -> int:
         raise RuntimeError("disk on fire")
 
+    # Alembic loads the revision files afresh on every upgrade, so 0002 imports this one
     monkeypatch.setattr(stored_json, "rewrite_column", broken)
-    # the revision module imported the function by name at load; patch it there too
-    import importlib
-
-    revision = importlib.import_module("shotcraft.projects.migrations.versions.0002_versioned_json")
-    monkeypatch.setattr(revision, "rewrite_column", broken)
     with pytest.raises(ProjectError, match=r"failed \(disk on fire\), so it was left unchanged; a backup"):
         Project.open(old_project)
     db_file = old_project / "shotcraft.db"
