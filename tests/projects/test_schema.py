@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -16,7 +17,7 @@ from sqlmodel import SQLModel
 
 from shotcraft.projects import Project
 from shotcraft.projects.db import Database
-from shotcraft.projects.schema import BASELINE, alembic_config, head, schema_tables
+from shotcraft.projects.schema import BASELINE, HEAD, alembic_config, head, schema_tables
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ROUND1 = ROOT / "tests" / "data" / "projects" / "round1"
@@ -72,3 +73,20 @@ def test_a_db_url_project_is_upgraded_without_a_file_backup(tmp_path: Path) -> N
     project.close()
     assert sorted(p.name for p in elsewhere.iterdir()) == ["old.db"]
     assert not list((tmp_path / "proj").glob("*.backup-*"))
+
+
+def test_head_names_the_newest_revision_file() -> None:
+    from alembic.script import ScriptDirectory
+
+    newest = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert newest == HEAD, f"a revision was added: set HEAD = {newest!r} in projects/schema.py"
+
+
+def test_opening_a_current_project_does_not_import_alembic(tmp_path: Path) -> None:
+    Project.create(tmp_path / "p").close()
+    code = ("import sys; from shotcraft.projects import Project; "
+            f"Project.open({str(tmp_path / 'p')!r}).close(); "
+            "print(sorted(m for m in sys.modules if m.startswith('alembic')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert result.stdout.strip() == "[]"

@@ -22,24 +22,29 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from shotcraft import __version__
 from shotcraft.projects.db import Database
 from shotcraft.shots.errors import ProjectError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001_round1"  # what round 1 made with create_all()
+# The newest revision. Kept here so opening a current project never imports Alembic (a quarter
+# of a second at start-up); tests/projects/test_schema.py checks it against versions/.
+HEAD = "0002_versioned_json"
 
 
 def alembic_config(*, connection: Any = None, url: str | None = None) -> Config:
     """An Alembic config pointing into the package; no alembic.ini needed."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("file_template", "%%(rev)s")  # versions/0003_add_shot_colour.py
@@ -51,14 +56,14 @@ def alembic_config(*, connection: Any = None, url: str | None = None) -> Config:
 
 @functools.cache
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
 def head() -> str:
     """The newest revision this program knows."""
-    revision = _script().get_current_head()
-    assert revision is not None
-    return revision
+    return HEAD
 
 
 @functools.cache
@@ -66,12 +71,19 @@ def known_revisions() -> frozenset[str]:
     return frozenset(r.revision for r in _script().walk_revisions())
 
 
-def current_revision(connection: Any) -> str | None:
-    """The stored revision; BASELINE for a round-1 project; None for an empty database."""
-    revision = MigrationContext.configure(connection).get_current_revision()
-    if revision is None and "project" in inspect(connection).get_table_names():
-        return BASELINE
-    return revision
+def stored_revision(connection: Any) -> tuple[str | None, bool]:
+    """The database's revision and whether it is stamped: (BASELINE, False) for a round-1
+    project (tables, no `alembic_version`), (None, False) for an empty database."""
+    inspector = inspect(connection)
+    if inspector.has_table("alembic_version"):
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        if len(rows) > 1:
+            raise ProjectError(f"the database has {len(rows)} schema revisions at once ({', '.join(rows)}).")
+        if rows:
+            return rows[0], True
+    if inspector.has_table("project"):
+        return BASELINE, False
+    return None, False
 
 
 def migrate(db: Database, db_file: Path | None = None) -> Path | None:
@@ -82,28 +94,29 @@ def migrate(db: Database, db_file: Path | None = None) -> Path | None:
     """
     where = str(db_file) if db_file is not None else _redacted(db.url)
     with db.engine.connect() as connection:
-        stored = current_revision(connection)
-    if stored == head():
+        stored, _ = stored_revision(connection)
+    if stored == HEAD:
         return None
     _refuse_unknown(stored, where)
+    from alembic import command
+
     with db.locked() as connection:
         # another process may have upgraded while we waited for the lock
-        stored = current_revision(connection)
-        if stored == head():
+        stored, stamped = stored_revision(connection)
+        if stored == HEAD:
             return None
         _refuse_unknown(stored, where)
-        legacy = MigrationContext.configure(connection).get_current_revision() is None
         backup = _backup(db_file, stored) if db_file is not None and stored is not None else None
         config = alembic_config(connection=connection)
         try:
-            if legacy and stored == BASELINE:
+            if stored == BASELINE and not stamped:
                 command.stamp(config, BASELINE)
             command.upgrade(config, "head")
         except Exception as exc:
             reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200].rstrip(".")
             kept = f"; a backup is at {backup.name}" if backup else ""
             raise ProjectError(
-                f"upgrading {where} from schema {stored or 'none'} to {head()} failed ({reason}), "
+                f"upgrading {where} from schema {stored or 'none'} to {HEAD} failed ({reason}), "
                 f"so it was left unchanged{kept}."
             ) from exc
     return backup
@@ -162,4 +175,4 @@ def schema_tables(db: Database) -> dict[str, Any]:
         }
 
 
-__all__ = ["BASELINE", "alembic_config", "current_revision", "head", "migrate", "schema_tables"]
+__all__ = ["BASELINE", "HEAD", "alembic_config", "head", "migrate", "schema_tables", "stored_revision"]
