@@ -5,7 +5,8 @@
 
 It builds a scratch SQLite database at the newest revision and lets Alembic autogenerate the
 difference to the models (`alembic revision --autogenerate` with the config pointing into the
-package). Read the file it writes: add any data rewrite (stored_json.rewrite_column) yourself.
+package), and points `schema.HEAD` at it. Read the file it writes: add any data rewrite
+(stored_json.rewrite_column) yourself.
 """
 
 from __future__ import annotations
@@ -58,7 +59,17 @@ def main() -> int:
     for revision in script if isinstance(script, list) else [script]:
         if revision is not None:
             print(f"wrote {revision.path}")
+            set_head(revision.revision)
     return 0
+
+
+def set_head(revision: str) -> None:
+    """Point schema.HEAD at the new revision (opening a project compares against it)."""
+    path = MIGRATIONS.parent / "schema.py"
+    source = path.read_text(encoding="utf-8")
+    updated = re.sub(r'^HEAD = "[^"]*"$', f'HEAD = "{revision}"', source, count=1, flags=re.M)
+    path.write_text(updated, encoding="utf-8")
+    print(f"set HEAD = {revision!r} in {path}")
 
 
 if __name__ == "__main__":

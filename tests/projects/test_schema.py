@@ -90,3 +90,21 @@ def test_opening_a_current_project_does_not_import_alembic(tmp_path: Path) -> No
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert result.stdout.strip() == "[]"
+
+
+def test_a_backup_includes_the_wal_and_never_overwrites_another(tmp_path: Path) -> None:
+    from shotcraft.projects.db import TakeRow
+    from shotcraft.projects.schema import _backup
+
+    project = Project.create(tmp_path / "p")
+    with project.db.write() as session:
+        session.add(TakeRow(shot_id="E01-S01-001", number=1))
+    db_file = project.layout.db
+    assert (tmp_path / "p" / "shotcraft.db-wal").stat().st_size > 0  # the take is in the WAL
+    first, second = _backup(db_file, HEAD), _backup(db_file, HEAD)
+    project.close()
+    assert first != second and first.name.startswith(f"shotcraft.db.backup-{HEAD}-")
+    for backup in (first, second):
+        with closing(sqlite3.connect(backup)) as conn:
+            assert conn.execute("SELECT count(*) FROM take").fetchone()[0] == 1
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
