@@ -18,6 +18,7 @@ recognised as the baseline revision, stamped, then upgraded.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import sqlite3
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ BASELINE = "0001_round1"  # what round 1 made with create_all()
 # The newest revision. Kept here so opening a current project never imports Alembic (a quarter
 # of a second at start-up); tests/projects/test_schema.py checks it against versions/.
 HEAD = "0002_versioned_json"
+log = logging.getLogger(__name__)
 
 
 def alembic_config(*, connection: Any = None, url: str | None = None) -> Config:
@@ -119,6 +121,7 @@ def migrate(db: Database, db_file: Path | None = None) -> Path | None:
                 f"upgrading {where} from schema {stored or 'none'} to {HEAD} failed ({reason}), "
                 f"so it was left unchanged{kept}."
             ) from exc
+    log.info("upgraded %s from schema %s to %s; backup: %s", where, stored, HEAD, backup)
     return backup
 
 
