@@ -43,3 +43,10 @@ def test_entry_points_name_modules_inside_the_package(wheel: zipfile.ZipFile) ->
     text = wheel.read(entry_points).decode()
     targets = [line.split("=", 1)[1].strip() for line in text.splitlines() if "=" in line]
     assert targets and all(target.startswith("shotcraft.") for target in targets)
+
+
+def test_the_wheel_carries_the_schema_migrations(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    migrations = "shotcraft/projects/migrations/"
+    assert {migrations + "env.py", migrations + "script.py.mako",
+            migrations + "versions/0001_round1.py", migrations + "versions/0002_versioned_json.py"} <= names

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
 
-SCHEMA_VERSION = 1
+from shotcraft.projects.stored_json import VersionedJSON
+
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -30,8 +31,12 @@ def _json(default: Any = None) -> Any:
     return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))
 
 
-def _json_opt() -> Any:
-    return Field(default=None, sa_column=Column(JSON, nullable=True))
+def _versioned(schema: str, default: Any = None) -> Any:
+    """A JSON column whose values carry a schema version (see projects/stored_json.py)."""
+    if default is None:
+        return Field(default=None, sa_column=Column(VersionedJSON(schema), nullable=True))
+    factory: Any = dict if isinstance(default, dict) else list
+    return Field(default_factory=factory, sa_column=Column(VersionedJSON(schema), nullable=False))
 
 
 class ProjectRow(SQLModel, table=True):
@@ -41,10 +46,9 @@ class ProjectRow(SQLModel, table=True):
     fps: int = 30
     aspect: str = "9:16"
     language: str = "en"
-    schema_version: int = SCHEMA_VERSION
     script_path: str | None = None  # inside the project: script/<name>
     script_format: str | None = None
-    settings: dict[str, Any] = _json({})
+    settings: dict[str, Any] = _versioned("project.settings", {})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -52,7 +56,7 @@ class EpisodeRow(SQLModel, table=True):
     __tablename__ = "episode"
     number: int = Field(primary_key=True)
     title: str | None = None
-    budget: dict[str, Any] | None = _json_opt()
+    budget: dict[str, Any] | None = _versioned("episode.budget")
 
 
 class SceneRow(SQLModel, table=True):
@@ -82,13 +86,13 @@ class ShotRow(SQLModel, table=True):
     duration_frames: int
     characters: list[str] = _json([])
     action: str | None = None
-    dialogue: list[dict[str, Any]] = _json([])
+    dialogue: list[dict[str, Any]] = _versioned("shot.dialogue", [])
     prompt: str = ""
     negative_prompt: str = ""
-    first_keyframe: dict[str, Any] | None = _json_opt()
-    last_keyframe: dict[str, Any] | None = _json_opt()
+    first_keyframe: dict[str, Any] | None = _versioned("shot.first_keyframe")
+    last_keyframe: dict[str, Any] | None = _versioned("shot.last_keyframe")
     takes_wanted: int = 3
-    budget: dict[str, Any] | None = _json_opt()
+    budget: dict[str, Any] | None = _versioned("shot.budget")
     picked_take: int | None = None
     picked_keyframe: int | None = None
     notes: str | None = None
@@ -124,7 +128,7 @@ class TakeRow(SQLModel, table=True):
     engine: str = "previz"
     engine_version: str = ""
     seed: int | None = None
-    params: dict[str, Any] = _json({})
+    params: dict[str, Any] = _versioned("take.params", {})
     reference_hashes: dict[str, Any] = _json({})
     downgrades: list[str] = _json([])
     status: str = Field(default="queued", index=True)
@@ -135,12 +139,12 @@ class TakeRow(SQLModel, table=True):
     fps: float | None = None
     width: int | None = None
     height: int | None = None
-    scores: dict[str, Any] = _json({})
+    scores: dict[str, Any] = _versioned("take.scores", {})
     score: float | None = None
-    explanations: dict[str, Any] = _json({})
+    explanations: dict[str, Any] = _versioned("take.explanations", {})
     cost_seconds: float = 0.0
     cost_credits: float | None = None
-    provider: dict[str, Any] = _json({})
+    provider: dict[str, Any] = _versioned("take.provider", {})
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
 
@@ -155,11 +159,11 @@ class JobRow(SQLModel, table=True):
     shot_id: str = Field(index=True)
     state: str = Field(default="queued", index=True)  # queued/running/done/failed/cancelled
     engine: str = "previz"
-    options: dict[str, Any] = _json({})  # engine params, allow_downgrade, ...
+    options: dict[str, Any] = _versioned("job.options", {})  # engine params, allow_downgrade, ...
     worker: str | None = None  # "host:pid" holding the lease
     heartbeat_at: datetime | None = None
     attempts: int = 0
-    provider_state: dict[str, Any] = _json({})
+    provider_state: dict[str, Any] = _versioned("job.provider_state", {})
     error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -179,9 +183,6 @@ class Database:
             _configure_sqlite(self.engine)
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
 
-    def create_all(self) -> None:
-        SQLModel.metadata.create_all(self.engine)
-
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -193,6 +194,12 @@ class Database:
         with Session(self._write_engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def locked(self) -> Iterator[Connection]:
+        """A Core connection in a transaction that holds the write lock (for migrations)."""
+        with self._write_engine.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

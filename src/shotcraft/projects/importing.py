@@ -4,6 +4,7 @@ stored one (ids, edits, takes and picks of unchanged shots kept), written in bul
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,36 +165,37 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     """One prepared INSERT for many rows. On SQLite the JSON columns are encoded here (empty
     values as constants) and the rows go straight to the driver: a first import of a long
     series is tens of thousands of JSON values, and that encoding is most of its write time."""
-    import json
-
     from sqlalchemy import JSON, insert
+
+    from shotcraft.projects.stored_json import VersionedJSON, json_text_encoder
 
     table: Any = model.__table__
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         connection.execute(insert(table), rows)
         return
-    names = [column.name for column in table.columns if column.name in rows[0]]
+    columns = [column for column in table.columns if column.name in rows[0]]
+    names = [column.name for column in columns]
     dialect = connection.dialect
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
-    # every other column is bound exactly as SQLAlchemy would bind it (e.g. UTC datetimes)
-    processors = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns
-                  if c.name in names and c.name not in json_columns}
 
-    def encode(name: str, value: Any) -> Any:
-        if name in json_columns:
-            if value is None:
-                return "null"
-            if not value:
-                return "[]" if isinstance(value, list) else "{}"
-            return json.dumps(value)
-        processor = processors.get(name)
-        return processor(value) if processor is not None else value
+    def identity(value: Any) -> Any:
+        return value
 
+    encoders: list[Callable[[Any], Any]] = []
+    for column in columns:
+        if isinstance(column.type, JSON | VersionedJSON):
+            # JSON text exactly as the column type writes it (versioned: in its envelope)
+            encoders.append(json_text_encoder(column.type))
+        else:
+            # bound exactly as SQLAlchemy would bind it (e.g. UTC datetimes)
+            processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+            encoders.append(processor or identity)
+    pairs = list(zip(names, encoders, strict=True))
     quoted = ", ".join('"' + name + '"' for name in names)
     marks = ", ".join("?" for _ in names)
     sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})'
-    connection.exec_driver_sql(sql, [tuple(encode(n, row.get(n)) for n in names) for row in rows])
+    connection.exec_driver_sql(sql, [tuple(encode(row.get(name)) for name, encode in pairs)
+                                     for row in rows])
 
 
 def _defaults(model: Any) -> dict[str, Any]:

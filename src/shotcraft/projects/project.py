@@ -14,6 +14,7 @@ from shotcraft.projects import cast, editing, importing, queue, takes
 from shotcraft.projects.db import Database, ProjectRow
 from shotcraft.projects.importing import ImportReport
 from shotcraft.projects.paths import Layout
+from shotcraft.projects.schema import migrate
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, Totals
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError
@@ -52,7 +53,7 @@ class Project:
         layout = Layout(root)
         layout.make()
         db = Database(db_url or f"sqlite:///{layout.db}")
-        db.create_all()
+        migrate(db)  # the schema is built by the recorded migrations, as an upgrade would
         with db.write() as session:
             session.add(ProjectRow(title=title or layout.root.name, fps=fps, aspect=aspect,
                                    settings={"db_url": db_url} if db_url else {}))
@@ -66,7 +67,11 @@ class Project:
                 f"{root} is not a shotcraft project (no shotcraft.db); create one with `shotcraft new {root}`."
             )
         db = Database(db_url or f"sqlite:///{layout.db}")
-        db.create_all()  # adds tables introduced since the project was made
+        try:
+            migrate(db, None if db_url else layout.db)  # backs up, then upgrades an older project
+        except BaseException:
+            db.dispose()
+            raise
         return cls(layout.root, db)
 
     def close(self) -> None:

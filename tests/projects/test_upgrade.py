@@ -1,0 +1,193 @@
+"""A project written by 0.1.0 (round 1, before migrations) opens with today's code, intact.
+
+`tests/data/projects/round1/` is that project (see its README); every test copies it first.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shotcraft.assembly.episode import ExportOptions
+from shotcraft.projects import Project
+from shotcraft.projects import schema as schema_module
+from shotcraft.projects.schema import BASELINE, head
+from shotcraft.shots.errors import ProjectError
+from shotcraft.studio.cli import app
+
+ROUND1 = Path(__file__).resolve().parent.parent / "data" / "projects" / "round1"
+SHOTS = [f"E01-S01-00{n}" for n in range(1, 6)]
+runner = CliRunner()
+
+
+@pytest.fixture
+def old_project(tmp_path: Path) -> Path:
+    folder = tmp_path / "round1"
+    shutil.copytree(ROUND1, folder)
+    return folder
+
+
+def backups(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if ".backup-" in p.name)
+
+
+def stored_revision(db_file: Path) -> str | None:
+    with closing(sqlite3.connect(db_file)) as conn, conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "alembic_version" not in tables:
+            return None
+        return conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+
+def test_a_round1_project_opens_with_every_shot_take_pick_and_edit(old_project: Path) -> None:
+    project = Project.open(old_project)
+    shots = project.shots()
+    assert [s.id for s in shots] == SHOTS
+    assert all(s.picked_take is not None for s in shots)
+    assert project.shot("E01-S01-002").prompt.startswith("林晚推门而入, hand-edited prompt")
+    views = [v for shot_id in SHOTS for v in project.takes(shot_id)]
+    assert len(views) == 10
+    assert [v.take.status.value for v in views].count("rejected") == 1
+    assert sum(v.picked for v in views) == 5
+    assert all(v.take.scores and v.take.score is not None for v in views)
+    assert all(v.explanations["sharpness"] for v in views)
+    for view in views:
+        assert project.take_path(view.take) is not None and project.take_path(view.take).is_file()
+        assert view.take.thumbnail_path and (old_project / view.take.thumbnail_path).is_file()
+    lin, gu = project.character("林晚"), project.character("顾言")
+    assert lin.references and all((old_project / ref).is_file() for ref in lin.references)
+    assert gu.description == "30岁, 黑西装"
+    # a round-1 edit still survives a re-import of the same script
+    project.import_script(old_project / "script" / "short.txt")
+    assert project.shot("E01-S01-002").prompt.startswith("林晚推门而入, hand-edited prompt")
+    assert len([v for v in project.takes("E01-S01-005")]) == 2
+    project.close()
+
+
+def test_the_cli_lists_the_upgraded_shots_and_takes(old_project: Path) -> None:
+    result = runner.invoke(app, ["shots", str(old_project), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    board = json.loads(result.stdout)
+    shots = [s for ep in board["episodes"] for sc in ep["scenes"] for s in sc["shots"]]
+    assert [s["id"] for s in shots] == SHOTS
+    assert all(s["picked_take"] for s in shots)
+    assert sum(s["takes"]["takes_done"] for s in shots) == 10
+    result = runner.invoke(app, ["takes", str(old_project), "E01-S01-005", "--json"],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    takes = json.loads(result.stdout)
+    assert [(t["take"], t["rejected"], t["picked"]) for t in takes] == [(1, True, False), (2, False, True)]
+    assert all(Path(t["path"]).is_file() for t in takes)
+    assert takes[1]["scores"]["sharpness"] > 0.5
+
+
+def test_opening_backs_up_the_old_database_once(old_project: Path) -> None:
+    db_file = old_project / "shotcraft.db"
+    Project.open(old_project).close()
+    (backup,) = backups(old_project)
+    assert backup.name.startswith(f"shotcraft.db.backup-{BASELINE}-")
+    with closing(sqlite3.connect(backup)) as conn:
+        assert conn.execute("SELECT count(*) FROM take").fetchone()[0] == 10
+        assert conn.execute("SELECT schema_version FROM project").fetchone()[0] == 1
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name='alembic_version'").fetchone() is None
+    assert stored_revision(db_file) == head()
+    before = db_file.read_bytes()
+    Project.open(old_project).close()
+    assert backups(old_project) == [backup]  # no second backup, no second migration
+    assert stored_revision(db_file) == head()
+    assert db_file.read_bytes() == before
+
+
+def test_a_project_from_a_newer_shotcraft_is_refused_untouched(old_project: Path) -> None:
+    db_file = old_project / "shotcraft.db"
+    Project.open(old_project).close()
+    with closing(sqlite3.connect(db_file)) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099_from_the_future'")
+    assert not list(old_project.glob("shotcraft.db-*"))  # checkpointed: the file is all there is
+    for backup in backups(old_project):
+        backup.unlink()
+    before = db_file.read_bytes()
+    with pytest.raises(ProjectError) as caught:
+        Project.open(old_project)
+    message = str(caught.value)
+    assert "was saved by a newer shotcraft (schema 0099_from_the_future)" in message
+    assert f"(schema {head()})" in message and message.endswith("upgrade shotcraft to open it.")
+    assert db_file.read_bytes() == before
+    assert backups(old_project) == []
+    result = runner.invoke(app, ["shots", str(old_project), "--json"])
+    assert result.exit_code == 1 and "newer shotcraft" in result.stderr
+
+
+def test_a_failed_migration_leaves_the_old_database_usable(
+    old_project: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shotcraft.projects import stored_json
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("disk on fire")
+
+    # Alembic loads the revision files afresh on every upgrade, so 0002 imports this one
+    monkeypatch.setattr(stored_json, "rewrite_column", broken)
+    with pytest.raises(ProjectError, match=r"failed \(disk on fire\), so it was left unchanged; a backup"):
+        Project.open(old_project)
+    db_file = old_project / "shotcraft.db"
+    assert stored_revision(db_file) is None  # not even stamped
+    with closing(sqlite3.connect(db_file)) as conn, conn:
+        assert conn.execute("SELECT count(*) FROM take").fetchone()[0] == 10
+        assert conn.execute("SELECT schema_version FROM project").fetchone()[0] == 1
+        assert json.loads(conn.execute("SELECT scores FROM take WHERE id = 1").fetchone()[0])["motion"] == 1.0
+    monkeypatch.undo()
+    project = Project.open(old_project)  # the next open, with a working revision, upgrades it
+    assert len(project.shots()) == 5
+    project.close()
+    assert stored_revision(db_file) == head()
+
+
+def test_two_processes_opening_an_old_project_migrate_it_once(
+    old_project: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    real_backup = schema_module._backup
+    entered = threading.Event()
+
+    def slow_backup(db_file: Path, revision: str) -> Path:
+        entered.set()
+        threading.Event().wait(0.5)  # hold the write lock while the other opener arrives
+        return real_backup(db_file, revision)
+
+    monkeypatch.setattr(schema_module, "_backup", slow_backup)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            Project.open(old_project).close()
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    first = threading.Thread(target=open_it)
+    first.start()
+    assert entered.wait(10)
+    second = threading.Thread(target=open_it)  # a separate connection: it waits on the file lock
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert errors == []
+    assert len(backups(old_project)) == 1
+    assert stored_revision(old_project / "shotcraft.db") == head()
+
+
+def test_the_upgraded_project_exports_episode_1(old_project: Path, tmp_path: Path) -> None:
+    project = Project.open(old_project)
+    result = project.export(1, ExportOptions(preset="test-small", subtitles="none"),
+                            out=tmp_path / "ep1.mp4")
+    assert result.output.is_file() and result.output.stat().st_size > 0
+    assert [clip.shot_id for clip in result.clips] == SHOTS
+    assert [clip.take for clip in result.clips] == [s.picked_take for s in project.shots()]
+    project.close()
