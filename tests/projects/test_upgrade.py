@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from shotcraft.assembly.episode import ExportOptions
 from shotcraft.projects import Project
 from shotcraft.projects import schema as schema_module
-from shotcraft.projects.schema import BASELINE, head
+from shotcraft.projects.schema import BASELINE, HEAD, head
 from shotcraft.shots.errors import ProjectError
 from shotcraft.studio.cli import app
 
@@ -191,3 +191,13 @@ def test_the_upgraded_project_exports_episode_1(old_project: Path, tmp_path: Pat
     assert [clip.shot_id for clip in result.clips] == SHOTS
     assert [clip.take for clip in result.clips] == [s.picked_take for s in project.shots()]
     project.close()
+
+
+def test_the_cli_says_once_that_it_upgraded_and_where_the_backup_is(old_project: Path) -> None:
+    first = runner.invoke(app, ["shots", str(old_project)], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    (backup,) = backups(old_project)
+    assert f"upgraded the project from schema {BASELINE} to {HEAD}" in first.stderr
+    assert backup.name in first.stderr
+    again = runner.invoke(app, ["shots", str(old_project)], catch_exceptions=False)
+    assert again.exit_code == 0 and "upgraded" not in again.stderr

@@ -14,7 +14,7 @@ from shotcraft.projects import cast, editing, importing, queue, takes
 from shotcraft.projects.db import Database, ProjectRow
 from shotcraft.projects.importing import ImportReport
 from shotcraft.projects.paths import Layout
-from shotcraft.projects.schema import migrate
+from shotcraft.projects.schema import Upgrade, migrate
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, Totals
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError
@@ -31,8 +31,9 @@ ASPECTS = ("9:16", "16:9", "1:1")
 class Project:
     """A project folder: `shotcraft.db`, `script/`, `refs/`, `media/`, `cache/`, `exports/`."""
 
-    def __init__(self, root: Path, db: Database) -> None:
+    def __init__(self, root: Path, db: Database, *, upgrade: Upgrade | None = None) -> None:
         self.store = Store(root, db)
+        self.upgrade = upgrade  # set when opening brought an older project up to date
 
     # -- opening -------------------------------------------------------------------------
 
@@ -68,11 +69,11 @@ class Project:
             )
         db = Database(db_url or f"sqlite:///{layout.db}")
         try:
-            migrate(db, None if db_url else layout.db)  # backs up, then upgrades an older project
+            upgrade = migrate(db, None if db_url else layout.db)  # backs up, then upgrades
         except BaseException:
             db.dispose()
             raise
-        return cls(layout.root, db)
+        return cls(layout.root, db, upgrade=upgrade)
 
     def close(self) -> None:
         self.store.close()

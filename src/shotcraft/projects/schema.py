@@ -21,6 +21,7 @@ import functools
 import logging
 import os
 import sqlite3
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -88,8 +89,21 @@ def stored_revision(connection: Any) -> tuple[str | None, bool]:
     return None, False
 
 
-def migrate(db: Database, db_file: Path | None = None) -> Path | None:
-    """Bring `db` to the newest revision; returns the backup written, if any.
+@dataclass(frozen=True)
+class Upgrade:
+    """What opening a project changed: from which revision to which, and the backup kept."""
+
+    old: str
+    new: str
+    backup: Path | None
+
+    def sentence(self) -> str:
+        kept = f"; the old database is kept as {self.backup.name}" if self.backup else ""
+        return f"upgraded the project from schema {self.old} to {self.new}{kept}."
+
+
+def migrate(db: Database, db_file: Path | None = None) -> Upgrade | None:
+    """Bring `db` to the newest revision; says what changed (None: it was current or new).
 
     `db_file` is the SQLite file to back up first (None: no backup, e.g. a db_url database).
     Raises ProjectError for a database made by a newer shotcraft or a revision that fails.
@@ -122,7 +136,7 @@ def migrate(db: Database, db_file: Path | None = None) -> Path | None:
                 f"so it was left unchanged{kept}."
             ) from exc
     log.info("upgraded %s from schema %s to %s; backup: %s", where, stored, HEAD, backup)
-    return backup
+    return Upgrade(stored, HEAD, backup) if stored is not None else None
 
 
 def _refuse_unknown(revision: str | None, where: str) -> None:
@@ -178,4 +192,4 @@ def schema_tables(db: Database) -> dict[str, Any]:
         }
 
 
-__all__ = ["BASELINE", "HEAD", "alembic_config", "head", "migrate", "schema_tables", "stored_revision"]
+__all__ = ["BASELINE", "HEAD", "Upgrade", "alembic_config", "head", "migrate", "schema_tables", "stored_revision"]

@@ -91,7 +91,10 @@ def _one_line(text: str) -> str:
 
 
 def _open(directory: Path) -> Project:
-    return Project.open(directory)
+    project = Project.open(directory)
+    if project.upgrade is not None:
+        err.print(Text(f"{directory}: {project.upgrade.sentence()}"), style="yellow")
+    return project
 
 
 @command()

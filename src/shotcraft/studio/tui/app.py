@@ -62,6 +62,8 @@ class ShotcraftApp(App[None]):
 
         self.sub_title = f"{self.project.title} — {self.project.root}"
         self.push_screen(BoardScreen())
+        if self.project.upgrade is not None:
+            self.notify(self.project.upgrade.sentence(), title="Project upgraded", markup=False)
         self.poll()  # the baseline: what the storyboard was loaded from
         self.set_interval(POLL_SECONDS, self.poll)
 
