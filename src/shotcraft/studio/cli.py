@@ -3,7 +3,7 @@
 Every command runs through `_handled`: an error a user can cause (a ShotcraftError, or what
 `user_error` translates: a locked, read-only or damaged database, a full disk, a denied or
 missing path) is one sentence on stderr and exit 1; anything else is a bug, said as such in
-one line (the traceback with SHOTCRAFT_DEBUG=1). Usage errors stay click's: exit 2.
+one line (the traceback with SHOTCRAFT_DEBUG=1). Usage errors stay typer's: exit 2.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer.exceptions import TyperException
 
 from shotcraft.projects import Project, export_options
 from shotcraft.shots.errors import details, user_error
@@ -56,9 +56,8 @@ def _handled(function: Callable[..., T]) -> Callable[..., T]:
     def body(*args: Any, **kwargs: Any) -> T:
         try:
             return function(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort,
-                click.ClickException):
-            raise  # typer.Exit codes and usage errors (exit 2) are click's to report
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # typer.Exit codes and usage errors (exit 2) are typer's to report
         except KeyboardInterrupt:
             err.print("interrupted; finished takes are kept, run the command again to go on.")
             raise typer.Exit(130) from None
