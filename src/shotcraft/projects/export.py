@@ -89,7 +89,9 @@ def export(
 ) -> ExportResult:
     """Export an episode (default: exports/episode-NN.mp4); see assembly.episode."""
     from shotcraft.assembly.episode import export_episode
+    from shotcraft.projects.cleanup import sweep
 
+    sweep(store)  # what dead runs left (a full disk's truncated temps above all)
     options = options or export_options(language=store.language)
     timeline = build_timeline(store, episode)
     if out is None:
