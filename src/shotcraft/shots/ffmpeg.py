@@ -198,7 +198,7 @@ def failure(
     folder `output` was written to, so every route to a full disk reads the same.
     """
     if _NO_SPACE in stderr:
-        exc: ShotcraftError = disk_full(output.parent if output is not None else Path.cwd())
+        exc: ShotcraftError = disk_full(_named_folder(output) if output is not None else Path.cwd())
     else:
         exc = error(f"{failed}: {cause(stderr)}")
     exc.stderr_tail = tail(stderr) + (f"\n(exit code {code})" if code is not None else "")
@@ -206,6 +206,14 @@ def failure(
 
 
 _NO_SPACE = "No space left on device"  # strerror(ENOSPC), as ffmpeg and x264 print it
+
+
+def _named_folder(output: Path) -> Path:
+    """The folder of `output` a person would recognise: above any hidden temp folder."""
+    folder = output.parent
+    while folder.name.startswith(".") and folder != folder.parent:
+        folder = folder.parent
+    return folder
 
 
 def output_of(args: Sequence[str]) -> Path | None:
