@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from shotcraft.assembly import episode as episode_module
-from shotcraft.assembly.episode import ExportOptions, export_episode
+from shotcraft.assembly.episode import ExportOptions, export_episode, lock_path
 from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.files import file_lock
 from shotcraft.shots.media import ffmpeg_binary, ffprobe_binary
 from tests.assembly.conftest import MakeTake, clip_for, timeline_of
 
@@ -91,3 +94,40 @@ def test_an_episode_that_fails_verification_never_replaces_the_good_one(
         export_episode(timeline, SMALL, cache_dir=tmp_path / "c", out_path=out)
     assert out.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_exports_to_different_files_sharing_the_cache_encode_each_clip_once(
+    tmp_path: Path, make_take: MakeTake
+) -> None:
+    timeline = timeline_of([clip_for(1, make_take(seconds=0.5), 15), clip_for(2, None, 15)])
+    results = []
+
+    def one(name: str) -> None:
+        results.append(export_episode(timeline, SMALL, cache_dir=tmp_path / "c",
+                                      out_path=tmp_path / name))
+
+    threads = [threading.Thread(target=one, args=(f"{name}.mp4",)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2 and sum(r.cache_misses for r in results) == 2
+    for name in ("a.mp4", "b.mp4"):
+        assert decode_errors(tmp_path / name) == "" and decoded_frames(tmp_path / name) == 30
+
+
+def test_a_second_export_of_the_same_file_waits_and_says_so(
+    tmp_path: Path, make_take: MakeTake
+) -> None:
+    timeline = timeline_of([clip_for(1, make_take(seconds=0.5), 15)])
+    out = tmp_path / "ep.mp4"
+    stages: list[str] = []
+    with file_lock(lock_path(out)):  # another export holds it
+        worker = threading.Thread(target=export_episode, args=(timeline, SMALL), kwargs={
+            "cache_dir": tmp_path / "c", "out_path": out,
+            "progress": lambda stage, fraction: stages.append(stage)})
+        worker.start()
+        time.sleep(0.5)
+        assert stages == ["waiting for another export of episode 1…"] and not out.exists()
+    worker.join(timeout=60)
+    assert stages[-1] == "done" and decoded_frames(out) == 15
