@@ -59,6 +59,8 @@ def _leftovers(root: Path, pid: int, *, age: float = 0.0) -> list[Path]:
         _write(root / "media" / "takes" / "ab" / f".ab12cd.mp4.{pid}.partial", age=age),
         _write(root / "media" / "frames" / f".ab12cd-thumb.png.{pid}.png", age=age),
         _write(root / "script" / f".drama.txt.{pid}.partial", age=age),
+        _write(root / "exports" / f".episode-01.{pid}-0a1b2c3d.partial.mp4", age=age),
+        _write(root / "cache" / f".clip-4572349f.{pid}-0a1b2c3d.partial.mp4", age=age),
     ]
 
 
@@ -67,27 +69,33 @@ def _ancestor_under(path: Path, folder: Path) -> Path:
     return folder / path.relative_to(folder).parts[0]
 
 
-def test_opening_a_project_removes_what_a_dead_run_left(project: Project, dead_pid: int) -> None:
+def test_the_next_command_removes_what_a_dead_run_left(project: Project, dead_pid: int) -> None:
     root = project.root
     left = _leftovers(root, dead_pid)
     project.close()
-    Project.open(root).close()
+    reopened = Project.open(root)  # any command: work/, cache/, exports/, script/
+    in_media = [path for path in left if "media" in path.parts]
     for path in left:
-        assert not path.exists(), f"{path.relative_to(root)} survived the next open"
-    assert list((root / "work").iterdir()) == []
-    assert not list((root / "cache").iterdir())
+        assert path.exists() == (path in in_media), f"{path.relative_to(root)} after the next open"
+    assert list((root / "work").iterdir()) == [] and not list((root / "cache").iterdir())
+    swept = sweep(reopened.store)  # render and export: media/ too
+    reopened.close()
+    assert not any(path.exists() for path in in_media)
+    assert len(swept.temps) == len(in_media) and swept.work == [] and swept.orphans == []
 
 
 def test_a_live_runs_files_are_untouched(project: Project, live_pid: int) -> None:
     root = project.root
     left = _leftovers(root, live_pid, age=30 * 60)  # half an hour quiet is not yet abandoned
     fresh_export = _write(root / "exports" / ".episode-01.partial.mp4")  # no pid: kept while fresh
+    export_lists = _write(root / "cache" / ".export-k2j3h4l5" / "list.txt", age=30 * 60)
+    os.utime(export_lists.parent, (time.time() - 30 * 60, time.time() - 30 * 60))
     just_stored = _write(root / "media" / "takes" / "cd" / ("cd" * 32 + ".mp4"))  # not yet registered
     project.close()
     reopened = Project.open(root)
     sweep(reopened.store)
     reopened.close()
-    for path in [*left, fresh_export, just_stored]:
+    for path in [*left, fresh_export, export_lists, just_stored]:
         assert path.exists(), f"{path.relative_to(root)} of a live run was removed"
 
 
@@ -100,9 +108,11 @@ def test_temps_without_a_pid_go_once_stale_and_orphaned_media_after_an_hour(
     for path in registered:  # a registered take is never an orphan, however old
         os.utime(path, (time.time() - 5 * HOUR, time.time() - 5 * HOUR))
     stale_export = _write(project.root / "exports" / ".episode-01.partial.mp4", age=20 * 60)
+    stale_lists = _write(project.root / "cache" / ".export-k2j3h4l5" / "list.txt", age=2 * HOUR)
+    os.utime(stale_lists.parent, (time.time() - 2 * HOUR, time.time() - 2 * HOUR))
     orphan = _write(project.root / "media" / "takes" / "ef" / ("ef" * 32 + ".mp4"), age=2 * HOUR)
     swept = sweep(project.store)
-    assert not stale_export.exists() and not orphan.exists()
+    assert not stale_export.exists() and not orphan.exists() and not stale_lists.parent.exists()
     assert swept.orphans == [f"media/takes/ef/{'ef' * 32}.mp4"]
     assert all(path.exists() for path in registered)
 

@@ -4,15 +4,17 @@ The rules are conservative: nothing a live process may still want is touched.
 
 - `work/<pid>-<job>/` (a render's engine output): removed once `<pid>` is no live process on
   this machine; a folder without a pid in its name, once untouched for an hour.
-- Temp files and folders (`.tmp-*`, `*.partial*`, `.NAME.<pid>.png` and other hidden
+- Temp files and folders (`.tmp-*`, `.export-*`, `*.partial*`, `.NAME.<pid>.png` and other hidden
   `.NAME.<pid>…` writers' temps) in `cache/`, `exports/`, `media/takes/*/`, `media/frames/`,
   `script/`: removed when the writer pid in the name is dead; with a live pid, once untouched
-  for an hour (the pid was reused); with no pid in the name, once untouched for ten minutes.
+  for an hour (the pid was reused); with no pid in the name, once untouched for ten minutes
+  (a folder: an hour).
 - Orphaned media (`media/takes/<aa>/<sha256>.<ext>` named by no take row): removed once
   untouched for an hour, since a live render stores a file a moment before it registers it.
 
-`sweep_temps` is a few `scandir` calls and runs at every open; `sweep` adds the orphan scan
-(one query) and runs at the start of render and export. Neither ever fails a command: a
+At every open, `sweep_temps(layout)` looks at the small folders only (`work/`, `cache/`,
+`exports/`, `script/`: about 0.1 ms); `sweep` adds `media/` (its temps and the orphan scan, one
+query; tens of ms for thousands of takes) and runs at the start of render and export. Neither ever fails a command: a
 leftover that cannot be removed (read-only folder) stays for a later run.
 """
 
@@ -35,8 +37,10 @@ TEMP_STALE_SECONDS = 10 * 60
 LIVE_STALE_SECONDS = 60 * 60
 ORPHAN_STALE_SECONDS = 60 * 60
 
-# where writers put their pid: ".tmp-KEY-PID-THREAD[.mp4]", ".NAME.PID[.THREAD][.png|.partial]"
-_PIDS = (re.compile(r"-(\d+)-\d+(?:\.\w+)?$"), re.compile(r"\.(\d+)(?:\.\d+)?(?:\.(?:png|partial|mp4))?$"))
+# where writers put their pid: ".tmp-KEY-PID-THREAD[.mp4]", ".NAME.PID[.THREAD][.png|.partial]",
+# ".NAME.PID-RANDOM.partial.EXT" (shots.files.atomic_target)
+_PIDS = (re.compile(r"\.(\d+)-[0-9a-f]{8}\.partial"),
+         re.compile(r"-(\d+)-\d+(?:\.\w+)?$"), re.compile(r"\.(\d+)(?:\.\d+)?(?:\.(?:png|partial|mp4))?$"))
 _WORK_PID = re.compile(r"^(\d+)-")
 
 
@@ -54,13 +58,14 @@ class Swept(BaseModel):
 
 def sweep(store: Store) -> Swept:
     """Remove dead runs' work folders, temp files and orphaned media (see the module rules)."""
-    swept = sweep_temps(store.layout)
+    swept = sweep_temps(store.layout, media=True)
     swept.orphans = _sweep_orphans(store)
     return swept
 
 
-def sweep_temps(layout: Layout) -> Swept:
-    """Remove dead runs' work folders and temp files; cheap enough for every open."""
+def sweep_temps(layout: Layout, *, media: bool = False) -> Swept:
+    """Remove dead runs' work folders and temp files; without `media`, cheap enough for every
+    open (media/ can hold thousands of files)."""
     now = time.time()
     swept = Swept()
     for entry in _entries(layout.work):
@@ -72,8 +77,10 @@ def sweep_temps(layout: Layout) -> Swept:
             gone = now - _touched(entry) > LIVE_STALE_SECONDS
         if gone and _remove(entry):
             swept.work.append(layout.relative(Path(entry.path)))
-    folders = [layout.cache, layout.exports, layout.frames, layout.script]
-    folders += [Path(e.path) for e in _entries(layout.takes) if e.is_dir(follow_symlinks=False)]
+    folders = [layout.cache, layout.exports, layout.script]
+    if media:
+        folders.append(layout.frames)
+        folders += [Path(e.path) for e in _entries(layout.takes) if e.is_dir(follow_symlinks=False)]
     for folder in folders:
         for entry in _entries(folder):
             if _is_temp(entry.name) and _stale_temp(entry, now) and _remove(entry):
@@ -103,7 +110,7 @@ def _sweep_orphans(store: Store) -> list[str]:
 
 
 def _is_temp(name: str) -> bool:
-    if name.startswith(".tmp-") or ".partial" in name:
+    if name.startswith((".tmp-", ".export-")) or ".partial" in name:
         return True
     # ".NAME.<pid>.png", ".NAME.<pid>.<thread>": a hidden name that carries a writer's pid
     return _writer_pid(name) is not None
@@ -112,8 +119,8 @@ def _is_temp(name: str) -> bool:
 def _stale_temp(entry: os.DirEntry[str], now: float) -> bool:
     age = now - _touched(entry)
     pid = _writer_pid(entry.name)
-    if pid is None:
-        return age > TEMP_STALE_SECONDS
+    if pid is None:  # a folder (an export's `.export-*` lists) may sit quiet while ffmpeg works
+        return age > (LIVE_STALE_SECONDS if entry.is_dir(follow_symlinks=False) else TEMP_STALE_SECONDS)
     if pid == os.getpid() or _alive(pid):
         return age > LIVE_STALE_SECONDS
     return True
