@@ -135,7 +135,7 @@ def job_states(root: Path) -> list[str]:
         project.close()
 
 
-@pytest.mark.parametrize("leave", [0, 96 * 1024], ids=["brim-full", "fills-mid-render"])
+@pytest.mark.parametrize("leave", [0, 1024 * 1024], ids=["brim-full", "fills-mid-render"])
 def test_a_render_on_a_full_disk_stops_with_one_sentence_and_keeps_earlier_takes(
     disk: Path, tmp_path: Path, leave: int,
 ) -> None:
@@ -168,7 +168,8 @@ def test_a_render_on_a_full_disk_stops_with_one_sentence_and_keeps_earlier_takes
     if leave == 0:  # no room even to open the database: nothing was queued
         assert after == before
         return
-    assert "queued" in statuses, "the disk did not fill mid-render: give the test less room"
+    assert "queued" in statuses, "the disk did not fill: give the test less room"
+    assert statuses.count("done") > 7, "the disk filled before any take: give the test more room"
     finished = cli("render", root, "--episode", "1")  # room again: the interrupted takes are drawn
     assert finished.returncode == 0, finished.stderr
     assert "resumed" in finished.stdout

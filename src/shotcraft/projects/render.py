@@ -135,6 +135,7 @@ def render(
     counter = _Counter()
     halt = threading.Event()  # a full disk: no thread claims another batch
     full: list[ShotcraftError] = []
+    interrupted_jobs: list[JobRow] = []
 
     def warn(shot_id: str, message: str) -> None:
         with counter.lock:
@@ -155,9 +156,10 @@ def render(
                 error = disk_full(store.root)
                 error.__cause__ = exc
                 halt.set()
+                shutil.rmtree(_work_dir(store, jobs), ignore_errors=True)  # room for the database
                 with counter.lock:
                     full.append(error)
-                _requeue_interrupted(store, jobs, str(error), emit=emit, total=total, counter=counter)
+                    interrupted_jobs.extend(jobs)
                 return
             with counter.lock:
                 for result in results:
@@ -168,17 +170,47 @@ def render(
                         summary.failed += 1
 
     workers = max(1, min(caps.parallel, os.cpu_count() or 1, total))
-    if workers == 1:
-        work()
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
-            for future in [pool.submit(work) for _ in range(workers)]:
-                future.result()
+    reserve = _hold_room(store)
+    try:
+        if workers == 1:
+            work()
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
+                for future in [pool.submit(work) for _ in range(workers)]:
+                    future.result()
+    finally:
+        reserve.unlink(missing_ok=True)
     if full:
+        # every thread has stopped and freed its work folder, and the reserve is given back
+        _requeue_interrupted(store, interrupted_jobs, str(full[0]))
         raise full[0]
     summary.cancelled = bool(cancel is not None and cancel.is_set())
     summary.seconds = time.monotonic() - started
     return summary
+
+
+RESERVE_BYTES = 512 * 1024
+
+
+def _hold_room(store: Store) -> Path:
+    """Keep a little disk back while drawing, so a full disk can still be written down.
+
+    SQLite needs a few pages to put interrupted takes back in the queue; on a disk the render
+    filled there would be none. A disk without even this much room refuses the render at once.
+    """
+    reserve = store.layout.work / f"{os.getpid()}-reserve-{threading.get_ident()}"
+    try:
+        reserve.parent.mkdir(parents=True, exist_ok=True)
+        with open(reserve, "wb") as out:
+            out.write(b"\0" * RESERVE_BYTES)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        reserve.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full(store.root) from exc
+        raise
+    return reserve
 
 
 def _work_dir(store: Store, jobs: list[JobRow]) -> Path:
@@ -186,17 +218,13 @@ def _work_dir(store: Store, jobs: list[JobRow]) -> Path:
     return store.layout.work / f"{os.getpid()}-{jobs[0].id}"
 
 
-def _requeue_interrupted(
-    store: Store, jobs: list[JobRow], reason: str, *, emit: EventFn, total: int, counter: _Counter,
-) -> None:
-    """A batch stopped by a full disk: its takes still leased here go back to the queue.
+def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str) -> None:
+    """Batches stopped by a full disk: their takes still leased here go back to the queue.
 
-    The work folder goes first, so the database has room to record it. If even that write
-    fails, the jobs stay leased to this (then dead) process and the next render recovers them.
+    If even that write fails (SQLite needs a little room too), the jobs stay leased to this
+    process, which is about to exit: the next render gives them back to the queue.
     """
-    shutil.rmtree(_work_dir(store, jobs), ignore_errors=True)
     worker = worker_id()
-    requeued: list[TakeRow] = []
     try:
         with store.db.write() as session:
             for job in jobs:
@@ -210,12 +238,8 @@ def _requeue_interrupted(
                 if take is not None:
                     take.status, take.reason = TakeStatus.QUEUED.value, reason
                     session.add(take)
-                    requeued.append(take)
-    except Exception:  # noqa: BLE001 - the disk refused even this; recovery happens next run
+    except Exception:  # noqa: BLE001 - the disk refused even this; the next render recovers
         return
-    for take in requeued:
-        emit(RenderEvent(kind="failed", shot_id=take.shot_id, take=take.number, total=total,
-                         finished=counter.add(), message=reason))
 
 
 class _Counter:
