@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from shotcraft.assembly.episode import ExportOptions, export_episode, partial_path
+from shotcraft.assembly.episode import ExportOptions, export_episode
 from shotcraft.assembly.timeline import ClipSource, Timeline
 from shotcraft.shots.errors import AssemblyError
 from shotcraft.shots.media import ffmpeg_binary, probe
@@ -50,7 +50,7 @@ def test_cut_export_is_h264_aac_at_the_preset_for_the_summed_length(
     ]
     assert [row.start_frame for row in result.clips] == [0, 30, 50, 65]
     assert result.sizes["ep1.mp4"] == result.output.stat().st_size
-    assert not partial_path(result.output).exists()
+    assert list(result.output.parent.glob(".*")) == []  # no temp or lock file left
     # the mp4 moov atom comes before the media data (+faststart)
     head = result.output.read_bytes()[:4096]
     assert 0 <= head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head
@@ -143,12 +143,13 @@ def test_sigkill_mid_export_leaves_the_earlier_file_untouched(
         cwd=Path(__file__).resolve().parents[2], start_new_session=True,
         env={**os.environ, "SHOTCRAFT_FFMPEG": str(slow)},
     )
-    partial = partial_path(out)
+    def partials() -> list[Path]:
+        return list(out.parent.glob(f".{out.stem}.*.partial.mp4"))
 
     def reached() -> bool:
         if moment == "normalising":
             return bool(set(cache.glob("clip-*.mp4")) - already)
-        return partial.is_file() and partial.stat().st_size > 0
+        return any(p.is_file() and p.stat().st_size > 0 for p in partials())
 
     deadline = time.monotonic() + 60
     while not reached() and proc.poll() is None:
@@ -161,7 +162,7 @@ def test_sigkill_mid_export_leaves_the_earlier_file_untouched(
     # whatever was left half-done is not the episode, and the next export finishes from the cache
     result = export_episode(longer, SMALL, cache_dir=cache, out_path=out)
     assert result.cache_hits >= 1 and probe(out).frames == longer.duration_frames
-    assert not partial.exists()
+    assert partials() == []
 
 
 def test_srt_is_written_next_to_the_episode(tmp_path: Path, make_take: MakeTake) -> None:
@@ -173,7 +174,7 @@ def test_srt_is_written_next_to_the_episode(tmp_path: Path, make_take: MakeTake)
     options = SMALL.model_copy(update={"subtitles": "burn"})
     result = export_episode(timeline, options, cache_dir=tmp_path / "c",
                             out_path=tmp_path / "out" / "final.mp4")
-    assert result.srt == tmp_path / "out" / "episode-01.srt"
+    assert result.srt == tmp_path / "out" / "final.srt"  # named after -o
     text = result.srt.read_text(encoding="utf-8")
     assert "你终于来了" in text and "00:00:01,000 -->" in text
     assert probe(result.output).frames == 60
@@ -218,6 +219,7 @@ def test_otio_and_contact_sheet_land_next_to_the_episode(
     options = SMALL.model_copy(update={"otio": True, "sheet": True})
     result = export_episode(timeline, options, cache_dir=tmp_path / "c",
                             out_path=tmp_path / "out" / "ep.mp4")
-    assert result.otio == tmp_path / "out" / "episode-01.otio"
+    assert result.otio == tmp_path / "out" / "ep.otio"
+    assert [p.name for p in result.sheet] == ["ep-sheet.png", "ep-sheet.pdf"]
     assert "E01-S01-002" in result.otio.read_text(encoding="utf-8")
     assert result.sheet and all(p.parent == tmp_path / "out" and p.is_file() for p in result.sheet)

@@ -16,9 +16,14 @@ How the MP4 is made:
 3. Audio is built once for the whole episode by assembly.audio.mix_audio (clip audio at its
    timeline offset, scratch voice, music bed); with none of those, a silent AAC 48 kHz stereo
    track of the exact length is generated while muxing.
-4. The mux (concat + audio, +faststart) writes `.NAME.partial.mp4` next to the output and
-   renames it into place at the end, so a failed or killed export never replaces a good one.
-   The SRT, OTIO and contact sheet are written next to the MP4 after it is in place.
+4. The mux (concat + audio, +faststart) writes a temp file unique to this export next to the
+   output (`.NAME.<pid>-<random>.partial.mp4`, shots.files.atomic_target), probes it (video
+   stream, exact frame count and duration, an audio track) and only then renames it into place,
+   so a failed, killed or wrong export never replaces a good one. The SRT, OTIO and contact
+   sheet are written the same way, named after the MP4 (`ep.mp4` → `ep.srt`, `ep.otio`,
+   `ep-sheet.png`/`.pdf`), with the user's umask.
+5. Exports of the same output file take turns: an exclusive lock on `.NAME.mp4.lock` beside it;
+   the second says "waiting for another export of episode N…" and then runs (mostly from cache).
 """
 
 from __future__ import annotations
@@ -38,11 +43,19 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from shotcraft.assembly import graph
-from shotcraft.assembly.normalize import IMAGE_SUFFIXES, CacheStats, normalize_segments
+from shotcraft.assembly.normalize import (
+    IMAGE_SUFFIXES,
+    CacheStats,
+    clip_problem,
+    normalize_segments,
+    verified_cache_hit,
+    write_manifest,
+)
 from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
 from shotcraft.assembly.runner import run
 from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
+from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
 from shotcraft.shots.media import cjk_font, probe, sha256_file
 
 DEFAULT_CROSSFADE = 10
@@ -107,9 +120,20 @@ def parse_transition(text: str) -> int:
     return frames
 
 
-def partial_path(out_path: Path) -> Path:
-    """Where an export is written before it replaces `out_path`."""
-    return out_path.with_name(f".{out_path.stem}.partial{out_path.suffix}")
+def lock_path(out_path: Path) -> Path:
+    """The lock file that makes exports to `out_path` take turns (removed when released)."""
+    return out_path.with_name(f".{out_path.name}.lock")
+
+
+def sidecar_paths(out_path: Path) -> dict[str, Path]:
+    """Where the side files of an export to `out_path` go: named after it, in its folder."""
+    stem = out_path.with_suffix("")
+    return {
+        "srt": stem.with_name(f"{stem.name}.srt"),
+        "otio": stem.with_name(f"{stem.name}.otio"),
+        "sheet": stem.with_name(f"{stem.name}-sheet.png"),
+        "sheet_pdf": stem.with_name(f"{stem.name}-sheet.pdf"),  # written beside the PNG
+    }
 
 
 def export_episode(
@@ -121,7 +145,31 @@ def export_episode(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
-    """Render `timeline` to `out_path` (MP4) plus the sidecars the options ask for."""
+    """Render `timeline` to `out_path` (MP4) plus the sidecars the options ask for.
+
+    Exports to the same `out_path` wait for each other (the progress callback says so).
+    """
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    report = progress or (lambda stage, fraction: None)
+
+    def waiting() -> None:
+        report(f"waiting for another export of episode {timeline.episode}…", 0.0)
+
+    try:
+        with file_lock(lock_path(out_path), on_wait=waiting, cancel=cancel):
+            for target in (out_path, *sidecar_paths(out_path).values()):
+                remove_stale_temps(target)  # left by a killed export of this file
+            return _export(timeline, options, cache_dir=Path(cache_dir), out_path=out_path,
+                           report=report, cancel=cancel)
+    except InterruptedError:
+        raise AssemblyError(
+            f"export cancelled while waiting for another export of {out_path.name}."
+        ) from None
+
+
+def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_path: Path,
+            report: Progress, cancel: threading.Event | None) -> ExportResult:
     started = time.monotonic()
     if not timeline.clips:
         raise AssemblyError(f"episode {timeline.episode} has no shots to export.")
@@ -132,11 +180,7 @@ def export_episode(
     fade = _fit_fade(wanted_fade, clips)
     starts = _clip_starts(clips, fade)
     total = sum(c.duration_frames for c in clips) - fade * (len(clips) - 1)
-    out_path = Path(out_path)
-    cache_dir = Path(cache_dir)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    report = progress or (lambda stage, fraction: None)
     stats = CacheStats()
 
     cues = []
@@ -162,13 +206,15 @@ def export_episode(
         report("mixing audio", 0.9)
         audio = _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work)
         report("writing episode", 0.95)
-        partial = partial_path(out_path)
-        partial.unlink(missing_ok=True)
-        run(graph.mux_args(list_file, partial, preset, total_frames=total, audio=audio),
-            what=f"writing {out_path.name}", cancel=cancel)
-        if not partial.is_file() or partial.stat().st_size == 0:
-            raise AssemblyError(f"ffmpeg wrote nothing for {out_path.name}.")
-        os.replace(partial, out_path)
+        with atomic_target(out_path) as partial:
+            run(graph.mux_args(list_file, partial, preset, total_frames=total, audio=audio),
+                what=f"writing {out_path.name}", cancel=cancel)
+            problem = clip_problem(partial, preset, frames=total, audio=True)
+            if problem:
+                raise AssemblyError(
+                    f"the episode ffmpeg wrote for {out_path.name} is broken ({problem}), "
+                    "so the previous file was kept."
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -271,15 +317,23 @@ def _render_joins(segments, preset, cache_dir: Path, fade: int, report, cancel):
         tail, head = segments[index][-1], segments[index + 1][0]
         key = _join_key(tail, head, fade, preset)
         final = cache_dir / f"join-{key}.mp4"
-        if final.is_file():
-            return final, 0
-        tmp = cache_dir / f".tmp-join-{key}-{os.getpid()}-{threading.get_ident()}.mp4"
+        manifest = cache_dir / f"join-{key}.json"
+        what = f"rendering the crossfade after clip {index + 1}"
         try:
-            run(graph.crossfade_args(tail, head, tmp, preset, frames=fade),
-                what=f"rendering the crossfade after clip {index + 1}", cancel=cancel)
-            os.replace(tmp, final)
-        finally:
-            tmp.unlink(missing_ok=True)
+            with file_lock(cache_dir / f".lock-join-{key}", cancel=cancel):
+                if verified_cache_hit([final], [fade], manifest, preset):
+                    return final, 0
+                for target in (final, manifest):
+                    remove_stale_temps(target)
+                with atomic_target(final) as tmp:
+                    run(graph.crossfade_args(tail, head, tmp, preset, frames=fade), what=what,
+                        cancel=cancel)
+                    problem = clip_problem(tmp, preset, frames=fade)
+                    if problem:
+                        raise AssemblyError(f"{what} went wrong: {problem}.")
+                write_manifest(manifest, [final], [fade])
+        except InterruptedError:
+            raise AssemblyError(f"export cancelled while waiting before {what}.") from None
         return final, 1
 
     report("rendering transitions", 0.8)
@@ -353,30 +407,30 @@ def _has_audio(clip: Clip, cache_dir: Path) -> bool:
         has = probe(media, count_frames=False).has_audio
     except MediaError as exc:
         raise AssemblyError(f"the take for shot {clip.shot_id} cannot be read: {exc}") from exc
-    tmp = memo.with_name(f".{memo.name}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(json.dumps({"has_audio": has}))
-    os.replace(tmp, memo)
+    with atomic_target(memo) as tmp:
+        tmp.write_text(json.dumps({"has_audio": has}))
     return has
 
 
 def _write_sidecars(result, timeline, cues, segments, options, preset) -> None:
-    folder = result.output.parent
-    stem = f"episode-{timeline.episode:02d}"
+    paths = sidecar_paths(result.output)
     if options.subtitles in ("srt", "burn"):
         from shotcraft.assembly import subtitles
 
-        result.srt = subtitles.write_srt(cues, folder / f"{stem}.srt", preset.fps)
+        with atomic_target(paths["srt"]) as temp:
+            subtitles.write_srt(cues, temp, preset.fps)
+        result.srt = paths["srt"]
     if options.otio:
         from shotcraft.assembly import otio_export
 
         # the take itself where there is one; the rendered card for slates
-        media = [Path(c.media) if c.media else paths[0] for c, paths in zip(
+        media = [Path(c.media) if c.media else parts[0] for c, parts in zip(
             timeline.clips, segments, strict=True)]
-        result.otio = otio_export.write_otio(timeline, media, folder / f"{stem}.otio")
+        result.otio = otio_export.write_otio(timeline, media, paths["otio"])
     if options.sheet:
         from shotcraft.assembly import sheet
 
-        result.sheet = sheet.write_contact_sheet(timeline, folder / f"{stem}-sheet.png")
+        result.sheet = sheet.write_contact_sheet(timeline, paths["sheet"])
 
 
 def _workers() -> int:

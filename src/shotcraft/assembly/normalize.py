@@ -2,8 +2,12 @@
 
 The cache key covers the take's content hash (or the slate text), the preset, the length, the
 fit, the burned subtitles and the split points, so re-exporting after one pick changes
-re-encodes one clip. Files are written under a temporary name in the cache folder and renamed
-into place, so a killed export never leaves a half-written clip that looks finished.
+re-encodes one clip. Files are written under a temporary name in the cache folder, probed
+(video stream, size, exact frame count) and only then renamed into place, with a manifest
+`clip-KEY.json` recording each segment's size and frames. A cached clip is reused only when its
+size still matches the manifest; anything else (truncated by a full disk, damaged, no manifest
+and failing a probe) is discarded and rebuilt. One lock per key (`.lock-KEY`) makes concurrent
+exports that need the same clip encode it once.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from shotcraft.assembly import graph
 from shotcraft.assembly.presets import Preset
 from shotcraft.assembly.runner import run
 from shotcraft.assembly.timeline import Clip
-from shotcraft.shots.errors import AssemblyError
-from shotcraft.shots.media import cjk_font, sha256_file
+from shotcraft.shots.errors import AssemblyError, MediaError
+from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
+from shotcraft.shots.media import cjk_font, probe, sha256_file
 
 CACHE_VERSION = 1
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
@@ -132,31 +137,108 @@ def normalize_segments(
     finals = [cache_dir / f"clip-{key}.mp4"] if not split_at else [
         cache_dir / f"clip-{key}-{i}.mp4" for i in range(count)
     ]
-    if all(path.is_file() for path in finals):
-        if stats:
-            stats.count(hit=True)
-        return finals
-    if stats:
-        stats.count(hit=False)
+    bounds = [0, *split_at, clip.duration_frames]
+    frames = [end - start for start, end in zip(bounds, bounds[1:], strict=False)]
+    manifest = cache_dir / f"clip-{key}.json"
+    try:
+        with file_lock(cache_dir / f".lock-{key}", cancel=cancel):
+            if verified_cache_hit(finals, frames, manifest, preset):
+                if stats:
+                    stats.count(hit=True)
+                return finals
+            if stats:
+                stats.count(hit=False)
+            _encode(clip, preset, cache_dir, key, finals, frames, manifest, fit, subtitle_fragment,
+                    split_at, cancel)
+    except InterruptedError:
+        raise AssemblyError(f"export cancelled while waiting to normalise shot {clip.shot_id}.") from None
+    return finals
+
+
+def _encode(clip, preset, cache_dir, key, finals, frames, manifest, fit, fragment, split_at,
+            cancel) -> None:
+    """Encode every segment, verify each, then rename them into place and write the manifest."""
+    for stale in (*finals, manifest):
+        stale.unlink(missing_ok=True)
+        remove_stale_temps(stale)
     # unique per process and thread, so parallel exports sharing a cache never collide
     tmp = cache_dir / f".tmp-{key}-{os.getpid()}-{threading.get_ident()}"
     tmp.mkdir(exist_ok=True)
     try:
         out = tmp / ("part-%d.mp4" if split_at else "part-0.mp4")
-        args = _clip_args(clip, preset, out, tmp, fit, subtitle_fragment, split_at)
+        args = _clip_args(clip, preset, out, tmp, fit, fragment, split_at)
         run(args, what=f"normalising shot {clip.shot_id}", total_frames=clip.duration_frames,
             cancel=cancel)
-        parts = [tmp / f"part-{i}.mp4" for i in range(count)]
-        missing = [p.name for p in parts if not p.is_file()]
-        if missing:
+        parts = [tmp / f"part-{i}.mp4" for i in range(len(finals))]
+        if any(not p.is_file() for p in parts):
             raise AssemblyError(f"ffmpeg did not write every segment of shot {clip.shot_id}.")
+        for part, expected in zip(parts, frames, strict=True):
+            problem = clip_problem(part, preset, frames=expected)
+            if problem:
+                raise AssemblyError(f"normalising shot {clip.shot_id} went wrong: {problem}.")
         for part, final in zip(parts, finals, strict=True):
             os.replace(part, final)
+        write_manifest(manifest, finals, frames)
     finally:
         for leftover in tmp.glob("*"):
             leftover.unlink(missing_ok=True)
         tmp.rmdir()
-    return finals
+
+
+def clip_problem(path: Path, preset: Preset, *, frames: int, audio: bool = False) -> str | None:
+    """What is wrong with a normalised clip (or episode) at `path`, or None when it is sound.
+
+    Sound means: ffprobe reads it, it has a video stream of the preset's size whose packet count
+    is exactly `frames` and whose duration matches, and an audio stream exactly when `audio`.
+    """
+    try:
+        info = probe(path)
+    except MediaError as exc:
+        return str(exc).rstrip(".")
+    if (info.width, info.height) != (preset.width, preset.height):
+        return f"it is {info.width}×{info.height}, not {preset.width}×{preset.height}"
+    if info.frames != frames:
+        return f"it has {info.frames} of {frames} frames"
+    if abs(info.duration - frames / preset.fps) > 1.5 / preset.fps:
+        return f"it lasts {info.duration:.3f} s, not {frames / preset.fps:.3f} s"
+    if info.has_audio != audio:
+        return "its audio track is missing" if audio else "it has an unexpected audio track"
+    return None
+
+
+def verified_cache_hit(finals: list[Path], frames: list[int], manifest: Path, preset: Preset) -> bool:
+    """Whether the cached files are the ones verified when written; a damaged entry is deleted.
+
+    Cheap: sizes against the manifest written after verification (no probe); only an entry
+    without a readable manifest is probed.
+    """
+    if not all(path.is_file() for path in finals):
+        return False
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))["segments"]
+        sound = [(s["size"], s["frames"]) for s in recorded] == [
+            (p.stat().st_size, f) for p, f in zip(finals, frames, strict=True)
+        ] and all(p.stat().st_size > 0 for p in finals)
+    except (OSError, ValueError, KeyError, TypeError):
+        # no readable manifest (an older cache): one probe per segment decides
+        sound = all(clip_problem(p, preset, frames=f) is None
+                    for p, f in zip(finals, frames, strict=True))
+        if sound:
+            write_manifest(manifest, finals, frames)
+    if not sound:
+        for stale in (*finals, manifest):
+            stale.unlink(missing_ok=True)
+    return sound
+
+
+def write_manifest(manifest: Path, finals: list[Path], frames: list[int]) -> None:
+    """Record the verified files' sizes and frame counts (atomically, after they are in place)."""
+    record = {"v": CACHE_VERSION, "segments": [
+        {"name": p.name, "size": p.stat().st_size, "frames": f}
+        for p, f in zip(finals, frames, strict=True)
+    ]}
+    with atomic_target(manifest) as temp:
+        temp.write_text(json.dumps(record), encoding="utf-8")
 
 
 def _clip_args(

@@ -8,14 +8,13 @@ a take without asking shotcraft.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import opentimelineio as otio
 
 from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
 from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.media import probe
 
 
@@ -55,15 +54,8 @@ def write_otio(timeline: Timeline, clip_media: list[Path], path: Path) -> Path:
         start += clip.duration_frames
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.otio")
-    os.close(fd)
-    try:
-        otio.adapters.write_to_file(result, temp, adapter_name="otio_json")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with atomic_target(path) as temp:
+        otio.adapters.write_to_file(result, str(temp), adapter_name="otio_json")
     return path
 
 

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
 from shotcraft.shots.errors import MediaError
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.media import cjk_font, extract_frame
 
 log = logging.getLogger(__name__)
@@ -204,16 +205,9 @@ def _centred(draw: ImageDraw.ImageDraw, text: str, x: float, y: float, font: Fon
 
 def _save_atomic(pages: Image.Image | list[Image.Image], path: Path, kind: str) -> Path:
     pages = pages if isinstance(pages, list) else [pages]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
-    try:
+    with atomic_target(path) as temp:
         if kind == "PDF":
             pages[0].save(temp, "PDF", save_all=True, append_images=pages[1:], resolution=150.0)
         else:
             pages[0].save(temp, "PNG", compress_level=3)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
     return path

@@ -12,7 +12,7 @@ from types import TracebackType
 
 import numpy as np
 
-from shotcraft.shots.errors import EngineError
+from shotcraft.shots.errors import EngineError, ShotcraftError
 from shotcraft.shots.ffmpeg import FramePipe
 
 # x264 settings shared by every take; benchmarks compare against the same ones
@@ -69,7 +69,7 @@ class FrameWriter:
             return
         try:
             self._pipe.close()
-        except EngineError:
+        except ShotcraftError:  # the encoder's failure, or a full disk (DiskFullError)
             self.path.unlink(missing_ok=True)
             raise
 

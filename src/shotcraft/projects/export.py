@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
-from shotcraft.shots.errors import ProjectError, SpecError
+from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
 from shotcraft.shots.models import TakeKind, TakeStatus
 
 if TYPE_CHECKING:
@@ -89,7 +89,9 @@ def export(
 ) -> ExportResult:
     """Export an episode (default: exports/episode-NN.mp4); see assembly.episode."""
     from shotcraft.assembly.episode import export_episode
+    from shotcraft.projects.cleanup import sweep
 
+    sweep(store)  # what dead runs left (a full disk's truncated temps above all)
     options = options or export_options(language=store.language)
     timeline = build_timeline(store, episode)
     if out is None:
@@ -97,5 +99,10 @@ def export(
     elif not out.is_absolute():
         out = Path.cwd() / out
     out.parent.mkdir(parents=True, exist_ok=True)
-    return export_episode(timeline, options, cache_dir=store.layout.cache, out_path=out,
-                          progress=progress, cancel=cancel)
+    try:
+        return export_episode(timeline, options, cache_dir=store.layout.cache, out_path=out,
+                              progress=progress, cancel=cancel)
+    except DiskFullError as exc:
+        if exc.path is None or store.root not in (exc.path.resolve(), *exc.path.resolve().parents):
+            raise
+        raise disk_full(store.root) from exc  # the project, not its cache's temp folder

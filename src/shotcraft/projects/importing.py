@@ -3,6 +3,7 @@ stored one (ids, edits, takes and picks of unchanged shots kept), written in bul
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -47,7 +48,7 @@ def import_script(store: Store, path: str | Path, *, format: str | None = None) 
     store.layout.script.mkdir(parents=True, exist_ok=True)
     kept_copy = store.layout.script / source.name
     if source.resolve() != kept_copy.resolve():
-        shutil.copyfile(source, kept_copy)
+        _keep_copy(source, kept_copy)
     with store.db.write() as session:
         kept, added, archived = _merge_storyboard(session, board)
         row = session.get(ProjectRow, 1)
@@ -64,6 +65,22 @@ def import_script(store: Store, path: str | Path, *, format: str | None = None) 
         characters=len(board.characters), dialogue_lines=script.dialogue_count(),
         action_lines=script.action_count(), kept=kept, added=added, archived=archived,
     )
+
+
+def _keep_copy(source: Path, kept_copy: Path) -> None:
+    """Copy the script in under a temp name, then rename: a full disk never leaves half a
+    script in place of the copy an earlier import kept."""
+    temp = kept_copy.with_name(f".{kept_copy.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, kept_copy)
+    except OSError as exc:
+        if exc.filename not in (str(temp), temp):
+            raise
+        # name the file the director knows, not the temp
+        raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:

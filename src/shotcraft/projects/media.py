@@ -48,15 +48,19 @@ def store_file(layout: Layout, source: Path, *, move: bool) -> tuple[Path, str]:
             source.unlink(missing_ok=True)
         return target, digest
     temp = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    if move:
-        try:
-            os.replace(source, temp)
-        except OSError:  # another filesystem
+    try:
+        if move:
+            try:
+                os.replace(source, temp)
+            except OSError:  # another filesystem
+                shutil.copyfile(source, temp)
+                source.unlink(missing_ok=True)
+        else:
             shutil.copyfile(source, temp)
-            source.unlink(missing_ok=True)
-    else:
-        shutil.copyfile(source, temp)
-    os.replace(temp, target)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a full disk leaves a partial copy: never keep it
+        raise
     return target, digest
 
 
@@ -66,6 +70,9 @@ def frame_of(layout: Layout, media: Path, position: str) -> Path:
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
         temp = out.with_name(f".{out.name}.{os.getpid()}.png")
-        extract_frame(media, temp, position=position)
-        os.replace(temp, out)
+        try:
+            extract_frame(media, temp, position=position)
+            os.replace(temp, out)
+        finally:
+            temp.unlink(missing_ok=True)
     return out

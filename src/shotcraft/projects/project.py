@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shotcraft.projects import cast, editing, importing, queue, takes
+from shotcraft.projects.cleanup import sweep_temps
 from shotcraft.projects.db import Database, ProjectRow
 from shotcraft.projects.importing import ImportReport
 from shotcraft.projects.paths import Layout
@@ -73,6 +74,7 @@ class Project:
         except BaseException:
             db.dispose()
             raise
+        sweep_temps(layout)  # dead runs' temp files and work folders: a few scandir calls
         return cls(layout.root, db, upgrade=upgrade)
 
     def close(self) -> None:

@@ -2,6 +2,11 @@
 
 The queue, its leases and the heartbeat are in projects/queue.py. Files are validated and
 renamed into the content-addressed store before the one transaction that registers them.
+
+A full disk stops the whole render at once (it will not heal mid-run) with the one disk-full
+sentence naming the project: the takes being drawn go back to the queue with that reason
+(the next `render` draws them under their own numbers and seeds), takes already done stay,
+and nothing half-written is kept or registered.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from shotcraft.projects.cleanup import sweep
 from shotcraft.projects.convert import scene_from_row, shot_from_row
 from shotcraft.projects.db import JobRow, SceneRow, ShotRow, TakeRow, utcnow
 from shotcraft.projects.media import frame_of, store_file, validate_still, validate_video
@@ -31,7 +37,14 @@ from shotcraft.projects.queue import (
     worker_id,
 )
 from shotcraft.projects.store import Store
-from shotcraft.shots.errors import MediaError, ProjectError, ShotcraftError, SpecError
+from shotcraft.shots.errors import (
+    MediaError,
+    ProjectError,
+    ShotcraftError,
+    SpecError,
+    disk_full,
+    is_disk_full,
+)
 from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeOrigin, TakeStatus
 
@@ -100,6 +113,7 @@ def render(
     engine_obj = get_engine(engine_name, **(engine_settings or {}))
     shots = _select_shots(store, shot_ids, episode)
     summary = RenderSummary()
+    sweep(store)  # what dead runs left: work folders, temp files, orphaned media
     recover_stale_jobs(store)
     options = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
     selected = {shot.id for shot in shots}
@@ -119,6 +133,9 @@ def render(
     emit(RenderEvent(kind="queued", total=total, message=f"{total} takes to draw"))
     caps = engine_obj.capabilities(kind)
     counter = _Counter()
+    halt = threading.Event()  # a full disk: no thread claims another batch
+    full: list[ShotcraftError] = []
+    interrupted_jobs: list[JobRow] = []
 
     def warn(shot_id: str, message: str) -> None:
         with counter.lock:
@@ -126,12 +143,24 @@ def render(
         emit(RenderEvent(kind="warning", shot_id=shot_id, message=message))
 
     def work() -> None:
-        while not (cancel is not None and cancel.is_set()):
+        while not (cancel is not None and cancel.is_set()) and not halt.is_set():
             jobs = claim(store, selected, engine_name, batch=max(1, caps.batch_size))
             if not jobs:
                 return
-            results = _run_batch(store, engine_obj, jobs, emit=emit, warn=warn, cancel=cancel,
-                                 total=total, counter=counter)
+            try:
+                results = _run_batch(store, engine_obj, jobs, emit=emit, warn=warn, cancel=cancel,
+                                     total=total, counter=counter)
+            except Exception as exc:
+                if not is_disk_full(exc):
+                    raise
+                error = disk_full(store.root)
+                error.__cause__ = exc
+                halt.set()
+                shutil.rmtree(_work_dir(store, jobs), ignore_errors=True)  # room for the database
+                with counter.lock:
+                    full.append(error)
+                    interrupted_jobs.extend(jobs)
+                return
             with counter.lock:
                 for result in results:
                     summary.results.append(result)
@@ -141,15 +170,76 @@ def render(
                         summary.failed += 1
 
     workers = max(1, min(caps.parallel, os.cpu_count() or 1, total))
-    if workers == 1:
-        work()
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
-            for future in [pool.submit(work) for _ in range(workers)]:
-                future.result()
+    reserve = _hold_room(store)
+    try:
+        if workers == 1:
+            work()
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
+                for future in [pool.submit(work) for _ in range(workers)]:
+                    future.result()
+    finally:
+        reserve.unlink(missing_ok=True)
+    if full:
+        # every thread has stopped and freed its work folder, and the reserve is given back
+        _requeue_interrupted(store, interrupted_jobs, str(full[0]))
+        raise full[0]
     summary.cancelled = bool(cancel is not None and cancel.is_set())
     summary.seconds = time.monotonic() - started
     return summary
+
+
+RESERVE_BYTES = 512 * 1024
+
+
+def _hold_room(store: Store) -> Path:
+    """Keep a little disk back while drawing, so a full disk can still be written down.
+
+    SQLite needs a few pages to put interrupted takes back in the queue; on a disk the render
+    filled there would be none. A disk without even this much room refuses the render at once.
+    """
+    reserve = store.layout.work / f"{os.getpid()}-reserve-{threading.get_ident()}"
+    try:
+        reserve.parent.mkdir(parents=True, exist_ok=True)
+        with open(reserve, "wb") as out:
+            out.write(b"\0" * RESERVE_BYTES)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        reserve.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise disk_full(store.root) from exc
+        raise
+    return reserve
+
+
+def _work_dir(store: Store, jobs: list[JobRow]) -> Path:
+    """Where an engine writes a batch; the pid in the name tells clean-up whose it is."""
+    return store.layout.work / f"{os.getpid()}-{jobs[0].id}"
+
+
+def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str) -> None:
+    """Batches stopped by a full disk: their takes still leased here go back to the queue.
+
+    If even that write fails (SQLite needs a little room too), the jobs stay leased to this
+    process, which is about to exit: the next render gives them back to the queue.
+    """
+    worker = worker_id()
+    try:
+        with store.db.write() as session:
+            for job in jobs:
+                job_row = session.get(JobRow, job.id)
+                if job_row is None or job_row.state != "running" or job_row.worker != worker:
+                    continue  # done before the disk filled, or no longer ours
+                take = session.get(TakeRow, job_row.take_id)
+                job_row.state, job_row.worker, job_row.error = "queued", None, reason
+                job_row.updated_at = utcnow()
+                session.add(job_row)
+                if take is not None:
+                    take.status, take.reason = TakeStatus.QUEUED.value, reason
+                    session.add(take)
+    except Exception:  # noqa: BLE001 - the disk refused even this; the next render recovers
+        return
 
 
 class _Counter:
@@ -232,7 +322,7 @@ def _run_batch(
     except ShotcraftError as exc:
         return fail_all(str(exc))
 
-    out_dir = store.layout.work / f"{os.getpid()}-{jobs[0].id}"
+    out_dir = _work_dir(store, jobs)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     def progress(event: Progress) -> None:
@@ -263,6 +353,8 @@ def _run_batch(
                                      checkpoint=checkpoint)
     except ShotcraftError as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
+        if is_disk_full(exc):
+            raise  # the whole render stops: see render()
         return fail_all(str(exc))
     elapsed = time.monotonic() - started
     # a failed heartbeat may have let the lease lapse: never register over another claim
@@ -277,6 +369,9 @@ def _run_batch(
     ref_hashes = _reference_hashes(request)
     returned = {r.take_number for r in rendered}
     per_take_seconds = elapsed / max(1, len(rendered))
+    if any(item.failed and _says_disk_full(item.failed) for item in rendered):
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise disk_full(store.root)  # an engine that reported the full disk instead of raising
     for item in rendered:
         job, take = by_number[item.take_number]
         if job.id in lost:
@@ -317,6 +412,7 @@ def _finish(
     if item.failed or item.path is None:
         return _fail(store, job, take, item.failed or "the engine returned no file", item=item)
     kind = TakeKind(take.kind)
+    stored: Path | None = None
     try:
         if kind is TakeKind.KEYFRAME:
             info = validate_still(item.path, width=request.width, height=request.height)
@@ -326,8 +422,39 @@ def _finish(
         stored, _digest = store_file(store.layout, item.path, move=True)
         scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,
                                             previous_last=previous_last)
-    except ShotcraftError as exc:
-        return _fail(store, job, take, f"invalid output: {exc}", item=item)
+    except Exception as exc:
+        if stored is not None:
+            _discard_unregistered(store, stored)
+        if isinstance(exc, ShotcraftError) and not is_disk_full(exc):
+            return _fail(store, job, take, f"invalid output: {exc}", item=item)
+        raise
+    try:
+        _register(store, engine, job, take, item, request, ref_hashes, seconds, stored, thumb,
+                  info, scores)
+    except BaseException:
+        _discard_unregistered(store, stored)  # the row was rolled back: the file is nobody's
+        raise
+    return TakeResult(shot_id=take.shot_id, take=take.number, status="done", score=scores.total)
+
+
+def _says_disk_full(reason: str) -> bool:
+    return "the disk holding" in reason and " is full" in reason
+
+
+def _discard_unregistered(store: Store, stored: Path) -> None:
+    """Remove a file just stored that no take row names (its registration did not happen);
+    the store is content-addressed, so another take may own the same file."""
+    relative = store.layout.relative(stored)
+    with store.db.read() as session:
+        owner = session.exec(select(TakeRow.id).where(TakeRow.media_path == relative)).first()
+    if owner is None:
+        stored.unlink(missing_ok=True)
+
+
+def _register(
+    store: Store, engine: Engine, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
+    ref_hashes: dict[str, str], seconds: float, stored: Path, thumb: Path, info: Any, scores: Any,
+) -> None:
     with store.db.write() as session:
         row = session.get(TakeRow, take.id)
         job_row = session.get(JobRow, job.id)
@@ -353,7 +480,6 @@ def _finish(
         job_row.state, job_row.error, job_row.updated_at = "done", None, utcnow()
         session.add(row)
         session.add(job_row)
-    return TakeResult(shot_id=take.shot_id, take=take.number, status="done", score=scores.total)
 
 
 def score_and_thumbnail(
@@ -377,8 +503,11 @@ def score_and_thumbnail(
     if not thumb.exists():
         thumb.parent.mkdir(parents=True, exist_ok=True)
         temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.png")
-        Image.fromarray(frames[len(frames) // 2]).save(temp)
-        os.replace(temp, thumb)
+        try:
+            Image.fromarray(frames[len(frames) // 2]).save(temp)
+            os.replace(temp, thumb)
+        finally:
+            temp.unlink(missing_ok=True)  # a full disk leaves half a PNG: never keep it
     return scores, thumb
 
 

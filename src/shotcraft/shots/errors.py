@@ -106,6 +106,7 @@ class StorageError(ShotcraftError):
 
 class DiskFullError(StorageError):
     title = "Disk full"
+    path: Path | None = None  # the folder the sentence names
 
 
 class PermissionDeniedError(StorageError):
@@ -165,7 +166,10 @@ def _database_error(exc: BaseException, project: str | Path | None) -> Shotcraft
         where = f"the project folder {folder}" if folder else "the project database"
         return ReadOnlyError(f"{where} is read-only; make it writable or copy the project elsewhere.")
     if "disk is full" in text or "disk full" in text:
-        return DiskFullError(_disk_full(db or Path.cwd()))
+        return disk_full(folder or Path.cwd())
+    # a brim-full disk refuses SQLite's shared-memory file before any write: "disk I/O error"
+    if "disk i/o error" in text and _free_bytes(folder or Path.cwd()) < _NEARLY_FULL:
+        return disk_full(folder or Path.cwd())
     if "not a database" in text or "malformed" in text:
         return DamagedDatabaseError(
             f"{db or 'the project database'} is not a shotcraft database (damaged, or another file)."
@@ -181,7 +185,7 @@ def _os_error(exc: OSError, project: str | Path | None) -> ShotcraftError | None
     path = exc.filename if exc.filename is not None else project
     shown = str(path) if path is not None else "a file"
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DiskFullError(_disk_full(Path(path) if path is not None else Path.cwd()))
+        return disk_full(_disk_full_place(path, project))
     if exc.errno == errno.EROFS:
         return ReadOnlyError(f"{shown} is on a read-only file system.")
     if exc.errno in (errno.EACCES, errno.EPERM):
@@ -193,6 +197,42 @@ def _os_error(exc: OSError, project: str | Path | None) -> ShotcraftError | None
     if exc.errno == errno.ENOTDIR:
         return StorageError(f"{shown} is not a folder.")
     return None
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether `exc` is a full disk, by any route (OSError, SQLite, ffmpeg's "No space left")."""
+    return isinstance(user_error(exc), DiskFullError)
+
+
+def disk_full(path: str | Path) -> DiskFullError:
+    """The one full-disk sentence: "the disk holding PATH is full: N MB free."."""
+    error = DiskFullError(_disk_full(Path(path)))
+    error.path = Path(path)
+    return error
+
+
+def _disk_full_place(path: str | Path | None, project: str | Path | None) -> Path:
+    # the folder a director knows (the project) for a file inside it, else the path itself
+    if path is None:
+        return Path(project) if project is not None else Path.cwd()
+    if project is not None:
+        full, root = Path(path).resolve(), Path(project).resolve()
+        if full == root or root in full.parents:
+            return Path(project)
+    return Path(path)
+
+
+_NEARLY_FULL = 1_000_000  # bytes free under which a disk I/O error is the full disk's doing
+
+
+def _free_bytes(path: Path) -> float:
+    place = path
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    try:
+        return shutil.disk_usage(place).free
+    except OSError:
+        return float("inf")
 
 
 def _disk_full(path: Path) -> str:

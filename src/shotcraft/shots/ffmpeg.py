@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shotcraft.shots.errors import ConfigError, MediaError, ShotcraftError
+from shotcraft.shots.errors import ConfigError, MediaError, ShotcraftError, disk_full
 
 
 @functools.cache
@@ -179,18 +179,51 @@ def run(
     stderr = "\n".join(err_lines)
     if cancel is not None and cancel.is_set():
         raise error(f"cancelled while {what}.")
-    if check and code != 0:
-        raise failure(error, failed or f"{tool} failed while {what}", stderr, code)
+    # ffmpeg can exit 0 after "No space left on device", leaving a truncated file: never a success
+    if check and (code != 0 or _NO_SPACE in stderr):
+        raise failure(error, failed or f"{tool} failed while {what}", stderr, code,
+                      output=output_of(args))
     if progress is not None:
         progress(1.0)
     return Result(code, b"".join(out_chunks), stderr)
 
 
-def failure(error: type[ShotcraftError], failed: str, stderr: str, code: int | None = None) -> ShotcraftError:
-    """`error("<failed>: <cause>")` carrying the stderr tail (and the exit code) for details."""
-    exc = error(f"{failed}: {cause(stderr)}")
+def failure(
+    error: type[ShotcraftError], failed: str, stderr: str, code: int | None = None, *,
+    output: Path | None = None,
+) -> ShotcraftError:
+    """`error("<failed>: <cause>")` carrying the stderr tail (and the exit code) for details.
+
+    A full disk is not the tool's fault: it becomes the one disk-full sentence, naming the
+    folder `output` was written to, so every route to a full disk reads the same.
+    """
+    if _NO_SPACE in stderr:
+        exc: ShotcraftError = disk_full(_named_folder(output) if output is not None else Path.cwd())
+    else:
+        exc = error(f"{failed}: {cause(stderr)}")
     exc.stderr_tail = tail(stderr) + (f"\n(exit code {code})" if code is not None else "")
     return exc
+
+
+_NO_SPACE = "No space left on device"  # strerror(ENOSPC), as ffmpeg and x264 print it
+
+
+def _named_folder(output: Path) -> Path:
+    """The folder of `output` a person would recognise: above any hidden temp folder."""
+    folder = output.parent
+    while folder.name.startswith(".") and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def output_of(args: Sequence[str]) -> Path | None:
+    """The file an ffmpeg command line writes: its last argument, unless that is a pipe."""
+    if not args:
+        return None
+    last = str(args[-1])
+    if last.startswith(("-", "pipe:")):
+        return None
+    return Path(last)
 
 
 class FramePipe:
@@ -201,6 +234,7 @@ class FramePipe:
 
     def __init__(self, args: Sequence[str], *, what: str, error: type[ShotcraftError] = MediaError) -> None:
         self.what, self.error = what, error
+        self.output = output_of(args)
         self._proc = subprocess.Popen(  # noqa: S603 - an argument list, never a shell
             [ffmpeg_binary(), *args], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -225,7 +259,7 @@ class FramePipe:
     def close(self) -> None:
         """Finish the stream and wait; raise when ffmpeg did not exit cleanly."""
         code = self._finish()
-        if code != 0:
+        if code != 0 or _NO_SPACE.encode() in self._stderr:
             raise self._failure(f"ffmpeg failed while {self.what}", code)
 
     def kill(self) -> None:
@@ -243,7 +277,8 @@ class FramePipe:
         return code
 
     def _failure(self, failed: str, code: int | None = None) -> ShotcraftError:
-        return failure(self.error, failed, self._stderr.decode(errors="replace"), code)
+        return failure(self.error, failed, self._stderr.decode(errors="replace"), code,
+                       output=self.output)
 
 
 def _report(raw: bytes, progress: Callable[[float], None], total: int | None) -> None:

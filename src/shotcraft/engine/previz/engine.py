@@ -27,6 +27,7 @@ from shotcraft.engine.protocol import (
 )
 from shotcraft.engine.settings import EngineSettings
 from shotcraft.engine.writer import FrameWriter, write_still
+from shotcraft.shots.errors import is_disk_full
 from shotcraft.shots.models import TakeKind
 
 VERSION = "1.0"
@@ -81,6 +82,8 @@ class PrevizEngine(Engine):
                 results.append(RenderedTake(take_number=take, seed=seed, failed="cancelled"))
                 break
             except Exception as exc:  # noqa: BLE001 - one bad take must not stop the others
+                if is_disk_full(exc):
+                    raise  # but a full disk fails every take after it: the render stops
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 results.append(RenderedTake(
                     take_number=take, seed=seed, failed=f"previz could not draw take {take}: {reason}",
