@@ -342,6 +342,8 @@ def export(
         print(json.dumps(export_json(result), ensure_ascii=False, indent=2))
     else:
         print_export_summary(out, result)
+    for warning in result.warnings:
+        err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
 
 
 @command()

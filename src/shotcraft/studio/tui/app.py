@@ -238,6 +238,8 @@ class ShotcraftApp(App[None]):
             self.show_error(message.error, title=f"Export failed: {message.error.title}")
         else:
             self.notify(f"Exported {message.result.output.name}.", markup=False)
+            for warning in message.result.warnings:
+                self.notify(warning, title="Subtitles", severity="warning", markup=False)
         self.screen.post_message(ExportFinished(message.result, message.error))
 
 
