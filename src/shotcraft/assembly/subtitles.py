@@ -21,9 +21,8 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -31,9 +30,11 @@ from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.errors import AssemblyError
 from shotcraft.shots.fonts import (
     covers,
+    font_runs,
     fonts_for,
     missing_glyphs_sentence,
     needs_glyph,
+    pil_font,
     undrawable,
 )
 
@@ -248,7 +249,7 @@ def _text_option(work_dir: Path, text: str) -> str:
     return f"textfile={escape_filter_value(str(text_file.resolve()))}"
 
 
-def _font_for_all(text: str, fonts: Sequence[Path]) -> Path | None | bool:
+def _font_for_all(text: str, fonts: Sequence[Path]) -> Path | None | Literal[False]:
     """The first font that draws every character of `text`, None for none given, False if none does."""
     if not fonts:
         return None
@@ -282,13 +283,6 @@ def _runs(line: str, fonts: Sequence[Path]) -> list[tuple[str, Path]]:
     return runs[::-1] if strong in ("R", "AL") else runs
 
 
-@cache
-def _pil_font(path: Path, size: int) -> Any:
-    from PIL import ImageFont
-
-    return ImageFont.truetype(str(path), size)
-
-
 def _measurer(fonts: tuple[Path, ...], fontsize: int) -> Callable[[str], float]:
     """Width in pixels of a string drawn at `fontsize`, each character in the font that has it."""
     if not fonts:
@@ -296,25 +290,14 @@ def _measurer(fonts: tuple[Path, ...], fontsize: int) -> Callable[[str], float]:
 
     def measure(text: str) -> float:
         total = 0.0
-        for run, path in _runs_logical(text, fonts):
+        for run, path in font_runs(text, fonts):
             try:
-                total += float(_pil_font(path, fontsize).getlength(run))
+                total += float(pil_font(path, fontsize).getlength(run))
             except OSError:
                 total += _width(run, fontsize * 1.0, fontsize * 0.6)
         return total
 
     return measure
-
-
-def _runs_logical(text: str, fonts: Sequence[Path]) -> list[tuple[str, Path]]:
-    runs: list[tuple[str, Path]] = []
-    for char in text:
-        path = runs[-1][1] if runs and not needs_glyph(char) else _char_font(char, fonts)
-        if runs and runs[-1][1] == path:
-            runs[-1] = (runs[-1][0] + char, path)
-        else:
-            runs.append((char, path))
-    return runs
 
 
 def _measure(language: str) -> tuple[float, float, float]:

@@ -16,6 +16,7 @@ import subprocess
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 # faces to avoid as a fallback when a regular sans one covers the character too
 _PLAIN_RANK = ("mono", "bold", "oblique", "italic", "serif", "condensed", "light", "_hint")
@@ -103,3 +104,44 @@ def missing_glyphs_sentence(where: str, chars: Sequence[str], what: str) -> str:
     shown = " ".join(chars[:12]) + (" …" if len(chars) > 12 else "")
     count = f"{len(chars)} character{'s' if len(chars) != 1 else ''}"
     return f"{where}: {count} cannot be drawn in {what} (no installed font has them): {shown}"
+
+
+def font_runs(text: str, fonts: Sequence[Path]) -> list[tuple[str, Path]]:
+    """`text` cut into (text, font) runs in logical order, each character in the first font of
+    `fonts` that has it (the first font when none has it); spaces stay with the run before."""
+    runs: list[tuple[str, Path]] = []
+    for char in text:
+        if runs and not needs_glyph(char):
+            path = runs[-1][1]
+        else:
+            path = next((Path(f) for f in fonts if covers(Path(f), char) is not False), Path(fonts[0]))
+        if runs and runs[-1][1] == path:
+            runs[-1] = (runs[-1][0] + char, path)
+        else:
+            runs.append((char, path))
+    return runs
+
+
+@functools.cache
+def pil_font(path: Path, size: int) -> Any:
+    """Pillow's FreeType font for `path` at `size` pixels, loaded once."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(path), size)
+
+
+def draw_text(draw: Any, xy: tuple[float, float], text: str, *, font: Any, path: Path | None,
+              fill: Any) -> float:
+    """Draw `text` with Pillow at `xy` (top left) in `font` (loaded from `path`), each character
+    the font lacks in a fallback font on the same baseline; returns the width drawn."""
+    fonts = fonts_for(text, path) if path is not None else []
+    if len(fonts) < 2 or not hasattr(font, "getmetrics"):
+        draw.text(xy, text, font=font, fill=fill)
+        return float(font.getlength(text))
+    x, y = xy
+    baseline = y + font.getmetrics()[0]
+    for run, run_path in font_runs(text, fonts):
+        run_font = font if run_path == fonts[0] else pil_font(run_path, int(font.size))
+        draw.text((x, baseline), run, font=run_font, fill=fill, anchor="ls")
+        x += float(run_font.getlength(run))
+    return x - xy[0]
