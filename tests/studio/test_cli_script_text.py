@@ -92,3 +92,21 @@ def test_render_failures_and_export_paths_print_literally(tmp_path: Path) -> Non
     print_export_summary(console, result)
     printed = console.export_text()
     assert "[bold]ep[/].mp4" in printed and "srt: " + str(tmp_path / "[/].srt") in printed
+
+
+def test_export_burns_and_writes_srt_for_hostile_dialogue(tmp_path: Path) -> None:
+    folder = hostile_project(tmp_path)  # no takes: every shot is a slate, which keeps this quick
+    burned = invoke("export", folder, "--episode", "1", "--preset", "test-small", "--subtitles",
+                    "burn", "--json", "-o", tmp_path / "out" / "[burn].mp4")
+    assert burned.exit_code == 0, burned.output
+    assert json.loads(burned.stdout)["warnings"] == []  # DejaVu and Symbola have every glyph
+    assert (tmp_path / "out" / "[burn].mp4").stat().st_size > 0
+    srt = invoke("export", folder, "--episode", "1", "--preset", "test-small", "--subtitles", "srt",
+                 "-o", tmp_path / "out" / "[/]srt.mp4")
+    assert srt.exit_code == 0, srt.output
+    assert "[/]srt.mp4" in srt.stdout
+    written = Path(json.loads(invoke("export", folder, "--episode", "1", "--preset", "test-small",
+                                     "--json").stdout)["srt"]).read_text(encoding="utf-8")
+    assert "{\\" not in written and "<i>" not in written
+    for words in ("[/]", "[bold]x[/bold] and [c]", "上面 C:＼temp＼new", "‹i›斜体‹/i› 🦄", "שלום", "مرحبا"):
+        assert words in written
