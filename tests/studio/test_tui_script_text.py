@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
+from textual.widgets._toast import Toast
 
 from shotcraft.projects import Project
+from shotcraft.projects.render import RenderEvent
 from shotcraft.studio.tui.app import make_app
+from shotcraft.studio.tui.messages import RenderProgress, TakeRendered
 from shotcraft.studio.tui.screens.board import BoardScreen
 from shotcraft.studio.tui.screens.characters import CharactersScreen
 from shotcraft.studio.tui.screens.takes import TakesScreen
 from tests.studio.hostile import HOSTILE_LINES, hostile_project
+from tests.studio.test_tui_studio import wait_for
 
 SIZE = (160, 48)
 REASON = "engine said [/] and [bold]no[/bold]"
@@ -40,7 +44,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 async def test_every_shot_of_a_hostile_script_shows_its_words_literally(project_dir: Path) -> None:
     app = make_app(project_dir)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         board = app.screen
         assert isinstance(board, BoardScreen)
         table = board.query_one("#shots", DataTable)
@@ -71,7 +75,17 @@ async def test_every_shot_of_a_hostile_script_shows_its_words_literally(project_
         assert REASON[:30] in [cell.plain for cell in takes_table.get_row_at(0)]
         assert REASON in shown(takes.query_one("#explain", Static))
 
-        app.notify(REASON, markup=False)  # a notification quoting the reason renders too
+        # the notifications a failed take and a render warning raise quote the text as written
+        app.post_message(TakeRendered(RenderEvent(kind="failed", shot_id="E01-S01-003", take=1,
+                                                  message=REASON, total=1, finished=1)))
+        app.post_message(RenderProgress(RenderEvent(kind="warning", shot_id="E01-S01-003",
+                                                    message="[/] lease")))
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert f"E01-S01-003 take 1 failed: {REASON}" in messages and "[/] lease" in messages
+        await wait_for(pilot, lambda: len(app.screen.query(Toast)) >= 2, timeout=10)
+        toasts = " ".join(toast.render().plain for toast in app.screen.query(Toast))
+        assert REASON in toasts and "[/] lease" in toasts  # rendered, markup and all, as written
         await pilot.press("escape", "c")
         await pilot.pause()
         people = app.screen
