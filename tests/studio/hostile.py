@@ -34,8 +34,9 @@ HOSTILE_SCRIPT = """《[bold]剧[/bold]》
 
 
 def hostile_project(folder: Path) -> Path:
-    """A project folder titled `[red]剧` with the hostile script imported."""
+    """A project folder titled `[red]剧` with the hostile script imported (and an alias `[/]阿晚`)."""
     project = Project.create(folder / "hostile", title="[red]剧")
     project.import_script(write_script(folder, HOSTILE_SCRIPT, name="hostile.txt"))
+    project.update_character("林晚", aliases=["[/]阿晚"], description="[bold]x[/bold] {\\an8}")
     project.close()
     return folder / "hostile"

@@ -73,7 +73,9 @@ def test_new_and_characters_print_names_literally(tmp_path: Path) -> None:
     assert "created project [/]剧 \\ in" in created.stdout
     folder = hostile_project(tmp_path)
     result = invoke("characters", folder)
-    assert result.exit_code == 0 and "林晚" in result.stdout
+    assert result.exit_code == 0 and "[/]阿晚" in result.stdout and "[bold]x[/bold] {\\an8}" in result.stdout
+    listed = json.loads(invoke("characters", folder, "--json").stdout)
+    assert listed[0]["aliases"] == ["[/]阿晚"] and listed[0]["description"] == "[bold]x[/bold] {\\an8}"
 
 
 def test_render_failures_and_export_paths_print_literally(tmp_path: Path) -> None:

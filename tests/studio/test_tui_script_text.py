@@ -91,3 +91,5 @@ async def test_every_shot_of_a_hostile_script_shows_its_words_literally(project_
         people = app.screen
         assert isinstance(people, CharactersScreen)
         assert "林晚" in shown(people.query_one("#appears", Static))
+        names = people.query_one("#characters", DataTable)
+        assert "[/]阿晚" in [str(cell) for row in range(names.row_count) for cell in names.get_row_at(row)]
