@@ -273,7 +273,7 @@ def _runs(line: str, fonts: Sequence[Path]) -> list[tuple[str, Path]]:
         last = runs[-1] if runs else ("", fonts[0])
         # spaces are runs of their own: a shaped right-to-left run would move its own space
         same = last[0] and last[0][-1].isspace() == char.isspace()
-        if same and (char.isspace() or covers(last[1], char) is not False):
+        if same and (char.isspace() or not needs_glyph(char) or covers(last[1], char) is not False):
             runs[-1] = (last[0] + char, last[1])
         else:
             runs.append((char, last[1] if char.isspace() else _char_font(char, fonts)))
