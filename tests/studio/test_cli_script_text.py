@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = Project.open(folder)
     project.render(shot_ids=["E01-S01-003"], takes=2)
     project.close()
-    with sqlite3.connect(folder / "shotcraft.db") as db:
+    with closing(sqlite3.connect(folder / "shotcraft.db")) as db, db:
         db.execute("UPDATE take SET status='failed', reason=? WHERE shot_id='E01-S01-003' AND number=2",
                    (REASON,))
     return folder

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,8 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = Project.open(folder)
     project.render(shot_ids=["E01-S01-003"], takes=1)  # previz draws the "[/]" dialogue card
     project.close()
-    with sqlite3.connect(folder / "shotcraft.db") as db:  # a take that failed for a hostile reason
+    # a take that failed for a hostile reason
+    with closing(sqlite3.connect(folder / "shotcraft.db")) as db, db:
         db.execute("UPDATE take SET status='failed', reason=? WHERE shot_id='E01-S01-003'", (REASON,))
     return folder
 
