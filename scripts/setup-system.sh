@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # System packages shotcraft uses: ffmpeg/ffprobe (libx264, libass, drawtext), a CJK font for
-# captions and burned subtitles, espeak-ng for the scratch voice. Installs them with apt where it
-# can; elsewhere says what is missing and goes on (imageio-ffmpeg is the ffmpeg fallback).
+# captions and burned subtitles, fallback fonts for Hebrew, Arabic and emoji, espeak-ng for the
+# scratch voice. Installs them with apt where it can; elsewhere says what is missing and goes on
+# (imageio-ffmpeg is the ffmpeg fallback).
 set -u
 missing=()
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing+=(fonts-wqy-microhei fontconfig); fi
+# fallback fonts for what the CJK font lacks in burned subtitles: Hebrew/Arabic (DejaVu), emoji (Symbola)
+if ! fc-list ':charset=5d0 627' 2>/dev/null | grep -q .; then missing+=(fonts-dejavu-core fontconfig); fi
+if ! fc-list ':charset=1f984' 2>/dev/null | grep -q .; then missing+=(fonts-symbola fontconfig); fi
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v tmux >/dev/null 2>&1 || true
 [ ${#missing[@]} -eq 0 ] && exit 0

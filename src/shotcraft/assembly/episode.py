@@ -102,6 +102,7 @@ class ExportResult(BaseModel):
     joins_rendered: int = 0
     seconds: float = 0.0
     sizes: dict[str, int] = Field(default_factory=dict)  # file name → bytes
+    warnings: list[str] = Field(default_factory=list)  # e.g. characters no font can burn in
 
 
 def parse_transition(text: str) -> int:
@@ -188,7 +189,8 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         from shotcraft.assembly import subtitles
 
         cues = subtitles.build_cues(timeline, starts, language=options.language)
-    fragments = _burn_fragments(clips, starts, cues, preset, cache_dir) if (
+    warnings: list[str] = []
+    fragments = _burn_fragments(clips, starts, cues, preset, cache_dir, warnings) if (
         options.subtitles == "burn"
     ) else [None] * len(clips)
 
@@ -227,6 +229,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
             for c, s in zip(clips, starts, strict=True)
         ],
         cache_hits=stats.hits, cache_misses=stats.misses, joins_rendered=sum(j[1] for j in joins),
+        warnings=warnings,
     )
     _write_sidecars(result, timeline, cues, segments, options, preset)
     result.seconds = round(time.monotonic() - started, 3)
@@ -266,7 +269,8 @@ def _clip_starts(clips: list[Clip], fade: int) -> list[int]:
     return starts
 
 
-def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path) -> list[str | None]:
+def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path,
+                    warnings: list[str]) -> list[str | None]:
     """Per clip, the drawtext chain for the cues it shows, in frames relative to its start."""
     from shotcraft.assembly import subtitles
 
@@ -283,7 +287,7 @@ def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path) -> lis
         ]
         fragments.append(subtitles.clip_subtitle_filter(
             local, work_dir=cache_dir / "subtitles", width=preset.width, height=preset.height,
-            font=cjk_font(),
+            font=cjk_font(), where=clip.shot_id, warnings=warnings,
         ))
     return fragments
 

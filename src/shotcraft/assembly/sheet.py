@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
 from shotcraft.shots.errors import MediaError
 from shotcraft.shots.files import atomic_target
+from shotcraft.shots.fonts import draw_text, fonts_for, missing_glyphs_sentence, undrawable
 from shotcraft.shots.media import cjk_font, extract_frame
 
 log = logging.getLogger(__name__)
@@ -139,8 +140,12 @@ def _panel(clip: Clip, frame: Image.Image | None, image_height: int, fps: int,
         words = f"{line.speaker}{mode}{colon}{line.text}"
     else:
         words = clip.action or ""
+    font_path = cjk_font()
+    if font_path is not None and (missing := undrawable(words, fonts_for(words, font_path))):
+        log.warning("%s", missing_glyphs_sentence(clip.shot_id, missing, "the contact sheet"))
     for text_line in _wrap(draw, words, fonts["caption"], PANEL_WIDTH - 12)[:CAPTION_LINES - 2]:
-        draw.text((6, y), text_line, font=fonts["caption"], fill=INK)
+        # characters the CJK font lacks (emoji, Hebrew, Arabic) come from a fallback font
+        draw_text(draw, (6, y), text_line, font=fonts["caption"], path=font_path, fill=INK)
         y += 20
     return panel
 
@@ -150,7 +155,7 @@ def _page(timeline: Timeline, panels: list[Image.Image], image_height: int,
     width, height = sheet_size(len(panels), image_height)
     sheet = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    draw.text((MARGIN, MARGIN), timeline.title, font=fonts["title"], fill=INK)
+    draw_text(draw, (MARGIN, MARGIN), timeline.title, font=fonts["title"], path=cjk_font(), fill=INK)
     seconds = timeline.duration_frames / timeline.fps
     meta = f"Episode {timeline.episode} · {len(timeline.clips)} shots · {seconds:.1f}s"
     if page is not None and page[1] > 1:

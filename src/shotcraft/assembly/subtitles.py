@@ -1,9 +1,16 @@
-"""Subtitles: dialogue → timed cues → SRT file or burned-in drawtext filters.
+r"""Subtitles: dialogue → timed cues → SRT file or burned-in drawtext filters.
 
 Cues live on integer frames. `end_frame` is exclusive: a cue is on screen for frames
 `start_frame .. end_frame - 1`, so consecutive cues may share a boundary and never overlap.
 Long lines are split at punctuation into cues of at most two lines; wrapping into lines happens
 only when a cue is written (SRT or drawtext text file), so `Cue.text` is the spoken words.
+
+Script text is data. SRT has no escape, and players read `{\an8}`-style override blocks and
+`<i>`/`<font>` tags in it, so `srt_text` drops override blocks and swaps `< > { } \` for
+look-alikes (‹ › ｛ ｝ ＼). Burned subtitles are drawn by drawtext from a text file with
+`expansion=none`, which draws every character as written; lines are wrapped by the width the
+font really gives them, inside the middle 90% of the frame, and characters the CJK font lacks
+are drawn with a fallback font (`shotcraft.shots.fonts`) or named in a warning.
 """
 
 from __future__ import annotations
@@ -12,17 +19,30 @@ import hashlib
 import os
 import re
 import tempfile
+import unicodedata
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel
 
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.fonts import (
+    covers,
+    font_runs,
+    fonts_for,
+    missing_glyphs_sentence,
+    needs_glyph,
+    pil_font,
+    undrawable,
+)
 
 MAX_LINES = 2
 CJK_LINE_CHARS = 16  # a comfortable line on a 9:16 phone screen
 LATIN_LINE_CHARS = 42  # the Netflix-style Latin line length
 CJK_LANGUAGES = {"zh", "ja", "ko", "cmn", "yue"}
+SAFE_WIDTH = 0.9  # burned lines stay inside the middle 90% of the frame
 NO_FONT = "no CJK font found: install fonts-wqy-microhei or fonts-noto-cjk, or set SHOTCRAFT_FONT"
 
 _CJK_RE = re.compile(
@@ -33,6 +53,9 @@ _CJK_RE = re.compile(
 _CLAUSE_END_RE = re.compile(r"(?:[，。！？；：、…—]+|[,.!?;:]+(?=\s))[”’」』）)\"']*\s*")
 # a line may not start with these: they stay glued to the character before
 _NO_LINE_START = set("，。！？；：、…）」』”’,.!?;:)]}")
+# what SRT players interpret: {\...} override blocks (libass, VLC) and <i>, <b>, <font ...> tags
+_OVERRIDE_RE = re.compile(r"\{\\[^{}]*\}")
+_SRT_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "{": "｛", "}": "｝", "\\": "＼"})
 
 
 class Cue(BaseModel):
@@ -94,8 +117,18 @@ def wrap_text(text: str, *, language: str = "zh") -> str:
     capacity, cjk_width, latin_width = _measure(language)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(_wrap(paragraph, capacity, cjk_width, latin_width) or [""])
+        lines.extend(_wrap(paragraph, capacity, _counter(cjk_width, latin_width)) or [""])
     return "\n".join(lines)
+
+
+def srt_text(text: str) -> str:
+    r"""Cue text a player shows as written: override blocks dropped, markup characters swapped.
+
+    `{\an8}` and the like are formatting commands, never spoken, so they go; `<`, `>`, `{`, `}`
+    and `\` become look-alikes (‹ › ｛ ｝ ＼) because SRT has no way to escape them.
+    """
+    text = _OVERRIDE_RE.sub("", text).translate(_SRT_LOOKALIKES)  # "-->" becomes "--›" too
+    return "\n".join(" ".join(line.split()) for line in text.split("\n")).strip()
 
 
 def frames_to_srt_time(frame: int, fps: int) -> str:
@@ -110,11 +143,13 @@ def frames_to_srt_time(frame: int, fps: int) -> str:
 def write_srt(cues: list[Cue], path: Path, fps: int) -> Path:
     """Write cues as a UTF-8 SRT file numbered from 1; atomic, so a failure keeps the old file."""
     blocks = []
-    for number, cue in enumerate(cues, start=1):
-        language = "zh" if has_cjk(cue.text) else "en"
+    shown = [(cue, srt_text(cue.text)) for cue in cues]
+    # a cue that was only an override tag has nothing to show: an empty block would end the file
+    for number, (cue, text) in enumerate([(c, t) for c, t in shown if t], start=1):
+        language = "zh" if has_cjk(text) else "en"
         blocks.append(
             f"{number}\n{frames_to_srt_time(cue.start_frame, fps)} --> "
-            f"{frames_to_srt_time(cue.end_frame, fps)}\n{wrap_text(cue.text, language=language)}\n"
+            f"{frames_to_srt_time(cue.end_frame, fps)}\n{wrap_text(text, language=language)}\n"
         )
     _write_atomic(Path(path), "\n".join(blocks))
     return Path(path)
@@ -131,12 +166,17 @@ def escape_filter_value(value: str) -> str:
 
 
 def clip_subtitle_filter(
-    cues: list[Cue], *, work_dir: Path, width: int, height: int, font: Path | None
+    cues: list[Cue], *, work_dir: Path, width: int, height: int, font: Path | None,
+    where: str = "", warnings: list[str] | None = None,
 ) -> str | None:
     """A drawtext filter chain burning `cues` (frames relative to the clip start) into a clip.
 
     Each cue's wrapped text goes to a content-named file in `work_dir` (drawtext reads it with
-    `expansion=none`, so `%`, quotes and backslashes render literally). None when no cues.
+    `expansion=none`, so `%`, quotes, braces and backslashes render literally). Lines wrap by
+    their measured width inside the middle 90% of the frame. A cue one font cannot draw whole
+    is drawn in runs, each with the font that has its characters; characters no installed
+    font has are named in one sentence appended to `warnings` (`where` names the shot).
+    None when no cues.
     """
     if not cues:
         return None
@@ -146,34 +186,118 @@ def clip_subtitle_filter(
     work_dir.mkdir(parents=True, exist_ok=True)
     fontsize = max(6, round(width / 18))
     border = max(1, fontsize // 4)
-    filters = []
+    spacing = max(1, fontsize // 5)
+    room = width * SAFE_WIDTH - 2 * border
+    style = [f"fontsize={fontsize}", "fontcolor=white", "box=1", "boxcolor=black@0.55",
+             f"boxborderw={border}", "borderw=1", "bordercolor=black"]
+    filters: list[str] = []
+    missing: list[str] = []
     for cue in cues:
         if cue.end_frame <= cue.start_frame:
             continue
-        text = wrap_text(cue.text, language="zh" if has_cjk(cue.text) else "en")
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-        text_file = work_dir / f"subtitle-{digest}.txt"
-        if not text_file.is_file():
-            _write_atomic(text_file, text)
-        options = [f"textfile={escape_filter_value(str(text_file.resolve()))}", "expansion=none"]
-        if font is not None:
-            options.append(f"fontfile={escape_filter_value(str(Path(font).resolve()))}")
-        options += [
-            f"fontsize={fontsize}",
-            "fontcolor=white",
-            f"line_spacing={max(1, fontsize // 5)}",
-            "box=1",
-            "boxcolor=black@0.55",
-            f"boxborderw={border}",
-            "borderw=1",
-            "bordercolor=black",
-            "x=(w-text_w)/2",
+        fonts = fonts_for(cue.text, font)
+        missing += [c for c in undrawable(cue.text, fonts) if c not in missing]
+        lines = burn_lines(cue.text, fonts, fontsize, room)
+        enable = f"enable='between(n,{cue.start_frame},{cue.end_frame - 1})'"
+        whole = _font_for_all("".join(lines), fonts)
+        if whole is not False:
+            options = [_text_option(work_dir, "\n".join(lines)), "expansion=none"]
+            if whole is not None:
+                options.append(f"fontfile={escape_filter_value(str(Path(whole).resolve()))}")
             # the block's bottom edge sits 12% up from the frame's bottom
-            f"y={height}*0.88-text_h",
-            f"enable='between(n,{cue.start_frame},{cue.end_frame - 1})'",
-        ]
-        filters.append("drawtext=" + ":".join(options))
+            options += [*style, f"line_spacing={spacing}", "x=(w-text_w)/2",
+                        f"y={height}*0.88-text_h", enable]
+            filters.append("drawtext=" + ":".join(options))
+            continue
+        pitch = fontsize + 2 * spacing
+        for number, line in enumerate(lines):
+            baseline = round(height * 0.88 - fontsize * 0.2 - (len(lines) - 1 - number) * pitch)
+            runs = _runs(line, fonts)
+            widths = [_measurer(tuple([run_font]), fontsize)(text) for text, run_font in runs]
+            x = (width - sum(widths)) / 2
+            # one box under the whole line, as drawtext's own box would be
+            filters.append(f"drawbox=x={round(x) - border}:y={baseline - round(fontsize * 0.95) - border}"
+                           f":w={round(sum(widths)) + 2 * border}:h={round(fontsize * 1.2) + 2 * border}"
+                           f":color=black@0.55:t=fill:{enable}")
+            for (text, run_font), run_width in zip(runs, widths, strict=True):
+                if text.strip():
+                    filters.append("drawtext=" + ":".join([
+                        _text_option(work_dir, text), "expansion=none",
+                        f"fontfile={escape_filter_value(str(Path(run_font).resolve()))}",
+                        *[o for o in style if not o.startswith("box")],
+                        f"x={round(x)}", f"y={baseline}-max_glyph_a", enable]))
+                x += run_width
+    if missing and warnings is not None:
+        warnings.append(missing_glyphs_sentence(where or "subtitles", missing, "burned subtitles"))
     return ",".join(filters) or None
+
+
+def burn_lines(text: str, fonts: Sequence[Path], fontsize: int, room: float) -> list[str]:
+    """The lines a burned cue is drawn in: each at most `room` pixels wide in these fonts."""
+    measure = _measurer(tuple(fonts), fontsize)
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(_wrap(paragraph, room, measure) or [""])
+    return lines
+
+
+def _text_option(work_dir: Path, text: str) -> str:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    text_file = work_dir / f"subtitle-{digest}.txt"
+    if not text_file.is_file():
+        _write_atomic(text_file, text)
+    return f"textfile={escape_filter_value(str(text_file.resolve()))}"
+
+
+def _font_for_all(text: str, fonts: Sequence[Path]) -> Path | None | Literal[False]:
+    """The first font that draws every character of `text`, None for none given, False if none does."""
+    if not fonts:
+        return None
+    needed = [c for c in dict.fromkeys(text) if needs_glyph(c)]
+    for path in fonts:
+        if all(covers(path, c) is not False for c in needed):
+            return path
+    if len(fonts) == 1:
+        return fonts[0]  # nothing to fall back to: draw what it has
+    return False
+
+
+def _char_font(char: str, fonts: Sequence[Path]) -> Path:
+    return next((f for f in fonts if covers(f, char) is not False), fonts[0])
+
+
+def _runs(line: str, fonts: Sequence[Path]) -> list[tuple[str, Path]]:
+    """`line` cut into (text, font) runs in drawing order, left to right."""
+    runs: list[tuple[str, Path]] = []
+    for char in line:
+        last = runs[-1] if runs else ("", fonts[0])
+        # spaces are runs of their own: a shaped right-to-left run would move its own space
+        same = last[0] and last[0][-1].isspace() == char.isspace()
+        if same and (char.isspace() or not needs_glyph(char) or covers(last[1], char) is not False):
+            runs[-1] = (last[0] + char, last[1])
+        else:
+            runs.append((char, last[1] if char.isspace() else _char_font(char, fonts)))
+    strong = next((unicodedata.bidirectional(c) for c in line
+                   if unicodedata.bidirectional(c) in ("L", "R", "AL")), "L")
+    # a right-to-left line reads its runs from the right; each run is shaped by drawtext itself
+    return runs[::-1] if strong in ("R", "AL") else runs
+
+
+def _measurer(fonts: tuple[Path, ...], fontsize: int) -> Callable[[str], float]:
+    """Width in pixels of a string drawn at `fontsize`, each character in the font that has it."""
+    if not fonts:
+        return _counter(fontsize * 1.0, fontsize * 0.6)
+
+    def measure(text: str) -> float:
+        total = 0.0
+        for run, path in font_runs(text, fonts):
+            try:
+                total += float(pil_font(path, fontsize).getlength(run))
+            except OSError:
+                total += _width(run, fontsize * 1.0, fontsize * 0.6)
+        return total
+
+    return measure
 
 
 def _measure(language: str) -> tuple[float, float, float]:
@@ -187,14 +311,26 @@ def _width(text: str, cjk_width: float, latin_width: float) -> float:
     return sum(cjk_width if _CJK_RE.match(ch) else latin_width for ch in text)
 
 
-def _wrap(text: str, capacity: float, cjk_width: float, latin_width: float) -> list[str]:
-    """Greedy wrap: Latin words stay whole, CJK breaks between characters, never before punctuation."""
-    tokens = re.findall(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\uffef]+|\s+|.", text)
+def _counter(cjk_width: float, latin_width: float) -> Callable[[str], float]:
+    return lambda text: _width(text, cjk_width, latin_width)
+
+
+def _wrap(text: str, capacity: float, measure: Callable[[str], float]) -> list[str]:
+    """Greedy wrap: Latin words stay whole, CJK breaks between characters, never before punctuation.
+
+    A word wider than a whole line (a URL, a run of letters) is cut between characters.
+    """
+    tokens: list[str] = []
+    for token in re.findall(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\uffef]+|\s+|.", text):
+        if len(token) > 1 and not token.isspace() and measure(token) > capacity:
+            tokens.extend(token)
+        else:
+            tokens.append(token)
     lines: list[str] = []
     current = ""
     for token in tokens:
         candidate = current + token
-        if _width(candidate.rstrip(), cjk_width, latin_width) <= capacity or not current.strip():
+        if measure(candidate.rstrip()) <= capacity or not current.strip():
             current = candidate
             continue
         if token.isspace():
@@ -229,8 +365,10 @@ def _split_line(text: str, capacity: float, cjk_width: float, latin_width: float
     if position < len(text):
         clauses.append(text[position:])
 
+    measure = _counter(cjk_width, latin_width)
+
     def fits(candidate: str) -> bool:
-        return len(_wrap(candidate.strip(), capacity, cjk_width, latin_width)) <= MAX_LINES
+        return len(_wrap(candidate.strip(), capacity, measure)) <= MAX_LINES
 
     chunks: list[str] = []
     current = ""
@@ -245,7 +383,7 @@ def _split_line(text: str, capacity: float, cjk_width: float, latin_width: float
             current = clause
             continue
         # one clause longer than two lines: cut it after each two wrapped lines
-        lines = _wrap(clause.strip(), capacity, cjk_width, latin_width)
+        lines = _wrap(clause.strip(), capacity, measure)
         joiner = "" if has_cjk(clause) else " "
         for start in range(0, len(lines), MAX_LINES):
             piece = joiner.join(lines[start : start + MAX_LINES])

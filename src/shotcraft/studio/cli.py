@@ -19,7 +19,6 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
@@ -105,8 +104,8 @@ def new(
 ) -> None:
     """Create a project folder."""
     project = Project.create(directory, title=title, aspect=aspect, fps=fps)
-    out.print(f"created project [bold]{escape(project.title)}[/] in {escape(str(project.root))} "
-              f"({aspect}, {fps} fps)")
+    out.print(Text.assemble("created project ", (project.title, "bold"),
+                            f" in {project.root} ({aspect}, {fps} fps)"))
 
 
 @command("import")
@@ -117,10 +116,10 @@ def import_(
 ) -> None:
     """Parse a script and break it down into shots (re-import keeps takes of unchanged shots)."""
     report = _open(directory).import_script(script, format=format)
-    out.print(
+    out.print(Text(
         f"imported {report.script} ({report.format}): {report.episodes} episodes, {report.scenes} scenes, "
         f"{report.shots} shots, {report.characters} characters, {report.dialogue_lines} dialogue lines"
-    )
+    ))
     if report.kept or report.archived:
         out.print(f"kept {report.kept} unchanged shots, added {report.added}, archived {report.archived}")
 
@@ -141,18 +140,20 @@ def shots(
         print(json.dumps(shots_json(board, totals), ensure_ascii=False, indent=2))
         return
     for ep in board.episodes:
-        out.print(f"[bold]Episode {ep.number}[/]" + (f" — {escape(ep.title)}" if ep.title else ""))
+        out.print(Text.assemble((f"Episode {ep.number}", "bold"), f" — {ep.title}" if ep.title else ""))
         table = Table(show_edge=False, pad_edge=False)
         for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick"):
             table.add_column(column)
         for scene in ep.scenes:
-            table.add_row(f"[dim]{scene.id}[/]", "", "", "", "", f"[dim]{escape(scene.heading)}[/]", "", "")
+            table.add_row(Text(scene.id, style="dim"), "", "", "", "", Text(scene.heading, style="dim"),
+                          "", "")
             for shot in scene.shots:
                 total = totals.get(shot.id)
+                # Text cells: names and words are the script's, never markup
                 table.add_row(
                     shot.id, shot.size.value, shot.camera.move.value,
-                    f"{shot.duration_frames / board.fps:.1f}", escape(", ".join(shot.characters)),
-                    escape(_summary(shot)), f"{total.takes_done if total else 0}",
+                    f"{shot.duration_frames / board.fps:.1f}", Text(", ".join(shot.characters)),
+                    Text(_summary(shot)), f"{total.takes_done if total else 0}",
                     str(shot.picked_take or ""),
                 )
         out.print(table)
@@ -186,8 +187,8 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
     for column in ("name", "aliases", "description", "refs", "first"):
         table.add_column(column)
     for c in people:
-        table.add_row(escape(c.name), escape(", ".join(c.aliases)), escape(c.description or ""),
-                      str(len(c.references)), c.first_scene or "")
+        table.add_row(Text(c.name), Text(", ".join(c.aliases)), Text(c.description or ""),
+                      str(len(c.references)), Text(c.first_scene or ""))
     out.print(table)
 
 
@@ -218,7 +219,7 @@ def render(
             cancel.set()
             raise
     for note in summary.budget_notes:
-        err.print(f"[yellow]budget:[/] {escape(note)}")
+        err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
     if summary.resumed:
         out.print(f"resumed {summary.resumed} interrupted takes")
     out.print(f"drew {summary.done} takes, {summary.failed} failed, in {summary.seconds:.1f} s")
@@ -237,8 +238,8 @@ def add_take(
 ) -> None:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
     take = _open(directory).add_take(shot_id, file)
-    out.print(f"added take {take.number} to {shot_id} (score {take.score:.2f})" if take.score is not None
-              else f"added take {take.number} to {shot_id}")
+    out.print(Text(f"added take {take.number} to {shot_id} (score {take.score:.2f})" if take.score is not None
+                   else f"added take {take.number} to {shot_id}"))
 
 
 @command()
@@ -271,10 +272,10 @@ def takes(
         table.add_row(
             str(take.number), str(view.rank or ""),
             f"{take.score:.2f}" if take.score is not None else "",
-            _weakest(take.scores), escape(status),
-            str(take.seed if take.seed is not None else ""), take.engine,
+            _weakest(take.scores), Text(status),
+            str(take.seed if take.seed is not None else ""), Text(take.engine),
             f"{take.duration_frames / project.fps:.1f}" if take.duration_frames else "",
-            escape(take.media_path or ""),
+            Text(take.media_path or ""),
         )
     out.print(table)
     totals = project.totals(shot_id=shot_id)
@@ -307,10 +308,10 @@ def pick(
         out.print(f"picked {len(picked)} shots")
         return
     if take is None:
-        err.print("usage: shotcraft pick DIR SHOT_ID TAKE_NO")
+        err.print(Text("usage: shotcraft pick DIR SHOT_ID TAKE_NO"))
         raise typer.Exit(2)
     _open(directory).pick(shot_id or "", take)
-    out.print(f"picked take {take} for {shot_id}")
+    out.print(Text(f"picked take {take} for {shot_id}"))
 
 
 @command()
@@ -340,6 +341,8 @@ def export(
         print(json.dumps(export_json(result), ensure_ascii=False, indent=2))
     else:
         print_export_summary(out, result)
+    for warning in result.warnings:
+        err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
 
 
 @command()

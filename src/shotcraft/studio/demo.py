@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from shotcraft.projects import Project, export_options
 from shotcraft.shots.errors import ProjectError
@@ -27,7 +28,7 @@ def run_demo(directory: Path, *, takes: int = 3, console: Console) -> None:
     started = time.monotonic()
     if (directory / "shotcraft.db").exists():
         project = Project.open(directory)
-        console.print(f"using the existing demo project in {project.root}")
+        console.print(Text(f"using the existing demo project in {project.root}"))
     else:
         project = Project.create(directory, title="契约新娘")
     report = project.import_script(example_path())
@@ -39,9 +40,9 @@ def run_demo(directory: Path, *, takes: int = 3, console: Console) -> None:
     console.print(f"auto-picked {len(picked)} shots")
     options = export_options(subtitles="burn", otio=True, sheet=True, language=project.language)
     result = project.export(episode, options)
-    console.print(f"episode {episode}: {result.output}")
+    console.print(Text(f"episode {episode}: {result.output}"))
     print_sidecars(console, result)
-    console.print(f"storyboard: shotcraft shots {directory}   studio: shotcraft board {directory}")
+    console.print(Text(f"storyboard: shotcraft shots {directory}   studio: shotcraft board {directory}"))
     console.print(f"done in {time.monotonic() - started:.1f} s")
 
 

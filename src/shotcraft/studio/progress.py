@@ -6,7 +6,6 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,6 +15,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 
 class RenderProgress:
@@ -23,7 +23,7 @@ class RenderProgress:
 
     def __init__(self, console: Console) -> None:
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False,
         )
         self.takes: TaskID | None = None
@@ -46,17 +46,19 @@ class RenderProgress:
         elif event.kind in ("done", "failed") and self.takes is not None:
             self.progress.update(self.takes, completed=event.finished)
             if event.kind == "failed":
-                self.progress.console.print(f"[red]{event.shot_id} take {event.take} failed:[/] {escape(str(event.message))}")
+                self.progress.console.print(Text.assemble(
+                    (f"{event.shot_id} take {event.take} failed:", "red"), f" {event.message}"))
         elif event.kind == "budget":
-            self.progress.console.print(f"[yellow]budget:[/] {escape(str(event.message))}")
+            self.progress.console.print(Text.assemble(("budget:", "yellow"), f" {event.message}"))
         elif event.kind == "warning":
-            self.progress.console.print(f"[yellow]warning:[/] {escape(str(event.message))}")
+            self.progress.console.print(Text.assemble(("warning:", "yellow"), f" {event.message}"))
 
 
 class ExportProgress:
     def __init__(self, console: Console, *, enabled: bool = True) -> None:
         self.enabled = enabled
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                                 TimeElapsedColumn(),
                                  console=console, transient=True, disable=not enabled)
         self.task: TaskID | None = None
 

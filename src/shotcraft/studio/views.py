@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from shotcraft.projects import Project, TakeView, Totals
 from shotcraft.storyboard.models import Storyboard
@@ -90,24 +91,28 @@ def export_json(result: Any) -> dict[str, Any]:
 
 
 def print_export_summary(console: Console, result: Any) -> None:
-    table = Table(show_edge=False, title=f"{result.output}")
+    # Text, never markup: the output path is the user's (-o "[x].mp4")
+    table = Table(show_edge=False, title=Text(str(result.output)))
     for column in ("shot", "take", "source", "sec"):
         table.add_column(column)
     fps = result.fps or 30
     for clip in result.clips:
         source = clip.source.value if hasattr(clip.source, "value") else str(clip.source)
         style = {"auto": "yellow", "slate": "red"}.get(source, "")
-        table.add_row(clip.shot_id, str(clip.take or "—"), f"[{style}]{source}[/]" if style else source,
+        table.add_row(Text(clip.shot_id), str(clip.take or "—"), Text(source, style=style),
                       f"{clip.duration_frames / fps:.1f}")
     console.print(table)
     auto = [c.shot_id for c in result.clips if str(getattr(c.source, "value", c.source)) == "auto"]
     slates = [c.shot_id for c in result.clips if str(getattr(c.source, "value", c.source)) == "slate"]
     if auto:
-        console.print(f"[yellow]{len(auto)} shots had no pick and use their top-ranked take:[/] {', '.join(auto)}")
+        console.print(Text.assemble(
+            (f"{len(auto)} shots had no pick and use their top-ranked take:", "yellow"),
+            f" {', '.join(auto)}"))
     if slates:
-        console.print(f"[red]{len(slates)} shots have no take and show a slate:[/] {', '.join(slates)}")
-    console.print(f"episode: {result.output} ({result.duration_frames / fps:.1f} s, "
-                  f"{result.width}×{result.height}, {fps} fps) in {result.seconds:.1f} s")
+        console.print(Text.assemble((f"{len(slates)} shots have no take and show a slate:", "red"),
+                                    f" {', '.join(slates)}"))
+    console.print(Text(f"episode: {result.output} ({result.duration_frames / fps:.1f} s, "
+                       f"{result.width}×{result.height}, {fps} fps) in {result.seconds:.1f} s"))
     print_sidecars(console, result)
 
 
@@ -117,4 +122,4 @@ def print_sidecars(console: Console, result: Any) -> None:
         value = getattr(result, label, None)
         if value:
             shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-            console.print(f"{label}: {shown}")
+            console.print(Text(f"{label}: {shown}"))

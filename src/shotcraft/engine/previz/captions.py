@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import warnings
 from dataclasses import dataclass
@@ -14,7 +15,10 @@ from PIL import Image, ImageDraw, ImageFont
 from shotcraft.engine.previz.colour import RGB, mix
 from shotcraft.engine.previz.figures import character_colour
 from shotcraft.engine.protocol import RenderRequest
+from shotcraft.shots.fonts import draw_text, fonts_for, missing_glyphs_sentence, undrawable
 from shotcraft.shots.media import cjk_font
+
+log = logging.getLogger(__name__)
 
 _warned_font = False
 
@@ -107,7 +111,8 @@ def _text_box(lines: list[tuple[str, RGB]], font: Any, pad: int, max_w: int | No
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, image.width - 1, image.height - 1), radius=pad, fill=(0, 0, 0, 170))
     for i, (text, colour) in enumerate(lines):
-        draw.text((pad, pad + i * line_h), text, font=font, fill=(*colour, 255))
+        # characters the CJK font lacks (emoji, Hebrew, Arabic) come from a fallback font
+        draw_text(draw, (pad, pad + i * line_h), text, font=font, path=cjk_font(), fill=(*colour, 255))
     return image
 
 
@@ -127,6 +132,14 @@ def _caption_lines(request: RenderRequest, font: Any, max_w: float) -> list[tupl
         action = request.action if len(request.action) <= 90 else request.action[:88] + "…"
         lines = [(row, (255, 236, 180)) for row in wrap_text(action, font, max_w, max_lines=2)]
     return lines
+
+
+@cache
+def _warn_missing(shot_id: str, text: str) -> None:
+    """Say once per shot and text which characters no installed font can draw (never tofu in silence)."""
+    path = cjk_font()
+    if path is not None and (missing := undrawable(text, fonts_for(text, path))):
+        log.warning("%s", missing_glyphs_sentence(shot_id, missing, "the previz caption"))
 
 
 def build_overlay(request: RenderRequest, take_number: int, seed: int) -> list[Patch]:
@@ -156,6 +169,7 @@ def build_overlay(request: RenderRequest, take_number: int, seed: int) -> list[P
     pad = max(2, base // 3)
     max_text_w = width - 2 * margin - 2 * pad
     lines = _caption_lines(request, font, max_text_w)
+    _warn_missing(request.shot_id, "".join(text for text, _ in lines))
     if lines:
         image = _text_box(lines, font, pad=pad, max_w=width - 2 * margin)
         image = image.crop((0, 0, image.width, min(image.height, height - 2 * margin)))

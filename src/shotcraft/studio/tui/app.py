@@ -143,11 +143,11 @@ class ShotcraftApp(App[None]):
         """Start a card draw in the background; False (and a notification) while one runs."""
         if self.rendering:
             self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
-                        severity="warning")
+                        severity="warning", markup=False)
             return False
         self.render_cancel = threading.Event()
         what = ", ".join(shot_ids) if shot_ids else f"episode {episode}"
-        self.notify(f"Drawing {takes or 'the wanted'} takes for {what}.")
+        self.notify(f"Drawing {takes or 'the wanted'} takes for {what}.", markup=False)
         self._render(shot_ids, takes, episode, kind, self.render_cancel)
         return True
 
@@ -176,7 +176,7 @@ class ShotcraftApp(App[None]):
     @on(RenderProgress)
     def _relay_progress(self, message: RenderProgress) -> None:
         if message.event.kind == "warning":
-            self.notify(message.event.message, title="Render", severity="warning")
+            self.notify(str(message.event.message), title="Render", severity="warning", markup=False)
             return
         self.last_render_event = message.event
         self.screen.post_message(RenderProgress(message.event))
@@ -199,9 +199,10 @@ class ShotcraftApp(App[None]):
         else:
             s = message.summary
             state = "stopped" if s.cancelled else "finished"
-            self.notify(f"Card draw {state}: {s.done} done, {s.failed} failed in {s.seconds:.1f} s.")
+            self.notify(f"Card draw {state}: {s.done} done, {s.failed} failed in {s.seconds:.1f} s.",
+                        markup=False)
             for note in s.budget_notes:
-                self.notify(note, title="Budget", severity="warning")
+                self.notify(note, title="Budget", severity="warning", markup=False)
         self.screen.post_message(RenderFinished(message.summary, message.error))
         self.screen.post_message(DataChanged())
 
@@ -236,7 +237,9 @@ class ShotcraftApp(App[None]):
         if message.error:
             self.show_error(message.error, title=f"Export failed: {message.error.title}")
         else:
-            self.notify(f"Exported {message.result.output.name}.")
+            self.notify(f"Exported {message.result.output.name}.", markup=False)
+            for warning in message.result.warnings:
+                self.notify(warning, title="Subtitles", severity="warning", markup=False)
         self.screen.post_message(ExportFinished(message.result, message.error))
 
 

@@ -130,11 +130,13 @@ class BoardScreen(StudioScreen):
         shot = next((s for s, _ in self.rows if s.id == shot_id), None)
         detail = self.query_one("#detail", Static)
         if shot is None:
-            detail.update(f"{len(self.rows)} shots · none shown")
+            detail.update(Text(f"{len(self.rows)} shots · none shown"))
             return
         text = " / ".join(f"{d.speaker}：{d.text}" for d in shot.dialogue) or shot.action or ""
-        detail.update(f"[b]{shot.id}[/b] {self.headings.get(shot.scene_id, '')} · {shot.kind.value}"
-                      f" · {len(self.rows)} shots\n{text}\n[dim]{shot.prompt[:150]}[/dim]")
+        # Text, not markup: headings, dialogue and prompts are the script's words
+        detail.update(Text.assemble(
+            (shot.id, "bold"), f" {self.headings.get(shot.scene_id, '')} · {shot.kind.value}"
+            f" · {len(self.rows)} shots\n{text}\n", (shot.prompt[:150], "dim")))
 
     # -- events --------------------------------------------------------------------------
 

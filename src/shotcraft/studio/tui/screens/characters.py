@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,7 +65,8 @@ class CharactersScreen(StudioScreen):
         keep = table.cursor_row
         table.clear()
         for c in self.characters:
-            table.add_row(c.name, ", ".join(c.aliases), str(len(c.references)),
+            # Text, not str: names and aliases are the script's words, not markup
+            table.add_row(Text(c.name), Text(", ".join(c.aliases)), str(len(c.references)),
                           str(len(self.appearances.get(c.name, []))), key=c.name)
         if self.characters:
             table.move_cursor(row=min(keep, len(self.characters) - 1), animate=False)
@@ -82,16 +84,16 @@ class CharactersScreen(StudioScreen):
         refs = self.query_one("#refs", DataTable)
         refs.clear()
         if character is None:
-            self.query_one("#appears", Static).update("No characters; import a script first.")
+            self.query_one("#appears", Static).update(Text("No characters; import a script first."))
             self._filling = False
             return
         self.query_one("#aliases", Input).value = ", ".join(character.aliases)
         self.query_one("#description", TextArea).text = character.description or ""
         for ref in character.references:
-            refs.add_row(ref, key=ref)
+            refs.add_row(Text(ref), key=ref)
         shots = self.appearances.get(character.name, [])
-        self.query_one("#appears", Static).update(
-            f"[b]{character.name}[/b] appears in {len(shots)} shots:\n" + "\n".join(shots[:40]))
+        self.query_one("#appears", Static).update(Text.assemble(
+            (character.name, "bold"), f" appears in {len(shots)} shots:\n" + "\n".join(shots[:40])))
         self.call_after_refresh(self._filled)
 
     def _filled(self) -> None:

@@ -6,11 +6,11 @@ import shutil
 import subprocess
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.widgets import Button, Checkbox, Footer, Header, Label, ProgressBar, Select, Static
 
 from shotcraft.assembly.episode import ExportOptions
@@ -83,8 +83,8 @@ class ExportScreen(StudioScreen):
             self.notify("There is no episode to export; import a script first.", severity="error")
             return
         if self.app.export_episode(episode, self.options()):
-            self.query_one("#stage", Label).update(f"Exporting episode {episode}…")
-            self.query_one("#result", Static).update("")
+            self.query_one("#stage", Label).update(Text(f"Exporting episode {episode}…"))
+            self.query_one("#result", Static).update(Text())
 
     def action_cancel(self) -> None:
         if self.app.export_cancel is not None:
@@ -92,14 +92,15 @@ class ExportScreen(StudioScreen):
 
     @on(ExportProgress)
     def _progress(self, message: ExportProgress) -> None:
-        self.query_one("#stage", Label).update(f"{message.stage} {message.fraction:.0%}")
+        self.query_one("#stage", Label).update(Text(f"{message.stage} {message.fraction:.0%}"))
         self.query_one("#export-progress", ProgressBar).update(progress=message.fraction)
 
     @on(ExportFinished)
     def _finished(self, message: ExportFinished) -> None:
         stage = self.query_one("#stage", Label)
         if message.error:
-            stage.update(f"[red]Export failed:[/red] {escape(message.error.message)} (e: details and copy)")
+            stage.update(Text.assemble(("Export failed:", "red"),
+                                       f" {message.error.message} (e: details and copy)"))
             return
         self.result = r = message.result
         self.query_one("#export-progress", ProgressBar).update(progress=1.0)
@@ -108,11 +109,12 @@ class ExportScreen(StudioScreen):
         for clip in r.clips:
             sources[clip.source.value] = sources.get(clip.source.value, 0) + 1
         files = "\n".join(f"  {name}  {size / 1e6:.2f} MB" for name, size in r.sizes.items())
-        self.query_one("#result", Static).update(
-            f"[b]{r.output}[/b]\n{r.width}×{r.height} · {r.duration_frames / r.fps:.1f} s · "
+        # Text, not markup: the output path is the user's (-o "[x].mp4")
+        self.query_one("#result", Static).update(Text.assemble(
+            (str(r.output), "bold"), f"\n{r.width}×{r.height} · {r.duration_frames / r.fps:.1f} s · "
             f"{len(r.clips)} shots ({', '.join(f'{n} {k}' for k, n in sources.items())})"
             f" · {r.seconds:.1f} s to export · cache {r.cache_hits} hits / {r.cache_misses} misses"
-            f"\n{files}\nCtrl+O opens the folder.")
+            f"\n{files}\nCtrl+O opens the folder."))
 
     def action_open_folder(self) -> None:
         folder = self.result.output.parent if self.result else self.app.project.root / "exports"

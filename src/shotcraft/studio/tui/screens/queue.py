@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -57,33 +58,37 @@ class QueueScreen(StudioScreen):
         keep = table.cursor_row
         table.clear()
         for job in jobs:
-            table.add_row(str(job["job"]), job["shot_id"], str(job["take"]), job["state"],
-                          job["engine"], str(job["seed"]), job["kind"], str(job["attempts"]),
-                          (job["error"] or "")[:40], key=str(job["job"]))
+            cells = (str(job["job"]), job["shot_id"], str(job["take"]), job["state"],
+                     job["engine"], str(job["seed"]), job["kind"], str(job["attempts"]),
+                     (job["error"] or "")[:40])
+            # Text, not str: an error may quote a script line with "[" in it
+            table.add_row(*(Text(str(cell)) for cell in cells), key=str(job["job"]))
         if jobs:
             table.move_cursor(row=min(keep, len(jobs) - 1), animate=False)
         self.show_totals()
 
     def show_totals(self) -> None:
         project = self.app.project
-        lines = ["[b]Spend per episode[/b] (takes done/queued/failed · compute seconds · credits)"]
+        lines = [Text.assemble(("Spend per episode", "bold"),
+                               " (takes done/queued/failed · compute seconds · credits)")]
         for episode in self.app.guard(project.episodes) or []:
             totals = project.totals(episode=episode)
             budget = project.episode_budget(episode)
-            lines.append(
+            lines.append(Text(
                 f"episode {episode}: {totals.takes_done}/{totals.takes_queued}/{totals.takes_failed}"
                 f" · {_limit(round(totals.seconds, 1), budget.max_seconds if budget else None, ' s')}"
-                f" · {_limit(round(totals.credits, 2), budget.max_credits if budget else None)}")
+                f" · {_limit(round(totals.credits, 2), budget.max_credits if budget else None)}"))
         shot_id = self.current_shot()
         if shot_id:
             totals = project.totals(shot_id=shot_id)
             shot = self.app.guard(project.shot, shot_id)
             budget = shot.budget if shot else None
-            lines.append(
-                f"[b]{shot_id}[/b]: {totals.takes_done}/{totals.takes_queued}/{totals.takes_failed}"
+            lines.append(Text.assemble(
+                (shot_id, "bold"),
+                f": {totals.takes_done}/{totals.takes_queued}/{totals.takes_failed}"
                 f" · {_limit(round(totals.seconds, 1), budget.max_seconds if budget else None, ' s')}"
-                f" · {_limit(round(totals.credits, 2), budget.max_credits if budget else None)}")
-        self.query_one("#totals", Static).update("\n".join(lines))
+                f" · {_limit(round(totals.credits, 2), budget.max_credits if budget else None)}"))
+        self.query_one("#totals", Static).update(Text("\n").join(lines))
 
     def current_shot(self) -> str | None:
         table = self.query_one("#jobs", DataTable)
@@ -95,11 +100,11 @@ class QueueScreen(StudioScreen):
         label = self.query_one("#now", Label)
         bar = self.query_one("#take-progress", ProgressBar)
         if event is None or not event.shot_id:
-            label.update("Nothing rendering in this studio.")
+            label.update(Text("Nothing rendering in this studio."))
             bar.update(progress=0)
             return
-        label.update(f"{event.shot_id} take {event.take}: {event.kind} {event.message}"
-                     f" · {event.finished}/{event.total} finished")
+        label.update(Text(f"{event.shot_id} take {event.take}: {event.kind} {event.message}"
+                          f" · {event.finished}/{event.total} finished"))
         bar.update(progress=event.fraction if event.kind != "done" else 1.0)
 
     @on(RenderProgress)
@@ -122,7 +127,7 @@ class QueueScreen(StudioScreen):
     def _count(self, call: Any, what: str, **kwargs: Any) -> None:
         count = self.app.guard(call, **kwargs)
         if count is not None:
-            self.notify(f"{what}: {count} takes.")
+            self.notify(f"{what}: {count} takes.", markup=False)
             self.reload()
 
     def action_cancel_shot(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -90,9 +91,9 @@ class ShotScreen(StudioScreen):
     def show_summary(self) -> None:
         shot = self.shot
         lines = "\n".join(f"  {d.speaker}：{d.text}" for d in shot.dialogue)
-        self.query_one("#summary", Static).update(
-            f"[b]{shot.id}[/b] · scene {shot.scene_id} · {shot.kind.value} · "
-            f"{shot.duration_frames} frames · pick {shot.picked_take or '·'}\n{lines}")
+        self.query_one("#summary", Static).update(Text.assemble(
+            (shot.id, "bold"), f" · scene {shot.scene_id} · {shot.kind.value} · "
+            f"{shot.duration_frames} frames · pick {shot.picked_take or '·'}\n{lines}"))
         self.sub_title = shot.id
 
     # -- saving --------------------------------------------------------------------------
@@ -146,7 +147,7 @@ class ShotScreen(StudioScreen):
             self.shot = updated
             kf = getattr(updated, f"{which}_keyframe")
             self.query_one(f"#{which}_keyframe", Input).value = kf.path or "" if kf else ""
-            self.notify(f"{which.title()} keyframe saved.")
+            self.notify(f"{which.title()} keyframe saved.", markup=False)
 
     def changes(self) -> dict[str, Any]:
         """The pending fields as update_shot arguments (frames stored, seconds shown)."""

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -77,13 +78,14 @@ class TakesScreen(StudioScreen):
         table.clear()
         for view in self.views:
             take = view.take
-            table.add_row(
+            cells = (
                 str(take.number), str(view.rank or "·"),
                 f"{take.score:.2f}" if take.score is not None else "·", take.status.value,
                 "★" if view.picked else "", str(take.seed if take.seed is not None else "·"),
                 take.engine, f"{take.cost_seconds:.1f}", (take.reason or "")[:30],
-                key=str(take.number),
             )
+            # Text, not str: the table would parse a reason quoting "[/]" as markup
+            table.add_row(*(Text(cell) for cell in cells), key=str(take.number))
         if self.views:
             table.move_cursor(row=min(keep, len(self.views) - 1), animate=False)
         self.show_take()
@@ -100,7 +102,7 @@ class TakesScreen(StudioScreen):
         explain = self.query_one("#explain", Static)
         if view is None:
             thumb.show(None, "no takes yet: press d to draw some")
-            explain.update("")
+            explain.update(Text())
             return
         take = view.take
         path = None
@@ -108,14 +110,14 @@ class TakesScreen(StudioScreen):
             path = self.app.project.root / take.thumbnail_path
         thumb.show(path if path and path.is_file() else None)
         score = f"{take.score:.2f}" if take.score is not None else "·"
-        lines = [f"[b]take {take.number}[/b] score {score}"
-                 f" · rank {view.rank or '·'} · {take.status.value}"]
+        lines = [Text.assemble((f"take {take.number}", "bold"),
+                               f" score {score} · rank {view.rank or '·'} · {take.status.value}")]
         for metric, value in sorted(take.scores.items()):
             why = view.explanations.get(metric, "")
-            lines.append(f"[b]{metric}[/b] {value:.2f}  {why}")
+            lines.append(Text.assemble((metric, "bold"), f" {value:.2f}  {why}"))
         if take.reason:
-            lines.append(f"[red]{take.reason}[/red]")
-        explain.update("\n".join(lines))
+            lines.append(Text(take.reason, style="red"))
+        explain.update(Text("\n").join(lines))
 
     @on(DataTable.RowHighlighted, "#takes")
     def _highlighted(self) -> None:
@@ -130,7 +132,7 @@ class TakesScreen(StudioScreen):
         e = message.event
         if e.shot_id == self.shot_id:
             self.query_one("#progress", Static).update(
-                f"drawing take {e.take}: {e.fraction:.0%} · {e.finished}/{e.total} finished")
+                Text(f"drawing take {e.take}: {e.fraction:.0%} · {e.finished}/{e.total} finished"))
 
     # -- actions -------------------------------------------------------------------------
 
@@ -140,7 +142,7 @@ class TakesScreen(StudioScreen):
     def action_pick(self) -> None:
         view = self.current()
         if view and self.app.guard(self.app.project.pick, self.shot_id, view.take.number):
-            self.notify(f"Picked take {view.take.number} of {self.shot_id}.")
+            self.notify(f"Picked take {view.take.number} of {self.shot_id}.", markup=False)
             self.reload()
 
     def action_unpick(self) -> None:
