@@ -62,6 +62,8 @@ def _handled(function: Callable[..., T]) -> Callable[..., T]:
             raise typer.Exit(130) from None
         except Exception as exc:  # noqa: BLE001 - every error ends in one sentence or a bug line
             fail(exc, project=kwargs.get("directory"))
+        finally:
+            _close_opened()
 
     return body
 
@@ -88,8 +90,19 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_opened: list[Project] = []  # projects a command opened; closed when the command ends
+
+
+def _close_opened() -> None:
+    # a connection left open past its command keeps SQLite's per-file state (WAL index) alive
+    # in this process, and the next command on the same folder would read through it
+    while _opened:
+        _opened.pop().close()
+
+
 def _open(directory: Path) -> Project:
     project = Project.open(directory)
+    _opened.append(project)
     if project.upgrade is not None:
         err.print(Text(f"{directory}: {project.upgrade.sentence()}"), style="yellow")
     return project
@@ -104,6 +117,7 @@ def new(
 ) -> None:
     """Create a project folder."""
     project = Project.create(directory, title=title, aspect=aspect, fps=fps)
+    _opened.append(project)
     out.print(Text.assemble("created project ", (project.title, "bold"),
                             f" in {project.root} ({aspect}, {fps} fps)"))
 
