@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from shotcraft.projects import cast, editing, importing, queue, takes
 from shotcraft.projects.db import Database, ProjectRow
 from shotcraft.projects.importing import ImportReport
+from shotcraft.projects.limits import check_episode, check_seed, check_take_number, check_takes
 from shotcraft.projects.paths import Layout
 from shotcraft.projects.schema import Upgrade, migrate
 from shotcraft.projects.store import Store
@@ -108,20 +109,27 @@ class Project:
 
     # -- import --------------------------------------------------------------------------
 
-    def import_script(self, path: str | Path, *, format: str | None = None) -> ImportReport:
-        """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots."""
-        return importing.import_script(self.store, path, format=format)
+    def import_script(
+        self, path: str | Path, *, format: str | None = None,
+        progress: Callable[[str, float], None] | None = None,
+    ) -> ImportReport:
+        """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots.
+
+        `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order."""
+        return importing.import_script(self.store, path, format=format, progress=progress)
 
     # -- reading -------------------------------------------------------------------------
 
     def storyboard(self, *, episode: int | None = None, include_archived: bool = False) -> Storyboard:
         """Episodes → scenes → shots, in order, with the character bible. Four queries."""
+        check_episode(episode)
         return self.store.storyboard(episode=episode, include_archived=include_archived)
 
     def episodes(self) -> list[int]:
         return self.store.episodes()
 
     def shots(self, *, episode: int | None = None) -> list[Shot]:
+        check_episode(episode)
         return self.store.shots(episode=episode)
 
     def shot(self, shot_id: str) -> Shot:
@@ -143,9 +151,11 @@ class Project:
         return editing.update_shot(self.store, shot_id, **changes)
 
     def set_episode_budget(self, episode: int, budget: Budget | None) -> None:
+        check_episode(episode)
         self.store.set_episode_budget(episode, budget)
 
     def episode_budget(self, episode: int) -> Budget | None:
+        check_episode(episode)
         return self.store.episode_budget(episode)
 
     def update_character(self, name: str, **changes: Any) -> Character:
@@ -169,6 +179,7 @@ class Project:
 
     def pick(self, shot_id: str, take_number: int) -> Take:
         """Pick a done take; a keyframe take becomes the first frame of later video takes."""
+        check_take_number(shot_id, take_number)
         return takes.pick(self.store, shot_id, take_number)
 
     def unpick(self, shot_id: str) -> None:
@@ -176,18 +187,22 @@ class Project:
 
     def auto_pick(self, *, episode: int | None = None) -> dict[str, int]:
         """Pick the top-ranked video take of every shot without a pick; returns what was picked."""
+        check_episode(episode)
         return takes.auto_pick(self.store, episode=episode)
 
     def reject(self, shot_id: str, take_number: int) -> None:
         """Throw a take away: it stays on disk and in the list, but never ranks or gets picked."""
+        check_take_number(shot_id, take_number)
         takes.reject(self.store, shot_id, take_number)
 
     def totals(self, *, shot_id: str | None = None, episode: int | None = None) -> Totals:
         """Takes and spend per shot or episode (or the whole project)."""
+        check_episode(episode)
         return takes.totals(self.store, shot_id=shot_id, episode=episode)
 
     def totals_by_shot(self, *, episode: int | None = None) -> dict[str, Totals]:
         """One query for every shot's totals (the storyboard table needs them all at once)."""
+        check_episode(episode)
         return takes.totals_by_shot(self.store, episode=episode)
 
     def top_scores(self) -> dict[str, float]:
@@ -214,8 +229,12 @@ class Project:
     # -- render and export (see projects/render.py and projects/export.py) ----------------
 
     def render(self, **kwargs: Any) -> RenderSummary:
+        """Draw takes (see projects/render.py); takes, seed and episode are bounds-checked first."""
         from shotcraft.projects.render import render
 
+        check_takes(kwargs.get("takes"))
+        check_seed(kwargs.get("seed"))
+        check_episode(kwargs.get("episode"))
         return render(self.store, **kwargs)
 
     def add_take(self, shot_id: str, file: str | Path) -> Take:
@@ -229,6 +248,7 @@ class Project:
     ) -> ExportResult:
         from shotcraft.projects.export import export
 
+        check_episode(episode)
         return export(self.store, episode, options, out=Path(out) if out else None,
                       progress=progress, cancel=cancel)
 
