@@ -216,6 +216,7 @@ def render(
     check_seed(seed)
     check_episode(episode)
     project = _open(directory)
+    project.require_writable("render")  # before the bars start
     cancel = threading.Event()
     with RenderProgress(err) as bar:
         try:
@@ -344,6 +345,7 @@ def export(
 
     check_episode(episode)
     project = _open(directory)
+    project.require_writable("export")  # before the bar starts
     options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
                              voice=voice, otio=otio, sheet=sheet, language=project.language)
     with ExportProgress(err, enabled=not as_json) as bar:
