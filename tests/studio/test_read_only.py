@@ -160,3 +160,32 @@ async def test_the_studio_opens_read_only_and_refuses_a_pick(read_only: Path) ->
         await pilot.pause()
     assert any("is read-only; pick needs to write there" in note for note in notes), notes
     assert app_.last_error is not None and "read-only" in app_.last_error.message
+
+
+def test_a_project_copied_while_open_shows_what_its_wal_holds(writable: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    source = tmp_path / "live"
+    shutil.copytree(writable, source)
+    holder = sqlite3.connect(source / "shotcraft.db")  # keeps -wal and -shm in place
+    holder.execute("PRAGMA wal_autocheckpoint=0")
+    holder.execute("UPDATE shot SET prompt = '雨夜 WAL' WHERE id = ?", (SHOT,))
+    holder.commit()
+    copy = tmp_path / "副本 copy"
+    shutil.copytree(source, copy)
+    holder.close()
+    assert (copy / "shotcraft.db-wal").stat().st_size > 0
+    target = tmp_path / "只读 mounted"
+    target.mkdir()
+    if _mount("--bind", str(copy), str(target)).returncode != 0:
+        pytest.skip("cannot bind-mount here (needs root)")
+    try:
+        if _mount("-o", "remount,ro,bind", str(target)).returncode != 0:
+            pytest.skip("cannot remount read-only here")
+        result = invoke("shots", target, "--json")
+        assert result.exit_code == 0, result.output
+        first = json.loads(result.stdout)["episodes"][0]["scenes"][0]["shots"][0]
+        assert first["prompt"] == "雨夜 WAL"
+    finally:
+        gc.collect()
+        subprocess.run(["umount", "--lazy", str(target)], check=True)
