@@ -143,3 +143,28 @@ def test_explicit_format_overrides_detection(tmp_path):
 def test_parse_script_detects_from_the_path_suffix():
     script = parse_script("林晓\n你好。\n", path="scene.fountain")
     assert script.format is ScriptFormat.FOUNTAIN
+
+
+def test_a_script_over_the_size_limit_is_refused_with_its_size(tmp_path, monkeypatch) -> None:
+    from pathlib import Path
+
+    big = tmp_path / "series.txt"
+    with big.open("wb") as handle:  # sparse: 9.3 MB on paper, nothing on disk
+        handle.truncate(9_300_000)
+    read = []
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or b"")
+    with pytest.raises(ScriptError) as caught:
+        load_script(big)
+    assert str(caught.value).startswith(f"{big} is 9.3 MB; scripts over 8 MB are refused")
+    assert caught.value.file == str(big)
+    assert not read  # refused from its size, before it was read
+
+
+def test_the_script_size_limit_can_be_raised(tmp_path, monkeypatch) -> None:
+    script = tmp_path / "ep.fountain"
+    script.write_text(FOUNTAIN + "\n" + "MARA wipes the counter again.\n" * 40_000, encoding="utf-8")
+    monkeypatch.setenv("SHOTCRAFT_MAX_SCRIPT_MB", "1")
+    with pytest.raises(ScriptError, match=r"is 1\.2 MB; scripts over 1 MB are refused"):
+        load_script(script)
+    monkeypatch.setenv("SHOTCRAFT_MAX_SCRIPT_MB", "2")
+    assert load_script(script).action_count() >= 1  # read and parsed under the raised limit

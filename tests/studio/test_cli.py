@@ -80,4 +80,6 @@ def test_user_mistakes_exit_1_with_one_sentence_and_no_traceback(tmp_path: Path)
 
 def test_usage_errors_exit_2(project_dir: Path) -> None:
     assert invoke("pick", project_dir).exit_code == 2
-    assert invoke("render", project_dir, "--takes", "0").exit_code == 2
+    assert invoke("render", project_dir, "--takes", "zero").exit_code == 2
+    # a number out of range is the project's to refuse: one sentence, exit 1 (test_cli_bounds.py)
+    assert invoke("render", project_dir, "--takes", "0").exit_code == 1

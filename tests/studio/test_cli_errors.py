@@ -68,20 +68,6 @@ def test_a_read_only_project_says_so(project_dir: Path, tmp_path: Path, read_onl
                         "the project elsewhere.")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="chmod does not stop root; see the query_only test")
-def test_a_chmod_read_only_project_says_so(project_dir: Path, tmp_path: Path) -> None:
-    script = write_script(tmp_path, name="v2.txt")
-    modes = {path: path.stat().st_mode for path in [project_dir, *project_dir.rglob("*")]}
-    for path in modes:
-        path.chmod(0o555 if path.is_dir() else 0o444)
-    try:
-        sentence = one_sentence(invoke("import", project_dir, script))
-    finally:
-        for path, mode in modes.items():
-            path.chmod(mode)
-    assert "read-only" in sentence or "permission denied" in sentence
-
-
 def test_a_locked_database_says_another_shotcraft_is_writing(
     project_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

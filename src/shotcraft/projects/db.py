@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint, event
@@ -172,16 +173,31 @@ class JobRow(SQLModel, table=True):
 class Database:
     """Owns the SQLAlchemy engine; hands out read and write sessions."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.read_only = read_only
         connect_args: dict[str, Any] = {}
         if self.is_sqlite:
             connect_args = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         self.engine: Engine = create_engine(url, connect_args=connect_args)
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, read_only=read_only)
         self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+
+    @classmethod
+    def read_only_file(cls, path: Path) -> Database:
+        """A SQLite file opened for reading only, for a folder that cannot be written.
+
+        WAL needs its -shm file to read: with the -wal and -shm files there it opens with
+        `mode=ro`; without them (a cleanly closed project) with `immutable=1`, which reads the
+        file alone, never creating side files or taking locks."""
+        from urllib.parse import quote
+
+        wal = path.with_name(path.name + "-wal")
+        shm = path.with_name(path.name + "-shm")
+        mode = "mode=ro" if wal.exists() and shm.exists() else "immutable=1"
+        return cls(f"sqlite:///file:{quote(str(path.resolve()))}?{mode}&uri=true", read_only=True)
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -205,13 +221,14 @@ class Database:
         self.engine.dispose()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # take transaction control away from pysqlite so BEGIN IMMEDIATE is ours to emit
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:  # switching the journal mode is a write
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -83,6 +83,30 @@ def export_options(**values: Any) -> ExportOptions:
         raise SpecError(f"{message}, not {first.get('input')!r}", field=field) from exc
 
 
+def check_crossfade(timeline: Timeline, options: ExportOptions) -> None:
+    """Refuse a crossfade longer than the shots it joins can give, naming the shortest shot:
+    the export would otherwise shorten it quietly (every shot keeps one frame of its own)."""
+    from shotcraft.assembly.episode import parse_transition, retime
+    from shotcraft.assembly.presets import get_preset
+
+    frames = parse_transition(options.transition)
+    if frames == 0 or len(timeline.clips) < 2:
+        return
+    fps = get_preset(options.preset).fps
+    clips = retime(timeline, fps).clips
+    shortest = min(clips, key=lambda clip: clip.duration_frames)
+    longest_fade = (shortest.duration_frames - 1) // 2
+    if frames > longest_fade:
+        fits = f"crossfade:{longest_fade} or less" if longest_fade >= 1 else "a cut"
+        raise SpecError(
+            f"a {frames}-frame crossfade ({frames / fps:.2f} s) is longer than shot "
+            f"{shortest.shot_id} can give: it is {shortest.duration_frames} frames "
+            f"({shortest.duration_frames / fps:.2f} s) and needs {2 * frames + 1} to fade in and "
+            f"out; use {fits}, or lengthen the shot.",
+            field="transition",
+        )
+
+
 def export(
     store: Store, episode: int, options: ExportOptions | None = None, *, out: Path | None = None,
     progress: Callable[[str, float], None] | None = None, cancel: threading.Event | None = None,
@@ -94,6 +118,7 @@ def export(
     sweep(store)  # what dead runs left (a full disk's truncated temps above all)
     options = options or export_options(language=store.language)
     timeline = build_timeline(store, episode)
+    check_crossfade(timeline, options)
     if out is None:
         out = store.layout.exports / f"episode-{episode:02d}.mp4"
     elif not out.is_absolute():

@@ -6,19 +6,23 @@ work: importing, takes (ranking and picks), cast, editing, queue, render, export
 
 from __future__ import annotations
 
+import functools
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shotcraft.projects import cast, editing, importing, queue, takes
 from shotcraft.projects.cleanup import sweep_temps
 from shotcraft.projects.db import Database, ProjectRow
 from shotcraft.projects.importing import ImportReport
+from shotcraft.projects.limits import check_episode, check_seed, check_take_number, check_takes
 from shotcraft.projects.paths import Layout
-from shotcraft.projects.schema import Upgrade, migrate
+from shotcraft.projects.schema import HEAD, Upgrade, known_revisions, migrate, stored_revision
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, Totals
-from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError
+from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, read_only_error
 from shotcraft.shots.models import Budget, Shot, Take, TakeKind
 from shotcraft.storyboard.models import Character, Scene, Storyboard
 
@@ -27,6 +31,36 @@ if TYPE_CHECKING:
     from shotcraft.projects.render import RenderSummary
 
 ASPECTS = ("9:16", "16:9", "1:1")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def folder_writable(folder: Path) -> bool:
+    """Whether files can be made in `folder` and its database written: `os.access` (which
+    says no on a read-only mount, even to root) confirmed by making a file there."""
+    if not os.access(folder, os.W_OK):
+        return False
+    db = folder / "shotcraft.db"
+    if db.exists() and not os.access(db, os.W_OK):
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".shotcraft-probe-"):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def _writes(method: F) -> F:
+    """Mark a facade method that writes: on a read-only project it is refused with the
+    read-only sentence before anything starts."""
+    doing = method.__name__.strip("_").replace("_", " ")
+
+    @functools.wraps(method)
+    def guarded(self: Project, *args: Any, **kwargs: Any) -> Any:
+        self.require_writable(doing)
+        return method(self, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
 
 
 class Project:
@@ -68,6 +102,8 @@ class Project:
             raise ProjectError(
                 f"{root} is not a shotcraft project (no shotcraft.db); create one with `shotcraft new {root}`."
             )
+        if db_url is None and not folder_writable(layout.root):
+            return cls._open_read_only(layout)
         db = Database(db_url or f"sqlite:///{layout.db}")
         try:
             upgrade = migrate(db, None if db_url else layout.db)  # backs up, then upgrades
@@ -77,8 +113,40 @@ class Project:
         sweep_temps(layout)  # dead runs' temp files and work folders: a few scandir calls
         return cls(layout.root, db, upgrade=upgrade)
 
+    @classmethod
+    def _open_read_only(cls, layout: Layout) -> Project:
+        """A project on a folder that cannot be written: read, never migrated or written."""
+        db = Database.read_only_file(layout.db)
+        try:
+            with db.engine.connect() as connection:
+                stored, _ = stored_revision(connection)
+        except BaseException:
+            db.dispose()
+            raise
+        if stored != HEAD:
+            db.dispose()
+            raise ProjectError(
+                f"{layout.root} was saved by an older shotcraft (schema {stored}) and needs an "
+                f"upgrade to {HEAD}, which can't be written on a read-only folder; make it "
+                "writable or copy the project elsewhere, then open it again."
+            ) if stored in known_revisions() else ProjectError(
+                f"{layout.root} was saved by a newer shotcraft (schema {stored}); upgrade "
+                "shotcraft to open it."
+            )
+        return cls(layout.root, db)
+
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def read_only(self) -> bool:
+        """True when the folder cannot be written: reading works, every change is refused."""
+        return self.store.db.read_only
+
+    def require_writable(self, doing: str | None = None) -> None:
+        """Raise the read-only sentence (naming what was refused) on a read-only project."""
+        if self.read_only:
+            raise read_only_error(self.root, doing=doing)
 
     @property
     def root(self) -> Path:
@@ -110,20 +178,28 @@ class Project:
 
     # -- import --------------------------------------------------------------------------
 
-    def import_script(self, path: str | Path, *, format: str | None = None) -> ImportReport:
-        """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots."""
-        return importing.import_script(self.store, path, format=format)
+    @_writes
+    def import_script(
+        self, path: str | Path, *, format: str | None = None,
+        progress: Callable[[str, float], None] | None = None,
+    ) -> ImportReport:
+        """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots.
+
+        `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order."""
+        return importing.import_script(self.store, path, format=format, progress=progress)
 
     # -- reading -------------------------------------------------------------------------
 
     def storyboard(self, *, episode: int | None = None, include_archived: bool = False) -> Storyboard:
         """Episodes → scenes → shots, in order, with the character bible. Four queries."""
+        check_episode(episode)
         return self.store.storyboard(episode=episode, include_archived=include_archived)
 
     def episodes(self) -> list[int]:
         return self.store.episodes()
 
     def shots(self, *, episode: int | None = None) -> list[Shot]:
+        check_episode(episode)
         return self.store.shots(episode=episode)
 
     def shot(self, shot_id: str) -> Shot:
@@ -140,23 +216,30 @@ class Project:
 
     # -- editing -------------------------------------------------------------------------
 
+    @_writes
     def update_shot(self, shot_id: str, **changes: Any) -> Shot:
         """Edit a shot's spec; the edit is validated, saved at once and survives re-import."""
         return editing.update_shot(self.store, shot_id, **changes)
 
+    @_writes
     def set_episode_budget(self, episode: int, budget: Budget | None) -> None:
+        check_episode(episode)
         self.store.set_episode_budget(episode, budget)
 
     def episode_budget(self, episode: int) -> Budget | None:
+        check_episode(episode)
         return self.store.episode_budget(episode)
 
+    @_writes
     def update_character(self, name: str, **changes: Any) -> Character:
         return cast.update_character(self.store, name, **changes)
 
+    @_writes
     def add_reference(self, name: str, image: str | Path) -> Character:
         """Copy a reference image into refs/ and attach it to a character."""
         return cast.add_reference(self.store, name, image)
 
+    @_writes
     def remove_reference(self, name: str, reference: str) -> Character:
         return cast.remove_reference(self.store, name, reference)
 
@@ -169,27 +252,36 @@ class Project:
     def take_path(self, take: Take) -> Path | None:
         return self.store.take_path(take)
 
+    @_writes
     def pick(self, shot_id: str, take_number: int) -> Take:
         """Pick a done take; a keyframe take becomes the first frame of later video takes."""
+        check_take_number(shot_id, take_number)
         return takes.pick(self.store, shot_id, take_number)
 
+    @_writes
     def unpick(self, shot_id: str) -> None:
         takes.unpick(self.store, shot_id)
 
+    @_writes
     def auto_pick(self, *, episode: int | None = None) -> dict[str, int]:
         """Pick the top-ranked video take of every shot without a pick; returns what was picked."""
+        check_episode(episode)
         return takes.auto_pick(self.store, episode=episode)
 
+    @_writes
     def reject(self, shot_id: str, take_number: int) -> None:
         """Throw a take away: it stays on disk and in the list, but never ranks or gets picked."""
+        check_take_number(shot_id, take_number)
         takes.reject(self.store, shot_id, take_number)
 
     def totals(self, *, shot_id: str | None = None, episode: int | None = None) -> Totals:
         """Takes and spend per shot or episode (or the whole project)."""
+        check_episode(episode)
         return takes.totals(self.store, shot_id=shot_id, episode=episode)
 
     def totals_by_shot(self, *, episode: int | None = None) -> dict[str, Totals]:
         """One query for every shot's totals (the storyboard table needs them all at once)."""
+        check_episode(episode)
         return takes.totals_by_shot(self.store, episode=episode)
 
     def top_scores(self) -> dict[str, float]:
@@ -205,52 +297,68 @@ class Project:
         """The render queue: every job not done, with its take, newest last."""
         return queue.jobs(self.store)
 
+    @_writes
     def retry_failed(self, *, shot_id: str | None = None) -> int:
         """Queue failed takes again under their own numbers and seeds; returns how many."""
         return queue.retry_failed(self.store, shot_id=shot_id)
 
+    @_writes
     def cancel_queued(self, *, shot_id: str | None = None) -> int:
         """Cancel takes still waiting in the queue; returns how many."""
         return queue.cancel_queued(self.store, shot_id=shot_id)
 
     # -- render and export (see projects/render.py and projects/export.py) ----------------
 
+    @_writes
     def render(self, **kwargs: Any) -> RenderSummary:
+        """Draw takes (see projects/render.py); takes, seed and episode are bounds-checked first."""
         from shotcraft.projects.render import render
 
+        check_takes(kwargs.get("takes"))
+        check_seed(kwargs.get("seed"))
+        check_episode(kwargs.get("episode"))
         return render(self.store, **kwargs)
 
+    @_writes
     def add_take(self, shot_id: str, file: str | Path) -> Take:
         from shotcraft.projects.render import add_take
 
         return add_take(self.store, shot_id, Path(file))
 
+    @_writes
     def export(
         self, episode: int, options: ExportOptions | None = None, *, out: str | Path | None = None,
         progress: Callable[[str, float], None] | None = None, cancel: Any = None,
     ) -> ExportResult:
         from shotcraft.projects.export import export
 
+        check_episode(episode)
         return export(self.store, episode, options, out=Path(out) if out else None,
                       progress=progress, cancel=cancel)
 
     # -- shot-list editing (see projects/editing.py) --------------------------------------
 
+    @_writes
     def split_shot(self, shot_id: str, *, at_line: int | None = None) -> tuple[Shot, Shot]:
         return editing.split_shot(self.store, shot_id, at_line=at_line)
 
+    @_writes
     def merge_with_next(self, shot_id: str) -> Shot:
         return editing.merge_with_next(self.store, shot_id)
 
+    @_writes
     def insert_shot_after(self, shot_id: str) -> Shot:
         return editing.insert_shot_after(self.store, shot_id)
 
+    @_writes
     def delete_shot(self, shot_id: str) -> None:
         editing.delete_shot(self.store, shot_id)
 
+    @_writes
     def move_shot(self, shot_id: str, step: int) -> Shot:
         return editing.move_shot(self.store, shot_id, step)
 
+    @_writes
     def set_keyframe(self, shot_id: str, which: str, image: str | Path | None, *,
                      chain_previous: bool = False) -> Shot:
         return editing.set_keyframe(self.store, shot_id, which, image, chain_previous=chain_previous)

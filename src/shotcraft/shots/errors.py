@@ -149,6 +149,13 @@ def details(error: BaseException) -> str:
     return "\n\n".join(parts)
 
 
+def read_only_error(folder: str | Path | None, *, doing: str | None = None) -> ReadOnlyError:
+    """The one sentence for a project that cannot be written; `doing` names what was refused."""
+    where = f"the project folder {folder}" if folder is not None else "the project database"
+    refused = f"{doing} needs to write there, so " if doing else ""
+    return ReadOnlyError(f"{where} is read-only; {refused}make it writable or copy the project elsewhere.")
+
+
 def _database_error(exc: BaseException, project: str | Path | None) -> ShotcraftError | None:
     # SQLAlchemy wraps the driver's error as `.orig`; matched by duck type so this layer stays
     # free of SQLAlchemy
@@ -163,8 +170,7 @@ def _database_error(exc: BaseException, project: str | Path | None) -> Shotcraft
     if "locked" in text or "busy" in text:
         return DatabaseBusyError(f"{named} is busy (another shotcraft is writing to it); try again.")
     if "readonly" in text or "read-only" in text:
-        where = f"the project folder {folder}" if folder else "the project database"
-        return ReadOnlyError(f"{where} is read-only; make it writable or copy the project elsewhere.")
+        return read_only_error(folder)
     if "disk is full" in text or "disk full" in text:
         return disk_full(folder or Path.cwd())
     # a brim-full disk refuses SQLite's shared-memory file before any write: "disk I/O error"

@@ -91,6 +91,12 @@ class ShotKind(StrEnum):
     INSERT = "insert"  # added by hand in the studio
 
 
+# Ten minutes at 120 fps: no single shot of a short drama runs longer; a bigger number is a typo
+# (and past 2**63-1 could not even be stored).
+MAX_SHOT_FRAMES = 72_000
+MAX_TAKES_WANTED = 100  # the most takes one run draws per shot (projects/limits.py)
+
+
 class Shot(BaseModel):
     id: str  # E01-S02-003
     episode: int
@@ -99,7 +105,7 @@ class Shot(BaseModel):
     kind: ShotKind = ShotKind.ACTION
     size: ShotSize = ShotSize.MS
     camera: CameraMove = CameraMove()
-    duration_frames: int = Field(gt=0)
+    duration_frames: int = Field(gt=0, le=MAX_SHOT_FRAMES)
     characters: list[str] = Field(default_factory=list)
     action: str | None = None
     dialogue: list[DialogueLine] = Field(default_factory=list)
@@ -107,7 +113,7 @@ class Shot(BaseModel):
     negative_prompt: str = ""
     first_keyframe: Keyframe | None = None
     last_keyframe: Keyframe | None = None
-    takes_wanted: int = Field(default=3, ge=1)
+    takes_wanted: int = Field(default=3, ge=1, le=MAX_TAKES_WANTED)
     budget: Budget | None = None
     picked_take: int | None = None
     notes: str | None = None

@@ -14,6 +14,7 @@ An explicit `format` always wins.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from shotcraft.shots.errors import ScriptError
 from shotcraft.storyboard.script import Script, ScriptFormat
 
 FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
+# A 100-episode series is about 1 MB of text; 8 MB leaves room for the longest real script
+# while keeping a mistaken video or archive from being read whole into memory.
+MAX_SCRIPT_MB = 8.0
+MAX_SCRIPT_ENV = "SHOTCRAFT_MAX_SCRIPT_MB"
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
@@ -102,6 +107,31 @@ def decode_script(data: bytes, *, file: str | None = None) -> str:
         raise ScriptError("not UTF-8 or GB18030 text", file=file) from None
 
 
+def max_script_bytes() -> int:
+    """The largest script `load_script` reads: MAX_SCRIPT_MB, or SHOTCRAFT_MAX_SCRIPT_MB."""
+    raw = os.environ.get(MAX_SCRIPT_ENV, "").strip()
+    megabytes = MAX_SCRIPT_MB
+    if raw:
+        try:
+            megabytes = float(raw)
+        except ValueError:
+            raise ScriptError(f"{MAX_SCRIPT_ENV} must be a number of MB, not {raw!r}") from None
+        if not megabytes > 0:
+            raise ScriptError(f"{MAX_SCRIPT_ENV} must be more than 0 MB, not {raw!r}")
+    return int(megabytes * 1_000_000)
+
+
+def _too_big(file: Path, size: int, limit: int, *, more: bool = False) -> ScriptError:
+    # a re-import replaces the storyboard, so the way out is several projects, not several files
+    at_least = "over " if more else ""
+    error = ScriptError(
+        f"{file} is {at_least}{size / 1e6:.1f} MB; scripts over {limit / 1e6:g} MB are refused "
+        f"(split the series into several projects, or raise {MAX_SCRIPT_ENV})."
+    )
+    error.file = str(file)
+    return error
+
+
 def load_script(path: str | Path, *, format: ScriptFormat | str | None = None) -> Script:
     """Read a script file and parse it; the format is detected unless given."""
     file = Path(path)
@@ -109,9 +139,17 @@ def load_script(path: str | Path, *, format: ScriptFormat | str | None = None) -
         raise ScriptError("script file not found", file=str(file))
     if file.is_dir():
         raise ScriptError("is a folder, not a script file", file=str(file))
+    limit = max_script_bytes()
     try:
-        data = file.read_bytes()
+        with file.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                raise _too_big(file, size, limit)
+            # read one byte past the limit: a file still growing (or a FIFO) is caught too
+            data = handle.read(limit + 1)
     except OSError as error:
         raise ScriptError(f"cannot read the script ({error.strerror})", file=str(file)) from None
+    if len(data) > limit:
+        raise _too_big(file, len(data), limit, more=True)
     text = normalise_newlines(decode_script(data, file=str(file)))
     return parse_script(text, path=str(file), format=format)

@@ -129,7 +129,11 @@ def import_(
     format: Annotated[str | None, typer.Option("--format", help="fountain or juben (default: detect).")] = None,
 ) -> None:
     """Parse a script and break it down into shots (re-import keeps takes of unchanged shots)."""
-    report = _open(directory).import_script(script, format=format)
+    from shotcraft.studio.progress import ImportProgress
+
+    project = _open(directory)
+    with ImportProgress(err) as bar:  # shown only if the import runs over a second
+        report = project.import_script(script, format=format, progress=bar.update)
     out.print(Text(
         f"imported {report.script} ({report.format}): {report.episodes} episodes, {report.scenes} scenes, "
         f"{report.shots} shots, {report.characters} characters, {report.dialogue_lines} dialogue lines"
@@ -211,16 +215,22 @@ def render(
     directory: DirArg,
     shot: Annotated[list[str] | None, typer.Option("--shot", help="Shot id (repeatable).")] = None,
     episode: Annotated[int | None, typer.Option("--episode", help="Only shots of this episode.")] = None,
-    takes: Annotated[int | None, typer.Option("--takes", min=1, help="Draw N more takes per shot (default: fill up to each shot's takes wanted).")] = None,
+    takes: Annotated[int | None, typer.Option("--takes", help="Draw N more takes per shot, 1-100 (default: fill up to each shot's takes wanted).")] = None,
     engine: Annotated[str | None, typer.Option("--engine", help="previz (default), diffusers or kling.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="First seed (default: continue from the shot's last seed).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="First seed, 0-2147483646 (default: continue from the shot's last seed).")] = None,
     keyframes: Annotated[bool, typer.Option("--keyframes", help="Draw keyframe stills instead of video takes.")] = False,
     allow_downgrade: Annotated[bool, typer.Option("--allow-downgrade", help="Drop inputs the engine cannot use instead of stopping.")] = False,
 ) -> None:
     """Draw takes (card draw): queue N seeded takes per shot and render them."""
+    from shotcraft.projects.limits import check_episode, check_seed, check_takes
     from shotcraft.studio.progress import RenderProgress
 
+    # before the bars start, so a refusal is the only line on stderr
+    check_takes(takes)
+    check_seed(seed)
+    check_episode(episode)
     project = _open(directory)
+    project.require_writable("render")  # before the bars start
     cancel = threading.Event()
     with RenderProgress(err) as bar:
         try:
@@ -343,10 +353,13 @@ def export(
     as_json: JsonOpt = False,
 ) -> None:
     """Assemble an episode from the picked takes into a platform-ready MP4."""
+    from shotcraft.projects.limits import check_episode
     from shotcraft.studio.progress import ExportProgress
     from shotcraft.studio.views import export_json, print_export_summary
 
+    check_episode(episode)
     project = _open(directory)
+    project.require_writable("export")  # before the bar starts
     options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
                              voice=voice, otio=otio, sheet=sheet, language=project.language)
     with ExportProgress(err, enabled=not as_json) as bar:
@@ -370,11 +383,13 @@ def board(directory: DirArg) -> None:
 @command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Where to make the demo project.")] = Path("shotcraft-demo"),
-    takes: Annotated[int, typer.Option("--takes", min=1, help="Takes per shot.")] = 3,
+    takes: Annotated[int, typer.Option("--takes", help="Takes per shot, 1-100.")] = 3,
 ) -> None:
     """Sample script → 3 previz takes per shot → auto picks → episode 1 with subtitles, OTIO and sheet."""
+    from shotcraft.projects.limits import check_takes
     from shotcraft.studio.demo import run_demo
 
+    check_takes(takes)  # before the demo project is made
     run_demo(directory, takes=takes, console=out)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 from typing import Any
 
@@ -73,3 +74,40 @@ class ExportProgress:
     def update(self, stage: str, fraction: float) -> None:
         if self.task is not None:
             self.progress.update(self.task, description=stage, completed=fraction)
+
+
+class ImportProgress:
+    """A transient status line for an import, shown only once it has run `after` seconds: a
+    fast import prints nothing but its summary."""
+
+    LABELS = {"parse": "reading the script", "breakdown": "breaking it down into shots",
+              "write": "saving the storyboard", "done": "saved"}
+
+    def __init__(self, console: Console, *, after: float = 1.0) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                                 console=console, transient=True)
+        self.task = self.progress.add_task(self.LABELS["parse"], total=1.0)
+        self._lock = threading.Lock()
+        self._shown = self._closed = False
+        self._timer = threading.Timer(after, self._show)
+        self._timer.daemon = True
+
+    def __enter__(self) -> ImportProgress:
+        self._timer.start()
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._closed = True
+            if self._shown:
+                self.progress.stop()
+
+    def _show(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self.progress.start()
+                self._shown = True
+
+    def update(self, phase: str, fraction: float) -> None:
+        self.progress.update(self.task, description=self.LABELS.get(phase, phase), completed=fraction)

@@ -64,6 +64,9 @@ class ShotcraftApp(App[None]):
         self.push_screen(BoardScreen())
         if self.project.upgrade is not None:
             self.notify(self.project.upgrade.sentence(), title="Project upgraded", markup=False)
+        if self.project.read_only:
+            self.notify(f"{self.project.root} is read-only: everything can be looked at, nothing "
+                        "can be changed.", title="Read-only", markup=False)
         self.poll()  # the baseline: what the storyboard was loaded from
         self.set_interval(POLL_SECONDS, self.poll)
 
