@@ -153,3 +153,11 @@ def test_cues_for_a_clip_are_relative_to_its_first_frame():
     second = cues_for_clip(cues, 30, 60)
     assert [(cue.start_frame, cue.end_frame, cue.text) for cue in second] == [(0, 60, "第二个镜头的台词。")]
     assert cues_for_clip(cues, 90, 30) == []
+
+
+def test_a_wrapped_chinese_line_never_leaves_one_character_alone_on_its_last_line() -> None:
+    for text in ("[/] 你终于来了 [bold]x[/bold] 上面", "你父亲欠顾氏三千万你拿几张纸来抵押"):
+        lines = wrap_text(text).split("\n")
+        assert len(lines) >= 2, lines
+        assert len(lines[-1]) >= 2, lines
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")

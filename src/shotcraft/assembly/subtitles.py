@@ -352,7 +352,12 @@ def _wrap(text: str, capacity: float, measure: Callable[[str], float]) -> list[s
         current = token
     if current.strip():
         lines.append(current.strip())
-    return [line for line in lines if line]
+    lines = [line for line in lines if line]
+    # no widow: a lone CJK character on the last line takes its neighbour down with it
+    if (len(lines) >= 2 and len(lines[-1]) == 1 and has_cjk(lines[-1]) and len(lines[-2]) >= 3
+            and has_cjk(lines[-2][-1]) and lines[-2][-1] not in _NO_LINE_START):
+        lines[-2], lines[-1] = lines[-2][:-1].rstrip(), lines[-2][-1] + lines[-1]
+    return lines
 
 
 def _split_line(text: str, capacity: float, cjk_width: float, latin_width: float) -> list[str]:
