@@ -6,27 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
 from shotcraft.projects.export import check_crossfade, export_options
-from shotcraft.studio.cli import app
 from tests.projects.conftest import write_script
+from tests.studio.conftest import invoke
 
-runner = CliRunner()
 HUGE = "99999999999999999999999"  # past SQLite's 64-bit INTEGER
-
-
-def invoke(*args: object) -> object:
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-@pytest.fixture
-def project_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "proj"
-    assert invoke("new", folder).exit_code == 0
-    assert invoke("import", folder, write_script(tmp_path)).exit_code == 0
-    return folder
 
 
 def _first_shot(folder: Path) -> str:

@@ -13,18 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from typer.testing import CliRunner
 
 from shotcraft.projects import Project
 from shotcraft.projects import db as project_db
-from shotcraft.studio.cli import app
 from tests.projects.conftest import write_script
-
-runner = CliRunner()
-
-
-def invoke(*args: object) -> Any:
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+from tests.studio.conftest import invoke
 
 
 def one_sentence(result: Any) -> str:
@@ -35,14 +28,6 @@ def one_sentence(result: Any) -> str:
     assert "Traceback" not in result.stderr
     assert lines[0].startswith("error: ")
     return lines[0].removeprefix("error: ")
-
-
-@pytest.fixture
-def project_dir(tmp_path: Path) -> Path:
-    folder = tmp_path / "proj"
-    assert invoke("new", folder).exit_code == 0
-    assert invoke("import", folder, write_script(tmp_path)).exit_code == 0
-    return folder
 
 
 @pytest.fixture

@@ -11,26 +11,21 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from shotcraft.projects import Project
 from shotcraft.shots.models import TakeStatus
-from shotcraft.studio.cli import app
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.board import BoardScreen
 from shotcraft.studio.tui.screens.takes import TakesScreen
 from tests.projects.conftest import write_script
+from tests.studio.conftest import invoke
 from tests.studio.test_tui_studio import shot_ids_shown
 
-runner = CliRunner()
 SHOT = "E01-S01-001"
-
-
-def invoke(*args: object) -> object:
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 def _mount(*args: str) -> subprocess.CompletedProcess[str]:
@@ -51,13 +46,13 @@ def writable(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base / "proj"
 
 
-@pytest.fixture
-def read_only(writable: Path, tmp_path: Path) -> Iterator[Path]:
+@contextmanager
+def mounted_read_only(source: Path, target: Path) -> Iterator[Path]:
+    """`source` bind-mounted read-only at `target` (skips, saying why, where mounting is impossible)."""
     if shutil.which("mount") is None:
         pytest.skip("no mount command to make a read-only bind mount")
-    target = tmp_path / "mounted"
     target.mkdir()
-    done = _mount("--bind", str(writable), str(target))
+    done = _mount("--bind", str(source), str(target))
     if done.returncode != 0:
         pytest.skip(f"cannot bind-mount here (needs root): {done.stderr.strip()}")
     try:
@@ -66,8 +61,14 @@ def read_only(writable: Path, tmp_path: Path) -> Iterator[Path]:
             pytest.skip(f"cannot remount read-only here: {remount.stderr.strip()}")
         yield target
     finally:
-        gc.collect()  # CLI commands leave their project open, as a process about to exit may
+        gc.collect()  # the studio's Pilot app may still hold its project until collected
         subprocess.run(["umount", "--lazy", str(target)], check=True)
+
+
+@pytest.fixture
+def read_only(writable: Path, tmp_path: Path) -> Iterator[Path]:
+    with mounted_read_only(writable, tmp_path / "mounted") as target:
+        yield target
 
 
 def test_the_mount_really_is_read_only_even_for_root(read_only: Path) -> None:
@@ -116,21 +117,12 @@ def test_an_old_project_on_a_read_only_folder_is_not_upgraded(tmp_path: Path) ->
     sample = next(p for p in sorted(old.iterdir()) if (p / "shotcraft.db").is_file())
     copy = tmp_path / "old"
     shutil.copytree(sample, copy)
-    target = tmp_path / "mounted"
-    target.mkdir()
-    if _mount("--bind", str(copy), str(target)).returncode != 0:
-        pytest.skip("cannot bind-mount here (needs root)")
-    try:
-        if _mount("-o", "remount,ro,bind", str(target)).returncode != 0:
-            pytest.skip("cannot remount read-only here")
+    with mounted_read_only(copy, tmp_path / "mounted") as target:
         before = (copy / "shotcraft.db").read_bytes()
         result = invoke("shots", target, "--json")
         assert result.exit_code == 1
         assert "needs an upgrade" in result.stderr and "can't be written on a read-only folder" in result.stderr
         assert (copy / "shotcraft.db").read_bytes() == before
-    finally:
-        gc.collect()  # CLI commands leave their project open, as a process about to exit may
-        subprocess.run(["umount", "--lazy", str(target)], check=True)
 
 
 async def test_the_studio_opens_read_only_and_refuses_a_pick(read_only: Path) -> None:
@@ -175,17 +167,8 @@ def test_a_project_copied_while_open_shows_what_its_wal_holds(writable: Path, tm
     shutil.copytree(source, copy)
     holder.close()
     assert (copy / "shotcraft.db-wal").stat().st_size > 0
-    target = tmp_path / "只读 mounted"
-    target.mkdir()
-    if _mount("--bind", str(copy), str(target)).returncode != 0:
-        pytest.skip("cannot bind-mount here (needs root)")
-    try:
-        if _mount("-o", "remount,ro,bind", str(target)).returncode != 0:
-            pytest.skip("cannot remount read-only here")
+    with mounted_read_only(copy, tmp_path / "只读 mounted") as target:
         result = invoke("shots", target, "--json")
         assert result.exit_code == 0, result.output
         first = json.loads(result.stdout)["episodes"][0]["scenes"][0]["shots"][0]
         assert first["prompt"] == "雨夜 WAL"
-    finally:
-        gc.collect()
-        subprocess.run(["umount", "--lazy", str(target)], check=True)
