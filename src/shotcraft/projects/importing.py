@@ -3,7 +3,6 @@ stored one (ids, edits, takes and picks of unchanged shots kept), written in bul
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from shotcraft.projects.convert import EDITABLE_SHOT_FIELDS, field_columns, shot
 from shotcraft.projects.db import CharacterRow, EpisodeRow, ProjectRow, SceneRow, ShotRow, utcnow
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.files import atomic_target
 from shotcraft.storyboard.models import Storyboard
 
 
@@ -92,17 +92,14 @@ def import_script(
 def _keep_copy(source: Path, kept_copy: Path) -> None:
     """Copy the script in under a temp name, then rename: a full disk never leaves half a
     script in place of the copy an earlier import kept."""
-    temp = kept_copy.with_name(f".{kept_copy.name}.{os.getpid()}.partial")
     try:
-        shutil.copyfile(source, temp)
-        os.replace(temp, kept_copy)
+        with atomic_target(kept_copy) as temp:
+            shutil.copyfile(source, temp)
     except OSError as exc:
-        if exc.filename not in (str(temp), temp):
+        if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
             raise
         # name the file the director knows, not the temp
         raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
