@@ -34,6 +34,8 @@ class Capabilities(BaseModel):
     parallel: int = 1  # calls that may run at once on separate threads (CPU engines)
     scale: float = 1.0  # fraction of the project's frame size this engine draws at
     needs_keys: bool = False
+    gpu: bool = False  # holds an accelerator while drawing: the ray executor gives it one per actor
+    cloud: bool = False  # a paid remote service: its tasks are resumed, never re-submitted
 
 
 class CharacterRef(BaseModel):
@@ -68,6 +70,7 @@ class RenderRequest(BaseModel):
     seeds: list[int]
     take_numbers: list[int]  # same length as seeds
     downgrades: list[str] = Field(default_factory=list)  # what was dropped, in words
+    allow_downgrade: bool = False  # engines' own checks drop what they cannot use instead of refusing
     params: dict[str, Any] = Field(default_factory=dict)  # engine-specific overrides
     # provider state saved by an earlier, interrupted run of the same takes (take number → state)
     resume: dict[int, dict[str, Any]] = Field(default_factory=dict)
@@ -83,6 +86,24 @@ class RenderedTake(BaseModel):
     cost_credits: float | None = None
     provider: dict[str, Any] = Field(default_factory=dict)
     downgrades: list[str] = Field(default_factory=list)
+
+
+class Delivery(BaseModel):
+    """What an engine's file for one take of a request is: its native format.
+
+    The project validates each file against this, records the take's true size and fps, and
+    assembly scales it to the episode's preset (as it does for imported takes).
+    """
+
+    width: int
+    height: int
+    fps: float | None = None  # None for stills
+    frames: int | None = None  # None for stills
+    frames_tolerance: int = 1  # ± frames a container may round to
+
+    @property
+    def still(self) -> bool:
+        return self.frames is None
 
 
 class Progress(BaseModel):
@@ -130,6 +151,26 @@ class Engine(ABC):
         Raise `EngineError` only when nothing can be drawn (bad settings, missing keys). When
         `cancel` is set, stop at the next safe point and return what is finished.
         """
+
+    def check(self, request: RenderRequest) -> None:
+        """Raise EngineError, in one sentence, if this engine cannot draw `request`.
+
+        `build_request` has already held the request against `capabilities()`; engines with
+        rules of their own (models, modes, lengths) refuse here, before any take is queued.
+        Engines that drop inputs under `request.allow_downgrade` do it in `render` too.
+        """
+        return None
+
+    def delivers(self, request: RenderRequest) -> Delivery:
+        """The size, fps and frame count this engine's file for one take of `request` has.
+
+        By default what was asked for; engines whose native output differs (a 720p cloud mode,
+        a 16 fps model) say so, and the project checks the file against this.
+        """
+        if request.kind is TakeKind.KEYFRAME:
+            return Delivery(width=request.width, height=request.height)
+        return Delivery(width=request.width, height=request.height, fps=request.fps,
+                        frames=request.num_frames)
 
     def describe_cost(self, request: RenderRequest) -> float | None:
         """Credits one take of this request will cost, where the engine bills in credits."""

@@ -254,5 +254,6 @@ def build_request(
         seeds=list(seeds),
         take_numbers=list(take_numbers),
         downgrades=check.downgrades,
+        allow_downgrade=allow_downgrade,
         params=dict(params or {}),
     )

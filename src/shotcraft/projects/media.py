@@ -11,8 +11,10 @@ from shotcraft.shots.errors import MediaError
 from shotcraft.shots.media import MediaInfo, extract_frame, probe, sha256_file
 
 
-def validate_video(path: Path, *, width: int, height: int, fps: float, frames: int) -> MediaInfo:
-    """Probe a rendered clip and refuse it unless it is what was asked for (frames ± 1)."""
+def validate_video(
+    path: Path, *, width: int, height: int, fps: float, frames: int, tolerance: int = 1
+) -> MediaInfo:
+    """Probe a rendered clip and refuse it unless it is what the engine said it delivers."""
     info = probe(path)
     if info.is_image:
         raise MediaError(f"{path.name} is a still image, expected a video.")
@@ -20,7 +22,7 @@ def validate_video(path: Path, *, width: int, height: int, fps: float, frames: i
         raise MediaError(f"{path.name} is {info.width}×{info.height}, expected {width}×{height}.")
     if abs(info.fps - fps) > 0.01:
         raise MediaError(f"{path.name} plays at {info.fps:g} fps, expected {fps:g}.")
-    if abs(info.frames - frames) > 1:
+    if abs(info.frames - frames) > tolerance:
         raise MediaError(f"{path.name} has {info.frames} frames, expected {frames}.")
     return info
 

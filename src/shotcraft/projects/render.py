@@ -414,11 +414,14 @@ def _finish(
     kind = TakeKind(take.kind)
     stored: Path | None = None
     try:
-        if kind is TakeKind.KEYFRAME:
-            info = validate_still(item.path, width=request.width, height=request.height)
+        # the engine's native format, which may differ from the project's: assembly scales
+        delivery = engine.delivers(request)
+        if kind is TakeKind.KEYFRAME or delivery.still:
+            info = validate_still(item.path, width=delivery.width, height=delivery.height)
         else:
-            info = validate_video(item.path, width=request.width, height=request.height,
-                                  fps=request.fps, frames=request.num_frames)
+            info = validate_video(item.path, width=delivery.width, height=delivery.height,
+                                  fps=delivery.fps or request.fps, frames=delivery.frames or 1,
+                                  tolerance=delivery.frames_tolerance)
         stored, _digest = store_file(store.layout, item.path, move=True)
         scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,
                                             previous_last=previous_last)
