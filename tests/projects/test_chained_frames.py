@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from shotcraft.projects import Project
 from shotcraft.projects.db import TakeRow
+from shotcraft.shots.errors import SpecError
 from shotcraft.shots.models import Keyframe, TakeStatus
 
 pytestmark = pytest.mark.usefixtures("small_previz")
@@ -17,9 +18,12 @@ def _chain(project: Project, shot_id: str) -> None:
 
 
 def _reason(project: Project, shot_id: str) -> str:
-    summary = project.render(shot_ids=[shot_id], takes=1)
-    assert (summary.done, summary.failed) == (0, 1)
-    return summary.results[0].reason or ""
+    """The refusal, planned before anything is queued: no take number is burnt."""
+    before = [v.take.number for v in project.takes(shot_id)]
+    with pytest.raises(SpecError) as refused:
+        project.render(shot_ids=[shot_id], takes=1)
+    assert [v.take.number for v in project.takes(shot_id)] == before
+    return str(refused.value)
 
 
 def test_first_shot_of_an_episode_has_no_previous_shot_to_chain_from(project: Project) -> None:

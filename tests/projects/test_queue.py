@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from shotcraft.engine.previz import PrevizEngine
-from shotcraft.projects import Project, queue
+from shotcraft.projects import Project, lease
 from shotcraft.projects.db import JobRow
 from shotcraft.projects.render import RenderEvent
 
@@ -23,8 +23,8 @@ def broken_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
     def beat(_store: object, _job_ids: list[int]) -> None:
         raise OperationalError("UPDATE job SET heartbeat_at=?", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(queue, "beat", beat)
-    monkeypatch.setattr(queue, "HEARTBEAT_SECONDS", 0.01)
+    monkeypatch.setattr(lease, "beat", beat)
+    monkeypatch.setattr(lease, "HEARTBEAT_SECONDS", 0.01)
 
 
 def _slow_previz(monkeypatch: pytest.MonkeyPatch, before_return=None) -> None:

@@ -215,10 +215,11 @@ def test_reimporting_the_same_script_keeps_every_take_and_pick(project: Project,
 
 
 def test_takes_queued_for_another_engine_wait_for_that_engine(project: Project) -> None:
+    from shotcraft.projects.plan import RenderPlan, ShotPlan
     from shotcraft.projects.queue import queue_takes
 
     shot = project.shots(episode=1)[0]
-    queue_takes(project.store, [shot], takes=1, engine="kling", kind=TakeKind.VIDEO)  # left by a crash
+    queue_takes(project.store, RenderPlan(engine="kling", kind=TakeKind.VIDEO, shots=[ShotPlan(shot_id=shot.id, episode=shot.episode, takes=1)]))  # left by a crash
     summary = project.render(shot_ids=[shot.id], takes=1)  # previz
     assert summary.done == 1
     kling, previz = project.takes(shot.id)

@@ -90,13 +90,14 @@ def test_update_shot_validates_fields_and_keeps_paths_inside(project: Project) -
 
 
 def _queue_many(root: str, rounds: int) -> None:
+    from shotcraft.projects.plan import RenderPlan, ShotPlan
     from shotcraft.projects.queue import queue_takes
     from shotcraft.shots.models import TakeKind
 
     project = Project.open(root)
     shot = project.shots()[0]
     for _ in range(rounds):
-        queue_takes(project.store, [shot], takes=1, engine="previz", kind=TakeKind.VIDEO)
+        queue_takes(project.store, RenderPlan(engine="previz", kind=TakeKind.VIDEO, shots=[ShotPlan(shot_id=shot.id, episode=shot.episode, takes=1)]))
 
 
 def test_two_processes_allocating_takes_never_collide(project: Project) -> None:

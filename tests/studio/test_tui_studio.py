@@ -164,13 +164,14 @@ async def test_play_without_a_player_says_so(project_dir: Path, monkeypatch: pyt
 
 
 async def test_queue_screen_lists_and_cancels_queued_takes_through_the_facade(project_dir: Path) -> None:
+    from shotcraft.projects.plan import RenderPlan, ShotPlan
     from shotcraft.projects.queue import queue_takes
     from shotcraft.shots.models import TakeKind
     from shotcraft.studio.tui.screens.queue import QueueScreen
 
     project = Project.open(project_dir)
     shot = project.shots(episode=1)[0]
-    queue_takes(project.store, [shot], takes=2, engine="kling", kind=TakeKind.VIDEO)  # nobody draws them
+    queue_takes(project.store, RenderPlan(engine="kling", kind=TakeKind.VIDEO, shots=[ShotPlan(shot_id=shot.id, episode=shot.episode, takes=2)]))  # nobody draws them
     app = make_app(project_dir)
     async with app.run_test(size=SIZE) as pilot:
         app.action_show("queue")

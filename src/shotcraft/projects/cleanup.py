@@ -4,6 +4,7 @@ The rules are conservative: nothing a live process may still want is touched.
 
 - `work/<pid>-<job>/` (a render's engine output): removed once `<pid>` is no live process on
   this machine; a folder without a pid in its name, once untouched for an hour.
+- `work/leases/*.lock` (a render's lease): removed once no process holds its lock.
 - Temp files and folders (`.tmp-*`, `.export-*`, `*.partial*`, `.NAME.<pid>.png` and other hidden
   `.NAME.<pid>…` writers' temps) in `cache/`, `exports/`, `media/takes/*/`, `media/frames/`,
   `script/`: removed when the writer pid in the name is dead; with a live pid, once untouched
@@ -30,6 +31,7 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from shotcraft.projects.db import TakeRow
+from shotcraft.projects.lease import LEASES, sweep_leases
 from shotcraft.projects.paths import Layout
 from shotcraft.projects.store import Store
 
@@ -68,7 +70,11 @@ def sweep_temps(layout: Layout, *, media: bool = False) -> Swept:
     open (media/ can hold thousands of files)."""
     now = time.time()
     swept = Swept()
+    for name in sweep_leases(layout):
+        swept.work.append(f"work/{LEASES}/{name}")
     for entry in _entries(layout.work):
+        if entry.name == LEASES:
+            continue  # lock files of live renders; the dead ones' went just above
         match = _WORK_PID.match(entry.name)
         if match:
             pid = int(match.group(1))

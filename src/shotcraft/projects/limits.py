@@ -6,7 +6,7 @@ SQLite driver (its INTEGER is 64-bit signed: a Python int over 2**63-1 cannot ev
 
 from __future__ import annotations
 
-from shotcraft.projects.queue import SEED_SPACE
+from shotcraft.projects.plan import SEED_SPACE
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import MAX_TAKES_WANTED
 

@@ -1,7 +1,15 @@
-"""Card draw: take jobs off the render queue, run them through an engine, store and score.
+"""Card draw: plan → execute → store.
 
-The queue, its leases and the heartbeat are in projects/queue.py. Files are validated and
-renamed into the content-addressed store before the one transaction that registers them.
+- **Plan** (projects/plan.py) reads the project and writes nothing: every request is built and
+  checked against the engine, priced and held against the budgets. A refusal is one sentence
+  and burns no take number. Then the plan's takes are queued as jobs.
+- **Execute**: an executor (engine/executors: `local` threads, or `ray`) runs batches. It sees
+  only self-contained `Batch`es and hands back files, metadata and progress — never the
+  project or its database.
+- **Store**: this module, the driver. It claims jobs under its lease (projects/lease.py),
+  turns them into batches, persists cloud checkpoints as they come, validates each file
+  against what the engine declared it delivers, moves it into the content-addressed store,
+  scores it and registers the take.
 
 A full disk stops the whole render at once (it will not heal mid-run) with the one disk-full
 sentence naming the project: the takes being drawn go back to the queue with that reason
@@ -16,25 +24,25 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
+from sqlmodel import select
 
 from shotcraft.projects.cleanup import sweep
-from shotcraft.projects.convert import scene_from_row, shot_from_row
-from shotcraft.projects.db import JobRow, SceneRow, ShotRow, TakeRow, utcnow
-from shotcraft.projects.media import frame_of, store_file, validate_still, validate_video
+from shotcraft.projects.convert import shot_from_row
+from shotcraft.projects.db import JobRow, ShotRow, TakeRow, utcnow
+from shotcraft.projects.lease import Lease
+from shotcraft.projects.media import store_file, validate_still, validate_video
+from shotcraft.projects.plan import RenderPlan, plan_render, previous_last_frame, request_for
 from shotcraft.projects.queue import (
-    Heartbeat,
     claim,
     held_by,
     pending_count,
     queue_takes,
     recover_stale_jobs,
-    worker_id,
 )
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import (
@@ -49,7 +57,8 @@ from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeOrigin, TakeStatus
 
 if TYPE_CHECKING:
-    from shotcraft.engine.protocol import Engine, RenderedTake
+    from shotcraft.engine.executors import Batch, BatchEvent, BatchResult, Executor
+    from shotcraft.engine.protocol import Engine, RenderedTake, RenderRequest
 
 
 class RenderEvent(BaseModel):
@@ -78,10 +87,12 @@ class RenderSummary(BaseModel):
     done: int = 0
     failed: int = 0
     cancelled: bool = False
+    executor: str = "local"
     budget_notes: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # trouble that did not fail a take
     results: list[TakeResult] = Field(default_factory=list)
     seconds: float = 0.0
+    plan: RenderPlan | None = None
 
 
 EventFn = Callable[[RenderEvent], None]
@@ -101,28 +112,38 @@ def render(
     on_event: EventFn | None = None,
     cancel: threading.Event | None = None,
     engine_settings: dict[str, Any] | None = None,
+    executor: str | Executor | None = None,
+    executor_options: dict[str, Any] | None = None,
+    dry_run: bool = False,
 ) -> RenderSummary:
-    """Queue takes for the chosen shots, resume interrupted ones, and render them all."""
+    """Plan the takes for the chosen shots, queue them, resume interrupted ones, and draw them
+    all on an executor. With `dry_run`, return the plan (`summary.plan`) and write nothing."""
+    from shotcraft.engine.executors import Executor, get_executor
     from shotcraft.engine.registry import get_engine
     from shotcraft.engine.settings import EngineSettings
 
     started = time.monotonic()
     emit = on_event or (lambda _event: None)
-    settings = EngineSettings()
-    engine_name = engine or settings.default_engine
+    engine_name = engine or EngineSettings().default_engine
     engine_obj = get_engine(engine_name, **(engine_settings or {}))
     shots = _select_shots(store, shot_ids, episode)
     summary = RenderSummary()
-    sweep(store)  # what dead runs left: work folders, temp files, orphaned media
-    recover_stale_jobs(store)
+    if not dry_run:
+        sweep(store)  # what dead runs left: work folders, temp files, orphaned media
+        recover_stale_jobs(store)
     options = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
     selected = {shot.id for shot in shots}
     interrupted = pending_count(store, selected, engine_name)
     # after a crash, a bare `render` finishes what was asked before; it queues nothing new
-    if takes is not None or interrupted == 0:
-        summary.queued, summary.budget_notes = queue_takes(
-            store, shots, takes=takes, engine=engine_name, kind=kind, seed=seed, options=options,
-        )
+    fresh = takes is not None or interrupted == 0
+    plan = plan_render(store, shots if fresh else [], engine=engine_obj, engine_name=engine_name,
+                       kind=kind, takes=takes, seed=seed, options=options,
+                       resumed=0 if fresh else interrupted)
+    summary.plan, summary.budget_notes = plan, list(plan.notes)
+    if dry_run:
+        return summary
+    if fresh:
+        summary.queued = queue_takes(store, plan, options=options)
     else:
         summary.resumed = interrupted
         emit(RenderEvent(kind="resumed", total=interrupted,
@@ -131,62 +152,288 @@ def render(
         emit(RenderEvent(kind="budget", message=note))
     total = pending_count(store, selected, engine_name)
     emit(RenderEvent(kind="queued", total=total, message=f"{total} takes to draw"))
-    caps = engine_obj.capabilities(kind)
-    counter = _Counter()
-    halt = threading.Event()  # a full disk: no thread claims another batch
-    full: list[ShotcraftError] = []
-    interrupted_jobs: list[JobRow] = []
-
-    def warn(shot_id: str, message: str) -> None:
-        with counter.lock:
-            summary.warnings.append(message)
-        emit(RenderEvent(kind="warning", shot_id=shot_id, message=message))
-
-    def work() -> None:
-        while not (cancel is not None and cancel.is_set()) and not halt.is_set():
-            jobs = claim(store, selected, engine_name, batch=max(1, caps.batch_size))
-            if not jobs:
-                return
-            try:
-                results = _run_batch(store, engine_obj, jobs, emit=emit, warn=warn, cancel=cancel,
-                                     total=total, counter=counter)
-            except Exception as exc:
-                if not is_disk_full(exc):
-                    raise
-                error = disk_full(store.root)
-                error.__cause__ = exc
-                halt.set()
-                shutil.rmtree(_work_dir(store, jobs), ignore_errors=True)  # room for the database
-                with counter.lock:
-                    full.append(error)
-                    interrupted_jobs.extend(jobs)
-                return
-            with counter.lock:
-                for result in results:
-                    summary.results.append(result)
-                    if result.status == TakeStatus.DONE.value:
-                        summary.done += 1
-                    else:
-                        summary.failed += 1
-
-    workers = max(1, min(caps.parallel, os.cpu_count() or 1, total))
+    if isinstance(executor, Executor):
+        runner, owned = executor, False
+    else:
+        runner = get_executor(executor, **_executor_options(executor, engine_obj, executor_options))
+        owned = True
+    summary.executor = runner.name
+    cancel = cancel if cancel is not None else threading.Event()
+    driver = Driver(store, engine_obj, engine_name=engine_name, engine_settings=engine_settings,
+                    shot_ids=selected, kind=kind, emit=emit, total=total, summary=summary,
+                    cancel=cancel)
     reserve = _hold_room(store)
     try:
-        if workers == 1:
-            work()
-        else:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
-                for future in [pool.submit(work) for _ in range(workers)]:
-                    future.result()
+        with driver.lease:
+            runner.run(driver, cancel=cancel)
     finally:
         reserve.unlink(missing_ok=True)
-    if full:
-        # every thread has stopped and freed its work folder, and the reserve is given back
-        _requeue_interrupted(store, interrupted_jobs, str(full[0]))
-        raise full[0]
-    summary.cancelled = bool(cancel is not None and cancel.is_set())
+        if owned:
+            runner.close()
+    if driver.full:
+        # every worker has stopped and its work folder is gone, and the reserve is given back
+        _requeue_interrupted(store, driver.interrupted_jobs, str(driver.full[0]),
+                             worker=driver.lease.token)
+        raise driver.full[0]
+    summary.cancelled = cancel.is_set()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _executor_options(name: str | None, engine: Engine, options: dict[str, Any] | None) -> dict[str, Any]:
+    from shotcraft.engine.executors import ExecutorSettings
+
+    chosen = name or ExecutorSettings().executor
+    extra = dict(options or {})
+    if chosen == "local":
+        extra.setdefault("engine", engine)  # the engine already loaded for planning
+    return extra
+
+
+@dataclass
+class _Open:
+    """A batch handed to the executor and not yet delivered."""
+
+    jobs: list[JobRow]
+    takes: list[TakeRow]
+    shot: Shot
+    request: RenderRequest
+    previous_last: Path | None
+    by_number: dict[int, tuple[JobRow, TakeRow]] = field(default_factory=dict)
+    stored: set[int] = field(default_factory=set)  # take numbers already delivered
+
+
+class Driver:
+    """The render's driver: the `BatchSource` an executor pulls from (engine/executors)."""
+
+    def __init__(self, store: Store, engine: Engine, *, engine_name: str,
+                 engine_settings: dict[str, Any] | None, shot_ids: set[str], kind: TakeKind,
+                 emit: EventFn, total: int, summary: RenderSummary, cancel: threading.Event) -> None:
+        self.store, self.engine, self.engine_name = store, engine, engine_name
+        self.engine_settings = dict(engine_settings or {})
+        self.shot_ids, self.emit, self.total, self.summary = shot_ids, emit, total, summary
+        self.cancel = cancel
+        self.caps = engine.capabilities(kind)
+        self.parallel = max(1, self.caps.parallel)
+        self.counter = _Counter()
+        self.halt = threading.Event()  # a full disk: no batch is handed out any more
+        self.full: list[ShotcraftError] = []
+        self.interrupted_jobs: list[JobRow] = []
+        self.open: dict[str, _Open] = {}
+        self.lock = threading.Lock()
+        self.lease = Lease(store, on_failure=self._lease_trouble)
+
+    # --- handing out -----------------------------------------------------------------------
+
+    def next_batch(self) -> Batch | None:
+        while not self.halt.is_set() and not self.cancel.is_set():
+            jobs = claim(self.store, self.shot_ids, self.engine_name,
+                         batch=max(1, self.caps.batch_size), worker=self.lease.token)
+            if not jobs:
+                return None
+            batch = self._prepare(jobs)
+            if batch is not None:
+                return batch
+        return None
+
+    def _prepare(self, jobs: list[JobRow]) -> Batch | None:
+        from shotcraft.engine.executors import Batch
+
+        shot_id = jobs[0].shot_id
+        with self.store.db.read() as session:
+            rows = [session.get(TakeRow, job.take_id) for job in jobs]
+            shot_row = session.get(ShotRow, shot_id)
+        if shot_row is None or any(row is None for row in rows):
+            raise ProjectError(f"jobs of shot {shot_id} point at a shot or take that no longer exists.")
+        takes = [row for row in rows if row is not None]
+        shot = shot_from_row(shot_row)
+        for take in takes:
+            self.emit(RenderEvent(kind="started", shot_id=shot_id, take=take.number,
+                                  total=self.total, finished=self.counter.value))
+        options = jobs[0].options or {}
+        try:
+            request, previous_last = request_for(
+                self.store, shot, engine=self.engine, kind=TakeKind(takes[0].kind),
+                seeds=[t.seed or 0 for t in takes], take_numbers=[t.number for t in takes],
+                options=options)
+        except ShotcraftError as exc:  # the project changed since it was planned
+            failed = self._fail_all(jobs, takes, str(exc))
+            with self.lock:
+                self.summary.results.extend(failed)
+                self.summary.failed += len(failed)
+            return None
+        request.resume = {t.number: dict(job.provider_state) for job, t in zip(jobs, takes, strict=True)
+                          if job.provider_state}
+        batch_id = f"job-{jobs[0].id}"
+        opened = _Open(jobs, takes, shot, request, previous_last,
+                       by_number={t.number: (j, t) for j, t in zip(jobs, takes, strict=True)})
+        with self.lock:
+            self.open[batch_id] = opened
+        self.lease.hold(_ids(jobs))  # the heartbeat renews them from here on
+        return Batch(id=batch_id, engine=self.engine_name, engine_settings=self.engine_settings,
+                     request=request, out_dir=_work_dir(self.store, jobs), gpu=self.caps.gpu,
+                     cloud=self.caps.cloud)
+
+    def retry(self, batch: Batch) -> Batch | None:
+        """The takes of `batch` still owed after its worker died, resuming saved provider state."""
+        opened = self.open.get(batch.id)
+        if opened is None or self.halt.is_set() or self.cancel.is_set():
+            return None
+        owed = [n for n in batch.request.take_numbers if n not in opened.stored]
+        if not owed:
+            return None
+        job_ids = [opened.by_number[n][0].id for n in owed]
+        with self.store.db.read() as session:
+            states = {row.id: dict(row.provider_state or {}) for row in session.exec(
+                select(JobRow).where(JobRow.id.in_(job_ids))).all()}  # type: ignore[union-attr]
+        seeds = dict(zip(batch.request.take_numbers, batch.request.seeds, strict=True))
+        resume = {n: states[opened.by_number[n][0].id] for n in owed
+                  if states.get(opened.by_number[n][0].id)}
+        request = batch.request.model_copy(update={
+            "take_numbers": owed, "seeds": [seeds[n] for n in owed], "resume": resume})
+        shutil.rmtree(batch.out_dir, ignore_errors=True)  # what the dead worker left half-done
+        return batch.model_copy(update={"request": request, "attempt": batch.attempt + 1})
+
+    # --- coming back -----------------------------------------------------------------------
+
+    def event(self, event: BatchEvent) -> None:
+        opened = self.open.get(event.batch_id)
+        if opened is None:
+            return
+        if event.kind == "checkpoint":
+            job, _take = opened.by_number[event.take_number]
+            with self.store.db.write() as session:
+                row = session.get(JobRow, job.id)
+                if row is not None:
+                    row.provider_state = {**row.provider_state, **event.state}
+                    row.updated_at = utcnow()
+                    session.add(row)
+            return
+        self.emit(RenderEvent(kind="progress", shot_id=opened.shot.id, take=event.take_number,
+                              fraction=event.fraction, message=event.message, total=self.total,
+                              finished=self.counter.value))
+
+    def deliver(self, batch: Batch, result: BatchResult) -> None:
+        opened = self.open.get(batch.id)
+        if opened is None:
+            return
+        numbers = list(batch.request.take_numbers)
+        try:
+            results = self._store(batch, opened, result, numbers)
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            error = disk_full(self.store.root)
+            error.__cause__ = exc
+            self.halt.set()
+            with self.lock:
+                self.full.append(error)
+                self.interrupted_jobs.extend(opened.by_number[n][0] for n in numbers
+                                             if n not in opened.stored)
+            return
+        finally:
+            shutil.rmtree(batch.out_dir, ignore_errors=True)  # room for the database, too
+        with self.lock:
+            for item in results:
+                self.summary.results.append(item)
+                if item.status == TakeStatus.DONE.value:
+                    self.summary.done += 1
+                else:
+                    self.summary.failed += 1
+            self.open.pop(batch.id, None)
+        self.lease.release(_ids(opened.jobs))
+
+    def abandon(self, batch: Batch, reason: str) -> None:
+        opened = self.open.get(batch.id)
+        if opened is None:
+            return
+        owed = [n for n in batch.request.take_numbers if n not in opened.stored]
+        result = self._fail_all([opened.by_number[n][0] for n in owed],
+                                [opened.by_number[n][1] for n in owed], reason)
+        with self.lock:
+            self.summary.results.extend(result)
+            self.summary.failed += len(result)
+            self.open.pop(batch.id, None)
+        self.lease.release(_ids(opened.jobs))
+
+    def _store(self, batch: Batch, opened: _Open, result: BatchResult,
+               numbers: list[int]) -> list[TakeResult]:
+        shot_id = opened.shot.id
+        if result.error is not None:
+            if result.disk_full:
+                raise disk_full(self.store.root)
+            pending = [n for n in numbers if n not in opened.stored]
+            return self._fail_all([opened.by_number[n][0] for n in pending],
+                                  [opened.by_number[n][1] for n in pending], result.error)
+        rendered = result.takes
+        if any(item.failed and _says_disk_full(item.failed) for item in rendered):
+            raise disk_full(self.store.root)  # an engine that reported the full disk instead of raising
+        job_ids = [opened.by_number[n][0].id for n in numbers]
+        # a failed heartbeat may have let the lease lapse: never register over another claim
+        lost = (set(job_ids) - held_by(self.store, [j for j in job_ids if j is not None],
+                                       self.lease.token)) if self.lease.failure else set()
+        results: list[TakeResult] = []
+        ref_hashes = _reference_hashes(batch.request)
+        per_take_seconds = result.seconds / max(1, len(rendered))
+        returned = {r.take_number for r in rendered}
+        for item in rendered:
+            if item.take_number not in opened.by_number or item.take_number in opened.stored:
+                continue  # not ours to store, or stored on an earlier attempt: never twice
+            job, take = opened.by_number[item.take_number]
+            if job.id in lost:
+                outcome = self._lapsed(take)
+            else:
+                outcome = _finish(self.store, self.engine, job, take, item, batch.request,
+                                  ref_hashes, per_take_seconds, opened.previous_last, opened.shot)
+            opened.stored.add(item.take_number)
+            results.append(outcome)
+            self.emit(RenderEvent(kind=outcome.status, shot_id=shot_id, take=take.number,
+                                  total=self.total, finished=self.counter.add(),
+                                  message=outcome.reason or ""))
+        for number in numbers:
+            if number in returned or number in opened.stored:
+                continue
+            job, take = opened.by_number[number]
+            if job.id in lost:
+                outcome = self._lapsed(take)
+            else:
+                reason = "cancelled" if self.cancel.is_set() else "the engine returned no result"
+                outcome = _fail(self.store, job, take, reason)
+            opened.stored.add(number)
+            results.append(outcome)
+            self.emit(RenderEvent(kind="failed", shot_id=shot_id, take=take.number,
+                                  total=self.total, finished=self.counter.add(),
+                                  message=outcome.reason or ""))
+        return results
+
+    def _fail_all(self, jobs: list[JobRow], takes: list[TakeRow], reason: str) -> list[TakeResult]:
+        failed = []
+        for job, take in zip(jobs, takes, strict=True):
+            failed.append(_fail(self.store, job, take, reason))
+            self.emit(RenderEvent(kind="failed", shot_id=job.shot_id, take=take.number,
+                                  total=self.total, finished=self.counter.add(), message=reason))
+        return failed
+
+    def _lapsed(self, take: TakeRow) -> TakeResult:
+        return TakeResult(shot_id=take.shot_id, take=take.number, status="failed", reason=(
+            f"its lease lapsed while the heartbeat failed ({self.lease.failure}); the take went "
+            "back to the queue or to another render, and this render's result was not kept"))
+
+    def _lease_trouble(self, error: str, job_ids: list[int]) -> None:
+        with self.lock:
+            held = [(o.shot.id, number) for o in self.open.values()
+                    for number, (job, _take) in sorted(o.by_number.items()) if job.id in job_ids]
+        shot_id = held[0][0] if held else ""
+        where = ", ".join(f"{s} take {n}" for s, n in held) or "its takes"
+        message = (f"{where}: the render lease could not be renewed ({error}); drawing goes on, "
+                   "but another render may take these takes over.")
+        with self.lock:
+            self.summary.warnings.append(message)
+        self.emit(RenderEvent(kind="warning", shot_id=shot_id, message=message))
+
+
+def _ids(jobs: list[JobRow]) -> list[int]:
+    return [job.id for job in jobs if job.id is not None]
 
 
 RESERVE_BYTES = 512 * 1024
@@ -218,13 +465,12 @@ def _work_dir(store: Store, jobs: list[JobRow]) -> Path:
     return store.layout.work / f"{os.getpid()}-{jobs[0].id}"
 
 
-def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str) -> None:
+def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str, *, worker: str) -> None:
     """Batches stopped by a full disk: their takes still leased here go back to the queue.
 
     If even that write fails (SQLite needs a little room too), the jobs stay leased to this
     process, which is about to exit: the next render gives them back to the queue.
     """
-    worker = worker_id()
     try:
         with store.db.write() as session:
             for job in jobs:
@@ -263,137 +509,6 @@ def _select_shots(store: Store, shot_ids: list[str] | None, episode: int | None)
         where = f"episode {episode}" if episode is not None else "this project"
         raise ProjectError(f"{where} has no shots; import a script first (`shotcraft import`).")
     return shots
-
-
-def _run_batch(
-    store: Store, engine: Engine, jobs: list[JobRow], *, emit: EventFn,
-    warn: Callable[[str, str], None], cancel: threading.Event | None, total: int, counter: _Counter,
-) -> list[TakeResult]:
-    from shotcraft.engine.protocol import Progress
-    from shotcraft.engine.request import build_request
-    from shotcraft.engine.settings import render_size, scaled_size
-
-    shot_id = jobs[0].shot_id
-    with store.db.read() as session:
-        take_rows: dict[int, TakeRow] = {}
-        for job in jobs:
-            row = session.get(TakeRow, job.take_id)
-            if row is None:
-                raise ProjectError(f"job {job.id} points at a take that no longer exists.")
-            take_rows[job.take_id] = row
-        shot_row = session.get(ShotRow, shot_id)
-        scene_row = session.get(SceneRow, shot_row.scene_id) if shot_row else None
-    assert shot_row is not None
-    shot = shot_from_row(shot_row)
-    takes = [take_rows[job.take_id] for job in jobs]
-    kind = TakeKind(takes[0].kind)
-    options = jobs[0].options or {}
-    width, height = scaled_size(*render_size(store.aspect), engine.capabilities(kind).scale)
-    width = int(options.get("params", {}).get("width", width))
-    height = int(options.get("params", {}).get("height", height))
-    by_number = {take.number: (job, take) for job, take in zip(jobs, takes, strict=True)}
-
-    def fail_all(reason: str) -> list[TakeResult]:
-        failed = []
-        for job, take in zip(jobs, takes, strict=True):
-            failed.append(_fail(store, job, take, reason))
-            emit(RenderEvent(kind="failed", shot_id=shot_id, take=take.number, total=total,
-                             finished=counter.add(), message=reason))
-        return failed
-
-    for take in takes:
-        emit(RenderEvent(kind="started", shot_id=shot_id, take=take.number, total=total,
-                         finished=counter.value))
-    try:
-        previous_last, previous_missing = _previous_last_frame(store, shot)
-        request = build_request(
-            shot, engine=engine, kind=kind, seeds=[t.seed or 0 for t in takes],
-            take_numbers=[t.number for t in takes], width=width, height=height,
-            fps=store.fps, aspect=store.aspect, project_dir=store.root,
-            scene=scene_from_row(scene_row) if scene_row else None,
-            characters=[c for c in store.characters() if c.name in shot.characters],
-            previous_last_frame=previous_last, previous_frame_missing=previous_missing,
-            picked_keyframe=_picked_keyframe(store, shot_row) if kind is TakeKind.VIDEO else None,
-            allow_downgrade=bool(options.get("allow_downgrade")),
-            params=options.get("params") or {},
-        )
-        request.resume = {t.number: dict(job.provider_state) for job, t in zip(jobs, takes, strict=True)
-                          if job.provider_state}
-    except ShotcraftError as exc:
-        return fail_all(str(exc))
-
-    out_dir = _work_dir(store, jobs)
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-    def progress(event: Progress) -> None:
-        emit(RenderEvent(kind="progress", shot_id=shot_id, take=event.take_number,
-                         fraction=event.done, message=event.message, total=total,
-                         finished=counter.value))
-
-    def checkpoint(take_number: int, state: dict[str, Any]) -> None:
-        job, _take = by_number[take_number]
-        with store.db.write() as session:
-            row = session.get(JobRow, job.id)
-            if row is not None:
-                row.provider_state = {**row.provider_state, **state}
-                row.updated_at = utcnow()
-                session.add(row)
-
-    job_ids = [job.id for job in jobs if job.id is not None]
-
-    def lease_trouble(error: str) -> None:
-        numbers = ", ".join(str(t.number) for t in takes)
-        warn(shot_id, f"{shot_id} take {numbers}: the render lease could not be renewed ({error}); "
-                      "drawing goes on, but another render may take these takes over.")
-
-    started = time.monotonic()
-    try:
-        with Heartbeat(store, job_ids, on_failure=lease_trouble) as heartbeat:
-            rendered = engine.render(request, out_dir=out_dir, progress=progress, cancel=cancel,
-                                     checkpoint=checkpoint)
-    except ShotcraftError as exc:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        if is_disk_full(exc):
-            raise  # the whole render stops: see render()
-        return fail_all(str(exc))
-    elapsed = time.monotonic() - started
-    # a failed heartbeat may have let the lease lapse: never register over another claim
-    lost = set(job_ids) - held_by(store, job_ids, worker_id()) if heartbeat.failure else set()
-
-    def lapsed(take: TakeRow) -> TakeResult:
-        return TakeResult(shot_id=shot_id, take=take.number, status="failed", reason=(
-            f"its lease lapsed while the heartbeat failed ({heartbeat.failure}); the take went "
-            "back to the queue or to another render, and this render's result was not kept"))
-
-    results: list[TakeResult] = []
-    ref_hashes = _reference_hashes(request)
-    returned = {r.take_number for r in rendered}
-    per_take_seconds = elapsed / max(1, len(rendered))
-    if any(item.failed and _says_disk_full(item.failed) for item in rendered):
-        shutil.rmtree(out_dir, ignore_errors=True)
-        raise disk_full(store.root)  # an engine that reported the full disk instead of raising
-    for item in rendered:
-        job, take = by_number[item.take_number]
-        if job.id in lost:
-            result = lapsed(take)
-        else:
-            result = _finish(store, engine, job, take, item, request, ref_hashes,
-                             per_take_seconds, previous_last, shot)
-        results.append(result)
-        emit(RenderEvent(kind=result.status, shot_id=shot_id, take=take.number, total=total,
-                         finished=counter.add(), message=result.reason or ""))
-    for number, (job, take) in by_number.items():
-        if number not in returned:
-            if job.id in lost:
-                result = lapsed(take)
-            else:
-                cancelled = cancel is not None and cancel.is_set()
-                result = _fail(store, job, take, "cancelled" if cancelled else "the engine returned no result")
-            results.append(result)
-            emit(RenderEvent(kind="failed", shot_id=shot_id, take=take.number, total=total,
-                             finished=counter.add(), message=result.reason or ""))
-    shutil.rmtree(out_dir, ignore_errors=True)
-    return results
 
 
 def _reference_hashes(request: Any) -> dict[str, str]:
@@ -532,42 +647,6 @@ def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: Render
     return TakeResult(shot_id=take.shot_id, take=take.number, status="failed", reason=reason)
 
 
-def _previous_last_frame(store: Store, shot: Shot) -> tuple[Path | None, str | None]:
-    """The last frame of the previous shot's picked take (chaining and continuity), or None
-    and why not, in words that end "shot X chains from the previous shot, but …"."""
-    with store.db.read() as session:
-        prev = session.exec(select(ShotRow).where(
-            ShotRow.episode == shot.episode, col(ShotRow.order) < shot.order,
-            ShotRow.archived == False,  # noqa: E712
-        ).order_by(col(ShotRow.order).desc())).first()
-        if prev is None:
-            return None, f"it is the first shot of episode {shot.episode}"
-        if prev.picked_take is None:
-            return None, f"{prev.id} has no picked take yet"
-        take = session.exec(select(TakeRow).where(
-            TakeRow.shot_id == prev.id, TakeRow.number == prev.picked_take)).first()
-    pick = f"take {prev.picked_take} of {prev.id} (its pick)"
-    if take is None:
-        return None, f"{pick} is not in the project"
-    if not take.media_path:
-        return None, f"{pick} has no file"
-    try:
-        return frame_of(store.layout, store.layout.resolve(take.media_path), "last"), None
-    except ShotcraftError as exc:
-        return None, f"the last frame of {pick} could not be read: {str(exc).rstrip('.')}"
-
-
-def _picked_keyframe(store: Store, shot_row: ShotRow) -> Path | None:
-    if shot_row.picked_keyframe is None:
-        return None
-    with store.db.read() as session:
-        take = session.exec(select(TakeRow).where(
-            TakeRow.shot_id == shot_row.id, TakeRow.number == shot_row.picked_keyframe)).first()
-    if take is None or not take.media_path:
-        return None
-    return store.layout.resolve(take.media_path)
-
-
 def add_take(store: Store, shot_id: str, file: Path) -> Take:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
     from shotcraft.projects.convert import take_from_row
@@ -581,7 +660,7 @@ def add_take(store: Store, shot_id: str, file: Path) -> Take:
         raise SpecError(f"{file.name} is not a readable video or image ({exc})", field="file") from exc
     kind = TakeKind.KEYFRAME if info.is_image else TakeKind.VIDEO
     stored, digest = store_file(store.layout, file, move=False)
-    previous_last, _missing = _previous_last_frame(store, shot)
+    previous_last, _missing = previous_last_frame(store, shot)
     scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,
                                         previous_last=previous_last)
     with store.db.write() as session:

@@ -1,0 +1,169 @@
+"""Who holds a render's jobs: a lease owned by the driver, with a heartbeat and a lock file.
+
+A render's driver takes one lease for its whole run. Jobs it claims carry the lease's token;
+its heartbeat renews every job it holds, whichever executor (threads here, Ray workers
+elsewhere) is drawing them. Whether a holder is alive is told by an exclusive `flock` on
+`work/leases/<token>.lock`, which the operating system drops the moment the holder dies
+(kill -9 included) — no `host:pid` that only this machine's `os.kill` could check. A holder
+whose lock cannot be read (another machine, an older shotcraft) is judged by its heartbeat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from sqlmodel import col, select
+
+from shotcraft.projects.db import JobRow, utcnow
+from shotcraft.projects.paths import Layout
+from shotcraft.projects.store import Store
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: liveness falls back to the heartbeat
+    fcntl = None  # type: ignore[assignment]
+
+HEARTBEAT_SECONDS = 5.0
+LEASES = "leases"
+
+
+def lease_file(layout: Layout, token: str) -> Path:
+    return layout.work / LEASES / f"{re.sub(r'[^A-Za-z0-9._-]', '_', token)}.lock"
+
+
+def holder_alive(layout: Layout, token: str | None) -> bool | None:
+    """True/False when the holder's lock file tells; None when only its heartbeat can (a
+    holder from an older shotcraft, "host:pid", or a file system without locks)."""
+    if not token or fcntl is None or token.count(":") < 2:
+        return None
+    path = lease_file(layout, token)
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below; the lock dies with it
+    except FileNotFoundError:
+        return False  # a lease's file lives as long as its holder; clean-up took a dead one's
+    except OSError:
+        return None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return None
+        return False
+
+
+def sweep_leases(layout: Layout) -> list[str]:
+    """Remove the lock files of holders that died; returns their tokens' file names."""
+    folder = layout.work / LEASES
+    removed = []
+    for path in sorted(folder.glob("*.lock")) if folder.is_dir() else []:
+        if fcntl is None:
+            break
+        try:
+            with open(path, "rb") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                path.unlink(missing_ok=True)  # still locked by us: nobody can take it meanwhile
+                removed.append(path.name)
+        except OSError:
+            continue
+    return removed
+
+
+def beat(store: Store, job_ids: list[int]) -> None:
+    """Renew the lease on these jobs (one heartbeat)."""
+    with store.db.write() as session:
+        for job in session.exec(select(JobRow).where(col(JobRow.id).in_(job_ids))).all():
+            job.heartbeat_at = utcnow()
+            session.add(job)
+
+
+class Lease:
+    """The driver's lease: a token, a held lock file, and a heartbeat over the jobs it holds.
+
+    A beat that fails is retried at the next one (a database locked for a moment must not
+    throw away a take), but never silently: the first failure goes to `on_failure` at once,
+    and `failure` keeps the latest one, so the driver can tell whether the lease still held.
+    """
+
+    def __init__(self, store: Store, *, on_failure: Callable[[str, list[int]], None] | None = None,
+                 heartbeat: Callable[[Store, list[int]], None] | None = None) -> None:
+        self.store = store
+        self.token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.on_failure = on_failure or (lambda _message, _jobs: None)
+        self.failure: str | None = None
+        self._beat = heartbeat
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="lease")
+        self._file: IO[bytes] | None = None
+
+    def __enter__(self) -> Lease:
+        """Take the lock file before any job is claimed; a folder that cannot hold it refuses
+        the render (as the rest of the render's work folder would)."""
+        path = lease_file(self.store.layout, self.token)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "wb")  # noqa: SIM115 - held for the lease's life
+        try:
+            if fcntl is not None:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._close_file()
+            raise
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._close_file()
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            path = lease_file(self.store.layout, self.token)
+            path.unlink(missing_ok=True)
+            self._file.close()
+            self._file = None
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only when no other render holds a lease
+
+    def hold(self, job_ids: list[int]) -> None:
+        with self._lock:
+            self._held.update(job_ids)
+
+    def release(self, job_ids: list[int]) -> None:
+        with self._lock:
+            self._held.difference_update(job_ids)
+
+    def held(self) -> list[int]:
+        with self._lock:
+            return sorted(self._held)
+
+    def _run(self) -> None:
+        from shotcraft.projects import lease as module  # tests turn the beat and its pace down
+
+        while not self._stop.wait(module.HEARTBEAT_SECONDS):
+            job_ids = self.held()
+            if not job_ids:
+                continue
+            try:
+                (self._beat or module.beat)(self.store, job_ids)
+            except Exception as exc:  # any cause: this thread has nobody else to tell
+                first = self.failure is None
+                self.failure = f"{type(exc).__name__}: {_first_line(exc)}"
+                if first:
+                    self.on_failure(self.failure, job_ids)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "no message"
