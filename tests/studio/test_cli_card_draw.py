@@ -86,3 +86,38 @@ def test_a_bad_export_flag_names_the_option(project_dir: Path) -> None:
     result = shotcraft("export", project_dir, "--episode", "1", "--subtitles", "loud", check=False)
     assert result.returncode == 1
     assert "subtitles" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_dry_run_prints_the_plan_and_queues_nothing(project_dir: Path) -> None:
+    shot_id = _shot_ids(project_dir)[0]
+    result = shotcraft("render", project_dir, "--shot", shot_id, "--takes", "4", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert shot_id in result.stdout and "1–4" in result.stdout
+    assert "plan: 4 takes on previz" in result.stdout and "Nothing was queued" in result.stdout
+    plan = json.loads(shotcraft("render", project_dir, "--shot", shot_id, "--takes", "2",
+                                "--dry-run", "--json").stdout)
+    assert plan["takes"] == 2 and plan["shots"][0]["take_numbers"] == [1, 2]
+    assert json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout) == []
+
+
+def test_a_run_over_its_credit_budget_is_one_sentence_and_exit_1(project_dir: Path) -> None:
+    from shotcraft.projects import Project
+    from shotcraft.shots.models import Budget
+
+    shot_id = _shot_ids(project_dir)[0]
+    project = Project.open(project_dir)
+    project.update_shot(shot_id, budget=Budget(max_credits=3))
+    project.close()
+    result = shotcraft("render", project_dir, "--shot", shot_id, "--takes", "2", "--engine", "kling",
+                       check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert "would spend 4 credits" in result.stderr and "3 of 3 credits left" in result.stderr
+    assert json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout) == []
+
+
+def test_an_unknown_executor_is_one_sentence(project_dir: Path) -> None:
+    result = shotcraft("render", project_dir, "--takes", "1", "--executor", "slurm", check=False)
+    assert result.returncode == 1
+    assert "unknown executor 'slurm'; use one of local, ray." in result.stderr
+    assert json.loads(shotcraft("takes", project_dir, _shot_ids(project_dir)[0], "--json").stdout) == []

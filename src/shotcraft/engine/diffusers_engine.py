@@ -153,13 +153,13 @@ class DiffusersEngine(Engine):
         if kind is TakeKind.KEYFRAME:
             return Capabilities(
                 text_to_video=False, keyframes=kf_family is not None,
-                character_references=refs_in_keyframes, batch_size=max(1, s.max_batch),
+                character_references=refs_in_keyframes, batch_size=max(1, s.max_batch), gpu=True,
             )
         family = self.family
         if family is None:
             # nothing to draw video with; keyframe stills may still be drawn
             return Capabilities(text_to_video=False, keyframes=kf_family is not None,
-                                batch_size=max(1, s.max_batch))
+                                batch_size=max(1, s.max_batch), gpu=True)
         rule = FAMILIES[family]
         frames = s.frames_per_clip or rule.default_frames
         return Capabilities(
@@ -168,7 +168,7 @@ class DiffusersEngine(Engine):
             image_to_video=True, first_frame=True, last_frame=self._last_frame(family),
             character_references=family == "wan_vace" or (refs_in_keyframes and family != "ltx"),
             camera_control=False, keyframes=kf_family is not None,
-            max_seconds=frames / rule.native_fps, batch_size=max(1, s.max_batch),
+            max_seconds=frames / rule.native_fps, batch_size=max(1, s.max_batch), gpu=True,
         )
 
     # -- loading -------------------------------------------------------------------------------

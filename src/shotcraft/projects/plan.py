@@ -39,7 +39,7 @@ class ShotPlan(BaseModel):
     take_numbers: list[int] = Field(default_factory=list)
     seeds: list[int] = Field(default_factory=list)
     downgrades: list[str] = Field(default_factory=list)
-    width: int = 0
+    width: int = 0  # what the engine delivers (assembly scales it to the export preset)
     height: int = 0
     credits_per_take: float | None = None
     notes: list[str] = Field(default_factory=list)  # budget caps that cut this shot's takes
@@ -201,7 +201,8 @@ def plan_render(
                 exc.args = (exc.message,)
                 raise
             entry.downgrades = list(request.downgrades)
-            entry.width, entry.height = request.width, request.height
+            delivery = engine.delivers(request)  # the engine's native size, which assembly scales
+            entry.width, entry.height = delivery.width, delivery.height
         plan.shots.append(entry)
     _hold_credits(plan, shots, rows_by_shot, ep_budgets, ep_rows)
     return plan

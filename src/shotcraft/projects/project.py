@@ -28,6 +28,7 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
+    from shotcraft.projects.plan import RenderPlan
     from shotcraft.projects.render import RenderSummary
 
 ASPECTS = ("9:16", "16:9", "1:1")
@@ -318,6 +319,18 @@ class Project:
         check_seed(kwargs.get("seed"))
         check_episode(kwargs.get("episode"))
         return render(self.store, **kwargs)
+
+    def plan_render(self, **kwargs: Any) -> RenderPlan:
+        """What `render` with these arguments would draw and spend, writing nothing (also on
+        a read-only project); refusals raise as `render` would."""
+        from shotcraft.projects.render import render
+
+        check_takes(kwargs.get("takes"))
+        check_seed(kwargs.get("seed"))
+        check_episode(kwargs.get("episode"))
+        plan = render(self.store, **kwargs, dry_run=True).plan
+        assert plan is not None
+        return plan
 
     @_writes
     def add_take(self, shot_id: str, file: str | Path) -> Take:

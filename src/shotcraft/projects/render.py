@@ -142,6 +142,12 @@ def render(
     summary.plan, summary.budget_notes = plan, list(plan.notes)
     if dry_run:
         return summary
+    # the executor (a Ray cluster to reach, maybe) before anything is queued
+    if isinstance(executor, Executor):
+        runner, owned = executor, False
+    else:
+        runner = get_executor(executor, **_executor_options(executor, engine_obj, executor_options))
+        owned = True
     if fresh:
         summary.queued = queue_takes(store, plan, options=options)
     else:
@@ -152,11 +158,6 @@ def render(
         emit(RenderEvent(kind="budget", message=note))
     total = pending_count(store, selected, engine_name)
     emit(RenderEvent(kind="queued", total=total, message=f"{total} takes to draw"))
-    if isinstance(executor, Executor):
-        runner, owned = executor, False
-    else:
-        runner = get_executor(executor, **_executor_options(executor, engine_obj, executor_options))
-        owned = True
     summary.executor = runner.name
     cancel = cancel if cancel is not None else threading.Event()
     driver = Driver(store, engine_obj, engine_name=engine_name, engine_settings=engine_settings,

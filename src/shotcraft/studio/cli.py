@@ -24,7 +24,7 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from shotcraft.projects import Project, export_options
-from shotcraft.shots.errors import details, user_error
+from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
 
 app = typer.Typer(
@@ -220,8 +220,12 @@ def render(
     seed: Annotated[int | None, typer.Option("--seed", help="First seed, 0-2147483646 (default: continue from the shot's last seed).")] = None,
     keyframes: Annotated[bool, typer.Option("--keyframes", help="Draw keyframe stills instead of video takes.")] = False,
     allow_downgrade: Annotated[bool, typer.Option("--allow-downgrade", help="Drop inputs the engine cannot use instead of stopping.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (takes per shot, engine, downgrades, estimated cost) and draw nothing.")] = False,
+    executor: Annotated[str | None, typer.Option("--executor", help="local (default: threads here) or ray (a Ray cluster).")] = None,
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to draw on (default: SHOTCRAFT_RAY_ADDRESS, else a Ray started here).")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Draw takes (card draw): queue N seeded takes per shot and render them."""
+    """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
     from shotcraft.projects.limits import check_episode, check_seed, check_takes
     from shotcraft.studio.progress import RenderProgress
 
@@ -229,15 +233,27 @@ def render(
     check_takes(takes)
     check_seed(seed)
     check_episode(episode)
+    if as_json and not dry_run:
+        raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
     project = _open(directory)
+    kind = TakeKind.KEYFRAME if keyframes else TakeKind.VIDEO
+    if dry_run:
+        plan = project.plan_render(shot_ids=shot or None, episode=episode, takes=takes,
+                                   engine=engine, seed=seed, kind=kind,
+                                   allow_downgrade=allow_downgrade)
+        _print_plan(plan, as_json=as_json)
+        return
     project.require_writable("render")  # before the bars start
+    options = {"address": ray_address} if ray_address else None
+    if ray_address and executor is None:
+        executor = "ray"
     cancel = threading.Event()
     with RenderProgress(err) as bar:
         try:
             summary = project.render(
                 shot_ids=shot or None, episode=episode, takes=takes, engine=engine, seed=seed,
-                kind=TakeKind.KEYFRAME if keyframes else TakeKind.VIDEO,
-                allow_downgrade=allow_downgrade, on_event=bar.update, cancel=cancel,
+                kind=kind, allow_downgrade=allow_downgrade, on_event=bar.update, cancel=cancel,
+                executor=executor, executor_options=options,
             )
         except KeyboardInterrupt:
             cancel.set()
@@ -246,12 +262,39 @@ def render(
         err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
     if summary.resumed:
         out.print(f"resumed {summary.resumed} interrupted takes")
-    out.print(f"drew {summary.done} takes, {summary.failed} failed, in {summary.seconds:.1f} s")
+    where = "" if summary.executor == "local" else f" on {summary.executor}"
+    out.print(f"drew {summary.done} takes, {summary.failed} failed, in {summary.seconds:.1f} s{where}")
     for result in summary.results:
         if result.status != "done":
             err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
     if summary.failed and not summary.done:
         raise typer.Exit(1)
+
+
+def _print_plan(plan: Any, *, as_json: bool) -> None:
+    """`render --dry-run`: what would be drawn and spent."""
+    from shotcraft.studio.views import plan_json
+
+    if as_json:
+        print(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
+        return
+    table = Table(show_edge=False)
+    for column in ("shot", "takes", "numbers", "seeds", "size", "credits", "downgrades"):
+        table.add_column(column, overflow="fold")
+    for entry in plan.shots:
+        if not entry.takes and not entry.notes:
+            continue
+        numbers = f"{entry.take_numbers[0]}–{entry.take_numbers[-1]}" if entry.take_numbers else ""
+        seeds = f"{entry.seeds[0]}–{entry.seeds[-1]}" if entry.seeds else ""
+        credits = "" if entry.credits is None else f"{entry.credits:g}"
+        table.add_row(Text(entry.shot_id), str(entry.takes), numbers, seeds,
+                      f"{entry.width}×{entry.height}" if entry.takes else "", credits,
+                      Text("; ".join([*entry.downgrades, *entry.notes])))
+    out.print(table)
+    cost = "no credits (compute on this machine)" if plan.credits is None else f"{plan.credits:g} credits"
+    resumed = f", plus {plan.resumed} interrupted takes to resume" if plan.resumed else ""
+    out.print(Text(f"plan: {plan.takes} takes on {plan.engine}{resumed}; estimated cost {cost}. "
+                   "Nothing was queued (--dry-run)."))
 
 
 @command("add-take")

@@ -86,6 +86,21 @@ def takes_json(project: Project, views: list[TakeView]) -> list[dict[str, Any]]:
     return rows
 
 
+def plan_json(plan: Any) -> dict[str, Any]:
+    """`render --dry-run --json`: the plan, shot by shot."""
+    return {
+        "engine": plan.engine, "kind": plan.kind.value, "takes": plan.takes,
+        "resumed": plan.resumed, "credits": plan.credits, "notes": list(plan.notes),
+        "shots": [
+            {"shot_id": e.shot_id, "takes": e.takes, "take_numbers": e.take_numbers,
+             "seeds": e.seeds, "width": e.width, "height": e.height,
+             "credits_per_take": e.credits_per_take, "credits": e.credits,
+             "downgrades": e.downgrades, "notes": e.notes}
+            for e in plan.shots
+        ],
+    }
+
+
 def export_json(result: Any) -> dict[str, Any]:
     return result.model_dump(mode="json")
 

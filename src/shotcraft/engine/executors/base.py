@@ -79,21 +79,6 @@ class BatchSource(Protocol):
         """A batch that cannot be run at all (no worker left): its takes fail with `reason`."""
 
 
-class Executor(ABC):
-    """Runs batches from a source until it is empty, the run is cancelled or delivery stops it."""
-
-    name: ClassVar[str]
-
-    @abstractmethod
-    def run(self, source: BatchSource, *, cancel: threading.Event) -> None:
-        """Draw every batch the source hands out; return when it hands out no more and every
-        batch in flight has been delivered (or cancelled)."""
-
-    def close(self) -> None:
-        """Release workers and connections (a long-lived executor keeps them between runs)."""
-        return None
-
-
 class ExecutorSettings(BaseSettings):
     """`SHOTCRAFT_EXECUTOR=ray`, `SHOTCRAFT_RAY_ADDRESS=...` and friends."""
 
@@ -103,6 +88,25 @@ class ExecutorSettings(BaseSettings):
     ray_address: str | None = None  # None: start a Ray instance on this machine
     ray_actors: int | None = None  # engine workers; None: one per GPU (GPU engines) or per CPU
     ray_shared_folder: Path | None = None  # files come back through here instead of the object store
+
+
+class Executor(ABC):
+    """Runs batches from a source until it is empty, the run is cancelled or delivery stops it."""
+
+    name: ClassVar[str]
+
+    def __init__(self, *, settings: ExecutorSettings | None = None, **options: Any) -> None:
+        """Executors are made by `get_executor(name, **options)` with the settings in force."""
+        self.settings = settings or ExecutorSettings()
+
+    @abstractmethod
+    def run(self, source: BatchSource, *, cancel: threading.Event) -> None:
+        """Draw every batch the source hands out; return when it hands out no more and every
+        batch in flight has been delivered (or cancelled)."""
+
+    def close(self) -> None:
+        """Release workers and connections (a long-lived executor keeps them between runs)."""
+        return None
 
 
 EXECUTORS: dict[str, str] = {

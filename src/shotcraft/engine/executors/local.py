@@ -54,6 +54,7 @@ class LocalExecutor(Executor):
 
     def __init__(self, *, settings: ExecutorSettings | None = None, engine: Engine | None = None,
                  workers: int | None = None) -> None:
+        super().__init__(settings=settings)
         self.engine = engine
         self.workers = workers
         self._engines: dict[str, Engine] = {}
