@@ -5,20 +5,34 @@ It behaves like the documented service: HS256 JWT with `iss`/`exp`/`nbf`, Kling'
 429/1302, 500/5000), tasks moving submitted → processing → succeed over a few polls, the result
 MP4 served from the same server. Faults can be injected: 429, 500, a dropped connection after
 the task was created, a moderation failure, an exhausted balance.
+
+The result is a real H.264 MP4 in Kling's own format, not the caller's: 720p in std mode and
+1080p in pro (the master models 1080p in both, kling-v1 720p in both), 30 fps for the 1.x models
+and 24 for the 2.x ones, `duration` seconds long, shaped by `aspect_ratio` (text2video,
+multi-image2video) or by the image's orientation (image2video). The figures are kept here on
+their own, apart from the engine's table, so that the two are checked against each other.
+Clips are made with ffmpeg once per (width, height, fps, seconds) and process.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
 import itertools
 import json
+import subprocess
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import jwt
+from PIL import Image
+
+from shotcraft.shots.media import ffmpeg_binary
 
 MODELS = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1",
           "kling-v2-1-master", "kling-v2-5-turbo"}
@@ -32,6 +46,49 @@ FIELDS = {
 }
 CAMERA_TYPES = {"simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"}
 AXES = {"horizontal", "vertical", "pan", "tilt", "roll", "zoom"}
+# model → (std lines, pro lines, fps), as Kling's model pages on runware.ai document them
+NATIVE = {"kling-v1": (720, 720, 30), "kling-v1-5": (720, 1080, 30), "kling-v1-6": (720, 1080, 30),
+          "kling-v2-master": (1080, 1080, 24), "kling-v2-1": (720, 1080, 24),
+          "kling-v2-1-master": (1080, 1080, 24), "kling-v2-5-turbo": (720, 1080, 24)}
+SHAPES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+
+
+def native_clip_format(endpoint: str, body: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(width, height, fps, seconds) of what Kling draws for this task body."""
+    std, pro, fps = NATIVE[body.get("model_name", "kling-v1")]
+    lines = pro if body.get("mode", "std") == "pro" else std
+    aspect = body.get("aspect_ratio", "16:9")
+    if endpoint == "image2video":
+        image = body.get("image") or body.get("image_tail") or ""
+        if not image.startswith(("http://", "https://")):
+            with Image.open(io.BytesIO(base64.b64decode(image))) as img:
+                w, h = img.size
+            aspect = "16:9" if w > h else "9:16" if w < h else "1:1"
+    aw, ah = SHAPES[aspect]
+    width, height = (lines * aw // ah, lines) if aw >= ah else (lines, lines * ah // aw)
+    return width, height, fps, int(body.get("duration", "5"))
+
+
+_CLIPS: dict[tuple[int, int, int, int], bytes] = {}
+_CLIPS_LOCK = threading.Lock()
+
+
+def native_clip(width: int, height: int, fps: int, seconds: int) -> bytes:
+    """A real MP4 of that size, rate and length; made once per process (tiny, ultrafast)."""
+    key = (width, height, fps, seconds)
+    with _CLIPS_LOCK:
+        if key not in _CLIPS:
+            with tempfile.TemporaryDirectory(prefix="fake-kling-") as folder:
+                out = Path(folder) / "clip.mp4"
+                subprocess.run(
+                    [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i",
+                     f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}",
+                     "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                     "-crf", "51", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)],
+                    check=True, capture_output=True,
+                )
+                _CLIPS[key] = out.read_bytes()
+        return _CLIPS[key]
 
 
 class BadParams(Exception):
@@ -41,8 +98,9 @@ class BadParams(Exception):
 class FakeKling:
     """The fake service; `start()` it, point `base_url` at it, `stop()` it."""
 
-    def __init__(self, *, access_key: str, secret_key: str, video: bytes,
+    def __init__(self, *, access_key: str, secret_key: str, video: bytes | None = None,
                  polls_to_finish: int = 2) -> None:
+        """`video`, when given, is served for every task instead of Kling's own format."""
         self.access_key, self.secret_key, self.video = access_key, secret_key, video
         self.polls_to_finish = polls_to_finish
         self.tasks: dict[str, dict[str, Any]] = {}
@@ -274,7 +332,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.startswith("/media/"):
-            body = self.fake.video
+            task = self.fake.tasks.get(self.path.split("/")[-1].removesuffix(".mp4"))
+            if task is None:
+                return self._send(404, 1203, "The requested resource does not exist")
+            body = self.fake.video or native_clip(*native_clip_format(task["endpoint"], task["body"]))
             self.send_response(200)
             self.send_header("Content-Type", "video/mp4")
             self.send_header("Content-Length", str(len(body)))

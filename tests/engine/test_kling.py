@@ -20,12 +20,14 @@ from shotcraft.engine.kling import (
     COST_TABLE,
     KlingEngine,
     KlingSettings,
+    ModelCaps,
     camera_control_for,
+    plan_task,
     trim_prompt,
 )
 from shotcraft.engine.protocol import CharacterRef, Progress, RenderRequest
 from shotcraft.shots.errors import EngineError
-from shotcraft.shots.media import ffmpeg_binary, probe
+from shotcraft.shots.media import probe
 from shotcraft.shots.models import CameraMove, Move, TakeKind
 from tests.engine.kling_server import FakeKling
 
@@ -40,21 +42,9 @@ FAST = {
 }
 
 
-@pytest.fixture(scope="module")
-def mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("kling") / "result.mp4"
-    subprocess.run(
-        [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i", "testsrc=size=72x128:rate=10",
-         "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
-         str(path)],
-        check=True,
-    )
-    return path.read_bytes()
-
-
 @pytest.fixture
-def fake(mp4: bytes):
-    server = FakeKling(access_key=ACCESS, secret_key=SECRET, video=mp4).start()
+def fake():
+    server = FakeKling(access_key=ACCESS, secret_key=SECRET).start()
     yield server
     server.stop()
 
@@ -94,7 +84,8 @@ def test_text_to_video_draws_one_task_per_take_and_keeps_the_videos(env, fake, t
     assert len(fake.created) == 2
     for take in takes:
         assert take.failed is None and take.path is not None
-        assert probe(take.path).width == 72  # the served MP4, downloaded whole
+        info = probe(take.path)  # the served MP4, downloaded whole: Kling's 720p, not 72×128
+        assert (info.width, info.height, info.fps, info.frames) == (720, 1280, 30, 150)
         assert take.provider["task_id"] and take.provider["video_id"]
         assert take.provider["external_task_id"].startswith(f"shotcraft-E01-S01-001-t{take.take_number}-")
         assert take.provider["url_expires_hint"]
@@ -202,6 +193,93 @@ def test_refusals_say_what_to_change_and_send_nothing(env, fake, tmp_path):
     with pytest.raises(EngineError, match="cannot draw 4:3"):
         engine().check(request(aspect="4:3"))
     assert fake.posts == []
+
+
+def _refusal(call) -> str | None:
+    try:
+        call()
+    except EngineError as exc:
+        return str(exc)
+    return None
+
+
+DROPPABLE = [  # (engine settings, request fields, the downgrade said when it is dropped)
+    ({}, {"last_frame": "b"}, "last keyframe ignored: kling-v1-6 std cannot use a last frame"),
+    ({"model_name": "kling-v2-master"}, {"first_frame": "a", "last_frame": "b"},
+     "last keyframe ignored: kling-v2-master std cannot use a last frame"),
+    ({"model_name": "kling-v2-master"}, {"characters": "refs"},
+     "character references ignored: kling-v2-master std has no multi-image input"),
+]
+
+
+@pytest.mark.parametrize(("settings", "fields", "said"), DROPPABLE)
+def test_check_refuses_exactly_what_render_refuses_and_allow_downgrade_drops_it(
+        env, fake, tmp_path, settings, fields, said):
+    values = {"characters": [CharacterRef(name="lin", references=[image(tmp_path, "r.png")])]}
+    values |= {k: image(tmp_path, f"{v}.png") for k, v in fields.items() if k != "characters"}
+    strict = request(takes=1, **{k: values[k] for k in fields})
+
+    refused = _refusal(lambda: engine(**settings).check(strict))
+    assert refused is not None
+    assert _refusal(lambda: engine(**settings).render(strict, out_dir=tmp_path / "a")) == refused
+    assert fake.posts == []  # refused before anything was sent
+
+    loose = strict.model_copy(update={"allow_downgrade": True})
+    engine(**settings).check(loose)
+    [take] = engine(**settings).render(loose, out_dir=tmp_path / "b")
+    assert take.failed is None and said in take.downgrades
+    body = fake.created[0]["body"]
+    assert "image_tail" not in body and "image_list" not in body
+
+
+def test_allow_downgrade_still_refuses_when_nothing_drawable_is_left(env, fake, tmp_path):
+    # kling-v2-1 draws from an image only; its last frame needs pro, so std has nothing to start from
+    req = request(takes=1, last_frame=image(tmp_path, "b.png"), allow_downgrade=True)
+    message = "kling-v2-1 std cannot draw from text alone; give the shot a first keyframe."
+    assert _refusal(lambda: engine(model_name="kling-v2-1").check(req)) == message
+    assert _refusal(lambda: engine(model_name="kling-v2-1").render(req, out_dir=tmp_path)) == message
+    assert fake.posts == []
+
+
+def test_keyframes_on_a_model_without_image_input_are_dropped_only_when_allowed(env, tmp_path):
+    text_only = ModelCaps(True, False, frozenset({"std"}), True)
+    req = request(first_frame=image(tmp_path, "a.png"))
+    with pytest.raises(EngineError, match="cannot start from a keyframe; drop the keyframes"):
+        plan_task(req, KlingSettings(), text_only)
+    plan = plan_task(req.model_copy(update={"allow_downgrade": True}), KlingSettings(), text_only)
+    assert plan.endpoint == "text2video" and "image" not in plan.body
+    assert "keyframes ignored: kling-v1-6 std cannot start from an image" in plan.downgrades
+
+
+@pytest.mark.parametrize(
+    ("settings", "seconds", "fields", "expected"),
+    [({}, 4, {}, (720, 1280, 30, 150)),
+     ({"mode": "pro"}, 4, {}, (1080, 1920, 30, 150)),
+     ({}, 7, {"aspect": "16:9"}, (1280, 720, 30, 300)),
+     ({"mode": "pro"}, 4, {"aspect": "1:1"}, (1080, 1080, 30, 150)),
+     ({"model_name": "kling-v2-1-master"}, 4, {}, (1080, 1920, 24, 120)),
+     ({"model_name": "kling-v2-5-turbo"}, 12, {}, (720, 1280, 24, 240)),
+     ({"model_name": "kling-v1", "mode": "pro"}, 4, {}, (720, 1280, 30, 150))],
+)
+def test_delivers_kling_s_native_format_and_the_file_matches_it(
+        env, fake, tmp_path, settings, seconds, fields, expected):
+    req = request(takes=1, seconds=seconds, width=1080, height=1920, fps=30, **fields)
+    declared = engine(**settings).delivers(req)
+    assert (declared.width, declared.height, declared.fps, declared.frames) == expected
+    [take] = engine(**settings).render(req, out_dir=tmp_path / "out")
+    info = probe(take.path)
+    assert (info.width, info.height, info.fps) == expected[:3]
+    assert abs(info.frames - expected[3]) <= declared.frames_tolerance
+
+
+def test_image2video_delivers_the_shape_of_its_image(env, fake, tmp_path):
+    wide = tmp_path / "wide.png"
+    Image.new("RGB", (400, 225), "red").save(wide)
+    req = request(takes=1, first_frame=wide)  # a 9:16 project, but Kling follows the image
+    declared = engine(mode="pro").delivers(req)
+    assert (declared.width, declared.height) == (1920, 1080)
+    [take] = engine(mode="pro").render(req, out_dir=tmp_path / "out")
+    assert (probe(take.path).width, probe(take.path).height) == (1920, 1080)
 
 
 def test_capabilities_follow_the_configured_model_and_mode(env):

@@ -47,7 +47,9 @@ def test_render_three_takes_pick_auto_then_takes_json(project_dir: Path) -> None
         picked = next(t for t in takes if t["picked"])
         assert picked["rank"] == 1 and Path(picked["path"]).is_file()
         assert set(picked) >= {"take", "seed", "engine", "status", "reason", "path",
-                               "duration_frames", "scores", "score", "rank", "picked"}
+                               "duration_frames", "width", "height", "fps", "scores", "score",
+                               "rank", "picked"}
+        assert (picked["width"], picked["height"], picked["fps"]) == (108, 192, 30.0)
         assert set(picked["explanations"]) == set(picked["scores"])
     table = shotcraft("takes", project_dir, _shot_ids(project_dir)[0]).stdout
     assert "weakest" in table and "done" in table

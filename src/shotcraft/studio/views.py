@@ -74,6 +74,9 @@ def takes_json(project: Project, views: list[TakeView]) -> list[dict[str, Any]]:
             "reason": take.reason,
             "path": str(project.take_path(take)) if take.media_path else None,
             "duration_frames": take.duration_frames,
+            "width": take.width,  # the file's own size and rate, e.g. Kling std's 720×1280
+            "height": take.height,
+            "fps": take.fps,
             "scores": take.scores,
             "explanations": view.explanations,
             "score": take.score,

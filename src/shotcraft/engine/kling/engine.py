@@ -9,6 +9,7 @@ from pathlib import Path
 from shotcraft.engine.protocol import (
     Capabilities,
     CheckpointFn,
+    Delivery,
     Engine,
     ProgressFn,
     RenderedTake,
@@ -28,7 +29,7 @@ except ImportError:  # pragma: no cover - exercised only on installs without the
 
 from shotcraft.engine.kling.auth import BearerToken
 from shotcraft.engine.kling.client import TakeRun
-from shotcraft.engine.kling.models import MODELS, task_cost
+from shotcraft.engine.kling.models import MODELS, native_format, task_cost
 from shotcraft.engine.kling.planner import TaskPlan, plan_task
 from shotcraft.engine.kling.settings import ASPECTS, KEYS_MISSING, KlingSettings
 
@@ -80,6 +81,17 @@ class KlingEngine(Engine):
     def check(self, request: RenderRequest) -> None:
         """Raise EngineError, in one sentence, if the model+mode cannot draw this request."""
         self.plan(request)
+
+    def delivers(self, request: RenderRequest) -> Delivery:
+        """Kling's own format, not the project's: 720p in std and 1080p in pro (see
+        models.NATIVE), at the model's fps, for the 5 or 10 s actually asked of it."""
+        plan = self.plan(request)
+        width, height, fps = native_format(self.settings.model_name, self.settings.mode,
+                                           plan.aspect)
+        seconds = int(plan.params["duration"])
+        # a quarter second either way, for how a container rounds the last frame
+        return Delivery(width=width, height=height, fps=fps, frames=seconds * fps,
+                        frames_tolerance=max(1, fps // 4))
 
     def describe_cost(self, request: RenderRequest) -> float | None:
         return self.plan(request).cost

@@ -48,6 +48,34 @@ MODELS: dict[str, ModelCaps] = {
 }
 
 
+# What Kling hands back (frame lines per mode, and fps), per model: model → (std, pro, fps).
+# Sources: runware.ai/docs/providers/klingai and its model pages (klingai-1-0-pro/-standard,
+# klingai-1-6-standard, klingai-2-1-standard, klingai-2-1-master: 1280×720 / 720×720 / 720×1280
+# at 720p, 1920×1080 / 1080×1080 / 1080×1920 at 1080p; kling 1.0 "Frame rate: 30 FPS");
+# std = 720p, pro = 1080p: docs.apimart.ai (kling-v2-6, kling-v3), docs.unifically.com (2.6);
+# the master models draw 1080p only; 24 fps for the 2.x models: developer.puter.com (2.0 master).
+NATIVE: dict[str, tuple[int, int, int]] = {
+    "kling-v1": (720, 720, 30),  # Kling 1.0 is 720p in both modes
+    "kling-v1-5": (720, 1080, 30),
+    "kling-v1-6": (720, 1080, 30),
+    "kling-v2-master": (1080, 1080, 24),
+    "kling-v2-1": (720, 1080, 24),
+    "kling-v2-1-master": (1080, 1080, 24),
+    "kling-v2-5-turbo": (720, 1080, 24),
+}
+FRAME_SIZES: dict[int, dict[str, tuple[int, int]]] = {  # lines → aspect → (width, height)
+    720: {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720)},
+    1080: {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)},
+}
+
+
+def native_format(model: str, mode: str, aspect: str) -> tuple[int, int, int]:
+    """(width, height, fps) of the MP4 Kling returns for `model` in `mode` at `aspect`."""
+    std, pro, fps = NATIVE[model]
+    width, height = FRAME_SIZES[pro if mode == "pro" else std][aspect]
+    return width, height, fps
+
+
 def _costs(std5: float, pro5: float) -> dict[str, float]:
     return {"std/5": std5, "std/10": 2 * std5, "pro/5": pro5, "pro/10": 2 * pro5}
 

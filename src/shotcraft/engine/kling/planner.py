@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from shotcraft.engine.kling.camera import APPROXIMATED, camera_control_for, move_words
 from shotcraft.engine.kling.models import ModelCaps, task_cost
 from shotcraft.engine.kling.settings import (
@@ -44,6 +46,7 @@ class TaskPlan:
     params: dict[str, Any]  # recorded on the take: the body with images as hashes
     downgrades: list[str] = field(default_factory=list)
     cost: float | None = None
+    aspect: str = "9:16"  # the shape Kling draws: the request's, or for image2video the image's
 
 
 def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) -> TaskPlan:
@@ -63,13 +66,24 @@ def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) 
     refs = [p for c in request.characters for p in c.references[:1]]
     refs += [p for c in request.characters for p in c.references[1:]]
 
+    drop = request.allow_downgrade  # --allow-downgrade: leave out what cannot be used, say so
+
     if (first or last) and not caps.image:
-        raise EngineError(f"{who} cannot start from a keyframe; drop the keyframes.")
+        if not drop:
+            raise EngineError(f"{who} cannot start from a keyframe; drop the keyframes.")
+        downgrades.append(f"keyframes ignored: {who} cannot start from an image")
+        first = last = None
     if last is not None and not any(m == mode for m, _ in caps.last_frame):
-        fix = "pick pro mode" if any(True for _ in caps.last_frame) else "pick another model"
-        raise EngineError(f"{who} cannot use a last frame; {fix} or drop the last keyframe.")
+        if not drop:
+            fix = "pick pro mode" if any(True for _ in caps.last_frame) else "pick another model"
+            raise EngineError(f"{who} cannot use a last frame; {fix} or drop the last keyframe.")
+        downgrades.append(f"last keyframe ignored: {who} cannot use a last frame")
+        last = None
     use_multi = bool(refs) and first is None and last is None
     if use_multi and not any(m == mode for m, _ in caps.multi_image):
+        if not drop:
+            raise EngineError(f"{who} cannot use character reference images; pick kling-v1-6 "
+                              "or drop the references.")
         downgrades.append(f"character references ignored: {who} has no multi-image input")
         use_multi = False
     elif refs and not use_multi:
@@ -143,7 +157,17 @@ def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) 
         chosen = refs[:MAX_REFERENCES]
         body["image_list"] = [{"image": encode_image(p)} for p in chosen]
         params["image_list_sha256"] = [sha256_file(p) for p in chosen]
-    return TaskPlan(endpoint, body, params, downgrades, task_cost(model, mode, duration, s.cost_table))
+    return TaskPlan(endpoint, body, params, downgrades, task_cost(model, mode, duration, s.cost_table),
+                    aspect=drawn_aspect(first or last) if endpoint == "image2video" else request.aspect)
+
+
+def drawn_aspect(image: Path | None) -> str:
+    """The aspect Kling draws image2video at: the image's orientation (it takes no aspect_ratio)."""
+    if image is None:
+        return "9:16"
+    with Image.open(image) as img:
+        width, height = img.size
+    return "16:9" if width > height else "9:16" if width < height else "1:1"
 
 # --- drawing --------------------------------------------------------------------------
 
