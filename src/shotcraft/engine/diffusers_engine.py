@@ -154,12 +154,13 @@ class DiffusersEngine(Engine):
             return Capabilities(
                 text_to_video=False, keyframes=kf_family is not None,
                 character_references=refs_in_keyframes, batch_size=max(1, s.max_batch),
+                gpu=True,
             )
         family = self.family
         if family is None:
             # nothing to draw video with; keyframe stills may still be drawn
             return Capabilities(text_to_video=False, keyframes=kf_family is not None,
-                                batch_size=max(1, s.max_batch))
+                                batch_size=max(1, s.max_batch), gpu=True)
         rule = FAMILIES[family]
         frames = s.frames_per_clip or rule.default_frames
         return Capabilities(
@@ -169,6 +170,7 @@ class DiffusersEngine(Engine):
             character_references=family == "wan_vace" or (refs_in_keyframes and family != "ltx"),
             camera_control=False, keyframes=kf_family is not None,
             max_seconds=frames / rule.native_fps, batch_size=max(1, s.max_batch),
+            gpu=True,  # the ray executor gives each worker its own device and keeps the pipeline
         )
 
     # -- loading -------------------------------------------------------------------------------

@@ -60,7 +60,8 @@ class KlingEngine(Engine):
     def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
         """What the configured model+mode can do; Kling keyframe stills are not drawn here."""
         if kind is TakeKind.KEYFRAME:
-            return Capabilities(text_to_video=False, needs_keys=True, aspects=list(ASPECTS))
+            return Capabilities(text_to_video=False, needs_keys=True, aspects=list(ASPECTS),
+                                cloud=True)
         caps, mode = self.caps, self.settings.mode
         return Capabilities(
             text_to_video=caps.text,
@@ -74,6 +75,7 @@ class KlingEngine(Engine):
             aspects=list(ASPECTS),
             batch_size=1,
             needs_keys=True,
+            cloud=True,  # paid tasks: resumed from their checkpoint, never submitted twice
         )
 
     def check(self, request: RenderRequest) -> None:
