@@ -237,10 +237,10 @@ class RayExecutor(Executor):
         self._stop_workers()
         if self.mailbox is None:
             self.mailbox = ray.remote(_Mailbox).options(num_cpus=0, max_restarts=0).remote()
-        actor = ray.remote(_Worker).options(max_restarts=0, max_task_retries=0,
-                                            max_concurrency=4, **options)
+        actor: Any = ray.remote(_Worker).options(max_restarts=0, max_task_retries=0,
+                                                 max_concurrency=4, **options)
         folder = str(self.shared_folder) if self.shared_folder else None
-        handles = [actor.remote(self.mailbox, folder, self.checkpoint_timeout) for _ in range(count)]
+        handles: list[Any] = [actor.remote(self.mailbox, folder, self.checkpoint_timeout) for _ in range(count)]
         pings = {h.ping.remote(): h for h in handles}
         ready, waiting = ray.wait(list(pings), num_returns=len(pings), timeout=self.start_timeout)
         for ref in waiting:  # the cluster has no room for it: never leave a batch waiting there
