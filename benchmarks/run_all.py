@@ -14,6 +14,7 @@ BENCHMARKS = [
     ["tui_open.py"],
     ["card_draw_batching.py"],
     ["engine_overhead.py"],
+    ["executors.py"],
 ]
 
 

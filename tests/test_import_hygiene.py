@@ -30,16 +30,19 @@ def _layer_name(module: str) -> str:
 @pytest.mark.parametrize("module", ["shotcraft.shots", "shotcraft.storyboard", "shotcraft.engine",
                                     "shotcraft.engine.registry", "shotcraft.engine.previz",
                                     "shotcraft.assembly", "shotcraft.assembly.episode",
-                                    "shotcraft.projects", "shotcraft.projects.render"])
+                                    "shotcraft.projects", "shotcraft.projects.render",
+                                    "shotcraft.engine.executors", "shotcraft.engine.executors.local"])
 def test_headless_packages_load_neither_textual_nor_torch(module: str) -> None:
     loaded = _loaded_after(f"import {module}")
     assert "textual" not in loaded, module
     assert not loaded & set(HEAVY), module
+    assert "ray" not in loaded, module  # only the ray executor loads it, when it is asked for
 
 
 def test_the_cli_help_runs_without_torch_or_textual() -> None:
     loaded = _loaded_after("import shotcraft.studio.cli")
     assert not loaded & set(HEAVY)
+    assert "ray" not in loaded
     assert "textual" not in loaded  # the studio is imported only when `board` runs
     help_text = subprocess.run([sys.executable, "-m", "shotcraft.studio.cli", "--help"], capture_output=True,
                                text=True, cwd=ROOT, check=True).stdout

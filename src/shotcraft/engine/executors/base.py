@@ -128,5 +128,6 @@ def get_executor(name: str | None = None, **options: Any) -> Executor:
         raise ConfigError(
             f"the {name} executor needs '{exc.name}'; install it with: pip install 'shotcraft[{name}]'."
         ) from exc
-    cls: type[Executor] = getattr(module, attr)
-    return cls(settings=settings, **options)
+    cls: Any = getattr(module, attr)  # each executor's own keywords, beyond Executor's
+    executor: Executor = cls(settings=settings, **options)
+    return executor
