@@ -123,3 +123,13 @@ def test_an_unknown_executor_is_one_sentence(project_dir: Path) -> None:
     assert result.returncode == 1
     assert "unknown executor 'slurm'; use one of local, ray." in result.stderr
     assert json.loads(shotcraft("takes", project_dir, _shot_ids(project_dir)[0], "--json").stdout) == []
+
+
+def test_render_on_ray_from_the_command_line(project_dir: Path) -> None:
+    shot_id = _shot_ids(project_dir)[0]
+    result = shotcraft("render", project_dir, "--shot", shot_id, "--takes", "2", "--executor", "ray",
+                       check=False)
+    assert result.returncode == 0, result.stderr
+    assert "drew 2 takes, 0 failed" in result.stdout and "on ray" in result.stdout
+    takes = json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout)
+    assert [(t["take"], t["status"]) for t in takes] == [(1, "done"), (2, "done")]

@@ -349,6 +349,12 @@ class Driver:
         if opened is None:
             return
         owed = [n for n in batch.request.take_numbers if n not in opened.stored]
+        if self.halt.is_set():  # a full disk stopped the run: these go back to the queue
+            with self.lock:
+                self.interrupted_jobs.extend(opened.by_number[n][0] for n in owed)
+                self.open.pop(batch.id, None)
+            self.lease.release(_ids(opened.jobs))
+            return
         result = self._fail_all([opened.by_number[n][0] for n in owed],
                                 [opened.by_number[n][1] for n in owed], reason)
         with self.lock:

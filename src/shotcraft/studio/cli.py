@@ -244,7 +244,7 @@ def render(
         _print_plan(plan, as_json=as_json)
         return
     project.require_writable("render")  # before the bars start
-    options = {"address": ray_address} if ray_address else None
+    options = {"ray_address": ray_address} if ray_address else None
     if ray_address and executor is None:
         executor = "ray"
     cancel = threading.Event()
