@@ -16,7 +16,7 @@ import re
 import secrets
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -39,42 +39,52 @@ def lease_file(layout: Layout, token: str) -> Path:
     return layout.work / LEASES / f"{re.sub(r'[^A-Za-z0-9._-]', '_', token)}.lock"
 
 
+@contextlib.contextmanager
+def _taken(path: Path) -> Iterator[bool | None]:
+    """Try the lease file's lock: True while we hold it (its holder is dead), False when a
+    live holder does, None when it cannot be locked; FileNotFoundError when there is none."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below; the lock dies with it
+    except FileNotFoundError:
+        raise
+    except OSError:
+        yield None
+        return
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        except OSError:
+            yield None
+            return
+        yield True
+
+
 def holder_alive(layout: Layout, token: str | None) -> bool | None:
     """True/False when the holder's lock file tells; None when only its heartbeat can (a
     holder from an older shotcraft, "host:pid", or a file system without locks)."""
     if not token or fcntl is None or token.count(":") < 2:
         return None
-    path = lease_file(layout, token)
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below; the lock dies with it
+        with _taken(lease_file(layout, token)) as taken:
+            return None if taken is None else not taken
     except FileNotFoundError:
         return False  # a lease's file lives as long as its holder; clean-up took a dead one's
-    except OSError:
-        return None
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return None
-        return False
 
 
 def sweep_leases(layout: Layout) -> list[str]:
     """Remove the lock files of holders that died; returns their tokens' file names."""
     folder = layout.work / LEASES
+    if fcntl is None or not folder.is_dir():
+        return []
     removed = []
-    for path in sorted(folder.glob("*.lock")) if folder.is_dir() else []:
-        if fcntl is None:
-            break
-        try:
-            with open(path, "rb") as handle:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    for path in sorted(folder.glob("*.lock")):
+        with contextlib.suppress(FileNotFoundError), _taken(path) as taken:
+            if taken:
                 path.unlink(missing_ok=True)  # still locked by us: nobody can take it meanwhile
                 removed.append(path.name)
-        except OSError:
-            continue
     return removed
 
 
@@ -94,13 +104,12 @@ class Lease:
     and `failure` keeps the latest one, so the driver can tell whether the lease still held.
     """
 
-    def __init__(self, store: Store, *, on_failure: Callable[[str, list[int]], None] | None = None,
-                 heartbeat: Callable[[Store, list[int]], None] | None = None) -> None:
+    def __init__(self, store: Store, *,
+                 on_failure: Callable[[str, list[int]], None] | None = None) -> None:
         self.store = store
         self.token = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self.on_failure = on_failure or (lambda _message, _jobs: None)
         self.failure: str | None = None
-        self._beat = heartbeat
         self._held: set[int] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -156,7 +165,7 @@ class Lease:
             if not job_ids:
                 continue
             try:
-                (self._beat or module.beat)(self.store, job_ids)
+                module.beat(self.store, job_ids)
             except Exception as exc:  # any cause: this thread has nobody else to tell
                 first = self.failure is None
                 self.failure = f"{type(exc).__name__}: {_first_line(exc)}"
