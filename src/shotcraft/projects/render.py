@@ -58,7 +58,7 @@ from shotcraft.shots.models import Shot, Take, TakeKind, TakeOrigin, TakeStatus
 
 if TYPE_CHECKING:
     from shotcraft.engine.executors import Batch, BatchEvent, BatchResult, Executor
-    from shotcraft.engine.protocol import Engine, RenderedTake, RenderRequest
+    from shotcraft.engine.protocol import Engine, RenderedTake
 
 
 class RenderEvent(BaseModel):
@@ -148,37 +148,39 @@ def render(
     else:
         runner = get_executor(executor, **_executor_options(executor, engine_obj, executor_options))
         owned = True
-    if fresh:
-        summary.queued = queue_takes(store, plan, options=options)
-    else:
-        summary.resumed = interrupted
-        emit(RenderEvent(kind="resumed", total=interrupted,
-                         message=f"resuming {interrupted} takes left from an earlier run"))
-    for note in summary.budget_notes:
-        emit(RenderEvent(kind="budget", message=note))
-    total = pending_count(store, selected, engine_name)
-    emit(RenderEvent(kind="queued", total=total, message=f"{total} takes to draw"))
-    summary.executor = runner.name
-    cancel = cancel if cancel is not None else threading.Event()
-    driver = Driver(store, engine_obj, engine_name=engine_name, engine_settings=engine_settings,
-                    shot_ids=selected, kind=kind, emit=emit, total=total, summary=summary,
-                    cancel=cancel)
-    reserve = _hold_room(store)
     try:
-        with driver.lease:
-            runner.run(driver, cancel=cancel)
+        if fresh:
+            summary.queued = queue_takes(store, plan, options=options)
+        else:
+            summary.resumed = interrupted
+            emit(RenderEvent(kind="resumed", total=interrupted,
+                             message=f"resuming {interrupted} takes left from an earlier run"))
+        for note in summary.budget_notes:
+            emit(RenderEvent(kind="budget", message=note))
+        total = pending_count(store, selected, engine_name)
+        emit(RenderEvent(kind="queued", total=total, message=f"{total} takes to draw"))
+        summary.executor = runner.name
+        cancel = cancel if cancel is not None else threading.Event()
+        driver = Driver(store, engine_obj, engine_name=engine_name, engine_settings=engine_settings,
+                        shot_ids=selected, kind=kind, emit=emit, total=total, summary=summary,
+                        cancel=cancel)
+        reserve = _hold_room(store)
+        try:
+            with driver.lease:
+                runner.run(driver, cancel=cancel)
+        finally:
+            reserve.unlink(missing_ok=True)
+        if driver.full:
+            # every worker has stopped and its work folder is gone, and the reserve is given back
+            _requeue_interrupted(store, driver.interrupted_jobs, str(driver.full[0]),
+                                 worker=driver.lease.token)
+            raise driver.full[0]
+        summary.cancelled = cancel.is_set()
+        summary.seconds = time.monotonic() - started
+        return summary
     finally:
-        reserve.unlink(missing_ok=True)
         if owned:
             runner.close()
-    if driver.full:
-        # every worker has stopped and its work folder is gone, and the reserve is given back
-        _requeue_interrupted(store, driver.interrupted_jobs, str(driver.full[0]),
-                             worker=driver.lease.token)
-        raise driver.full[0]
-    summary.cancelled = cancel.is_set()
-    summary.seconds = time.monotonic() - started
-    return summary
 
 
 def _executor_options(name: str | None, engine: Engine, options: dict[str, Any] | None) -> dict[str, Any]:
@@ -195,13 +197,18 @@ def _executor_options(name: str | None, engine: Engine, options: dict[str, Any] 
 class _Open:
     """A batch handed to the executor and not yet delivered."""
 
-    jobs: list[JobRow]
-    takes: list[TakeRow]
     shot: Shot
-    request: RenderRequest
     previous_last: Path | None
-    by_number: dict[int, tuple[JobRow, TakeRow]] = field(default_factory=dict)
+    by_number: dict[int, tuple[JobRow, TakeRow]]  # take number → its job and take rows
     stored: set[int] = field(default_factory=set)  # take numbers already delivered
+
+    @property
+    def jobs(self) -> list[JobRow]:
+        return [job for job, _take in self.by_number.values()]
+
+    def owed(self, numbers: list[int]) -> list[int]:
+        """Those of `numbers` not stored yet."""
+        return [n for n in numbers if n not in self.stored]
 
 
 class Driver:
@@ -258,15 +265,12 @@ class Driver:
                 seeds=[t.seed or 0 for t in takes], take_numbers=[t.number for t in takes],
                 options=options)
         except ShotcraftError as exc:  # the project changed since it was planned
-            failed = self._fail_all(jobs, takes, str(exc))
-            with self.lock:
-                self.summary.results.extend(failed)
-                self.summary.failed += len(failed)
+            self._tally(self._fail_all(jobs, takes, str(exc)))
             return None
         request.resume = {t.number: dict(job.provider_state) for job, t in zip(jobs, takes, strict=True)
                           if job.provider_state}
         batch_id = f"job-{jobs[0].id}"
-        opened = _Open(jobs, takes, shot, request, previous_last,
+        opened = _Open(shot, previous_last,
                        by_number={t.number: (j, t) for j, t in zip(jobs, takes, strict=True)})
         with self.lock:
             self.open[batch_id] = opened
@@ -280,7 +284,7 @@ class Driver:
         opened = self.open.get(batch.id)
         if opened is None or self.halt.is_set() or self.cancel.is_set():
             return None
-        owed = [n for n in batch.request.take_numbers if n not in opened.stored]
+        owed = opened.owed(batch.request.take_numbers)
         if not owed:
             return None
         job_ids = [opened.by_number[n][0].id for n in owed]
@@ -329,38 +333,40 @@ class Driver:
             self.halt.set()
             with self.lock:
                 self.full.append(error)
-                self.interrupted_jobs.extend(opened.by_number[n][0] for n in numbers
-                                             if n not in opened.stored)
+                self.interrupted_jobs.extend(opened.by_number[n][0] for n in opened.owed(numbers))
             return
         finally:
             shutil.rmtree(batch.out_dir, ignore_errors=True)  # room for the database, too
-        with self.lock:
-            for item in results:
-                self.summary.results.append(item)
-                if item.status == TakeStatus.DONE.value:
-                    self.summary.done += 1
-                else:
-                    self.summary.failed += 1
-            self.open.pop(batch.id, None)
-        self.lease.release(_ids(opened.jobs))
+        self._tally(results)
+        self._close(batch.id, opened)
 
     def abandon(self, batch: Batch, reason: str) -> None:
         opened = self.open.get(batch.id)
         if opened is None:
             return
-        owed = [n for n in batch.request.take_numbers if n not in opened.stored]
+        owed = opened.owed(batch.request.take_numbers)
         if self.halt.is_set():  # a full disk stopped the run: these go back to the queue
             with self.lock:
                 self.interrupted_jobs.extend(opened.by_number[n][0] for n in owed)
-                self.open.pop(batch.id, None)
-            self.lease.release(_ids(opened.jobs))
-            return
-        result = self._fail_all([opened.by_number[n][0] for n in owed],
-                                [opened.by_number[n][1] for n in owed], reason)
+        else:
+            self._tally(self._fail_all([opened.by_number[n][0] for n in owed],
+                                       [opened.by_number[n][1] for n in owed], reason))
+        self._close(batch.id, opened)
+
+    def _tally(self, results: list[TakeResult]) -> None:
+        """Count finished takes into the run's summary."""
         with self.lock:
-            self.summary.results.extend(result)
-            self.summary.failed += len(result)
-            self.open.pop(batch.id, None)
+            self.summary.results.extend(results)
+            for item in results:
+                if item.status == TakeStatus.DONE.value:
+                    self.summary.done += 1
+                else:
+                    self.summary.failed += 1
+
+    def _close(self, batch_id: str, opened: _Open) -> None:
+        """A batch is settled: forget it and stop renewing its jobs' lease."""
+        with self.lock:
+            self.open.pop(batch_id, None)
         self.lease.release(_ids(opened.jobs))
 
     def _store(self, batch: Batch, opened: _Open, result: BatchResult,
@@ -369,7 +375,7 @@ class Driver:
         if result.error is not None:
             if result.disk_full:
                 raise disk_full(self.store.root)
-            pending = [n for n in numbers if n not in opened.stored]
+            pending = opened.owed(numbers)
             return self._fail_all([opened.by_number[n][0] for n in pending],
                                   [opened.by_number[n][1] for n in pending], result.error)
         rendered = result.takes
