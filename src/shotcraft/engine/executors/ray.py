@@ -44,6 +44,7 @@ from shotcraft.engine.executors.base import (
 )
 from shotcraft.engine.protocol import Engine
 from shotcraft.shots.errors import ConfigError, EngineError
+from shotcraft.shots.files import atomic_target
 
 POLL_SECONDS = 0.25  # longest a drain call waits for events before the driver looks around
 
@@ -363,9 +364,8 @@ class RayExecutor(Executor):
                 continue
             target = batch.out_dir / take.path.name
             if take.path.name in files:
-                temp = target.with_name(f".{target.name}.part")
-                temp.write_bytes(files[take.path.name])
-                os.replace(temp, target)  # never a half-written file under the take's name
+                with atomic_target(target) as temp:  # never a half-written file under its name
+                    temp.write_bytes(files[take.path.name])
             elif take.path.is_absolute() and take.path.exists():
                 shutil.move(str(take.path), target)  # from the shared folder
             else:
