@@ -279,8 +279,9 @@ def _print_plan(plan: Any, *, as_json: bool) -> None:
         print(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
         return
     table = Table(show_edge=False)
-    for column in ("shot", "takes", "numbers", "seeds", "size", "credits", "downgrades"):
-        table.add_column(column, overflow="fold")
+    for column in ("shot", "takes", "numbers", "seeds", "size", "credits"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("notes", overflow="fold", min_width=5)  # downgrades and budget caps; gives way
     for entry in plan.shots:
         if not entry.takes and not entry.notes:
             continue
