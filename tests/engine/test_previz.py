@@ -217,8 +217,8 @@ def test_caption_lines_never_start_with_closing_punctuation() -> None:
 
 def test_a_slow_dolly_over_flat_art_is_not_ranked_as_a_stall(tmp_path: Path) -> None:
     """Small frame-to-frame change is motion; only repeated frames are a freeze."""
+    from shotcraft.ranking.metrics import score_take
     from shotcraft.shots.models import CameraMove, Move
-    from shotcraft.shots.ranking import score_take
 
     request = make_request(camera=CameraMove(move=Move.DOLLY_IN, intensity=0.3), num_frames=90,
                            width=270, height=480)
@@ -228,7 +228,7 @@ def test_a_slow_dolly_over_flat_art_is_not_ranked_as_a_stall(tmp_path: Path) -> 
 
 
 def _previz_motion(tmp_path: Path, drawn: CameraMove, asked: CameraMove) -> float:
-    from shotcraft.shots.ranking import score_take
+    from shotcraft.ranking.metrics import score_take
 
     # no caption card: a burned-in caption is a still overlay the ranker reads as picture
     request = make_request(camera=drawn, num_frames=36, fps=24, width=144, height=256,

@@ -621,7 +621,7 @@ def score_and_thumbnail(
     import numpy as np
     from PIL import Image
 
-    from shotcraft.shots.ranking import analysis_frames, score_frames
+    from shotcraft.ranking.metrics import analysis_frames, score_frames
 
     frames, fps = analysis_frames(stored, kind=kind, info=info)
     previous = None

@@ -36,7 +36,7 @@ class Totals(BaseModel):
 
 def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None) -> list[TakeView]:
     """Takes of a shot, ranked (rank 1 = best done take of its kind), in take order."""
-    from shotcraft.shots.ranking import rank_takes
+    from shotcraft.ranking.metrics import rank_takes
 
     with store.db.read() as session:
         shot = session.get(ShotRow, shot_id)

@@ -3,7 +3,7 @@
 Every metric is a number from 0 (bad) to 1 (good) plus one sentence with the raw figure behind
 it, so a director can see *why* take 3 beat take 1. The total is the weighted mean of the
 metrics that apply; a metric that cannot be measured (no camera move asked, no previous shot,
-no identity model) is left out rather than guessed.
+no reference face) is left out rather than guessed.
 
 Frames are analysed small — short side 144 px, decoded and scaled by ffmpeg — so scoring a 5 s
 1080×1920 take costs about 2 s of CPU, mostly decoding; the calibrations below (Laplacian
@@ -33,17 +33,17 @@ Metrics and their mappings:
   wants under 0.02 frame/s of everything; handheld wants jitter without a sustained drift;
   orbit accepts horizontal motion either way.
 - continuity: colour-histogram intersection and SSIM of the first frame against the previous
-  shot's last frame.
-- identity: whatever the `IdentityScorer` returns; a no-op by default.
+  shot's last frame; where both sides of the cut show faces, also whether they are the same
+  people (`ranking.identity.cut_faces`), as a third equal part.
+- identity: measured by `ranking.identity` (faces against the character bible) on its own
+  frames, decoded larger than these, and passed in as a finished metric.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel
@@ -95,24 +95,6 @@ class TakeScores(BaseModel):
         return next((metric for metric in self.metrics if metric.name == name), None)
 
 
-@runtime_checkable
-class IdentityScorer(Protocol):
-    """Scores how well the characters in a take match their reference images."""
-
-    def score(self, frames: np.ndarray, references: list[np.ndarray]) -> MetricScore | None: ...
-
-
-class NoIdentityScorer:
-    """The default: no face/identity model, so identity does not count towards the total.
-
-    A real scorer (face embeddings against the character references) can be plugged in later
-    through `IdentityScorer` without touching the other metrics.
-    """
-
-    def score(self, frames: np.ndarray, references: list[np.ndarray]) -> MetricScore | None:
-        return None
-
-
 # ---------------------------------------------------------------------------------------------
 # entry points
 
@@ -123,14 +105,16 @@ def score_frames(
     fps: float,
     camera: CameraMove | None = None,
     previous_last_frame: np.ndarray | None = None,
-    references: Sequence[np.ndarray] = (),
-    identity: IdentityScorer | None = None,
+    cut: tuple[float, str] | None = None,
+    identity: MetricScore | None = None,
     weights: dict[str, float] | None = None,
 ) -> TakeScores:
     """Score decoded RGB frames (N, H, W, 3) uint8; one frame means a still.
 
     Temporal metrics (frozen, flicker, motion) need at least two frames; motion needs a camera
-    move; continuity needs the previous shot's last frame; identity needs a scorer that answers.
+    move; continuity needs the previous shot's last frame (and `cut`, the faces' match across
+    the cut, where both sides show faces); `identity` is the identity metric when it was
+    measured.
     Large frames are downscaled to the analysis size first so scores do not depend on resolution.
     """
     frames = np.asarray(frames)
@@ -149,11 +133,10 @@ def score_frames(
         if camera is not None:
             metrics.append(_motion(gray, fps, camera))
     if previous_last_frame is not None:
-        metrics.append(_continuity(frames[0], _to_analysis_size(np.asarray(previous_last_frame))))
+        metrics.append(_continuity(frames[0], _to_analysis_size(np.asarray(previous_last_frame)),
+                                   cut=cut))
     if identity is not None:
-        found = identity.score(frames, list(references))
-        if found is not None:
-            metrics.append(found)
+        metrics.append(identity.model_copy())
 
     for metric in metrics:
         metric.weight = weights.get(metric.name, metric.weight)
@@ -169,8 +152,7 @@ def score_take(
     kind: TakeKind = TakeKind.VIDEO,
     camera: CameraMove | None = None,
     previous_last_frame: Path | None = None,
-    references: Sequence[Path] = (),
-    identity: IdentityScorer | None = None,
+    identity: MetricScore | None = None,
     weights: dict[str, float] | None = None,
 ) -> TakeScores:
     """Decode a take file at analysis size and score it.
@@ -181,10 +163,9 @@ def score_take(
     """
     frames, fps = analysis_frames(path, kind=kind)
     previous = _last_frame(previous_last_frame) if previous_last_frame is not None else None
-    refs = [read_frames(ref, max_frames=1)[0] for ref in references]
     return score_frames(
-        frames, fps=fps, camera=camera, previous_last_frame=previous, references=refs,
-        identity=identity, weights=weights,
+        frames, fps=fps, camera=camera, previous_last_frame=previous, identity=identity,
+        weights=weights,
     )
 
 
@@ -554,17 +535,23 @@ def _histogram(image: np.ndarray, bins: int = 8) -> np.ndarray:
     return counts / counts.sum()
 
 
-def _continuity(first: np.ndarray, previous: np.ndarray) -> MetricScore:
+def _continuity(first: np.ndarray, previous: np.ndarray, *,
+                cut: tuple[float, str] | None = None) -> MetricScore:
     # both frames go to one small grid, so a different resolution alone does not break the match
     size = (64, 64)
     a, b = _resize(first, size), _resize(previous, size)
     colour = float(np.minimum(_histogram(a), _histogram(b)).sum())
     structure = _ssim(_luma(a[None])[0].astype(np.float64), _luma(b[None])[0].astype(np.float64))
     value = 0.5 * colour + 0.5 * max(0.0, structure)
+    explanation = (
+        f"first frame against the previous shot's last: colour match {colour:.2f}, "
+        f"structure (SSIM) {structure:.2f}"
+    )
+    if cut is not None:
+        faces, sentence = cut
+        value = (colour + max(0.0, structure) + faces) / 3
+        explanation += f", faces {faces:.2f}: {sentence}"
     return MetricScore(
         name="continuity", value=value, weight=DEFAULT_WEIGHTS["continuity"],
-        explanation=(
-            f"first frame against the previous shot's last: colour match {colour:.2f}, "
-            f"structure (SSIM) {structure:.2f}."
-        ),
+        explanation=explanation + ".",
     )

@@ -8,19 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shotcraft.shots.errors import MediaError
-from shotcraft.shots.media import read_frames
-from shotcraft.shots.models import CameraMove, Move, Take, TakeKind, TakeStatus
-from shotcraft.shots.ranking import (
+from shotcraft.ranking.metrics import (
     DEFAULT_WEIGHTS,
-    IdentityScorer,
     MetricScore,
-    NoIdentityScorer,
     TakeScores,
     rank_takes,
     score_frames,
     score_take,
 )
+from shotcraft.shots.errors import MediaError
+from shotcraft.shots.media import read_frames
+from shotcraft.shots.models import CameraMove, Move, Take, TakeKind, TakeStatus
 
 PAN_RIGHT = CameraMove(move=Move.PAN_RIGHT)
 DEFECTS = ["blurred", "dark", "overexposed", "flicker", "frozen", "black"]
@@ -179,7 +177,7 @@ def test_long_takes_are_sampled_and_still_read_right(
     clips: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # pretend the 45-frame takes are long: every 3rd frame is decoded, at a third of the rate
-    monkeypatch.setattr("shotcraft.shots.ranking.MAX_DECODED_FRAMES", 15)
+    monkeypatch.setattr("shotcraft.ranking.metrics.MAX_DECODED_FRAMES", 15)
     pan = score_take(clips["pan_right"], camera=PAN_RIGHT)
     assert pan.get("motion").value >= 0.8, pan.get("motion").explanation
     assert "of 15 frames" in pan.get("black_frames").explanation
@@ -222,29 +220,20 @@ def test_stills_get_only_per_frame_metrics(clips: dict[str, Path]) -> None:
     assert blurred.total < still.total
 
 
-def test_identity_counts_only_when_the_scorer_answers(clips: dict[str, Path]) -> None:
+def test_identity_counts_in_the_total_only_when_measured(clips: dict[str, Path]) -> None:
     frames = read_frames(clips["clean"], width=144, height=256, max_frames=8)
-    reference = frames[0]
-
-    class Stub:
-        def __init__(self, value: float) -> None:
-            self.value = value
-            self.seen: list[int] = []
-
-        def score(self, frames: np.ndarray, references: list[np.ndarray]) -> MetricScore | None:
-            self.seen.append(len(references))
-            return MetricScore(name="identity", value=self.value, weight=1.0,
-                               explanation=f"face match {self.value:.2f}")
-
-    assert isinstance(NoIdentityScorer(), IdentityScorer)
-    plain = score_frames(frames, fps=30, references=[reference], identity=NoIdentityScorer())
+    plain = score_frames(frames, fps=30)
     assert plain.get("identity") is None
-    poor, good = Stub(0.1), Stub(0.95)
-    low = score_frames(frames, fps=30, references=[reference], identity=poor)
-    high = score_frames(frames, fps=30, references=[reference], identity=good)
-    assert poor.seen == [1]
+
+    def measured(value: float) -> MetricScore:
+        return MetricScore(name="identity", value=value, weight=1.0,
+                           explanation=f"林晚 {value:.2f} in 8/8 frames.")
+
+    low = score_frames(frames, fps=30, identity=measured(0.1))
+    high = score_frames(frames, fps=30, identity=measured(0.95))
     assert low.get("identity").weight == DEFAULT_WEIGHTS["identity"]
-    assert high.total > low.total
+    assert high.total > low.total + 0.2
+    assert low.total < plain.total - 0.2  # a wrong face pulls a clean take down
 
 
 def test_unreadable_take_raises_a_media_error(tmp_path: Path) -> None:
@@ -275,8 +264,8 @@ def test_rank_takes_orders_by_score_then_take_number() -> None:
 
 
 def test_a_still_take_of_a_static_shot_is_not_a_stall_but_other_moves_are() -> None:
+    from shotcraft.ranking.metrics import score_frames
     from shotcraft.shots.models import CameraMove, Move
-    from shotcraft.shots.ranking import score_frames
 
     still = np.repeat(np.random.default_rng(3).integers(0, 255, (1, 72, 40, 3), dtype=np.uint8), 30, axis=0)
     static = score_frames(still, fps=30, camera=CameraMove(move=Move.STATIC)).get("frozen")
