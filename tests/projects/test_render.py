@@ -88,7 +88,7 @@ def test_pick_auto_pick_and_reject(project: Project) -> None:
     shots = project.shots(episode=1)[:2]
     project.render(shot_ids=[s.id for s in shots], takes=2)
     project.pick(shots[0].id, 2)
-    picked = project.auto_pick(episode=1)
+    picked = project.auto_pick(episode=1).picked
     assert shots[0].id not in picked and shots[1].id in picked
     assert project.shot(shots[0].id).picked_take == 2
     top = next(v for v in project.takes(shots[1].id) if v.rank == 1)

@@ -50,7 +50,10 @@ def test_render_three_takes_pick_auto_then_takes_json(project_dir: Path) -> None
                                "duration_frames", "width", "height", "fps", "scores", "score",
                                "rank", "picked"}
         assert (picked["width"], picked["height"], picked["fps"]) == (108, 192, 30.0)
-        assert set(picked["explanations"]) == set(picked["scores"])
+        # every score is explained; identity, not measured without references, says why
+        assert set(picked["explanations"]) == set(picked["scores"]) | {"identity"}
+        assert "identity" not in picked["scores"]
+        assert picked["explanations"]["identity"].startswith("left out: no character in frame has a usable reference")
     table = shotcraft("takes", project_dir, _shot_ids(project_dir)[0]).stdout
     assert "weakest" in table and "done" in table
 

@@ -264,8 +264,9 @@ class Project:
         takes.unpick(self.store, shot_id)
 
     @_writes
-    def auto_pick(self, *, episode: int | None = None) -> dict[str, int]:
-        """Pick the top-ranked video take of every shot without a pick; returns what was picked."""
+    def auto_pick(self, *, episode: int | None = None) -> takes.AutoPicks:
+        """Pick the top-ranked video take of every shot without a pick (identity threshold
+        honoured); returns what was picked and the notes."""
         check_episode(episode)
         return takes.auto_pick(self.store, episode=episode)
 
@@ -331,6 +332,22 @@ class Project:
         plan = render(self.store, **kwargs, dry_run=True).plan
         assert plan is not None
         return plan
+
+    @_writes
+    def rescore(self, *, shot_ids: list[str] | None = None,
+                progress: Callable[[int, int, Any], None] | None = None) -> list[Any]:
+        """Score finished takes again (all shots when none are named): after a reference was
+        added or the face model installed, old and new takes count the same metrics."""
+        from shotcraft.projects.scoring import rescore
+
+        return rescore(self.store, shot_ids=shot_ids, progress=progress)
+
+    def reference_model_note(self) -> str | None:
+        """None when identity can be measured; otherwise the one line saying how to install it."""
+        from shotcraft.ranking.faces import missing_reason
+
+        reason = missing_reason()
+        return None if reason is None else f"identity is left out of the total: {reason}"
 
     @_writes
     def add_take(self, shot_id: str, file: str | Path) -> Take:

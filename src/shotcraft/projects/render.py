@@ -44,6 +44,7 @@ from shotcraft.projects.queue import (
     queue_takes,
     recover_stale_jobs,
 )
+from shotcraft.projects.scoring import score_and_thumbnail
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import (
     MediaError,
@@ -602,7 +603,7 @@ def _register(
         row.fps = info.fps or None
         row.width, row.height = info.width, info.height
         row.scores = scores.as_dict()
-        row.explanations = {m.name: m.explanation for m in scores.metrics}
+        row.explanations = scores.explanations()
         row.score = scores.total
         row.cost_seconds = item.cost_seconds or seconds
         row.cost_credits = item.cost_credits
@@ -611,35 +612,6 @@ def _register(
         job_row.state, job_row.error, job_row.updated_at = "done", None, utcnow()
         session.add(row)
         session.add(job_row)
-
-
-def score_and_thumbnail(
-    store: Store, stored: Path, *, kind: TakeKind, info: Any, shot: Shot,
-    previous_last: Path | None,
-) -> tuple[Any, Path]:
-    """Score a stored take and keep its middle frame as the thumbnail, from one decode."""
-    import numpy as np
-    from PIL import Image
-
-    from shotcraft.ranking.metrics import analysis_frames, score_frames
-
-    frames, fps = analysis_frames(stored, kind=kind, info=info)
-    previous = None
-    if previous_last is not None:
-        with Image.open(previous_last) as image:
-            previous = np.asarray(image.convert("RGB"))
-    scores = score_frames(frames, fps=fps, camera=shot.camera if kind is TakeKind.VIDEO else None,
-                          previous_last_frame=previous)
-    thumb = store.layout.frames / f"{stored.stem}-thumb.png"
-    if not thumb.exists():
-        thumb.parent.mkdir(parents=True, exist_ok=True)
-        temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.png")
-        try:
-            Image.fromarray(frames[len(frames) // 2]).save(temp)
-            os.replace(temp, thumb)
-        finally:
-            temp.unlink(missing_ok=True)  # a full disk leaves half a PNG: never keep it
-    return scores, thumb
 
 
 def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: RenderedTake | None = None) -> TakeResult:
@@ -686,7 +658,7 @@ def add_take(store: Store, shot_id: str, file: Path) -> Take:
             thumbnail_path=store.layout.relative(thumb),
             duration_frames=None if info.is_image else info.frames, fps=info.fps or None,
             width=info.width, height=info.height, scores=scores.as_dict(), score=scores.total,
-            explanations={m.name: m.explanation for m in scores.metrics}, finished_at=utcnow(),
+            explanations=scores.explanations(), finished_at=utcnow(),
         )
         session.add(row)
         session.flush()

@@ -97,17 +97,53 @@ def unpick(store: Store, shot_id: str) -> None:
         session.add(shot)
 
 
-def auto_pick(store: Store, *, episode: int | None = None) -> dict[str, int]:
-    """Pick the top-ranked video take of every shot without a pick; returns what was picked."""
+class AutoPicks(BaseModel):
+    """What `pick --auto` picked (shot → take number) and where identity changed its choice."""
+
     picked: dict[str, int] = {}
+    notes: list[str] = []
+
+
+def auto_pick(store: Store, *, episode: int | None = None,
+              identity_threshold: float | None = None) -> AutoPicks:
+    """Pick the top-ranked video take of every shot without a pick.
+
+    A take whose identity is under the threshold (`SHOTCRAFT_IDENTITY_THRESHOLD`, 0.5) is passed
+    over when another take of the shot reaches it — the best-ranked of those is picked, and a
+    note says so; when none reaches it the top take is picked, with a note too.
+    """
+    from shotcraft.projects.scoring import IdentitySettings
+
+    threshold = (identity_threshold if identity_threshold is not None
+                 else IdentitySettings().checked().threshold)
+    result = AutoPicks()
     for shot in store.shots(episode=episode):
         if shot.picked_take is not None:
             continue
-        views = [v for v in take_views(store, shot.id, kind=TakeKind.VIDEO) if v.rank == 1]
-        if views:
-            pick(store, shot.id, views[0].take.number)
-            picked[shot.id] = views[0].take.number
-    return picked
+        ranked = sorted((v for v in take_views(store, shot.id, kind=TakeKind.VIDEO) if v.rank),
+                        key=lambda v: v.rank or 0)
+        if not ranked:
+            continue
+        choice = ranked[0]
+        top_identity = choice.take.scores.get("identity")
+        if top_identity is not None and top_identity < threshold:
+            passing = [v for v in ranked if v.take.scores.get("identity", -1.0) >= threshold]
+            if passing:
+                choice = passing[0]
+                result.notes.append(
+                    f"{shot.id}: picked take {choice.take.number} (rank {choice.rank}) over take "
+                    f"{ranked[0].take.number}, whose identity {top_identity:.2f} is under "
+                    f"{threshold:g}."
+                )
+            else:
+                result.notes.append(
+                    f"{shot.id}: picked take {choice.take.number}, but no take's identity reaches "
+                    f"{threshold:g} (best {max(v.take.scores.get('identity', 0.0) for v in ranked):.2f}); "
+                    f"draw more takes or check the references."
+                )
+        pick(store, shot.id, choice.take.number)
+        result.picked[shot.id] = choice.take.number
+    return result
 
 
 def reject(store: Store, shot_id: str, take_number: int) -> None:

@@ -326,7 +326,7 @@ def takes(
         return
     table = Table(show_edge=False)
     widths = {"weakest": 14, "status": 12, "seed": 7, "engine": 9}
-    for column in ("take", "rank", "score", "weakest", "status", "seed", "engine", "sec"):
+    for column in ("take", "rank", "score", "identity", "weakest", "status", "seed", "engine", "sec"):
         table.add_column(column, no_wrap=True, min_width=widths.get(column, len(column)))
     # the store path is long and the least read: it is the column that gives way
     table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=22)
@@ -340,12 +340,16 @@ def takes(
         table.add_row(
             str(take.number), str(view.rank or ""),
             f"{take.score:.2f}" if take.score is not None else "",
+            f"{take.scores['identity']:.2f}" if "identity" in take.scores else "·",
             _weakest(take.scores), Text(status),
             str(take.seed if take.seed is not None else ""), Text(take.engine),
             f"{take.duration_frames / project.fps:.1f}" if take.duration_frames else "",
             Text(take.media_path or ""),
         )
     out.print(table)
+    best = next((v for v in views if v.rank == 1 and v.take.kind is TakeKind.VIDEO), None)
+    if best is not None and best.explanations.get("identity"):
+        out.print(Text(f"identity of take {best.take.number}: {best.explanations['identity']}"))
     totals = project.totals(shot_id=shot_id)
     out.print(f"{totals.takes_done} done, {totals.takes_queued} queued, {totals.takes_failed} failed; "
               f"compute {totals.seconds:.1f} s, credits {totals.credits:g}")
@@ -357,6 +361,36 @@ def _weakest(scores: dict[str, float]) -> str:
         return ""
     name, value = min(scores.items(), key=lambda item: item[1])
     return f"{name} {value:.2f}" if value < 0.9 else ""
+
+
+@command()
+def rescore(
+    directory: DirArg,
+    shot: Annotated[list[str] | None, typer.Option("--shot", help="Shot id (repeatable; default: every shot).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score finished takes again, e.g. after adding a reference or installing the face model."""
+    project = _open(directory)
+    project.require_writable("rescore")
+    note = project.reference_model_note()
+    if note:
+        err.print(Text(note))
+
+    def report(done: int, total: int, result: Any) -> None:
+        if not as_json:
+            err.print(Text(f"[{done}/{total}] {result.shot_id} take {result.take}: "
+                           f"{_score_change(result.before, result.after)}"), highlight=False)
+
+    results = project.rescore(shot_ids=shot or None, progress=report)
+    if as_json:
+        print(json.dumps([r.model_dump() for r in results], ensure_ascii=False, indent=2))
+        return
+    changed = sum(1 for r in results if r.before is None or abs(r.after - r.before) >= 0.005)
+    out.print(f"rescored {len(results)} takes; {changed} changed")
+
+
+def _score_change(before: float | None, after: float) -> str:
+    return f"{after:.2f}" if before is None else f"{before:.2f} → {after:.2f}"
 
 
 @command()
@@ -372,8 +406,10 @@ def pick(
         err.print(Text("usage: shotcraft pick DIR SHOT_ID TAKE_NO, or shotcraft pick DIR --auto [--episode N]"))
         raise typer.Exit(2)
     if auto:
-        picked = _open(directory).auto_pick(episode=episode)
-        out.print(f"picked {len(picked)} shots")
+        result = _open(directory).auto_pick(episode=episode)
+        out.print(f"picked {len(result.picked)} shots")
+        for note in result.notes:
+            out.print(Text(note))
         return
     if take is None:
         err.print(Text("usage: shotcraft pick DIR SHOT_ID TAKE_NO"))

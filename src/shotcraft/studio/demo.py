@@ -37,7 +37,9 @@ def run_demo(directory: Path, *, takes: int = 3, console: Console) -> None:
     summary = project.render(episode=episode, takes=None if _has_takes(project, episode) else takes)
     console.print(f"drew {summary.done} takes on previz ({summary.failed} failed) in {summary.seconds:.1f} s")
     picked = project.auto_pick(episode=episode)
-    console.print(f"auto-picked {len(picked)} shots")
+    console.print(f"auto-picked {len(picked.picked)} shots")
+    for note in picked.notes:
+        console.print(Text(note))
     options = export_options(subtitles="burn", otio=True, sheet=True, language=project.language)
     result = project.export(episode, options)
     console.print(Text(f"episode {episode}: {result.output}"))

@@ -112,9 +112,12 @@ class TakesScreen(StudioScreen):
         score = f"{take.score:.2f}" if take.score is not None else "·"
         lines = [Text.assemble((f"take {take.number}", "bold"),
                                f" score {score} · rank {view.rank or '·'} · {take.status.value}")]
-        for metric, value in sorted(take.scores.items()):
+        # identity first: the line that says whether these are the bible's people
+        for metric, value in sorted(take.scores.items(), key=lambda item: (item[0] != "identity", item[0])):
             why = view.explanations.get(metric, "")
             lines.append(Text.assemble((metric, "bold"), f" {value:.2f}  {why}"))
+        if "identity" not in take.scores and view.explanations.get("identity"):
+            lines.append(Text.assemble(("identity", "bold"), f" ·  {view.explanations['identity']}"))
         if take.reason:
             lines.append(Text(take.reason, style="red"))
         explain.update(Text("\n").join(lines))

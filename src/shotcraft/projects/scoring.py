@@ -1,0 +1,195 @@
+"""Scoring stored takes: the ranking stage as a project runs it.
+
+One decode at the technical analysis size gives the technical, motion and continuity metrics
+and the thumbnail; identity decodes its own sampled frames at the shot size's analysis size and
+matches their faces to the characters in frame, against the bible's usable references
+(embeddings cached by content in `cache/faces/`). `rescore` runs the same on finished takes, so
+takes scored before a reference was added, or before the face model was installed, are totalled
+over the same metrics as new ones.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlmodel import col, select
+
+from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.store import Store
+from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError
+from shotcraft.shots.models import Shot, TakeKind, TakeStatus
+
+RESCORED = (TakeStatus.DONE.value, TakeStatus.REJECTED.value)
+
+
+class IdentitySettings(BaseSettings):
+    """`SHOTCRAFT_IDENTITY_THRESHOLD=0.6` etc."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_IDENTITY_", extra="ignore")
+
+    # `pick --auto` passes over a take whose identity is under this when another take of the
+    # shot reaches it
+    threshold: float = 0.5
+
+    def checked(self) -> IdentitySettings:
+        if not 0.0 <= self.threshold <= 1.0:
+            raise SpecError(
+                f"SHOTCRAFT_IDENTITY_THRESHOLD is {self.threshold:g}; it must be between 0 and 1.",
+                field="identity_threshold",
+            )
+        return self
+
+
+def face_cache(store: Store) -> Path:
+    return store.layout.cache / "faces"
+
+
+def bible(store: Store) -> Any:
+    """The usable reference embeddings of every character (from the cache where measured)."""
+    from shotcraft.ranking.identity import build_bible
+
+    references = {}
+    for character in store.characters():
+        paths = []
+        for reference in character.references:
+            try:
+                paths.append(store.layout.resolve(reference, what=f"{character.name}'s reference"))
+            except ShotcraftError:
+                continue  # a path outside the project is never read
+        references[character.name] = paths
+    return build_bible(references, cache_dir=face_cache(store))
+
+
+def score_and_thumbnail(
+    store: Store, stored: Path, *, kind: TakeKind, info: Any, shot: Shot,
+    previous_last: Path | None, thumbnail: bool = True,
+) -> tuple[Any, Path]:
+    """Score a stored take (identity included where it can be measured) and keep its middle
+    frame as the thumbnail."""
+    import numpy as np
+    from PIL import Image
+
+    from shotcraft.ranking.identity import cut_faces, sample_frames, score_take_identity
+    from shotcraft.ranking.metrics import analysis_frames, score_frames
+
+    frames, fps = analysis_frames(stored, kind=kind, info=info)
+    previous = None
+    if previous_last is not None:
+        with Image.open(previous_last) as image:
+            previous = np.asarray(image.convert("RGB"))
+    identity = score_take_identity(stored, kind=kind, size=shot.size, in_frame=shot.characters,
+                                   bible=bible(store), info=info)
+    cut = None
+    if previous is not None and shot.characters and _model_ready():
+        # the same people on both sides of the cut: faces need more pixels than the 144 px
+        # technical frames, so the first frame is decoded at the shot size's identity size
+        first = sample_frames(stored, kind=TakeKind.KEYFRAME, size=shot.size, info=info)[0]
+        cut = cut_faces(first, previous)
+    scores = score_frames(frames, fps=fps, camera=shot.camera if kind is TakeKind.VIDEO else None,
+                          previous_last_frame=previous, cut=cut, identity=identity.metric)
+    scores_notes = {} if identity.metric is not None else {"identity": identity.note}
+    thumb = store.layout.frames / f"{stored.stem}-thumb.png"
+    if thumbnail and not thumb.exists():
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.png")
+        try:
+            Image.fromarray(frames[len(frames) // 2]).save(temp)
+            os.replace(temp, thumb)
+        finally:
+            temp.unlink(missing_ok=True)  # a full disk leaves half a PNG: never keep it
+    return Scored(scores=scores, notes=scores_notes), thumb
+
+
+def _model_ready() -> bool:
+    from shotcraft.ranking.faces import missing_reason
+
+    return missing_reason() is None
+
+
+class Scored(BaseModel):
+    """A take's scores plus the notes of metrics left out (e.g. why identity is not counted)."""
+
+    scores: Any
+    notes: dict[str, str] = {}
+
+    @property
+    def total(self) -> float:
+        return float(self.scores.total)
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.scores.as_dict())
+
+    def explanations(self) -> dict[str, str]:
+        return {**self.notes, **{m.name: m.explanation for m in self.scores.metrics}}
+
+
+class RescoreResult(BaseModel):
+    shot_id: str
+    take: int
+    before: float | None
+    after: float
+    identity: float | None
+    identity_explanation: str
+
+
+def rescore(store: Store, *, shot_ids: list[str] | None = None,
+            progress: Callable[[int, int, RescoreResult], None] | None = None) -> list[RescoreResult]:
+    """Score every finished take of the shots again (all shots when none are named)."""
+    from shotcraft.projects.convert import shot_from_row
+    from shotcraft.projects.plan import previous_last_frame
+    from shotcraft.shots.media import probe
+
+    with store.db.read() as session:
+        query = select(ShotRow)
+        if shot_ids:
+            query = query.where(col(ShotRow.id).in_(shot_ids))
+        shot_rows = session.exec(query.order_by(col(ShotRow.episode), col(ShotRow.order))).all()
+        found = {row.id for row in shot_rows}
+        missing = [s for s in shot_ids or [] if s not in found]
+        if missing:
+            raise ProjectError(f"there is no shot {missing[0]} in this project.")
+        shots = [shot_from_row(row) for row in shot_rows]
+        takes = session.exec(select(TakeRow).where(
+            col(TakeRow.shot_id).in_([s.id for s in shots]),
+            col(TakeRow.status).in_(RESCORED), TakeRow.media_path != None,  # noqa: E711
+        ).order_by(col(TakeRow.shot_id), col(TakeRow.number))).all()
+    by_shot: dict[str, list[TakeRow]] = {}
+    for take in takes:
+        by_shot.setdefault(take.shot_id, []).append(take)
+    total = len(takes)
+    results: list[RescoreResult] = []
+    for shot in shots:
+        rows = by_shot.get(shot.id, [])
+        if not rows:
+            continue
+        previous, _why = previous_last_frame(store, shot)
+        for row in rows:
+            path = store.layout.resolve(row.media_path or "", what=f"take {row.number} of {shot.id}")
+            kind = TakeKind(row.kind)
+            info = probe(path, count_frames=kind is TakeKind.VIDEO)
+            scored, _thumb = score_and_thumbnail(store, path, kind=kind, info=info, shot=shot,
+                                                 previous_last=previous, thumbnail=False)
+            with store.db.write() as session:
+                fresh = session.get(TakeRow, row.id)
+                if fresh is None:
+                    continue
+                before = fresh.score
+                fresh.scores = scored.as_dict()
+                fresh.explanations = scored.explanations()
+                fresh.score = scored.total
+                session.add(fresh)
+            identity = scored.scores.get("identity")
+            result = RescoreResult(
+                shot_id=shot.id, take=row.number, before=before, after=scored.total,
+                identity=identity.value if identity is not None else None,
+                identity_explanation=scored.explanations().get("identity", ""),
+            )
+            results.append(result)
+            if progress is not None:
+                progress(len(results), total, result)
+    return results
