@@ -21,7 +21,7 @@ from shotcraft.projects.limits import check_episode, check_seed, check_take_numb
 from shotcraft.projects.paths import Layout
 from shotcraft.projects.schema import HEAD, Upgrade, known_revisions, migrate, stored_revision
 from shotcraft.projects.store import Store
-from shotcraft.projects.takes import TakeView, Totals
+from shotcraft.projects.takes import AutoPicks, TakeView, Totals
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, read_only_error
 from shotcraft.shots.models import Budget, Shot, Take, TakeKind
 from shotcraft.storyboard.models import Character, Scene, Storyboard
@@ -264,7 +264,7 @@ class Project:
         takes.unpick(self.store, shot_id)
 
     @_writes
-    def auto_pick(self, *, episode: int | None = None) -> takes.AutoPicks:
+    def auto_pick(self, *, episode: int | None = None) -> AutoPicks:
         """Pick the top-ranked video take of every shot without a pick (identity threshold
         honoured); returns what was picked and the notes."""
         check_episode(episode)
