@@ -11,7 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "shotcraft"
-LAYERS = {"shots": 0, "storyboard": 1, "engine": 2, "assembly": 2, "projects": 3, "studio": 4}
+LAYERS = {"shots": 0, "storyboard": 1, "engine": 2, "assembly": 2, "ranking": 2, "projects": 3,
+          "studio": 4}
 HEAVY = ("torch", "diffusers", "transformers", "accelerate")
 
 
@@ -31,18 +32,21 @@ def _layer_name(module: str) -> str:
                                     "shotcraft.engine.registry", "shotcraft.engine.previz",
                                     "shotcraft.assembly", "shotcraft.assembly.episode",
                                     "shotcraft.projects", "shotcraft.projects.render",
-                                    "shotcraft.engine.executors", "shotcraft.engine.executors.local"])
+                                    "shotcraft.engine.executors", "shotcraft.engine.executors.local",
+                                    "shotcraft.ranking.identity", "shotcraft.projects.scoring"])
 def test_headless_packages_load_neither_textual_nor_torch(module: str) -> None:
     loaded = _loaded_after(f"import {module}")
     assert "textual" not in loaded, module
     assert not loaded & set(HEAVY), module
     assert "ray" not in loaded, module  # only the ray executor loads it, when it is asked for
+    assert "dlib" not in loaded, module  # the face model loads on the first face, not on import
 
 
 def test_the_cli_help_runs_without_torch_or_textual() -> None:
     loaded = _loaded_after("import shotcraft.studio.cli")
     assert not loaded & set(HEAVY)
     assert "ray" not in loaded
+    assert "dlib" not in loaded
     assert "textual" not in loaded  # the studio is imported only when `board` runs
     help_text = subprocess.run([sys.executable, "-m", "shotcraft.studio.cli", "--help"], capture_output=True,
                                text=True, cwd=ROOT, check=True).stdout
