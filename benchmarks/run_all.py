@@ -15,6 +15,7 @@ BENCHMARKS = [
     ["card_draw_batching.py"],
     ["engine_overhead.py"],
     ["executors.py"],
+    ["identity.py"],
 ]
 
 

@@ -97,3 +97,21 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     run_ffmpeg("-i", str(made["blurred"]), "-frames:v", "1", str(made["still_blurred"]))
     made["unrelated"] = other
     return made
+
+
+@pytest.fixture(scope="session")
+def face_takes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """Takes with faces (tests/ranking/facetakes.py): "single" is 林晚 alone with its swap,
+    collapse and duplicate; "two" is 林晚 + 顾言 with its missing and wrong character; "ws" is
+    a wide shot whose one face is too small to find."""
+    from tests.ranking import facetakes
+
+    root = tmp_path_factory.mktemp("faces")
+    return {
+        "single": facetakes.build_set(root, facetakes.single(), stem="single",
+                                      defects=["swap", "collapse", "duplicate"]),
+        "two": facetakes.build_set(root, facetakes.two_shot(), stem="two",
+                                   defects=["missing", "wrong"]),
+        "ws": {"clean": facetakes.render(facetakes.single(face=22, x=0.5), root / "ws.mp4",
+                                         background=facetakes.background_for(root, facetakes.single()))},
+    }

@@ -378,8 +378,11 @@ def _assign(distances: np.ndarray) -> dict[int, int | None]:
 
 def _best_match(distances: np.ndarray, known: list[str], faces: list[Face], used: set[int],
                 name: str) -> str:
-    """Who the free faces of a frame look like, when `name` was not found there."""
-    free = [j for j in range(len(faces)) if j not in used] or list(range(len(faces)))
+    """Who the free faces of a frame look like, when `name` was not found there; "" when every
+    face was matched to another character (so none is left where `name` should be)."""
+    free = [j for j in range(len(faces)) if j not in used]
+    if not free:
+        return ""
     best_name, best_d = "", math.inf
     for j in free:
         for row, other in enumerate(known):
