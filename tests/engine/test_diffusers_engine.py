@@ -159,6 +159,46 @@ def test_different_reference_images_change_the_keyframe(tiny: dict[str, Path], t
     assert len(list((tmp_path / "emb").glob("*.pt"))) == 2
 
 
+def test_a_characters_own_scale_wins_over_the_default(tiny: dict[str, Path], tmp_path: Path) -> None:
+    ref = CharacterRef(name="林晚", references=[picture(tmp_path / "a.png", 1)], ip_adapter_scale=0.0)
+    req = request(kind=TakeKind.KEYFRAME, num_frames=1, characters=[ref])
+    plain = engine(**keyframe_settings(tiny, tmp_path / "emb")).render(req, out_dir=tmp_path / "plain")
+    eng = engine(**keyframe_settings(tiny, tmp_path / "emb"), **adapter(tiny), ip_adapter_scale=1.0)
+    [own] = eng.render(req, out_dir=tmp_path / "own")
+    assert own.params["ip_adapter_scale"] == 0.0 and own.params["ip_adapter_scales"] == {"林晚": 0.0}
+    assert np.array_equal(still(plain[0].path), still(own.path))
+    # unset: the engine's default applies
+    [default] = eng.render(request(kind=TakeKind.KEYFRAME, num_frames=1,
+                                   characters=[ref.model_copy(update={"ip_adapter_scale": None})]),
+                           out_dir=tmp_path / "default")
+    assert default.params["ip_adapter_scales"] == {"林晚": 1.0}
+    assert not np.array_equal(still(plain[0].path), still(default.path))
+
+
+def test_two_characters_in_frame_are_each_drawn_at_their_own_scale(
+    tiny: dict[str, Path], tmp_path: Path,
+) -> None:
+    eng = engine(**keyframe_settings(tiny, tmp_path / "emb"), **adapter(tiny), ip_adapter_scale=1.0)
+    lin = CharacterRef(name="林晚", references=[picture(tmp_path / "lin.png", 1)])
+    gu = CharacterRef(name="顾言", references=[picture(tmp_path / "gu.png", 2),
+                                              picture(tmp_path / "gu2.png", 3)])
+
+    def draw(name: str, *cast: CharacterRef) -> tuple[np.ndarray, dict[str, Any]]:
+        [take] = eng.render(request(kind=TakeKind.KEYFRAME, num_frames=1, characters=list(cast)),
+                            out_dir=tmp_path / name)
+        return still(take.path), take.params
+
+    lin_alone, _ = draw("lin", lin)
+    both, _ = draw("both", lin, gu)
+    muted, params = draw("muted", lin, gu.model_copy(update={"ip_adapter_scale": 0.0}))
+    assert params["ip_adapter_scales"] == {"林晚": 1.0, "顾言": 0.0}
+    # 顾言 at 0 leaves the keyframe to 林晚's reference alone (the per-image path, so to rounding)
+    assert np.abs(muted - lin_alone).max() <= 2
+    assert np.abs(muted - both).max() > 10
+    half, _ = draw("half", lin, gu.model_copy(update={"ip_adapter_scale": 0.5}))
+    assert np.abs(half - muted).max() > 0 and np.abs(half - both).max() > 0
+
+
 def test_cached_reference_embeddings_are_reused(
     tiny: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

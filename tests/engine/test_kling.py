@@ -124,19 +124,37 @@ def test_last_frame_wins_over_the_camera_move_and_says_so(env, fake, tmp_path):
     assert take.cost_credits == COST_TABLE["kling-v1-6/pro/5"]
 
 
-def test_character_references_use_multi_image2video_up_to_four(env, fake, tmp_path):
-    chars = [CharacterRef(name=n, references=[image(tmp_path, f"{n}{i}.png") for i in range(2)])
-             for n in ("lin", "zhou", "chen")]
+def sent_images(fake: FakeKling) -> list[bytes]:
+    return [base64.b64decode(item["image"]) for item in fake.created[0]["body"]["image_list"]]
+
+
+def test_references_go_in_the_order_of_the_characters_in_frame_each_grouped(env, fake, tmp_path):
+    colours = iter(["red", "green", "blue", "yellow"])
+    chars = [CharacterRef(name=n, references=[image(tmp_path, f"{n}{i}.png", next(colours))
+                                              for i in range(count)])
+             for n, count in (("zhou", 1), ("lin", 3))]  # the shot lists zhou first
     [take] = engine().render(request(takes=1, characters=chars), out_dir=tmp_path / "out")
 
     assert take.failed is None
     assert fake.created[0]["endpoint"] == "multi-image2video"
-    sent = fake.created[0]["body"]["image_list"]
-    assert len(sent) == 4
-    # every character's first reference goes before anyone's second
-    firsts = [base64.b64encode(c.references[0].read_bytes()).decode() for c in chars]
-    assert [item["image"] for item in sent[:3]] == firsts
-    assert "only the first 4 of 6 references sent" in take.downgrades
+    assert sent_images(fake) == [p.read_bytes() for c in chars for p in c.references]
+    assert not any("references sent" in d for d in take.downgrades)
+
+
+def test_over_four_references_every_character_keeps_one_and_the_cut_is_noted(env, fake, tmp_path):
+    colours = iter(["red", "green", "blue", "yellow", "white", "black"])
+    chars = [CharacterRef(name=n, references=[image(tmp_path, f"{n}{i}.png", next(colours))
+                                              for i in range(2)])
+             for n in ("lin", "zhou", "chen")]
+    [take] = engine().render(request(takes=1, characters=chars), out_dir=tmp_path / "out")
+
+    assert take.failed is None
+    lin, zhou, chen = (c.references for c in chars)
+    # Kling's documented cap is 4: lin keeps two, zhou and chen one each, grouped in shot order
+    assert sent_images(fake) == [p.read_bytes() for p in (lin[0], lin[1], zhou[0], chen[0])]
+    assert ("only 4 of 6 references sent (Kling's multi-image2video takes at most 4): "
+            "left out zhou's 2nd, chen's 2nd") in take.downgrades
+    assert len(take.params["image_list_sha256"]) == 4
 
 
 @pytest.mark.parametrize(

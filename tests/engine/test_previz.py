@@ -130,6 +130,28 @@ def test_reference_image_is_drawn_as_the_character(tmp_path: Path) -> None:
     assert colour_share(panel, (255, 0, 255), tol=10) > 0.2
 
 
+def test_each_character_in_frame_wears_their_own_reference_face(tmp_path: Path) -> None:
+    from shotcraft.ranking.faces import face_model, missing_reason
+
+    if missing_reason():
+        pytest.skip(missing_reason())
+    faces = Path(__file__).resolve().parents[1] / "data" / "faces"
+    model = face_model()
+
+    def embedding(path: Path) -> np.ndarray:
+        return model.faces(np.asarray(Image.open(path).convert("RGB")))[0].embedding
+
+    cast = {"林夏": faces / "obama.jpg", "陈默": faces / "biden.jpg"}
+    panel = still(tmp_path, size=ShotSize.MS, width=360, height=640,
+                  characters=[CharacterRef(name=n, references=[p]) for n, p in cast.items()])
+    found = model.faces(panel, upsample=1)
+    assert len(found) == 2
+    for path in cast.values():  # dlib's usual "same person" threshold is 0.6
+        assert min(np.linalg.norm(f.embedding - embedding(path)) for f in found) < 0.4
+    # two different faces, not one reference pasted twice
+    assert np.linalg.norm(found[0].embedding - found[1].embedding) > 0.6
+
+
 def test_progress_is_reported_to_completion(tmp_path: Path) -> None:
     seen: list[Progress] = []
     PrevizEngine(progress_every=4).render(make_request(seeds=[1, 2], take_numbers=[1, 2]),

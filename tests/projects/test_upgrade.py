@@ -201,3 +201,26 @@ def test_the_cli_says_once_that_it_upgraded_and_where_the_backup_is(old_project:
     assert backup.name in first.stderr
     again = runner.invoke(app, ["shots", str(old_project)], catch_exceptions=False)
     assert again.exit_code == 0 and "upgraded" not in again.stderr
+
+
+def test_a_0002_project_gains_per_character_ip_adapter_scales_at_the_engine_default(
+    old_project: Path,
+) -> None:
+    from alembic import command
+
+    db_file = old_project / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, "0002_versioned_json")  # what the previous release left on disk
+    assert stored_revision(db_file) == "0002_versioned_json"
+
+    project = Project.open(old_project)
+    (backup,) = backups(old_project)
+    assert backup.name.startswith("shotcraft.db.backup-0002_versioned_json-")
+    assert stored_revision(db_file) == head() == "0003_character_ip_adapter_scale"
+    lin = project.character("林晚")
+    assert lin.ip_adapter_scale is None and lin.references  # unset: drawn as before
+    assert project.character("顾言").description == "30岁, 黑西装"
+    project.update_character("林晚", ip_adapter_scale=0.8)
+    project.close()
+    assert Project.open(old_project).character("林晚").ip_adapter_scale == 0.8

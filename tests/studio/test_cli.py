@@ -66,6 +66,31 @@ def test_characters_json(project_dir: Path) -> None:
     assert "白裙" in (lin["description"] or "")
 
 
+def test_character_sets_description_and_ip_adapter_scale(project_dir: Path) -> None:
+    result = invoke("character", project_dir, "林晚", "--ip-adapter-scale", "0.4",
+                    "--description", "25岁, 白裙, 短发")
+    assert result.exit_code == 0, result.output
+    assert "IP-Adapter scale 0.4" in result.stdout
+    lin = next(c for c in json.loads(invoke("characters", project_dir, "--json").stdout)
+               if c["name"] == "林晚")
+    assert lin["ip_adapter_scale"] == 0.4 and lin["description"] == "25岁, 白裙, 短发"
+    shown = invoke("character", project_dir, "林晚")  # no option: show, change nothing
+    assert shown.exit_code == 0 and "IP-Adapter scale 0.4" in shown.stdout
+    reset = invoke("character", project_dir, "林晚", "--ip-adapter-scale", "default")
+    assert reset.exit_code == 0 and "IP-Adapter scale default" in reset.stdout
+    assert all(c["ip_adapter_scale"] is None
+               for c in json.loads(invoke("characters", project_dir, "--json").stdout))
+
+
+def test_character_refuses_a_scale_outside_0_to_1_naming_the_field(project_dir: Path) -> None:
+    result = invoke("character", project_dir, "林晚", "--ip-adapter-scale", "2")
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("error: ip_adapter_scale: 2 is not a number from 0 to 1")
+    assert len(result.stderr.strip().splitlines()) == 1
+    missing = invoke("character", project_dir, "nobody", "--ip-adapter-scale", "0.5")
+    assert missing.exit_code == 1 and "there is no character nobody" in missing.stderr
+
+
 def test_user_mistakes_exit_1_with_one_sentence_and_no_traceback(tmp_path: Path) -> None:
     result = invoke("shots", tmp_path / "nowhere")
     assert result.exit_code == 1

@@ -117,7 +117,8 @@ class KeyframeStage:
         return embeds
 
     def shot_embeds(self, refs: list[CharacterRef], cfg: bool) -> tuple[list[Any], bool]:
-        """ip_adapter_image_embeds for a shot's characters; (embeds, any references used)."""
+        """ip_adapter_image_embeds for a shot's characters, in the shot's order, each
+        character's references together; (embeds, any references used)."""
         import torch
 
         parts = [self.character_embeds(r) for r in refs if r.references]
@@ -137,7 +138,9 @@ class KeyframeStage:
         self, *, prompt: str, negative: str, refs: list[CharacterRef], width: int, height: int,
         seeds: list[int], scale: float, callback: Any,
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """len(seeds) stills in one call: (B, H, W, 3) uint8 and the parameters used."""
+        """len(seeds) stills in one call: (B, H, W, 3) uint8 and the parameters used.
+
+        `scale` is the IP-Adapter scale of characters that have none of their own."""
         from shotcraft.engine.diffusers_common import to_uint8
 
         s = self.settings
@@ -149,18 +152,43 @@ class KeyframeStage:
         }
         if self.family in WITH_IP_ADAPTER:
             kwargs["negative_prompt"] = negative or None
-        used = {"keyframe_model": s.keyframe_model, "keyframe_family": self.family,
-                "keyframe_steps": s.keyframe_steps, "keyframe_guidance": s.keyframe_guidance,
-                "keyframe_size": [width, height]}
+        used: dict[str, Any] = {
+            "keyframe_model": s.keyframe_model, "keyframe_family": self.family,
+            "keyframe_steps": s.keyframe_steps, "keyframe_guidance": s.keyframe_guidance,
+            "keyframe_size": [width, height]}
         if self.adapter:
             cfg = s.keyframe_guidance > 1.0
             embeds, any_refs = self.shot_embeds(refs, cfg)
-            scale = scale if any_refs else 0.0
-            self.pipe.set_ip_adapter_scale(scale)
+            scales = character_scales(refs, scale)
+            if not any_refs:
+                self.pipe.set_ip_adapter_scale(0.0)
+                used.update(ip_adapter=self.adapter_id(), ip_adapter_scale=0.0)
+            elif len(set(scales.values())) == 1:
+                # one scale for everyone: the adapter attends to all references together
+                (only,) = set(scales.values())
+                self.pipe.set_ip_adapter_scale(only)
+                used.update(ip_adapter=self.adapter_id(), ip_adapter_scale=only,
+                            ip_adapter_scales=scales)
+            else:
+                # diffusers weighs each reference image on its own only through per-image masks;
+                # a full-frame mask per image keeps the references unplaced, as above
+                import torch
+
+                per_image = [scales[r.name] for r in refs if r.references for _ in r.references]
+                self.pipe.set_ip_adapter_scale([per_image])
+                mask = torch.ones((1, len(per_image), height, width))
+                kwargs["cross_attention_kwargs"] = {"ip_adapter_masks": [mask]}
+                used.update(ip_adapter=self.adapter_id(), ip_adapter_scale=scale,
+                            ip_adapter_scales=scales)
             kwargs["ip_adapter_image_embeds"] = embeds
-            used.update(ip_adapter=self.adapter_id(), ip_adapter_scale=scale)
         images = self.pipe(**kwargs).images
         return to_uint8(images), used
+
+
+def character_scales(refs: list[CharacterRef], default: float) -> dict[str, float]:
+    """Each referenced character's IP-Adapter scale: their own, else `default`."""
+    return {r.name: default if r.ip_adapter_scale is None else float(r.ip_adapter_scale)
+            for r in refs if r.references}
 
 
 def _load_ip_adapter(pipe: Any, settings: DiffusersSettings) -> None:

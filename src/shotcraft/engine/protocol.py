@@ -43,6 +43,8 @@ class CharacterRef(BaseModel):
     description: str | None = None
     references: list[Path] = Field(default_factory=list)  # absolute paths, inside the project
     reference_hashes: list[str] = Field(default_factory=list)
+    # IP-Adapter strength for this character's references; None: the request's or engine's default
+    ip_adapter_scale: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class RenderRequest(BaseModel):

@@ -76,6 +76,7 @@ def _character_refs(
                 description=entry.description,
                 references=paths,
                 reference_hashes=[sha256_file(p) for p in paths],
+                ip_adapter_scale=entry.ip_adapter_scale,
             )
         )
     return refs

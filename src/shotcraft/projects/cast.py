@@ -16,14 +16,17 @@ from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.storyboard.models import Character
 
-EDITABLE_CHARACTER_FIELDS = ("description", "aliases", "voice")
+EDITABLE_CHARACTER_FIELDS = ("description", "aliases", "voice", "ip_adapter_scale")
 
 
 def update_character(store: Store, name: str, **changes: Any) -> Character:
-    """Edit a character's description, aliases or voice; the edit survives re-import."""
+    """Edit a character's description, aliases, voice or IP-Adapter scale; the edit survives
+    re-import. `ip_adapter_scale=None` goes back to the engine's default."""
     allowed = set(EDITABLE_CHARACTER_FIELDS)
     if set(changes) - allowed:
         raise SpecError("cannot be edited", field=sorted(set(changes) - allowed)[0])
+    if "ip_adapter_scale" in changes:
+        changes["ip_adapter_scale"] = check_ip_adapter_scale(changes["ip_adapter_scale"])
     with store.db.write() as session:
         row = _character_row(session, name)
         for field, value in changes.items():
@@ -76,3 +79,17 @@ def _character_row(session: Any, name: str) -> CharacterRow:
                 return candidate
         raise ProjectError(f"there is no character {name} in this project.")
     return row
+
+
+def check_ip_adapter_scale(value: Any) -> float | None:
+    """`value` as a scale in 0-1 (None stays None); SpecError naming the field otherwise."""
+    if value is None:
+        return None
+    try:
+        scale = float(value)
+    except (TypeError, ValueError):
+        scale = float("nan")
+    if isinstance(value, bool) or not 0.0 <= scale <= 1.0:  # NaN fails the comparison too
+        raise SpecError(f"{value} is not a number from 0 to 1 (0 ignores the references, "
+                        "1 follows them closely).", field="ip_adapter_scale")
+    return scale

@@ -102,7 +102,7 @@ def character_from_row(row: CharacterRow) -> Character:
     return Character(
         name=row.name, aliases=list(row.aliases), description=row.description,
         references=list(row.references), first_scene=row.first_scene,
-        first_line=row.first_line, voice=row.voice,
+        first_line=row.first_line, voice=row.voice, ip_adapter_scale=row.ip_adapter_scale,
     )
 
 

@@ -114,6 +114,7 @@ class CharacterRow(SQLModel, table=True):
     first_scene: str | None = None
     first_line: int | None = None
     voice: str | None = None
+    ip_adapter_scale: float | None = None
     order: int = 0
     edited: list[str] = _json([])
 

@@ -15,6 +15,8 @@ class Character(BaseModel):
     first_scene: str | None = None  # scene id of the first appearance
     first_line: int | None = None
     voice: str | None = None
+    # how strongly the references steer the diffusers keyframe stage, 0-1; None: the engine's
+    ip_adapter_scale: float | None = None
 
 
 class Scene(BaseModel):

@@ -197,7 +197,8 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
     if as_json:
         print(json.dumps([
             {"name": c.name, "aliases": c.aliases, "description": c.description,
-             "references": c.references, "first_scene": c.first_scene}
+             "references": c.references, "first_scene": c.first_scene,
+             "ip_adapter_scale": c.ip_adapter_scale}
             for c in people
         ], ensure_ascii=False, indent=2))
         return
@@ -208,6 +209,26 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
         table.add_row(Text(c.name), Text(", ".join(c.aliases)), Text(c.description or ""),
                       str(len(c.references)), Text(c.first_scene or ""))
     out.print(table)
+
+
+@command()
+def character(
+    directory: DirArg,
+    name: Annotated[str, typer.Argument(help="The character (name or alias).", show_default=False)],
+    description: Annotated[str | None, typer.Option("--description", help="Appearance and wardrobe, used in prompts.")] = None,
+    ip_adapter_scale: Annotated[str | None, typer.Option("--ip-adapter-scale", help="How closely the diffusers keyframe stage follows this character's references, 0-1; 'default' goes back to the engine's setting.")] = None,
+) -> None:
+    """Edit a character (edits survive re-import); with no option, show it."""
+    project = _open(directory)
+    changes: dict[str, Any] = {}
+    if description is not None:
+        changes["description"] = description
+    if ip_adapter_scale is not None:
+        changes["ip_adapter_scale"] = None if ip_adapter_scale == "default" else ip_adapter_scale
+    person = project.update_character(name, **changes) if changes else project.character(name)
+    scale = "default" if person.ip_adapter_scale is None else f"{person.ip_adapter_scale:g}"
+    out.print(Text(f"{person.name}: {person.description or '(no description)'}; "
+                   f"{len(person.references)} references, IP-Adapter scale {scale}"))
 
 
 @command()

@@ -63,8 +63,7 @@ def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) 
         raise EngineError(f"Kling cannot draw {request.aspect}; use 9:16, 16:9 or 1:1.")
     downgrades: list[str] = []
     first, last = request.first_frame, request.last_frame
-    refs = [p for c in request.characters for p in c.references[:1]]
-    refs += [p for c in request.characters for p in c.references[1:]]
+    refs, left_out = reference_order(request)
 
     drop = request.allow_downgrade  # --allow-downgrade: leave out what cannot be used, say so
 
@@ -152,13 +151,39 @@ def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) 
         body["image_tail"] = encode_image(last)
         params["image_tail_sha256"] = sha256_file(last)
     if use_multi:
-        if len(refs) > MAX_REFERENCES:
-            downgrades.append(f"only the first {MAX_REFERENCES} of {len(refs)} references sent")
-        chosen = refs[:MAX_REFERENCES]
-        body["image_list"] = [{"image": encode_image(p)} for p in chosen]
-        params["image_list_sha256"] = [sha256_file(p) for p in chosen]
+        if left_out:
+            downgrades.append(
+                f"only {len(refs)} of {len(refs) + len(left_out)} references sent (Kling's "
+                f"multi-image2video takes at most {MAX_REFERENCES}): left out {', '.join(left_out)}")
+        body["image_list"] = [{"image": encode_image(p)} for p in refs]
+        params["image_list_sha256"] = [sha256_file(p) for p in refs]
     return TaskPlan(endpoint, body, params, downgrades, task_cost(model, mode, duration, s.cost_table),
                     aspect=drawn_aspect(first or last) if endpoint == "image2video" else request.aspect)
+
+
+def reference_order(request: RenderRequest) -> tuple[list[Path], list[str]]:
+    """The reference images multi-image2video gets, and the ones left out ("lin's 3rd").
+
+    Which images fit under MAX_REFERENCES is chosen fairly — every character's first before
+    anyone's second — so a crowded shot loses extra angles, never a whole character; those sent
+    are ordered by the characters in frame (the shot's order), each character's together.
+    """
+    cast = [c for c in request.characters if c.references]
+    kept = [0] * len(cast)
+    budget = MAX_REFERENCES
+    for depth in range(max((len(c.references) for c in cast), default=0)):
+        for index, c in enumerate(cast):
+            if depth < len(c.references) and budget:
+                kept[index] += 1
+                budget -= 1
+    chosen = [p for c, n in zip(cast, kept, strict=True) for p in c.references[:n]]
+    left_out = [f"{c.name}'s {_ordinal(i + 1)}" for c, n in zip(cast, kept, strict=True)
+                for i in range(n, len(c.references))]
+    return chosen, left_out
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def drawn_aspect(image: Path | None) -> str:

@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_PROMPT = 2500  # Kling's limit for prompt and negative_prompt, in characters
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # Kling refuses reference images over 10 MB
-MAX_REFERENCES = 4  # multi-image2video takes at most four images
+# multi-image2video takes 1-4 images in image_list (kling-v1-6): Kling's multiImageToVideo page,
+# as linked from docs.yutoai.net and repeated by doc.ezmodel.cloud and docs.anyfast.ai (README)
+MAX_REFERENCES = 4
 RESULT_LIFETIME = timedelta(days=30)  # Kling deletes generated videos after 30 days
 ASPECTS = ("16:9", "9:16", "1:1")
 KEYS_MISSING = (
