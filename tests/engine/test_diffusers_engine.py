@@ -107,7 +107,7 @@ def test_keyframes_then_video_takes_through_the_project(tiny: dict[str, Path], t
     script.write_text(SCRIPT, encoding="utf-8")
     project = Project.create(tmp_path / "p")
     project.import_script(script)
-    project.add_reference("林晚", picture(tmp_path / "lin.png", 1))
+    project.add_reference("林晚", picture(tmp_path / "lin.png", 1), force=True)  # a flat picture: no face
     shot = project.shots()[0]
     settings = {**keyframe_settings(tiny, tmp_path / "emb"), **adapter(tiny),
                 **video_settings(tiny, "wan_i2v")}

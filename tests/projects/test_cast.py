@@ -1,48 +1,74 @@
-"""The character bible's engine settings: a per-character IP-Adapter scale, kept on re-import."""
+"""The character bible's reference images: one clear face each, checked before anything is copied."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
-from shotcraft.engine.registry import get_engine
-from shotcraft.projects import Project
-from shotcraft.projects.plan import request_for
-from shotcraft.shots.errors import SpecError
-from shotcraft.shots.models import TakeKind
+from shotcraft.projects import Project, ReferenceRefused
+from tests.projects.faces import FACES, flat, small_face, two_faces
 
 
-def scales_in_request(project: Project, shot_id: str) -> dict[str, float | None]:
-    request, _ = request_for(project.store, project.shot(shot_id), engine=get_engine("previz"),
-                             kind=TakeKind.KEYFRAME, seeds=[1], take_numbers=[1], options={})
-    return {c.name: c.ip_adapter_scale for c in request.characters}
+def refs_folder(project: Project) -> list[Path]:
+    return sorted(project.layout.refs.iterdir())
 
 
-def test_a_characters_scale_survives_reimport_and_rides_on_the_request(
-    project: Project, script_file: Path, tmp_path: Path,
+def test_a_portrait_with_one_clear_face_is_copied_attached_and_usable(project: Project) -> None:
+    added = project.add_reference("林晚", FACES / "obama.jpg")
+    assert added.check.usable and added.check.faces == 1
+    assert added.note is None
+    assert project.character("林晚").references == [added.reference]
+    assert project.layout.resolve(added.reference).read_bytes() == (FACES / "obama.jpg").read_bytes()
+    [check] = project.reference_checks("林晚")
+    assert (check.path, check.faces, check.usable) == (added.reference, 1, True)
+
+
+@pytest.mark.parametrize(("make", "said"), [
+    (flat, "shows no face"),
+    (two_faces, "shows 2 faces"),
+    (small_face, "under 80 px"),
+])
+def test_a_refused_picture_names_the_file_and_nothing_is_copied_or_attached(
+    project: Project, tmp_path: Path, make, said: str,  # noqa: ANN001
 ) -> None:
-    Image.fromarray(np.full((32, 32, 3), 200, np.uint8)).save(tmp_path / "lin.png")
-    project.add_reference("林晚", tmp_path / "lin.png")
-    assert project.character("林晚").ip_adapter_scale is None  # the engine's default
-    edited = project.update_character("林晚", ip_adapter_scale=0.35)
-    assert edited.ip_adapter_scale == 0.35
-    project.import_script(script_file)
-    assert project.character("林晚").ip_adapter_scale == 0.35
-    assert scales_in_request(project, "E01-S01-001") == {"林晚": 0.35, "顾言": None}
-    project.update_character("林晚", ip_adapter_scale=None)
-    assert project.character("林晚").ip_adapter_scale is None
+    picture = make(tmp_path / "candidate.png")
+    with pytest.raises(ReferenceRefused) as refused:
+        project.add_reference("林晚", picture)
+    message = str(refused.value)
+    assert "candidate.png" in message and said in message and "--force" in message
+    assert project.character("林晚").references == []
+    assert refs_folder(project) == []
 
 
-@pytest.mark.parametrize("value", [1.5, -0.1, "lots", float("nan"), True])
-def test_a_scale_outside_0_to_1_is_refused_in_one_sentence_naming_the_field(
-    project: Project, value: object,
+def test_force_keeps_a_refused_picture_but_identity_does_not_use_it(project: Project, tmp_path: Path) -> None:
+    added = project.add_reference("林晚", two_faces(tmp_path / "pair.png"), force=True)
+    assert not added.check.usable and added.check.faces == 2
+    assert "not used for identity" in (added.note or "")
+    project.add_reference("林晚", FACES / "obama2.jpg")
+    checks = project.character_faces()["林晚"]
+    assert [(c.faces, c.usable) for c in checks] == [(2, False), (1, True)]
+    assert project.character_faces()["顾言"] == []
+
+
+def test_without_the_face_model_a_picture_is_kept_with_a_note_saying_how_to_install_it(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with pytest.raises(SpecError) as caught:
-        project.update_character("林晚", ip_adapter_scale=value)
-    message = str(caught.value)
-    assert message.startswith("ip_adapter_scale: ") and message.count(". ") == 0
-    assert "from 0 to 1" in message
-    assert project.character("林晚").ip_adapter_scale is None
+    import shotcraft.ranking.identity as identity
+
+    monkeypatch.setattr(identity, "missing_reason", lambda: "dlib is not installed")
+    added = project.add_reference("林晚", flat(tmp_path / "plain.png"))
+    assert added.check.faces is None and not added.check.usable
+    assert "pip install 'shotcraft[identity]'" in (added.note or "")
+    assert len(project.character("林晚").references) == 1
+
+
+def test_face_checks_are_kept_in_the_project_cache(project: Project) -> None:
+    project.add_reference("顾言", FACES / "biden.jpg")
+    assert list((project.layout.cache / "faces").glob("*.json"))
+
+
+def test_an_unknown_character_is_refused_before_the_picture_is_read(project: Project) -> None:
+    with pytest.raises(Exception, match="no character 无名"):
+        project.add_reference("无名", FACES / "obama.jpg")
+    assert refs_folder(project) == []

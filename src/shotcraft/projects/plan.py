@@ -97,6 +97,10 @@ def request_for(
     """
     from shotcraft.engine.request import build_request
     from shotcraft.engine.settings import render_size, scaled_size
+    from shotcraft.projects.sheets import is_sheet, sheet_for_take
+
+    if is_sheet(shot.id):  # a character sheet's prompt depends on the take's view
+        shot = sheet_for_take(store, shot, take_numbers[0])
     with store.db.read() as session:
         shot_row = session.get(ShotRow, shot.id)
         scene_row = session.get(SceneRow, shot_row.scene_id) if shot_row else None

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shotcraft.projects import cast, editing, importing, queue, takes
+from shotcraft.projects import cast, editing, importing, queue, sheets, takes
+from shotcraft.projects.cast import ReferenceAdded, ReferenceRefused
 from shotcraft.projects.cleanup import sweep_temps
 from shotcraft.projects.db import Database, ProjectRow
 from shotcraft.projects.importing import ImportReport
@@ -22,6 +23,7 @@ from shotcraft.projects.paths import Layout
 from shotcraft.projects.schema import HEAD, Upgrade, known_revisions, migrate, stored_revision
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import AutoPicks, TakeView, Totals
+from shotcraft.ranking.identity import ReferenceCheck
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, read_only_error
 from shotcraft.shots.models import Budget, Shot, Take, TakeKind
 from shotcraft.storyboard.models import Character, Scene, Storyboard
@@ -236,9 +238,28 @@ class Project:
         return cast.update_character(self.store, name, **changes)
 
     @_writes
-    def add_reference(self, name: str, image: str | Path) -> Character:
-        """Copy a reference image into refs/ and attach it to a character."""
-        return cast.add_reference(self.store, name, image)
+    def add_reference(self, name: str, image: str | Path, *, force: bool = False) -> ReferenceAdded:
+        """Check a reference image's face, copy it into refs/ and attach it to a character.
+
+        No face, several faces or a face too small is refused (`ReferenceRefused`, nothing
+        copied); `force` keeps it, without identity use. Without the face model it is kept
+        unchecked (`ReferenceAdded.note` says so)."""
+        return cast.add_reference(self.store, name, image, force=force)
+
+    @_writes
+    def add_reference_from_take(self, name: str, take_number: int, *,
+                                force: bool = False) -> ReferenceAdded:
+        """Make take N of the character's sheet a reference, through the same face check."""
+        check_take_number(sheets.sheet_id(name), take_number)
+        return cast.add_reference_from_take(self.store, name, take_number, force=force)
+
+    def reference_checks(self, name: str) -> list[ReferenceCheck]:
+        """The face check of each of a character's references, in order."""
+        return cast.reference_checks(self.store, name)
+
+    def character_faces(self) -> dict[str, list[ReferenceCheck]]:
+        """The face checks of every character's references, by character name."""
+        return cast.character_faces(self.store)
 
     @_writes
     def remove_reference(self, name: str, reference: str) -> Character:
@@ -350,6 +371,19 @@ class Project:
         return None if reason is None else f"identity is left out of the total: {reason}"
 
     @_writes
+    def render_sheet(self, name: str, **kwargs: Any) -> RenderSummary:
+        """Draw keyframe portraits of one character alone as takes of its sheet
+        (`SHEET-<name>`: front and three-quarter views in turn); see projects/sheets.py."""
+        check_takes(kwargs.get("takes"))
+        check_seed(kwargs.get("seed"))
+        return sheets.render_sheet(self.store, name, **kwargs)
+
+    def sheet_id(self, name: str) -> str:
+        """The shot id of a character's sheet (`SHEET-<name>`), for takes and pick; a
+        ProjectError saying how to draw one when the character has no sheet yet."""
+        return sheets.existing_sheet(self.store, name)
+
+    @_writes
     def add_take(self, shot_id: str, file: str | Path) -> Take:
         from shotcraft.projects.render import add_take
 
@@ -394,4 +428,7 @@ class Project:
         return editing.set_keyframe(self.store, shot_id, which, image, chain_previous=chain_previous)
 
 
-__all__ = ["ImportReport", "Project", "ShotcraftError", "TakeView", "Totals"]
+__all__ = [
+    "ImportReport", "Project", "ReferenceAdded", "ReferenceCheck", "ReferenceRefused",
+    "ShotcraftError", "TakeView", "Totals",
+]

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from shotcraft.projects.db import JobRow, TakeRow, utcnow
 from shotcraft.projects.lease import holder_alive
 from shotcraft.projects.plan import RenderPlan, next_takes
+from shotcraft.projects.sheets import is_sheet, same_view
 from shotcraft.projects.store import Store
 from shotcraft.shots.models import TakeStatus
 
@@ -91,11 +92,14 @@ def claim(
         first_take = session.get(TakeRow, first.take_id)
         assert first_take is not None
         candidates = session.exec(query.where(JobRow.shot_id == first.shot_id)).all()
+        sheet = is_sheet(first.shot_id)
         claimed = []
         for job in candidates:
             take = session.get(TakeRow, job.take_id)
             if take is None or take.kind != first_take.kind:
                 continue
+            if sheet and not same_view(first_take.number, take.number):
+                continue  # one batch, one prompt: a sheet's views are drawn in separate batches
             job.state, job.worker, job.heartbeat_at = "running", worker, utcnow()
             job.attempts += 1
             job.updated_at = utcnow()

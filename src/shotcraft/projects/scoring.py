@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlmodel import col, select
 
+from shotcraft.projects.cast import faces_cache
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError
@@ -45,10 +46,6 @@ class IdentitySettings(BaseSettings):
         return self
 
 
-def face_cache(store: Store) -> Path:
-    return store.layout.cache / "faces"
-
-
 def bible(store: Store) -> Any:
     """The usable reference embeddings of every character (from the cache where measured)."""
     from shotcraft.ranking.identity import build_bible
@@ -62,7 +59,7 @@ def bible(store: Store) -> Any:
             except ShotcraftError:
                 continue  # a path outside the project is never read
         references[character.name] = paths
-    return build_bible(references, cache_dir=face_cache(store))
+    return build_bible(references, cache_dir=faces_cache(store))
 
 
 def score_and_thumbnail(

@@ -185,3 +185,27 @@ def compose_prompt(
         *_character_words(shot, characters),
     ]
     return ", ".join(part.strip() for part in parts if part and part.strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# character sheets: one character alone, for the bible's reference pictures
+
+SHEET_VIEWS = ("front view, facing the camera", "three-quarter view, head turned slightly")
+
+
+def sheet_view(take_number: int) -> str:
+    """The view a character-sheet take draws: odd takes face the camera, even ones turn 3/4."""
+    return SHEET_VIEWS[(take_number - 1) % len(SHEET_VIEWS)]
+
+
+def compose_sheet_prompt(character: Character, take_number: int, *, style: str | None = None) -> str:
+    """The engine prompt for a character-sheet portrait: the character alone, from the bible."""
+    who = f"{character.name} ({character.description})" if character.description else character.name
+    parts = [
+        style or DEFAULT_STYLE,
+        "character portrait, head and shoulders",
+        sheet_view(take_number),
+        f"{who}, alone in frame",
+        "neutral expression, even soft studio light, plain backdrop, sharp focus on the face",
+    ]
+    return ", ".join(part.strip() for part in parts if part and part.strip())

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
-from shotcraft.projects import Project, export_options
+from shotcraft.projects import Project, export_options, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
 
@@ -192,13 +192,18 @@ def _summary(shot: Any, width: int = 40) -> str:
 
 @command()
 def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
-    """List the character bible."""
-    people = _open(directory).characters()
+    """List the character bible, with the face check of each reference image."""
+    project = _open(directory)
+    people = project.characters()
+    faces = project.character_faces()
     if as_json:
         print(json.dumps([
             {"name": c.name, "aliases": c.aliases, "description": c.description,
-             "references": c.references, "first_scene": c.first_scene,
-             "ip_adapter_scale": c.ip_adapter_scale}
+             "first_scene": c.first_scene, "ip_adapter_scale": c.ip_adapter_scale,
+             # each reference with its face check, in the bible's order
+             "references": [{"path": check.path, "faces": check.faces,
+                             "usable": check.usable, "reason": check.reason}
+                            for check in faces.get(c.name, [])]}
             for c in people
         ], ensure_ascii=False, indent=2))
         return
@@ -207,8 +212,41 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
         table.add_column(column)
     for c in people:
         table.add_row(Text(c.name), Text(", ".join(c.aliases)), Text(c.description or ""),
-                      str(len(c.references)), Text(c.first_scene or ""))
+                      _refs_cell(faces.get(c.name, [])), Text(c.first_scene or ""))
     out.print(table)
+
+
+def _refs_cell(checks: list[Any]) -> str:
+    """"2 (1 usable)": references, and how many identity can use ("unchecked" without a model)."""
+    if not checks:
+        return "0"
+    if all(check.faces is None for check in checks):
+        return f"{len(checks)} (unchecked)"
+    return f"{len(checks)} ({sum(check.usable for check in checks)} usable)"
+
+
+@command("add-ref")
+def add_ref(
+    directory: DirArg,
+    name: Annotated[str, typer.Argument(help="The character (name or alias).")],
+    image: Annotated[Path | None, typer.Argument(help="A portrait showing exactly one clear face.", show_default=False)] = None,
+    take: Annotated[int | None, typer.Option("--take", help="Use take N of the character's sheet (see render --character) instead of a file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Keep an image the face check refuses; it is not used for identity.")] = False,
+) -> None:
+    """Add a reference image to a character, after checking it shows one clear face."""
+    if (image is None) == (take is None):
+        err.print(Text("usage: shotcraft add-ref DIR NAME IMAGE [--force], or shotcraft add-ref DIR NAME --take N [--force]"))
+        raise typer.Exit(2)
+    project = _open(directory)
+    if take is not None:
+        added = project.add_reference_from_take(name, take, force=force)
+    else:
+        assert image is not None
+        added = project.add_reference(name, image, force=force)
+    found = "" if added.check.faces is None else f" ({finding(added.check)})"
+    out.print(Text(f"added {added.reference} to {added.character.name}{found}"))
+    if added.note:
+        err.print(Text.assemble(("note:", "yellow"), f" {added.note}"))
 
 
 @command()
@@ -244,6 +282,7 @@ def render(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (takes per shot, engine, downgrades, estimated cost) and draw nothing.")] = False,
     executor: Annotated[str | None, typer.Option("--executor", help="local (default: threads here) or ray (a Ray cluster).")] = None,
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to draw on (default: SHOTCRAFT_RAY_ADDRESS, else a Ray started here).")] = None,
+    character: Annotated[str | None, typer.Option("--character", help="Draw portraits of this character alone (front and three-quarter views) as takes of its sheet, SHEET-<name>.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
@@ -256,6 +295,10 @@ def render(
     check_episode(episode)
     if as_json and not dry_run:
         raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
+    if character is not None and (shot or episode is not None or dry_run):
+        err.print(Text("usage: shotcraft render DIR --character NAME [--takes N] [--engine E] "
+                       "[--seed S]; --shot, --episode and --dry-run do not apply to a sheet"))
+        raise typer.Exit(2)
     project = _open(directory)
     kind = TakeKind.KEYFRAME if keyframes else TakeKind.VIDEO
     if dry_run:
@@ -271,11 +314,14 @@ def render(
     cancel = threading.Event()
     with RenderProgress(err) as bar:
         try:
-            summary = project.render(
-                shot_ids=shot or None, episode=episode, takes=takes, engine=engine, seed=seed,
-                kind=kind, allow_downgrade=allow_downgrade, on_event=bar.update, cancel=cancel,
-                executor=executor, executor_options=options,
-            )
+            common: dict[str, Any] = dict(
+                takes=takes, engine=engine, seed=seed, allow_downgrade=allow_downgrade,
+                on_event=bar.update, cancel=cancel, executor=executor, executor_options=options)
+            if character is not None:
+                summary = project.render_sheet(character, **common)
+            else:
+                summary = project.render(shot_ids=shot or None, episode=episode, kind=kind,
+                                         **common)
         except KeyboardInterrupt:
             cancel.set()
             raise
@@ -288,6 +334,8 @@ def render(
     for result in summary.results:
         if result.status != "done":
             err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
+    if character is not None and summary.done:
+        out.print(Text(f"list them with: shotcraft takes {directory} --character {character}"))
     if summary.failed and not summary.done:
         raise typer.Exit(1)
 
@@ -334,13 +382,20 @@ def add_take(
 @command()
 def takes(
     directory: DirArg,
-    shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.")],
+    shot_id: Annotated[str | None, typer.Argument(help="The shot, e.g. E01-S02-003 (or a sheet, SHEET-<name>).", show_default=False)] = None,
+    character: Annotated[str | None, typer.Option("--character", help="The takes of this character's sheet (see render --character).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List a shot's takes with rank, scores, status, seed, engine and file."""
     from shotcraft.studio.views import takes_json
 
+    if (shot_id is None) == (character is None):
+        err.print(Text("usage: shotcraft takes DIR SHOT_ID, or shotcraft takes DIR --character NAME"))
+        raise typer.Exit(2)
     project = _open(directory)
+    if character is not None:
+        shot_id = project.sheet_id(character)
+    assert shot_id is not None
     views = project.takes(shot_id)
     if as_json:
         print(json.dumps(takes_json(project, views), ensure_ascii=False, indent=2))

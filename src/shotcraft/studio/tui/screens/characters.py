@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static, TextArea
 
+from shotcraft.projects import ReferenceRefused, finding
 from shotcraft.studio.tui.screens.base import StudioScreen
 
 SAVE_AFTER_SECONDS = 0.6
@@ -21,14 +22,17 @@ class CharactersScreen(StudioScreen):
         Binding("escape", "back", "Back"),
         Binding("ctrl+o", "focus_add", "Add reference"),
         Binding("ctrl+d", "remove_reference", "Remove reference"),
+        Binding("ctrl+f", "force_reference", "Keep refused image"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.characters: list[Any] = []
         self.appearances: dict[str, list[str]] = {}
+        self.faces: dict[str, list[Any]] = {}  # name → face check of each reference
         self._timer: Any = None
         self._filling = False
+        self.refused: tuple[str, str] | None = None  # (character, path) the face check refused
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -42,13 +46,14 @@ class CharactersScreen(StudioScreen):
                 yield Label("References (Ctrl+D removes the highlighted one)")
                 yield DataTable(id="refs", cursor_type="row")
                 yield Input(id="ref-path", placeholder="path to an image; Enter adds it (Ctrl+O)")
+                yield Static(id="ref-check")
                 yield Static(id="appears")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "characters"
         self.query_one("#characters", DataTable).add_columns("Name", "Aliases", "Refs", "Shots")
-        self.query_one("#refs", DataTable).add_columns("Reference image")
+        self.query_one("#refs", DataTable).add_columns("Reference image", "Face check")
         self.reload()
         self.query_one("#characters", DataTable).focus()
 
@@ -57,6 +62,7 @@ class CharactersScreen(StudioScreen):
         if board is None:
             return
         self.characters = list(board.characters)
+        self.faces = self.app.guard(self.app.project.character_faces) or {}
         self.appearances = {c.name: [] for c in self.characters}
         for shot in board.shots():
             for name in shot.characters:
@@ -66,11 +72,19 @@ class CharactersScreen(StudioScreen):
         table.clear()
         for c in self.characters:
             # Text, not str: names and aliases are the script's words, not markup
-            table.add_row(Text(c.name), Text(", ".join(c.aliases)), str(len(c.references)),
+            table.add_row(Text(c.name), Text(", ".join(c.aliases)), self._refs_cell(c),
                           str(len(self.appearances.get(c.name, []))), key=c.name)
         if self.characters:
             table.move_cursor(row=min(keep, len(self.characters) - 1), animate=False)
         self.show_character()
+
+    def _refs_cell(self, character: Any) -> str:
+        checks = self.faces.get(character.name, [])
+        if not character.references:
+            return "0"
+        if all(check.faces is None for check in checks):
+            return str(len(character.references))
+        return f"{len(character.references)} ({sum(check.usable for check in checks)} usable)"
 
     def current(self) -> Any:
         table = self.query_one("#characters", DataTable)
@@ -89,8 +103,13 @@ class CharactersScreen(StudioScreen):
             return
         self.query_one("#aliases", Input).value = ", ".join(character.aliases)
         self.query_one("#description", TextArea).text = character.description or ""
+        checks = {check.path: check for check in self.faces.get(character.name, [])}
         for ref in character.references:
-            refs.add_row(Text(ref), key=ref)
+            check = checks.get(ref)
+            said = finding(check) if check is not None else ""
+            if check is not None and check.faces is not None and not check.usable:
+                said += " — not used for identity"
+            refs.add_row(Text(ref), Text(said), key=ref)
         shots = self.appearances.get(character.name, [])
         self.query_one("#appears", Static).update(Text.assemble(
             (character.name, "bold"), f" appears in {len(shots)} shots:\n" + "\n".join(shots[:40])))
@@ -133,10 +152,37 @@ class CharactersScreen(StudioScreen):
         path = event.value.strip()
         if character is None or not path:
             return
-        if self.app.guard(self.app.project.add_reference, character.name, path) is not None:
-            event.input.value = ""
-            self.notify(f"Added a reference image to {character.name}.", markup=False)
-            self.reload()
+        self._add(character.name, path, force=False)
+
+    def action_force_reference(self) -> None:
+        """Keep the image the face check just refused, without identity use."""
+        if self.refused is None:
+            self.notify("Nothing was refused; Ctrl+F keeps an image the face check refused.",
+                        markup=False)
+            return
+        name, path = self.refused
+        self._add(name, path, force=True)
+
+    def _add(self, name: str, path: str, *, force: bool) -> None:
+        status = self.query_one("#ref-check", Static)
+        try:
+            added = self.app.project.add_reference(name, path, force=force)
+        except ReferenceRefused as refused:
+            self.refused = (name, path)
+            # Text: the sentence names a file, which may hold "[" (not markup)
+            status.update(Text.assemble((refused.message, "red"),
+                                        "\nCtrl+F keeps it anyway (not used for identity)."))
+            return
+        except Exception as exc:  # noqa: BLE001 - shown like every other facade error
+            self.refused = None
+            status.update(Text(""))
+            self.app.show_error(self.app.as_error(exc))
+            return
+        self.refused = None
+        self.query_one("#ref-path", Input).value = ""
+        status.update(Text(added.note or f"Added {added.reference}: {finding(added.check)}."))
+        self.notify(f"Added a reference image to {name}.", markup=False)
+        self.reload()
 
     def action_focus_add(self) -> None:
         self.query_one("#ref-path", Input).focus()
