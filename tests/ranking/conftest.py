@@ -10,11 +10,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from shotcraft.shots.media import ffmpeg_binary
+from tests.ranking import facetakes
 
 SIZE = "144:256"  # 9:16, the analysis size itself
 FPS = 30
@@ -31,20 +30,10 @@ def run_ffmpeg(*args: str) -> None:
 
 
 def make_texture(path: Path, seed: int, size: tuple[int, int] = (720, 560)) -> Path:
-    """Detail at several scales, in colour, so motion and sharpness have something to bite on."""
-    rng = np.random.default_rng(seed)
-    width, height = size
-    canvas = np.zeros((height, width, 3), np.float64)
-    for cell, amount in ((3, 0.35), (12, 0.35), (48, 0.3)):
-        small = rng.random((height // cell + 1, width // cell + 1, 3)) * 255
-        layer = Image.fromarray(small.astype(np.uint8)).resize(
-            (width + cell, height + cell), Image.Resampling.BICUBIC
-        )
-        canvas += np.asarray(layer, np.float64)[:height, :width] * amount
-    # keep the texture mid-grey on average with headroom: the clean take must be well exposed
-    canvas = 40 + (canvas - canvas.min()) / (np.ptp(canvas) + 1e-9) * 175
-    Image.fromarray(canvas.astype(np.uint8)).save(path)
-    return path
+    """Detail at several scales, in colour, so motion and sharpness have something to bite on;
+    mid-grey on average with headroom: the clean take must be well exposed."""
+    return facetakes.make_texture(path, seed, size, scales=((3, 0.35), (12, 0.35), (48, 0.3)),
+                                  levels=(40, 175))
 
 
 def from_texture(texture: Path, out: Path, vf: str) -> Path:

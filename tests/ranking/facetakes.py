@@ -114,17 +114,21 @@ def run_ffmpeg(args: Iterable[str]) -> None:
         raise RuntimeError(f"ffmpeg failed: {result.stderr[-2000:]}")
 
 
-def make_texture(path: Path, seed: int, size: tuple[int, int]) -> Path:
-    """Soft colour detail at a few scales: a background with something to pan across."""
+def make_texture(path: Path, seed: int, size: tuple[int, int], *,
+                 scales: tuple[tuple[int, float], ...] = ((4, 0.2), (24, 0.4), (96, 0.4)),
+                 levels: tuple[int, int] = (50, 150)) -> Path:
+    """Colour detail at a few scales (cell size in px, share), stretched to `levels` (lowest,
+    span): a background with something to pan across, or to bite on for motion and sharpness."""
     rng = np.random.default_rng(seed)
     width, height = size
     canvas = np.zeros((height, width, 3), np.float64)
-    for cell, amount in ((4, 0.2), (24, 0.4), (96, 0.4)):
+    for cell, amount in scales:
         small = rng.random((height // cell + 2, width // cell + 2, 3)) * 255
         layer = Image.fromarray(small.astype(np.uint8)).resize(
             (width + 2 * cell, height + 2 * cell), Image.Resampling.BICUBIC)
         canvas += np.asarray(layer, np.float64)[:height, :width] * amount
-    canvas = 50 + (canvas - canvas.min()) / (np.ptp(canvas) + 1e-9) * 150
+    low, span = levels
+    canvas = low + (canvas - canvas.min()) / (np.ptp(canvas) + 1e-9) * span
     Image.fromarray(canvas.astype(np.uint8)).save(path)
     return path
 
