@@ -124,3 +124,29 @@ def test_a_cancelled_export_says_so_in_the_directors_words() -> None:
         run_export(["-re", "-f", "lavfi", "-i", "testsrc2=s=64x64:r=30", "-t", "20", "-f", "null", "-"],
                    what="normalising shot E01-S01-001", cancel=cancel)
     assert str(err.value) == "export cancelled while normalising shot E01-S01-001."
+
+
+def _reader(source: Path, size: tuple[int, int] = (16, 16)) -> ffmpeg.FrameReader:
+    width, height = size
+    return ffmpeg.FrameReader(
+        ["-v", "error", "-nostdin", "-i", str(source), "-vf", f"scale={width}:{height}",
+         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+        frame_size=width * height * 3, what=f"decoding {source.name}",
+        failed=f"could not decode {source.name}")
+
+
+def test_frame_reader_hands_out_every_frame_as_decoded(tmp_path: Path) -> None:
+    clip = _clip(tmp_path / "clip.mp4")
+    frames = list(_reader(clip))
+    assert len(frames) == media.probe(clip).frames
+    assert all(len(frame) == 16 * 16 * 3 for frame in frames)
+
+
+def test_frame_reader_says_what_ffmpeg_said_and_stops_ffmpeg_when_left_early(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
+    with pytest.raises(MediaError, match="could not decode broken.mp4: moov atom not found"):
+        list(_reader(broken))
+    frames = iter(_reader(_clip(tmp_path / "clip.mp4")))
+    next(frames)
+    frames.close()  # the caller stopped: ffmpeg is killed, nothing raises

@@ -88,8 +88,9 @@ def _model_files() -> dict[str, Path]:
 class FaceModel:
     """dlib's detector + landmarks + embedding, loaded once per process (about 0.6 s).
 
-    dlib's objects are not documented as thread-safe, so one lock serialises calls; the render
-    threads score takes one at a time anyway.
+    dlib's objects are not documented as thread-safe, so each is used under its own lock: one
+    thread can search a frame for faces (the detector releases the GIL) while another embeds the
+    faces of the previous frame (the embedding holds it).
     """
 
     def __init__(self) -> None:
@@ -103,7 +104,8 @@ class FaceModel:
         self._landmarks = dlib.shape_predictor(str(files["landmarks"]))
         self._encoder = dlib.face_recognition_model_v1(str(files["embedding"]))
         self._dlib: Any = dlib
-        self._lock = threading.Lock()
+        self._detect_lock = threading.Lock()
+        self._embed_lock = threading.Lock()
 
     def faces(self, image: np.ndarray, *, upsample: int = 0, embed: bool = True) -> list[Face]:
         """Every face on an RGB uint8 image (H, W, 3), biggest first.
@@ -112,22 +114,23 @@ class FaceModel:
         faces from about 80 px at 0, from about 40 px at 1 (and costs four times as much).
         """
         image = np.ascontiguousarray(image, dtype=np.uint8)
-        with self._lock:
+        with self._detect_lock:
             rects, confidences, _ = self._detector.run(image, upsample, 0.0)
-            found = []
-            for rect, confidence in zip(rects, confidences, strict=True):
-                left, top = max(0, rect.left()), max(0, rect.top())
-                right = min(image.shape[1], rect.right())
-                bottom = min(image.shape[0], rect.bottom())
-                if right - left < 8 or bottom - top < 8:
-                    continue
-                if embed:
+        found = []
+        for rect, confidence in zip(rects, confidences, strict=True):
+            left, top = max(0, rect.left()), max(0, rect.top())
+            right = min(image.shape[1], rect.right())
+            bottom = min(image.shape[0], rect.bottom())
+            if right - left < 8 or bottom - top < 8:
+                continue
+            if embed:
+                with self._embed_lock:
                     shape = self._landmarks(image, rect)
                     vector = np.asarray(self._encoder.compute_face_descriptor(image, shape))
-                else:
-                    vector = np.zeros(128)
-                found.append(Face(left=left, top=top, width=right - left, height=bottom - top,
-                                  confidence=float(confidence), embedding=vector))
+            else:
+                vector = np.zeros(128)
+            found.append(Face(left=left, top=top, width=right - left, height=bottom - top,
+                              confidence=float(confidence), embedding=vector))
         found.sort(key=lambda face: -face.width * face.height)
         return found
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -211,7 +211,16 @@ def sample_frames(path: Path, *, kind: TakeKind, size: ShotSize,
                   info: MediaInfo | None = None) -> np.ndarray:
     """The frames identity looks at, decoded at the shot size's analysis size: the first, the
     last and about every half second in between (one frame for a still)."""
-    from shotcraft.shots import ffmpeg
+    frames = list(iter_sample_frames(path, kind=kind, size=size, info=info))
+    return np.stack(frames)
+
+
+def iter_sample_frames(path: Path, *, kind: TakeKind, size: ShotSize,
+                       info: MediaInfo | None = None) -> Iterator[np.ndarray]:
+    """`sample_frames` one at a time, as ffmpeg decodes them: faces are searched on one frame
+    while the next is decoded. Raises MediaError when the file has no decodable frame."""
+    from shotcraft.shots.errors import MediaError
+    from shotcraft.shots.ffmpeg import FrameReader
 
     path = Path(path)
     info = info or probe(path, count_frames=kind is TakeKind.VIDEO)
@@ -225,16 +234,15 @@ def sample_frames(path: Path, *, kind: TakeKind, size: ShotSize,
         select = f"select=not(mod(n\\,{step}))+eq(n\\,{last})"
         args += ["-vf", f"{select},scale={width}:{height}:flags=area", "-fps_mode", "passthrough"]
     args += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    result = ffmpeg.run(args, what=f"decoding {path.name} for identity",
-                        failed=f"could not decode {path.name}")
-    frame_size = width * height * 3
-    count = len(result.stdout) // frame_size
+    reader = FrameReader(args, frame_size=width * height * 3,
+                         what=f"decoding {path.name} for identity",
+                         failed=f"could not decode {path.name}")
+    count = 0
+    for chunk in reader:
+        count += 1
+        yield np.frombuffer(chunk, dtype=np.uint8).reshape(height, width, 3)
     if count == 0:
-        from shotcraft.shots.errors import MediaError
-
         raise MediaError(f"{path.name} has no decodable frames.")
-    data = np.frombuffer(result.stdout[: count * frame_size], dtype=np.uint8)
-    return data.reshape(count, height, width, 3)
 
 
 def _scaled(width: int, height: int, short_side: int) -> tuple[int, int]:
@@ -270,15 +278,23 @@ def score_take_identity(path: Path, *, kind: TakeKind, size: ShotSize, in_frame:
         return left_out("no character in frame.")
     if not any(bible.knows(name) for name in in_frame):
         return left_out(_no_reference_sentence(in_frame, bible))
-    frames = sample_frames(path, kind=kind, size=size, info=info)
+    frames = iter_sample_frames(path, kind=kind, size=size, info=info)
     return score_faces(detect(frames, size=size), in_frame=in_frame, bible=bible, size=size)
 
 
-def detect(frames: np.ndarray, *, size: ShotSize) -> list[list[Face]]:
-    """The faces of each frame (biggest first, at most MAX_FACES)."""
+def detect(frames: Iterable[np.ndarray], *, size: ShotSize) -> list[list[Face]]:
+    """The faces of each frame (biggest first, at most MAX_FACES), in frame order.
+
+    Two threads: while one embeds the faces of a frame, the other searches the next frame
+    (and ffmpeg, a process of its own, decodes the one after).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     model = face_model()
     upsample = ANALYSIS[size].upsample
-    return [model.faces(frame, upsample=upsample)[:MAX_FACES] for frame in frames]
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="faces") as pool:
+        return list(pool.map(lambda frame: model.faces(frame, upsample=upsample)[:MAX_FACES],
+                             frames))
 
 
 def closeness(distance: float) -> float:

@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,6 +279,48 @@ class FramePipe:
     def _failure(self, failed: str, code: int | None = None) -> ShotcraftError:
         return failure(self.error, failed, self._stderr.decode(errors="replace"), code,
                        output=self.output)
+
+
+class FrameReader:
+    """ffmpeg writing raw frames to its stdout, handed out one by one as they are decoded, so
+    the caller works on frame n while ffmpeg decodes frame n+1.
+
+    Iterating yields `frame_size` bytes per frame; at the end a failed run raises
+    `error("<failed>: <cause>")`. Stopping early (closing the iterator) kills ffmpeg.
+    """
+
+    def __init__(self, args: Sequence[str], *, frame_size: int, what: str,
+                 failed: str | None = None, error: type[ShotcraftError] = MediaError) -> None:
+        self.frame_size, self.what, self.error = frame_size, what, error
+        self.failed = failed or f"ffmpeg failed while {what}"
+        self._args = list(args)
+
+    def __iter__(self) -> Iterator[bytes]:
+        proc = subprocess.Popen(  # noqa: S603 - an argument list, never a shell
+            [ffmpeg_binary(), *self._args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        stderr: list[bytes] = []
+        reader = threading.Thread(target=lambda: stderr.append(proc.stderr.read()),  # type: ignore[union-attr]
+                                  daemon=True)
+        reader.start()
+        finished = False
+        try:
+            assert proc.stdout is not None
+            while True:
+                chunk = proc.stdout.read(self.frame_size)
+                if len(chunk) < self.frame_size:
+                    break
+                yield chunk
+            finished = True
+        finally:
+            if not finished:
+                proc.kill()
+            code = proc.wait()
+            reader.join()
+        text = b"".join(stderr).decode(errors="replace")
+        if code != 0:
+            raise failure(self.error, self.failed, text, code)
 
 
 def _report(raw: bytes, progress: Callable[[float], None], total: int | None) -> None:
