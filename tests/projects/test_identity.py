@@ -115,3 +115,22 @@ def test_without_the_face_model_identity_is_left_out_with_the_install_line(
     assert result.exit_code == 0
     assert "identity is left out of the total" in result.output
     assert "pip install 'shotcraft[identity]'" in result.output
+
+
+def test_continuity_asks_whether_a_character_in_both_shots_looks_the_same_across_the_cut(
+        cast: Project, small_previz: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.5")
+    # E01-S01-003 (MCU, 顾言) then E01-S01-004 (CU, 林晚): different people, no face check
+    cast.render(shot_ids=[MEDIUM_CLOSE], takes=1)
+    cast.pick(MEDIUM_CLOSE, 1)
+    cast.render(shot_ids=[CLOSE_UP], takes=1)
+    [view] = cast.takes(CLOSE_UP)
+    assert "faces" not in view.explanations["continuity"]
+    # the same cut with 林晚 in both shots: her face is compared across it
+    cast.update_shot(MEDIUM_CLOSE, characters=["林晚"])
+    cast.unpick(MEDIUM_CLOSE)
+    cast.render(shot_ids=[MEDIUM_CLOSE], takes=1)
+    cast.pick(MEDIUM_CLOSE, 2)
+    cast.rescore(shot_ids=[CLOSE_UP])
+    [view] = cast.takes(CLOSE_UP)
+    assert "林晚 looks the same across the cut (face distance 0." in view.explanations["continuity"]

@@ -126,10 +126,7 @@ def previous_last_frame(store: Store, shot: Shot) -> tuple[Path | None, str | No
     """The last frame of the previous shot's picked take (chaining and continuity), or None
     and why not, in words that end "shot X chains from the previous shot, but …"."""
     with store.db.read() as session:
-        prev = session.exec(select(ShotRow).where(
-            ShotRow.episode == shot.episode, col(ShotRow.order) < shot.order,
-            ShotRow.archived == False,  # noqa: E712
-        ).order_by(col(ShotRow.order).desc())).first()
+        prev = _previous_row(session, shot)
         if prev is None:
             return None, f"it is the first shot of episode {shot.episode}"
         if prev.picked_take is None:
@@ -145,6 +142,20 @@ def previous_last_frame(store: Store, shot: Shot) -> tuple[Path | None, str | No
         return frame_of(store.layout, store.layout.resolve(take.media_path), "last"), None
     except ShotcraftError as exc:
         return None, f"the last frame of {pick} could not be read: {str(exc).rstrip('.')}"
+
+
+def previous_characters(store: Store, shot: Shot) -> list[str]:
+    """The characters in frame of the shot before this one in its episode (none for the first)."""
+    with store.db.read() as session:
+        prev = _previous_row(session, shot)
+        return list(prev.characters) if prev is not None else []
+
+
+def _previous_row(session: Any, shot: Shot) -> ShotRow | None:
+    return session.exec(select(ShotRow).where(
+        ShotRow.episode == shot.episode, col(ShotRow.order) < shot.order,
+        ShotRow.archived == False,  # noqa: E712
+    ).order_by(col(ShotRow.order).desc())).first()
 
 
 def _picked_keyframe(store: Store, shot_row: ShotRow) -> Path | None:

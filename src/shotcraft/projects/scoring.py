@@ -71,6 +71,7 @@ def score_and_thumbnail(
     import numpy as np
     from PIL import Image
 
+    from shotcraft.projects.plan import previous_characters
     from shotcraft.ranking.identity import cut_faces, sample_frames, score_take_identity
     from shotcraft.ranking.metrics import analysis_frames, score_frames
 
@@ -82,11 +83,13 @@ def score_and_thumbnail(
     identity = score_take_identity(stored, kind=kind, size=shot.size, in_frame=shot.characters,
                                    bible=bible(store), info=info)
     cut = None
-    if previous is not None and shot.characters and _model_ready():
+    shared = [c for c in shot.characters if c in previous_characters(store, shot)] if (
+        previous is not None) else []
+    if previous is not None and shared and _model_ready():
         # the same people on both sides of the cut: faces need more pixels than the 144 px
         # technical frames, so the first frame is decoded at the shot size's identity size
         first = sample_frames(stored, kind=TakeKind.KEYFRAME, size=shot.size, info=info)[0]
-        cut = cut_faces(first, previous)
+        cut = cut_faces(first, previous, shared)
     scores = score_frames(frames, fps=fps, camera=shot.camera if kind is TakeKind.VIDEO else None,
                           previous_last_frame=previous, cut=cut, identity=identity.metric)
     scores_notes = {} if identity.metric is not None else {"identity": identity.note}

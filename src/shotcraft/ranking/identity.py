@@ -446,21 +446,30 @@ def _no_reference_sentence(in_frame: Sequence[str], bible: Bible) -> str:
 # the cut
 
 
-def cut_faces(first: np.ndarray, previous_last: np.ndarray) -> tuple[float, str] | None:
-    """Are the faces at a cut the same people? The previous shot's last frame against this
-    take's first frame, both as decoded; None when either side shows no face (or no model)."""
-    if missing_reason() is not None:
+def cut_faces(first: np.ndarray, previous_last: np.ndarray,
+              shared: Sequence[str]) -> tuple[float, str] | None:
+    """Do the characters on both sides of a cut look the same? The previous shot's last frame
+    against this take's first frame; `shared` are the characters in frame in both shots (a cut
+    from one person to another is no continuity error, so without shared characters there is
+    nothing to compare). For k shared characters the k closest face pairs across the cut are
+    theirs. None when nothing is shared, either side shows no face, or there is no model."""
+    names = list(dict.fromkeys(shared))
+    if not names or missing_reason() is not None:
         return None
     model = face_model()
     before = model.faces(_at_most(previous_last, 720), upsample=0)[:MAX_FACES]
     after = model.faces(_at_most(first, 720), upsample=0)[:MAX_FACES]
     if not before or not after:
         return None
-    nearest = [min(float(np.linalg.norm(a.embedding - b.embedding)) for b in after) for a in before]
+    nearest = sorted(min(float(np.linalg.norm(a.embedding - b.embedding)) for b in after)
+                     for a in before)[:len(names)]
     value = float(np.mean([closeness(d) for d in nearest]))
+    who = "、".join(names)
     same = sum(1 for d in nearest if d < SAME_PERSON)
-    return value, (f"{same} of {len(before)} faces before the cut are the same people after it "
-                   f"(distance {min(nearest):.2f}–{max(nearest):.2f})")
+    verdict = ("looks the same across the cut" if same == len(nearest)
+               else "does not look the same across the cut")
+    distances = ", ".join(f"{d:.2f}" for d in nearest)
+    return value, f"{who} {verdict} (face distance {distances})"
 
 
 def _at_most(image: np.ndarray, short_side: int) -> np.ndarray:

@@ -33,8 +33,9 @@ Metrics and their mappings:
   wants under 0.02 frame/s of everything; handheld wants jitter without a sustained drift;
   orbit accepts horizontal motion either way.
 - continuity: colour-histogram intersection and SSIM of the first frame against the previous
-  shot's last frame; where both sides of the cut show faces, also whether they are the same
-  people (`ranking.identity.cut_faces`), as a third equal part.
+  shot's last frame; where the two shots share characters and both sides of the cut show
+  faces, also whether those characters look the same (`ranking.identity.cut_faces`), as a
+  third equal part.
 - identity: measured by `ranking.identity` (faces against the character bible) on its own
   frames, decoded larger than these, and passed in as a finished metric.
 """
