@@ -134,3 +134,14 @@ def test_continuity_asks_whether_a_character_in_both_shots_looks_the_same_across
     cast.rescore(shot_ids=[CLOSE_UP])
     [view] = cast.takes(CLOSE_UP)
     assert "林晚 looks the same across the cut (face distance 0." in view.explanations["continuity"]
+
+
+def test_rescore_goes_on_past_a_take_whose_file_is_gone(project: Project, small_previz: None) -> None:
+    project.render(shot_ids=[CLOSE_UP], takes=2)
+    [first, second] = project.takes(CLOSE_UP)
+    project.take_path(first.take).unlink()
+    result = invoke("rescore", str(project.root), "--shot", CLOSE_UP)
+    assert result.exit_code == 0, result.output
+    assert f"{CLOSE_UP} take 1: " in result.output and "does not exist" in result.output
+    assert "rescored 1 takes; 0 changed; 1 could not be read and keep their scores" in result.output
+    assert project.takes(CLOSE_UP)[0].take.score == first.take.score

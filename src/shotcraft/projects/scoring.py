@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from shotcraft.projects.cast import faces_cache
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.store import Store
-from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError
+from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, is_disk_full
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 
 RESCORED = (TakeStatus.DONE.value, TakeStatus.REJECTED.value)
@@ -132,9 +132,10 @@ class RescoreResult(BaseModel):
     shot_id: str
     take: int
     before: float | None
-    after: float
+    after: float | None
     identity: float | None
     identity_explanation: str
+    error: str | None = None  # why the take could not be scored again (it keeps its scores)
 
 
 def rescore(store: Store, *, shot_ids: list[str] | None = None,
@@ -169,11 +170,25 @@ def rescore(store: Store, *, shot_ids: list[str] | None = None,
             continue
         previous, _why = previous_last_frame(store, shot)
         for row in rows:
-            path = store.layout.resolve(row.media_path or "", what=f"take {row.number} of {shot.id}")
             kind = TakeKind(row.kind)
-            info = probe(path, count_frames=kind is TakeKind.VIDEO)
-            scored, _thumb = score_and_thumbnail(store, path, kind=kind, info=info, shot=shot,
-                                                 previous_last=previous, thumbnail=False)
+            try:
+                path = store.layout.resolve(row.media_path or "",
+                                            what=f"take {row.number} of {shot.id}")
+                info = probe(path, count_frames=kind is TakeKind.VIDEO)
+                scored, _thumb = score_and_thumbnail(store, path, kind=kind, info=info,
+                                                     shot=shot, previous_last=previous,
+                                                     thumbnail=False)
+            except ShotcraftError as exc:
+                if is_disk_full(exc):
+                    raise
+                # one unreadable take (a file deleted by hand) keeps its old scores; the rest go on
+                result = RescoreResult(shot_id=shot.id, take=row.number, before=row.score,
+                                       after=row.score, identity=None, identity_explanation="",
+                                       error=str(exc))
+                results.append(result)
+                if progress is not None:
+                    progress(len(results), total, result)
+                continue
             with store.db.write() as session:
                 fresh = session.get(TakeRow, row.id)
                 if fresh is None:

@@ -454,18 +454,26 @@ def rescore(
 
     def report(done: int, total: int, result: Any) -> None:
         if not as_json:
-            err.print(Text(f"[{done}/{total}] {result.shot_id} take {result.take}: "
-                           f"{_score_change(result.before, result.after)}"), highlight=False)
+            change = result.error or _score_change(result.before, result.after)
+            err.print(Text(f"[{done}/{total}] {result.shot_id} take {result.take}: {change}"),
+                      highlight=False)
 
     results = project.rescore(shot_ids=shot or None, progress=report)
     if as_json:
         print(json.dumps([r.model_dump() for r in results], ensure_ascii=False, indent=2))
         return
-    changed = sum(1 for r in results if r.before is None or abs(r.after - r.before) >= 0.005)
-    out.print(f"rescored {len(results)} takes; {changed} changed")
+    failed = [r for r in results if r.error]
+    changed = sum(1 for r in results if not r.error and (
+        r.before is None or abs((r.after or 0.0) - r.before) >= 0.005))
+    out.print(f"rescored {len(results) - len(failed)} takes; {changed} changed"
+              + (f"; {len(failed)} could not be read and keep their scores" if failed else ""))
+    if failed and len(failed) == len(results):
+        raise typer.Exit(1)
 
 
-def _score_change(before: float | None, after: float) -> str:
+def _score_change(before: float | None, after: float | None) -> str:
+    if after is None:
+        return "not scored"
     return f"{after:.2f}" if before is None else f"{before:.2f} → {after:.2f}"
 
 
