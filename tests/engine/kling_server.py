@@ -3,7 +3,12 @@
 It behaves like the documented service: HS256 JWT with `iss`/`exp`/`nbf`, Kling's envelope
 `{code, message, request_id, data}`, error codes (401/1000-1004, 400/1201, 404/1203, 429/1102,
 429/1302, 500/5000), tasks moving submitted → processing → succeed over a few polls, the result
-MP4 served from the same server. Faults can be injected: 429, 500, a dropped connection after
+MP4 served from the same server. `video-extend` takes only its documented fields (no
+external_task_id), accepts only the id of a succeeded text2video/image2video/extension video of
+this account (anything else is 400/1201), and its result is the *whole* video: the source's
+size and fps, its length plus `extend_seconds` (4 by default, the short end of Kling's "4~5 s").
+The list query (`GET /v1/videos/{endpoint}?pageNum=&pageSize=`) is served too; an extension
+shows its source in `task_info.parent_video`. Faults can be injected: 429, 500, a dropped connection after
 the task was created, a moderation failure, an exhausted balance.
 
 The result is a real H.264 MP4 in Kling's own format, not the caller's: 720p in std mode and
@@ -28,6 +33,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from PIL import Image
@@ -43,7 +49,12 @@ FIELDS = {
     "image2video": COMMON | {"image", "image_tail", "camera_control", "static_mask",
                              "dynamic_masks"},
     "multi-image2video": COMMON | {"image_list"},
+    # video extension: only these fields (no model_name, mode, duration or external_task_id:
+    # the extension takes the source video's model and mode and adds 4-5 s to it)
+    "video-extend": {"video_id", "prompt", "negative_prompt", "cfg_scale", "callback_url"},
 }
+EXTENDS_FROM = {"text2video", "image2video", "video-extend"}  # not multi-image2video results
+MAX_EXTENDED_SECONDS = 180  # an extended video may not pass 3 minutes
 CAMERA_TYPES = {"simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"}
 AXES = {"horizontal", "vertical", "pan", "tilt", "roll", "zoom"}
 # model → (std lines, pro lines, fps), as Kling's model pages on runware.ai document them
@@ -99,10 +110,13 @@ class FakeKling:
     """The fake service; `start()` it, point `base_url` at it, `stop()` it."""
 
     def __init__(self, *, access_key: str, secret_key: str, video: bytes | None = None,
-                 polls_to_finish: int = 2) -> None:
-        """`video`, when given, is served for every task instead of Kling's own format."""
+                 polls_to_finish: int = 2, extend_seconds: int = 4) -> None:
+        """`video`, when given, is served for every task instead of Kling's own format.
+        `extend_seconds` is what one video-extend adds (Kling documents 4 to 5 s)."""
         self.access_key, self.secret_key, self.video = access_key, secret_key, video
         self.polls_to_finish = polls_to_finish
+        self.extend_seconds = extend_seconds
+        self.hold_posts: set[str] = set()  # POSTs to these endpoints wait (received, not yet created)
         self.tasks: dict[str, dict[str, Any]] = {}
         self.posts: list[dict[str, Any]] = []  # every POST that reached a video endpoint
         self.created: list[dict[str, Any]] = []  # the tasks actually created (= paid for)
@@ -155,6 +169,16 @@ class FakeKling:
         assert self._httpd is not None
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
+    def created_on(self, endpoint: str) -> list[dict[str, Any]]:
+        """Tasks created (= paid for) on `endpoint`."""
+        with self.lock:
+            return [t for t in self.created if t["endpoint"] == endpoint]
+
+    def posted_to(self, endpoint: str) -> list[dict[str, Any]]:
+        """Every POST that reached `endpoint`, created or not."""
+        with self.lock:
+            return [p for p in self.posts if p["endpoint"] == endpoint]
+
     def created_for(self, external_prefix: str) -> list[dict[str, Any]]:
         """Tasks created whose external id starts with `external_prefix`."""
         with self.lock:
@@ -192,6 +216,8 @@ class FakeKling:
         unknown = set(body) - FIELDS[endpoint]
         if unknown:
             raise BadParams(f"unknown field {sorted(unknown)[0]}")
+        if endpoint == "video-extend":
+            self._parent_of(body)  # a succeeded video of this account, or BadParams
         if body.get("model_name", "kling-v1") not in MODELS:
             raise BadParams("model_name is invalid")
         if body.get("mode", "std") not in ("std", "pro"):
@@ -230,12 +256,38 @@ class FakeKling:
         if ext is not None and any(t.get("external_task_id") == ext for t in self.created):
             raise BadParams("external_task_id must be unique")
 
+    def _parent_of(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The succeeded task whose video `body["video_id"]` names (video-extend)."""
+        video_id = body.get("video_id")
+        if not isinstance(video_id, str) or not video_id:
+            raise BadParams("video_id is required")
+        with self.lock:
+            parent = self.tasks.get(video_id.removeprefix("v")) if video_id.startswith("v") else None
+        if (parent is None or parent["moderation"] or parent["polls"] < self.polls_to_finish
+                or parent["endpoint"] not in EXTENDS_FROM):
+            raise BadParams(f"video_id {video_id} is invalid")  # unknown, unfinished or failed
+        if self.format_of(parent)[3] + self.extend_seconds > MAX_EXTENDED_SECONDS:
+            raise BadParams("the extended video cannot exceed 3 minutes")
+        return parent
+
+    def format_of(self, task: dict[str, Any]) -> tuple[int, int, int, int]:
+        """(width, height, fps, seconds) of a task's video: an extension keeps its source's
+        size and rate and is the whole video, the source's length plus `extend_seconds`."""
+        return task.get("format") or native_clip_format(task["endpoint"], task["body"])
+
     def create(self, endpoint: str, body: dict[str, Any], moderation: bool) -> dict[str, Any]:
+        parent = self._parent_of(body) if endpoint == "video-extend" else None
         with self.lock:
             task_id = str(next(self._ids))
             task = {"task_id": task_id, "endpoint": endpoint, "body": body, "polls": 0,
                     "external_task_id": body.get("external_task_id"), "moderation": moderation,
                     "created_at": int(time.time() * 1000)}
+            if parent is not None:
+                width, height, fps, seconds = self.format_of(parent)
+                task["format"] = (width, height, fps, seconds + self.extend_seconds)
+                task["parent_video"] = {"id": f"v{parent['task_id']}",
+                                        "url": f"{self.base_url}/media/{parent['task_id']}.mp4",
+                                        "duration": str(seconds)}
             self.tasks[task_id] = task
             self.created.append(task)
         return task
@@ -257,14 +309,21 @@ class FakeKling:
             "task_id": task["task_id"], "task_status": status,
             "task_status_msg": ("Failure to pass the risk control system"
                                 if status == "failed" else ""),
-            "task_info": {"external_task_id": task["external_task_id"]},
+            "task_info": ({"parent_video": task["parent_video"]} if "parent_video" in task
+                          else {"external_task_id": task["external_task_id"]}),
             "created_at": task["created_at"], "updated_at": int(time.time() * 1000),
         }
         if status == "succeed":
             data["task_result"] = {"videos": [{
                 "id": f"v{task['task_id']}", "url": f"{self.base_url}/media/{task['task_id']}.mp4",
-                "duration": task["body"].get("duration", "5")}]}
+                "duration": str(self.format_of(task)[3])}]}
         return data
+
+    def listing(self, endpoint: str, page: int, size: int) -> list[dict[str, Any]]:
+        """The list query: this endpoint's tasks, newest first, one page."""
+        with self.lock:
+            tasks = [t for t in reversed(self.created) if t["endpoint"] == endpoint]
+        return [self.view(t, advance=False) for t in tasks[(page - 1) * size: page * size]]
 
 
 def _check_image(value: Any) -> None:
@@ -305,11 +364,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, code: int, message: str, data: Any = None) -> None:
         payload = json.dumps({"code": code, "message": message, "request_id": "req-fake",
                               "data": data}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:  # the client is gone (killed mid-request): the task exists anyway
+            self.close_connection = True
 
     def _endpoint(self) -> tuple[str | None, str | None]:
         parts = self.path.split("?")[0].strip("/").split("/")
@@ -335,7 +397,7 @@ class _Handler(BaseHTTPRequestHandler):
             task = self.fake.tasks.get(self.path.split("/")[-1].removesuffix(".mp4"))
             if task is None:
                 return self._send(404, 1203, "The requested resource does not exist")
-            body = self.fake.video or native_clip(*native_clip_format(task["endpoint"], task["body"]))
+            body = self.fake.video or native_clip(*self.fake.format_of(task))
             self.send_response(200)
             self.send_header("Content-Type", "video/mp4")
             self.send_header("Content-Length", str(len(body)))
@@ -343,13 +405,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
             return
         endpoint, ident = self._endpoint()
-        if endpoint is None or ident is None:
+        if endpoint is None:
             return self._send(404, 1202, "invalid request method or path")
         denied = self.fake.check_token(self.headers.get("Authorization"))
         if denied:
             return self._send(*denied)
         if self._fault("query"):
             return None
+        if ident is None:  # the list query: ?pageNum=1..1000&pageSize=1..500
+            query = parse_qs(urlsplit(self.path).query)
+            try:
+                page = int(query.get("pageNum", ["1"])[0])
+                size = int(query.get("pageSize", ["30"])[0])
+            except ValueError:
+                return self._send(400, 1201, "pageNum and pageSize are integers")
+            if not (1 <= page <= 1000 and 1 <= size <= 500):
+                return self._send(400, 1201, "pageNum is 1..1000 and pageSize 1..500")
+            return self._send(200, 0, "SUCCEED", self.fake.listing(endpoint, page, size))
         task = self.fake.find(endpoint, ident)
         if task is None:
             return self._send(404, 1203, "The requested resource does not exist")
@@ -370,6 +442,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, 1200, "invalid request body")
         with self.fake.lock:
             self.fake.posts.append({"endpoint": endpoint, "body": body})
+        while endpoint in self.fake.hold_posts:  # received; created once released
+            time.sleep(0.01)
         if self._fault("submit"):
             return None
         try:
