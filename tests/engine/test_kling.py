@@ -304,7 +304,8 @@ def test_capabilities_follow_the_configured_model_and_mode(env):
     std, pro = engine().capabilities(), engine(mode="pro").capabilities()
     assert (std.last_frame, pro.last_frame) == (False, True)
     assert std.character_references and not std.camera_control and not std.keyframes
-    assert std.max_seconds == 10 and std.needs_keys
+    assert std.max_seconds == 180 and std.needs_keys  # a longer shot is clip + extensions
+    assert engine(model_name="kling-v2-master").capabilities().max_seconds is None  # check() refuses
     assert engine(model_name="kling-v1-5", mode="pro").capabilities().camera_control
     assert not engine(model_name="kling-v2-1").capabilities().text_to_video
     assert not engine().capabilities(TakeKind.KEYFRAME).text_to_video
@@ -314,13 +315,16 @@ def test_duration_rounds_up_to_what_kling_draws_and_is_recorded(env, fake, tmp_p
     eng = engine()
     assert eng.plan(request(seconds=7)).params["duration"] == 10
     assert eng.describe_cost(request(seconds=7)) == COST_TABLE["kling-v1-6/std/10"]
-    long = eng.plan(request(seconds=12))
-    assert long.body["duration"] == "10"
-    assert "shot is 12.0 s; kling-v1-6 std draws at most 10 s here" in long.downgrades
-    # a last frame on kling-v1 is 5 s only
-    tail = engine(model_name="kling-v1").plan(
-        request(seconds=8, first_frame=image(tmp_path, "a.png"), last_frame=image(tmp_path, "b.png")))
-    assert tail.params["duration"] == 5
+    long = eng.plan(request(seconds=12))  # 10 s and one extension (test_kling_extend.py)
+    assert long.body["duration"] == "10" and long.extensions == 1 and not long.downgrades
+    # a last frame on kling-v1 is 5 s only, and a take ending on it cannot be extended
+    tail_request = request(seconds=8, first_frame=image(tmp_path, "a.png"),
+                           last_frame=image(tmp_path, "b.png"))
+    with pytest.raises(EngineError, match="cannot be extended past it"):
+        engine(model_name="kling-v1").plan(tail_request)
+    tail = engine(model_name="kling-v1").plan(tail_request.model_copy(update={"allow_downgrade": True}))
+    assert tail.params["duration"] == 5 and tail.extensions == 0
+    assert "shot is 8.0 s; kling-v1 std draws at most 5 s here" in tail.downgrades
 
 
 def test_cost_table_can_be_overridden_from_the_environment(env, monkeypatch):

@@ -11,6 +11,8 @@ Modules, top to bottom:
 - `client`: one render call: each task's `external_task_id` is checkpointed before it is
   submitted and its `task_id` right after, so a crashed render resumes polling (or finds the
   task by its external id) instead of submitting — and paying — again.
+- `extend`: a shot longer than one task is a clip plus `video-extend` tasks; Kling returns
+  the whole extended video, so the last one is the take (each step saved, resumable).
 - `engine`: `KlingEngine`, the Engine contract over the above.
 
 See docs/kling.md for the sources of the field names, the capability and cost tables, and

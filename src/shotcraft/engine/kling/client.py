@@ -25,6 +25,8 @@ try:  # the `kling` extra; without it the engine refuses to start before a take 
 except ImportError:  # pragma: no cover - exercised only on installs without the extra
     httpx = None  # type: ignore[assignment]
 
+from shotcraft.engine.kling.extend import ENDPOINT as EXTEND
+from shotcraft.engine.kling.extend import LIST_PAGE_SIZE, extension_cost
 from shotcraft.engine.kling.planner import TaskPlan
 from shotcraft.engine.kling.settings import RESULT_LIFETIME
 
@@ -94,6 +96,10 @@ class TakeRun:
             if not video.get("url"):
                 result.failed = "Kling reported success but sent no video URL."
                 return result
+            if plan.extensions:  # the last extension's video is the whole take
+                task, video = self._extend(take_number, state, video)
+                result.provider["extends"] = [{k: step.get(k) for k in ("task_id", "video_id")}
+                                              for step in state["extends"]]
             created = task.get("created_at")
             born = (datetime.fromtimestamp(created / 1000, UTC) if isinstance(created, int | float)
                     else datetime.now(UTC))
@@ -124,7 +130,12 @@ class TakeRun:
         model = state.get("model_name", self.plan.body["model_name"])
         mode = state.get("mode", self.plan.body["mode"])
         duration = int(state.get("duration", self.plan.body["duration"]))
-        return self.engine._cost(model, mode, duration)
+        cost = self.engine._cost(model, mode, duration)
+        extended = len(state.get("extends") or [])
+        if cost is None or not extended:
+            return cost
+        step = extension_cost(model, mode, self.s.cost_table)
+        return None if step is None else cost + extended * step
 
     def _save(self, take_number: int, state: dict[str, Any]) -> None:
         self.checkpoint(take_number, dict(state))
@@ -189,6 +200,133 @@ class TakeRun:
         self._save(take_number, state)
         self.progress(Progress(take_number=take_number, done=0.05, message="kling: submitted"))
         return data
+
+    # --- extension: the clip, then video-extend tasks, each one's video the whole so far -----
+
+    def _extend(self, take_number: int, state: dict[str, Any],
+                clip: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Extend the finished clip `plan.extensions` times, each from the video before it;
+        return the last task and its video (Kling's result is the complete extended video).
+
+        The clip's video id is saved before the first extension is sent; each extension is
+        saved as "submitting" before its POST, with its task id as soon as Kling answers, and
+        with its video id once it succeeds. A resumed render polls saved task ids, and finds
+        an extension whose answer was lost by its parent video in Kling's task list (the
+        extension body takes no external_task_id), so no step is paid for twice.
+        """
+        n = self.plan.extensions
+        if state.get("video_id") != clip.get("id"):
+            state.update(video_id=clip.get("id"), video_duration=str(clip.get("duration")))
+            self._save(take_number, state)
+        steps: list[dict[str, Any]] = [dict(step) for step in state.get("extends") or []]
+        state["extends"] = steps
+        parent = str(clip.get("id") or "")
+        if not parent:
+            raise _Stop("Kling sent no video id for the clip, so it cannot be extended.")
+        task: dict[str, Any] = {}
+        video: dict[str, Any] = {}
+        for index in range(n):
+            if index == len(steps):
+                steps.append({"parent": parent})
+            step = steps[index]
+            if step.get("parent") != parent:
+                raise _Stop(f"Saved extension {index + 1} of take {take_number} continues "
+                            "another video; draw the take again.")
+            if step.get("video_id") and index < n - 1:
+                parent = step["video_id"]  # finished earlier; only the last one is fetched
+                continue
+            self.progress(Progress(take_number=take_number, done=0.5,
+                                   message=f"kling: extending {index + 1}/{n}"))
+            found = None if step.get("task_id") else self._submit_extension(take_number, state,
+                                                                            step)
+            polled = self._poll(take_number, EXTEND, step["task_id"], found)
+            if polled.get("task_status") == "failed":
+                reason = polled.get("task_status_msg") or "no reason given"
+                raise _Stop(f"Kling failed extension {index + 1} of {n}: {reason}")
+            video = ((polled.get("task_result") or {}).get("videos") or [{}])[0]
+            if not video.get("url") or not video.get("id"):
+                raise _Stop(f"Kling reported extension {index + 1} of {n} done but sent no video.")
+            step.update(state="succeed", video_id=video["id"], duration=str(video.get("duration")))
+            self._save(take_number, state)
+            parent, task = video["id"], polled
+        return task, video
+
+    def _submit_extension(self, take_number: int, state: dict[str, Any],
+                          step: dict[str, Any]) -> dict[str, Any]:
+        """Send one extension of `step["parent"]`, unless Kling already has it."""
+        s = self.s
+        if step.get("state") == "submitting":  # a crash or a lost answer: it may exist
+            found = self._find_extension(step["parent"])
+            if found is not None:
+                step.update(task_id=found["task_id"], state="submitted")
+                self._save(take_number, state)
+                return found
+        body = dict(self.plan.extend_body, video_id=step["parent"])
+        delay = s.retry_delay
+        for attempt in range(s.retries + 1):
+            with self.lock:
+                if self.stop_reason:
+                    raise _Stop(f"Extension not submitted: {self.stop_reason}")
+            if self.cancel.is_set():
+                raise _Cancelled
+            step["state"] = "submitting"
+            self._save(take_number, state)  # before the call: a crash mid-call stays findable
+            try:
+                data = self._call("POST", f"/v1/videos/{EXTEND}", body, submit=True)
+                break
+            except _LostAnswer as lost:
+                found = self._find_extension(step["parent"])
+                if found is not None:
+                    data = found
+                    break
+                if attempt == s.retries:
+                    raise _Stop(f"Kling did not take the extension after {s.retries + 1} tries "
+                                f"({lost}); draw again to resume take {take_number}.") from None
+                self._sleep(delay)
+                delay *= 2
+        step.update(task_id=data["task_id"], state="submitted")
+        self._save(take_number, state)
+        return data
+
+    def _find_extension(self, parent_video_id: str) -> dict[str, Any] | None:
+        """The extension task of `parent_video_id` in Kling's list, if one was created."""
+        for task in self._list(EXTEND):
+            parent = ((task.get("task_info") or {}).get("parent_video") or {}).get("id")
+            if parent == parent_video_id and task.get("task_id"):
+                return task
+        return None
+
+    def _list(self, endpoint: str) -> list[dict[str, Any]]:
+        """The newest tasks of `endpoint` (Kling's list query, one page of LIST_PAGE_SIZE)."""
+        s = self.s
+        delay = s.retry_delay
+        for attempt in range(s.retries + 1):
+            headers = {"Authorization": f"Bearer {self.engine._bearer()}"}
+            why, definite = "", False
+            try:
+                response = self.client.request(
+                    "GET", s.base_url.rstrip("/") + f"/v1/videos/{endpoint}",
+                    params={"pageNum": 1, "pageSize": LIST_PAGE_SIZE}, headers=headers)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                why = type(exc).__name__
+            else:
+                try:
+                    payload = response.json()
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    payload = None
+                if (response.status_code == 200 and isinstance(payload, dict)
+                        and payload.get("code") == 0 and isinstance(payload.get("data"), list)):
+                    return [t for t in payload["data"] if isinstance(t, dict)]
+                why = f"HTTP {response.status_code}"
+                definite = response.status_code != 429 and response.status_code < 500
+            if definite or attempt == s.retries:
+                # not knowing whether the extension exists, do not send it again
+                raise _Stop(f"Could not read Kling's {endpoint} task list ({why}); the "
+                            "extension was not sent again, so nothing is paid twice; draw "
+                            "again later to resume.")
+            self._sleep(delay)
+            delay *= 2
+        raise AssertionError("unreachable")
 
     def _query(self, endpoint: str, task_or_external_id: str) -> dict[str, Any]:
         return self._call("GET", f"/v1/videos/{endpoint}/{task_or_external_id}", None)

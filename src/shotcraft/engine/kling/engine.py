@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover - exercised only on installs without the
 
 from shotcraft.engine.kling.auth import BearerToken
 from shotcraft.engine.kling.client import TakeRun
+from shotcraft.engine.kling.extend import EXTENDABLE, MAX_TOTAL_SECONDS, stitched_seconds
 from shotcraft.engine.kling.models import MODELS, native_format, task_cost
 from shotcraft.engine.kling.planner import TaskPlan, plan_task
 from shotcraft.engine.kling.settings import ASPECTS, KEYS_MISSING, KlingSettings
@@ -71,7 +72,10 @@ class KlingEngine(Engine):
             character_references=any(m == mode for m, _ in caps.multi_image),
             camera_control=any(m == mode for m, _ in caps.camera),
             keyframes=False,
-            max_seconds=float(max(caps.durations)),
+            # a longer shot is a clip plus extensions where the model can extend; elsewhere
+            # check() refuses it in one sentence (or draws the longest clip, with a downgrade)
+            max_seconds=float(MAX_TOTAL_SECONDS) if self.settings.model_name in EXTENDABLE
+            else None,
             aspects=list(ASPECTS),
             batch_size=1,
             needs_keys=True,
@@ -84,14 +88,22 @@ class KlingEngine(Engine):
 
     def delivers(self, request: RenderRequest) -> Delivery:
         """Kling's own format, not the project's: 720p in std and 1080p in pro (see
-        models.NATIVE), at the model's fps, for the 5 or 10 s actually asked of it."""
+        models.NATIVE), at the model's fps, for the 5 or 10 s actually asked of it, or for the
+        clip plus its extensions (4 to 5 s each) when the shot is longer than one task."""
         plan = self.plan(request)
         width, height, fps = native_format(self.settings.model_name, self.settings.mode,
                                            plan.aspect)
         seconds = int(plan.params["duration"])
         # a quarter second either way, for how a container rounds the last frame
+        tolerance = max(1, fps // 4)
+        if plan.extensions:
+            # clip + extensions, each documented as 4 to 5 s: the middle, ± half the spread
+            low, high = stitched_seconds(seconds, plan.extensions)
+            return Delivery(width=width, height=height, fps=fps,
+                            frames=round((low + high) / 2 * fps),
+                            frames_tolerance=round((high - low) / 2 * fps) + tolerance)
         return Delivery(width=width, height=height, fps=fps, frames=seconds * fps,
-                        frames_tolerance=max(1, fps // 4))
+                        frames_tolerance=tolerance)
 
     def describe_cost(self, request: RenderRequest) -> float | None:
         return self.plan(request).cost

@@ -11,6 +11,12 @@ from typing import Any
 from PIL import Image
 
 from shotcraft.engine.kling.camera import APPROXIMATED, camera_control_for, move_words
+from shotcraft.engine.kling.extend import (
+    EXTENDABLE,
+    MAX_TOTAL_SECONDS,
+    extension_cost,
+    extensions_needed,
+)
 from shotcraft.engine.kling.models import ModelCaps, task_cost
 from shotcraft.engine.kling.settings import (
     ASPECTS,
@@ -47,6 +53,8 @@ class TaskPlan:
     downgrades: list[str] = field(default_factory=list)
     cost: float | None = None
     aspect: str = "9:16"  # the shape Kling draws: the request's, or for image2video the image's
+    extensions: int = 0  # video-extend tasks after the clip, for a shot longer than one task
+    extend_body: dict[str, Any] = field(default_factory=dict)  # each one's body, less video_id
 
 
 def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) -> TaskPlan:
@@ -98,8 +106,16 @@ def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) 
         durations = sorted(caps.durations)
     seconds = request.num_frames / request.fps
     duration = next((d for d in durations if d >= seconds - 1e-6), durations[-1])
+    extensions = 0
     if seconds > duration + 1e-6:
-        downgrades.append(f"shot is {seconds:.1f} s; {who} draws at most {duration} s here")
+        why = _cannot_extend(model, who, duration, last is not None, use_multi, seconds)
+        if why is None:
+            extensions = extensions_needed(seconds, duration)
+        elif not drop:
+            raise EngineError(f"Shot is {seconds:.1f} s but {why}; shorten the shot or pass "
+                              "--allow-downgrade to draw it at that length.")
+        else:
+            downgrades.append(f"shot is {seconds:.1f} s; {who} draws at most {duration} s here")
 
     prompt = request.prompt
     camera = None
@@ -157,8 +173,32 @@ def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) 
                 f"multi-image2video takes at most {MAX_REFERENCES}): left out {', '.join(left_out)}")
         body["image_list"] = [{"image": encode_image(p)} for p in refs]
         params["image_list_sha256"] = [sha256_file(p) for p in refs]
-    return TaskPlan(endpoint, body, params, downgrades, task_cost(model, mode, duration, s.cost_table),
-                    aspect=drawn_aspect(first or last) if endpoint == "image2video" else request.aspect)
+    cost = task_cost(model, mode, duration, s.cost_table)
+    extend_body: dict[str, Any] = {}
+    if extensions:
+        # the extension takes the clip's model and mode; only these fields are documented
+        extend_body = {k: body[k] for k in ("prompt", "negative_prompt", "cfg_scale",
+                                            "callback_url") if k in body}
+        step = extension_cost(model, mode, s.cost_table)
+        cost = None if cost is None or step is None else cost + extensions * step
+        params["extensions"] = extensions
+    return TaskPlan(endpoint, body, params, downgrades, cost,
+                    aspect=drawn_aspect(first or last) if endpoint == "image2video" else request.aspect,
+                    extensions=extensions, extend_body=extend_body)
+
+
+def _cannot_extend(model: str, who: str, duration: int, tail: bool, multi: bool,
+                   seconds: float) -> str | None:
+    """Why a too-long shot cannot be drawn as a clip plus extensions, or None when it can."""
+    if model not in EXTENDABLE:
+        return f"{who} draws at most {duration} s and cannot extend a video"
+    if tail:
+        return "a take that must end on the last keyframe cannot be extended past it"
+    if multi:
+        return "Kling extends text2video and image2video videos, not multi-image2video ones"
+    if seconds > MAX_TOTAL_SECONDS:
+        return f"Kling extends a video to {MAX_TOTAL_SECONDS} s at most"
+    return None
 
 
 def reference_order(request: RenderRequest) -> tuple[list[Path], list[str]]:
