@@ -206,8 +206,8 @@ def test_refusals_say_what_to_change_and_send_nothing(env, fake, tmp_path):
         engine(model_name="kling-v2-master").check(request(last_frame=last))
     with pytest.raises(EngineError, match="cannot draw from text alone"):
         engine(model_name="kling-v2-1").check(request())
-    with pytest.raises(EngineError, match="video takes only"):
-        engine().check(request(kind=TakeKind.KEYFRAME))
+    with pytest.raises(EngineError, match="cannot draw 4:3 stills"):
+        engine().check(request(kind=TakeKind.KEYFRAME, aspect="4:3"))
     with pytest.raises(EngineError, match="cannot draw 4:3"):
         engine().check(request(aspect="4:3"))
     assert fake.posts == []
