@@ -12,6 +12,16 @@ and 24 for the 2.x ones, `duration` seconds long, shaped by `aspect_ratio` (text
 multi-image2video) or by the image's orientation (image2video). The figures are kept here on
 their own, apart from the engine's table, so that the two are checked against each other.
 Clips are made with ffmpeg once per (width, height, fps, seconds) and process.
+
+Besides video it knows, as documented (README, "kling (cloud)"): elements
+(`POST/GET /v1/general/advanced-custom-elements`: name ≤ 20, description ≤ 100, a frontal
+image and 1-3 refer_images, tag ids o_101…o_108; each creation counted in `elements_created`
+with a new int64 `element_id`), omni-video (`kling-video-o1`, `element_list` ids that must
+exist and be named `<<<element_N>>>` in the prompt, ≤ 7 elements + images, no
+negative_prompt/cfg_scale/camera_control) and image generation (`POST/GET
+/v1/images/generations`: `image_reference` required on kling-v1-5 with an image, no
+negative_prompt with an image, human_fidelity only for subject; results a real PNG at the
+assumed 1k size for the aspect; counted in `images_created`). Bad fields answer 400/1201.
 """
 
 from __future__ import annotations
