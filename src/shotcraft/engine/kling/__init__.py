@@ -11,6 +11,9 @@ Modules, top to bottom:
 - `client`: one render call: each task's `external_task_id` is checkpointed before it is
   submitted and its `task_id` right after, so a crashed render resumes polling (or finds the
   task by its external id) instead of submitting — and paying — again.
+- `elements`: make a Kling element (a reusable subject) from a character's references.
+- `omni`: a shot whose characters are elements, as one omni-video task (kling-video-o1).
+- `stills`: keyframe stills through image generation, the character's face as the reference.
 - `engine`: `KlingEngine`, the Engine contract over the above.
 
 See docs/kling.md for the sources of the field names, the capability and cost tables, and
