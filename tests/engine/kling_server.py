@@ -17,6 +17,16 @@ and 24 for the 2.x ones, `duration` seconds long, shaped by `aspect_ratio` (text
 multi-image2video) or by the image's orientation (image2video). The figures are kept here on
 their own, apart from the engine's table, so that the two are checked against each other.
 Clips are made with ffmpeg once per (width, height, fps, seconds) and process.
+
+Besides video it knows, as documented (README, "kling (cloud)"): elements
+(`POST/GET /v1/general/advanced-custom-elements`: name ≤ 20, description ≤ 100, a frontal
+image and 1-3 refer_images, tag ids o_101…o_108; each creation counted in `elements_created`
+with a new int64 `element_id`), omni-video (`kling-video-o1`, `element_list` ids that must
+exist and be named `<<<element_N>>>` in the prompt, ≤ 7 elements + images, no
+negative_prompt/cfg_scale/camera_control) and image generation (`POST/GET
+/v1/images/generations`: `image_reference` required on kling-v1-5 with an image, no
+negative_prompt with an image, human_fidelity only for subject; results a real PNG at the
+assumed 1k size for the aspect; counted in `images_created`). Bad fields answer 400/1201.
 """
 
 from __future__ import annotations
@@ -45,6 +55,10 @@ MODELS = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1
 COMMON = {"model_name", "prompt", "negative_prompt", "cfg_scale", "mode", "aspect_ratio",
           "duration", "callback_url", "external_task_id"}
 FIELDS = {
+    # omni-video (kling-video-o1): no negative_prompt, cfg_scale or camera_control field
+    "omni-video": {"model_name", "prompt", "image_list", "element_list", "video_list", "mode",
+                   "aspect_ratio", "duration", "watermark_info", "callback_url",
+                   "external_task_id"},
     "text2video": COMMON | {"camera_control"},
     "image2video": COMMON | {"image", "image_tail", "camera_control", "static_mask",
                              "dynamic_masks"},
@@ -62,11 +76,36 @@ NATIVE = {"kling-v1": (720, 720, 30), "kling-v1-5": (720, 1080, 30), "kling-v1-6
           "kling-v2-master": (1080, 1080, 24), "kling-v2-1": (720, 1080, 24),
           "kling-v2-1-master": (1080, 1080, 24), "kling-v2-5-turbo": (720, 1080, 24)}
 SHAPES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
+OMNI_NATIVE = (720, 1080, 24)  # kling-video-o1: std 720p, pro 1080p; 24 fps is assumed
+
+# --- elements (POST/GET /v1/general/advanced-custom-elements) -------------------------------
+ELEMENT_FIELDS = {"element_name", "element_description", "reference_type", "element_image_list",
+                  "element_video_list", "element_voice_id", "tag_list", "callback_url",
+                  "external_task_id"}
+TAGS = {f"o_{n}" for n in range(101, 109)}
+
+# --- image generation (POST/GET /v1/images/generations) -----------------------------------
+IMAGE_MODELS = {"kling-v1", "kling-v1-5", "kling-v2", "kling-v2-new", "kling-v2-1"}
+IMAGE_FIELDS = {"model_name", "prompt", "negative_prompt", "image", "image_reference",
+                "image_fidelity", "human_fidelity", "resolution", "n", "aspect_ratio",
+                "callback_url", "external_task_id"}
+IMAGE_ASPECTS = {"16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"}
+# the engine's STILL_SIZES, kept apart so the two are checked against each other (assumed sizes)
+STILL_SIZES = {"1:1": (1024, 1024), "16:9": (1280, 720), "9:16": (720, 1280)}
+
+
+def still_png(width: int, height: int) -> bytes:
+    """A real PNG of that size (a plain gradient: no face, so it cannot become a reference)."""
+    img = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
 
 
 def native_clip_format(endpoint: str, body: dict[str, Any]) -> tuple[int, int, int, int]:
     """(width, height, fps, seconds) of what Kling draws for this task body."""
-    std, pro, fps = NATIVE[body.get("model_name", "kling-v1")]
+    std, pro, fps = (OMNI_NATIVE if endpoint == "omni-video"
+                     else NATIVE[body.get("model_name", "kling-v1")])
     lines = pro if body.get("mode", "std") == "pro" else std
     aspect = body.get("aspect_ratio", "16:9")
     if endpoint == "image2video":
@@ -123,6 +162,9 @@ class FakeKling:
         self.faults: list[list[Any]] = []  # [where, kind, times left, calls to let pass first]
         self.hold = False  # keep tasks processing (to kill a client mid-poll)
         self.auth_headers: list[str] = []
+        self.elements_created: list[dict[str, Any]] = []  # element tasks made (each a new id)
+        self.images_created: list[dict[str, Any]] = []  # image tasks made
+        self.fail_elements = False  # element tasks end failed (as a moderation refusal would)
         self.lock = threading.Lock()
         self._ids = itertools.count(880000000000000001)
         self._httpd: ThreadingHTTPServer | None = None
@@ -218,6 +260,8 @@ class FakeKling:
             raise BadParams(f"unknown field {sorted(unknown)[0]}")
         if endpoint == "video-extend":
             self._parent_of(body)  # a succeeded video of this account, or BadParams
+        if endpoint == "omni-video":
+            return self.validate_omni(body)
         if body.get("model_name", "kling-v1") not in MODELS:
             raise BadParams("model_name is invalid")
         if body.get("mode", "std") not in ("std", "pro"):
@@ -274,6 +318,109 @@ class FakeKling:
         """(width, height, fps, seconds) of a task's video: an extension keeps its source's
         size and rate and is the whole video, the source's length plus `extend_seconds`."""
         return task.get("format") or native_clip_format(task["endpoint"], task["body"])
+    def validate_omni(self, body: dict[str, Any]) -> None:
+        if body.get("model_name", "kling-video-o1") != "kling-video-o1":
+            raise BadParams("model_name must be kling-video-o1")
+        if body.get("mode", "pro") not in ("std", "pro"):
+            raise BadParams("mode must be std or pro")
+        if body.get("duration", "5") not in {str(n) for n in range(3, 11)}:
+            raise BadParams("duration must be a string from 3 to 10")
+        if not body.get("image_list") and body.get("duration", "5") not in ("5", "10"):
+            raise BadParams("text-to-video takes duration 5 or 10")
+        if body.get("aspect_ratio") not in ("16:9", "9:16", "1:1"):
+            raise BadParams("aspect_ratio is required without a first frame")
+        prompt = body.get("prompt") or ""
+        if not prompt or len(prompt) > 2500:
+            raise BadParams("prompt is required and cannot exceed 2500 characters")
+        elements = body.get("element_list") or []
+        images = body.get("image_list") or []
+        if not isinstance(elements, list) or not isinstance(images, list):
+            raise BadParams("element_list and image_list are arrays")
+        if len(elements) + len(images) > 7:
+            raise BadParams("elements and images together cannot exceed 7")
+        for index, item in enumerate(elements, 1):
+            if not isinstance(item, dict) or set(item) != {"element_id"} or not isinstance(
+                    item["element_id"], int) or isinstance(item["element_id"], bool):
+                raise BadParams("element_list items are {\"element_id\": <integer>}")
+            if not any(e["element_id"] == item["element_id"] for e in self.elements_created):
+                raise BadParams(f"element {item['element_id']} does not exist in this account")
+            if f"<<<element_{index}>>>" not in prompt:
+                raise BadParams(f"the prompt does not name <<<element_{index}>>>")
+        for item in images:
+            if not isinstance(item, dict) or "image_url" not in item or set(item) - {
+                    "image_url", "type"}:
+                raise BadParams("image_list items are {\"image_url\": ..., \"type\"?}")
+            _check_image(item["image_url"])
+        ext = body.get("external_task_id")
+        if ext is not None and any(t.get("external_task_id") == ext for t in self.created):
+            raise BadParams("external_task_id must be unique")
+
+    def validate_element(self, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise BadParams("body must be a JSON object")
+        unknown = set(body) - ELEMENT_FIELDS
+        if unknown:
+            raise BadParams(f"unknown field {sorted(unknown)[0]}")
+        name, about = body.get("element_name"), body.get("element_description")
+        if not isinstance(name, str) or not name or len(name) > 20:
+            raise BadParams("element_name is required and cannot exceed 20 characters")
+        if not isinstance(about, str) or not about or len(about) > 100:
+            raise BadParams("element_description is required and cannot exceed 100 characters")
+        if body.get("reference_type") != "image_refer":  # video_refer is not modelled here
+            raise BadParams("reference_type must be image_refer or video_refer")
+        images = body.get("element_image_list")
+        if not isinstance(images, dict) or not images.get("frontal_image"):
+            raise BadParams("element_image_list needs a frontal_image")
+        refer = images.get("refer_images")
+        if set(images) - {"frontal_image", "refer_images"} or not isinstance(refer, list) \
+                or not 1 <= len(refer) <= 3:
+            raise BadParams("element_image_list needs 1 to 3 refer_images besides the frontal one")
+        _check_image(images["frontal_image"])
+        for item in refer:
+            if not isinstance(item, dict) or set(item) != {"image_url"}:
+                raise BadParams("refer_images items are {\"image_url\": ...}")
+            _check_image(item["image_url"])
+        for tag in body.get("tag_list") or []:
+            if not isinstance(tag, dict) or tag.get("tag_id") not in TAGS:
+                raise BadParams("tag_list items are {\"tag_id\": \"o_101\" … \"o_108\"}")
+
+    def validate_image(self, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise BadParams("body must be a JSON object")
+        unknown = set(body) - IMAGE_FIELDS
+        if unknown:
+            raise BadParams(f"unknown field {sorted(unknown)[0]}")
+        model = body.get("model_name", "kling-v1")
+        if model not in IMAGE_MODELS:
+            raise BadParams("model_name is invalid")
+        prompt = body.get("prompt")
+        if not isinstance(prompt, str) or not prompt or len(prompt) > 2500:
+            raise BadParams("prompt is required and cannot exceed 2500 characters")
+        if len(body.get("negative_prompt") or "") > 2500:
+            raise BadParams("negative_prompt cannot exceed 2500 characters")
+        reference = body.get("image_reference")
+        if body.get("image"):
+            _check_image(body["image"])
+            if body.get("negative_prompt"):
+                raise BadParams("negative_prompt is not supported with a reference image")
+            if model == "kling-v1-5" and not reference:
+                raise BadParams("image_reference is required for kling-v1-5 with an image")
+        elif reference:
+            raise BadParams("image is required when image_reference is given")
+        if reference is not None and reference not in ("subject", "face"):
+            raise BadParams("image_reference must be subject or face")
+        if "human_fidelity" in body and reference != "subject":
+            raise BadParams("human_fidelity only applies when image_reference is subject")
+        for key in ("image_fidelity", "human_fidelity"):
+            if key in body and not 0 <= float(body[key]) <= 1:
+                raise BadParams(f"{key} must be in [0, 1]")
+        if body.get("resolution", "1k") not in ("1k", "2k"):
+            raise BadParams("resolution must be 1k or 2k")
+        n = body.get("n", 1)
+        if not isinstance(n, int) or not 1 <= n <= 9:
+            raise BadParams("n must be an integer from 1 to 9")
+        if body.get("aspect_ratio", "16:9") not in IMAGE_ASPECTS:
+            raise BadParams("aspect_ratio is invalid")
 
     def create(self, endpoint: str, body: dict[str, Any], moderation: bool) -> dict[str, Any]:
         parent = self._parent_of(body) if endpoint == "video-extend" else None
@@ -313,6 +460,21 @@ class FakeKling:
                           else {"external_task_id": task["external_task_id"]}),
             "created_at": task["created_at"], "updated_at": int(time.time() * 1000),
         }
+        if task["endpoint"] == "elements":
+            if status in ("succeed", "failed") and self.fail_elements:
+                data.update(task_status="failed", task_status_msg="element refused")
+            elif status == "succeed":
+                data["task_result"] = {"elements": [{
+                    "element_id": task["element_id"], "element_name": task["body"]["element_name"],
+                    "element_description": task["body"]["element_description"],
+                    "element_type": "image_refer", "status": "succeed"}]}
+            return data
+        if task["endpoint"] == "images/generations":
+            if status == "succeed":
+                data["task_result"] = {"images": [
+                    {"index": i, "url": f"{self.base_url}/media/{task['task_id']}-{i}.png"}
+                    for i in range(int(task["body"].get("n", 1)))]}
+            return data
         if status == "succeed":
             data["task_result"] = {"videos": [{
                 "id": f"v{task['task_id']}", "url": f"{self.base_url}/media/{task['task_id']}.mp4",
@@ -392,7 +554,72 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
+    def _other(self) -> tuple[str | None, str | None]:
+        """(elements | images/generations, task id) for the non-video families, else (None, None)."""
+        parts = self.path.split("?")[0].strip("/").split("/")
+        if parts[:3] == ["v1", "general", "advanced-custom-elements"] and len(parts) <= 4:
+            return "elements", parts[3] if len(parts) == 4 else None
+        if parts[:3] == ["v1", "images", "generations"] and len(parts) <= 4:
+            return "images/generations", parts[3] if len(parts) == 4 else None
+        return None, None
+
+    def _other_get(self, family: str, ident: str | None) -> None:
+        denied = self.fake.check_token(self.headers.get("Authorization"))
+        if denied:
+            return self._send(*denied)
+        if ident is None:
+            return self._send(404, 1202, "invalid request method or path")
+        task = self.fake.find(family, ident)
+        if task is None:
+            return self._send(404, 1203, "The requested resource does not exist")
+        return self._send(200, 0, "SUCCEED", self.fake.view(task, advance=True))
+
+    def _other_post(self, family: str, raw: bytes) -> None:
+        denied = self.fake.check_token(self.headers.get("Authorization"))
+        if denied:
+            return self._send(*denied)
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError:
+            return self._send(400, 1200, "invalid request body")
+        with self.fake.lock:
+            self.fake.posts.append({"endpoint": family, "body": body})
+        try:
+            if family == "elements":
+                self.fake.validate_element(body)
+            else:
+                self.fake.validate_image(body)
+        except BadParams as exc:
+            return self._send(400, 1201, str(exc))
+        fake = self.fake
+        with fake.lock:
+            task_id = str(next(fake._ids))
+            task = {"task_id": task_id, "endpoint": family, "body": body, "polls": 0,
+                    "external_task_id": body.get("external_task_id"), "moderation": False,
+                    "created_at": int(time.time() * 1000)}
+            if family == "elements":
+                task["element_id"] = int(task_id) + 7_000_000  # an int64, not the task id
+                fake.elements_created.append(task)
+            else:
+                fake.images_created.append(task)
+            fake.tasks[task_id] = task
+        return self._send(200, 0, "SUCCEED", fake.view(task, advance=False))
+
     def do_GET(self) -> None:
+        family, ident = self._other()
+        if family is not None:
+            return self._other_get(family, ident)
+        if self.path.startswith("/media/") and self.path.endswith(".png"):
+            task = self.fake.tasks.get(self.path.split("/")[-1].rsplit("-", 1)[0])
+            if task is None:
+                return self._send(404, 1203, "The requested resource does not exist")
+            png = still_png(*STILL_SIZES.get(task["body"].get("aspect_ratio", "16:9"), (1024, 1024)))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(png)))
+            self.end_headers()
+            self.wfile.write(png)
+            return None
         if self.path.startswith("/media/"):
             task = self.fake.tasks.get(self.path.split("/")[-1].removesuffix(".mp4"))
             if task is None:
@@ -430,6 +657,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
+        family, other = self._other()
+        if family is not None:
+            if other is not None:
+                return self._send(404, 1202, "invalid request method or path")
+            return self._other_post(family, raw)
         endpoint, ident = self._endpoint()
         if endpoint is None or ident is not None:
             return self._send(404, 1202, "invalid request method or path")

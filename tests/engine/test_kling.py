@@ -206,8 +206,8 @@ def test_refusals_say_what_to_change_and_send_nothing(env, fake, tmp_path):
         engine(model_name="kling-v2-master").check(request(last_frame=last))
     with pytest.raises(EngineError, match="cannot draw from text alone"):
         engine(model_name="kling-v2-1").check(request())
-    with pytest.raises(EngineError, match="video takes only"):
-        engine().check(request(kind=TakeKind.KEYFRAME))
+    with pytest.raises(EngineError, match="cannot draw 4:3 stills"):
+        engine().check(request(kind=TakeKind.KEYFRAME, aspect="4:3"))
     with pytest.raises(EngineError, match="cannot draw 4:3"):
         engine().check(request(aspect="4:3"))
     assert fake.posts == []
@@ -501,3 +501,110 @@ def test_cancel_leaves_the_take_out_and_keeps_its_task_for_later(env, fake, tmp_
     fake.hold = False
     [take] = engine().render(request(takes=1, resume=saved), out_dir=tmp_path / "out")
     assert take.failed is None and len(fake.created) == 1
+
+
+# --- elements, omni-video and stills ----------------------------------------------------
+
+
+def portrait_refs(tmp_path: Path, count: int) -> CharacterRef:
+    paths = [image(tmp_path, f"ref{i}.png", color) for i, color in
+             zip(range(count), ("red", "green", "blue", "white", "black"), strict=False)]
+    return CharacterRef(name="林夏", description="25岁，白裙", references=paths,
+                        reference_hashes=[f"{i:064x}" for i in range(count)])
+
+
+def test_elements_are_made_from_two_to_four_references_and_one_is_not_enough(env, fake, tmp_path):
+    two = portrait_refs(tmp_path, 2)
+    one = CharacterRef(name="顾言", references=[two.references[0]], reference_hashes=["a" * 64])
+    made = engine().ensure_elements([two, one])
+    [task] = fake.elements_created
+    assert made == {"林夏": str(task["element_id"])}
+    body = task["body"]
+    assert body["element_image_list"]["refer_images"] == [
+        {"image_url": base64.b64encode(two.references[1].read_bytes()).decode()}]
+    assert body["tag_list"] == [{"tag_id": "o_102"}] and body["element_description"] == "25岁，白裙"
+    assert engine().element_region() == "127.0.0.1"
+
+
+def test_a_failed_element_task_is_one_sentence(env, fake, tmp_path):
+    fake.fail_elements = True
+    with pytest.raises(EngineError, match="could not make an element of 林夏: element refused"):
+        engine().ensure_elements([portrait_refs(tmp_path, 2)])
+
+
+def test_a_shot_with_an_element_goes_through_omni_video(env, fake, tmp_path):
+    [element] = engine().ensure_elements([portrait_refs(tmp_path, 2)]).values()
+    lin = portrait_refs(tmp_path, 2).model_copy(update={"element_id": element})
+    gu = CharacterRef(name="顾言", references=[image(tmp_path, "gu.png", "gray")],
+                      reference_hashes=["b" * 64])
+    req = request(takes=1, characters=[lin, gu], negative_prompt="blurry",
+                  camera=CameraMove(move=Move.PAN_LEFT, intensity=0.5))
+    kling = engine()
+    assert kling.delivers(req).width == 720 and kling.delivers(req).fps == 24
+    [take] = kling.render(req, out_dir=tmp_path / "out")
+    assert take.failed is None and take.path is not None
+    [task] = fake.created
+    body = task["body"]
+    assert task["endpoint"] == "omni-video" and body["model_name"] == "kling-video-o1"
+    assert body["element_list"] == [{"element_id": int(element)}]
+    assert len(body["image_list"]) == 1
+    assert "林夏 is <<<element_1>>>; 顾言 is <<<image_1>>>." in body["prompt"]
+    assert "negative_prompt" not in body and "camera_control" not in body
+    assert take.params["element_ids"] == [element]
+    assert any("no negative_prompt" in d for d in take.downgrades)
+
+
+def test_an_unknown_element_is_refused_by_kling_with_its_code(env, fake, tmp_path):
+    lin = portrait_refs(tmp_path, 2).model_copy(update={"element_id": "123"})
+    [take] = engine().render(request(takes=1, characters=[lin]), out_dir=tmp_path / "out")
+    assert "code 1201" in take.failed and "element 123 does not exist" in take.failed
+
+
+def test_a_keyframe_still_comes_from_image_generation_at_the_documented_size(env, fake, tmp_path):
+    from shotcraft.engine.kling.stills import STILL_SIZES
+
+    lin = portrait_refs(tmp_path, 1).model_copy(update={"ip_adapter_scale": 0.7})
+    req = request(takes=2, kind=TakeKind.KEYFRAME, characters=[lin], negative_prompt="blurry")
+    kling = engine()
+    assert kling.capabilities(TakeKind.KEYFRAME).keyframes
+    delivery = kling.delivers(req)
+    assert delivery.still and (delivery.width, delivery.height) == STILL_SIZES["9:16"] == (720, 1280)
+    takes = kling.render(req, out_dir=tmp_path / "out")
+    assert [t.failed for t in takes] == [None, None] and fake.created == []
+    for take in takes:
+        with Image.open(take.path) as img:
+            assert (img.format, img.size) == ("PNG", (720, 1280))
+    body = fake.images_created[0]["body"]
+    assert (body["model_name"], body["image_reference"], body["image_fidelity"]) == (
+        "kling-v1-5", "face", 0.7)
+    assert "negative_prompt" not in body and body["n"] == 1 and body["aspect_ratio"] == "9:16"
+    assert any("negative prompt left out" in d for d in takes[0].downgrades)
+
+
+def test_the_fake_refuses_undocumented_image_and_element_fields_with_1201(env, fake, tmp_path):
+    import httpx
+
+    kling = engine()
+    headers = {"Authorization": f"Bearer {kling._bearer()}"}
+    b64 = base64.b64encode(image(tmp_path, "p.png").read_bytes()).decode()
+    cases = [
+        ("/v1/images/generations", {"model_name": "kling-v1-5", "prompt": "x", "image": b64},
+         "image_reference is required"),
+        ("/v1/images/generations", {"model_name": "kling-v1-5", "prompt": "x", "image": b64,
+                                    "image_reference": "face", "negative_prompt": "y"},
+         "negative_prompt is not supported"),
+        ("/v1/images/generations", {"model_name": "kling-v1-5", "prompt": "x", "image": b64,
+                                    "image_reference": "face", "human_fidelity": 0.5},
+         "human_fidelity only applies"),
+        ("/v1/general/advanced-custom-elements",
+         {"element_name": "林夏", "element_description": "d", "reference_type": "image_refer",
+          "element_image_list": {"frontal_image": b64, "refer_images": []}}, "1 to 3 refer_images"),
+        ("/v1/general/advanced-custom-elements",
+         {"element_name": "x" * 21, "element_description": "d", "reference_type": "image_refer",
+          "element_image_list": {"frontal_image": b64, "refer_images": [{"image_url": b64}]}},
+         "cannot exceed 20"),
+    ]
+    for path, body, said in cases:
+        answer = httpx.post(fake.base_url + path, json=body, headers=headers).json()
+        assert answer["code"] == 1201 and said in answer["message"], (path, answer)
+    assert fake.elements_created == [] and fake.images_created == []

@@ -8,7 +8,7 @@ from sqlmodel import select
 from shotcraft.projects import Project
 from shotcraft.projects.db import JobRow, TakeRow
 from shotcraft.shots.errors import BudgetExceeded, EngineError
-from shotcraft.shots.models import Budget, Keyframe, TakeKind
+from shotcraft.shots.models import Budget, Keyframe
 
 pytestmark = pytest.mark.usefixtures("small_previz")
 
@@ -29,11 +29,14 @@ def _rows(project: Project) -> tuple[int, int]:
         return (len(session.exec(select(TakeRow)).all()), len(session.exec(select(JobRow)).all()))
 
 
-def test_an_engine_refusal_is_one_sentence_and_burns_no_take_number(project: Project) -> None:
+def test_an_engine_refusal_is_one_sentence_and_burns_no_take_number(
+    project: Project, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     shot = project.shots(episode=1)[0]
     project.render(shot_ids=[shot.id], takes=1)  # take 1 on previz
-    with pytest.raises(EngineError, match="cannot draw keyframe stills") as refused:
-        project.render(shot_ids=[shot.id], takes=3, engine="kling", kind=TakeKind.KEYFRAME)
+    monkeypatch.setenv("SHOTCRAFT_KLING_MODEL_NAME", "kling-v2-1")  # no text-to-video
+    with pytest.raises(EngineError, match="kling needs a first frame") as refused:
+        project.render(shot_ids=[shot.id], takes=3, engine="kling")
     assert "\n" not in str(refused.value)
     assert _rows(project) == (1, 1), "nothing was queued, nothing submitted"
     summary = project.render(shot_ids=[shot.id], takes=1)

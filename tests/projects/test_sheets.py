@@ -71,9 +71,22 @@ def test_one_engine_batch_holds_one_view(project: Project) -> None:
     assert batches == [[1, 3], [2, 4]]
 
 
-def test_an_engine_that_cannot_draw_stills_is_refused_in_one_sentence(project: Project) -> None:
-    with pytest.raises(EngineError, match="kling cannot draw stills"):
-        project.render_sheet("林晚", engine="kling", takes=1)
+def test_an_engine_that_cannot_draw_stills_is_refused_in_one_sentence(
+    project: Project, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shotcraft.engine import registry
+    from shotcraft.engine.previz import PrevizEngine
+    from shotcraft.engine.protocol import Capabilities
+
+    class VideoOnly(PrevizEngine):
+        name = "video-only"
+
+        def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
+            return super().capabilities(kind).model_copy(update={"keyframes": False})
+
+    monkeypatch.setattr(registry, "get_engine", lambda name, **_: VideoOnly())
+    with pytest.raises(EngineError, match="video-only cannot draw stills"):
+        project.render_sheet("林晚", engine="video-only", takes=1)
     with pytest.raises(ProjectError):
         project.shot("SHEET-林晚")  # nothing was made
 

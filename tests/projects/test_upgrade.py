@@ -12,6 +12,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from shotcraft.assembly.episode import ExportOptions
@@ -217,10 +218,42 @@ def test_a_0002_project_gains_per_character_ip_adapter_scales_at_the_engine_defa
     project = Project.open(old_project)
     (backup,) = backups(old_project)
     assert backup.name.startswith("shotcraft.db.backup-0002_versioned_json-")
-    assert stored_revision(db_file) == head() == "0003_character_ip_adapter_scale"
+    assert stored_revision(db_file) == head() == "0004_character_kling_element"
     lin = project.character("林晚")
     assert lin.ip_adapter_scale is None and lin.references  # unset: drawn as before
     assert project.character("顾言").description == "30岁, 黑西装"
     project.update_character("林晚", ip_adapter_scale=0.8)
     project.close()
     assert Project.open(old_project).character("林晚").ip_adapter_scale == 0.8
+
+
+def test_a_0003_project_gains_an_empty_kling_element_per_character(old_project: Path) -> None:
+    from alembic import command
+
+    from shotcraft.projects.db import CharacterRow
+
+    db_file = old_project / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, "0003_character_ip_adapter_scale")  # the previous release's schema
+    assert stored_revision(db_file) == "0003_character_ip_adapter_scale"
+
+    project = Project.open(old_project)
+    (backup,) = backups(old_project)
+    assert backup.name.startswith("shotcraft.db.backup-0003_character_ip_adapter_scale-")
+    assert stored_revision(db_file) == head() == "0004_character_kling_element"
+    with project.store.db.read() as session:
+        rows = {row.name: row for row in session.exec(select(CharacterRow)).all()}
+    assert rows and all(row.kling_element is None for row in rows.values())  # none made yet
+    assert project.character("林晚").references  # the bible is intact
+    record = {"id": "863121023120580600", "region": "api-singapore.klingai.com",
+              "references_hash": "ab" * 32, "created_at": "2026-12-06T00:00:00+00:00"}
+    with project.store.db.write() as session:
+        row = session.get(CharacterRow, "林晚")
+        row.kling_element = record
+        session.add(row)
+    project.close()
+    reopened = Project.open(old_project)
+    with reopened.store.db.read() as session:
+        assert session.get(CharacterRow, "林晚").kling_element == record
+    reopened.close()

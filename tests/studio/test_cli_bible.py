@@ -77,10 +77,24 @@ def test_a_character_sheet_is_drawn_listed_and_a_take_made_a_reference(project_d
     assert [r["usable"] for r in references(project_dir, "林晚")] == [True, True]
 
 
-def test_a_sheet_on_an_engine_without_stills_is_refused(project_dir: Path) -> None:
-    result = invoke("render", project_dir, "--character", "林晚", "--engine", "kling")
+def test_a_sheet_on_an_engine_without_stills_is_refused(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shotcraft.engine import registry
+    from shotcraft.engine.previz import PrevizEngine
+    from shotcraft.engine.protocol import Capabilities
+    from shotcraft.shots.models import TakeKind
+
+    class VideoOnly(PrevizEngine):  # kling draws stills now; an engine that cannot
+        name = "video-only"
+
+        def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
+            return super().capabilities(kind).model_copy(update={"keyframes": False})
+
+    monkeypatch.setattr(registry, "get_engine", lambda name, **_: VideoOnly())
+    result = invoke("render", project_dir, "--character", "林晚", "--engine", "video-only")
     assert result.exit_code == 1
-    assert "kling cannot draw stills" in result.stderr
+    assert "video-only cannot draw stills" in result.stderr
     listed = invoke("takes", project_dir, "--character", "林晚")
     assert listed.exit_code == 1 and "林晚 has no character sheet yet" in listed.stderr
 

@@ -36,6 +36,7 @@ class Capabilities(BaseModel):
     needs_keys: bool = False
     gpu: bool = False  # holds an accelerator while drawing: the ray executor gives it one per actor
     cloud: bool = False  # a paid remote service: its tasks are resumed, never re-submitted
+    elements: bool = False  # keeps characters as reusable subjects (ensure_elements)
 
 
 class CharacterRef(BaseModel):
@@ -45,6 +46,9 @@ class CharacterRef(BaseModel):
     reference_hashes: list[str] = Field(default_factory=list)
     # IP-Adapter strength for this character's references; None: the request's or engine's default
     ip_adapter_scale: float | None = Field(default=None, ge=0.0, le=1.0)
+    # the engine's reusable subject made from these references (a Kling element), kept by the
+    # project (engines never see it); None: none made, or the references changed since
+    element_id: str | None = None
 
 
 class RenderRequest(BaseModel):
@@ -177,3 +181,15 @@ class Engine(ABC):
     def describe_cost(self, request: RenderRequest) -> float | None:
         """Credits one take of this request will cost, where the engine bills in credits."""
         return None
+
+    def element_region(self) -> str | None:
+        """Where this engine's reusable subjects live (an account's region); None when it makes
+        none. A subject made in one region cannot be used from another."""
+        return None
+
+    def ensure_elements(self, characters: list[CharacterRef]) -> dict[str, str]:
+        """Make a reusable subject (a Kling element) from each character's references, which
+        the project has face-checked; `{name: id}` for those made. Engines without them make
+        none. The project keeps the ids and calls this only for characters it has none for (or
+        whose references changed), so the engine itself remembers nothing."""
+        return {}

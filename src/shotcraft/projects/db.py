@@ -117,6 +117,9 @@ class CharacterRow(SQLModel, table=True):
     ip_adapter_scale: float | None = None
     order: int = 0
     edited: list[str] = _json([])
+    # the Kling element made from the usable references: {id, region, references_hash,
+    # created_at}; None until a Kling render needs one (migration 0004)
+    kling_element: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class TakeRow(SQLModel, table=True):

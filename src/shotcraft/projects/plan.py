@@ -97,6 +97,7 @@ def request_for(
     """
     from shotcraft.engine.request import build_request
     from shotcraft.engine.settings import render_size, scaled_size
+    from shotcraft.projects.elements import with_elements
     from shotcraft.projects.sheets import is_sheet, sheet_for_take
 
     if is_sheet(shot.id):  # a character sheet's prompt depends on the take's view
@@ -118,6 +119,7 @@ def request_for(
                          if kind is TakeKind.VIDEO and shot_row is not None else None),
         allow_downgrade=bool(options.get("allow_downgrade")), params=params,
     )
+    request = with_elements(store, engine, request)  # the kept element ids, where still current
     engine.check(request)
     return request, previous_last
 

@@ -137,10 +137,16 @@ def render(
     interrupted = pending_count(store, selected, engine_name)
     # after a crash, a bare `render` finishes what was asked before; it queues nothing new
     fresh = takes is not None or interrupted == 0
+    element_notes: list[str] = []
+    if fresh and not dry_run and engine_obj.capabilities(kind).elements:
+        from shotcraft.projects.elements import ensure_elements
+
+        # made once, before the plan, so every take of every shot names the same subject
+        element_notes = ensure_elements(store, engine_obj, {n for s in shots for n in s.characters})
     plan = plan_render(store, shots if fresh else [], engine=engine_obj, engine_name=engine_name,
                        kind=kind, takes=takes, seed=seed, options=options,
                        resumed=0 if fresh else interrupted)
-    summary.plan, summary.budget_notes = plan, list(plan.notes)
+    summary.plan, summary.budget_notes = plan, [*plan.notes, *element_notes]
     if dry_run:
         return summary
     # the executor (a Ray cluster to reach, maybe) before anything is queued

@@ -93,7 +93,7 @@ def render_sheet(store: Store, name: str, *, engine: str | None = None,
     if not engine_obj.capabilities(TakeKind.KEYFRAME).keyframes:
         raise EngineError(
             f"{engine_name} cannot draw stills, so it cannot draw a character sheet; use an "
-            "engine that draws keyframes (previz, or diffusers with a keyframe model)."
+            "engine that draws keyframes (previz, diffusers with a keyframe model, or kling)."
         )
     sheet = ensure_sheet(store, name)
     kwargs.pop("kind", None)

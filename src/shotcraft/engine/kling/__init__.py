@@ -13,6 +13,9 @@ Modules, top to bottom:
   task by its external id) instead of submitting — and paying — again.
 - `extend`: a shot longer than one task is a clip plus `video-extend` tasks; Kling returns
   the whole extended video, so the last one is the take (each step saved, resumable).
+- `elements`: make a Kling element (a reusable subject) from a character's references.
+- `omni`: a shot whose characters are elements, as one omni-video task (kling-video-o1).
+- `stills`: keyframe stills through image generation, the character's face as the reference.
 - `engine`: `KlingEngine`, the Engine contract over the above.
 
 See docs/kling.md for the sources of the field names, the capability and cost tables, and

@@ -70,6 +70,7 @@ class TakeRun:
         self.stop_reason: str | None = None  # set once: no more submits
         self.auth_error: str | None = None
         self.lock = threading.Lock()
+        self.prefix = "/v1/videos"  # the API family the plan's endpoint lives under
 
     # one take, start to finish
     def take(self, take_number: int, seed: int) -> RenderedTake | None:
@@ -184,7 +185,7 @@ class TakeRun:
             state["state"] = "submitting"
             self._save(take_number, state)  # before the call: a crash mid-call stays findable
             try:
-                data = self._call("POST", f"/v1/videos/{state['endpoint']}", body, submit=True)
+                data = self._call("POST", f"{self.prefix}/{state['endpoint']}", body, submit=True)
                 break
             except _LostAnswer as lost:
                 try:
@@ -329,7 +330,7 @@ class TakeRun:
         raise AssertionError("unreachable")
 
     def _query(self, endpoint: str, task_or_external_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/v1/videos/{endpoint}/{task_or_external_id}", None)
+        return self._call("GET", f"{self.prefix}/{endpoint}/{task_or_external_id}", None)
 
     def _poll(self, take_number: int, endpoint: str, task_id: str,
               task: dict[str, Any] | None) -> dict[str, Any]:

@@ -29,10 +29,14 @@ except ImportError:  # pragma: no cover - exercised only on installs without the
 
 from shotcraft.engine.kling.auth import BearerToken
 from shotcraft.engine.kling.client import TakeRun
+from shotcraft.engine.kling.elements import make_elements, region_of
 from shotcraft.engine.kling.extend import EXTENDABLE, MAX_TOTAL_SECONDS, stitched_seconds
 from shotcraft.engine.kling.models import MODELS, native_format, task_cost
+from shotcraft.engine.kling.omni import OMNI_ENDPOINT, omni_format, plan_omni, wants_omni
 from shotcraft.engine.kling.planner import TaskPlan, plan_task
 from shotcraft.engine.kling.settings import ASPECTS, KEYS_MISSING, KlingSettings
+from shotcraft.engine.kling.stills import STILL_SIZES, StillRun, plan_still
+from shotcraft.engine.protocol import CharacterRef
 
 __version__ = "1"
 
@@ -60,9 +64,11 @@ class KlingEngine(Engine):
     # --- what it can do -------------------------------------------------------------------
 
     def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
-        """What the configured model+mode can do; Kling keyframe stills are not drawn here."""
+        """What the configured model+mode can do; keyframe stills come from image generation
+        (one image per take, the first character's face as the reference)."""
         if kind is TakeKind.KEYFRAME:
-            return Capabilities(text_to_video=False, needs_keys=True, aspects=list(ASPECTS), cloud=True)
+            return Capabilities(text_to_video=False, keyframes=True, character_references=True,
+                                needs_keys=True, aspects=list(ASPECTS), batch_size=1, cloud=True)
         caps, mode = self.caps, self.settings.mode
         return Capabilities(
             text_to_video=caps.text,
@@ -80,6 +86,7 @@ class KlingEngine(Engine):
             batch_size=1,
             needs_keys=True,
             cloud=True,
+            elements=True,
         )
 
     def check(self, request: RenderRequest) -> None:
@@ -89,10 +96,17 @@ class KlingEngine(Engine):
     def delivers(self, request: RenderRequest) -> Delivery:
         """Kling's own format, not the project's: 720p in std and 1080p in pro (see
         models.NATIVE), at the model's fps, for the 5 or 10 s actually asked of it, or for the
-        clip plus its extensions (4 to 5 s each) when the shot is longer than one task."""
+        clip plus its extensions (4 to 5 s each) when the shot is longer than one task. A still
+        is image generation's size for the aspect (stills.STILL_SIZES)."""
         plan = self.plan(request)
-        width, height, fps = native_format(self.settings.model_name, self.settings.mode,
-                                           plan.aspect)
+        if request.kind is TakeKind.KEYFRAME:
+            width, height = STILL_SIZES[plan.aspect]
+            return Delivery(width=width, height=height)
+        if plan.endpoint == OMNI_ENDPOINT:
+            width, height, fps = omni_format(self.settings.mode, plan.aspect)
+        else:
+            width, height, fps = native_format(self.settings.model_name, self.settings.mode,
+                                               plan.aspect)
         seconds = int(plan.params["duration"])
         # a quarter second either way, for how a container rounds the last frame
         tolerance = max(1, fps // 4)
@@ -112,8 +126,31 @@ class KlingEngine(Engine):
         return task_cost(model, mode, seconds, self.settings.cost_table)
 
     def plan(self, request: RenderRequest) -> TaskPlan:
-        """The Kling request for `request`: endpoint, body, recorded params and downgrades."""
+        """The Kling request for `request`: endpoint, body, recorded params and downgrades.
+
+        Keyframes go to image generation; a shot whose characters are elements (and that no
+        keyframe starts) to omni-video; the rest to the model's own endpoints."""
+        if request.kind is TakeKind.KEYFRAME:
+            return plan_still(request, self.settings)
+        if wants_omni(request):
+            return plan_omni(request, self.settings)
         return plan_task(request, self.settings, self.caps)
+
+    def element_region(self) -> str | None:
+        """The API host elements are made on (they belong to one account and region)."""
+        return region_of(self.settings.base_url)
+
+    def ensure_elements(self, characters: list[CharacterRef]) -> dict[str, str]:
+        """Make a Kling element of each character with two or more references (a frontal one
+        and 1-3 more); `{name: element id}`. The project keeps the ids."""
+        self._require_keys()
+        return make_elements(self, characters)
+
+    def _require_keys(self) -> None:
+        s = self.settings
+        if not (s.access_key and s.secret_key and s.access_key.get_secret_value()
+                and s.secret_key.get_secret_value()):
+            raise EngineError(KEYS_MISSING)
 
     def render(
         self,
@@ -133,7 +170,8 @@ class KlingEngine(Engine):
         plan = self.plan(request)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        run = TakeRun(self, request, plan, out_dir, progress, cancel or threading.Event(), checkpoint)
+        runner = StillRun if request.kind is TakeKind.KEYFRAME else TakeRun
+        run = runner(self, request, plan, out_dir, progress, cancel or threading.Event(), checkpoint)
         with httpx.Client(timeout=s.request_timeout) as client, ThreadPoolExecutor(
             max_workers=max(1, s.concurrency), thread_name_prefix="kling"
         ) as pool:

@@ -1,0 +1,144 @@
+"""Kling elements: a character's reference images kept by Kling as one reusable subject.
+
+An element is made once through `POST /v1/general/advanced-custom-elements` (an async task,
+polled at `GET /v1/general/advanced-custom-elements/{task_id}` until `task_status` is `succeed`;
+the id is `data.task_result.elements[0].element_id`, a 64-bit integer) and then named by id in
+any number of video tasks (`element_list` of `/v1/videos/omni-video`). Sources: README, "kling
+(cloud)"; the project (not this module) keeps the ids and decides when to make one again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from shotcraft.engine.protocol import CharacterRef
+from shotcraft.shots.errors import EngineError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from shotcraft.engine.kling.engine import KlingEngine
+
+ELEMENTS_PATH = "/v1/general/advanced-custom-elements"
+MAX_NAME = 20  # element_name "must not exceed 20 characters"
+MAX_DESCRIPTION = 100  # element_description "must not exceed 100 characters"
+# element_image_list: one frontal_image and 1 to 3 refer_images that differ from it
+MIN_IMAGES, MAX_IMAGES = 2, 4
+CHARACTER_TAG = "o_102"  # tag_list ids: o_102 is 人物 (character)
+
+
+def element_images(character: CharacterRef) -> list[Path]:
+    """The references an element is made from: the first four (the first is the frontal one)."""
+    return list(character.references[:MAX_IMAGES])
+
+
+def can_make_element(character: CharacterRef) -> bool:
+    """Whether the character has enough references for an element (a frontal one and one more)."""
+    return len(character.references) >= MIN_IMAGES
+
+
+def region_of(base_url: str) -> str:
+    """The API host an element was made on; elements belong to one account and region."""
+    return urlsplit(base_url).hostname or base_url
+
+
+def element_body(character: CharacterRef) -> dict[str, Any]:
+    """The create-element request for a character (images as base64, without a data: prefix)."""
+    images = [base64.b64encode(Path(p).read_bytes()).decode("ascii") for p in element_images(character)]
+    digest = hashlib.sha256("".join(character.reference_hashes).encode()).hexdigest()[:12]
+    return {
+        "element_name": character.name[:MAX_NAME],
+        "element_description": (character.description or character.name)[:MAX_DESCRIPTION],
+        "reference_type": "image_refer",
+        "element_image_list": {"frontal_image": images[0],
+                               "refer_images": [{"image_url": i} for i in images[1:]]},
+        "tag_list": [{"tag_id": CHARACTER_TAG}],
+        "external_task_id": f"shotcraft-element-{digest}-{int(time.time())}",
+    }
+
+
+def make_elements(engine: KlingEngine, characters: list[CharacterRef]) -> dict[str, str]:
+    """Make one element per character that has enough references; `{name: element id}`.
+
+    Raises EngineError (one sentence) when Kling refuses the keys or an element; elements are
+    free to make and to use, so a lost answer is simply asked again.
+    """
+    import httpx
+
+    s = engine.settings
+    made: dict[str, str] = {}
+    with httpx.Client(timeout=s.request_timeout) as client:
+        for character in characters:
+            if not can_make_element(character):
+                continue
+            data = _call(engine, client, "POST", ELEMENTS_PATH, element_body(character),
+                         who=character.name)
+            task_id = str(data.get("task_id") or "")
+            if not task_id:
+                raise EngineError(f"Kling made no element task for {character.name}.")
+            made[character.name] = _wait(engine, client, task_id, character.name)
+    return made
+
+
+def _wait(engine: KlingEngine, client: httpx.Client, task_id: str, who: str) -> str:
+    s = engine.settings
+    started, wait = time.monotonic(), s.poll_interval
+    while True:
+        data = _call(engine, client, "GET", f"{ELEMENTS_PATH}/{task_id}", None, who=who)
+        status = data.get("task_status")
+        if status == "failed":
+            raise EngineError(f"Kling could not make an element of {who}: "
+                              f"{data.get('task_status_msg') or 'no reason given'}.")
+        if status == "succeed":
+            elements = (data.get("task_result") or {}).get("elements") or []
+            element = elements[0] if elements else {}
+            if element.get("element_id") is None or element.get("status", "succeed") != "succeed":
+                raise EngineError(f"Kling finished the element task of {who} without an element.")
+            return str(element["element_id"])
+        if time.monotonic() - started > s.max_poll_seconds:
+            raise EngineError(f"Kling's element of {who} was not ready after "
+                              f"{s.max_poll_seconds:.0f} s.")
+        time.sleep(wait)
+        wait = min(s.poll_max_interval, wait * s.poll_backoff)
+
+
+def _call(engine: KlingEngine, client: httpx.Client, method: str, path: str,
+          body: dict[str, Any] | None, *, who: str) -> dict[str, Any]:
+    """One call with bounded retries on 429/5xx/timeouts; `data`, or EngineError."""
+    import httpx
+
+    from shotcraft.engine.kling.client import _parse
+    from shotcraft.engine.kling.settings import KEYS_MISSING
+
+    s = engine.settings
+    delay = s.retry_delay
+    for attempt in range(s.retries + 1):
+        last = attempt == s.retries
+        try:
+            response = client.request(method, s.base_url.rstrip("/") + path, json=body,
+                                      headers={"Authorization": f"Bearer {engine._bearer()}"})
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            if last:
+                raise EngineError(f"Kling did not answer about the element of {who} "
+                                  f"({type(exc).__name__}).") from None
+            time.sleep(delay)
+            delay *= 2
+            continue
+        code, message, data = _parse(response)
+        if response.status_code == 200 and code == 0:
+            return data
+        if response.status_code in (401, 403) or 1000 <= code <= 1004:
+            raise EngineError(f"Kling refused the API keys (code {code}). {KEYS_MISSING}")
+        if (response.status_code == 429 or code in (1302, 1303) or response.status_code >= 500) \
+                and not last:
+            time.sleep(delay)
+            delay *= 2
+            continue
+        raise EngineError(f"Kling refused the element of {who} (HTTP {response.status_code}, "
+                          f"code {code}): {message}")
+    raise AssertionError("unreachable")

@@ -1,0 +1,144 @@
+"""Keyframe stills through Kling's image generation, with a character's face as the reference.
+
+`POST /v1/images/generations` (polled at `GET /v1/images/generations/{task_id}`; result
+`task_result.images[].url`): `model_name`, `prompt`, `negative_prompt` (not with an image),
+`image` (base64 without a data: prefix, or a URL), `image_reference` `subject` (the character)
+or `face` (the face; the image must show exactly one, which the bible's face check guarantees
+for a usable reference), `image_fidelity` [0, 1], `human_fidelity` [0, 1] (subject only),
+`resolution` 1k/2k, `n` 1-9, `aspect_ratio`. kling-v1-5 is the model that takes
+`image_reference` (and needs it whenever `image` is given). Sources: README, "kling (cloud)".
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+from PIL import Image
+
+from shotcraft.engine.kling.client import TakeRun, _Cancelled, _Stop
+from shotcraft.engine.kling.planner import TaskPlan, encode_image, trim_prompt
+from shotcraft.engine.kling.settings import ASPECTS, KlingSettings
+from shotcraft.engine.protocol import Progress, RenderedTake, RenderRequest
+from shotcraft.shots.errors import EngineError
+from shotcraft.shots.media import sha256_file
+
+STILL_ENDPOINT = "generations"  # under /v1/images
+STILL_MODEL = "kling-v1-5"  # takes image_reference subject/face
+STILL_REFERENCE = "face"
+STILL_RESOLUTION = "1k"
+DEFAULT_FIDELITY = 0.5
+# ASSUMED: Kling publishes no pixel sizes for image generation; 1k is taken as 1024 px on the
+# square and 720 lines on the long-side-1280 shapes. The fake server holds its own copy.
+STILL_SIZES: dict[str, tuple[int, int]] = {"1:1": (1024, 1024), "16:9": (1280, 720),
+                                           "9:16": (720, 1280)}
+
+
+def plan_still(request: RenderRequest, settings: KlingSettings) -> TaskPlan:
+    """The image-generation task for a keyframe request (one image per take)."""
+    if request.aspect not in ASPECTS:
+        raise EngineError(f"Kling cannot draw {request.aspect} stills; use 9:16, 16:9 or 1:1.")
+    downgrades: list[str] = []
+    body: dict[str, Any] = {"model_name": STILL_MODEL, "prompt": trim_prompt(request.prompt),
+                            "resolution": STILL_RESOLUTION, "n": 1, "aspect_ratio": request.aspect}
+    params: dict[str, Any] = {}
+    cast = [c for c in request.characters if c.references]
+    if cast:
+        who = cast[0]
+        image = who.references[0]
+        fidelity = who.ip_adapter_scale if who.ip_adapter_scale is not None else DEFAULT_FIDELITY
+        body.update(image=encode_image(image), image_reference=STILL_REFERENCE,
+                    image_fidelity=fidelity)
+        params.update(image_sha256=sha256_file(image), reference_character=who.name)
+        if len(cast) > 1:
+            downgrades.append(f"only {who.name}'s face sent: Kling's image generation takes one "
+                              f"reference image ({', '.join(c.name for c in cast[1:])} left out)")
+        if request.negative_prompt:
+            downgrades.append("negative prompt left out: Kling takes none with a reference image")
+    elif request.negative_prompt:
+        body["negative_prompt"] = trim_prompt(request.negative_prompt)
+    if settings.callback_url:
+        body["callback_url"] = settings.callback_url
+    params.update({k: v for k, v in body.items() if k not in ("image", "callback_url")},
+                  endpoint=STILL_ENDPOINT, aspect_ratio=request.aspect)
+    # costs of images are not in the cost table: unknown, never guessed
+    return TaskPlan(STILL_ENDPOINT, body, params, downgrades, None, aspect=request.aspect)
+
+
+class StillRun(TakeRun):
+    """TakeRun for image tasks: same submit/resume/poll machinery, an image at the end."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prefix = "/v1/images"
+
+    def _new_state(self, take_number: int, state: dict[str, Any]) -> dict[str, Any]:
+        ext = f"shotcraft-{self.request.shot_id}-k{take_number}-{uuid.uuid4().hex[:8]}"
+        state.clear()
+        state.update(external_task_id=ext, endpoint=self.plan.endpoint, state="submitting",
+                     model_name=self.plan.body["model_name"])
+        return state
+
+    def take(self, take_number: int, seed: int) -> RenderedTake | None:
+        result = RenderedTake(take_number=take_number, seed=seed, params=dict(self.plan.params),
+                              downgrades=list(self.plan.downgrades))
+        state = dict(self.request.resume.get(take_number) or {})
+        try:
+            if self.cancel.is_set():
+                raise _Cancelled
+            task = self._find_or_submit(take_number, state)
+            result.params["external_task_id"] = state.get("external_task_id")
+            result.provider = {"task_id": state["task_id"],
+                               "external_task_id": state.get("external_task_id")}
+            task = self._poll(take_number, state["endpoint"], state["task_id"], task)
+            if task.get("task_status") == "failed":
+                result.failed = f"Kling failed the task: {task.get('task_status_msg') or 'no reason given'}"
+                return result
+            images = (task.get("task_result") or {}).get("images") or [{}]
+            if not images[0].get("url"):
+                result.failed = "Kling reported success but sent no image URL."
+                return result
+            result.path = self._fetch_image(take_number, images[0]["url"])
+            self.progress(Progress(take_number=take_number, done=1.0, message="kling: downloaded"))
+            return result
+        except _Cancelled:
+            return None
+        except _Stop as stop:
+            with self.lock:
+                if stop.stop_all and self.stop_reason is None:
+                    self.stop_reason = stop.message
+                if stop.auth:
+                    self.auth_error = stop.message
+            result.failed = stop.message
+            return result
+        except Exception as exc:  # a take that breaks is reported, never raised (protocol)
+            result.failed = f"Kling still {take_number} broke: {type(exc).__name__}: {exc}"
+            return result
+
+    def _fetch_image(self, take_number: int, url: str) -> Any:
+        """Download the image (a CDN link, no token) and keep it as PNG or JPEG, as sent."""
+        s = self.s
+        delay = s.retry_delay
+        for attempt in range(s.retries + 1):
+            try:
+                response = self.client.get(url)
+                if response.status_code != 200:
+                    raise _Stop(f"HTTP {response.status_code}")
+                data = response.content
+                with Image.open(io.BytesIO(data)) as img:
+                    img.verify()
+                    fmt = (img.format or "PNG").upper()
+                suffix = ".jpg" if fmt == "JPEG" else ".png"
+                final = self.out_dir / f"{self.request.shot_id}-k{take_number}{suffix}"
+                part = final.with_suffix(".part")
+                part.write_bytes(data)
+                part.replace(final)
+                return final
+            except Exception as exc:
+                if attempt == s.retries:
+                    raise _Stop(f"Could not download still {take_number} from Kling ({exc}); "
+                                "draw again to resume the download unpaid.") from None
+                self._sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
