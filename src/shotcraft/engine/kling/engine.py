@@ -84,7 +84,8 @@ class KlingEngine(Engine):
 
     def delivers(self, request: RenderRequest) -> Delivery:
         """Kling's own format, not the project's: 720p in std and 1080p in pro (see
-        models.NATIVE), at the model's fps, for the 5 or 10 s actually asked of it."""
+        models.NATIVE), at the model's fps, for the seconds actually asked of it (5 or 10, or
+        for kling-v3 the shot's own length rounded up to a whole second, 3 to 15)."""
         plan = self.plan(request)
         width, height, fps = native_format(self.settings.model_name, self.settings.mode,
                                            plan.aspect)
@@ -96,8 +97,8 @@ class KlingEngine(Engine):
     def describe_cost(self, request: RenderRequest) -> float | None:
         return self.plan(request).cost
 
-    def _cost(self, model: str, mode: str, seconds: int) -> float | None:
-        return task_cost(model, mode, seconds, self.settings.cost_table)
+    def _cost(self, model: str, mode: str, seconds: int, sound: bool = False) -> float | None:
+        return task_cost(model, mode, seconds, self.settings.cost_table, sound)
 
     def plan(self, request: RenderRequest) -> TaskPlan:
         """The Kling request for `request`: endpoint, body, recorded params and downgrades."""
@@ -123,7 +124,8 @@ class KlingEngine(Engine):
         out_dir.mkdir(parents=True, exist_ok=True)
         run = TakeRun(self, request, plan, out_dir, progress, cancel or threading.Event(), checkpoint)
         with httpx.Client(timeout=s.request_timeout) as client, ThreadPoolExecutor(
-            max_workers=max(1, s.concurrency), thread_name_prefix="kling"
+            max_workers=max(1, s.concurrency or min(s.max_tasks, len(request.take_numbers))),
+            thread_name_prefix="kling"
         ) as pool:
             run.client = client
             jobs = list(zip(request.take_numbers, request.seeds, strict=True))
