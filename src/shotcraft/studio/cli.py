@@ -512,6 +512,7 @@ def export(
     transition: Annotated[str, typer.Option("--transition", help="cut or crossfade[:FRAMES].")] = "cut",
     music: Annotated[Path | None, typer.Option("--music", help="A music bed, ducked under dialogue.")] = None,
     voice: Annotated[str | None, typer.Option("--voice", help="scratch: a TTS reads each line at its cue.")] = None,
+    take_audio: Annotated[bool, typer.Option("--take-audio/--no-take-audio", help="Keep the takes' own sound (e.g. Kling native sound) in the mix.")] = True,
     otio: Annotated[bool, typer.Option("--otio", help="Also write an OpenTimelineIO timeline.")] = False,
     sheet: Annotated[bool, typer.Option("--sheet", help="Also write a storyboard contact sheet.")] = False,
     as_json: JsonOpt = False,
@@ -525,7 +526,8 @@ def export(
     project = _open(directory)
     project.require_writable("export")  # before the bar starts
     options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
-                             voice=voice, otio=otio, sheet=sheet, language=project.language)
+                             voice=voice, take_audio=take_audio, otio=otio, sheet=sheet,
+                             language=project.language)
     with ExportProgress(err, enabled=not as_json) as bar:
         result = project.export(episode, options, out=output, progress=bar.update)
     if as_json:

@@ -74,6 +74,9 @@ class KlingEngine(Engine):
             max_seconds=float(max(caps.durations)),
             aspects=list(ASPECTS),
             batch_size=1,
+            # one take per call: the executor runs up to the account's task limit at once (the
+            # process-wide slots in client.py hold it there across all calls)
+            parallel=max(1, self.settings.max_tasks),
             needs_keys=True,
             cloud=True,
         )
