@@ -61,6 +61,12 @@ def test_native_sound_takes_keep_their_length_and_sound_and_the_mix_decides(
         assert take.cost_credits == pytest.approx(0.9 * drawn)
         assert probe(project.take_path(take)).has_audio
         project.pick(shot.id, take.number)
+    by_shot = project.totals_by_shot(episode=1)  # the storyboard's credits column
+    for shot in shots:
+        [view] = project.takes(shot.id)
+        assert by_shot[shot.id].credits == pytest.approx(view.take.cost_credits)
+    assert project.totals(episode=1).credits == pytest.approx(
+        sum(t.credits for t in by_shot.values()))
 
     kept = project.export(1, export_options(subtitles="none"))
     dropped = project.export(1, export_options(subtitles="none", take_audio=False),

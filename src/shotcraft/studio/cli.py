@@ -160,11 +160,14 @@ def shots(
     for ep in board.episodes:
         out.print(Text.assemble((f"Episode {ep.number}", "bold"), f" — {ep.title}" if ep.title else ""))
         table = Table(show_edge=False, pad_edge=False)
-        for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick"):
+        # credits spent per shot, where any were (cloud engines); previz-only boards stay narrow
+        priced = any(t.credits for t in totals.values())
+        for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick",
+                       *(("credits",) if priced else ())):
             table.add_column(column)
         for scene in ep.scenes:
             table.add_row(Text(scene.id, style="dim"), "", "", "", "", Text(scene.heading, style="dim"),
-                          "", "")
+                          "", "", *(("",) if priced else ()))
             for shot in scene.shots:
                 total = totals.get(shot.id)
                 # Text cells: names and words are the script's, never markup
@@ -173,6 +176,7 @@ def shots(
                     f"{shot.duration_frames / board.fps:.1f}", Text(", ".join(shot.characters)),
                     Text(_summary(shot)), f"{total.takes_done if total else 0}",
                     str(shot.picked_take or ""),
+                    *((f"{total.credits:g}" if total and total.credits else "",) if priced else ()),
                 )
         out.print(table)
     episode_totals = project.totals(episode=episode)
