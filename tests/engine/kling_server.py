@@ -16,7 +16,15 @@ The result is a real H.264 MP4 in Kling's own format, not the caller's: 720p in 
 and 24 for the 2.x ones, `duration` seconds long, shaped by `aspect_ratio` (text2video,
 multi-image2video) or by the image's orientation (image2video). The figures are kept here on
 their own, apart from the engine's table, so that the two are checked against each other.
-Clips are made with ffmpeg once per (width, height, fps, seconds) and process.
+Clips are made with ffmpeg once per (width, height, fps, seconds, sound) and process; with
+`sound: "on"` (kling-v2-6 pro, kling-v3) the MP4 also carries an AAC track.
+
+Kling's inconvenient parts are modelled too: the server belongs to one region (keys are issued
+per region, so a key from the other region's console is refused with 401/1000, "Authentication
+failed"); kling-v3 takes any whole second from 3 to 15 and the older models only "5"/"10"; and
+with `max_running` set, a submit while that many tasks are unfinished is refused with
+429/1303 "parallel task over resource pack limit" (Kling "Concurrency Rules"; the HTTP status
+429 is assumed, as for the other 1xxx account codes).
 
 Besides video it knows, as documented (README, "kling (cloud)"): elements
 (`POST/GET /v1/general/advanced-custom-elements`: name ≤ 20, description ≤ 100, a frontal
@@ -51,7 +59,10 @@ from PIL import Image
 from shotcraft.shots.media import ffmpeg_binary
 
 MODELS = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1",
-          "kling-v2-1-master", "kling-v2-5-turbo"}
+          "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6", "kling-v3"}
+SOUND = {"kling-v2-6": {"pro"}, "kling-v3": {"std", "pro"}}  # model → modes with native sound
+ANY_LENGTH = {"kling-v3"}  # any whole second 3..15; the others "5" or "10"
+HOSTS = {"global": "api-singapore.klingai.com", "china": "api-beijing.klingai.com"}
 COMMON = {"model_name", "prompt", "negative_prompt", "cfg_scale", "mode", "aspect_ratio",
           "duration", "callback_url", "external_task_id"}
 FIELDS = {
@@ -59,9 +70,9 @@ FIELDS = {
     "omni-video": {"model_name", "prompt", "image_list", "element_list", "video_list", "mode",
                    "aspect_ratio", "duration", "watermark_info", "callback_url",
                    "external_task_id"},
-    "text2video": COMMON | {"camera_control"},
+    "text2video": COMMON | {"camera_control", "sound"},
     "image2video": COMMON | {"image", "image_tail", "camera_control", "static_mask",
-                             "dynamic_masks"},
+                             "dynamic_masks", "sound"},
     "multi-image2video": COMMON | {"image_list"},
     # video extension: only these fields (no model_name, mode, duration or external_task_id:
     # the extension takes the source video's model and mode and adds 4-5 s to it)
@@ -74,7 +85,8 @@ AXES = {"horizontal", "vertical", "pan", "tilt", "roll", "zoom"}
 # model → (std lines, pro lines, fps), as Kling's model pages on runware.ai document them
 NATIVE = {"kling-v1": (720, 720, 30), "kling-v1-5": (720, 1080, 30), "kling-v1-6": (720, 1080, 30),
           "kling-v2-master": (1080, 1080, 24), "kling-v2-1": (720, 1080, 24),
-          "kling-v2-1-master": (1080, 1080, 24), "kling-v2-5-turbo": (720, 1080, 24)}
+          "kling-v2-1-master": (1080, 1080, 24), "kling-v2-5-turbo": (720, 1080, 24),
+          "kling-v2-6": (720, 1080, 24), "kling-v3": (720, 1080, 24)}
 SHAPES = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1)}
 OMNI_NATIVE = (720, 1080, 24)  # kling-video-o1: std 720p, pro 1080p; 24 fps is assumed
 
@@ -119,22 +131,27 @@ def native_clip_format(endpoint: str, body: dict[str, Any]) -> tuple[int, int, i
     return width, height, fps, int(body.get("duration", "5"))
 
 
-_CLIPS: dict[tuple[int, int, int, int], bytes] = {}
+_CLIPS: dict[tuple[int, int, int, int, bool], bytes] = {}
 _CLIPS_LOCK = threading.Lock()
 
 
-def native_clip(width: int, height: int, fps: int, seconds: int) -> bytes:
-    """A real MP4 of that size, rate and length; made once per process (tiny, ultrafast)."""
-    key = (width, height, fps, seconds)
+def native_clip(width: int, height: int, fps: int, seconds: int, sound: bool = False) -> bytes:
+    """A real MP4 of that size, rate and length (with an AAC track when `sound`); made once per
+    process (tiny, ultrafast)."""
+    key = (width, height, fps, seconds, sound)
     with _CLIPS_LOCK:
         if key not in _CLIPS:
             with tempfile.TemporaryDirectory(prefix="fake-kling-") as folder:
                 out = Path(folder) / "clip.mp4"
+                audio_in = (["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:"
+                             f"duration={seconds}"] if sound else [])
+                audio_out = ["-c:a", "aac", "-b:a", "64k", "-ac", "2"] if sound else []
                 subprocess.run(
                     [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-i",
-                     f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}",
+                     f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}", *audio_in,
                      "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-                     "-crf", "51", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(out)],
+                     "-crf", "51", "-pix_fmt", "yuv420p", *audio_out, "-movflags", "+faststart",
+                     str(out)],
                     check=True, capture_output=True,
                 )
                 _CLIPS[key] = out.read_bytes()
@@ -149,13 +166,20 @@ class FakeKling:
     """The fake service; `start()` it, point `base_url` at it, `stop()` it."""
 
     def __init__(self, *, access_key: str, secret_key: str, video: bytes | None = None,
-                 polls_to_finish: int = 2, extend_seconds: int = 4) -> None:
+                 polls_to_finish: int = 2, extend_seconds: int = 4, region: str = "global",
+                 max_running: int | None = None) -> None:
         """`video`, when given, is served for every task instead of Kling's own format.
-        `extend_seconds` is what one video-extend adds (Kling documents 4 to 5 s)."""
+        `extend_seconds` is what one video-extend adds (Kling documents 4 to 5 s); `region` is
+        the host this server plays (its keys work only here); `max_running` the account's
+        parallel-task limit (None: no limit)."""
         self.access_key, self.secret_key, self.video = access_key, secret_key, video
         self.polls_to_finish = polls_to_finish
         self.extend_seconds = extend_seconds
         self.hold_posts: set[str] = set()  # POSTs to these endpoints wait (received, not yet created)
+        self.region, self.host = region, HOSTS[region]
+        self.max_running = max_running
+        self.peak_running = 0  # the most tasks unfinished at once
+        self.over_limit = 0  # submits refused with 1303
         self.tasks: dict[str, dict[str, Any]] = {}
         self.posts: list[dict[str, Any]] = []  # every POST that reached a video endpoint
         self.created: list[dict[str, Any]] = []  # the tasks actually created (= paid for)
@@ -240,6 +264,11 @@ class FakeKling:
             head = jwt.get_unverified_header(token)
             if head.get("alg") != "HS256" or head.get("typ") != "JWT":
                 return 401, 1002, "Authorization is invalid"
+            # keys are per region: an access key this region never issued (the other
+            # region's, say) is unknown here, whatever it was signed with
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            if issuer is not None and issuer != self.access_key:
+                return 401, 1000, "Authentication failed"
             claims = jwt.decode(token, self.secret_key, algorithms=["HS256"],
                                 options={"require": ["iss", "exp", "nbf"]})
         except jwt.ExpiredSignatureError:
@@ -251,6 +280,10 @@ class FakeKling:
         if claims["iss"] != self.access_key or claims["exp"] - time.time() > 1800 + 5:
             return 401, 1000, "Authentication failed"
         return None
+
+    def running(self) -> int:
+        """Tasks submitted and not yet ended (Kling counts these against the limit)."""
+        return sum(1 for t in self.tasks.values() if t["polls"] < self.polls_to_finish)
 
     def validate(self, endpoint: str, body: Any) -> None:
         if not isinstance(body, dict):
@@ -266,8 +299,19 @@ class FakeKling:
             raise BadParams("model_name is invalid")
         if body.get("mode", "std") not in ("std", "pro"):
             raise BadParams("mode must be std or pro")
-        if body.get("duration", "5") not in ("5", "10"):
-            raise BadParams("duration must be the string 5 or 10")
+        model = body.get("model_name", "kling-v1")
+        lengths = ([str(n) for n in range(3, 16)] if model in ANY_LENGTH else ["5", "10"])
+        if body.get("duration", "5") not in lengths:
+            raise BadParams(f"duration must be one of the strings {', '.join(lengths)}")
+        if "sound" in body:
+            if body["sound"] not in ("on", "off"):
+                raise BadParams("sound must be on or off")
+            if model not in SOUND:
+                raise BadParams(f"{model} does not support sound")
+            if body["sound"] == "on" and body.get("mode", "std") not in SOUND[model]:
+                raise BadParams(f"sound is not supported in {body.get('mode', 'std')} mode")
+            if model in SOUND and "cfg_scale" in body:
+                raise BadParams(f"{model} does not support cfg_scale")
         if body.get("aspect_ratio", "16:9") not in ("16:9", "9:16", "1:1"):
             raise BadParams("aspect_ratio is invalid")
         for key in ("prompt", "negative_prompt"):
@@ -422,9 +466,14 @@ class FakeKling:
         if body.get("aspect_ratio", "16:9") not in IMAGE_ASPECTS:
             raise BadParams("aspect_ratio is invalid")
 
-    def create(self, endpoint: str, body: dict[str, Any], moderation: bool) -> dict[str, Any]:
+
+    def create(self, endpoint: str, body: dict[str, Any], moderation: bool) -> dict[str, Any] | None:
+        """The new task, or None when the account's parallel-task limit is reached."""
         parent = self._parent_of(body) if endpoint == "video-extend" else None
         with self.lock:
+            if self.max_running is not None and self.running() >= self.max_running:
+                self.over_limit += 1
+                return None
             task_id = str(next(self._ids))
             task = {"task_id": task_id, "endpoint": endpoint, "body": body, "polls": 0,
                     "external_task_id": body.get("external_task_id"), "moderation": moderation,
@@ -437,6 +486,7 @@ class FakeKling:
                                         "duration": str(seconds)}
             self.tasks[task_id] = task
             self.created.append(task)
+            self.peak_running = max(self.peak_running, self.running())
         return task
 
     def find(self, endpoint: str, ident: str) -> dict[str, Any] | None:
@@ -624,7 +674,8 @@ class _Handler(BaseHTTPRequestHandler):
             task = self.fake.tasks.get(self.path.split("/")[-1].removesuffix(".mp4"))
             if task is None:
                 return self._send(404, 1203, "The requested resource does not exist")
-            body = self.fake.video or native_clip(*self.fake.format_of(task))
+            body = self.fake.video or native_clip(*self.fake.format_of(task),
+                                                  sound=task["body"].get("sound") == "on")
             self.send_response(200)
             self.send_header("Content-Type", "video/mp4")
             self.send_header("Content-Length", str(len(body)))
@@ -684,6 +735,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, 1201, str(exc))
         kind = self.fake._fault("after-create")
         task = self.fake.create(endpoint, body, moderation=kind == "moderation")
+        if task is None:
+            return self._send(429, 1303, "parallel task over resource pack limit")
         if kind == "drop":
             # the task exists (and is billed) but the client never hears about it
             self.close_connection = True

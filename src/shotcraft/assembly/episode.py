@@ -70,6 +70,7 @@ class ExportOptions(BaseModel):
     transition: str = "cut"  # "cut", "crossfade" (10 frames) or "crossfade:F"
     music: Path | None = None
     voice: Literal["scratch"] | None = None
+    take_audio: bool = True  # keep the takes' own sound (e.g. Kling native sound) in the mix
     otio: bool = False
     sheet: bool = False
     fit: Literal["pad", "crop"] = "pad"
@@ -375,7 +376,7 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, wo
     clip_audio: list[tuple[Path, int] | tuple[Path, int, int]] = [
         (Path(clip.media), start, clip.duration_frames)
         for clip, start in zip(timeline.clips, starts, strict=True)
-        if clip.media is not None and _has_audio(clip, cache_dir)
+        if options.take_audio and clip.media is not None and _has_audio(clip, cache_dir)
     ]
     if options.music is not None and not Path(options.music).is_file():
         raise AssemblyError(f"the music file {options.music} does not exist.")

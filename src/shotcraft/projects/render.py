@@ -230,6 +230,7 @@ class Driver:
         self.cancel = cancel
         self.caps = engine.capabilities(kind)
         self.parallel = max(1, self.caps.parallel)
+        self.cloud = self.caps.cloud  # the local executor does not cap a cloud engine at the CPUs
         self.counter = _Counter()
         self.halt = threading.Event()  # a full disk: no batch is handed out any more
         self.full: list[ShotcraftError] = []

@@ -11,6 +11,7 @@ over the same metrics as new ones.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def score_and_thumbnail(
     thumb = store.layout.frames / f"{stored.stem}-thumb.png"
     if thumbnail and not thumb.exists():
         thumb.parent.mkdir(parents=True, exist_ok=True)
-        temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.png")
+        temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.{threading.get_ident()}.png")
         try:
             Image.fromarray(frames[len(frames) // 2]).save(temp)
             os.replace(temp, thumb)

@@ -160,11 +160,14 @@ def shots(
     for ep in board.episodes:
         out.print(Text.assemble((f"Episode {ep.number}", "bold"), f" — {ep.title}" if ep.title else ""))
         table = Table(show_edge=False, pad_edge=False)
-        for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick"):
+        # credits spent per shot, where any were (cloud engines); previz-only boards stay narrow
+        priced = any(t.credits for t in totals.values())
+        for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick",
+                       *(("credits",) if priced else ())):
             table.add_column(column)
         for scene in ep.scenes:
             table.add_row(Text(scene.id, style="dim"), "", "", "", "", Text(scene.heading, style="dim"),
-                          "", "")
+                          "", "", *(("",) if priced else ()))
             for shot in scene.shots:
                 total = totals.get(shot.id)
                 # Text cells: names and words are the script's, never markup
@@ -173,6 +176,7 @@ def shots(
                     f"{shot.duration_frames / board.fps:.1f}", Text(", ".join(shot.characters)),
                     Text(_summary(shot)), f"{total.takes_done if total else 0}",
                     str(shot.picked_take or ""),
+                    *((f"{total.credits:g}" if total and total.credits else "",) if priced else ()),
                 )
         out.print(table)
     episode_totals = project.totals(episode=episode)
@@ -512,6 +516,7 @@ def export(
     transition: Annotated[str, typer.Option("--transition", help="cut or crossfade[:FRAMES].")] = "cut",
     music: Annotated[Path | None, typer.Option("--music", help="A music bed, ducked under dialogue.")] = None,
     voice: Annotated[str | None, typer.Option("--voice", help="scratch: a TTS reads each line at its cue.")] = None,
+    take_audio: Annotated[bool, typer.Option("--take-audio/--no-take-audio", help="Keep the takes' own sound (e.g. Kling native sound) in the mix.")] = True,
     otio: Annotated[bool, typer.Option("--otio", help="Also write an OpenTimelineIO timeline.")] = False,
     sheet: Annotated[bool, typer.Option("--sheet", help="Also write a storyboard contact sheet.")] = False,
     as_json: JsonOpt = False,
@@ -525,7 +530,8 @@ def export(
     project = _open(directory)
     project.require_writable("export")  # before the bar starts
     options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
-                             voice=voice, otio=otio, sheet=sheet, language=project.language)
+                             voice=voice, take_audio=take_audio, otio=otio, sheet=sheet,
+                             language=project.language)
     with ExportProgress(err, enabled=not as_json) as bar:
         result = project.export(episode, options, out=output, progress=bar.update)
     if as_json:

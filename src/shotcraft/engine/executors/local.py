@@ -88,7 +88,9 @@ class LocalExecutor(Executor):
                     stop.set()
                     raise
 
-        workers = max(1, self.workers or min(source.parallel, os.cpu_count() or 1))
+        # a cloud engine's calls wait on the network, not the CPU: its own limit holds them
+        cpus = source.parallel if getattr(source, "cloud", False) else os.cpu_count() or 1
+        workers = max(1, self.workers or min(source.parallel, cpus))
         if workers == 1:
             loop()
             return

@@ -28,7 +28,12 @@ except ImportError:  # pragma: no cover - exercised only on installs without the
 from shotcraft.engine.kling.extend import ENDPOINT as EXTEND
 from shotcraft.engine.kling.extend import LIST_PAGE_SIZE, extension_cost
 from shotcraft.engine.kling.planner import TaskPlan
-from shotcraft.engine.kling.settings import RESULT_LIFETIME
+from shotcraft.engine.kling.settings import (
+    REGION_HOSTS,
+    REGION_NAMES,
+    RESULT_LIFETIME,
+    KlingSettings,
+)
 
 if TYPE_CHECKING:
     from shotcraft.engine.kling.engine import KlingEngine
@@ -57,6 +62,63 @@ _RATE_CODES = {1302, 1303}  # requests too fast / concurrency over the package's
 _NOT_FOUND_CODES = {1203}  # requested resource does not exist
 
 
+class TaskSlots:
+    """The account's parallel-task limit, process-wide: Kling counts a task from `submitted`
+    until it ends, for all keys of the account (Kling "Concurrency Rules"), so every render call
+    of this process (the local executor runs batches in threads) shares these slots."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.running = 0
+        self.waiting = 0
+        self.peak = 0
+
+    def acquire(self, limit: int, on_wait: Any, cancel: threading.Event) -> None:
+        """Take a slot, calling `on_wait(waiting, limit)` once when this take has to wait."""
+        limit = max(1, limit)
+        with self._cond:
+            if self.running < limit:
+                self._take()
+                return
+            self.waiting += 1
+            waiting = self.waiting
+        try:
+            on_wait(waiting, limit)  # outside the lock: a progress callback may be slow
+            with self._cond:
+                while self.running >= limit:
+                    if cancel.is_set():
+                        raise _Cancelled
+                    self._cond.wait(0.05)
+                self._take()
+        finally:
+            with self._cond:
+                self.waiting -= 1
+
+    def _take(self) -> None:
+        self.running += 1
+        self.peak = max(self.peak, self.running)
+
+    def release(self) -> None:
+        with self._cond:
+            self.running -= 1
+            self._cond.notify_all()
+
+
+SLOTS = TaskSlots()
+
+
+def region_refusal(s: KlingSettings, status: int, code: int) -> str:
+    """One sentence for a key the host refused: which region's host, and that keys are per region."""
+    host = REGION_HOSTS[s.region].removeprefix("https://")
+    where = f"the {REGION_NAMES[s.region]} host ({host})"
+    if s.base_url.rstrip("/") != REGION_HOSTS[s.region]:
+        where += f" at {s.base_url}"
+    other = "global" if s.region == "china" else "china"
+    return (f"The Kling key was refused by {where} (HTTP {status}, code {code}); keys are per "
+            f"region: set SHOTCRAFT_KLING_REGION={other} or use a {REGION_NAMES[s.region]} key in "
+            "SHOTCRAFT_KLING_ACCESS_KEY and SHOTCRAFT_KLING_SECRET_KEY.")
+
+
 class TakeRun:
     """One render call: shared client, stop flags, and the per-take state machine."""
 
@@ -81,14 +143,22 @@ class TakeRun:
         try:
             if self.cancel.is_set():
                 raise _Cancelled
-            task = self._find_or_submit(take_number, state)
-            endpoint = state["endpoint"]
-            for key in ("endpoint", "external_task_id", "model_name", "mode", "duration"):
-                if key in state:
-                    result.params[key] = state[key]
-            result.provider = {"task_id": state["task_id"],
-                               "external_task_id": state.get("external_task_id")}
-            task = self._poll(take_number, endpoint, state["task_id"], task)
+            SLOTS.acquire(self.s.max_tasks, lambda waiting, limit: self.progress(Progress(
+                take_number=take_number, done=0.0,
+                message=(f"kling: {waiting} take{'s' if waiting != 1 else ''} waiting for a free "
+                         f"Kling task slot (limit {limit})"))), self.cancel)
+            try:
+                task = self._find_or_submit(take_number, state)
+                endpoint = state["endpoint"]
+                for key in ("endpoint", "external_task_id", "model_name", "mode", "duration",
+                            "sound"):
+                    if key in state:
+                        result.params[key] = state[key]
+                result.provider = {"task_id": state["task_id"],
+                                   "external_task_id": state.get("external_task_id")}
+                task = self._poll(take_number, endpoint, state["task_id"], task)
+            finally:
+                SLOTS.release()
             if task.get("task_status") == "failed":
                 reason = task.get("task_status_msg") or "no reason given"
                 result.failed = f"Kling failed the task: {reason}"
@@ -131,7 +201,8 @@ class TakeRun:
         model = state.get("model_name", self.plan.body["model_name"])
         mode = state.get("mode", self.plan.body["mode"])
         duration = int(state.get("duration", self.plan.body["duration"]))
-        cost = self.engine._cost(model, mode, duration)
+        sound = state.get("sound", self.plan.body.get("sound")) == "on"
+        cost = self.engine._cost(model, mode, duration, sound)
         extended = len(state.get("extends") or [])
         if cost is None or not extended:
             return cost
@@ -168,6 +239,8 @@ class TakeRun:
         state.update(external_task_id=ext, endpoint=self.plan.endpoint, state="submitting",
                      model_name=body["model_name"], mode=body["mode"],
                      duration=int(body["duration"]))
+        if "sound" in body:
+            state["sound"] = body["sound"]
         return state
 
     def _submit(self, take_number: int, state: dict[str, Any]) -> dict[str, Any]:
@@ -388,9 +461,8 @@ class TakeRun:
             if response.status_code == 200 and code == 0:
                 return data
             if response.status_code in (401, 403) or 1000 <= code <= 1004 or code == 1103:
-                raise _Stop(f"Kling refused the API keys (HTTP {response.status_code}, code "
-                            f"{code}); check SHOTCRAFT_KLING_ACCESS_KEY and "
-                            "SHOTCRAFT_KLING_SECRET_KEY.", stop_all=True, auth=True)
+                raise _Stop(region_refusal(s, response.status_code, code), stop_all=True,
+                            auth=True)
             if code in _BALANCE_CODES:
                 raise _Stop(f"Kling account cannot pay for more takes (code {code}: {message}); "
                             "top up the resource pack, then draw again.", stop_all=True)

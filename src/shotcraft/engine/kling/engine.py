@@ -84,6 +84,9 @@ class KlingEngine(Engine):
             else None,
             aspects=list(ASPECTS),
             batch_size=1,
+            # one take per call: the executor runs up to the account's task limit at once (the
+            # process-wide slots in client.py hold it there across all calls)
+            parallel=max(1, self.settings.max_tasks),
             needs_keys=True,
             cloud=True,
             elements=True,
@@ -95,7 +98,8 @@ class KlingEngine(Engine):
 
     def delivers(self, request: RenderRequest) -> Delivery:
         """Kling's own format, not the project's: 720p in std and 1080p in pro (see
-        models.NATIVE), at the model's fps, for the 5 or 10 s actually asked of it, or for the
+        models.NATIVE), at the model's fps, for the seconds actually asked of it (5 or 10, or
+        for kling-v3 the shot's own length rounded up to a whole second, 3 to 15), or for the
         clip plus its extensions (4 to 5 s each) when the shot is longer than one task. A still
         is image generation's size for the aspect (stills.STILL_SIZES)."""
         plan = self.plan(request)
@@ -122,8 +126,8 @@ class KlingEngine(Engine):
     def describe_cost(self, request: RenderRequest) -> float | None:
         return self.plan(request).cost
 
-    def _cost(self, model: str, mode: str, seconds: int) -> float | None:
-        return task_cost(model, mode, seconds, self.settings.cost_table)
+    def _cost(self, model: str, mode: str, seconds: int, sound: bool = False) -> float | None:
+        return task_cost(model, mode, seconds, self.settings.cost_table, sound)
 
     def plan(self, request: RenderRequest) -> TaskPlan:
         """The Kling request for `request`: endpoint, body, recorded params and downgrades.
@@ -173,7 +177,8 @@ class KlingEngine(Engine):
         runner = StillRun if request.kind is TakeKind.KEYFRAME else TakeRun
         run = runner(self, request, plan, out_dir, progress, cancel or threading.Event(), checkpoint)
         with httpx.Client(timeout=s.request_timeout) as client, ThreadPoolExecutor(
-            max_workers=max(1, s.concurrency), thread_name_prefix="kling"
+            max_workers=max(1, s.concurrency or min(s.max_tasks, len(request.take_numbers))),
+            thread_name_prefix="kling"
         ) as pool:
             run.client = client
             jobs = list(zip(request.take_numbers, request.seeds, strict=True))

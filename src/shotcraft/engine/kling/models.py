@@ -17,10 +17,14 @@ class ModelCaps:
     camera: frozenset[tuple[str, int]] = frozenset()
     multi_image: frozenset[tuple[str, int]] = frozenset()
     durations: tuple[int, ...] = (5, 10)
+    sound: frozenset[str] = frozenset()  # modes with native sound (the `sound` on|off field)
 
 
 def _pairs(modes: str, secs: tuple[int, ...] = (5, 10)) -> frozenset[tuple[str, int]]:
     return frozenset((m, s) for m in modes.split() for s in secs)
+
+
+ANY_LENGTH = tuple(range(3, 16))  # kling-v3 takes any whole second from 3 to 15
 
 
 # Kling's capability map ("skillsMap"), as read in mid-2025; see docs/kling.md for the sources.
@@ -45,6 +49,24 @@ MODELS: dict[str, ModelCaps] = {
     "kling-v2-5-turbo": ModelCaps(
         True, True, frozenset({"std", "pro"}), False, last_frame=_pairs("pro"),
     ),
+    # read 2026-12-06. `sound` on|off "Only the V2.6 model and its subsequent versions", no
+    # cfg_scale on V2.6: docs.cloudsway.net/maasapi/api-reference/video/kl (a copy of Kling's
+    # text2video page); 5/10 s: docs.higgsfield.ai kling-2-6 pro text-to-video; sound in pro
+    # only: wavespeed.ai/kling-2-6-api ("native audio on Pro"); last frame in pro (wavespeed
+    # "image-to-video with optional end image"; which modes: ASSUMED pro only).
+    "kling-v2-6": ModelCaps(
+        True, True, frozenset({"std", "pro"}), False, last_frame=_pairs("pro"),
+        sound=frozenset({"pro"}),
+    ),
+    # read 2026-12-06. std/pro 3-15 s, first+last frame in both: docs.cloudsway.net/maasapi/
+    # api-reference/video/kl_v3 ("Competency Map"); duration any whole second 3..15 and
+    # `sound` on|off in std and pro: docs.modellix.ai/kling/kling-v3-t2v, fal.ai kling-video/v3
+    # (duration "3".."15"); cfg_scale not sent (ASSUMED unsupported, as on V2.6).
+    "kling-v3": ModelCaps(
+        True, True, frozenset({"std", "pro"}), False,
+        last_frame=_pairs("std pro", ANY_LENGTH), durations=ANY_LENGTH,
+        sound=frozenset({"std", "pro"}),
+    ),
 }
 
 
@@ -62,6 +84,8 @@ NATIVE: dict[str, tuple[int, int, int]] = {
     "kling-v2-1": (720, 1080, 24),
     "kling-v2-1-master": (1080, 1080, 24),
     "kling-v2-5-turbo": (720, 1080, 24),
+    "kling-v2-6": (720, 1080, 24),  # std 720p / pro 1080p: docs.apimart.ai; 24 fps ASSUMED
+    "kling-v3": (720, 1080, 24),  # 720p std: proxyapi.ru kling-v3.0-std; 24 fps ASSUMED
 }
 FRAME_SIZES: dict[int, dict[str, tuple[int, int]]] = {  # lines → aspect → (width, height)
     720: {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720)},
@@ -80,6 +104,21 @@ def _costs(std5: float, pro5: float) -> dict[str, float]:
     return {"std/5": std5, "std/10": 2 * std5, "pro/5": pro5, "pro/10": 2 * pro5}
 
 
+def _sound_costs(pro5: float) -> dict[str, float]:
+    """kling-v2-6 with sound (pro only): twice the silent price (openai-hk.com/docs/lab/kling)."""
+    return {"pro/5/sound": 2 * pro5, "pro/10/sound": 4 * pro5}
+
+
+def _per_second(rates: dict[str, float]) -> dict[str, float]:
+    """Any-length models are billed per second: "mode[/sound]" → units per second."""
+    out = {}
+    for key, rate in rates.items():
+        mode, _, sound = key.partition("/")
+        for seconds in ANY_LENGTH:
+            out[f"{mode}/{seconds}" + (f"/{sound}" if sound else "")] = round(rate * seconds, 4)
+    return out
+
+
 # Kling API units per task ("model/mode/seconds"), from Kling's API pricing page; see docs/kling.md.
 COST_TABLE: dict[str, float] = {
     f"{model}/{key}": value
@@ -91,12 +130,22 @@ COST_TABLE: dict[str, float] = {
         "kling-v2-1": _costs(2.0, 3.5),
         "kling-v2-1-master": _costs(10.0, 10.0),
         "kling-v2-5-turbo": _costs(1.5, 2.5),
+        # read 2026-12-06 (ratios sourced, unit amounts ASSUMED, see README "Cost"):
+        # pro 5 s = 2.5 × kling-v1 std 5 s, sound ×2, 10 s ×2: openai-hk.com/docs/lab/kling;
+        # std 5 s ≈ 0.6 × pro 5 s: apimodels.app/zh/docs/kling-video
+        "kling-v2-6": {**_costs(1.5, 2.5), **_sound_costs(2.5)},
+        # per second; std : pro : std+sound : pro+sound = 1 : 1.33 : 1.5 : 2 (docs.krea.ai
+        # kling-30, discuss.huggingface.co Kling cost analysis); std/s = 1.2 × kling-v2-6 pro/s
+        # ASSUMED (fal.ai v3 standard $0.084/s)
+        "kling-v3": _per_second({"std": 0.6, "pro": 0.8, "std/sound": 0.9, "pro/sound": 1.2}),
     }.items()
     for key, value in table.items()
 }
 
 
-def task_cost(model: str, mode: str, seconds: int, overrides: dict[str, float]) -> float | None:
-    """Kling units for one task of `seconds` on model+mode; `overrides` win over COST_TABLE."""
-    key = f"{model}/{mode}/{seconds}"
+def task_cost(model: str, mode: str, seconds: int, overrides: dict[str, float],
+              sound: bool = False) -> float | None:
+    """Kling units for one task of `seconds` on model+mode (with native sound when `sound`);
+    `overrides` win over COST_TABLE."""
+    key = f"{model}/{mode}/{seconds}" + ("/sound" if sound else "")
     return overrides.get(key, COST_TABLE.get(key))

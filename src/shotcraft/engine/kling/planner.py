@@ -155,6 +155,18 @@ def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) 
         body["aspect_ratio"] = request.aspect  # image2video takes the image's shape
     if camera is not None:
         body["camera_control"] = camera
+    if caps.sound and endpoint != "multi-image2video":
+        if s.sound == "on" and mode not in caps.sound:
+            if not drop:
+                raise EngineError(f"{who} has no native sound; set SHOTCRAFT_KLING_SOUND=off or "
+                                  "pick a mode that has it.")
+            downgrades.append(f"native sound left out: {who} has none")
+        body["sound"] = "on" if s.sound == "on" and mode in caps.sound else "off"
+    elif s.sound == "on":
+        if not drop:
+            raise EngineError(f"{who} has no native sound; set SHOTCRAFT_KLING_SOUND=off or pick "
+                              "kling-v2-6 pro or kling-v3.")
+        downgrades.append(f"native sound left out: {who} has none")
     if s.callback_url:
         body["callback_url"] = s.callback_url
     params = {k: v for k, v in body.items() if k != "callback_url"}
@@ -173,7 +185,7 @@ def plan_task(request: RenderRequest, settings: KlingSettings, caps: ModelCaps) 
                 f"multi-image2video takes at most {MAX_REFERENCES}): left out {', '.join(left_out)}")
         body["image_list"] = [{"image": encode_image(p)} for p in refs]
         params["image_list_sha256"] = [sha256_file(p) for p in refs]
-    cost = task_cost(model, mode, duration, s.cost_table)
+    cost = task_cost(model, mode, duration, s.cost_table, sound=body.get("sound") == "on")
     extend_body: dict[str, Any] = {}
     if extensions:
         # the extension takes the clip's model and mode; only these fields are documented

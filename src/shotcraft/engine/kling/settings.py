@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_PROMPT = 2500  # Kling's limit for prompt and negative_prompt, in characters
@@ -15,6 +15,13 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024  # Kling refuses reference images over 10 MB
 MAX_REFERENCES = 4
 RESULT_LIFETIME = timedelta(days=30)  # Kling deletes generated videos after 30 days
 ASPECTS = ("16:9", "9:16", "1:1")
+# Kling's API hosts per region; keys are issued per region and work only on their own host.
+# global: Kling "General Information" (api-singapore.klingai.com, "for users whose servers are
+# located outside of China"); china: api-beijing.klingai.com, named in the issue, ASSUMED (no
+# page read says so).
+REGION_HOSTS = {"global": "https://api-singapore.klingai.com",
+                "china": "https://api-beijing.klingai.com"}
+REGION_NAMES = {"global": "global", "china": "China"}
 KEYS_MISSING = (
     "Kling needs API keys: set SHOTCRAFT_KLING_ACCESS_KEY and SHOTCRAFT_KLING_SECRET_KEY."
 )
@@ -25,13 +32,19 @@ class KlingSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_KLING_", extra="ignore")
 
-    base_url: str = "https://api-singapore.klingai.com"
+    region: Literal["global", "china"] = "global"  # picks the host; keys are per region
+    base_url: str = ""  # an explicit host wins over the region's (empty: the region's host)
     access_key: SecretStr | None = None
     secret_key: SecretStr | None = None
     model_name: str = "kling-v1-6"
     mode: Literal["std", "pro"] = "std"
     cfg_scale: float = 0.5
-    concurrency: int = 2  # tasks in flight at once (Kling limits concurrency per account)
+    concurrency: int | None = None  # takes one render call works on at once (None: max_tasks)
+    # the account's parallel-task limit (Kling "Concurrency Rules": per account, set by the
+    # resource pack; the default 5 is ASSUMED): this process never has more tasks submitted and
+    # unfinished than this, across all its render calls
+    max_tasks: int = 5
+    sound: Literal["on", "off"] = "off"  # Kling's native sound, where the model has it
     poll_interval: float = 5.0  # first wait between polls, seconds
     poll_backoff: float = 1.5  # each wait is this much longer ...
     poll_max_interval: float = 30.0  # ... up to this
@@ -44,3 +57,9 @@ class KlingSettings(BaseSettings):
     max_download_bytes: int = 512 * 1024 * 1024
     callback_url: str | None = None
     cost_table: dict[str, float] = {}  # "model/mode/seconds" → units, overriding COST_TABLE
+
+    @model_validator(mode="after")
+    def _region_host(self) -> KlingSettings:
+        if not self.base_url:
+            self.base_url = REGION_HOSTS[self.region]
+        return self

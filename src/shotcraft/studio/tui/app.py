@@ -148,9 +148,17 @@ class ShotcraftApp(App[None]):
             self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
                         severity="warning", markup=False)
             return False
+        # the estimate before the draw: the plan `render --dry-run` prints (a refusal shows here)
+        plan = self.guard(self.project.plan_render, shot_ids=shot_ids, episode=episode,
+                          takes=takes, kind=kind)
+        if plan is None:
+            return False
         self.render_cancel = threading.Event()
         what = ", ".join(shot_ids) if shot_ids else f"episode {episode}"
-        self.notify(f"Drawing {takes or 'the wanted'} takes for {what}.", markup=False)
+        cost = ("no credits" if plan.credits is None
+                else f"an estimated {plan.credits:g} credits")
+        self.notify(f"Drawing {plan.takes} takes for {what} on {plan.engine}: {cost}.",
+                    markup=False)
         self._render(shot_ids, takes, episode, kind, self.render_cancel)
         return True
 

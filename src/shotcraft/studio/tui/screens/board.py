@@ -18,7 +18,8 @@ from shotcraft.studio.tui.widgets.shot_table import ShotTable
 
 # fixed widths: measuring 1,000 rows of CJK text for auto widths costs more than the rest of opening
 COLUMNS = (("Shot", 12), ("Scene", 6), ("Size", 4), ("Camera", 11), ("Dur s", 5),
-           ("Characters", 16), ("Words", 50), ("Takes d/q/f", 11), ("Pick", 4), ("Top", 5))
+           ("Characters", 16), ("Words", 44), ("Takes d/q/f", 11), ("Pick", 4), ("Top", 5),
+           ("Credits", 7))
 
 
 def first_words(shot: Any, limit: int = 25) -> str:
@@ -114,6 +115,7 @@ class BoardScreen(StudioScreen):
             f"{shot.duration_frames / self.fps:.1f}", ",".join(shot.characters)[:8], words, takes,
             str(shot.picked_take) if shot.picked_take is not None else "·",
             f"{score:.2f}" if score is not None else "·",
+            f"{totals.credits:g}" if totals and totals.credits else "·",
         )
 
     def current_shot_id(self) -> str | None:
