@@ -552,6 +552,8 @@ def test_a_shot_with_an_element_goes_through_omni_video(env, fake, tmp_path):
     assert "negative_prompt" not in body and "camera_control" not in body
     assert take.params["element_ids"] == [element]
     assert any("no negative_prompt" in d for d in take.downgrades)
+    # priced per second like kling-v3 (std, the request's 5 s): 0.6 × 5 units, before the draw
+    assert kling.describe_cost(req) == 3.0 and take.cost_credits == 3.0
 
 
 def test_an_unknown_element_is_refused_by_kling_with_its_code(env, fake, tmp_path):

@@ -138,6 +138,12 @@ COST_TABLE: dict[str, float] = {
         # kling-30, discuss.huggingface.co Kling cost analysis); std/s = 1.2 × kling-v2-6 pro/s
         # ASSUMED (fal.ai v3 standard $0.084/s)
         "kling-v3": _per_second({"std": 0.6, "pro": 0.8, "std/sound": 0.9, "pro/sound": 1.2}),
+        # omni-video, per second, the same rates as kling-v3: apimodels.app/en/docs/kling-omni-video
+        # lists kling-video-o1 and kling-v3-omni at one price ($/s std 0.0633, pro 0.0853, with
+        # audio ×1.5), and discuss.huggingface.co (Kling cost analysis) has O3 = 3.0 at 720p
+        # silent; the unit amounts inherit kling-v3's ASSUMED anchor
+        "kling-video-o1": _per_second({"std": 0.6, "pro": 0.8, "std/sound": 0.9,
+                                       "pro/sound": 1.2}),
     }.items()
     for key, value in table.items()
 }
