@@ -18,8 +18,8 @@ Modules, top to bottom:
 - `stills`: keyframe stills through image generation, the character's face as the reference.
 - `engine`: `KlingEngine`, the Engine contract over the above.
 
-See docs/kling.md for the sources of the field names, the capability and cost tables, and
-what had to be assumed.
+See the README's "kling (cloud)" section ("Sources, and what was assumed") for the sources of
+the field names, the capability and cost tables, and what had to be assumed.
 """
 
 from shotcraft.engine.kling.camera import camera_control_for

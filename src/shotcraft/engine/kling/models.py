@@ -27,7 +27,7 @@ def _pairs(modes: str, secs: tuple[int, ...] = (5, 10)) -> frozenset[tuple[str, 
 ANY_LENGTH = tuple(range(3, 16))  # kling-v3 takes any whole second from 3 to 15
 
 
-# Kling's capability map ("skillsMap"), as read in mid-2025; see docs/kling.md for the sources.
+# Kling's capability map ("skillsMap"), as read in mid-2025; sources in the README's Kling section.
 MODELS: dict[str, ModelCaps] = {
     "kling-v1": ModelCaps(
         True, True, frozenset({"std", "pro"}), True,
@@ -119,7 +119,7 @@ def _per_second(rates: dict[str, float]) -> dict[str, float]:
     return out
 
 
-# Kling API units per task ("model/mode/seconds"), from Kling's API pricing page; see docs/kling.md.
+# Kling API units per task ("model/mode/seconds"), sources and dates in the README's Kling section ("Cost").
 COST_TABLE: dict[str, float] = {
     f"{model}/{key}": value
     for model, table in {
