@@ -87,8 +87,11 @@ def test_kling_v3_draws_the_shot_s_own_length_rounded_up(env, fake, tmp_path, se
     assert take.cost_credits == pytest.approx(0.6 * drawn)
 
 
-def test_a_shot_longer_than_fifteen_seconds_is_drawn_at_fifteen_and_says_so(env):
-    plan = engine(model_name="kling-v3").plan(request(takes=1, seconds=17.0))
+def test_a_shot_longer_than_fifteen_seconds_is_refused_or_drawn_at_fifteen_and_says_so(env):
+    # kling-v3 cannot extend a video: past 15 s it is one sentence, or a downgrade when allowed
+    with pytest.raises(EngineError, match="kling-v3 std draws at most 15 s and cannot extend"):
+        engine(model_name="kling-v3").plan(request(takes=1, seconds=17.0))
+    plan = engine(model_name="kling-v3").plan(request(takes=1, seconds=17.0, allow_downgrade=True))
     assert plan.body["duration"] == "15"
     assert any("at most 15 s" in d for d in plan.downgrades)
 

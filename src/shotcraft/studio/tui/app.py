@@ -153,13 +153,26 @@ class ShotcraftApp(App[None]):
                           takes=takes, kind=kind)
         if plan is None:
             return False
-        self.render_cancel = threading.Event()
         what = ", ".join(shot_ids) if shot_ids else f"episode {episode}"
-        cost = ("no credits" if plan.credits is None
-                else f"an estimated {plan.credits:g} credits")
-        self.notify(f"Drawing {plan.takes} takes for {what} on {plan.engine}: {cost}.",
-                    markup=False)
-        self._render(shot_ids, takes, episode, kind, self.render_cancel)
+
+        def start(confirmed: bool | None = True) -> None:
+            if not confirmed:
+                self.notify("Nothing drawn, nothing spent.", markup=False)
+                return
+            self.render_cancel = threading.Event()
+            cost = ("no credits" if not plan.credits
+                    else f"an estimated {plan.credits:g} credits")
+            self.notify(f"Drawing {plan.takes} takes for {what} on {plan.engine}: {cost}.",
+                        markup=False)
+            self._render(shot_ids, takes, episode, kind, self.render_cancel)
+
+        if plan.credits and plan.takes:
+            # a paid draw waits for the director to see the estimate and say yes
+            from shotcraft.studio.tui.screens.spend import SpendScreen
+
+            self.push_screen(SpendScreen(plan, what), start)
+        else:
+            start()
         return True
 
     def stop_render(self) -> None:
