@@ -162,9 +162,16 @@ def shots(
         table = Table(show_edge=False, pad_edge=False)
         # credits spent per shot, where any were (cloud engines); previz-only boards stay narrow
         priced = any(t.credits for t in totals.values())
+        # ids, numbers and moves never wrap or shrink; the script's words give way
+        ids = max((len(s.id) for sc in ep.scenes for s in sc.shots), default=5)
+        fixed = {"shot": max(ids, len(ep.scenes[0].id) if ep.scenes else 4), "size": 4,
+                 "camera": 6, "sec": 4, "takes": 5, "pick": 4, "credits": 7}
         for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick",
                        *(("credits",) if priced else ())):
-            table.add_column(column)
+            if column in fixed:
+                table.add_column(column, no_wrap=True, min_width=fixed[column])
+            else:
+                table.add_column(column)
         for scene in ep.scenes:
             table.add_row(Text(scene.id, style="dim"), "", "", "", "", Text(scene.heading, style="dim"),
                           "", "", *(("",) if priced else ()))
@@ -179,6 +186,9 @@ def shots(
                     *((f"{total.credits:g}" if total and total.credits else "",) if priced else ()),
                 )
         out.print(table)
+        if priced:
+            spent = sum(totals[s.id].credits for sc in ep.scenes for s in sc.shots if s.id in totals)
+            out.print(f"episode {ep.number}: credits {spent:g}")
     episode_totals = project.totals(episode=episode)
     out.print(f"takes done {episode_totals.takes_done}, queued {episode_totals.takes_queued}, "
               f"failed {episode_totals.takes_failed}; compute {episode_totals.seconds:.1f} s, "
