@@ -185,17 +185,22 @@ class TakeRun:
         except _Cancelled:
             return None
         except _Stop as stop:
-            with self.lock:
-                if stop.stop_all and self.stop_reason is None:
-                    self.stop_reason = stop.message
-                if stop.auth:
-                    self.auth_error = stop.message
-            result.failed = stop.message
-            return result
+            return self._stopped(result, stop)
         except Exception as exc:  # a take that breaks is reported, never raised (protocol)
             log.warning("kling take %s broke: %s", take_number, type(exc).__name__)
             result.failed = f"Kling take {take_number} broke: {type(exc).__name__}: {exc}"
             return result
+
+    def _stopped(self, result: RenderedTake, stop: _Stop) -> RenderedTake:
+        """A take Kling refused: its reason on the take; an auth or account refusal stops the
+        takes not yet sent too."""
+        with self.lock:
+            if stop.stop_all and self.stop_reason is None:
+                self.stop_reason = stop.message
+            if stop.auth:
+                self.auth_error = stop.message
+        result.failed = stop.message
+        return result
 
     def _cost_of(self, state: dict[str, Any]) -> float | None:
         model = state.get("model_name", self.plan.body["model_name"])

@@ -105,13 +105,7 @@ class StillRun(TakeRun):
         except _Cancelled:
             return None
         except _Stop as stop:
-            with self.lock:
-                if stop.stop_all and self.stop_reason is None:
-                    self.stop_reason = stop.message
-                if stop.auth:
-                    self.auth_error = stop.message
-            result.failed = stop.message
-            return result
+            return self._stopped(result, stop)
         except Exception as exc:  # a take that breaks is reported, never raised (protocol)
             result.failed = f"Kling still {take_number} broke: {type(exc).__name__}: {exc}"
             return result
