@@ -61,6 +61,25 @@ def test_a_key_from_the_other_region_is_refused_in_one_sentence(env, tmp_path):
     assert china.created == []
 
 
+def test_a_key_from_the_other_region_is_named_the_same_way_when_making_an_element(env, tmp_path):
+    from tests.engine.test_kling import portrait_refs
+
+    china = FakeKling(access_key="ak-china-0f1e2d3c", secret_key="sk-china-4b5a6978",
+                      region="china").start()
+    try:  # elements are made before any video task: the first call a wrong key meets
+        with pytest.raises(EngineError) as err:
+            engine(region="china", base_url=china.base_url).ensure_elements(
+                [portrait_refs(tmp_path, 2)])
+    finally:
+        china.stop()
+    message = str(err.value)
+    assert message.startswith("The Kling key was refused by the China host "
+                              "(api-beijing.klingai.com)")
+    assert "keys are per region" in message and "SHOTCRAFT_KLING_REGION=global" in message
+    assert SECRET not in message and ACCESS not in message
+    assert china.elements_created == []
+
+
 def test_the_current_models_have_sourced_rows_in_every_table():
     for model in ("kling-v2-6", "kling-v3"):
         assert model in MODELS and NATIVE[model] == FAKE_NATIVE[model]

@@ -107,6 +107,12 @@ class TaskSlots:
 SLOTS = TaskSlots()
 
 
+def refuses_keys(status: int, code: int) -> bool:
+    """Kling's answer says the keys themselves were refused (auth codes, or an account the
+    keys cannot use): nothing else sent with them will do better."""
+    return status in (401, 403) or 1000 <= code <= 1004 or code == 1103
+
+
 def region_refusal(s: KlingSettings, status: int, code: int) -> str:
     """One sentence for a key the host refused: which region's host, and that keys are per region."""
     host = REGION_HOSTS[s.region].removeprefix("https://")
@@ -465,7 +471,7 @@ class TakeRun:
             log.debug("kling %s %s → HTTP %s code %s", method, path, response.status_code, code)
             if response.status_code == 200 and code == 0:
                 return data
-            if response.status_code in (401, 403) or 1000 <= code <= 1004 or code == 1103:
+            if refuses_keys(response.status_code, code):
                 raise _Stop(region_refusal(s, response.status_code, code), stop_all=True,
                             auth=True)
             if code in _BALANCE_CODES:

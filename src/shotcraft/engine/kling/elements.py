@@ -112,8 +112,7 @@ def _call(engine: KlingEngine, client: httpx.Client, method: str, path: str,
     """One call with bounded retries on 429/5xx/timeouts; `data`, or EngineError."""
     import httpx
 
-    from shotcraft.engine.kling.client import _parse
-    from shotcraft.engine.kling.settings import KEYS_MISSING
+    from shotcraft.engine.kling.client import _RATE_CODES, _parse, refuses_keys, region_refusal
 
     s = engine.settings
     delay = s.retry_delay
@@ -132,9 +131,11 @@ def _call(engine: KlingEngine, client: httpx.Client, method: str, path: str,
         code, message, data = _parse(response)
         if response.status_code == 200 and code == 0:
             return data
-        if response.status_code in (401, 403) or 1000 <= code <= 1004:
-            raise EngineError(f"Kling refused the API keys (code {code}). {KEYS_MISSING}")
-        if (response.status_code == 429 or code in (1302, 1303) or response.status_code >= 500) \
+        if refuses_keys(response.status_code, code):
+            # the same sentence as a refused video task: elements are made first, so a key of
+            # the other region is usually met here
+            raise EngineError(region_refusal(s, response.status_code, code))
+        if (response.status_code == 429 or code in _RATE_CODES or response.status_code >= 500) \
                 and not last:
             time.sleep(delay)
             delay *= 2
