@@ -624,16 +624,26 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, 1203, "The requested resource does not exist")
         return self._send(200, 0, "SUCCEED", self.fake.view(task, advance=True))
 
-    def _other_post(self, family: str, raw: bytes) -> None:
+    def _posted_body(self, endpoint: str, raw: bytes) -> tuple[bool, Any]:
+        """Auth, then the JSON body, recorded as a POST to `endpoint`: (True, body), or
+        (False, None) once the refusal was sent."""
         denied = self.fake.check_token(self.headers.get("Authorization"))
         if denied:
-            return self._send(*denied)
+            self._send(*denied)
+            return False, None
         try:
             body = json.loads(raw)
         except json.JSONDecodeError:
-            return self._send(400, 1200, "invalid request body")
+            self._send(400, 1200, "invalid request body")
+            return False, None
         with self.fake.lock:
-            self.fake.posts.append({"endpoint": family, "body": body})
+            self.fake.posts.append({"endpoint": endpoint, "body": body})
+        return True, body
+
+    def _other_post(self, family: str, raw: bytes) -> None:
+        posted, body = self._posted_body(family, raw)
+        if not posted:
+            return None
         try:
             if family == "elements":
                 self.fake.validate_element(body)
@@ -716,15 +726,9 @@ class _Handler(BaseHTTPRequestHandler):
         endpoint, ident = self._endpoint()
         if endpoint is None or ident is not None:
             return self._send(404, 1202, "invalid request method or path")
-        denied = self.fake.check_token(self.headers.get("Authorization"))
-        if denied:
-            return self._send(*denied)
-        try:
-            body = json.loads(raw)
-        except json.JSONDecodeError:
-            return self._send(400, 1200, "invalid request body")
-        with self.fake.lock:
-            self.fake.posts.append({"endpoint": endpoint, "body": body})
+        posted, body = self._posted_body(endpoint, raw)
+        if not posted:
+            return None
         while endpoint in self.fake.hold_posts:  # received; created once released
             time.sleep(0.01)
         if self._fault("submit"):
