@@ -73,7 +73,7 @@ def score_and_thumbnail(
     from PIL import Image
 
     from shotcraft.projects.plan import previous_characters
-    from shotcraft.ranking.identity import cut_faces, sample_frames, score_take_identity
+    from shotcraft.ranking.identity import Bible, cut_faces, sample_frames, score_take_identity
     from shotcraft.ranking.metrics import analysis_frames, score_frames
 
     frames, fps = analysis_frames(stored, kind=kind, info=info)
@@ -81,8 +81,9 @@ def score_and_thumbnail(
     if previous_last is not None:
         with Image.open(previous_last) as image:
             previous = np.asarray(image.convert("RGB"))
+    # the bible (every reference hashed, embeddings from the cache) only where faces are judged
     identity = score_take_identity(stored, kind=kind, size=shot.size, in_frame=shot.characters,
-                                   bible=bible(store), info=info)
+                                   bible=bible(store) if shot.characters else Bible(), info=info)
     cut = None
     shared = [c for c in shot.characters if c in previous_characters(store, shot)] if (
         previous is not None) else []
