@@ -199,7 +199,7 @@ def build_bible(references: Mapping[str, Sequence[Path]], *,
             bible.embeddings[name] = np.asarray(vectors, dtype=np.float64)
         else:
             bible.left_out[name] = ("no reference image" if not paths
-                                    else "no usable reference (none shows one clear face)")
+                                    else "no usable reference: none shows one clear face")
     return bible
 
 
