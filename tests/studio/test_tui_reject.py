@@ -13,6 +13,7 @@ from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.help import HelpScreen, key_table
 from shotcraft.studio.tui.screens.takes import TakesScreen
 from tests.projects.conftest import write_script
+from tests.studio.test_tui_studio import wait_for
 
 SIZE = (160, 48)
 SHOT = "E01-S01-001"
@@ -51,7 +52,9 @@ async def test_a_digit_rejects_the_highlighted_take_with_its_reason(project_dir:
         take = next(v.take for v in app.project.takes(SHOT) if v.take.number == first)
         assert take.status is TakeStatus.REJECTED and take.reject_reason is RejectReason.MOTION
         assert status_cells(screen)[first] == "rejected: motion"
-        assert any(n.message == f"Rejected take {first} of {SHOT} (motion)." for n in app._notifications)
+        # notify posts a message: wait for it rather than race it
+        await wait_for(pilot, lambda: any(n.message == f"Rejected take {first} of {SHOT} (motion)."
+                                          for n in app._notifications), timeout=10)
 
         # the rejected take sank below the ranked ones; back on it, the director corrects himself
         highlight(screen, first)
