@@ -42,6 +42,7 @@ def test_a_new_and_an_upgraded_project_have_the_same_schema(tmp_path: Path) -> N
     upgraded = Project.open(tmp_path / "old")
     new = Project.create(tmp_path / "new")
     assert schema_tables(new.db) == schema_tables(upgraded.db)
+    assert "reject_reason" in {c[0] for c in schema_tables(new.db)["take"]["columns"]}
     assert "schema_version" not in {c[0] for c in schema_tables(new.db)["project"]["columns"]}
     upgraded.close()
     new.close()

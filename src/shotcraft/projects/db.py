@@ -138,6 +138,7 @@ class TakeRow(SQLModel, table=True):
     downgrades: list[str] = _json([])
     status: str = Field(default="queued", index=True)
     reason: str | None = None
+    reject_reason: str | None = None  # a RejectReason value
     media_path: str | None = None
     thumbnail_path: str | None = None
     duration_frames: int | None = None

@@ -25,7 +25,7 @@ from shotcraft.projects.store import Store
 from shotcraft.projects.takes import AutoPicks, TakeView, Totals
 from shotcraft.ranking.identity import ReferenceCheck
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, read_only_error
-from shotcraft.shots.models import Budget, Shot, Take, TakeKind
+from shotcraft.shots.models import Budget, RejectReason, Shot, Take, TakeKind
 from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 if TYPE_CHECKING:
@@ -292,10 +292,19 @@ class Project:
         return takes.auto_pick(self.store, episode=episode)
 
     @_writes
-    def reject(self, shot_id: str, take_number: int) -> None:
-        """Throw a take away: it stays on disk and in the list, but never ranks or gets picked."""
+    def reject(self, shot_id: str, take_number: int,
+               reason: RejectReason | str | None = None) -> Take:
+        """Throw a take away, optionally saying why (face, hands, body, motion, continuity,
+        artefact, other): it stays on disk and in the list, but never ranks or gets picked.
+        Rejecting it again with another reason corrects the reason."""
         check_take_number(shot_id, take_number)
-        takes.reject(self.store, shot_id, take_number)
+        return takes.reject(self.store, shot_id, take_number, reason)
+
+    @_writes
+    def unreject(self, shot_id: str, take_number: int) -> Take:
+        """Take a reject back: the take is done again, ranked and pickable."""
+        check_take_number(shot_id, take_number)
+        return takes.unreject(self.store, shot_id, take_number)
 
     def totals(self, *, shot_id: str | None = None, episode: int | None = None) -> Totals:
         """Takes and spend per shot or episode (or the whole project)."""

@@ -11,8 +11,8 @@ from sqlmodel import col, select
 from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.store import Store
-from shotcraft.shots.errors import ProjectError
-from shotcraft.shots.models import Take, TakeKind, TakeStatus
+from shotcraft.shots.errors import ProjectError, SpecError
+from shotcraft.shots.models import RejectReason, Take, TakeKind, TakeStatus
 
 
 class TakeView(BaseModel):
@@ -146,21 +146,55 @@ def auto_pick(store: Store, *, episode: int | None = None,
     return result
 
 
-def reject(store: Store, shot_id: str, take_number: int) -> None:
-    """Throw a take away: it stays on disk and in the list, but never ranks or gets picked."""
+def reject_reason(value: RejectReason | str | None) -> RejectReason | None:
+    """A reject reason from what a director typed ("Face " reads as face); None stays None."""
+    if value is None or isinstance(value, RejectReason):
+        return value
+    try:
+        return RejectReason(value.strip().lower())
+    except ValueError:
+        raise SpecError(f"{value!r} is not a reject reason; use one of "
+                        f"{', '.join(r.value for r in RejectReason)}.", field="reason") from None
+
+
+def reject(store: Store, shot_id: str, take_number: int,
+           reason: RejectReason | str | None = None) -> Take:
+    """Throw a take away: it stays on disk and in the list, but never ranks or gets picked.
+
+    Rejecting a rejected take again corrects its reason (a reason given replaces the stored
+    one; none given keeps it)."""
+    why = reject_reason(reason)
     with store.db.write() as session:
         row = session.exec(select(TakeRow).where(
             TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()
         if row is None:
             raise ProjectError(f"shot {shot_id} has no take {take_number}.")
-        if row.status != TakeStatus.DONE.value:
+        if row.status not in (TakeStatus.DONE.value, TakeStatus.REJECTED.value):
             raise ProjectError(f"take {take_number} of {shot_id} is {row.status}, not done.")
         row.status = TakeStatus.REJECTED.value
+        if why is not None:
+            row.reject_reason = why.value
         session.add(row)
         shot = session.get(ShotRow, shot_id)
         if shot is not None and shot.picked_take == take_number and row.kind == "video":
             shot.picked_take = None
             session.add(shot)
+        return take_from_row(row)
+
+
+def unreject(store: Store, shot_id: str, take_number: int) -> Take:
+    """Take a reject back: the take is done again (ranked, pickable) and its reason cleared."""
+    with store.db.write() as session:
+        row = session.exec(select(TakeRow).where(
+            TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()
+        if row is None:
+            raise ProjectError(f"shot {shot_id} has no take {take_number}.")
+        if row.status != TakeStatus.REJECTED.value:
+            raise ProjectError(f"take {take_number} of {shot_id} is {row.status}, not rejected.")
+        row.status = TakeStatus.DONE.value
+        row.reject_reason = None
+        session.add(row)
+        return take_from_row(row)
 
 
 def totals(store: Store, *, shot_id: str | None = None, episode: int | None = None) -> Totals:

@@ -136,6 +136,18 @@ class TakeStatus(StrEnum):
     REJECTED = "rejected"  # done, but the director threw it away
 
 
+class RejectReason(StrEnum):
+    """Why the director threw a take away; counted in the statistics of what card drawing costs."""
+
+    FACE = "face"
+    HANDS = "hands"
+    BODY = "body"
+    MOTION = "motion"
+    CONTINUITY = "continuity"
+    ARTEFACT = "artefact"
+    OTHER = "other"
+
+
 class TakeOrigin(StrEnum):
     ENGINE = "engine"
     IMPORTED = "imported"
@@ -157,7 +169,8 @@ class Take(BaseModel):
     reference_hashes: dict[str, str] = Field(default_factory=dict)
     downgrades: list[str] = Field(default_factory=list)
     status: TakeStatus = TakeStatus.QUEUED
-    reason: str | None = None
+    reason: str | None = None  # why it failed (the engine's words)
+    reject_reason: RejectReason | None = None  # why the director rejected it, when he said
     media_path: str | None = None  # relative to the project folder
     thumbnail_path: str | None = None
     duration_frames: int | None = None

@@ -415,14 +415,17 @@ def takes(
         print(json.dumps(takes_json(project, views), ensure_ascii=False, indent=2))
         return
     table = Table(show_edge=False)
-    widths = {"weakest": 14, "status": 12, "seed": 7, "engine": 9}
+    # a reject's reason is read in full ("rejected: continuity"); a failure's may give way
+    reasons = [len(f"rejected: {v.take.reject_reason.value}") for v in views if v.take.reject_reason]
+    widths = {"weakest": 14, "status": max([12, *reasons]), "seed": 7, "engine": 9}
     for column in ("take", "rank", "score", "identity", "weakest", "status", "seed", "engine", "sec"):
         table.add_column(column, no_wrap=True, min_width=widths.get(column, len(column)))
     # the store path is long and the least read: it is the column that gives way
     table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=22)
     for view in sorted(views, key=lambda v: (v.rank is None, v.rank or 0, v.take.number)):
         take = view.take
-        status = take.status.value + (f" ({take.reason})" if take.reason else "")
+        status = take.status.value + (f": {take.reject_reason.value}" if take.reject_reason else "")
+        status += f" ({take.reason})" if take.reason else ""
         if take.kind is TakeKind.KEYFRAME:
             status += " still"
         if view.picked:
@@ -514,6 +517,28 @@ def pick(
         raise typer.Exit(2)
     _open(directory).pick(shot_id or "", take)
     out.print(Text(f"picked take {take} for {shot_id}"))
+
+
+@command()
+def reject(
+    directory: DirArg,
+    shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.", show_default=False)],
+    take: Annotated[int, typer.Argument(help="The take number.", show_default=False)],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: face, hands, body, motion, continuity, artefact or other.", show_default=False)] = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Take the reject back: the take is done and pickable again.")] = False,
+) -> None:
+    """Reject a take (it stays on disk but never ranks or gets picked), saying why with --reason."""
+    if undo and reason is not None:
+        err.print(Text("usage: shotcraft reject DIR SHOT_ID TAKE_NO [--reason R], or --undo without --reason"))
+        raise typer.Exit(2)
+    project = _open(directory)
+    if undo:
+        project.unreject(shot_id, take)
+        out.print(Text(f"Took back the reject of take {take} of {shot_id}."))
+        return
+    rejected = project.reject(shot_id, take, reason)
+    why = f" ({rejected.reject_reason.value})" if rejected.reject_reason else ""
+    out.print(Text(f"Rejected take {take} of {shot_id}{why}."))
 
 
 @command()

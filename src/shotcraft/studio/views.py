@@ -71,6 +71,7 @@ def takes_json(project: Project, views: list[TakeView]) -> list[dict[str, Any]]:
             "engine": take.engine,
             "status": status if status in status_names else "done",
             "rejected": status == "rejected",
+            "reject_reason": take.reject_reason.value if take.reject_reason else None,
             "reason": take.reason,
             "path": str(project.take_path(take)) if take.media_path else None,
             "duration_frames": take.duration_frames,
