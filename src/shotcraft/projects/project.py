@@ -31,6 +31,7 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
     from shotcraft.projects.plan import RenderPlan
+    from shotcraft.projects.ranker import RankerState
     from shotcraft.projects.render import RenderSummary
 
 ASPECTS = ("9:16", "16:9", "1:1")
@@ -309,6 +310,19 @@ class Project:
 
     def top_scores(self) -> dict[str, float]:
         return takes.top_scores(self.store)
+
+    def ranker(self) -> RankerState:
+        """The ranker: weights learned from picks and rejects, the agreement with the picks
+        before and after learning (held out), and whether the learned weights are in use."""
+        from shotcraft.projects.ranker import ranker_state
+
+        return ranker_state(self.store)
+
+    def effective_score(self) -> Callable[[Take], float | None]:
+        """A take's effective total (learned weights when in use, else the stored total)."""
+        from shotcraft.projects.ranker import effective_score
+
+        return effective_score(self.store)
 
     def data_version(self) -> int:
         """A number that changes whenever another process commits (cheap change polling)."""
