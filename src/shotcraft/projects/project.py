@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from shotcraft.projects.plan import RenderPlan
     from shotcraft.projects.ranker import RankerState
     from shotcraft.projects.render import RenderSummary
+    from shotcraft.projects.stats import Stats
 
 ASPECTS = ("9:16", "16:9", "1:1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -323,6 +324,14 @@ class Project:
         from shotcraft.projects.ranker import effective_score
 
         return effective_score(self.store)
+
+    def stats(self, *, episode: int | None = None) -> Stats:
+        """Draws, rejects, spend per picked shot and per finished minute, the ranker's
+        agreement and the shots still unpicked (see projects/stats.py)."""
+        from shotcraft.projects.stats import stats
+
+        check_episode(episode)
+        return stats(self.store, episode=episode)
 
     def data_version(self) -> int:
         """A number that changes whenever another process commits (cheap change polling)."""
