@@ -35,7 +35,8 @@ async def test_a_failed_export_shows_the_title_and_copies_the_full_text(project_
     app = make_app(project_dir)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert app.export_episode(9, OPTIONS)
-        await wait_for(pilot, lambda: app.last_error is not None, timeout=20)
+        # the notification is a message of its own: it lands a moment after last_error is set
+        await wait_for(pilot, lambda: app.last_error is not None and shown(app), timeout=20)
         title, message = shown(app)[-1]
         assert title == "Export failed: Project error"
         assert message.startswith("there is no episode 9 in this project.")
