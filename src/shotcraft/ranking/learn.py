@@ -143,7 +143,9 @@ def _descend(diff: np.ndarray, mask: np.ndarray, base: np.ndarray, theta: np.nda
         z = (masked @ weights) / total
         # d/dz softplus(−κz) = −κ σ(−κz); σ through tanh stays finite for any κz
         dz = -kappa * 0.5 * (1.0 - np.tanh(0.5 * kappa * z))
-        dw = ((dz / total)[:, None] * (masked - mask * z[:, None])).sum(axis=0)
+        # dz/dw_m = mask·(diff_m − z) / total, summed as two matrix-vector products
+        scaled = dz / total
+        dw = scaled @ masked - (scaled * z) @ mask
         grad = np.append(dw * weights + 2.0 * L2 * theta, float((dz * z).sum()))
         first = 0.9 * first + 0.1 * grad
         second = 0.999 * second + 0.001 * grad**2
