@@ -23,14 +23,17 @@ if TYPE_CHECKING:
 
 def build_timeline(store: Store, episode: int) -> Timeline:
     """The episode's timeline: one clip per live shot, its picked (or best) take, alternates."""
+    from shotcraft.projects.ranker import effective_score
+
     board = store.storyboard(episode=episode)
     if not board.episodes:
         raise ProjectError(f"there is no episode {episode} in this project.")
     ep = board.episodes[0]
     clips: list[Clip] = []
+    score = effective_score(store)  # the ranker's picks and scores read once, not per shot
     for scene in ep.scenes:
         for shot in scene.shots:
-            views = take_views(store, shot.id)
+            views = take_views(store, shot.id, score=score)
             chosen, source = _choose(views)
             alternates = [
                 Alternate(take=v.take.number, path=str(store.take_path(v.take)) if v.take.media_path else None,

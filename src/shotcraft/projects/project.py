@@ -31,7 +31,9 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
     from shotcraft.projects.plan import RenderPlan
+    from shotcraft.projects.ranker import RankerState
     from shotcraft.projects.render import RenderSummary
+    from shotcraft.projects.stats import Stats
 
 ASPECTS = ("9:16", "16:9", "1:1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -318,6 +320,27 @@ class Project:
 
     def top_scores(self) -> dict[str, float]:
         return takes.top_scores(self.store)
+
+    def ranker(self) -> RankerState:
+        """The ranker: weights learned from picks and rejects, the agreement with the picks
+        before and after learning (held out), and whether the learned weights are in use."""
+        from shotcraft.projects.ranker import ranker_state
+
+        return ranker_state(self.store)
+
+    def effective_score(self) -> Callable[[Take], float | None]:
+        """A take's effective total (learned weights when in use, else the stored total)."""
+        from shotcraft.projects.ranker import effective_score
+
+        return effective_score(self.store)
+
+    def stats(self, *, episode: int | None = None) -> Stats:
+        """Draws, rejects, spend per picked shot and per finished minute, the ranker's
+        agreement and the shots still unpicked (see projects/stats.py)."""
+        from shotcraft.projects.stats import stats
+
+        check_episode(episode)
+        return stats(self.store, episode=episode)
 
     def data_version(self) -> int:
         """A number that changes whenever another process commits (cheap change polling)."""

@@ -440,6 +440,8 @@ def takes(
             Text(take.media_path or ""),
         )
     out.print(table)
+    if any(v.fixed_score != v.take.score for v in views):
+        out.print(Text(f"scores are the learned weights' totals (see shotcraft ranker {directory})"))
     best = next((v for v in views if v.rank == 1 and v.take.kind is TakeKind.VIDEO), None)
     if best is not None and best.explanations.get("identity"):
         out.print(Text(f"identity of take {best.take.number}: {best.explanations['identity']}"))
@@ -539,6 +541,48 @@ def reject(
     rejected = project.reject(shot_id, take, reason)
     why = f" ({rejected.reject_reason.value})" if rejected.reject_reason else ""
     out.print(Text(f"Rejected take {take} of {shot_id}{why}."))
+
+
+@command()
+def ranker(directory: DirArg, as_json: JsonOpt = False) -> None:
+    """Show the metric weights learned from your picks and rejects, and how often they agree."""
+    from shotcraft.studio.views import agreement_sentence, ranker_json
+
+    state = _open(directory).ranker()
+    if as_json:
+        print(json.dumps(ranker_json(state), ensure_ascii=False, indent=2))
+        return
+    table = Table(show_edge=False)
+    for column in ("metric", "default", "learned", "change"):
+        table.add_column(column, no_wrap=True, justify="left" if column == "metric" else "right")
+    for name, default in state.defaults.items():
+        learned = state.weights.get(name, default)
+        table.add_row(name, f"{default:.2f}", f"{learned:.2f}", f"×{learned / default:.2f}")
+    out.print(table)
+    low, high = state.bounds
+    out.print(Text(f"learned from {state.preferences} preferences on {state.picked_shots} picked "
+                   f"shots (a pick beats every other take of its shot; every take left standing "
+                   f"beats a rejected one); each weight stays within ×{low:g}–×{high:g} of its "
+                   "default."))
+    out.print(Text(f"agreement: {agreement_sentence(state.fixed, state.learned)}."))
+    out.print(Text(state.reason if state.in_use else f"not in use: {state.reason}"))
+
+
+@command()
+def stats(
+    directory: DirArg,
+    episode: Annotated[int | None, typer.Option("--episode", help="Only this episode.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draws, rejects and spend per picked shot and per finished minute; what is still unpicked."""
+    from shotcraft.studio.views import stats_json, stats_lines
+
+    numbers = _open(directory).stats(episode=episode)
+    if as_json:
+        print(json.dumps(stats_json(numbers), ensure_ascii=False, indent=2))
+        return
+    for line in stats_lines(numbers):
+        out.print(line)
 
 
 @command()
