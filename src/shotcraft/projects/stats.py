@@ -52,8 +52,8 @@ class Stats(BaseModel):
 
 def reject_reason(take: Any) -> str:
     """Why a take was rejected, as a word ("face", "hands", …); "unspecified" when none was
-    given (and on projects from before reasons were recorded)."""
-    reason = getattr(take, "reject_reason", None)
+    given (a plain reject, or one made before migration 0005 recorded reasons)."""
+    reason = take.reject_reason
     if reason is None or reason == "":
         return UNSPECIFIED
     return str(getattr(reason, "value", reason))
