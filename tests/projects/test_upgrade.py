@@ -218,7 +218,7 @@ def test_a_0002_project_gains_per_character_ip_adapter_scales_at_the_engine_defa
     project = Project.open(old_project)
     (backup,) = backups(old_project)
     assert backup.name.startswith("shotcraft.db.backup-0002_versioned_json-")
-    assert stored_revision(db_file) == head() == "0004_character_kling_element"
+    assert stored_revision(db_file) == head()
     lin = project.character("林晚")
     assert lin.ip_adapter_scale is None and lin.references  # unset: drawn as before
     assert project.character("顾言").description == "30岁, 黑西装"
@@ -241,7 +241,7 @@ def test_a_0003_project_gains_an_empty_kling_element_per_character(old_project: 
     project = Project.open(old_project)
     (backup,) = backups(old_project)
     assert backup.name.startswith("shotcraft.db.backup-0003_character_ip_adapter_scale-")
-    assert stored_revision(db_file) == head() == "0004_character_kling_element"
+    assert stored_revision(db_file) == head()
     with project.store.db.read() as session:
         rows = {row.name: row for row in session.exec(select(CharacterRow)).all()}
     assert rows and all(row.kling_element is None for row in rows.values())  # none made yet
@@ -256,4 +256,32 @@ def test_a_0003_project_gains_an_empty_kling_element_per_character(old_project: 
     reopened = Project.open(old_project)
     with reopened.store.db.read() as session:
         assert session.get(CharacterRow, "林晚").kling_element == record
+    reopened.close()
+
+
+def test_a_0004_project_gains_untrimmed_shots_and_keeps_its_picks(old_project: Path) -> None:
+    from alembic import command
+
+    from shotcraft.projects.db import ShotRow
+
+    db_file = old_project / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, "0004_character_kling_element")  # the previous release's schema
+    project = Project.open(old_project)
+    (backup,) = backups(old_project)
+    assert backup.name.startswith("shotcraft.db.backup-0004_character_kling_element-")
+    assert stored_revision(db_file) == head() == "0006_shot_trim"
+    shots = project.shots()
+    assert [s.id for s in shots] == SHOTS
+    assert all(s.trim_in is None and s.trim_out is None for s in shots)  # untrimmed
+    assert all(s.picked_take is not None for s in shots)
+    with project.store.db.write() as session:
+        row = session.get(ShotRow, "E01-S01-002")
+        row.trim_in, row.trim_out = 6, 48
+        session.add(row)
+    project.close()
+    reopened = Project.open(old_project)
+    trimmed = reopened.shot("E01-S01-002")
+    assert (trimmed.trim_in, trimmed.trim_out) == (6, 48)
     reopened.close()
