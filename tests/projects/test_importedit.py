@@ -156,6 +156,11 @@ def test_an_alternate_take_and_a_trim_from_the_editor_reach_the_next_export(fold
         ("shot", trimmed.name, "trim_in"), ("shot", trimmed.name, "trim_out"),
     }
 
+    listing = json.loads(invoke("shots", folder, "--episode", 1, "--json").stdout)
+    shots = {s["id"]: s for sc in listing["episodes"][0]["scenes"] for s in sc["shots"]}
+    assert shots[trimmed.name]["trim"] == {"in": 6, "out": trimmed_frames - 4}
+    assert shots[switched.name]["picked_take"] == new_take and shots[switched.name]["trim"] is None
+
     result = invoke("export", folder, "--episode", 1, "--preset", "test-small", "--subtitles", "none")
     assert result.exit_code == 0, result.output
     new_frames = frames_of(episode_file)
