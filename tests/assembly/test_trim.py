@@ -7,12 +7,14 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 
+from shotcraft.assembly.audio import mix_audio
 from shotcraft.assembly.episode import ExportOptions, export_episode, retime
 from shotcraft.assembly.normalize import normalize_clip
 from shotcraft.assembly.otio_export import write_otio
 from shotcraft.assembly.presets import get_preset
 from shotcraft.shots.media import probe, read_frames
 from tests.assembly.conftest import MakeTake, clip_for, timeline_of
+from tests.assembly.test_audio import _lavfi, _pcm, _rms
 
 SMALL = get_preset("test-small")
 
@@ -55,3 +57,15 @@ def test_a_slate_ignores_a_trim_in_frame(tmp_path: Path) -> None:
     path = write_otio(timeline_of([slate]), [tmp_path / "none.mp4"], tmp_path / "s.otio")
     [clip] = otio.adapters.read_from_file(str(path)).find_clips()
     assert clip.source_range.start_time.value == 0
+
+
+def test_a_trimmed_clip_skips_the_sound_before_its_trim_in_frame(tmp_path: Path) -> None:
+    # half a second of silence, then a tone: a trim-in at frame 15 starts on the tone
+    take = _lavfi("aevalsrc=if(gte(t\\,0.5)\\,0.5*sin(2*PI*300*t)\\,0):s=48000:d=1.5",
+                  tmp_path / "take.wav")
+    untrimmed = _pcm(mix_audio(total_frames=30, fps=30, out=tmp_path / "a.m4a",
+                               clip_audio=[(take, 0, 30)]))
+    trimmed = _pcm(mix_audio(total_frames=30, fps=30, out=tmp_path / "b.m4a",
+                             clip_audio=[(take, 0, 30, 15)]))
+    assert _rms(untrimmed, 0.05, 0.45) < 1e-3 < _rms(untrimmed, 0.55, 0.95)
+    assert _rms(trimmed, 0.05, 0.45) > 0.05 and _rms(trimmed, 0.55, 0.95) > 0.05  # tone throughout
