@@ -109,3 +109,11 @@ def test_a_backup_includes_the_wal_and_never_overwrites_another(tmp_path: Path) 
         with closing(sqlite3.connect(backup)) as conn:
             assert conn.execute("SELECT count(*) FROM take").fetchone()[0] == 1
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_new_project_stores_shot_trims_as_nullable_frame_numbers(tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "p")
+    columns = {name: (kind, nullable) for name, kind, nullable in
+               schema_tables(project.db)["shot"]["columns"]}
+    assert columns["trim_in"] == ("INTEGER", True) and columns["trim_out"] == ("INTEGER", True)
+    project.close()

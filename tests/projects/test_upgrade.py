@@ -279,11 +279,39 @@ def test_a_0004_project_keeps_its_rejected_takes_without_a_reason_and_can_give_o
     project = Project.open(old_project)
     (backup,) = backups(old_project)
     assert backup.name.startswith("shotcraft.db.backup-0004_character_kling_element-")
-    assert stored_revision(db_file) == head() == "0005_take_reject_reason"
+    assert stored_revision(db_file) == head()
     (rejected,) = [v.take for v in project.takes("E01-S01-005") if v.take.status is TakeStatus.REJECTED]
     assert rejected.number == 1 and rejected.reject_reason is None
     project.reject("E01-S01-005", 1, "face")  # the director says now why he threw it away
     project.close()
     reopened = Project.open(old_project)
     assert reopened.takes("E01-S01-005")[0].take.reject_reason is RejectReason.FACE
+    reopened.close()
+
+
+def test_a_0004_project_gains_untrimmed_shots_and_keeps_its_picks(old_project: Path) -> None:
+    from alembic import command
+
+    from shotcraft.projects.db import ShotRow
+
+    db_file = old_project / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, "0004_character_kling_element")  # the previous release's schema
+    project = Project.open(old_project)
+    (backup,) = backups(old_project)
+    assert backup.name.startswith("shotcraft.db.backup-0004_character_kling_element-")
+    assert stored_revision(db_file) == head() == "0006_shot_trim"
+    shots = project.shots()
+    assert [s.id for s in shots] == SHOTS
+    assert all(s.trim_in is None and s.trim_out is None for s in shots)  # untrimmed
+    assert all(s.picked_take is not None for s in shots)
+    with project.store.db.write() as session:
+        row = session.get(ShotRow, "E01-S01-002")
+        row.trim_in, row.trim_out = 6, 48
+        session.add(row)
+    project.close()
+    reopened = Project.open(old_project)
+    trimmed = reopened.shot("E01-S01-002")
+    assert (trimmed.trim_in, trimmed.trim_out) == (6, 48)
     reopened.close()

@@ -249,7 +249,9 @@ def retime(timeline: Timeline, fps: int) -> Timeline:
     for clip in timeline.clips:
         elapsed += clip.duration_frames
         end = round(elapsed * fps / timeline.fps)
-        clips.append(clip.model_copy(update={"duration_frames": max(1, end - placed)}))
+        start = round(clip.source_start_frames * fps / timeline.fps)
+        clips.append(clip.model_copy(update={"duration_frames": max(1, end - placed),
+                                             "source_start_frames": start}))
         placed += clips[-1].duration_frames
     return timeline.model_copy(update={"fps": fps, "clips": clips})
 
@@ -373,8 +375,8 @@ def _concat_entries(clips, segments, joins, fade) -> list[tuple[Path, int]]:
 def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work) -> Path | None:
     """The mixed audio track, or None when a silent track will do."""
     # a take longer than its shot is cut there, sound included: it never runs into the next shot
-    clip_audio: list[tuple[Path, int] | tuple[Path, int, int]] = [
-        (Path(clip.media), start, clip.duration_frames)
+    clip_audio: list[tuple[Path, int] | tuple[Path, int, int] | tuple[Path, int, int, int]] = [
+        (Path(clip.media), start, clip.duration_frames, clip.source_start_frames)
         for clip, start in zip(timeline.clips, starts, strict=True)
         if options.take_audio and clip.media is not None and _has_audio(clip, cache_dir)
     ]

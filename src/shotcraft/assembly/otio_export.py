@@ -65,7 +65,9 @@ def _is_slate(clip: Clip) -> bool:
 
 def _otio_clip(clip: Clip, media: Path, fps: int) -> otio.schema.Clip:
     duration = otio.opentime.RationalTime(clip.duration_frames, fps)
-    source_range = otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), duration)
+    # a trimmed shot starts at its trim-in frame of the take
+    start = 0 if _is_slate(clip) else clip.source_start_frames
+    source_range = otio.opentime.TimeRange(otio.opentime.RationalTime(start, fps), duration)
     if _is_slate(clip):
         reference: otio.core.MediaReference = otio.schema.GeneratorReference(
             name="slate",

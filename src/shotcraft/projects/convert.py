@@ -49,6 +49,8 @@ def shot_from_row(row: ShotRow) -> Shot:
         takes_wanted=row.takes_wanted,
         budget=Budget(**row.budget) if row.budget else None,
         picked_take=row.picked_take,
+        trim_in=row.trim_in,
+        trim_out=row.trim_out,
         notes=row.notes,
         source_lines=list(row.source_lines),
         content_hash=row.content_hash,

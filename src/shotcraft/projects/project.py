@@ -30,6 +30,7 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
+    from shotcraft.projects.importedit import EditImport
     from shotcraft.projects.plan import RenderPlan
     from shotcraft.projects.ranker import RankerState
     from shotcraft.projects.render import RenderSummary
@@ -431,6 +432,16 @@ class Project:
         check_episode(episode)
         return export(self.store, episode, options, out=Path(out) if out else None,
                       progress=progress, cancel=cancel)
+
+    def import_edit(self, file: str | Path, *, dry_run: bool = False) -> EditImport:
+        """Read back an edit of an exported episode (OTIO, .otioz, FCPXML, EDL): alternate takes
+        become picks and trims are stored, in one transaction; removals and moves are reported.
+        `dry_run` lists the same changes and writes nothing."""
+        from shotcraft.projects.importedit import import_edit
+
+        if not dry_run:
+            self.require_writable("import the edit")
+        return import_edit(self.store, Path(file), dry_run=dry_run)
 
     # -- shot-list editing (see projects/editing.py) --------------------------------------
 

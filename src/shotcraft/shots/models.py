@@ -116,6 +116,10 @@ class Shot(BaseModel):
     takes_wanted: int = Field(default=3, ge=1, le=MAX_TAKES_WANTED)
     budget: Budget | None = None
     picked_take: int | None = None
+    # the frames of the picked take played, [trim_in, trim_out), at the episode fps; set by
+    # `import-edit` from an editor's trim, None when untrimmed (bookkeeping like the pick)
+    trim_in: int | None = Field(default=None, ge=0)
+    trim_out: int | None = Field(default=None, gt=0)
     notes: str | None = None
     source_lines: list[int] = Field(default_factory=list)
     # hash of what the script said about this shot; re-import matches shots on it

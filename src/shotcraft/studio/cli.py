@@ -621,6 +621,37 @@ def export(
         err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
 
 
+@command("import-edit")
+def import_edit(
+    directory: DirArg,
+    file: Annotated[Path, typer.Argument(help="The edited timeline: .otio, .otioz, .fcpxml or .edl.", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the changes; change nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read an editor's changes back: switched takes become picks, trims are stored."""
+    result = _open(directory).import_edit(file, dry_run=dry_run)
+    if as_json:
+        print(json.dumps({
+            "file": str(result.file), "episode": result.episode, "applied": result.applied,
+            "changes": [c.model_dump(mode="json") for c in result.changes],
+            "reported": [r.model_dump(mode="json") for r in result.reported],
+        }, ensure_ascii=False, indent=2))
+        return
+    for change in result.changes:
+        out.print(Text(change.sentence))
+    for report in result.reported:
+        out.print(Text(report.sentence), style="yellow")
+    count = f"{len(result.changes)} change{'' if len(result.changes) == 1 else 's'}"
+    if not result.changes:
+        summary = f"the edit of episode {result.episode} changes no pick or trim"
+    elif result.applied:
+        summary = f"applied {count} to episode {result.episode}"
+    else:
+        summary = f"dry run: {count} to episode {result.episode}, nothing applied"
+    reported = f"; {len(result.reported)} not applied (above)" if result.reported else ""
+    out.print(Text(f"{summary}{reported}."))
+
+
 @command()
 def board(directory: DirArg) -> None:
     """Open the studio (the TUI) on a project."""

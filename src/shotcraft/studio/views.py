@@ -54,6 +54,8 @@ def _shot_json(shot: Any, totals: Totals | None) -> dict[str, Any]:
         "prompt": shot.prompt,
         "negative_prompt": shot.negative_prompt,
         "picked_take": shot.picked_take,
+        # an editor's trim read back by import-edit: frames [in, out) of the take
+        "trim": {"in": shot.trim_in, "out": shot.trim_out} if shot.trim_out is not None else None,
         "takes": (totals or Totals()).model_dump(),
     }
 
