@@ -251,15 +251,15 @@ def _stop(shot_id: str, standing: _Standing, drawn: int, rule: StopRule, until: 
     best = (f"best take {best_take} scored {scored}" if standing.best is not None
             else "no take finished")
     why = why.strip().rstrip(".")
+    takes = f"{standing.count} take{'' if standing.count == 1 else 's'}"
     sentences = {
-        "score": f"take {best_take} scored {scored} ≥ {until:.{places}f} after "
-                 f"{standing.count} takes",
+        "score": f"take {best_take} scored {scored} ≥ {until:.{places}f} after {takes}",
         "already_good": f"already good: take {best_take} scored {scored} ≥ "
                         f"{until:.{places}f}; nothing drawn",
         "max_takes": f"stopped at the {max_takes}-take cap; {best}",
-        "budget": f"stopped by the budget after {standing.count} takes ({why}); {best}",
+        "budget": f"stopped by the budget after {takes} ({why}); {best}",
         "failed": f"stopped: the engine failed every take of the last batch ({why}); {best}",
-        "cancelled": f"stopped on request after {standing.count} takes; {best}",
+        "cancelled": f"stopped on request after {takes}; {best}",
     }
     return ShotStop(shot_id=shot_id, takes=standing.count, drawn=drawn, best_take=best_take,
                     best_score=best_score, stopped_by=rule,
