@@ -152,3 +152,14 @@ def test_out_of_range_thresholds_and_caps_are_refused_before_drawing(
         project.render_until(shot_ids=[GOOD], until=until, max_takes=max_takes)
     assert caught.value.field == field
     assert _numbers(project, GOOD) == []
+
+
+def test_an_episode_budget_shared_by_a_round_stops_the_shots_it_leaves_nothing(
+    project: Project,
+) -> None:
+    project.set_episode_budget(2, Budget(max_takes=3))
+    summary = project.render_until(episode=2, until=0.0)
+    rules = [stop.stopped_by for stop in summary.shots]
+    assert rules == ["score", "score", "budget"]  # 2 + 1 takes, then the budget is spent
+    assert "episode 2 allows 3 takes" in summary.shots[2].sentence
+    assert project.totals(episode=2).takes_done == 3

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -136,10 +136,34 @@ class _Relay:
         self.emit(event.model_copy(update={"total": self.total,
                                            "finished": self.base + event.finished}))
 
-    def stopped(self, stop: ShotStop, room_left: int) -> None:
-        self.total = max(self.base, self.base + room_left)
+    def stopped(self, stop: ShotStop, unused: int) -> None:
+        """A shot stopped with `unused` of the takes it might have drawn left undrawn."""
+        self.total = max(self.base, self.total - unused)
         self.emit(RenderEvent(kind="stopped", shot_id=stop.shot_id, message=stop.sentence,
                               total=self.total, finished=self.base))
+
+
+@dataclass
+class _Run:
+    """One `render_until` in progress: its settings and what each shot has drawn so far."""
+
+    store: Store
+    until: float
+    max_takes: int
+    batch: int
+    common: dict[str, Any]
+    summary: UntilSummary
+    relay: _Relay
+    rooms: dict[str, int]  # the most takes each shot might have drawn, when the run began
+    drawn: dict[str, int] = field(default_factory=dict)
+    stops: dict[str, ShotStop] = field(default_factory=dict)
+
+    def stop(self, shot_id: str, rule: StopRule, *, why: str = "") -> None:
+        standing = _standing(self.store, shot_id)
+        drawn = self.drawn.get(shot_id, 0)
+        stop = _stop(shot_id, standing, drawn, rule, self.until, self.max_takes, why=why)
+        self.stops[shot_id] = stop
+        self.relay.stopped(stop, max(0, self.rooms[shot_id] - drawn))
 
 
 def render_until(
@@ -151,7 +175,10 @@ def render_until(
     executor: str | Executor | None = None, executor_options: dict[str, Any] | None = None,
 ) -> UntilSummary:
     """Draw each shot `takes` (default 2) at a time until a take scores at least `until`, the
-    shot has `max_takes` takes, its budget is reached or a whole batch fails."""
+    shot has `max_takes` takes, its budget is reached or a whole batch fails.
+
+    Shots are drawn in rounds: one batch of every shot still drawing per round, in one render,
+    so an executor draws several shots at once as a plain render does."""
     from shotcraft.engine.executors import Executor, get_executor
     from shotcraft.engine.registry import get_engine
     from shotcraft.engine.settings import EngineSettings
@@ -161,10 +188,9 @@ def render_until(
     engine_name = engine or EngineSettings().default_engine
     engine_obj = get_engine(engine_name, **(engine_settings or {}))
     shots = until_shots(store, shot_ids, episode)
-    summary = UntilSummary(until=until, max_takes=max_takes)
     recover_stale_jobs(store)  # a crashed run's takes wait in the queue before the count is read
-    rooms = [_standing(store, shot.id).room(until, max_takes) for shot in shots]
-    relay = _Relay(on_event or (lambda _event: None), total=sum(rooms))
+    rooms = {shot.id: _standing(store, shot.id).room(until, max_takes) for shot in shots}
+    relay = _Relay(on_event or (lambda _event: None), total=sum(rooms.values()))
     relay.start()
     if isinstance(executor, Executor):
         runner, owned = executor, False
@@ -174,61 +200,79 @@ def render_until(
     common: dict[str, Any] = dict(
         engine=engine_name, loaded_engine=engine_obj, allow_downgrade=allow_downgrade,
         params=params, engine_settings=engine_settings, executor=runner, cancel=cancel,
-        on_event=relay)
+        on_event=relay, kind=KIND)
+    run = _Run(store, until, max_takes, takes or DEFAULT_BATCH, common,
+               UntilSummary(until=until, max_takes=max_takes), relay, rooms)
     try:
-        for index, shot in enumerate(shots):
-            if cancel.is_set():
-                break
-            stop = _draw_shot(store, shot, until=until, max_takes=max_takes,
-                              batch=takes or DEFAULT_BATCH, seed=seed, common=common,
-                              summary=summary, relay=relay)
-            summary.shots.append(stop)
-            relay.stopped(stop, sum(rooms[index + 1:]))
+        live = list(shots)
+        first_round = True
+        while live:
+            groups = _next_batches(run, live, first_round=first_round, cancel=cancel)
+            for group, count in groups:
+                _draw(run, group, count, seed=seed if first_round else None)
+            first_round = False
+            live = [shot for shot in live if shot.id not in run.stops]
     finally:
         if owned:
             runner.close()
+    summary = run.summary
+    summary.shots = [run.stops[shot.id] for shot in shots if shot.id in run.stops]
     summary.executor = runner.name
     summary.cancelled = cancel.is_set()
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def _draw_shot(
-    store: Store, shot: Shot, *, until: float, max_takes: int, batch: int, seed: int | None,
-    common: dict[str, Any], summary: UntilSummary, relay: _Relay,
-) -> ShotStop:
-    drawn, first = 0, True
-    while True:
-        standing = _standing(store, shot.id)
-        if standing.good(until):
-            return _stop(shot.id, standing, drawn, "already_good" if first else "score",
-                         until, max_takes)
-        cancel: threading.Event = common["cancel"]
-        if cancel.is_set():
-            return _stop(shot.id, standing, drawn, "cancelled", until, max_takes)
-        # takes a crashed or stopped run left queued are drawn first, under their own numbers
-        waiting = pending_count(store, {shot.id}, common["engine"])
-        if not waiting and standing.count >= max_takes:
-            return _stop(shot.id, standing, drawn, "max_takes", until, max_takes)
-        count = min(batch, max_takes - standing.count)
-        try:
-            part = render(store, shot_ids=[shot.id], takes=None if waiting else count,
-                          seed=seed if first and not waiting else None, kind=KIND, **common)
-        except BudgetExceeded as exc:  # the credits the next batch would spend: plan.py's check
-            return _stop(shot.id, standing, drawn, "budget", until, max_takes, why=str(exc))
-        first = False
-        finished = part.done + part.failed
-        drawn += finished
-        relay.base += finished
-        _merge(summary, part)
-        if not waiting and part.queued == 0:  # the budget's takes or seconds allowed none
-            why = " ".join(part.budget_notes) or "its budget allows no more takes"
-            return _stop(shot.id, _standing(store, shot.id), drawn, "budget", until, max_takes,
-                         why=why)
-        if part.failed and not part.done and not part.cancelled:
-            reasons = [r.reason for r in part.results if r.status != "done" and r.reason]
-            return _stop(shot.id, _standing(store, shot.id), drawn, "failed", until, max_takes,
-                         why=reasons[0] if reasons else "no reason given")
+def _next_batches(run: _Run, live: list[Shot], *, first_round: bool,
+                  cancel: threading.Event) -> list[tuple[list[str], int | None]]:
+    """Stop the shots whose rule is met; the rest grouped for one render each: takes a crashed
+    or stopped run left queued (count None: drawn under their own numbers), then new batches
+    by size (a shot near its cap draws fewer)."""
+    resume: list[str] = []
+    fresh: dict[int, list[str]] = {}
+    for shot in live:
+        standing = _standing(run.store, shot.id)
+        if standing.good(run.until):
+            run.stop(shot.id, "already_good" if first_round else "score")
+        elif cancel.is_set():
+            run.stop(shot.id, "cancelled")
+        elif pending_count(run.store, {shot.id}, run.common["engine"]):
+            resume.append(shot.id)
+        elif standing.count >= run.max_takes:
+            run.stop(shot.id, "max_takes")
+        else:
+            fresh.setdefault(min(run.batch, run.max_takes - standing.count), []).append(shot.id)
+    groups: list[tuple[list[str], int | None]] = [(resume, None)] if resume else []
+    return groups + [(ids, count) for count, ids in sorted(fresh.items(), reverse=True)]
+
+
+def _draw(run: _Run, shot_ids: list[str], count: int | None, *, seed: int | None) -> None:
+    """One render of a batch (`count` takes, or the queued ones) for each of `shot_ids`."""
+    if run.common["cancel"].is_set():
+        return  # the next round stops them
+    try:
+        part = render(run.store, shot_ids=shot_ids, takes=count, seed=seed, **run.common)
+    except BudgetExceeded as exc:  # the credits the batch would spend: plan.py's check
+        if len(shot_ids) == 1:
+            run.stop(shot_ids[0], "budget", why=str(exc))
+        else:  # an episode budget refusing the round: each shot alone, as far as it goes
+            for shot_id in shot_ids:
+                _draw(run, [shot_id], count, seed=seed)
+        return
+    run.relay.base += part.done + part.failed
+    _merge(run.summary, part)
+    planned = {entry.shot_id: entry for entry in (part.plan.shots if part.plan else [])}
+    for shot_id in shot_ids:
+        results = [r for r in part.results if r.shot_id == shot_id]
+        run.drawn[shot_id] = run.drawn.get(shot_id, 0) + len(results)
+        entry = planned.get(shot_id)
+        if count is not None and entry is not None and entry.takes == 0:
+            # the budget's takes or compute seconds allowed none
+            why = " ".join(entry.notes) or "its budget allows no more takes"
+            run.stop(shot_id, "budget", why=why)
+        elif results and not part.cancelled and all(r.status != "done" for r in results):
+            reasons = [r.reason for r in results if r.reason]
+            run.stop(shot_id, "failed", why=reasons[0] if reasons else "no reason given")
 
 
 def _merge(summary: UntilSummary, part: RenderSummary) -> None:
