@@ -163,3 +163,20 @@ def test_an_episode_budget_shared_by_a_round_stops_the_shots_it_leaves_nothing(
     assert rules == ["score", "score", "budget"]  # 2 + 1 takes, then the budget is spent
     assert "episode 2 allows 3 takes" in summary.shots[2].sentence
     assert project.totals(episode=2).takes_done == 3
+
+
+def test_a_credit_budget_that_refuses_the_next_batch_stops_the_shot_before_spending(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shotcraft.engine.previz as previz
+
+    monkeypatch.setattr(previz.PrevizEngine, "describe_cost", lambda self, request: 1.0)
+    project.update_shot(POOR, budget=Budget(max_credits=1.5))
+    plan = project.plan_until(shot_ids=[POOR], until=0.95)
+    assert plan.takes == 0 and "would spend 2 credits" in plan.shots[0].notes[0]
+    summary = project.render_until(shot_ids=[POOR], until=0.95)
+    [stop] = summary.shots
+    assert stop.stopped_by == "budget" and stop.takes == 0 and stop.best_take is None
+    assert "this run would spend 2 credits on shot" in stop.sentence
+    assert stop.sentence.endswith("; no take finished")
+    assert _numbers(project, POOR) == []  # refused before a take number was burnt

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Static
 from shotcraft.projects import Project
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.board import BoardScreen
+from shotcraft.studio.tui.screens.spend import SpendScreen
 from shotcraft.studio.tui.screens.takes import TakesScreen
 from shotcraft.studio.tui.screens.until import UntilScreen
 from tests.projects.conftest import write_script
@@ -86,3 +87,24 @@ async def test_r_on_the_storyboard_draws_every_unpicked_shot_of_that_episode(
         assert all("1-take cap" in line or "after 1 take" in line for line in lines)
         assert app.project.totals(episode=2).takes_done == len(episode2)
         assert app.project.totals(episode=1).takes_done == 0
+
+
+async def test_a_paid_engine_shows_the_most_the_draw_can_spend_first(
+    project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shotcraft.engine.previz as previz
+
+    monkeypatch.setattr(previz.PrevizEngine, "describe_cost", lambda self, request: 0.5)
+    app = make_app(project_dir)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        assert app.draw_until([GOOD])
+        await pilot.pause()
+        await pilot.press("enter")  # the defaults: 0.8, at most 8 takes
+        await pilot.pause()
+        assert isinstance(app.screen, SpendScreen)
+        text = shown(app.screen.query_one("#spend-text", Static))
+        assert f"Draw up to 8 takes for {GOOD} on previz?" in text
+        assert "Estimated cost: at most 4 credits." in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.rendering and app.project.totals(shot_id=GOOD).takes_queued == 0
