@@ -180,3 +180,13 @@ def test_a_credit_budget_that_refuses_the_next_batch_stops_the_shot_before_spend
     assert "this run would spend 2 credits on shot" in stop.sentence
     assert stop.sentence.endswith("; no take finished")
     assert _numbers(project, POOR) == []  # refused before a take number was burnt
+
+
+def test_a_rejected_take_is_never_good_enough_but_counts_against_the_cap(project: Project) -> None:
+    project.render_until(shot_ids=[GOOD], until=0.0)
+    for number in (1, 2):
+        project.reject(GOOD, number)
+    summary = project.render_until(shot_ids=[GOOD], until=0.0, max_takes=4)
+    [stop] = summary.shots
+    assert stop.stopped_by == "score" and stop.best_take in (3, 4)  # drawn again, not "good"
+    assert stop.takes == 4 and _numbers(project, GOOD) == [1, 2, 3, 4]

@@ -75,7 +75,9 @@ async def test_r_on_the_storyboard_draws_every_unpicked_shot_of_that_episode(
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is board and not app.rendering
-        assert notifications(app)[-1][1] == "Nothing drawn, nothing spent."
+        # notify posts a message: wait for it rather than race it under load
+        await wait_for(pilot, lambda: any(message == "Nothing drawn, nothing spent."
+                                          for _title, message in notifications(app)))
 
         await pilot.press("R")
         await pilot.pause()
