@@ -110,3 +110,18 @@ async def test_a_paid_engine_shows_the_most_the_draw_can_spend_first(
         await pilot.press("escape")
         await pilot.pause()
         assert not app.rendering and app.project.totals(shot_id=GOOD).takes_queued == 0
+
+
+def test_an_episode_report_tallies_the_good_shots_and_lists_those_short_of_it() -> None:
+    from shotcraft.projects.until import ShotStop
+    from shotcraft.studio.tui.app import _until_report
+
+    def stop(number: int, rule: str) -> ShotStop:
+        return ShotStop(shot_id=f"E01-S01-{number:03d}", takes=8, stopped_by=rule,
+                        sentence=f"E01-S01-{number:03d}: {rule}")
+
+    stops = [stop(n, "score") for n in range(1, 21)] + [stop(21, "max_takes"), stop(22, "budget")]
+    lines = _until_report(stops, 0.8).splitlines()
+    assert lines == ["20 of 22 shots have a take scoring at least 0.8.",
+                     "E01-S01-021: max_takes", "E01-S01-022: budget"]
+    assert _until_report(stops[:3], 0.8).splitlines() == [s.sentence for s in stops[:3]]

@@ -289,8 +289,8 @@ class ShotcraftApp(App[None]):
                 self.notify(note, title="Budget", severity="warning", markup=False)
             stops = getattr(s, "shots", None)  # draw until good: why each shot stopped
             if stops:
-                self.notify("\n".join(stop.sentence for stop in stops), title="Draw until good",
-                            timeout=30, markup=False)
+                self.notify(_until_report(stops, s.until), title="Draw until good", timeout=30,
+                            markup=False)
             elif stops is not None:
                 self.notify("Every shot has a pick; nothing to draw.", markup=False)
         self.screen.post_message(RenderFinished(message.summary, message.error))
@@ -331,6 +331,19 @@ class ShotcraftApp(App[None]):
             for warning in message.result.warnings:
                 self.notify(warning, title="Subtitles", severity="warning", markup=False)
         self.screen.post_message(ExportFinished(message.result, message.error))
+
+
+def _until_report(stops: list[Any], until: float, *, lines: int = 8) -> str:
+    """Why each shot stopped; over a few shots, the tally and the shots still short of good."""
+    if len(stops) <= lines:
+        return "\n".join(stop.sentence for stop in stops)
+    short = [stop for stop in stops if stop.stopped_by not in ("score", "already_good")]
+    report = [f"{len(stops) - len(short)} of {len(stops)} shots have a take scoring at least "
+              f"{until:g}."]
+    report += [stop.sentence for stop in short[:lines]]
+    if len(short) > lines:
+        report.append(f"…and {len(short) - lines} more short of it.")
+    return "\n".join(report)
 
 
 def make_app(project_dir: str | Path) -> ShotcraftApp:
