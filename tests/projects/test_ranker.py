@@ -83,3 +83,23 @@ def test_rejects_are_preferences_too(tmp_path: Path) -> None:
     assert state.preferences == 2 * 2 + 3
     assert state.picked_shots == 1
     project.close()
+
+
+def test_draw_until_good_judges_a_shot_by_the_learned_total(tmp_path: Path) -> None:
+    """`render --until` stops on the score the director's ranker gives, not the stored one."""
+    from shotcraft.projects.until import effective_scores
+
+    judged = judged_project(tmp_path / "p", shots=12, takes=5, seed=3)
+    project, ids = judged.project, judged.ids
+    for shot_id in ids[:MIN_PICKS + 2]:
+        project.pick(shot_id, judged.steadiest(shot_id))
+    assert project.ranker().in_use
+    views = project.takes(ids[-1])
+    takes = [v.take.model_copy(update={"score": v.fixed_score}) for v in views]  # as stored
+    learned = effective_scores(project.store, takes)
+    assert learned == {v.take.number: v.take.score for v in views}
+    assert learned != {t.number: t.score for t in takes}
+    # a threshold between the stored best and the learned best decides differently
+    stored_best, learned_best = max(t.score or 0 for t in takes), max(learned.values())
+    assert stored_best != learned_best
+    project.close()

@@ -41,3 +41,16 @@ def check_episode(episode: int | None) -> None:
 def check_take_number(shot_id: str, take: int) -> None:
     if not 1 <= take <= SQLITE_MAX_INT:
         raise ProjectError(f"shot {shot_id} has no take {take}.")
+
+
+def check_until(until: float) -> None:
+    """A score to draw until: the totals run from 0 to 1 (NaN is refused too)."""
+    if not 0.0 <= until <= 1.0:
+        raise SpecError(f"the score to draw until must be between 0 and 1, not {until:g}.",
+                        field="until")
+
+
+def check_max_takes(max_takes: int) -> None:
+    if not 1 <= max_takes <= MAX_TAKES_PER_RUN:
+        raise SpecError(f"must be between 1 and {MAX_TAKES_PER_RUN} takes per shot, not "
+                        f"{max_takes}.", field="max-takes")

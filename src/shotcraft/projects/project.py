@@ -18,7 +18,14 @@ from shotcraft.projects.cast import ReferenceAdded, ReferenceRefused
 from shotcraft.projects.cleanup import sweep_temps
 from shotcraft.projects.db import Database, ProjectRow
 from shotcraft.projects.importing import ImportReport
-from shotcraft.projects.limits import check_episode, check_seed, check_take_number, check_takes
+from shotcraft.projects.limits import (
+    check_episode,
+    check_max_takes,
+    check_seed,
+    check_take_number,
+    check_takes,
+    check_until,
+)
 from shotcraft.projects.paths import Layout
 from shotcraft.projects.schema import HEAD, Upgrade, known_revisions, migrate, stored_revision
 from shotcraft.projects.store import Store
@@ -35,6 +42,7 @@ if TYPE_CHECKING:
     from shotcraft.projects.ranker import RankerState
     from shotcraft.projects.render import RenderSummary
     from shotcraft.projects.stats import Stats
+    from shotcraft.projects.until import UntilSummary
 
 ASPECTS = ("9:16", "16:9", "1:1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -386,6 +394,37 @@ class Project:
         plan = render(self.store, **kwargs, dry_run=True).plan
         assert plan is not None
         return plan
+
+    @_writes
+    def render_until(self, *, until: float, max_takes: int | None = None,
+                     **kwargs: Any) -> UntilSummary:
+        """Draw each shot a batch (`takes`, default 2) at a time until a take scores at least
+        `until`, it has `max_takes` takes (default 8), its budget stops it or a whole batch
+        fails; without `shot_ids`, every shot of the episode (or project) with no pick. See
+        projects/until.py; `summary.shots` says which rule stopped each shot."""
+        from shotcraft.projects.until import DEFAULT_MAX_TAKES, render_until
+
+        max_takes = DEFAULT_MAX_TAKES if max_takes is None else max_takes
+        self._check_until(until, max_takes, kwargs)
+        return render_until(self.store, until=until, max_takes=max_takes, **kwargs)
+
+    def plan_until(self, *, until: float, max_takes: int | None = None,
+                   **kwargs: Any) -> RenderPlan:
+        """The most `render_until` with these arguments could draw and spend (an upper
+        bound), writing nothing."""
+        from shotcraft.projects.until import DEFAULT_MAX_TAKES, plan_until
+
+        max_takes = DEFAULT_MAX_TAKES if max_takes is None else max_takes
+        self._check_until(until, max_takes, kwargs)
+        return plan_until(self.store, until=until, max_takes=max_takes, **kwargs)
+
+    @staticmethod
+    def _check_until(until: float, max_takes: int, kwargs: dict[str, Any]) -> None:
+        check_until(until)
+        check_max_takes(max_takes)
+        check_takes(kwargs.get("takes"))
+        check_seed(kwargs.get("seed"))
+        check_episode(kwargs.get("episode"))
 
     @_writes
     def rescore(self, *, shot_ids: list[str] | None = None,

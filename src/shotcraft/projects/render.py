@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 class RenderEvent(BaseModel):
     """What the front-ends show while takes render."""
 
-    kind: str  # queued | started | progress | done | failed | budget | resumed | warning
+    kind: str  # queued | started | progress | done | failed | budget | resumed | warning | stopped
     shot_id: str = ""
     take: int | None = None
     fraction: float = 0.0  # 0..1 within the take
@@ -116,9 +116,13 @@ def render(
     executor: str | Executor | None = None,
     executor_options: dict[str, Any] | None = None,
     dry_run: bool = False,
+    loaded_engine: Engine | None = None,
 ) -> RenderSummary:
     """Plan the takes for the chosen shots, queue them, resume interrupted ones, and draw them
-    all on an executor. With `dry_run`, return the plan (`summary.plan`) and write nothing."""
+    all on an executor. With `dry_run`, return the plan (`summary.plan`) and write nothing.
+
+    `loaded_engine` is the engine named by `engine`, already made: a caller drawing batch after
+    batch (projects/until.py) keeps one engine, and its loaded pipeline, for all of them."""
     from shotcraft.engine.executors import Executor, get_executor
     from shotcraft.engine.registry import get_engine
     from shotcraft.engine.settings import EngineSettings
@@ -126,7 +130,7 @@ def render(
     started = time.monotonic()
     emit = on_event or (lambda _event: None)
     engine_name = engine or EngineSettings().default_engine
-    engine_obj = get_engine(engine_name, **(engine_settings or {}))
+    engine_obj = loaded_engine or get_engine(engine_name, **(engine_settings or {}))
     shots = _select_shots(store, shot_ids, episode)
     summary = RenderSummary()
     if not dry_run:

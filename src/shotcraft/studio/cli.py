@@ -297,6 +297,8 @@ def render(
     executor: Annotated[str | None, typer.Option("--executor", help="local (default: threads here) or ray (a Ray cluster).")] = None,
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to draw on (default: SHOTCRAFT_RAY_ADDRESS, else a Ray started here).")] = None,
     character: Annotated[str | None, typer.Option("--character", help="Draw portraits of this character alone (front and three-quarter views) as takes of its sheet, SHEET-<name>.")] = None,
+    until: Annotated[float | None, typer.Option("--until", metavar="SCORE", help="Draw until good: keep drawing each shot a batch (--takes, default 2) at a time until a take scores at least SCORE (0-1), it has --max-takes takes or its budget is reached. Without --shot: every shot of the episode (or project) that has no pick.")] = None,
+    max_takes: Annotated[int | None, typer.Option("--max-takes", help="With --until: stop a shot at N takes in all, counting those it has (default 8).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
@@ -307,6 +309,12 @@ def render(
     check_takes(takes)
     check_seed(seed)
     check_episode(episode)
+    if until is not None or max_takes is not None:
+        _render_until(directory, shot=shot, episode=episode, takes=takes, engine=engine, seed=seed,
+                      keyframes=keyframes, character=character, allow_downgrade=allow_downgrade,
+                      dry_run=dry_run, executor=executor, ray_address=ray_address, until=until,
+                      max_takes=max_takes, as_json=as_json)
+        return
     if as_json and not dry_run:
         raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
     if character is not None and (shot or episode is not None or dry_run):
@@ -354,12 +362,70 @@ def render(
         raise typer.Exit(1)
 
 
-def _print_plan(plan: Any, *, as_json: bool) -> None:
-    """`render --dry-run`: what would be drawn and spent."""
+def _render_until(directory: Path, *, shot: list[str] | None, episode: int | None,
+                  takes: int | None, engine: str | None, seed: int | None, keyframes: bool,
+                  character: str | None, allow_downgrade: bool, dry_run: bool,
+                  executor: str | None, ray_address: str | None, until: float | None,
+                  max_takes: int | None, as_json: bool) -> None:
+    """`render --until SCORE [--max-takes N]`: draw each shot until a take is good enough."""
+    from shotcraft.projects.limits import check_max_takes, check_until
+    from shotcraft.studio.progress import RenderProgress
+    from shotcraft.studio.views import until_json
+
+    if until is None or keyframes or character is not None:
+        err.print(Text("usage: shotcraft render DIR (--shot ID ... | --episode N) --until SCORE "
+                       "[--max-takes N] [--takes BATCH]; --max-takes needs --until, and "
+                       "--keyframes and --character do not apply"))
+        raise typer.Exit(2)
+    check_until(until)
+    if max_takes is not None:
+        check_max_takes(max_takes)
+    project = _open(directory)
+    common: dict[str, Any] = dict(until=until, max_takes=max_takes, shot_ids=shot or None,
+                                  episode=episode, takes=takes, engine=engine, seed=seed,
+                                  allow_downgrade=allow_downgrade)
+    if dry_run:
+        plan = project.plan_until(**common)
+        _print_plan(plan, as_json=as_json, until=(until, max_takes or 8))
+        return
+    project.require_writable("render")  # before the bars start
+    options = {"ray_address": ray_address} if ray_address else None
+    if ray_address and executor is None:
+        executor = "ray"
+    cancel = threading.Event()
+    with RenderProgress(err) as bar:
+        try:
+            summary = project.render_until(**common, on_event=bar.update, cancel=cancel,
+                                           executor=executor, executor_options=options)
+        except KeyboardInterrupt:
+            cancel.set()
+            raise
+    if as_json:
+        print(json.dumps(until_json(summary), ensure_ascii=False, indent=2))
+    else:
+        if not summary.shots:
+            where = f"episode {episode}" if episode is not None else "this project"
+            out.print(f"every shot of {where} has a pick; nothing to draw.")
+        for stop in summary.shots:
+            out.print(Text(stop.sentence))
+        where = "" if summary.executor == "local" else f" on {summary.executor}"
+        out.print(f"drew {summary.done} takes, {summary.failed} failed, in "
+                  f"{summary.seconds:.1f} s{where}")
+    for note in summary.budget_notes:
+        err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
+    if summary.failed and not summary.done:
+        raise typer.Exit(1)
+
+
+def _print_plan(plan: Any, *, as_json: bool, until: tuple[float, int] | None = None) -> None:
+    """`render --dry-run`: what would be drawn and spent (with --until: at most that)."""
     from shotcraft.studio.views import plan_json
 
     if as_json:
-        print(json.dumps(plan_json(plan), ensure_ascii=False, indent=2))
+        data = plan_json(plan)
+        if until is not None:  # takes and credits are upper bounds: shots stop when one is good
+            data.update(upper_bound=True, until=until[0], max_takes=until[1])
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     table = Table(show_edge=False)
     for column in ("shot", "takes", "numbers", "seeds", "size", "credits"):
@@ -377,6 +443,12 @@ def _print_plan(plan: Any, *, as_json: bool) -> None:
     out.print(table)
     cost = "no credits (compute on this machine)" if plan.credits is None else f"{plan.credits:g} credits"
     resumed = f", plus {plan.resumed} interrupted takes to resume" if plan.resumed else ""
+    if until is not None:
+        out.print(Text(f"plan: at most {plan.takes} takes on {plan.engine} (each shot stops at its "
+                       f"first take scoring at least {until[0]:g}, or at {until[1]} takes); "
+                       f"estimated cost {'at most ' if plan.credits else ''}{cost}. "
+                       "Nothing was queued (--dry-run)."))
+        return
     out.print(Text(f"plan: {plan.takes} takes on {plan.engine}{resumed}; estimated cost {cost}. "
                    "Nothing was queued (--dry-run)."))
 

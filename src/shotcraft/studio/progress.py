@@ -49,6 +49,9 @@ class RenderProgress:
             if event.kind == "failed":
                 self.progress.console.print(Text.assemble(
                     (f"{event.shot_id} take {event.take} failed:", "red"), f" {event.message}"))
+        elif event.kind == "stopped" and self.takes is not None:
+            # render --until: a shot stopped early, so the run draws fewer takes than it might
+            self.progress.update(self.takes, total=max(event.total, 1), completed=event.finished)
         elif event.kind == "budget":
             self.progress.console.print(Text.assemble(("budget:", "yellow"), f" {event.message}"))
         elif event.kind == "warning":

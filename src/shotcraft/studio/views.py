@@ -108,6 +108,20 @@ def plan_json(plan: Any) -> dict[str, Any]:
     }
 
 
+def until_json(summary: Any) -> dict[str, Any]:
+    """`render --until --json`: the rule that stopped each shot, and the run's counts."""
+    return {
+        "until": summary.until, "max_takes": summary.max_takes, "done": summary.done,
+        "failed": summary.failed, "resumed": summary.resumed, "cancelled": summary.cancelled,
+        "seconds": round(summary.seconds, 3), "budget_notes": list(summary.budget_notes),
+        "shots": [
+            {"shot_id": s.shot_id, "takes": s.takes, "drawn": s.drawn, "best_take": s.best_take,
+             "best_score": s.best_score, "stopped_by": s.stopped_by, "sentence": s.sentence}
+            for s in summary.shots
+        ],
+    }
+
+
 def export_json(result: Any) -> dict[str, Any]:
     return result.model_dump(mode="json")
 

@@ -176,6 +176,48 @@ class ShotcraftApp(App[None]):
             start()
         return True
 
+    def draw_until(self, shot_ids: list[str] | None, *, episode: int | None = None) -> bool:
+        """Ask for the score and the cap, then draw each shot (or every unpicked shot of the
+        episode) until a take is good, in the background; False while a render runs."""
+        from shotcraft.studio.tui.screens.until import UntilScreen
+
+        if self.rendering:
+            self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
+                        severity="warning", markup=False)
+            return False
+        what = ", ".join(shot_ids) if shot_ids else f"every unpicked shot of episode {episode}"
+
+        def chosen(values: tuple[float, int] | None) -> None:
+            if values is None:
+                self.notify("Nothing drawn, nothing spent.", markup=False)
+                return
+            until, max_takes = values
+            # the most it may draw and spend: what a paid engine's estimate shows
+            plan = self.guard(self.project.plan_until, shot_ids=shot_ids, episode=episode,
+                              until=until, max_takes=max_takes)
+            if plan is None:
+                return
+
+            def start(confirmed: bool | None = True) -> None:
+                if not confirmed:
+                    self.notify("Nothing drawn, nothing spent.", markup=False)
+                    return
+                self.render_cancel = threading.Event()
+                cost = "" if not plan.credits else f", at most {plan.credits:g} credits"
+                self.notify(f"Drawing {what} until a take scores {until:g}: at most {plan.takes} "
+                            f"takes on {plan.engine}{cost}.", markup=False)
+                self._render_until(shot_ids, episode, until, max_takes, self.render_cancel)
+
+            if plan.credits and plan.takes:
+                from shotcraft.studio.tui.screens.spend import SpendScreen
+
+                self.push_screen(SpendScreen(plan, what, at_most=True), start)
+            else:
+                start()
+
+        self.push_screen(UntilScreen(what), chosen)
+        return True
+
     def stop_render(self) -> None:
         if self.render_cancel is not None and self.rendering:
             self.render_cancel.set()
@@ -193,6 +235,24 @@ class ShotcraftApp(App[None]):
         try:
             summary = self.project.render(shot_ids=shot_ids, episode=episode, takes=takes,
                                           kind=kind, on_event=on_event, cancel=cancel)
+        except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
+            self.post_message(RenderFinished(error=self.as_error(exc)))
+        else:
+            self.post_message(RenderFinished(summary=summary))
+
+    @work(thread=True, exclusive=True, group="render", exit_on_error=False)
+    def _render_until(self, shot_ids: list[str] | None, episode: int | None, until: float,
+                      max_takes: int, cancel: threading.Event) -> None:
+        def on_event(event: Any) -> None:
+            if event.kind in ("done", "failed"):
+                self.post_message(TakeRendered(event))
+            elif event.kind != "stopped":  # said all together when the draw ends
+                self.post_message(RenderProgress(event))
+
+        try:
+            summary = self.project.render_until(shot_ids=shot_ids, episode=episode, until=until,
+                                                max_takes=max_takes, on_event=on_event,
+                                                cancel=cancel)
         except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
             self.post_message(RenderFinished(error=self.as_error(exc)))
         else:
@@ -228,6 +288,12 @@ class ShotcraftApp(App[None]):
                         markup=False)
             for note in s.budget_notes:
                 self.notify(note, title="Budget", severity="warning", markup=False)
+            stops = getattr(s, "shots", None)  # draw until good: why each shot stopped
+            if stops:
+                self.notify(_until_report(stops, s.until), title="Draw until good", timeout=30,
+                            markup=False)
+            elif stops is not None:
+                self.notify("Every shot has a pick; nothing to draw.", markup=False)
         self.screen.post_message(RenderFinished(message.summary, message.error))
         self.screen.post_message(DataChanged())
 
@@ -266,6 +332,19 @@ class ShotcraftApp(App[None]):
             for warning in message.result.warnings:
                 self.notify(warning, title="Subtitles", severity="warning", markup=False)
         self.screen.post_message(ExportFinished(message.result, message.error))
+
+
+def _until_report(stops: list[Any], until: float, *, lines: int = 8) -> str:
+    """Why each shot stopped; over a few shots, the tally and the shots still short of good."""
+    if len(stops) <= lines:
+        return "\n".join(stop.sentence for stop in stops)
+    short = [stop for stop in stops if stop.stopped_by not in ("score", "already_good")]
+    report = [f"{len(stops) - len(short)} of {len(stops)} shots have a take scoring at least "
+              f"{until:g}."]
+    report += [stop.sentence for stop in short[:lines]]
+    if len(short) > lines:
+        report.append(f"…and {len(short) - lines} more short of it.")
+    return "\n".join(report)
 
 
 def make_app(project_dir: str | Path) -> ShotcraftApp:

@@ -34,6 +34,7 @@ class BoardScreen(StudioScreen):
         Binding("enter", "open_shot", "Open shot", show=False),
         Binding("t", "takes", "Takes"),
         Binding("r", "draw", "Draw takes"),
+        Binding("R", "draw_until", "Draw until good (episode)"),
         Binding("n", "next_unpicked", "Next unpicked"),
         Binding("s", "split", "Split"),
         Binding("m", "merge", "Merge with next"),
@@ -204,6 +205,12 @@ class BoardScreen(StudioScreen):
         shot_id = self.current_shot_id()
         if shot_id:
             self.app.draw_takes([shot_id], None)
+
+    def action_draw_until(self) -> None:
+        shot_id = self.current_shot_id()
+        shot = next((s for s, _ in self.rows if s.id == shot_id), None)
+        if shot is not None:
+            self.app.draw_until(None, episode=shot.episode)
 
     def action_next_unpicked(self) -> None:
         table = self.query_one("#shots", DataTable)

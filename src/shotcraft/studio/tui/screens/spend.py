@@ -19,18 +19,22 @@ class SpendScreen(ModalScreen[bool]):
         Binding("escape,n,q", "cancel", "Cancel"),
     ]
 
-    def __init__(self, plan: Any, what: str) -> None:
+    def __init__(self, plan: Any, what: str, *, at_most: bool = False) -> None:
         super().__init__()
         self.plan, self.what = plan, what
+        self.at_most = at_most  # draw until good: the plan is the most it may draw
 
     def compose(self) -> ComposeResult:
         plan = self.plan
-        lines = [Text(f"Draw {plan.takes} takes for {self.what} on {plan.engine}?", style="bold")]
+        up_to = "up to " if self.at_most else ""
+        lines = [Text(f"Draw {up_to}{plan.takes} takes for {self.what} on {plan.engine}?",
+                      style="bold")]
         for shot in plan.shots:
             if shot.takes:
                 each = "" if shot.credits_per_take is None else f", {shot.credits_per_take:g} each"
                 lines.append(Text(f"  {shot.shot_id}: {shot.takes} takes{each}"))
-        lines.append(Text(f"Estimated cost: {plan.credits:g} credits.", style="bold"))
+        at_most = "at most " if self.at_most else ""
+        lines.append(Text(f"Estimated cost: {at_most}{plan.credits:g} credits.", style="bold"))
         for note in plan.notes:
             lines.append(Text(note, style="yellow"))
         lines.append(Text("Enter draws · Esc cancels", style="italic"))

@@ -44,6 +44,7 @@ class TakesScreen(StudioScreen):
           for n, reason in enumerate(RejectReason, start=1)),
         Binding("space", "play", "Play"),
         Binding("d", "draw", "Draw N more"),
+        Binding("D", "draw_until", "Draw until good"),
         Binding("N", "focus_count", "Set N"),
     ]
 
@@ -182,6 +183,9 @@ class TakesScreen(StudioScreen):
         subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
                          stderr=subprocess.DEVNULL, start_new_session=True)
         self.notify(f"Playing take {view.take.number} in {Path(command[0]).name}.")
+
+    def action_draw_until(self) -> None:
+        self.app.draw_until([self.shot_id])
 
     def action_focus_count(self) -> None:
         self.query_one("#count", Input).focus()
