@@ -1,0 +1,235 @@
+"""A take's first, middle and last frames side by side (stacked when the pane is narrow).
+
+Frames come from `Project.filmstrip`, called in a thread worker (it may have to make them for a
+take scored before filmstrips existed); decoded images and their half-block drawings are kept in
+small LRU caches, so moving the highlight back over a take redraws it without touching the disk.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from rich.segment import Segment
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Label
+
+from shotcraft.studio.tui.widgets.images import ImageMode, pixel_widget, resolve_mode
+from shotcraft.studio.tui.widgets.thumbnail import half_block_lines
+
+STACK_BELOW = 54  # columns: narrower than this, three frames side by side are too small to judge
+CACHE_TAKES = 64
+
+
+class _LRU(OrderedDict[Any, Any]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_fresh(self, key: Any) -> Any:
+        if key not in self:
+            return None
+        self.move_to_end(key)
+        return self[key]
+
+    def put(self, key: Any, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
+
+
+_strips = _LRU(CACHE_TAKES)  # (project folder, media path) → [(StripFrame, loaded PIL image)]
+_drawings = _LRU(CACHE_TAKES * 3)  # (png path, width, height) → half-block lines
+
+
+def load_strip(project: Any, take: Any) -> list[tuple[Any, Image.Image]] | None:
+    """A take's filmstrip frames with their images decoded (slow the first time: call it in a
+    worker). None for a take without media."""
+    key = (project.root, take.media_path)
+    cached = _strips.get_fresh(key)
+    if cached is not None:
+        return list(cached)
+    strip = project.filmstrip(take)
+    if strip is None:
+        return None
+    loaded = []
+    for frame in strip:
+        with Image.open(frame.path) as image:
+            loaded.append((frame, image.convert("RGB")))
+    _strips.put(key, loaded)
+    return loaded
+
+
+def cached_strip(project: Any, take: Any) -> list[tuple[Any, Image.Image]] | None:
+    return _strips.get_fresh((project.root, take.media_path)) if take.media_path else None
+
+
+class HalfBlockPicture(Widget):
+    """A decoded image drawn as half-block cells (two pixels a cell), cached per size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._key: Path | None = None
+        self._image: Image.Image | None = None
+        self._lines: list[list[Segment]] = []
+
+    def show(self, key: Path | None, image: Image.Image | None) -> None:
+        self._key, self._image = key, image
+        self._draw()
+
+    def _draw(self) -> None:
+        self._lines = []
+        width, height = self.size.width, self.size.height
+        if self._image is not None and self._key is not None and width and height:
+            key = (self._key, width, height)
+            lines = _drawings.get_fresh(key)
+            if lines is None:
+                lines = half_block_lines(self._image, width, height)
+                _drawings.put(key, lines)
+            self._lines = lines
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    @property
+    def drawn(self) -> bool:
+        return bool(self._lines)
+
+    def render_line(self, y: int) -> Strip:
+        if y < len(self._lines):
+            line = self._lines[y]
+            pad = max(0, (self.size.width - len(line)) // 2)  # centred in the cell
+            return Strip([Segment(" " * pad), *line]) if pad else Strip(line)
+        return Strip([])
+
+
+class StripCell(Vertical):
+    """One frame: its label (position and time) over its picture."""
+
+    def __init__(self, mode: ImageMode) -> None:
+        super().__init__()
+        self.mode = mode
+        self.label = Label()
+        self.picture: Any = pixel_widget(mode)() if mode.pixels else HalfBlockPicture()
+
+    def compose(self) -> ComposeResult:
+        yield self.label
+        yield self.picture
+
+    def show(self, frame: Any, image: Image.Image | None) -> None:
+        if frame is None:
+            self.label.update(Text())
+        else:
+            where = "still" if frame.position == "still" else frame.position
+            self.label.update(Text(f"{where} · {frame.seconds:.2f} s", style="bold"))
+        if self.mode.pixels:
+            self.picture.image = image
+        else:
+            self.picture.show(frame.path if frame is not None else None, image)
+
+    @property
+    def drawn(self) -> bool:
+        if self.mode.pixels:
+            return self.picture.image is not None
+        return bool(self.picture.drawn)
+
+
+class Filmstrip(Widget):
+    """The highlighted take's first, middle and last frames; the border says how they are drawn."""
+
+    class Loaded(Message, bubble=False):
+        def __init__(self, key: str, strip: list[tuple[Any, Image.Image]] | None,
+                     error: str | None = None) -> None:
+            super().__init__()
+            self.key, self.strip, self.error = key, strip, error
+
+    DEFAULT_CSS = """
+    Filmstrip { layout: horizontal; border: round $panel-lighten-2; height: 1fr; }
+    Filmstrip.-stacked { layout: vertical; }
+    Filmstrip StripCell { width: 1fr; height: 1fr; }
+    Filmstrip StripCell Label { width: 1fr; height: 1; content-align: center middle; }
+    Filmstrip StripCell > * { width: 1fr; }
+    Filmstrip #strip-message { width: 1fr; height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.project: Any = None
+        self.mode = ImageMode("halfblock")
+        self.cells: list[StripCell] = []
+        self._key: str | None = None
+        self.message = Label(id="strip-message")
+
+    def compose(self) -> ComposeResult:
+        self.mode = resolve_mode(headless=self.app.is_headless)
+        self.border_title = f"filmstrip · {self.mode.label}"
+        self.cells = [StripCell(self.mode) for _ in range(3)]
+        yield self.message
+        yield from self.cells
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < STACK_BELOW, "-stacked")
+
+    @property
+    def drawn(self) -> bool:
+        return any(cell.display and cell.drawn for cell in self.cells)
+
+    def show(self, project: Any, take: Any | None, message: str = "") -> None:
+        """Show a take's filmstrip (from the cache at once, else after a worker makes it)."""
+        self.project = project
+        if take is None or not take.media_path:
+            self._key = None
+            self._say(message or "no picture for this take")
+            return
+        self._key = take.media_path
+        strip = cached_strip(project, take)
+        if strip is not None:
+            self._draw(strip)
+            return
+        self._say("loading the filmstrip…")
+        self.run_worker(lambda: self._load(take), thread=True, exclusive=True,
+                        group=f"filmstrip-{id(self)}", exit_on_error=False)
+
+    def _load(self, take: Any) -> None:
+        try:
+            strip = load_strip(self.project, take)
+        except Exception as exc:  # noqa: BLE001 - one unreadable take says so; the studio stays up
+            self.post_message(self.Loaded(take.media_path, None, str(exc)))
+        else:
+            self.post_message(self.Loaded(take.media_path, strip))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.key != self._key:
+            return  # the highlight moved on while this take's frames were made
+        if message.strip is None:
+            self._say(f"no filmstrip: {message.error}" if message.error
+                      else "no picture for this take")
+        else:
+            self._draw(message.strip)
+
+    def _say(self, text: str) -> None:
+        self.message.update(Text(text))
+        self.message.display = True
+        for cell in self.cells:
+            cell.display = False
+            cell.show(None, None)
+
+    def _draw(self, strip: list[tuple[Any, Image.Image]]) -> None:
+        self.message.display = False
+        for index, cell in enumerate(self.cells):
+            if index < len(strip):
+                cell.display = True
+                cell.show(*strip[index])
+            else:
+                cell.display = False
