@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 from contextlib import closing
@@ -48,9 +49,10 @@ def fresh_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOTCRAFT_IMAGES", "halfblock")
 
 
-@pytest.fixture
-def project_dir(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One shot with three takes: red→green→blue, a test pattern, and a flat grey clip."""
+    tmp_path = tmp_path_factory.mktemp("filmstrip")
     project = Project.create(tmp_path / "proj", title="测试")
     project.import_script(write_script(tmp_path))
     project.add_take(SHOT, clip(tmp_path / "rgb.mp4", "color=c=red", "color=c=lime",
@@ -62,16 +64,26 @@ def project_dir(tmp_path: Path) -> Path:
     return tmp_path / "proj"
 
 
+@pytest.fixture
+def project_dir(template: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(template, tmp_path / "proj"))
+
+
 def centre_colour(picture: HalfBlockPicture) -> tuple[int, int, int]:
-    """The top pixel colour of the middle cell of a half-block picture."""
+    """The top pixel colour of the middle cell of a half-block picture ((-1, -1, -1) if none)."""
     lines = picture._lines
-    assert lines, "nothing drawn"
+    if not lines:
+        return (-1, -1, -1)
     line = lines[len(lines) // 2]
     segment: Segment = line[len(line) // 2]
     assert segment.style is not None and segment.style.color is not None
     triplet = segment.style.color.triplet
     assert triplet is not None
     return triplet.red, triplet.green, triplet.blue
+
+
+def is_grey(rgb: tuple[int, int, int]) -> bool:
+    return min(rgb) > 60 and max(rgb) - min(rgb) < 12
 
 
 def dominant(rgb: tuple[int, int, int]) -> str:
@@ -101,7 +113,7 @@ async def test_filmstrip_shows_first_middle_and_last_frames_in_half_blocks(
         await wait_for(pilot, lambda: strip.drawn, timeout=10)
         await pilot.pause()
         assert "halfblock" in str(strip.border_title)
-        labels = [str(cell.label.render()) for cell in strip.cells]
+        labels = [cell.caption for cell in strip.cells]
         assert labels == ["first · 0.00 s", "middle · 1.40 s", "last · 2.90 s"]
         colours = [dominant(centre_colour(cell.picture)) for cell in strip.cells]
         assert colours == ["red", "green", "blue"]
@@ -109,8 +121,7 @@ async def test_filmstrip_shows_first_middle_and_last_frames_in_half_blocks(
         assert len({cell.region.y for cell in strip.cells}) == 1
 
         move_to(takes, 3)  # grey: the drawing follows the highlight
-        await wait_for(pilot, lambda: strip.drawn and centre_colour(strip.cells[0].picture)[0]
-                       == centre_colour(strip.cells[0].picture)[2], timeout=10)
+        await wait_for(pilot, lambda: is_grey(centre_colour(strip.cells[0].picture)), timeout=10)
 
 
 async def test_an_older_take_gets_its_filmstrip_made_in_the_background(

@@ -74,22 +74,24 @@ def cached_strip(project: Any, take: Any) -> list[tuple[Any, Image.Image]] | Non
 
 
 class HalfBlockPicture(Widget):
-    """A decoded image drawn as half-block cells (two pixels a cell), cached per size."""
+    """A decoded image drawn as half-block cells (two pixels a cell) under a one-line caption,
+    cached per size. One widget, no Label: a caption change repaints without a relayout."""
 
     def __init__(self) -> None:
         super().__init__()
         self._key: Path | None = None
         self._image: Image.Image | None = None
+        self._caption = Text()
         self._lines: list[list[Segment]] = []
 
-    def show(self, key: Path | None, image: Image.Image | None) -> None:
-        self._key, self._image = key, image
+    def show(self, key: Path | None, image: Image.Image | None, caption: Text | None = None) -> None:
+        self._key, self._image, self._caption = key, image, caption or Text()
         self._draw()
 
     def _draw(self) -> None:
         self._lines = []
-        width, height = self.size.width, self.size.height
-        if self._image is not None and self._key is not None and width and height:
+        width, height = self.size.width, self.size.height - 1
+        if self._image is not None and self._key is not None and width > 0 and height > 0:
             key = (self._key, width, height)
             lines = _drawings.get_fresh(key)
             if lines is None:
@@ -105,37 +107,52 @@ class HalfBlockPicture(Widget):
     def drawn(self) -> bool:
         return bool(self._lines)
 
+    @property
+    def caption(self) -> str:
+        return self._caption.plain
+
     def render_line(self, y: int) -> Strip:
-        if y < len(self._lines):
-            line = self._lines[y]
-            pad = max(0, (self.size.width - len(line)) // 2)  # centred in the cell
+        width = self.size.width
+        if y == 0:
+            caption = self._caption.copy()
+            caption.align("center", width)
+            return Strip(list(caption.render(self.app.console)), width)
+        if y - 1 < len(self._lines):
+            line = self._lines[y - 1]
+            pad = max(0, (width - len(line)) // 2)  # centred in the cell
             return Strip([Segment(" " * pad), *line]) if pad else Strip(line)
         return Strip([])
 
 
 class StripCell(Vertical):
-    """One frame: its label (position and time) over its picture."""
+    """One frame: its caption (position and time) over its picture."""
 
     def __init__(self, mode: ImageMode) -> None:
         super().__init__()
         self.mode = mode
-        self.label = Label()
+        # pixel modes need textual-image's widget under a Label; half blocks draw both at once
+        self.label = Label() if mode.pixels else None
         self.picture: Any = pixel_widget(mode)() if mode.pixels else HalfBlockPicture()
 
     def compose(self) -> ComposeResult:
-        yield self.label
+        if self.label is not None:
+            yield self.label
         yield self.picture
 
     def show(self, frame: Any, image: Image.Image | None) -> None:
-        if frame is None:
-            self.label.update(Text())
-        else:
-            where = "still" if frame.position == "still" else frame.position
-            self.label.update(Text(f"{where} · {frame.seconds:.2f} s", style="bold"))
-        if self.mode.pixels:
+        caption = Text() if frame is None else Text(
+            f"{frame.position} · {frame.seconds:.2f} s", style="bold")
+        if self.label is not None:
+            self.label.update(caption)
             self.picture.image = image
         else:
-            self.picture.show(frame.path if frame is not None else None, image)
+            self.picture.show(frame.path if frame is not None else None, image, caption)
+
+    @property
+    def caption(self) -> str:
+        if self.label is not None:
+            return str(self.label.render())
+        return str(self.picture.caption)
 
     @property
     def drawn(self) -> bool:
@@ -158,6 +175,7 @@ class Filmstrip(Widget):
     Filmstrip.-stacked { layout: vertical; }
     Filmstrip StripCell { width: 1fr; height: 1fr; }
     Filmstrip StripCell Label { width: 1fr; height: 1; content-align: center middle; }
+    Filmstrip HalfBlockPicture { height: 1fr; }
     Filmstrip StripCell > * { width: 1fr; }
     Filmstrip #strip-message { width: 1fr; height: 1fr; padding: 0 1; }
     """
@@ -168,6 +186,7 @@ class Filmstrip(Widget):
         self.mode = ImageMode("halfblock")
         self.cells: list[StripCell] = []
         self._key: str | None = None
+        self.shown: str | None = None  # the media path of the take whose frames are drawn
         self.message = Label(id="strip-message")
 
     def compose(self) -> ComposeResult:
@@ -219,17 +238,22 @@ class Filmstrip(Widget):
             self._draw(message.strip)
 
     def _say(self, text: str) -> None:
+        self.shown = None
         self.message.update(Text(text))
-        self.message.display = True
+        _show(self.message, True)
         for cell in self.cells:
-            cell.display = False
+            _show(cell, False)
             cell.show(None, None)
 
     def _draw(self, strip: list[tuple[Any, Image.Image]]) -> None:
-        self.message.display = False
+        self.shown = self._key
+        _show(self.message, False)
         for index, cell in enumerate(self.cells):
+            _show(cell, index < len(strip))
             if index < len(strip):
-                cell.display = True
                 cell.show(*strip[index])
-            else:
-                cell.display = False
+
+
+def _show(widget: Widget, shown: bool) -> None:
+    if widget.display != shown:  # setting it unchanged still costs a relayout
+        widget.display = shown
