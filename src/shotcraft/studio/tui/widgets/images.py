@@ -78,7 +78,7 @@ def _detect() -> ImageMode:
         return ImageMode("sixel")
     if Image is TGPImage:
         return ImageMode("kitty")
-    return ImageMode("halfblock", "terminal shows neither Kitty graphics nor Sixel")
+    return ImageMode("halfblock", "no Kitty graphics or Sixel here")
 
 
 def pixel_widget(mode: ImageMode) -> Any:
