@@ -7,9 +7,10 @@ small LRU caches, so moving the highlight back over a take redraws it without to
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image
 from rich.segment import Segment
@@ -29,22 +30,37 @@ STACK_BELOW = 54  # columns: narrower than this, three frames side by side are t
 CACHE_TAKES = 64
 
 
-class _LRU(OrderedDict[Any, Any]):
+class _LRU:
+    """A small least-recently-used cache, shared by the UI thread and the loading workers."""
+
     def __init__(self, size: int) -> None:
-        super().__init__()
         self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get_fresh(self, key: Any) -> Any:
-        if key not in self:
-            return None
-        self.move_to_end(key)
-        return self[key]
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
 
     def put(self, key: Any, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > self.size:
-            self.popitem(last=False)
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def drawing(path: Path, image: Image.Image, width: int, height: int) -> list[list[Segment]]:
+    """The half-block drawing of a frame at a size, made once and cached."""
+    key = (path, width, height)
+    lines = _drawings.get_fresh(key)
+    if lines is None:
+        lines = half_block_lines(image, width, height)
+        _drawings.put(key, lines)
+    return cast(list[list[Segment]], lines)
 
 
 _strips = _LRU(CACHE_TAKES)  # (project folder, media path) → [(StripFrame, loaded PIL image)]
@@ -92,12 +108,7 @@ class HalfBlockPicture(Widget):
         self._lines = []
         width, height = self.size.width, self.size.height - 1
         if self._image is not None and self._key is not None and width > 0 and height > 0:
-            key = (self._key, width, height)
-            lines = _drawings.get_fresh(key)
-            if lines is None:
-                lines = half_block_lines(self._image, width, height)
-                _drawings.put(key, lines)
-            self._lines = lines
+            self._lines = drawing(self._key, self._image, width, height)
         self.refresh()
 
     def on_resize(self) -> None:
@@ -139,8 +150,8 @@ class StripCell(Vertical):
             yield self.label
         yield self.picture
 
-    def show(self, frame: Any, image: Image.Image | None) -> None:
-        caption = Text() if frame is None else Text(
+    def show(self, frame: Any, image: Image.Image | None, *, loading: bool = False) -> None:
+        caption = Text("loading…", style="dim") if loading else Text() if frame is None else Text(
             f"{frame.position} · {frame.seconds:.2f} s", style="bold")
         if self.label is not None:
             self.label.update(caption)
@@ -215,13 +226,19 @@ class Filmstrip(Widget):
         if strip is not None:
             self._draw(strip)
             return
-        self._say("loading the filmstrip…")
-        self.run_worker(lambda: self._load(take), thread=True, exclusive=True,
+        self._loading()
+        # the half blocks are drawn in the worker too, at the cells' present size
+        sizes = [] if self.mode.pixels else [
+            (cell.picture.size.width, cell.picture.size.height - 1) for cell in self.cells]
+        self.run_worker(lambda: self._load(take, sizes), thread=True, exclusive=True,
                         group=f"filmstrip-{id(self)}", exit_on_error=False)
 
-    def _load(self, take: Any) -> None:
+    def _load(self, take: Any, sizes: list[tuple[int, int]]) -> None:
         try:
             strip = load_strip(self.project, take)
+            for (frame, image), (width, height) in zip(strip or [], sizes, strict=False):
+                if width > 0 and height > 0:
+                    drawing(frame.path, image, width, height)
         except Exception as exc:  # noqa: BLE001 - one unreadable take says so; the studio stays up
             self.post_message(self.Loaded(take.media_path, None, str(exc)))
         else:
@@ -244,6 +261,15 @@ class Filmstrip(Widget):
         for cell in self.cells:
             _show(cell, False)
             cell.show(None, None)
+
+    def _loading(self) -> None:
+        """Blank frames, captioned as loading, where the next take's frames will be drawn."""
+        self.shown = None
+        if self.message.display:
+            self._say("loading the filmstrip…")
+            return
+        for cell in self.cells:
+            cell.show(None, None, loading=True)
 
     def _draw(self, strip: list[tuple[Any, Image.Image]]) -> None:
         self.shown = self._key
