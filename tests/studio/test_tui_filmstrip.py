@@ -224,3 +224,25 @@ def test_modes_resolve_as_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOTCRAFT_IMAGES", "auto")
     assert images.resolve_mode(headless=True).name == "halfblock"
     assert images._resolved is None  # a headless answer is never kept for a real run
+
+
+async def test_kitty_mode_draws_real_pixels_in_the_frames_shape(
+        project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual_image.widget import TGPImage
+
+    monkeypatch.setenv("SHOTCRAFT_IMAGES", "kitty")
+    app = make_app(project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        takes = await open_takes(app, pilot)
+        move_to(takes, 1)
+        strip = takes.query_one("#filmstrip", Filmstrip)
+        await wait_for(pilot, lambda: strip.drawn, timeout=10)
+        await pilot.pause()
+        assert str(strip.border_title) == "filmstrip · kitty"
+        cell_w, cell_h = images.cell_pixels()
+        for cell in strip.cells:
+            assert isinstance(cell.picture, TGPImage)
+            assert cell.picture.image.size == (96, 64)  # the take's own pixels, not half blocks
+            width, height = cell.picture.size
+            # 96×64 frames keep their 3:2 shape in the cell, however large the cells' pixels
+            assert width * cell_w / (height * cell_h) == pytest.approx(1.5, rel=0.15)

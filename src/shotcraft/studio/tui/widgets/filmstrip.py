@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Label
 
-from shotcraft.studio.tui.widgets.images import ImageMode, pixel_widget, resolve_mode
+from shotcraft.studio.tui.widgets.images import ImageMode, cell_pixels, pixel_widget, resolve_mode
 from shotcraft.studio.tui.widgets.thumbnail import half_block_lines
 
 STACK_BELOW = 54  # columns: narrower than this, three frames side by side are too small to judge
@@ -156,8 +156,26 @@ class StripCell(Vertical):
         if self.label is not None:
             self.label.update(caption)
             self.picture.image = image
+            self._fit()
         else:
             self.picture.show(frame.path if frame is not None else None, image, caption)
+
+    def on_resize(self) -> None:
+        if self.label is not None:
+            self._fit()
+
+    def _fit(self) -> None:
+        """Size the pixel picture to the cell, keeping the frame's shape (textual-image would
+        stretch it to fill both dimensions)."""
+        image = self.picture.image
+        box_w, box_h = self.size.width, self.size.height - 1
+        if image is None or box_w <= 0 or box_h <= 0:
+            return
+        cell_w, cell_h = cell_pixels()
+        aspect = image.width / image.height
+        width = max(1, min(box_w, int(box_h * cell_h * aspect / cell_w)))
+        height = max(1, min(box_h, round(width * cell_w / (aspect * cell_h))))
+        self.picture.styles.width, self.picture.styles.height = width, height
 
     @property
     def caption(self) -> str:
@@ -186,8 +204,8 @@ class Filmstrip(Widget):
     Filmstrip.-stacked { layout: vertical; }
     Filmstrip StripCell { width: 1fr; height: 1fr; }
     Filmstrip StripCell Label { width: 1fr; height: 1; content-align: center middle; }
-    Filmstrip HalfBlockPicture { height: 1fr; }
-    Filmstrip StripCell > * { width: 1fr; }
+    Filmstrip HalfBlockPicture { width: 1fr; height: 1fr; }
+    Filmstrip StripCell { align-horizontal: center; }
     Filmstrip #strip-message { width: 1fr; height: 1fr; padding: 0 1; }
     """
 

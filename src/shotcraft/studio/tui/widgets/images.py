@@ -86,3 +86,11 @@ def pixel_widget(mode: ImageMode) -> Any:
     from textual_image.widget import SixelImage, TGPImage
 
     return SixelImage if mode.name == "sixel" else TGPImage
+
+
+def cell_pixels() -> tuple[int, int]:
+    """Pixels per terminal cell (width, height), as textual-image measured them at start."""
+    from textual_image._terminal import get_cell_size
+
+    size = get_cell_size()
+    return max(1, size.width), max(1, size.height)
