@@ -230,7 +230,8 @@ class Filmstrip(Widget):
 
     @property
     def drawn(self) -> bool:
-        return any(cell.display and cell.drawn for cell in self.cells)
+        shown = [cell for cell in self.cells if cell.display]
+        return bool(shown) and all(cell.drawn for cell in shown)
 
     def show(self, project: Any, take: Any | None, message: str = "") -> None:
         """Show a take's filmstrip (from the cache at once, else after a worker makes it)."""
