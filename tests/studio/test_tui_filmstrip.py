@@ -180,7 +180,7 @@ async def test_compare_marks_a_and_b_shows_every_metric_and_picks(project_dir: P
         await pilot.press("s")  # swap: B is take 1 now
         await pilot.pause()
         assert "B · take 1" in str(compare.query_one("#title-b", Label).render())
-        await pilot.press("2")
+        await pilot.press("B")
         await pilot.pause()
         assert app.project.shot(SHOT).picked_take == 1
         assert "★ picked" in str(compare.query_one("#title-b", Label).render())
@@ -191,6 +191,9 @@ async def test_compare_marks_a_and_b_shows_every_metric_and_picks(project_dir: P
 
 
 async def test_compare_shows_a_take_reason_literally(project_dir: Path) -> None:
+    project = Project.open(project_dir)
+    project.reject(SHOT, 2, "hands")
+    project.close()
     with closing(sqlite3.connect(project_dir / "shotcraft.db")) as db, db:
         db.execute("UPDATE take SET reason=? WHERE shot_id=? AND number=2", (REASON, SHOT))
     app = make_app(project_dir)
@@ -205,6 +208,7 @@ async def test_compare_shows_a_take_reason_literally(project_dir: Path) -> None:
         cells = table.get_row("reason")
         assert all(isinstance(cell, Text) for cell in cells)
         assert cells[2].plain == REASON
+        assert [cell.plain for cell in table.get_row("rejected for")][1:3] == ["·", "hands"]
 
 
 def test_an_unknown_image_mode_is_one_sentence(project_dir: Path,

@@ -32,11 +32,16 @@ def _number(value: float | None, digits: int = 2) -> Text:
     return Text("·" if value is None else f"{value:.{digits}f}")
 
 
+def _plain(value: object) -> str:
+    return str(getattr(value, "value", value))  # an enum (a reject reason) by its value
+
+
 class CompareScreen(StudioScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        Binding("1", "pick('a')", "Pick A"),
-        Binding("2", "pick('b')", "Pick B"),
+        # capitals: on the takes screen a/b mark and 1-7 reject, so a pick is never a slip
+        Binding("A", "pick('a')", "Pick A"),
+        Binding("B", "pick('b')", "Pick B"),
         Binding("s", "swap", "Swap A/B"),
     ]
 
@@ -109,13 +114,14 @@ class CompareScreen(StudioScreen):
                                      digits=1), key="credits")
         for name, left, right in (
             ("seed", ta.seed, tb.seed), ("engine", ta.engine, tb.engine),
+            ("rejected for", ta.reject_reason, tb.reject_reason),
             ("reason", ta.reason, tb.reason),
         ):
-            if name == "reason" and not (left or right):
+            if name in ("reason", "rejected for") and not (left or right):
                 continue
             # Text, not str: an engine's reason may quote "[/]"
-            table.add_row(Text(name), Text("·" if left is None else str(left)),
-                          Text("·" if right is None else str(right)), Text(""), key=name)
+            table.add_row(Text(name), Text("·" if left is None else _plain(left)),
+                          Text("·" if right is None else _plain(right)), Text(""), key=name)
 
     def action_back(self) -> None:
         self.dismiss(None)
