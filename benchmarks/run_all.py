@@ -12,6 +12,7 @@ BENCHMARKS = [
     ["previz_speed.py"],
     ["export_speed.py"],
     ["tui_open.py"],
+    ["take_review.py"],
     ["card_draw_batching.py"],
     ["engine_overhead.py"],
     ["executors.py"],

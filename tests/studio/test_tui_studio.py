@@ -82,7 +82,8 @@ async def test_edit_draw_pick_and_export_end_to_end(project_dir: Path) -> None:
         await wait_for(pilot, lambda: len(takes_screen.views) == 2)
         done = [v for v in takes_screen.views if v.take.status == TakeStatus.DONE]
         assert len(done) == 2
-        assert takes_screen.query_one("#thumb").drawn  # the keyframe drawn in half blocks
+        # the filmstrip drawn in half blocks (headless), once its worker has loaded the frames
+        await wait_for(pilot, lambda: takes_screen.query_one("#filmstrip").drawn, timeout=10)
         await pilot.press("p")
         await pilot.pause()
         picked = app.project.shot("E01-S01-002").picked_take

@@ -17,6 +17,7 @@ from shotcraft.projects import cast, editing, importing, queue, sheets, takes
 from shotcraft.projects.cast import ReferenceAdded, ReferenceRefused
 from shotcraft.projects.cleanup import sweep_temps
 from shotcraft.projects.db import Database, ProjectRow
+from shotcraft.projects.filmstrip import StripFrame, filmstrip
 from shotcraft.projects.importing import ImportReport
 from shotcraft.projects.limits import (
     check_episode,
@@ -284,6 +285,17 @@ class Project:
 
     def take_path(self, take: Take) -> Path | None:
         return self.store.take_path(take)
+
+    def filmstrip(self, take: Take, *, make: bool = True) -> list[StripFrame] | None:
+        """A done take's first, middle and last frames (one for a still) as small PNGs, made
+        and cached on first call for takes scored before filmstrips existed; None for a take
+        without media, or when missing and not `make`. Slow when it makes them: call it off
+        the UI thread."""
+        path = self.store.take_path(take)
+        if path is None or not path.is_file():
+            return None
+        return filmstrip(self.store.layout, path, kind=take.kind, fps=take.fps,
+                         frames=take.duration_frames, make=make)
 
     @_writes
     def pick(self, shot_id: str, take_number: int) -> Take:

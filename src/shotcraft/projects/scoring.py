@@ -67,8 +67,8 @@ def score_and_thumbnail(
     store: Store, stored: Path, *, kind: TakeKind, info: Any, shot: Shot,
     previous_last: Path | None, thumbnail: bool = True,
 ) -> tuple[Any, Path]:
-    """Score a stored take (identity included where it can be measured) and keep its middle
-    frame as the thumbnail."""
+    """Score a stored take (identity included where it can be measured), keep its middle
+    frame as the thumbnail and its first, middle and last frames as its filmstrip."""
     import numpy as np
     from PIL import Image
 
@@ -104,6 +104,12 @@ def score_and_thumbnail(
             os.replace(temp, thumb)
         finally:
             temp.unlink(missing_ok=True)  # a full disk leaves half a PNG: never keep it
+    if thumbnail:
+        from shotcraft.projects.filmstrip import filmstrip
+
+        # first, middle and last frames for the takes screen, made while the clip is warm
+        filmstrip(store.layout, stored, kind=kind, fps=info.fps or None,
+                  frames=None if info.is_image else info.frames, info=info)
     return Scored(scores=scores, notes=scores_notes), thumb
 
 

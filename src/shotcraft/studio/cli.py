@@ -728,7 +728,9 @@ def import_edit(
 def board(directory: DirArg) -> None:
     """Open the studio (the TUI) on a project."""
     from shotcraft.studio.tui.app import make_app
+    from shotcraft.studio.tui.widgets.images import resolve_mode
 
+    resolve_mode()  # SHOTCRAFT_IMAGES checked, the terminal asked, before Textual takes it over
     make_app(directory).run()
 
 

@@ -1,4 +1,5 @@
-"""The card-draw table of one shot: takes ranked and explained, a thumbnail, pick/reject/play/draw."""
+"""The card-draw table of one shot: takes ranked and explained, the highlighted take's filmstrip,
+pick/reject/play/draw, and compare (mark A, move, mark B)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from shotcraft.shots.models import RejectReason
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
-from shotcraft.studio.tui.widgets import Thumbnail
+from shotcraft.studio.tui.widgets import Filmstrip
 
 PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "quiet"]), ("mpv", []), ("xdg-open", []))
 
@@ -46,12 +47,15 @@ class TakesScreen(StudioScreen):
         Binding("d", "draw", "Draw N more"),
         Binding("D", "draw_until", "Draw until good"),
         Binding("N", "focus_count", "Set N"),
+        Binding("a", "mark('a')", "Mark A"),
+        Binding("b", "mark('b')", "Mark B · compare"),
     ]
 
     def __init__(self, shot_id: str) -> None:
         super().__init__()
         self.shot_id = shot_id
         self.views: list[Any] = []
+        self.marked: dict[str, int] = {}  # "a"/"b" → take number, for compare
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -63,7 +67,7 @@ class TakesScreen(StudioScreen):
                     yield Input("3", id="count", type="integer")
                 yield Static(id="progress")
             with Vertical(id="take-side"):
-                yield Thumbnail(id="thumb")
+                yield Filmstrip(id="filmstrip")
                 yield Static(id="explain")
         yield Footer()
 
@@ -105,17 +109,14 @@ class TakesScreen(StudioScreen):
 
     def show_take(self) -> None:
         view = self.current()
-        thumb = self.query_one("#thumb", Thumbnail)
+        strip = self.query_one("#filmstrip", Filmstrip)
         explain = self.query_one("#explain", Static)
         if view is None:
-            thumb.show(None, "no takes yet: press d to draw some")
+            strip.show(self.app.project, None, "no takes yet: press d to draw some")
             explain.update(Text())
             return
         take = view.take
-        path = None
-        if take.thumbnail_path:
-            path = self.app.project.root / take.thumbnail_path
-        thumb.show(path if path and path.is_file() else None)
+        strip.show(self.app.project, take)
         score = f"{take.score:.2f}" if take.score is not None else "·"
         lines = [Text.assemble((f"take {take.number}", "bold"),
                                f" score {score} · rank {view.rank or '·'} · {take.status.value}")]
@@ -127,6 +128,9 @@ class TakesScreen(StudioScreen):
             lines.append(Text.assemble(("identity", "bold"), f" ·  {view.explanations['identity']}"))
         if take.reason:
             lines.append(Text(take.reason, style="red"))
+        marks = " · ".join(f"{k.upper()} = take {n}" for k, n in sorted(self.marked.items()))
+        if marks:
+            lines.append(Text(f"compare: {marks}", style="italic"))
         explain.update(Text("\n").join(lines))
 
     @on(DataTable.RowHighlighted, "#takes")
@@ -186,6 +190,30 @@ class TakesScreen(StudioScreen):
 
     def action_draw_until(self) -> None:
         self.app.draw_until([self.shot_id])
+
+    def action_mark(self, which: str) -> None:
+        """Mark the highlighted take as A or B; with both marked, open them side by side."""
+        view = self.current()
+        if view is None:
+            self.notify("No take to mark: draw some first (d).", severity="warning")
+            return
+        number = view.take.number
+        other = "b" if which == "a" else "a"
+        if self.marked.get(other) == number:
+            self.notify(f"Take {number} is already {other.upper()}: move to another take to "
+                        f"compare it with.", severity="warning")
+            return
+        self.marked[which] = number
+        if "a" in self.marked and "b" in self.marked:
+            from shotcraft.studio.tui.screens.compare import CompareScreen
+
+            # back from compare, the list shows a pick made there
+            self.app.push_screen(CompareScreen(self.shot_id, self.marked["a"], self.marked["b"]),
+                                 lambda _picked: self.reload())
+            self.marked = {}
+        else:
+            self.notify(f"Take {number} is {which.upper()}; move and press {other} to compare.")
+        self.show_take()
 
     def action_focus_count(self) -> None:
         self.query_one("#count", Input).focus()

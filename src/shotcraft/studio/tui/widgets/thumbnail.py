@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 from PIL import Image
+from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
@@ -19,18 +21,20 @@ def half_block_lines(image: Image.Image, width: int, height: int) -> list[list[S
     image = image.convert("RGB")
     scale = min(width / image.width, (height * 2) / image.height)
     size = (max(1, int(image.width * scale)), max(2, int(image.height * scale) // 2 * 2))
-    pixels = image.resize(size, Image.Resampling.BILINEAR).load()
-    assert pixels is not None
-    lines = []
-    for y in range(0, size[1], 2):
-        line = []
-        for x in range(size[0]):
-            top, bottom = cast(RGB, pixels[x, y]), cast(RGB, pixels[x, y + 1])
-            style = Style(color=f"rgb({top[0]},{top[1]},{top[2]})",
-                          bgcolor=f"rgb({bottom[0]},{bottom[1]},{bottom[2]})")
-            line.append(Segment("▀", style))
-        lines.append(line)
-    return lines
+    rows = np.asarray(image.resize(size, Image.Resampling.BILINEAR)).tolist()
+    colours: dict[tuple[int, int, int], Color] = {}
+
+    def colour(rgb: list[int]) -> Color:
+        key = cast(RGB, tuple(rgb))
+        found = colours.get(key)
+        if found is None:
+            found = colours[key] = Color.from_rgb(*key)
+        return found
+
+    # Style.from_color with ready Colors: parsing "rgb(…)" strings cost most of the time
+    return [[Segment("▀", Style.from_color(colour(top), colour(bottom)))
+             for top, bottom in zip(rows[y], rows[y + 1], strict=True)]
+            for y in range(0, size[1], 2)]
 
 
 class Thumbnail(Widget):
