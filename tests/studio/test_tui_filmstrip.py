@@ -19,6 +19,7 @@ from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.compare import CompareScreen
 from shotcraft.studio.tui.screens.takes import TakesScreen
 from shotcraft.studio.tui.widgets import Filmstrip, images
+from shotcraft.studio.tui.widgets import filmstrip as filmstrip_widget
 from shotcraft.studio.tui.widgets.filmstrip import HalfBlockPicture
 from tests.projects.conftest import write_script
 from tests.studio.conftest import invoke
@@ -129,6 +130,25 @@ async def test_filmstrip_shows_first_middle_and_last_frames_in_half_blocks(
 
         move_to(takes, 3)  # grey: the drawing follows the highlight
         await wait_for(pilot, lambda: is_grey(centre_colour(strip.cells[0].picture)), timeout=10)
+
+
+async def test_resting_on_a_take_loads_its_neighbours_frames_ahead(project_dir: Path) -> None:
+    """The next and previous takes' frames are decoded (and drawn) while the director looks at
+    one, so moving on shows them at once instead of "loading…"."""
+    filmstrip_widget._strips = filmstrip_widget._LRU(filmstrip_widget.CACHE_TAKES)  # cold
+    app = make_app(project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        takes = await open_takes(app, pilot)
+        strip = takes.query_one("#filmstrip", Filmstrip)
+        first = takes.views[0].take
+        await wait_for(pilot, lambda: strip.drawn and strip.shown == first.media_path, timeout=20)
+        others = [v.take for v in takes.views[1:]]  # never highlighted yet
+        await wait_for(pilot, lambda: all(filmstrip_widget.cached_strip(app.project, t)
+                                          for t in others), timeout=20)
+        takes.query_one("#takes", DataTable).move_cursor(row=1)
+        await pilot.pause()
+        # drawn in the same step as the move: no worker, no "loading…" in between
+        assert strip.drawn and strip.shown == others[0].media_path
 
 
 async def test_an_older_take_gets_its_filmstrip_made_in_the_background(

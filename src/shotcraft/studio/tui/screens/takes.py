@@ -19,6 +19,7 @@ from shotcraft.shots.models import RejectReason
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
 from shotcraft.studio.tui.widgets import Filmstrip
+from shotcraft.studio.tui.widgets.filmstrip import PREFETCH
 
 PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "quiet"]), ("mpv", []), ("xdg-open", []))
 
@@ -107,6 +108,15 @@ class TakesScreen(StudioScreen):
             return None
         return self.views[table.cursor_row]
 
+    def _neighbours(self) -> list[Any]:
+        """The takes around the highlight, nearest first (next before previous): the ones the
+        director is about to look at."""
+        row = self.query_one("#takes", DataTable).cursor_row
+        order = []
+        for step in range(1, PREFETCH + 1):
+            order += [row + step, row - step]
+        return [self.views[i].take for i in order if 0 <= i < len(self.views)]
+
     def show_take(self) -> None:
         view = self.current()
         strip = self.query_one("#filmstrip", Filmstrip)
@@ -117,6 +127,7 @@ class TakesScreen(StudioScreen):
             return
         take = view.take
         strip.show(self.app.project, take)
+        strip.prefetch(self.app.project, self._neighbours())
         score = f"{take.score:.2f}" if take.score is not None else "·"
         lines = [Text.assemble((f"take {take.number}", "bold"),
                                f" score {score} · rank {view.rank or '·'} · {take.status.value}")]

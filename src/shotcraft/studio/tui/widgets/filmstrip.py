@@ -20,14 +20,18 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Label
+from textual.worker import get_current_worker
 
 from shotcraft.studio.tui.widgets.images import ImageMode, cell_pixels, pixel_widget, resolve_mode
 from shotcraft.studio.tui.widgets.thumbnail import half_block_lines
 
 STACK_BELOW = 54  # columns: narrower than this, three frames side by side are too small to judge
 CACHE_TAKES = 64
+PREFETCH = 2  # takes either side of the highlight whose frames are loaded ahead
+PREFETCH_AFTER = 0.15  # seconds the highlight rests before they are loaded
 
 
 class _LRU:
@@ -216,6 +220,7 @@ class Filmstrip(Widget):
         self.cells: list[StripCell] = []
         self._key: str | None = None
         self.shown: str | None = None  # the media path of the take whose frames are drawn
+        self._prefetch_timer: Timer | None = None
         self.message = Label(id="strip-message")
 
     def compose(self) -> ComposeResult:
@@ -247,10 +252,43 @@ class Filmstrip(Widget):
             return
         self._loading()
         # the half blocks are drawn in the worker too, at the cells' present size
-        sizes = [] if self.mode.pixels else [
-            (cell.picture.size.width, cell.picture.size.height - 1) for cell in self.cells]
+        sizes = self._sizes()
         self.run_worker(lambda: self._load(take, sizes), thread=True, exclusive=True,
                         group=f"filmstrip-{id(self)}", exit_on_error=False)
+
+    def prefetch(self, project: Any, takes: list[Any]) -> None:
+        """Load these takes' frames (and draw their half blocks) in the background, in the order
+        given — the takes nearest the highlight first — so the next moves find them cached.
+        A newer call replaces an older one that has not finished."""
+        sizes = self._sizes()
+        wanted = [take for take in takes if take.media_path]
+
+        def work() -> None:
+            worker = get_current_worker()
+            for take in wanted:
+                if worker.is_cancelled:
+                    return
+                try:
+                    strip = load_strip(project, take)
+                    for (frame, image), (width, height) in zip(strip or [], sizes, strict=False):
+                        if width > 0 and height > 0:
+                            drawing(frame.path, image, width, height)
+                except Exception:  # noqa: BLE001, S112 - shown (with its reason) when highlighted
+                    continue
+
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+            self._prefetch_timer = None
+        if wanted:
+            # started a moment later: a held arrow key never waits for frames it only passes
+            self._prefetch_timer = self.set_timer(PREFETCH_AFTER, lambda: self.run_worker(
+                work, thread=True, exclusive=True, group=f"prefetch-{id(self)}",
+                exit_on_error=False))
+
+    def _sizes(self) -> list[tuple[int, int]]:
+        """The cells' half-block drawing sizes (none in pixel mode: the terminal scales)."""
+        return [] if self.mode.pixels else [
+            (cell.picture.size.width, cell.picture.size.height - 1) for cell in self.cells]
 
     def _load(self, take: Any, sizes: list[tuple[int, int]]) -> None:
         try:
