@@ -15,7 +15,7 @@ from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
-from shotcraft.shots.models import TakeKind, TakeStatus
+from shotcraft.shots.models import Take, TakeKind, TakeStatus
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
@@ -34,6 +34,7 @@ def build_timeline(store: Store, episode: int) -> Timeline:
             chosen, source = _choose(views)
             alternates = [
                 Alternate(take=v.take.number, path=str(store.take_path(v.take)) if v.take.media_path else None,
+                          frames=_episode_frames(v.take, store.fps),
                           score=v.take.score, seed=v.take.seed, engine=v.take.engine)
                 for v in views
                 if v.take.status == TakeStatus.DONE and (chosen is None or v.take.number != chosen.take.number)
@@ -43,6 +44,7 @@ def build_timeline(store: Store, episode: int) -> Timeline:
                 shot_id=shot.id, scene_id=scene.id, scene_heading=scene.heading,
                 duration_frames=shot.duration_frames, media=media,
                 media_hash=Path(chosen.take.media_path).stem if chosen and chosen.take.media_path else None,
+                media_frames=_episode_frames(chosen.take, store.fps) if chosen else None,
                 take=chosen.take.number if chosen else None, source=source,
                 size=shot.size.value, camera=shot.camera.move.value, action=shot.action,
                 dialogue=shot.dialogue, alternates=alternates,
@@ -51,6 +53,15 @@ def build_timeline(store: Store, episode: int) -> Timeline:
         raise ProjectError(f"episode {episode} has no shots to export.")
     title = board.title or store.title
     return Timeline(title=title, episode=episode, fps=store.fps, clips=clips)
+
+
+def _episode_frames(take: Take, fps: int) -> int | None:
+    """A video take's length in episode frames, from what was probed when it was stored."""
+    if take.kind != TakeKind.VIDEO or not take.duration_frames:
+        return None
+    if not take.fps or abs(take.fps - fps) < 0.01:
+        return take.duration_frames
+    return max(1, round(take.duration_frames * fps / take.fps))
 
 
 def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
