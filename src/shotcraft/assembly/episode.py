@@ -316,13 +316,12 @@ def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions) -> 
     """The timeline with its subtitle cues and audio tracks (the music bed, looped to the end)."""
     audio: list[AudioClip] = []
     if options.music is not None:
+        from shotcraft.assembly.audio import sound_seconds
+
         music = Path(options.music)
         if not music.is_file():
             raise AssemblyError(f"the music file {music} does not exist.")
-        try:
-            seconds = probe(music, count_frames=False).duration
-        except MediaError as exc:
-            raise AssemblyError(f"the music file {music} cannot be read: {exc}") from exc
+        seconds = sound_seconds(music)
         length = max(1, round(seconds * timeline.fps))
         total = timeline.duration_frames
         for start in range(0, total, length):

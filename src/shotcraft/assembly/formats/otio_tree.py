@@ -80,6 +80,10 @@ def build(
                 track.append(otio.schema.Gap(source_range=_range(0, clip.duration_frames, fps)))
         result.tracks.append(track)
 
+    sound_frames: dict[Path, int] = {}  # a sound's length: the longest stretch used of it
+    for sound in timeline.audio:
+        path = Path(sound.path)
+        sound_frames[path] = max(sound_frames.get(path, 0), sound.duration_frames)
     for kind, name in AUDIO_TRACKS.items():
         sounds = sorted((a for a in timeline.audio if a.kind == kind), key=lambda a: a.start_frame)
         if not sounds:
@@ -93,7 +97,7 @@ def build(
                 track.append(otio.schema.Gap(source_range=_range(0, sound.start_frame - at, fps)))
             reference = otio.schema.ExternalReference(
                 target_url=media_url(Path(sound.path)),
-                available_range=_range(0, frames.get(Path(sound.path), sound.duration_frames), fps),
+                available_range=_range(0, sound_frames[Path(sound.path)], fps),
             )
             track.append(otio.schema.Clip(
                 name=sound.name or Path(sound.path).name, media_reference=reference,
@@ -173,8 +177,6 @@ def _media_frames(timeline: Timeline) -> dict[Path, int]:
             if frames:
                 known[path] = frames
             wanted[path] = max(wanted.get(path, 0), _needed(clip))
-    for sound in timeline.audio:
-        wanted[Path(sound.path)] = max(wanted.get(Path(sound.path), 0), sound.duration_frames)
     for path in known:
         del wanted[path]
 
