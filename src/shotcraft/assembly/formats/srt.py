@@ -8,6 +8,7 @@ from typing import Any
 
 from shotcraft.assembly.formats.base import ExportFormat
 from shotcraft.assembly.timeline import Timeline
+from shotcraft.shots.files import atomic_target
 
 
 class SrtFormat(ExportFormat):
@@ -18,4 +19,7 @@ class SrtFormat(ExportFormat):
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         from shotcraft.assembly import subtitles
 
-        return [subtitles.write_srt(timeline.subtitles, Path(path), timeline.fps)]
+        # atomic_target gives the file the umask's mode (write_srt alone leaves a temp's 0600)
+        with atomic_target(Path(path)) as temp:
+            subtitles.write_srt(timeline.subtitles, temp, timeline.fps)
+        return [Path(path)]
