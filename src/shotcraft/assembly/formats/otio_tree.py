@@ -13,6 +13,7 @@ scene, take, how it was chosen and the alternates, so a conform can swap a take 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -182,19 +183,35 @@ def _media_frames(timeline: Timeline) -> dict[Path, int]:
 
     def measure(item: tuple[Path, int]) -> int:
         path, still_frames = item
-        try:
-            info = probe(path, count_frames=False)
-        except MediaError as exc:
-            raise AssemblyError(f"the media file {path} cannot be read: {exc}") from exc
-        if info.is_image:
-            return still_frames
-        if info.frames and abs(info.fps - timeline.fps) < 0.01:
-            return info.frames
-        return max(1, round(info.duration * timeline.fps))
+        frames = _probed_frames(path, timeline.fps, _stamp(path))
+        return still_frames if frames is None else frames
 
     # one ffprobe per file, a few at a time: process start-up dominates
     with ThreadPoolExecutor(max_workers=4) as pool:
         return {**known, **dict(zip(wanted, pool.map(measure, wanted.items()), strict=True))}
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (0, 0)  # probe says what is wrong
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _probed_frames(path: Path, fps: int, stamp: tuple[int, int]) -> int | None:
+    """A file's length in frames at `fps` (None for a still); remembered while the file is
+    unchanged, so writing several formats in one export probes each take once."""
+    try:
+        info = probe(path, count_frames=False)
+    except MediaError as exc:
+        raise AssemblyError(f"the media file {path} cannot be read: {exc}") from exc
+    if info.is_image:
+        return None
+    if info.frames and abs(info.fps - fps) < 0.01:
+        return info.frames
+    return max(1, round(info.duration * fps))
 
 
 def _marker(name: str, scene_id: str, frame: int, fps: int) -> otio.schema.Marker:
