@@ -274,8 +274,8 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         cache_hits=stats.hits, cache_misses=stats.misses, joins_rendered=sum(j[1] for j in joins),
         warnings=warnings,
     )
-    side_cues = cues
-    if not cues and "srt" in options.wanted_formats():  # --subtitles none --format srt
+    side_cues = cues  # timed as in the MP4, so the SRT matches it (crossfades included)
+    if not cues:  # --subtitles none: editors still get the lines (--format srt, OTIO metadata)
         from shotcraft.assembly import subtitles
 
         side_cues = subtitles.build_cues(timeline, starts, language=options.language)
@@ -356,6 +356,7 @@ def retime(timeline: Timeline, fps: int) -> Timeline:
     """The timeline at another frame rate; cumulative rounding keeps cuts where they were."""
     if timeline.fps == fps:
         return timeline
+
     def scaled(frames: int | None) -> int | None:
         return None if frames is None else max(1, round(frames * fps / timeline.fps))
 
