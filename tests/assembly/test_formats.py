@@ -184,6 +184,8 @@ def test_fcpxml_reads_back_with_alternates_on_disabled_lanes(episode) -> None:
     assert len(list(lane.find_clips())) == len(shots) - 1
     assert len(re.findall(r'<clip [^>]*lane="1" enabled="0"', text)) == len(shots) - 1
     assert [m.name for m in items[0].markers][0].startswith("1-1")
+    [frame] = re.findall(r"<format [^>]*>", text)
+    assert 'width="180" height="320"' in frame and "name=" not in frame  # the episode's size
 
 
 def test_edl_keeps_the_cut_and_names_the_alternates(episode) -> None:

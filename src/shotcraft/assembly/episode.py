@@ -327,7 +327,9 @@ def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions) -> 
         for start in range(0, total, length):
             audio.append(AudioClip(kind="music", path=music.absolute(), start_frame=start,
                                    duration_frames=min(length, total - start), name=music.name))
-    return timeline.model_copy(update={"subtitles": cues, "audio": audio})
+    preset = get_preset(options.preset)
+    return timeline.model_copy(update={"subtitles": cues, "audio": audio,
+                                       "width": preset.width, "height": preset.height})
 
 
 def _write_side_files(result: ExportResult, timeline: Timeline, options: ExportOptions,

@@ -79,6 +79,8 @@ class Timeline(BaseModel):
     title: str
     episode: int
     fps: int = 30
+    width: int | None = None  # the picture size the episode is exported at, where known
+    height: int | None = None
     clips: list[Clip] = Field(default_factory=list)
     subtitles: list[Cue] = Field(default_factory=list)  # filled for exports (subtitles.build_cues)
     audio: list[AudioClip] = Field(default_factory=list)  # dialogue, music and effects tracks
