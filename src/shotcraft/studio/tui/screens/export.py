@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -11,7 +12,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Header, Label, ProgressBar, Select, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ProgressBar,
+    Select,
+    Static,
+)
 
 from shotcraft.assembly.episode import ExportOptions
 from shotcraft.assembly.formats import FormatOption
@@ -63,12 +74,18 @@ class ExportScreen(StudioScreen):
                     box = Checkbox(Text(fmt.name), id=f"format-{fmt.name}", name=fmt.name)
                     box.tooltip = Text(fmt.description)
                     yield box
-                for option in self._options():
+                for option in self._options("bool"):
                     box = Checkbox(Text(option.flag), id=f"option-{option.name}",
                                    name=option.name, value=bool(option.default),
                                    classes="format-option")
                     box.tooltip = Text(option.help)
                     yield box
+            with Horizontal(classes="row", id="format-paths"):
+                for option in self._options("path"):
+                    field = Input(placeholder=f"{option.flag} (folder)", id=f"option-{option.name}",
+                                  name=option.name)
+                    field.tooltip = Text(option.help)
+                    yield field
             yield Label("", id="stage")
             yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
             yield Static(id="result")
@@ -78,12 +95,12 @@ class ExportScreen(StudioScreen):
         self.sub_title = "export"
 
     @staticmethod
-    def _options() -> list[FormatOption]:
-        """The formats' options a checkbox can set (on/off ones), each once."""
+    def _options(kind: str) -> list[FormatOption]:
+        """The formats' declared options of one type, each once (formats may share one)."""
         seen: dict[str, FormatOption] = {}
         for fmt in export_formats():
             for option in fmt.options:
-                if option.type == "bool":
+                if option.type == kind:
                     seen.setdefault(option.name, option)
         return list(seen.values())
 
@@ -95,7 +112,12 @@ class ExportScreen(StudioScreen):
             subtitles=self.query_one("#subtitles", Select).value,
             transition=self.query_one("#transition", Select).value,
             formats=[box.name for box in boxes if box.value and not box.has_class("format-option")],
-            format_options={box.name: box.value for box in boxes if box.has_class("format-option")},
+            format_options={
+                **{box.name: box.value for box in boxes if box.has_class("format-option")},
+                **{field.name: Path(field.value.strip()).expanduser()
+                   for field in self.query_one("#format-paths").query(Input)
+                   if field.value.strip()},
+            },
             video=self.query_one("#video", Checkbox).value,
             voice="scratch" if self.query_one("#voice", Checkbox).value else None,
             language="zh" if language.startswith("zh") else "en",
