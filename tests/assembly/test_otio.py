@@ -7,9 +7,10 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
+from shotcraft.assembly import formats
 from shotcraft.assembly.formats.otio import write_otio
 from shotcraft.shots.errors import AssemblyError
-from tests.assembly.extras_fixtures import six_shot_timeline
+from tests.assembly.extras_fixtures import six_shot_timeline, tiny_video
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +77,18 @@ def test_a_missing_take_file_names_it_and_writes_nothing(tmp_path: Path, timelin
     with pytest.raises(AssemblyError, match="gone.mp4"):
         write_otio(broken, tmp_path / "e.otio")
     assert list(tmp_path.iterdir()) == []  # nor any temp file
+
+
+def test_a_trimmed_shot_starts_inside_its_take_in_every_editor_format(tmp_path: Path, timeline):
+    first = timeline.clips[0]
+    longer = tmp_path / "long.mp4"
+    tiny_video(longer, frames=60)
+    trimmed = timeline.model_copy(update={"clips": [
+        first.model_copy(update={"media": longer, "media_frames": 60, "source_start_frames": 12}),
+        *timeline.clips[1:]]})
+    for name, kwargs in (("otio", {}), ("fcpxml", {}), ("edl", {"rate": 30})):
+        [path] = formats.get(name).write(trimmed, tmp_path / f"ep.{name}", {})
+        clip = next(c for c in otio.adapters.read_from_file(str(path), **kwargs).find_clips()
+                    if c.name == first.shot_id)
+        assert clip.source_range.start_time.to_frames() == 12, name
+        assert clip.source_range.duration.to_frames() == first.duration_frames, name
