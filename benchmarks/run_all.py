@@ -17,6 +17,7 @@ BENCHMARKS = [
     ["engine_overhead.py"],
     ["executors.py"],
     ["identity.py"],
+    ["ranker_fit.py"],
 ]
 
 

@@ -42,6 +42,7 @@ def test_a_new_and_an_upgraded_project_have_the_same_schema(tmp_path: Path) -> N
     upgraded = Project.open(tmp_path / "old")
     new = Project.create(tmp_path / "new")
     assert schema_tables(new.db) == schema_tables(upgraded.db)
+    assert "reject_reason" in {c[0] for c in schema_tables(new.db)["take"]["columns"]}
     assert "schema_version" not in {c[0] for c in schema_tables(new.db)["project"]["columns"]}
     upgraded.close()
     new.close()
@@ -108,3 +109,11 @@ def test_a_backup_includes_the_wal_and_never_overwrites_another(tmp_path: Path) 
         with closing(sqlite3.connect(backup)) as conn:
             assert conn.execute("SELECT count(*) FROM take").fetchone()[0] == 1
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_new_project_stores_shot_trims_as_nullable_frame_numbers(tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "p")
+    columns = {name: (kind, nullable) for name, kind, nullable in
+               schema_tables(project.db)["shot"]["columns"]}
+    assert columns["trim_in"] == ("INTEGER", True) and columns["trim_out"] == ("INTEGER", True)
+    project.close()

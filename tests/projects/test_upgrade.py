@@ -55,6 +55,7 @@ def test_a_round1_project_opens_with_every_shot_take_pick_and_edit(old_project: 
     views = [v for shot_id in SHOTS for v in project.takes(shot_id)]
     assert len(views) == 10
     assert [v.take.status.value for v in views].count("rejected") == 1
+    assert all(v.take.reject_reason is None for v in views)  # rejected before reasons existed
     assert sum(v.picked for v in views) == 5
     assert all(v.take.scores and v.take.score is not None for v in views)
     assert all(v.explanations["sharpness"] for v in views)
@@ -84,6 +85,7 @@ def test_the_cli_lists_the_upgraded_shots_and_takes(old_project: Path) -> None:
     assert result.exit_code == 0, result.output
     takes = json.loads(result.stdout)
     assert [(t["take"], t["rejected"], t["picked"]) for t in takes] == [(1, True, False), (2, False, True)]
+    assert [t["reject_reason"] for t in takes] == [None, None]
     assert all(Path(t["path"]).is_file() for t in takes)
     assert takes[1]["scores"]["sharpness"] > 0.5
 
@@ -218,7 +220,7 @@ def test_a_0002_project_gains_per_character_ip_adapter_scales_at_the_engine_defa
     project = Project.open(old_project)
     (backup,) = backups(old_project)
     assert backup.name.startswith("shotcraft.db.backup-0002_versioned_json-")
-    assert stored_revision(db_file) == head() == "0004_character_kling_element"
+    assert stored_revision(db_file) == head()
     lin = project.character("林晚")
     assert lin.ip_adapter_scale is None and lin.references  # unset: drawn as before
     assert project.character("顾言").description == "30岁, 黑西装"
@@ -241,7 +243,7 @@ def test_a_0003_project_gains_an_empty_kling_element_per_character(old_project: 
     project = Project.open(old_project)
     (backup,) = backups(old_project)
     assert backup.name.startswith("shotcraft.db.backup-0003_character_ip_adapter_scale-")
-    assert stored_revision(db_file) == head() == "0004_character_kling_element"
+    assert stored_revision(db_file) == head()
     with project.store.db.read() as session:
         rows = {row.name: row for row in session.exec(select(CharacterRow)).all()}
     assert rows and all(row.kling_element is None for row in rows.values())  # none made yet
@@ -256,4 +258,60 @@ def test_a_0003_project_gains_an_empty_kling_element_per_character(old_project: 
     reopened = Project.open(old_project)
     with reopened.store.db.read() as session:
         assert session.get(CharacterRow, "林晚").kling_element == record
+    reopened.close()
+
+
+def test_a_0004_project_keeps_its_rejected_takes_without_a_reason_and_can_give_one(
+    old_project: Path,
+) -> None:
+    from alembic import command
+
+    from shotcraft.shots.models import RejectReason, TakeStatus
+
+    db_file = old_project / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, "0004_character_kling_element")  # the previous release's schema
+    with closing(sqlite3.connect(db_file)) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(take)")}
+    assert "reject_reason" not in columns
+
+    project = Project.open(old_project)
+    (backup,) = backups(old_project)
+    assert backup.name.startswith("shotcraft.db.backup-0004_character_kling_element-")
+    assert stored_revision(db_file) == head()
+    (rejected,) = [v.take for v in project.takes("E01-S01-005") if v.take.status is TakeStatus.REJECTED]
+    assert rejected.number == 1 and rejected.reject_reason is None
+    project.reject("E01-S01-005", 1, "face")  # the director says now why he threw it away
+    project.close()
+    reopened = Project.open(old_project)
+    assert reopened.takes("E01-S01-005")[0].take.reject_reason is RejectReason.FACE
+    reopened.close()
+
+
+def test_a_0004_project_gains_untrimmed_shots_and_keeps_its_picks(old_project: Path) -> None:
+    from alembic import command
+
+    from shotcraft.projects.db import ShotRow
+
+    db_file = old_project / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, "0004_character_kling_element")  # the previous release's schema
+    project = Project.open(old_project)
+    (backup,) = backups(old_project)
+    assert backup.name.startswith("shotcraft.db.backup-0004_character_kling_element-")
+    assert stored_revision(db_file) == head() == "0006_shot_trim"
+    shots = project.shots()
+    assert [s.id for s in shots] == SHOTS
+    assert all(s.trim_in is None and s.trim_out is None for s in shots)  # untrimmed
+    assert all(s.picked_take is not None for s in shots)
+    with project.store.db.write() as session:
+        row = session.get(ShotRow, "E01-S01-002")
+        row.trim_in, row.trim_out = 6, 48
+        session.add(row)
+    project.close()
+    reopened = Project.open(old_project)
+    trimmed = reopened.shot("E01-S01-002")
+    assert (trimmed.trim_in, trimmed.trim_out) == (6, 48)
     reopened.close()

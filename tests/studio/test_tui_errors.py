@@ -35,7 +35,7 @@ async def test_a_failed_export_shows_the_title_and_copies_the_full_text(project_
     app = make_app(project_dir)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert app.export_episode(9, OPTIONS)
-        await wait_for(pilot, lambda: app.last_error is not None, timeout=20)
+        await wait_for(pilot, lambda: app.last_error is not None and bool(shown(app)), timeout=20)
         title, message = shown(app)[-1]
         assert title == "Export failed: Project error"
         assert message.startswith("there is no episode 9 in this project.")
@@ -63,7 +63,7 @@ async def test_a_locked_database_in_a_worker_is_said_in_words(
     monkeypatch.setattr(app.project, "export", locked)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         assert app.export_episode(1, OPTIONS)
-        await wait_for(pilot, lambda: app.last_error is not None, timeout=20)
+        await wait_for(pilot, lambda: app.last_error is not None and bool(shown(app)), timeout=20)
         title, message = shown(app)[-1]
         assert title == "Export failed: Project busy"
         assert message.startswith(f"the project database {project_dir / 'shotcraft.db'} is busy")

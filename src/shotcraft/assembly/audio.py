@@ -107,7 +107,7 @@ def mix_audio(
     total_frames: int,
     fps: int,
     out: Path,
-    clip_audio: Sequence[tuple[Path, int] | tuple[Path, int, int]] = (),
+    clip_audio: Sequence[tuple[Path, int] | tuple[Path, int, int] | tuple[Path, int, int, int]] = (),
     voice: Path | None = None,
     music: Path | None = None,
     cues: Sequence[Cue] = (),
@@ -115,7 +115,8 @@ def mix_audio(
     """Mix clip audio (each at its start frame), voice and a ducked music bed into an AAC track.
 
     `clip_audio` holds (media, start frame) or (media, start frame, clip frames); with the
-    length, a take longer than its shot is cut at the shot's end instead of running over.
+    length, a take longer than its shot is cut at the shot's end instead of running over. A
+    fourth item, the take's first frame (an editor's trim-in), skips the sound before it.
 
     The result is 48 kHz stereo, exactly `total_frames / fps` long, at −14 LUFS integrated and
     at most −1 dBTP; silent when there is nothing to mix.
@@ -148,7 +149,7 @@ def mix_audio(
 def _mix_graph(
     total: int,
     fps: int,
-    clip_audio: list[tuple[Path, int] | tuple[Path, int, int]],
+    clip_audio: list[tuple[Path, int] | tuple[Path, int, int] | tuple[Path, int, int, int]],
     voice: Path | None,
     music: Path | None,
     cues: list[Cue],
@@ -168,8 +169,14 @@ def _mix_graph(
         path, start_frame = Path(entry[0]), entry[1]
         if not _has_audio(path):  # a take without sound adds nothing
             continue
-        # an optional third item, the clip's length in frames, stops a long take's sound there
-        trim = f",atrim=end_sample={samples_for(entry[2], fps)}" if len(entry) > 2 else ""
+        # optional: the clip's length in frames (a long take's sound stops there) and the
+        # take's first frame (an editor's trim-in: the sound before it is skipped)
+        length = entry[2] if len(entry) > 2 else None
+        skip = samples_for(entry[3], fps) if len(entry) > 3 else 0
+        trim = f",atrim=end_sample={samples_for(length, fps)}" if length is not None else ""
+        if skip:
+            end = f":end_sample={skip + samples_for(length, fps)}" if length is not None else ""
+            trim = f",atrim=start_sample={skip}{end},asetpts=PTS-STARTPTS"
         delay = samples_for(start_frame, fps)
         add(path, f"{_STEREO}{trim},adelay=delays={delay}S:all=1")
     if voice is not None:

@@ -496,8 +496,8 @@ def _concat_entries(clips, segments, joins, fade) -> list[tuple[Path, int]]:
 def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work) -> Path | None:
     """The mixed audio track, or None when a silent track will do."""
     # a take longer than its shot is cut there, sound included: it never runs into the next shot
-    clip_audio: list[tuple[Path, int] | tuple[Path, int, int]] = [
-        (Path(clip.media), start, clip.duration_frames)
+    clip_audio: list[tuple[Path, int] | tuple[Path, int, int] | tuple[Path, int, int, int]] = [
+        (Path(clip.media), start, clip.duration_frames, clip.source_start_frames)
         for clip, start in zip(timeline.clips, starts, strict=True)
         if options.take_audio and clip.media is not None and _has_audio(clip, cache_dir)
     ]

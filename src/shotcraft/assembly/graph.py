@@ -94,15 +94,21 @@ def normalize_args(
     still: bool = False,
     subtitle_fragment: str | None = None,
     split_at: Sequence[int] = (),
+    start_frame: int = 0,
 ) -> list[str]:
     """Arguments that turn one take (video or still) into exactly `frames` frames of the preset.
 
     With `split_at`, `out` must hold a `%d` and one file per segment is written, each starting on
-    a keyframe, so its parts can be stream-copied independently.
+    a keyframe, so its parts can be stream-copied independently. `start_frame` (at the preset's
+    fps) skips the head of a video take with an input seek: ffmpeg decodes from the keyframe
+    before it and drops frames earlier than the seek time, which sits half a frame before the
+    wanted frame so rounding can never drop that frame too.
     """
     check_split(frames, split_at)
     if still:
         source = ffmpeg.input(str(src), loop=1, framerate=preset.fps)
+    elif start_frame > 0:
+        source = ffmpeg.input(str(src), ss=f"{(start_frame - 0.5) / preset.fps:.6f}")
     else:
         source = ffmpeg.input(str(src))
     stream = source.video.filter("setpts", "PTS-STARTPTS")

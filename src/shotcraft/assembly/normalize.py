@@ -82,6 +82,8 @@ def cache_key(
         "subtitle_files": _referenced_file_hashes(subtitle_fragment),
         "split": list(split_at),
     }
+    if clip.source_start_frames and clip.media is not None:
+        recipe["start"] = clip.source_start_frames  # only when trimmed: older cache keys hold
     blob = json.dumps(recipe, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
@@ -266,7 +268,7 @@ def _clip_args(
     still = media.suffix.lower() in IMAGE_SUFFIXES
     return graph.normalize_args(
         media, out, preset, frames=frames, fit=fit, still=still, subtitle_fragment=fragment,
-        split_at=split_at,
+        split_at=split_at, start_frame=0 if still else clip.source_start_frames,
     )
 
 

@@ -62,11 +62,12 @@ class Clip(BaseModel):
     scene_id: str
     scene_heading: str = ""
     duration_frames: int = Field(gt=0)  # the shot's length on the timeline
+    # the take's frame the clip starts on (an editor's trim-in), at the timeline's fps
+    source_start_frames: int = Field(default=0, ge=0)
     media: Path | None = None  # absolute path of the take (video or still); None → slate
     media_hash: str | None = None  # content hash of the take file, the cache key
     media_frames: int | None = None  # the take's length in episode frames; None: unknown/still
     take: int | None = None
-    source_start_frames: int = Field(default=0, ge=0)  # where the shot starts inside its take
     source: ClipSource = ClipSource.PICKED
     size: str = ""  # shot size, for the contact sheet
     camera: str = ""  # camera move, for the contact sheet

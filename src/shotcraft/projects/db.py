@@ -96,6 +96,10 @@ class ShotRow(SQLModel, table=True):
     budget: dict[str, Any] | None = _versioned("shot.budget")
     picked_take: int | None = None
     picked_keyframe: int | None = None
+    # frames of the picked take the shot plays, [trim_in, trim_out), set by import-edit
+    # (migration 0006); None: untrimmed
+    trim_in: int | None = None
+    trim_out: int | None = None
     notes: str | None = None
     source_lines: list[int] = _json([])
     content_hash: str = Field(default="", index=True)
@@ -138,6 +142,7 @@ class TakeRow(SQLModel, table=True):
     downgrades: list[str] = _json([])
     status: str = Field(default="queued", index=True)
     reason: str | None = None
+    reject_reason: str | None = None  # a RejectReason value
     media_path: str | None = None
     thumbnail_path: str | None = None
     duration_frames: int | None = None

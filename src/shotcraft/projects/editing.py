@@ -120,6 +120,7 @@ def merge_with_next(store: Store, shot_id: str) -> Shot:
         for column in ("action", "dialogue", "duration_frames", "characters"):
             setattr(row, column, columns[column])
         row.edited = sorted(set(row.edited) | {"action", "dialogue", "duration_frames", "characters"})
+        row.trim_in = row.trim_out = None  # an editor's trim of half the merged shot no longer fits
         row.updated_at = utcnow()
         session.add(row)
         _archive(session, following)

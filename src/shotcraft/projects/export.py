@@ -15,36 +15,45 @@ from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
-from shotcraft.shots.models import Take, TakeKind, TakeStatus
+from shotcraft.shots.models import Shot, Take, TakeKind, TakeStatus
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
 
 
-def build_timeline(store: Store, episode: int) -> Timeline:
-    """The episode's timeline: one clip per live shot, its picked (or best) take, alternates."""
+def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = None) -> Timeline:
+    """The episode's timeline: one clip per live shot, its picked (or best) take, alternates.
+
+    A trimmed shot (import-edit) plays its take from `trim_in` for `trim_out − trim_in` frames;
+    a trim the take no longer holds (the pick changed to a shorter take) is clamped to the take
+    and said in `warnings`.
+    """
+    from shotcraft.projects.ranker import effective_score
+
     board = store.storyboard(episode=episode)
     if not board.episodes:
         raise ProjectError(f"there is no episode {episode} in this project.")
     ep = board.episodes[0]
     clips: list[Clip] = []
+    score = effective_score(store)  # the ranker's picks and scores read once, not per shot
     for scene in ep.scenes:
         for shot in scene.shots:
-            views = take_views(store, shot.id)
+            views = take_views(store, shot.id, score=score)
             chosen, source = _choose(views)
             alternates = [
                 Alternate(take=v.take.number, path=str(store.take_path(v.take)) if v.take.media_path else None,
-                          frames=_episode_frames(v.take, store.fps),
+                          frames=take_frames(v.take, store.fps),
                           score=v.take.score, seed=v.take.seed, engine=v.take.engine)
                 for v in views
                 if v.take.status == TakeStatus.DONE and (chosen is None or v.take.number != chosen.take.number)
             ]
             media = store.take_path(chosen.take) if chosen else None
+            start, frames = shot_span(shot, chosen.take if chosen else None, store.fps, warnings)
             clips.append(Clip(
                 shot_id=shot.id, scene_id=scene.id, scene_heading=scene.heading,
-                duration_frames=shot.duration_frames, media=media,
+                duration_frames=frames, source_start_frames=start, media=media,
                 media_hash=Path(chosen.take.media_path).stem if chosen and chosen.take.media_path else None,
-                media_frames=_episode_frames(chosen.take, store.fps) if chosen else None,
+                media_frames=take_frames(chosen.take, store.fps) if chosen else None,
                 take=chosen.take.number if chosen else None, source=source,
                 size=shot.size.value, camera=shot.camera.move.value, action=shot.action,
                 dialogue=shot.dialogue, alternates=alternates,
@@ -55,13 +64,35 @@ def build_timeline(store: Store, episode: int) -> Timeline:
     return Timeline(title=title, episode=episode, fps=store.fps, clips=clips)
 
 
-def _episode_frames(take: Take, fps: int) -> int | None:
-    """A video take's length in episode frames, from what was probed when it was stored."""
-    if take.kind != TakeKind.VIDEO or not take.duration_frames:
+def take_frames(take: Take, fps: int) -> int | None:
+    """The take's length in frames at `fps` (None: a still, or not probed)."""
+    if take.kind == TakeKind.KEYFRAME or not take.duration_frames:
         return None
     if not take.fps or abs(take.fps - fps) < 0.01:
         return take.duration_frames
-    return max(1, round(take.duration_frames * fps / take.fps))
+    return max(1, int(take.duration_frames * fps / take.fps + 1e-6))
+
+
+def shot_span(shot: Shot, take: Take | None, fps: int,
+              warnings: list[str] | None = None) -> tuple[int, int]:
+    """(first frame of the take, frames on the timeline) for a shot: its trim, or (0, duration).
+
+    A still or a slate has no frames to start at: a trim only sets its length.
+    """
+    if shot.trim_in is None or shot.trim_out is None or shot.trim_out <= shot.trim_in:
+        return 0, shot.duration_frames
+    start, end = shot.trim_in, shot.trim_out
+    if take is None or (length := take_frames(take, fps)) is None:
+        return 0, end - start
+    if end > length:
+        clamped_start = min(start, length - 1)
+        if warnings is not None:
+            warnings.append(
+                f"{shot.id}: the trim to frames {start}–{end} runs past take {take.number} "
+                f"({length} frames), so it plays frames {clamped_start}–{length}."
+            )
+        start, end = clamped_start, length
+    return start, end - start
 
 
 def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
@@ -128,7 +159,8 @@ def export(
 
     sweep(store)  # what dead runs left (a full disk's truncated temps above all)
     options = options or export_options(language=store.language)
-    timeline = build_timeline(store, episode)
+    warnings: list[str] = []
+    timeline = build_timeline(store, episode, warnings=warnings)
     check_crossfade(timeline, options)
     if out is None:
         out = store.layout.exports / f"episode-{episode:02d}.mp4"
@@ -136,9 +168,11 @@ def export(
         out = Path.cwd() / out
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return export_episode(timeline, options, cache_dir=store.layout.cache, out_path=out,
-                              progress=progress, cancel=cancel)
+        result = export_episode(timeline, options, cache_dir=store.layout.cache, out_path=out,
+                                progress=progress, cancel=cancel)
     except DiskFullError as exc:
         if exc.path is None or store.root not in (exc.path.resolve(), *exc.path.resolve().parents):
             raise
         raise disk_full(store.root) from exc  # the project, not its cache's temp folder
+    result.warnings[:0] = warnings
+    return result

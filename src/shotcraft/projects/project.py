@@ -25,13 +25,16 @@ from shotcraft.projects.store import Store
 from shotcraft.projects.takes import AutoPicks, TakeView, Totals
 from shotcraft.ranking.identity import ReferenceCheck
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, read_only_error
-from shotcraft.shots.models import Budget, Shot, Take, TakeKind
+from shotcraft.shots.models import Budget, RejectReason, Shot, Take, TakeKind
 from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
+    from shotcraft.projects.importedit import EditImport
     from shotcraft.projects.plan import RenderPlan
+    from shotcraft.projects.ranker import RankerState
     from shotcraft.projects.render import RenderSummary
+    from shotcraft.projects.stats import Stats
 
 ASPECTS = ("9:16", "16:9", "1:1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -292,10 +295,19 @@ class Project:
         return takes.auto_pick(self.store, episode=episode)
 
     @_writes
-    def reject(self, shot_id: str, take_number: int) -> None:
-        """Throw a take away: it stays on disk and in the list, but never ranks or gets picked."""
+    def reject(self, shot_id: str, take_number: int,
+               reason: RejectReason | str | None = None) -> Take:
+        """Throw a take away, optionally saying why (face, hands, body, motion, continuity,
+        artefact, other): it stays on disk and in the list, but never ranks or gets picked.
+        Rejecting it again with another reason corrects the reason."""
         check_take_number(shot_id, take_number)
-        takes.reject(self.store, shot_id, take_number)
+        return takes.reject(self.store, shot_id, take_number, reason)
+
+    @_writes
+    def unreject(self, shot_id: str, take_number: int) -> Take:
+        """Take a reject back: the take is done again, ranked and pickable."""
+        check_take_number(shot_id, take_number)
+        return takes.unreject(self.store, shot_id, take_number)
 
     def totals(self, *, shot_id: str | None = None, episode: int | None = None) -> Totals:
         """Takes and spend per shot or episode (or the whole project)."""
@@ -309,6 +321,27 @@ class Project:
 
     def top_scores(self) -> dict[str, float]:
         return takes.top_scores(self.store)
+
+    def ranker(self) -> RankerState:
+        """The ranker: weights learned from picks and rejects, the agreement with the picks
+        before and after learning (held out), and whether the learned weights are in use."""
+        from shotcraft.projects.ranker import ranker_state
+
+        return ranker_state(self.store)
+
+    def effective_score(self) -> Callable[[Take], float | None]:
+        """A take's effective total (learned weights when in use, else the stored total)."""
+        from shotcraft.projects.ranker import effective_score
+
+        return effective_score(self.store)
+
+    def stats(self, *, episode: int | None = None) -> Stats:
+        """Draws, rejects, spend per picked shot and per finished minute, the ranker's
+        agreement and the shots still unpicked (see projects/stats.py)."""
+        from shotcraft.projects.stats import stats
+
+        check_episode(episode)
+        return stats(self.store, episode=episode)
 
     def data_version(self) -> int:
         """A number that changes whenever another process commits (cheap change polling)."""
@@ -399,6 +432,16 @@ class Project:
         check_episode(episode)
         return export(self.store, episode, options, out=Path(out) if out else None,
                       progress=progress, cancel=cancel)
+
+    def import_edit(self, file: str | Path, *, dry_run: bool = False) -> EditImport:
+        """Read back an edit of an exported episode (OTIO, .otioz, FCPXML, EDL): alternate takes
+        become picks and trims are stored, in one transaction; removals and moves are reported.
+        `dry_run` lists the same changes and writes nothing."""
+        from shotcraft.projects.importedit import import_edit
+
+        if not dry_run:
+            self.require_writable("import the edit")
+        return import_edit(self.store, Path(file), dry_run=dry_run)
 
     # -- shot-list editing (see projects/editing.py) --------------------------------------
 

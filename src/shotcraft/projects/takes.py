@@ -3,7 +3,7 @@ totals of takes and spend per shot, episode or project."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel
 from sqlmodel import col, select
@@ -11,14 +11,15 @@ from sqlmodel import col, select
 from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.store import Store
-from shotcraft.shots.errors import ProjectError
-from shotcraft.shots.models import Take, TakeKind, TakeStatus
+from shotcraft.shots.errors import ProjectError, SpecError
+from shotcraft.shots.models import RejectReason, Take, TakeKind, TakeStatus
 
 
 class TakeView(BaseModel):
     """A take as the front-ends show it: the take plus its rank and whether it is picked."""
 
-    take: Take
+    take: Take  # `take.score` is the effective total (learned weights when the ranker's are in use)
+    fixed_score: float | None = None  # the stored total under the fixed weights
     rank: int | None = None
     picked: bool = False
     explanations: dict[str, str] = {}
@@ -34,8 +35,11 @@ class Totals(BaseModel):
     credits: float = 0.0
 
 
-def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None) -> list[TakeView]:
-    """Takes of a shot, ranked (rank 1 = best done take of its kind), in take order."""
+def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
+               score: Callable[[Take], float | None] | None = None) -> list[TakeView]:
+    """Takes of a shot, ranked (rank 1 = best done take of its kind) by their effective total
+    (`projects.ranker.effective_score`, or `score` when given), in take order."""
+    from shotcraft.projects.ranker import effective_score
     from shotcraft.ranking.metrics import rank_takes
 
     with store.db.read() as session:
@@ -45,10 +49,12 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None) -> l
         rows = session.exec(
             select(TakeRow).where(TakeRow.shot_id == shot_id).order_by(col(TakeRow.number))
         ).all()
+    score = score or effective_score(store)
+    takes = {row.number: _effective(take_from_row(row), score) for row in rows}
     views = []
     ranks: dict[int, int] = {}
     for take_kind in TakeKind:
-        done = [take_from_row(r) for r in rows if r.kind == take_kind.value
+        done = [takes[r.number] for r in rows if r.kind == take_kind.value
                 and r.status == TakeStatus.DONE.value]
         for position, take in enumerate(rank_takes(done), start=1):
             ranks[take.number] = position
@@ -59,10 +65,15 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None) -> l
             row.number == shot.picked_keyframe and row.kind == TakeKind.KEYFRAME.value
         )
         views.append(TakeView(
-            take=take_from_row(row), rank=ranks.get(row.number), picked=picked,
+            take=takes[row.number], fixed_score=row.score, rank=ranks.get(row.number), picked=picked,
             explanations={k: str(v) for k, v in row.explanations.items()},
         ))
     return views
+
+
+def _effective(take: Take, score: Callable[[Take], float | None]) -> Take:
+    effective = score(take)
+    return take if effective == take.score else take.model_copy(update={"score": effective})
 
 
 def pick(store: Store, shot_id: str, take_number: int) -> Take:
@@ -106,21 +117,25 @@ class AutoPicks(BaseModel):
 
 def auto_pick(store: Store, *, episode: int | None = None,
               identity_threshold: float | None = None) -> AutoPicks:
-    """Pick the top-ranked video take of every shot without a pick.
+    """Pick the top-ranked video take of every shot without a pick (ranked by the effective
+    total: the learned weights once the ranker's are in use).
 
     A take whose identity is under the threshold (`SHOTCRAFT_IDENTITY_THRESHOLD`, 0.5) is passed
     over when another take of the shot reaches it — the best-ranked of those is picked, and a
     note says so; when none reaches it the top take is picked, with a note too.
     """
+    from shotcraft.projects.ranker import effective_score
     from shotcraft.projects.scoring import IdentitySettings
 
     threshold = (identity_threshold if identity_threshold is not None
                  else IdentitySettings().checked().threshold)
     result = AutoPicks()
+    score = effective_score(store)  # once: a pick made here must not refit mid-run
     for shot in store.shots(episode=episode):
         if shot.picked_take is not None:
             continue
-        ranked = sorted((v for v in take_views(store, shot.id, kind=TakeKind.VIDEO) if v.rank),
+        ranked = sorted((v for v in take_views(store, shot.id, kind=TakeKind.VIDEO, score=score)
+                         if v.rank),
                         key=lambda v: v.rank or 0)
         if not ranked:
             continue
@@ -146,21 +161,55 @@ def auto_pick(store: Store, *, episode: int | None = None,
     return result
 
 
-def reject(store: Store, shot_id: str, take_number: int) -> None:
-    """Throw a take away: it stays on disk and in the list, but never ranks or gets picked."""
+def reject_reason(value: RejectReason | str | None) -> RejectReason | None:
+    """A reject reason from what a director typed ("Face " reads as face); None stays None."""
+    if value is None or isinstance(value, RejectReason):
+        return value
+    try:
+        return RejectReason(value.strip().lower())
+    except ValueError:
+        raise SpecError(f"{value!r} is not a reject reason; use one of "
+                        f"{', '.join(r.value for r in RejectReason)}.", field="reason") from None
+
+
+def reject(store: Store, shot_id: str, take_number: int,
+           reason: RejectReason | str | None = None) -> Take:
+    """Throw a take away: it stays on disk and in the list, but never ranks or gets picked.
+
+    Rejecting a rejected take again corrects its reason (a reason given replaces the stored
+    one; none given keeps it)."""
+    why = reject_reason(reason)
     with store.db.write() as session:
         row = session.exec(select(TakeRow).where(
             TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()
         if row is None:
             raise ProjectError(f"shot {shot_id} has no take {take_number}.")
-        if row.status != TakeStatus.DONE.value:
+        if row.status not in (TakeStatus.DONE.value, TakeStatus.REJECTED.value):
             raise ProjectError(f"take {take_number} of {shot_id} is {row.status}, not done.")
         row.status = TakeStatus.REJECTED.value
+        if why is not None:
+            row.reject_reason = why.value
         session.add(row)
         shot = session.get(ShotRow, shot_id)
         if shot is not None and shot.picked_take == take_number and row.kind == "video":
             shot.picked_take = None
             session.add(shot)
+        return take_from_row(row)
+
+
+def unreject(store: Store, shot_id: str, take_number: int) -> Take:
+    """Take a reject back: the take is done again (ranked, pickable) and its reason cleared."""
+    with store.db.write() as session:
+        row = session.exec(select(TakeRow).where(
+            TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()
+        if row is None:
+            raise ProjectError(f"shot {shot_id} has no take {take_number}.")
+        if row.status != TakeStatus.REJECTED.value:
+            raise ProjectError(f"take {take_number} of {shot_id} is {row.status}, not rejected.")
+        row.status = TakeStatus.DONE.value
+        row.reject_reason = None
+        session.add(row)
+        return take_from_row(row)
 
 
 def totals(store: Store, *, shot_id: str | None = None, episode: int | None = None) -> Totals:

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -142,9 +143,23 @@ def score_frames(
     for metric in metrics:
         metric.weight = weights.get(metric.name, metric.weight)
         metric.value = float(min(1.0, max(0.0, metric.value)))
-    total_weight = sum(metric.weight for metric in metrics)
-    total = sum(m.value * m.weight for m in metrics) / total_weight if total_weight else 0.0
-    return TakeScores(metrics=metrics, total=round(total, 4))
+    total = weighted_total({m.name: m.value for m in metrics}, {m.name: m.weight for m in metrics})
+    return TakeScores(metrics=metrics, total=total)
+
+
+def weighted_total(values: Mapping[str, float], weights: Mapping[str, float]) -> float:
+    """A take's total: Σ w·v / Σ w over the metrics it has (0 when none weigh anything),
+    rounded to 4 places as stored. A metric without a weight counts at its default one.
+
+    The one formula for a total: scoring uses it with the fixed weights, the ranker
+    (`ranking.learn`) with the weights learned from the director's picks."""
+    total_weight = 0.0
+    weighted = 0.0
+    for name, value in values.items():
+        weight = weights.get(name, DEFAULT_WEIGHTS.get(name, 1.0))
+        total_weight += weight
+        weighted += weight * value
+    return round(weighted / total_weight, 4) if total_weight else 0.0
 
 
 def score_take(

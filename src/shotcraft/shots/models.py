@@ -116,6 +116,10 @@ class Shot(BaseModel):
     takes_wanted: int = Field(default=3, ge=1, le=MAX_TAKES_WANTED)
     budget: Budget | None = None
     picked_take: int | None = None
+    # the frames of the picked take played, [trim_in, trim_out), at the episode fps; set by
+    # `import-edit` from an editor's trim, None when untrimmed (bookkeeping like the pick)
+    trim_in: int | None = Field(default=None, ge=0)
+    trim_out: int | None = Field(default=None, gt=0)
     notes: str | None = None
     source_lines: list[int] = Field(default_factory=list)
     # hash of what the script said about this shot; re-import matches shots on it
@@ -134,6 +138,18 @@ class TakeStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     REJECTED = "rejected"  # done, but the director threw it away
+
+
+class RejectReason(StrEnum):
+    """Why the director threw a take away; counted in the statistics of what card drawing costs."""
+
+    FACE = "face"
+    HANDS = "hands"
+    BODY = "body"
+    MOTION = "motion"
+    CONTINUITY = "continuity"
+    ARTEFACT = "artefact"
+    OTHER = "other"
 
 
 class TakeOrigin(StrEnum):
@@ -157,7 +173,8 @@ class Take(BaseModel):
     reference_hashes: dict[str, str] = Field(default_factory=dict)
     downgrades: list[str] = Field(default_factory=list)
     status: TakeStatus = TakeStatus.QUEUED
-    reason: str | None = None
+    reason: str | None = None  # why it failed (the engine's words)
+    reject_reason: RejectReason | None = None  # why the director rejected it, when he said
     media_path: str | None = None  # relative to the project folder
     thumbnail_path: str | None = None
     duration_frames: int | None = None

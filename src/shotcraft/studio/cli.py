@@ -448,14 +448,17 @@ def takes(
         print(json.dumps(takes_json(project, views), ensure_ascii=False, indent=2))
         return
     table = Table(show_edge=False)
-    widths = {"weakest": 14, "status": 12, "seed": 7, "engine": 9}
+    # a reject's reason is read in full ("rejected: continuity"); a failure's may give way
+    reasons = [len(f"rejected: {v.take.reject_reason.value}") for v in views if v.take.reject_reason]
+    widths = {"weakest": 14, "status": max([12, *reasons]), "seed": 7, "engine": 9}
     for column in ("take", "rank", "score", "identity", "weakest", "status", "seed", "engine", "sec"):
         table.add_column(column, no_wrap=True, min_width=widths.get(column, len(column)))
     # the store path is long and the least read: it is the column that gives way
     table.add_column("file", overflow="ellipsis", no_wrap=True, max_width=22)
     for view in sorted(views, key=lambda v: (v.rank is None, v.rank or 0, v.take.number)):
         take = view.take
-        status = take.status.value + (f" ({take.reason})" if take.reason else "")
+        status = take.status.value + (f": {take.reject_reason.value}" if take.reject_reason else "")
+        status += f" ({take.reason})" if take.reason else ""
         if take.kind is TakeKind.KEYFRAME:
             status += " still"
         if view.picked:
@@ -470,6 +473,8 @@ def takes(
             Text(take.media_path or ""),
         )
     out.print(table)
+    if any(v.fixed_score != v.take.score for v in views):
+        out.print(Text(f"scores are the learned weights' totals (see shotcraft ranker {directory})"))
     best = next((v for v in views if v.rank == 1 and v.take.kind is TakeKind.VIDEO), None)
     if best is not None and best.explanations.get("identity"):
         out.print(Text(f"identity of take {best.take.number}: {best.explanations['identity']}"))
@@ -550,6 +555,70 @@ def pick(
 
 
 @command()
+def reject(
+    directory: DirArg,
+    shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.", show_default=False)],
+    take: Annotated[int, typer.Argument(help="The take number.", show_default=False)],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: face, hands, body, motion, continuity, artefact or other.", show_default=False)] = None,
+    undo: Annotated[bool, typer.Option("--undo", help="Take the reject back: the take is done and pickable again.")] = False,
+) -> None:
+    """Reject a take (it stays on disk but never ranks or gets picked), saying why with --reason."""
+    if undo and reason is not None:
+        err.print(Text("usage: shotcraft reject DIR SHOT_ID TAKE_NO [--reason R], or --undo without --reason"))
+        raise typer.Exit(2)
+    project = _open(directory)
+    if undo:
+        project.unreject(shot_id, take)
+        out.print(Text(f"Took back the reject of take {take} of {shot_id}."))
+        return
+    rejected = project.reject(shot_id, take, reason)
+    why = f" ({rejected.reject_reason.value})" if rejected.reject_reason else ""
+    out.print(Text(f"Rejected take {take} of {shot_id}{why}."))
+
+
+@command()
+def ranker(directory: DirArg, as_json: JsonOpt = False) -> None:
+    """Show the metric weights learned from your picks and rejects, and how often they agree."""
+    from shotcraft.studio.views import agreement_sentence, ranker_json
+
+    state = _open(directory).ranker()
+    if as_json:
+        print(json.dumps(ranker_json(state), ensure_ascii=False, indent=2))
+        return
+    table = Table(show_edge=False)
+    for column in ("metric", "default", "learned", "change"):
+        table.add_column(column, no_wrap=True, justify="left" if column == "metric" else "right")
+    for name, default in state.defaults.items():
+        learned = state.weights.get(name, default)
+        table.add_row(name, f"{default:.2f}", f"{learned:.2f}", f"×{learned / default:.2f}")
+    out.print(table)
+    low, high = state.bounds
+    out.print(Text(f"learned from {state.preferences} preferences on {state.picked_shots} picked "
+                   f"shots (a pick beats every other take of its shot; every take left standing "
+                   f"beats a rejected one); each weight stays within ×{low:g}–×{high:g} of its "
+                   "default."))
+    out.print(Text(f"agreement: {agreement_sentence(state.fixed, state.learned)}."))
+    out.print(Text(state.reason if state.in_use else f"not in use: {state.reason}"))
+
+
+@command()
+def stats(
+    directory: DirArg,
+    episode: Annotated[int | None, typer.Option("--episode", help="Only this episode.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draws, rejects and spend per picked shot and per finished minute; what is still unpicked."""
+    from shotcraft.studio.views import stats_json, stats_lines
+
+    numbers = _open(directory).stats(episode=episode)
+    if as_json:
+        print(json.dumps(stats_json(numbers), ensure_ascii=False, indent=2))
+        return
+    for line in stats_lines(numbers):
+        out.print(line)
+
+
+@command()
 @_with_format_options
 def export(
     directory: DirArg,
@@ -590,6 +659,37 @@ def export(
         print_export_summary(out, result)
     for warning in result.warnings:
         err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
+
+
+@command("import-edit")
+def import_edit(
+    directory: DirArg,
+    file: Annotated[Path, typer.Argument(help="The edited timeline: .otio, .otioz, .fcpxml or .edl.", show_default=False)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the changes; change nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read an editor's changes back: switched takes become picks, trims are stored."""
+    result = _open(directory).import_edit(file, dry_run=dry_run)
+    if as_json:
+        print(json.dumps({
+            "file": str(result.file), "episode": result.episode, "applied": result.applied,
+            "changes": [c.model_dump(mode="json") for c in result.changes],
+            "reported": [r.model_dump(mode="json") for r in result.reported],
+        }, ensure_ascii=False, indent=2))
+        return
+    for change in result.changes:
+        out.print(Text(change.sentence))
+    for report in result.reported:
+        out.print(Text(report.sentence), style="yellow")
+    count = f"{len(result.changes)} change{'' if len(result.changes) == 1 else 's'}"
+    if not result.changes:
+        summary = f"the edit of episode {result.episode} changes no pick or trim"
+    elif result.applied:
+        summary = f"applied {count} to episode {result.episode}"
+    else:
+        summary = f"dry run: {count} to episode {result.episode}, nothing applied"
+    reported = f"; {len(result.reported)} not applied (above)" if result.reported else ""
+    out.print(Text(f"{summary}{reported}."))
 
 
 @command()

@@ -54,6 +54,8 @@ def _shot_json(shot: Any, totals: Totals | None) -> dict[str, Any]:
         "prompt": shot.prompt,
         "negative_prompt": shot.negative_prompt,
         "picked_take": shot.picked_take,
+        # an editor's trim read back by import-edit: frames [in, out) of the take
+        "trim": {"in": shot.trim_in, "out": shot.trim_out} if shot.trim_out is not None else None,
         "takes": (totals or Totals()).model_dump(),
     }
 
@@ -71,6 +73,7 @@ def takes_json(project: Project, views: list[TakeView]) -> list[dict[str, Any]]:
             "engine": take.engine,
             "status": status if status in status_names else "done",
             "rejected": status == "rejected",
+            "reject_reason": take.reject_reason.value if take.reject_reason else None,
             "reason": take.reason,
             "path": str(project.take_path(take)) if take.media_path else None,
             "duration_frames": take.duration_frames,
@@ -79,7 +82,8 @@ def takes_json(project: Project, views: list[TakeView]) -> list[dict[str, Any]]:
             "fps": take.fps,
             "scores": take.scores,
             "explanations": view.explanations,
-            "score": take.score,
+            "score": take.score,  # effective: the learned weights' total when they are in use
+            "fixed_score": view.fixed_score,  # the total under the fixed weights, as stored
             "rank": view.rank,
             "picked": view.picked,
             "cost_seconds": take.cost_seconds,
@@ -147,3 +151,61 @@ def print_sidecars(console: Console, result: Any) -> None:
     }
     for label, paths in files.items():
         console.print(Text(f"{label}: {', '.join(str(p) for p in paths)}"))
+
+
+def ranker_json(state: Any) -> dict[str, Any]:
+    """`ranker --json`: the weights, what they rest on, agreement before and after learning."""
+    return {
+        "in_use": state.in_use,
+        "reason": state.reason,
+        "min_picks": state.min_picks,
+        "picks_needed": state.picks_needed,
+        "picked_shots": state.picked_shots,
+        "preferences": state.preferences,
+        "bounds": list(state.bounds),
+        "weights": {name: {"default": default, "learned": state.weights.get(name, default)}
+                    for name, default in state.defaults.items()},
+        "agreement": {"fixed": state.fixed.model_dump(),
+                      "learned_held_out": state.learned.model_dump()},
+    }
+
+
+def agreement_sentence(fixed: Any, learned: Any) -> str:
+    """How often the fixed and the learned weights (held out) put the director's pick first."""
+    if not fixed.shots:
+        return "no picked shot with two scored takes to measure agreement on yet"
+    return (f"the fixed weights put the director's pick first on {fixed.sentence()}; "
+            f"learned weights, held out: {learned.sentence()}")
+
+
+def stats_json(stats: Any) -> dict[str, Any]:
+    """`stats --json`: the producer's numbers (see projects/stats.py)."""
+    return stats.model_dump(mode="json")
+
+
+def stats_lines(stats: Any) -> list[Text]:
+    """The producer's numbers as lines of plain text (the CLI and the studio panel share them)."""
+    scope = f"episode {stats.episode}" if stats.episode is not None else "the whole project"
+
+    def num(value: float | None, digits: int = 1) -> str:
+        return "·" if value is None else f"{value:.{digits}f}"
+
+    lines = [Text(f"{scope}: {stats.picked_shots} of {stats.shots} shots picked, "
+                  f"{stats.finished_minutes * 60:.1f} s finished")]
+    lines.append(Text(f"draws per picked shot: mean {num(stats.draws_per_pick_mean, 2)}, "
+                      f"max {stats.draws_per_pick_max if stats.draws_per_pick_max is not None else '·'}"
+                      f" ({stats.draws} draws)"))
+    lines.append(Text(f"per picked shot: compute {num(stats.seconds_per_pick)} s, "
+                      f"credits {num(stats.credits_per_pick, 2)}"))
+    lines.append(Text(f"per finished minute: compute {num(stats.seconds_per_minute)} s, "
+                      f"credits {num(stats.credits_per_minute, 2)}"))
+    lines.append(Text(f"spent in all: compute {stats.seconds:.1f} s, credits {stats.credits:g}; "
+                      f"{stats.takes_failed} takes failed"))
+    rejects = ", ".join(f"{reason} {count}" for reason, count in stats.rejects.items())
+    lines.append(Text(f"rejects: {rejects or 'none'}"))
+    lines.append(Text(f"ranker: {agreement_sentence(stats.ranker_fixed, stats.ranker_learned)}"
+                      f"; learned weights {'in use' if stats.ranker_in_use else 'not in use'}"))
+    shown = ", ".join(stats.unpicked_ids[:10])
+    more = f" and {len(stats.unpicked_ids) - 10} more" if len(stats.unpicked_ids) > 10 else ""
+    lines.append(Text(f"unpicked: {stats.unpicked_shots}" + (f" ({shown}{more})" if shown else "")))
+    return lines

@@ -67,7 +67,7 @@ def build(
         for marker in scene_starts:
             item = picture[by_start[marker.frame]]
             if isinstance(item, otio.schema.Clip):
-                at = timeline.clips[by_start[marker.frame]].source_start_frames
+                at = item.source_range.start_time.to_frames()
                 item.markers.append(_marker(marker.name, marker.scene_id, at, fps))
 
     for lane in range(max((len(_usable(c.alternates)) for c in timeline.clips), default=0)):
@@ -120,7 +120,9 @@ def _usable(alternates: list[Alternate]) -> list[Alternate]:
 
 def _picture_clip(clip: Clip, media_url: MediaUrl, frames: dict[Path, int],
                   fps: int) -> otio.schema.Clip:
-    source_range = _range(clip.source_start_frames, clip.duration_frames, fps)
+    # a slate has no take to start inside: a trim only sets its length
+    start = 0 if _is_slate(clip) else clip.source_start_frames
+    source_range = _range(start, clip.duration_frames, fps)
     if _is_slate(clip):
         reference: otio.core.MediaReference = otio.schema.GeneratorReference(
             name="slate", generator_kind="slate", available_range=source_range,

@@ -44,6 +44,7 @@ class ShotcraftApp(App[None]):
         Binding("c", "show('characters')", "Characters"),
         Binding("u", "show('queue')", "Render queue"),
         Binding("x", "show('export')", "Export"),
+        Binding("S", "show('stats')", "Statistics"),
         Binding("e", "show_error", "Last error"),
         Binding("q", "quit", "Quit"),
     ]
@@ -119,7 +120,7 @@ class ShotcraftApp(App[None]):
     # -- navigation ----------------------------------------------------------------------
 
     def action_show(self, name: str) -> None:
-        """Go to a top-level screen: storyboard, characters, render queue or export."""
+        """Go to a top-level screen: storyboard, characters, render queue, export or stats."""
         from shotcraft.studio.tui.screens import SCREENS
 
         if type(self.screen) is SCREENS[name]:

@@ -14,7 +14,8 @@ def key_map(node: Any) -> list[Binding]:
     """The bindings with a description, as listed in BINDINGS (help screen and palette share it)."""
     found = []
     for binding in getattr(node, "BINDINGS", []):
-        if isinstance(binding, Binding) and binding.description:
+        # a "-summary" binding only names a group of keys in the footer (e.g. 1-7 reject reasons)
+        if isinstance(binding, Binding) and binding.description and not (binding.id or "").endswith("-summary"):
             found.append(binding)
     return found
 

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from shotcraft.shots.models import RejectReason
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
 from shotcraft.studio.tui.widgets import Thumbnail
@@ -37,6 +38,10 @@ class TakesScreen(StudioScreen):
         Binding("enter", "pick", "Pick", show=False),
         Binding("U", "unpick", "Unpick"),
         Binding("x", "reject", "Reject"),
+        # one footer entry for the seven reason keys; help and the palette list each of them
+        Binding("1", "reject('face')", "Reject: reason", key_display="1-7", id="reject-reasons-summary"),
+        *(Binding(str(n), f"reject({reason.value!r})", f"Reject: {reason.value}", show=False)
+          for n, reason in enumerate(RejectReason, start=1)),
         Binding("space", "play", "Play"),
         Binding("d", "draw", "Draw N more"),
         Binding("N", "focus_count", "Set N"),
@@ -80,7 +85,8 @@ class TakesScreen(StudioScreen):
             take = view.take
             cells = (
                 str(take.number), str(view.rank or "·"),
-                f"{take.score:.2f}" if take.score is not None else "·", take.status.value,
+                f"{take.score:.2f}" if take.score is not None else "·",
+                take.status.value + (f": {take.reject_reason.value}" if take.reject_reason else ""),
                 "★" if view.picked else "", str(take.seed if take.seed is not None else "·"),
                 take.engine, f"{take.cost_seconds:.1f}", (take.reason or "")[:30],
             )
@@ -152,11 +158,13 @@ class TakesScreen(StudioScreen):
         self.app.guard(self.app.project.unpick, self.shot_id)
         self.reload()
 
-    def action_reject(self) -> None:
+    def action_reject(self, reason: str | None = None) -> None:
         view = self.current()
         if view is None:
             return
-        self.app.guard(self.app.project.reject, self.shot_id, view.take.number)
+        if self.app.guard(self.app.project.reject, self.shot_id, view.take.number, reason):
+            why = f" ({reason})" if reason else ""
+            self.notify(f"Rejected take {view.take.number} of {self.shot_id}{why}.", markup=False)
         self.reload()
 
     def action_play(self) -> None:

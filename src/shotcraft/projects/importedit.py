@@ -1,0 +1,381 @@
+"""Reading the edit back: what an editor changed in a timeline shotcraft exported.
+
+The file (OTIO, .otioz, FCPXML or CMX 3600 EDL) is read with OpenTimelineIO's adapters. Each
+clip of the main video track (the first enabled video track) is matched to a shot and a take:
+the take by its media file (takes are stored under their content hash, so a moved project or
+a relinked copy still matches), the shot by `metadata["shotcraft"]["shot_id"]`, else by the
+take's shot, else by the clip's name (`E01-S01-002` or `E01-S01-002 take 3`).
+
+Compared with the episode as shotcraft would export it now:
+
+- a clip playing another done take of its shot → that take becomes the pick;
+- a clip whose source range differs → the shot's trim (`trim_in`, `trim_out`, frames of the take
+  at the episode fps) is stored, and the next export plays those frames;
+- shots removed or reordered, clips that are not shots of this episode, a take of another
+  shot → reported, never applied (the storyboard's order is the script's, not the editor's).
+
+Every change is applied in one transaction, touching only `shot.picked_take`, `trim_in` and
+`trim_out`; a dry run computes the same list and writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
+
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from shotcraft.assembly.timeline import Clip, Timeline
+from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.export import build_timeline, take_frames
+from shotcraft.projects.store import Store
+from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.models import Take, TakeKind, TakeStatus
+
+if TYPE_CHECKING:
+    import opentimelineio as otio
+
+# suffix → (what the sentence calls it, the OTIO adapter that reads it)
+FORMATS = {
+    ".otio": ("OTIO", "otio_json"),
+    ".otioz": ("OTIO bundle", "otioz"),
+    ".fcpxml": ("FCPXML", "fcpx_xml"),
+    ".edl": ("EDL", "cmx_3600"),
+}
+_CLIP_NAME = re.compile(r"^\s*(E\d+-S\d+-\d+)(?:\s+take\s+(\d+))?\s*$", re.IGNORECASE)
+
+
+class EditChange(BaseModel):
+    """One change the edit makes to a shot: a new pick or a trim."""
+
+    shot_id: str
+    what: str  # "pick" or "trim"
+    sentence: str
+    take: int | None = None  # the new pick
+    was_take: int | None = None
+    trim_in: int | None = None  # the new trim; both None: untrimmed again
+    trim_out: int | None = None
+    was_trim_in: int | None = None
+    was_trim_out: int | None = None
+
+
+class EditReport(BaseModel):
+    """What an edit said, for a shot or a clip, that is not applied."""
+
+    shot_id: str | None = None
+    sentence: str
+
+
+class EditImport(BaseModel):
+    """The result of reading an edit back: changes (applied unless a dry run) and reports."""
+
+    file: Path
+    episode: int
+    changes: list[EditChange] = Field(default_factory=list)
+    reported: list[EditReport] = Field(default_factory=list)
+    applied: bool = False
+
+
+class _Seen(BaseModel):
+    """A main-track clip as matched: its shot, its take, its range in episode frames."""
+
+    index: int  # 1-based position on the main track
+    name: str
+    shot_id: str | None
+    take: int | None
+    take_of: str | None  # the shot the media's take belongs to (may differ from shot_id)
+    unknown_media: str | None  # a file that is no take of this project
+    start: int
+    frames: int
+
+
+def import_edit(store: Store, file: Path, *, dry_run: bool = False) -> EditImport:
+    """Read `file`, list what the editor changed, and apply it in one transaction (unless
+    `dry_run`). Raises ProjectError with one sentence naming the file for anything unreadable
+    or foreign."""
+    file = Path(file)
+    timeline_file = _read(file, store.fps)
+    seen = _match(store, timeline_file, file)
+    episode = _episode(store, timeline_file, seen, file)
+    current = build_timeline(store, episode)
+    result = EditImport(file=file, episode=episode)
+    _compare(store, current, seen, result)
+    if result.changes and not dry_run:
+        _apply(store, result)
+        result.applied = True
+    return result
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _read(file: Path, fps: int) -> otio.schema.Timeline:
+    import opentimelineio as otio
+
+    suffix = file.suffix.lower()
+    if suffix not in FORMATS:
+        raise ProjectError(
+            f"{file} is not a timeline shotcraft reads back: use an .otio, .otioz, .fcpxml or "
+            ".edl file."
+        )
+    kind, adapter = FORMATS[suffix]
+    if not file.is_file():
+        raise ProjectError(f"{file} does not exist.")
+    # an EDL carries timecode only: read it at the project's frame rate
+    extra: dict[str, Any] = {"rate": fps} if adapter == "cmx_3600" else {}
+    try:
+        read = otio.adapters.read_from_file(str(file), adapter_name=adapter, **extra)
+    except Exception as exc:  # adapters raise anything from XML, JSON, zip and parsing errors
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160].rstrip(".")
+        raise ProjectError(f"{file} is not a readable {kind} timeline ({reason}).") from exc
+    if isinstance(read, otio.schema.SerializableCollection):
+        timelines = list(read.find_children(descended_from_type=otio.schema.Timeline))
+        read = timelines[0] if timelines else read
+    if not isinstance(read, otio.schema.Timeline):
+        raise ProjectError(f"{file} holds no timeline (it is a {type(read).__name__}).")
+    return read
+
+
+def _main_track(timeline: otio.schema.Timeline, file: Path) -> otio.schema.Track:
+    import opentimelineio as otio
+
+    video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
+    enabled = [t for t in video if t.enabled]
+    if not video or not any(True for _ in (enabled or video)[0].find_clips(shallow_search=True)):
+        raise ProjectError(f"{file} has no clips on a video track.")
+    return (enabled or video)[0]
+
+
+def _media_name(clip: otio.schema.Clip) -> str | None:
+    """The file name the clip's media reference points at (None: no file, e.g. a slate)."""
+    reference = clip.media_reference
+    url = getattr(reference, "target_url", None)
+    if not url:
+        return None
+    parsed = urlparse(url)
+    path = unquote(parsed.path) if parsed.scheme in ("file", "") else unquote(parsed.path or url)
+    return Path(path.replace("\\", "/")).name or None
+
+
+def _frames(value: Any, fps: int) -> int:
+    return round(value.rescaled_to(fps).value)
+
+
+def _match(store: Store, timeline: otio.schema.Timeline, file: Path) -> list[_Seen]:
+    """Each main-track clip with the shot and take it is, as far as the file tells."""
+    with store.db.read() as session:
+        takes = session.exec(select(TakeRow).where(TakeRow.media_path != None)).all()  # noqa: E711
+    by_name = {Path(row.media_path).name: row for row in takes if row.media_path}
+    track = _main_track(timeline, file)
+    seen = []
+    for index, clip in enumerate(track.find_clips(shallow_search=True), start=1):
+        meta: Any = clip.metadata.get("shotcraft")
+        meta = meta if hasattr(meta, "get") else {}
+        named = _CLIP_NAME.match(clip.name or "")
+        media = _media_name(clip)
+        row = by_name.get(media) if media else None
+        take_of = row.shot_id if row else (named[1].upper() if named and named[2] else None)
+        shot_id = meta.get("shot_id") or take_of or (named[1].upper() if named else None)
+        take: int | None = None
+        if row is not None:
+            take = row.number
+        elif named and named[2]:
+            take = int(named[2])
+        elif media is None and isinstance(meta.get("take"), int):
+            take = meta["take"]  # no media: what the export said (a slate has none)
+        source = clip.source_range or clip.available_range()
+        seen.append(_Seen(
+            index=index, name=clip.name or "", shot_id=str(shot_id) if shot_id else None,
+            take=take, take_of=take_of, unknown_media=media if media and row is None else None,
+            start=_frames(source.start_time, store.fps),
+            frames=_frames(source.duration, store.fps),
+        ))
+    return seen
+
+
+def _episode(store: Store, timeline: otio.schema.Timeline, seen: list[_Seen], file: Path) -> int:
+    """The episode the edit is of: its metadata, else the episode of the shots it names."""
+    with store.db.read() as session:
+        shots = {row.id: row.episode for row in session.exec(select(ShotRow)).all()}
+    meta: Any = timeline.metadata.get("shotcraft")
+    named = [shots[s.shot_id] for s in seen if s.shot_id in shots]
+    if not named:
+        raise ProjectError(
+            f"{file} is not an edit of this project: none of its {len(seen)} clips is a shot "
+            "or take of it."
+        )
+    if hasattr(meta, "get") and isinstance(meta.get("episode"), int):
+        episode = int(meta["episode"])
+        if episode not in set(shots.values()):
+            raise ProjectError(f"{file} is an edit of episode {episode}, which this project does not have.")
+        return episode
+    return max(set(named), key=named.count)
+
+
+# -- comparing -----------------------------------------------------------------------------
+
+
+def _compare(store: Store, current: Timeline, seen: list[_Seen], result: EditImport) -> None:
+    clips = {clip.shot_id: clip for clip in current.clips}
+    with store.db.read() as session:
+        shots = {row.id: row for row in session.exec(select(ShotRow)).all()}
+        takes = {(row.shot_id, row.number): row for row in session.exec(select(TakeRow)).all()}
+    report = result.reported.append
+    order: list[str] = []
+    for item in seen:
+        label = f"clip {item.index} ({item.name or 'unnamed'})"
+        if item.shot_id is None or item.shot_id not in shots:
+            report(EditReport(sentence=f"{label} is not a shot of this project; not applied."))
+            continue
+        shot = shots[item.shot_id]
+        if shot.episode != result.episode:
+            report(EditReport(shot_id=shot.id, sentence=(
+                f"{label} is a shot of episode {shot.episode}, not episode {result.episode}; "
+                "not applied.")))
+            continue
+        if item.shot_id not in clips:
+            report(EditReport(shot_id=shot.id, sentence=(
+                f"{label}: shot {shot.id} is no longer in episode {result.episode} (split, merged "
+                "or deleted since the export); not applied.")))
+            continue
+        if item.shot_id in order:
+            report(EditReport(shot_id=shot.id, sentence=(
+                f"{label}: {shot.id} appears again in the edit; only its first clip is read.")))
+            continue
+        order.append(item.shot_id)
+        if item.unknown_media is not None:
+            report(EditReport(shot_id=shot.id, sentence=(
+                f"{label} plays {item.unknown_media}, which is not a take of this project; "
+                "not applied.")))
+            continue
+        if item.take_of is not None and item.take_of != item.shot_id:
+            report(EditReport(shot_id=shot.id, sentence=(
+                f"{shot.id}: the edit plays take {item.take} of {item.take_of} there; not applied.")))
+            continue
+        _compare_clip(clips[item.shot_id], item, shot, takes, current.fps, result)
+    _report_order([c.shot_id for c in current.clips], order, result)
+
+
+def _compare_clip(clip: Clip, item: _Seen, shot: ShotRow, takes: dict[tuple[str, int], TakeRow],
+                  fps: int, result: EditImport) -> None:
+    take_number = clip.take
+    row = takes.get((shot.id, item.take)) if item.take is not None else None
+    if item.take is not None and item.take != clip.take:
+        if row is None:
+            result.reported.append(EditReport(shot_id=shot.id, sentence=(
+                f"{shot.id}: the edit plays take {item.take}, which the shot does not have; "
+                "not applied.")))
+            return
+        if row.status != TakeStatus.DONE.value or row.kind != TakeKind.VIDEO.value:
+            state = "a still" if row.kind != TakeKind.VIDEO.value else row.status
+            result.reported.append(EditReport(shot_id=shot.id, sentence=(
+                f"{shot.id}: the edit plays take {item.take}, which is {state}; not applied.")))
+            return
+        was = f"take {clip.take}" if clip.take is not None else "no take"
+        result.changes.append(EditChange(
+            shot_id=shot.id, what="pick", take=item.take, was_take=shot.picked_take,
+            sentence=f"{shot.id}: pick take {item.take} (was {was}).",
+        ))
+        take_number = item.take
+    if (item.start, item.frames) == (clip.source_start_frames, clip.duration_frames):
+        return
+    if item.frames < 1 or item.start < 0:
+        why = "gives it no frames" if item.frames < 1 else "starts before the take's first frame"
+        result.reported.append(EditReport(shot_id=shot.id, sentence=(
+            f"{shot.id}: the edit {why}; trim not applied.")))
+        return
+    end = item.start + item.frames
+    chosen = takes.get((shot.id, take_number)) if take_number is not None else None
+    available = take_frames(_as_take(chosen), fps) if chosen is not None else None
+    if available is not None and end > available:
+        result.reported.append(EditReport(shot_id=shot.id, sentence=(
+            f"{shot.id}: the edit plays frames {item.start}–{end}, past the end of take "
+            f"{take_number} ({available} frames); trim not applied.")))
+        return
+    untrimmed = item.start == 0 and item.frames == shot.duration_frames
+    new_in, new_out = (None, None) if untrimmed else (item.start, end)
+    if (new_in, new_out) == (shot.trim_in, shot.trim_out):
+        return
+    was = f"{clip.source_start_frames}–{clip.source_start_frames + clip.duration_frames}"
+    sentence = (f"{shot.id}: untrimmed, frames 0–{end} (was {was})." if untrimmed
+                else f"{shot.id}: trim to frames {item.start}–{end} (was {was}).")
+    result.changes.append(EditChange(
+        shot_id=shot.id, what="trim", trim_in=new_in, trim_out=new_out,
+        was_trim_in=shot.trim_in, was_trim_out=shot.trim_out, sentence=sentence,
+    ))
+
+
+def _as_take(row: TakeRow) -> Take:
+    from shotcraft.projects.convert import take_from_row
+
+    return take_from_row(row)
+
+
+def _report_order(planned: list[str], edited: list[str], result: EditImport) -> None:
+    """Removed shots, and shots the edit moved, each in one sentence; none is applied."""
+    for shot_id in planned:
+        if shot_id not in edited:
+            result.reported.append(EditReport(
+                shot_id=shot_id, sentence=f"{shot_id} was removed in the edit; not applied."))
+    position = {shot_id: i for i, shot_id in enumerate(planned)}
+    kept = [s for s in edited if s in position]
+    expected = sorted(kept, key=position.__getitem__)
+    if kept == expected:
+        return
+    moved_places = [i for i, (a, b) in enumerate(zip(kept, expected, strict=True)) if a != b]
+    if len(moved_places) == 2 and kept[moved_places[0]] == expected[moved_places[1]]:
+        first, second = expected[moved_places[0]], expected[moved_places[1]]
+        result.reported.append(EditReport(
+            shot_id=first, sentence=f"{first} and {second} were swapped in the edit; not applied."))
+        return
+    stay = set(_longest_in_order(kept, position))
+    for index, shot_id in enumerate(kept):
+        if shot_id not in stay:
+            after = f"after {kept[index - 1]}" if index else "first"
+            result.reported.append(EditReport(
+                shot_id=shot_id, sentence=f"{shot_id} was moved ({after}) in the edit; not applied."))
+
+
+def _longest_in_order(kept: list[str], position: dict[str, int]) -> list[str]:
+    """The longest run of shots (not necessarily adjacent) still in the storyboard's order."""
+    best: list[list[str]] = []
+    for shot_id in kept:
+        candidates = [run for run in best if position[run[-1]] < position[shot_id]]
+        longest = max(candidates, key=len, default=[])
+        best.append([*longest, shot_id])
+    return max(best, key=len, default=[])
+
+
+# -- applying ------------------------------------------------------------------------------
+
+
+def _apply(store: Store, result: EditImport) -> None:
+    """Write every change in one transaction; a shot changed meanwhile fails it, whole."""
+    with store.db.write() as session:
+        for change in result.changes:
+            row = session.get(ShotRow, change.shot_id)
+            if row is None or row.archived:
+                raise ProjectError(
+                    f"shot {change.shot_id} changed while the edit was read, so nothing was applied."
+                )
+            if change.what == "pick":
+                if row.picked_take != change.was_take:
+                    raise ProjectError(
+                        f"the pick of {change.shot_id} changed while the edit was read, so "
+                        "nothing was applied."
+                    )
+                row.picked_take = change.take
+            else:
+                if (row.trim_in, row.trim_out) != (change.was_trim_in, change.was_trim_out):
+                    raise ProjectError(
+                        f"the trim of {change.shot_id} changed while the edit was read, so "
+                        "nothing was applied."
+                    )
+                row.trim_in, row.trim_out = change.trim_in, change.trim_out
+            session.add(row)
+
+
+__all__ = ["FORMATS", "EditChange", "EditImport", "EditReport", "import_edit"]
