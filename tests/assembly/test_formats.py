@@ -16,7 +16,7 @@ import pytest
 
 from shotcraft.assembly import formats
 from shotcraft.projects import Project, export_options
-from shotcraft.shots.errors import SpecError
+from shotcraft.shots.errors import AssemblyError, SpecError
 from shotcraft.shots.media import ffmpeg_binary
 from tests.projects.conftest import write_script
 from tests.studio.conftest import invoke
@@ -276,3 +276,36 @@ def test_bad_format_requests_are_one_sentence_and_write_nothing(
     assert result.exit_code == 1
     assert expected in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (root / "exports").exists() or not os.listdir(root / "exports")
+
+
+class PosterFormat(formats.ExportFormat):
+    """A format made from the encoded MP4 (a poster frame, say)."""
+
+    name = "poster"
+    suffix = "-poster.txt"
+    description = "poster frame"
+    needs_video = True
+
+    def write(self, timeline, path, options):  # noqa: ANN001, ANN201
+        path.write_text(str(options["video"]), encoding="utf-8")
+        return [path]
+
+
+def test_a_format_made_from_the_mp4_gets_it_and_is_refused_without_it(
+    episode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(formats.registry._registered, "poster", PosterFormat)
+    root = tmp_path / "proj"
+    shutil.copytree(episode["root"], root, ignore=shutil.ignore_patterns("exports"))
+    project = Project.open(root)
+    try:
+        with pytest.raises(AssemblyError, match="the poster format is made from the MP4"):
+            project.export(1, export_options(preset="test-small", formats=["poster"],
+                                             video=False))
+        assert not (root / "exports").exists() or not any((root / "exports").iterdir())
+        result = project.export(1, export_options(preset="test-small", subtitles="none",
+                                                  formats=["poster"]))
+    finally:
+        project.close()
+    [poster] = result.files["poster"]
+    assert poster.read_text(encoding="utf-8") == str(result.output) and result.output.is_file()

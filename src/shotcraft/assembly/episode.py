@@ -294,6 +294,12 @@ def _export_side_files(timeline: Timeline, options: ExportOptions, *, out_path: 
     wanted = options.wanted_formats()
     if not wanted:
         raise AssemblyError("--no-video writes only side files: name at least one with --format.")
+    from shotcraft.assembly import formats
+
+    for name in wanted:
+        if formats.get(name).needs_video:
+            raise AssemblyError(f"the {name} format is made from the MP4, so it cannot be "
+                                "written with --no-video.")
     from shotcraft.assembly import subtitles
 
     starts = timeline.clip_starts()
@@ -340,8 +346,10 @@ def _write_side_files(result: ExportResult, timeline: Timeline, options: ExportO
     for index, name in enumerate(wanted):
         fmt = formats.get(name)
         report(f"writing {fmt.description}", 0.95 + 0.05 * index / len(wanted))
-        written = fmt.write(timeline, fmt.path_for(out_path),
-                            fmt.option_values(options.format_options))
+        values = fmt.option_values(options.format_options)
+        if fmt.needs_video:
+            values["video"] = result.output
+        written = fmt.write(timeline, fmt.path_for(out_path), values)
         result.files[name] = written
     result.srt = next(iter(result.files.get("srt", [])), None)
     result.otio = next(iter(result.files.get("otio", [])), None)

@@ -35,7 +35,9 @@ class ExportFormat(ABC):
     name: ClassVar[str]
     suffix: ClassVar[str]  # appended to the episode's stem: ".otio", "-sheet.png"
     description: ClassVar[str]  # a few words for the CLI help and the studio's checkbox
-    needs_video: ClassVar[bool] = False  # True when it reads the encoded MP4
+    # True when it reads the encoded MP4: `options["video"]` is then its path, and
+    # --no-video refuses the format
+    needs_video: ClassVar[bool] = False
     options: ClassVar[tuple[FormatOption, ...]] = ()
 
     @abstractmethod
