@@ -11,6 +11,7 @@ BENCHMARKS = [
     ["import_speed.py"],
     ["previz_speed.py"],
     ["export_speed.py"],
+    ["side_files.py"],
     ["tui_open.py"],
     ["take_review.py"],
     ["card_draw_batching.py"],

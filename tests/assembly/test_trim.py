@@ -9,8 +9,8 @@ import opentimelineio as otio
 
 from shotcraft.assembly.audio import mix_audio
 from shotcraft.assembly.episode import ExportOptions, export_episode, retime
+from shotcraft.assembly.formats.otio import write_otio
 from shotcraft.assembly.normalize import normalize_clip
-from shotcraft.assembly.otio_export import write_otio
 from shotcraft.assembly.presets import get_preset
 from shotcraft.shots.media import probe, read_frames
 from tests.assembly.conftest import MakeTake, clip_for, timeline_of
@@ -54,7 +54,7 @@ def test_retiming_moves_the_trim_in_frame_to_the_new_rate(make_take: MakeTake) -
 
 def test_a_slate_ignores_a_trim_in_frame(tmp_path: Path) -> None:
     slate = clip_for(1, None, 12, source_start_frames=5)
-    path = write_otio(timeline_of([slate]), [tmp_path / "none.mp4"], tmp_path / "s.otio")
+    path = write_otio(timeline_of([slate]), tmp_path / "s.otio")
     [clip] = otio.adapters.read_from_file(str(path)).find_clips()
     assert clip.source_range.start_time.value == 0
 

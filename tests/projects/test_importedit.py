@@ -42,15 +42,23 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def folder(exported: Path, tmp_path: Path) -> Path:
-    """A copy of the exported project: its OTIO still names the original's media, as an edit of a
-    project that moved would."""
+    """A copy of the exported project (its OTIO's relative paths now name the copy's media)."""
     copy = tmp_path / "proj"
     shutil.copytree(exported, copy)
     return copy
 
 
 def read_edit(folder: Path) -> otio.schema.Timeline:
-    return otio.adapters.read_from_file(str(folder / "exports" / "episode-01.otio"))
+    """The exported OTIO as an editor holds it once opened: its media paths (relative to the
+    file) resolved to where the files are."""
+    path = folder / "exports" / "episode-01.otio"
+    timeline = otio.adapters.read_from_file(str(path))
+    for clip in timeline.find_clips():
+        reference = clip.media_reference
+        if isinstance(reference, otio.schema.ExternalReference):
+            media = path.parent / otio.url_utils.filepath_from_url(reference.target_url)
+            reference.target_url = media.resolve().as_uri()
+    return timeline
 
 
 def main_clips(timeline: otio.schema.Timeline) -> list[otio.schema.Clip]:
@@ -60,8 +68,11 @@ def main_clips(timeline: otio.schema.Timeline) -> list[otio.schema.Clip]:
 def switch_to_alternate(clip: otio.schema.Clip) -> int:
     """Point the clip at the first alternate take's file, as an editor swapping a take does."""
     alternate = clip.metadata["shotcraft"]["takes"][0]
+    # the same file in this copy of the project: media/takes/<aa>/<hash>.<ext>
+    takes = Path(otio.url_utils.filepath_from_url(clip.media_reference.target_url)).parents[1]
+    named = Path(alternate["path"])
     clip.media_reference = otio.schema.ExternalReference(
-        target_url=Path(alternate["path"]).as_uri(),
+        target_url=(takes / named.parent.name / named.name).as_uri(),
         available_range=clip.media_reference.available_range,
     )
     return int(alternate["take"])

@@ -231,6 +231,29 @@ def _has_audio(path: Path) -> bool:
     return result.code == 0 and bool(result.stdout.strip())
 
 
+def sound_seconds(path: Path) -> float:
+    """How long a sound file plays, in seconds; AssemblyError when it cannot be read."""
+    what = f"measuring {path.name}"
+    if not path.is_file():
+        raise AssemblyError(f"{path} does not exist.")
+    if ffmpeg.ffprobe_binary() is None:  # imageio's ffmpeg has no ffprobe: read the banner
+        banner = ffmpeg.run(["-hide_banner", "-nostdin", "-i", str(path)], what=what,
+                            error=AssemblyError, check=False).stderr
+        match = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", banner)
+        seconds = int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else 0.0
+    else:
+        result = ffmpeg.run(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                             str(path)], tool="ffprobe", what=what, error=AssemblyError,
+                            check=False)
+        try:
+            seconds = float(result.stdout.strip())
+        except ValueError:
+            seconds = 0.0
+    if seconds <= 0:
+        raise AssemblyError(f"{path} is not a sound file shotcraft can read.")
+    return seconds
+
+
 def _second_pass(measure_stderr: str) -> str | None:
     """The loudnorm filter applying the first pass's measurement; None for a silent mix."""
     found = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", measure_stderr)

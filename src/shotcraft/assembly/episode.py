@@ -38,9 +38,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from shotcraft.assembly import graph
 from shotcraft.assembly.normalize import (
@@ -53,7 +53,7 @@ from shotcraft.assembly.normalize import (
 )
 from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
 from shotcraft.assembly.runner import run
-from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
+from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
 from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
 from shotcraft.shots.media import cjk_font, probe, sha256_file
@@ -71,10 +71,49 @@ class ExportOptions(BaseModel):
     music: Path | None = None
     voice: Literal["scratch"] | None = None
     take_audio: bool = True  # keep the takes' own sound (e.g. Kling native sound) in the mix
-    otio: bool = False
-    sheet: bool = False
+    otio: bool = False  # the same as "otio" in formats (the --otio flag)
+    sheet: bool = False  # the same as "sheet" in formats (the --sheet flag)
     fit: Literal["pad", "crop"] = "pad"
     language: Literal["zh", "en"] = "zh"
+    formats: list[str] = Field(default_factory=list)  # side files by format name (assembly.formats)
+    format_options: dict[str, Any] = Field(default_factory=dict)  # the formats' declared options
+    video: bool = True  # False: only the side files, no MP4 encode
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, names: list[str]) -> list[str]:
+        from shotcraft.assembly import formats
+
+        known = [formats.get(name).name for name in names]  # an unknown name says which exist
+        return list(dict.fromkeys(known))
+
+    @model_validator(mode="after")
+    def _options_of_wanted_formats(self) -> ExportOptions:
+        from shotcraft.assembly import formats
+
+        wanted = set(self.wanted_formats())
+        for name, value in self.format_options.items():
+            if value in (None, False):
+                continue
+            flag = "--" + name.replace("_", "-")
+            owners = [fmt.name for fmt in formats.formats() if name in {o.name for o in fmt.options}]
+            if not owners:
+                raise SpecError(f"no export format has an option {flag}.", field="format")
+            if not wanted & set(owners):
+                raise SpecError(f"{flag} is an option of {' and '.join(owners)}; add "
+                                f"--format {owners[0]}.", field="format")
+        return self
+
+    def wanted_formats(self) -> list[str]:
+        """The side files to write, in the registry's order: the SRT goes with a video whose
+        subtitles are srt or burn (as before), or wherever srt is asked for by name."""
+        from shotcraft.assembly import formats
+
+        wanted = set(self.formats)
+        wanted |= {name for name, flag in (("otio", self.otio), ("sheet", self.sheet)) if flag}
+        if self.video and self.subtitles in ("srt", "burn"):
+            wanted.add("srt")
+        return [name for name in formats.names() if name in wanted]
 
 
 class ClipRow(BaseModel):
@@ -88,7 +127,7 @@ class ClipRow(BaseModel):
 
 
 class ExportResult(BaseModel):
-    output: Path
+    output: Path | None  # the MP4; None when only side files were written (--no-video)
     duration_frames: int
     fps: int
     width: int
@@ -98,6 +137,7 @@ class ExportResult(BaseModel):
     srt: Path | None = None
     otio: Path | None = None
     sheet: list[Path] = Field(default_factory=list)
+    files: dict[str, list[Path]] = Field(default_factory=dict)  # format name → files written
     cache_hits: int = 0
     cache_misses: int = 0
     joins_rendered: int = 0
@@ -128,14 +168,13 @@ def lock_path(out_path: Path) -> Path:
 
 
 def sidecar_paths(out_path: Path) -> dict[str, Path]:
-    """Where the side files of an export to `out_path` go: named after it, in its folder."""
-    stem = out_path.with_suffix("")
-    return {
-        "srt": stem.with_name(f"{stem.name}.srt"),
-        "otio": stem.with_name(f"{stem.name}.otio"),
-        "sheet": stem.with_name(f"{stem.name}-sheet.png"),
-        "sheet_pdf": stem.with_name(f"{stem.name}-sheet.pdf"),  # written beside the PNG
-    }
+    """Where the side files of an export to `out_path` go, by format: named after it, in its
+    folder (`ep.mp4` → `ep.srt`, `ep.otio`, `ep-sheet.png`, …)."""
+    from shotcraft.assembly import formats
+
+    paths = {fmt.name: fmt.path_for(out_path) for fmt in formats.formats()}
+    paths["sheet_pdf"] = paths["sheet"].with_suffix(".pdf")  # written beside the PNG
+    return paths
 
 
 def export_episode(
@@ -175,6 +214,9 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
     started = time.monotonic()
     if not timeline.clips:
         raise AssemblyError(f"episode {timeline.episode} has no shots to export.")
+    if not options.video:
+        return _export_side_files(timeline, options, out_path=out_path, report=report,
+                                  started=started)
     preset = get_preset(options.preset)
     wanted_fade = parse_transition(options.transition)
     timeline = retime(timeline, preset.fps)
@@ -232,26 +274,113 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         cache_hits=stats.hits, cache_misses=stats.misses, joins_rendered=sum(j[1] for j in joins),
         warnings=warnings,
     )
-    _write_sidecars(result, timeline, cues, segments, options, preset)
+    side_cues = cues  # timed as in the MP4, so the SRT matches it (crossfades included)
+    if not cues:  # --subtitles none: editors still get the lines (--format srt, OTIO metadata)
+        from shotcraft.assembly import subtitles
+
+        side_cues = subtitles.build_cues(timeline, starts, language=options.language)
+    _write_side_files(result, with_tracks(timeline, side_cues, options), options, out_path, report)
     result.seconds = round(time.monotonic() - started, 3)
-    for path in [result.output, result.srt, result.otio, *result.sheet]:
-        if path is not None and Path(path).is_file():
-            result.sizes[Path(path).name] = Path(path).stat().st_size
+    _record_sizes(result)
     report("done", 1.0)
     return result
+
+
+def _export_side_files(timeline: Timeline, options: ExportOptions, *, out_path: Path,
+                       report: Progress, started: float) -> ExportResult:
+    """Write only the side files: everything they need comes from the picks and the media."""
+    preset = get_preset(options.preset)
+    timeline = retime(timeline, preset.fps)
+    wanted = options.wanted_formats()
+    if not wanted:
+        raise AssemblyError("--no-video writes only side files: name at least one with --format.")
+    from shotcraft.assembly import formats
+
+    for name in wanted:
+        if formats.get(name).needs_video:
+            raise AssemblyError(f"the {name} format is made from the MP4, so it cannot be "
+                                "written with --no-video.")
+    from shotcraft.assembly import subtitles
+
+    starts = timeline.clip_starts()
+    cues = subtitles.build_cues(timeline, starts, language=options.language)
+    result = ExportResult(
+        output=None, duration_frames=timeline.duration_frames, fps=preset.fps,
+        width=preset.width, height=preset.height, transition_frames=0,
+        clips=[ClipRow(shot_id=c.shot_id, take=c.take, source=c.source,
+                       duration_frames=c.duration_frames, start_frame=s)
+               for c, s in zip(timeline.clips, starts, strict=True)],
+    )
+    _write_side_files(result, with_tracks(timeline, cues, options), options, out_path, report)
+    result.seconds = round(time.monotonic() - started, 3)
+    _record_sizes(result)
+    report("done", 1.0)
+    return result
+
+
+def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions) -> Timeline:
+    """The timeline with its subtitle cues and audio tracks (the music bed, looped to the end)."""
+    audio: list[AudioClip] = []
+    if options.music is not None:
+        from shotcraft.assembly.audio import sound_seconds
+
+        music = Path(options.music)
+        if not music.is_file():
+            raise AssemblyError(f"the music file {music} does not exist.")
+        seconds = sound_seconds(music)
+        length = max(1, round(seconds * timeline.fps))
+        total = timeline.duration_frames
+        for start in range(0, total, length):
+            audio.append(AudioClip(kind="music", path=music.absolute(), start_frame=start,
+                                   duration_frames=min(length, total - start), name=music.name))
+    preset = get_preset(options.preset)
+    return timeline.model_copy(update={"subtitles": cues, "audio": audio,
+                                       "width": preset.width, "height": preset.height})
+
+
+def _write_side_files(result: ExportResult, timeline: Timeline, options: ExportOptions,
+                      out_path: Path, report: Progress) -> None:
+    from shotcraft.assembly import formats
+
+    wanted = options.wanted_formats()
+    for index, name in enumerate(wanted):
+        fmt = formats.get(name)
+        report(f"writing {fmt.description}", 0.95 + 0.05 * index / len(wanted))
+        values = fmt.option_values(options.format_options)
+        if fmt.needs_video:
+            values["video"] = result.output
+        written = fmt.write(timeline, fmt.path_for(out_path), values)
+        result.files[name] = written
+    result.srt = next(iter(result.files.get("srt", [])), None)
+    result.otio = next(iter(result.files.get("otio", [])), None)
+    result.sheet = result.files.get("sheet", [])
+
+
+def _record_sizes(result: ExportResult) -> None:
+    for path in [result.output, *(p for files in result.files.values() for p in files)]:
+        if path is not None and Path(path).is_file():
+            result.sizes[Path(path).name] = Path(path).stat().st_size
 
 
 def retime(timeline: Timeline, fps: int) -> Timeline:
     """The timeline at another frame rate; cumulative rounding keeps cuts where they were."""
     if timeline.fps == fps:
         return timeline
+
+    def scaled(frames: int | None) -> int | None:
+        return None if frames is None else max(1, round(frames * fps / timeline.fps))
+
     clips, elapsed, placed = [], 0, 0
     for clip in timeline.clips:
         elapsed += clip.duration_frames
         end = round(elapsed * fps / timeline.fps)
-        start = round(clip.source_start_frames * fps / timeline.fps)
-        clips.append(clip.model_copy(update={"duration_frames": max(1, end - placed),
-                                             "source_start_frames": start}))
+        clips.append(clip.model_copy(update={
+            "duration_frames": max(1, end - placed),
+            "source_start_frames": round(clip.source_start_frames * fps / timeline.fps),
+            "media_frames": scaled(clip.media_frames),
+            "alternates": [a.model_copy(update={"frames": scaled(a.frames)})
+                           for a in clip.alternates],
+        }))
         placed += clips[-1].duration_frames
     return timeline.model_copy(update={"fps": fps, "clips": clips})
 
@@ -417,27 +546,6 @@ def _has_audio(clip: Clip, cache_dir: Path) -> bool:
     with atomic_target(memo) as tmp:
         tmp.write_text(json.dumps({"has_audio": has}))
     return has
-
-
-def _write_sidecars(result, timeline, cues, segments, options, preset) -> None:
-    paths = sidecar_paths(result.output)
-    if options.subtitles in ("srt", "burn"):
-        from shotcraft.assembly import subtitles
-
-        with atomic_target(paths["srt"]) as temp:
-            subtitles.write_srt(cues, temp, preset.fps)
-        result.srt = paths["srt"]
-    if options.otio:
-        from shotcraft.assembly import otio_export
-
-        # the take itself where there is one; the rendered card for slates
-        media = [Path(c.media) if c.media else parts[0] for c, parts in zip(
-            timeline.clips, segments, strict=True)]
-        result.otio = otio_export.write_otio(timeline, media, paths["otio"])
-    if options.sheet:
-        from shotcraft.assembly import sheet
-
-        result.sheet = sheet.write_contact_sheet(timeline, paths["sheet"])
 
 
 def _workers() -> int:

@@ -24,9 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel
-
-from shotcraft.assembly.timeline import Timeline
+from shotcraft.assembly.timeline import Cue, Timeline
 from shotcraft.shots.errors import AssemblyError
 from shotcraft.shots.fonts import (
     covers,
@@ -56,14 +54,6 @@ _NO_LINE_START = set("，。！？；：、…）」』”’,.!?;:)]}")
 # what SRT players interpret: {\...} override blocks (libass, VLC) and <i>, <b>, <font ...> tags
 _OVERRIDE_RE = re.compile(r"\{\\[^{}]*\}")
 _SRT_LOOKALIKES = str.maketrans({"<": "‹", ">": "›", "{": "｛", "}": "｝", "\\": "＼"})
-
-
-class Cue(BaseModel):
-    index: int
-    start_frame: int
-    end_frame: int  # exclusive
-    speaker: str
-    text: str
 
 
 def has_cjk(text: str) -> bool:

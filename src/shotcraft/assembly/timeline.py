@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,9 +23,38 @@ class ClipSource(StrEnum):
 class Alternate(BaseModel):
     take: int
     path: str | None = None
+    frames: int | None = None  # the take's length in episode frames, as probed; None: a still
     score: float | None = None
     seed: int | None = None
     engine: str | None = None
+
+
+class Cue(BaseModel):
+    """One subtitle on the episode timeline; `end_frame` is exclusive."""
+
+    index: int
+    start_frame: int
+    end_frame: int  # exclusive
+    speaker: str
+    text: str
+
+
+class AudioClip(BaseModel):
+    """A sound file on one of the episode's audio tracks (the takes' own sound rides with them)."""
+
+    kind: Literal["dialogue", "music", "effects"]
+    path: Path
+    start_frame: int = Field(default=0, ge=0)  # on the timeline
+    duration_frames: int = Field(gt=0)
+    name: str = ""
+
+
+class Marker(BaseModel):
+    """A named frame on the timeline: each scene's first shot."""
+
+    name: str
+    frame: int
+    scene_id: str
 
 
 class Clip(BaseModel):
@@ -36,6 +66,7 @@ class Clip(BaseModel):
     source_start_frames: int = Field(default=0, ge=0)
     media: Path | None = None  # absolute path of the take (video or still); None → slate
     media_hash: str | None = None  # content hash of the take file, the cache key
+    media_frames: int | None = None  # the take's length in episode frames; None: unknown/still
     take: int | None = None
     source: ClipSource = ClipSource.PICKED
     size: str = ""  # shot size, for the contact sheet
@@ -49,8 +80,31 @@ class Timeline(BaseModel):
     title: str
     episode: int
     fps: int = 30
+    width: int | None = None  # the picture size the episode is exported at, where known
+    height: int | None = None
     clips: list[Clip] = Field(default_factory=list)
+    subtitles: list[Cue] = Field(default_factory=list)  # filled for exports (subtitles.build_cues)
+    audio: list[AudioClip] = Field(default_factory=list)  # dialogue, music and effects tracks
 
     @property
     def duration_frames(self) -> int:
         return sum(clip.duration_frames for clip in self.clips)
+
+    def clip_starts(self) -> list[int]:
+        """Each clip's first frame on the timeline, cut to cut."""
+        starts, at = [], 0
+        for clip in self.clips:
+            starts.append(at)
+            at += clip.duration_frames
+        return starts
+
+    def markers(self) -> list[Marker]:
+        """A marker at the first frame of each scene, named by its heading."""
+        found: list[Marker] = []
+        previous: str | None = None
+        for clip, start in zip(self.clips, self.clip_starts(), strict=True):
+            if clip.scene_id != previous:
+                found.append(Marker(name=clip.scene_heading or clip.scene_id, frame=start,
+                                    scene_id=clip.scene_id))
+                previous = clip.scene_id
+        return found

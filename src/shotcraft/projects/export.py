@@ -42,6 +42,7 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
             chosen, source = _choose(views)
             alternates = [
                 Alternate(take=v.take.number, path=str(store.take_path(v.take)) if v.take.media_path else None,
+                          frames=take_frames(v.take, store.fps),
                           score=v.take.score, seed=v.take.seed, engine=v.take.engine)
                 for v in views
                 if v.take.status == TakeStatus.DONE and (chosen is None or v.take.number != chosen.take.number)
@@ -52,6 +53,7 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
                 shot_id=shot.id, scene_id=scene.id, scene_heading=scene.heading,
                 duration_frames=frames, source_start_frames=start, media=media,
                 media_hash=Path(chosen.take.media_path).stem if chosen and chosen.take.media_path else None,
+                media_frames=take_frames(chosen.take, store.fps) if chosen else None,
                 take=chosen.take.number if chosen else None, source=source,
                 size=shot.size.value, camera=shot.camera.move.value, action=shot.action,
                 dialogue=shot.dialogue, alternates=alternates,

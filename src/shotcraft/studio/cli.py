@@ -9,6 +9,7 @@ one line (the traceback with SHOTCRAFT_DEBUG=1). Usage errors stay typer's: exit
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import sys
@@ -23,6 +24,8 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
+from shotcraft.assembly.formats import FormatOption
+from shotcraft.assembly.formats import names as format_names
 from shotcraft.projects import Project, export_options, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
@@ -106,6 +109,36 @@ def _open(directory: Path) -> Project:
     if project.upgrade is not None:
         err.print(Text(f"{directory}: {project.upgrade.sentence()}"), style="yellow")
     return project
+
+
+def _with_format_options(function: Callable[..., T]) -> Callable[..., T]:
+    """Give a command one flag per option the export formats declare (`--bundle`, …), passed on
+    as `format_options`: a new format's options need no code here."""
+    from shotcraft.assembly.formats import formats as export_formats
+
+    declared: dict[str, FormatOption] = {}
+    for fmt in export_formats():
+        for option in fmt.options:
+            declared.setdefault(option.name, option)
+    signature = inspect.signature(function, eval_str=True)
+    params = [p for p in signature.parameters.values() if p.name != "format_options"]
+    for option in declared.values():
+        annotation: Any = (
+            Annotated[bool, typer.Option(option.flag, help=option.help)] if option.type == "bool"
+            else Annotated[Path | None, typer.Option(option.flag, help=option.help,
+                                                     show_default=False)]
+        )
+        params.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY,
+                                        default=option.default, annotation=annotation))
+
+    @functools.wraps(function)
+    def body(*args: Any, **kwargs: Any) -> T:
+        given = {name: kwargs.pop(name) for name in declared if name in kwargs}
+        return function(*args, format_options=given, **kwargs)
+
+    body.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    body.__annotations__ = {p.name: p.annotation for p in params}
+    return body
 
 
 @command()
@@ -658,6 +691,7 @@ def stats(
 
 
 @command()
+@_with_format_options
 def export(
     directory: DirArg,
     episode: Annotated[int, typer.Option("--episode", help="The episode to export.")],
@@ -668,11 +702,16 @@ def export(
     music: Annotated[Path | None, typer.Option("--music", help="A music bed, ducked under dialogue.")] = None,
     voice: Annotated[str | None, typer.Option("--voice", help="scratch: a TTS reads each line at its cue.")] = None,
     take_audio: Annotated[bool, typer.Option("--take-audio/--no-take-audio", help="Keep the takes' own sound (e.g. Kling native sound) in the mix.")] = True,
-    otio: Annotated[bool, typer.Option("--otio", help="Also write an OpenTimelineIO timeline.")] = False,
-    sheet: Annotated[bool, typer.Option("--sheet", help="Also write a storyboard contact sheet.")] = False,
+    otio: Annotated[bool, typer.Option("--otio", help="The same as --format otio.")] = False,
+    sheet: Annotated[bool, typer.Option("--sheet", help="The same as --format sheet.")] = False,
+    formats: Annotated[list[str] | None, typer.Option(
+        "--format", help=f"Also write this side file (repeatable): {', '.join(format_names())}.",
+        show_default=False)] = None,
+    video: Annotated[bool, typer.Option("--video/--no-video", help="--no-video: write only the side files, no MP4 encode.")] = True,
     as_json: JsonOpt = False,
+    format_options: dict[str, Any] | None = None,  # the formats' own flags (_with_format_options)
 ) -> None:
-    """Assemble an episode from the picked takes into a platform-ready MP4."""
+    """Assemble an episode from the picked takes into a platform-ready MP4 and side files."""
     from shotcraft.projects.limits import check_episode
     from shotcraft.studio.progress import ExportProgress
     from shotcraft.studio.views import export_json, print_export_summary
@@ -682,7 +721,8 @@ def export(
     project.require_writable("export")  # before the bar starts
     options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
                              voice=voice, take_audio=take_audio, otio=otio, sheet=sheet,
-                             language=project.language)
+                             formats=formats or [], format_options=format_options or {},
+                             video=video, language=project.language)
     with ExportProgress(err, enabled=not as_json) as bar:
         result = project.export(episode, options, out=output, progress=bar.update)
     if as_json:

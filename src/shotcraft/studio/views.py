@@ -128,7 +128,8 @@ def export_json(result: Any) -> dict[str, Any]:
 
 def print_export_summary(console: Console, result: Any) -> None:
     # Text, never markup: the output path is the user's (-o "[x].mp4")
-    table = Table(show_edge=False, title=Text(str(result.output)))
+    title = str(result.output) if result.output else "side files only (--no-video)"
+    table = Table(show_edge=False, title=Text(title))
     for column in ("shot", "take", "source", "sec"):
         table.add_column(column)
     fps = result.fps or 30
@@ -147,18 +148,23 @@ def print_export_summary(console: Console, result: Any) -> None:
     if slates:
         console.print(Text.assemble((f"{len(slates)} shots have no take and show a slate:", "red"),
                                     f" {', '.join(slates)}"))
-    console.print(Text(f"episode: {result.output} ({result.duration_frames / fps:.1f} s, "
-                       f"{result.width}×{result.height}, {fps} fps) in {result.seconds:.1f} s"))
+    if result.output:
+        console.print(Text(f"episode: {result.output} ({result.duration_frames / fps:.1f} s, "
+                           f"{result.width}×{result.height}, {fps} fps) in {result.seconds:.1f} s"))
+    else:
+        console.print(Text(f"side files of {result.duration_frames / fps:.1f} s at {fps} fps, "
+                           f"no MP4, in {result.seconds:.1f} s"))
     print_sidecars(console, result)
 
 
 def print_sidecars(console: Console, result: Any) -> None:
-    """Where the SRT, OTIO and contact sheet of an export went."""
-    for label in ("srt", "otio", "sheet"):
-        value = getattr(result, label, None)
-        if value:
-            shown = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-            console.print(Text(f"{label}: {shown}"))
+    """Where each side file of an export went, by format."""
+    files = getattr(result, "files", None) or {
+        label: value if isinstance(value, list) else [value]
+        for label in ("srt", "otio", "sheet") if (value := getattr(result, label, None))
+    }
+    for label, paths in files.items():
+        console.print(Text(f"{label}: {', '.join(str(p) for p in paths)}"))
 
 
 def ranker_json(state: Any) -> dict[str, Any]:

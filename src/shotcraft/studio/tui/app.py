@@ -328,7 +328,10 @@ class ShotcraftApp(App[None]):
         if message.error:
             self.show_error(message.error, title=f"Export failed: {message.error.title}")
         else:
-            self.notify(f"Exported {message.result.output.name}.", markup=False)
+            result = message.result
+            written = result.output or next(
+                (paths[0] for paths in result.files.values() if paths), None)
+            self.notify(f"Exported {written.name if written else 'nothing'}.", markup=False)
             for warning in message.result.warnings:
                 self.notify(warning, title="Subtitles", severity="warning", markup=False)
         self.screen.post_message(ExportFinished(message.result, message.error))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -11,9 +12,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Footer, Header, Label, ProgressBar, Select, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    ProgressBar,
+    Select,
+    Static,
+)
 
 from shotcraft.assembly.episode import ExportOptions
+from shotcraft.assembly.formats import FormatOption
+from shotcraft.assembly.formats import formats as export_formats
 from shotcraft.assembly.presets import PRESETS
 from shotcraft.projects import export_options
 from shotcraft.studio.tui.messages import ExportFinished, ExportProgress
@@ -52,10 +65,27 @@ class ExportScreen(StudioScreen):
                 yield Select([("cut", "cut"), ("crossfade", "crossfade")], value="cut",
                              allow_blank=False, id="transition")
             with Horizontal(classes="row"):
-                yield Checkbox("OTIO timeline", id="otio")
-                yield Checkbox("contact sheet", id="sheet")
+                yield Checkbox("video (MP4)", value=True, id="video")
                 yield Checkbox("scratch voice", id="voice")
                 yield Button("Export (Ctrl+E)", id="go", variant="primary")
+            # one checkbox per side-file format and per option they declare, from the registry
+            with Horizontal(classes="row", id="formats"):
+                for fmt in export_formats():
+                    box = Checkbox(Text(fmt.name), id=f"format-{fmt.name}", name=fmt.name)
+                    box.tooltip = Text(fmt.description)
+                    yield box
+                for option in self._options("bool"):
+                    box = Checkbox(Text(option.flag), id=f"option-{option.name}",
+                                   name=option.name, value=bool(option.default),
+                                   classes="format-option")
+                    box.tooltip = Text(option.help)
+                    yield box
+            with Horizontal(classes="row", id="format-paths"):
+                for option in self._options("path"):
+                    field = Input(placeholder=f"{option.flag} (folder)", id=f"option-{option.name}",
+                                  name=option.name)
+                    field.tooltip = Text(option.help)
+                    yield field
             yield Label("", id="stage")
             yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
             yield Static(id="result")
@@ -64,14 +94,31 @@ class ExportScreen(StudioScreen):
     def on_mount(self) -> None:
         self.sub_title = "export"
 
+    @staticmethod
+    def _options(kind: str) -> list[FormatOption]:
+        """The formats' declared options of one type, each once (formats may share one)."""
+        seen: dict[str, FormatOption] = {}
+        for fmt in export_formats():
+            for option in fmt.options:
+                if option.type == kind:
+                    seen.setdefault(option.name, option)
+        return list(seen.values())
+
     def options(self) -> ExportOptions:
         language = self.app.project.language
+        boxes = list(self.query_one("#formats").query(Checkbox))
         return export_options(
             preset=self.query_one("#preset", Select).value,
             subtitles=self.query_one("#subtitles", Select).value,
             transition=self.query_one("#transition", Select).value,
-            otio=self.query_one("#otio", Checkbox).value,
-            sheet=self.query_one("#sheet", Checkbox).value,
+            formats=[box.name for box in boxes if box.value and not box.has_class("format-option")],
+            format_options={
+                **{box.name: box.value for box in boxes if box.has_class("format-option")},
+                **{field.name: Path(field.value.strip()).expanduser()
+                   for field in self.query_one("#format-paths").query(Input)
+                   if field.value.strip()},
+            },
+            video=self.query_one("#video", Checkbox).value,
             voice="scratch" if self.query_one("#voice", Checkbox).value else None,
             language="zh" if language.startswith("zh") else "en",
         )
@@ -111,13 +158,16 @@ class ExportScreen(StudioScreen):
         files = "\n".join(f"  {name}  {size / 1e6:.2f} MB" for name, size in r.sizes.items())
         # Text, not markup: the output path is the user's (-o "[x].mp4")
         self.query_one("#result", Static).update(Text.assemble(
-            (str(r.output), "bold"), f"\n{r.width}×{r.height} · {r.duration_frames / r.fps:.1f} s · "
+            (str(r.output) if r.output else "side files only, no MP4", "bold"),
+            f"\n{r.width}×{r.height} · {r.duration_frames / r.fps:.1f} s · "
             f"{len(r.clips)} shots ({', '.join(f'{n} {k}' for k, n in sources.items())})"
             f" · {r.seconds:.1f} s to export · cache {r.cache_hits} hits / {r.cache_misses} misses"
             f"\n{files}\nCtrl+O opens the folder."))
 
     def action_open_folder(self) -> None:
-        folder = self.result.output.parent if self.result else self.app.project.root / "exports"
+        written = self.result and (self.result.output or next(
+            (paths[0] for paths in self.result.files.values() if paths), None))
+        folder = written.parent if written else self.app.project.root / "exports"
         opener = shutil.which("xdg-open")
         if opener is None:
             self.notify(f"The exports are in {folder}", markup=False)

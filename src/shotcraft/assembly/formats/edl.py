@@ -1,0 +1,53 @@
+"""CMX 3600 EDL, through otio-cmx3600-adapter.
+
+An EDL has one video track: the picked takes, in order, one event per shot with its source
+in/out (a slate is a black `BL` event). Reel names are 8 characters: the first 8 of the take's
+content hash. What else survives as comments the adapter reads back: `* FROM CLIP NAME:` (the
+shot id), `* FROM CLIP:` (the take's absolute file:// URL), `* LOC:` scene markers, and
+`* ALTERNATE:` lines naming each other take and its file. Audio tracks are not written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from shotcraft.assembly.formats.base import ExportFormat
+from shotcraft.assembly.timeline import Timeline
+from shotcraft.shots.files import atomic_target
+
+
+class EdlFormat(ExportFormat):
+    name = "edl"
+    suffix = ".edl"
+    description = "CMX 3600 EDL (picture track; alternates as comments)"
+
+    def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
+        import opentimelineio as otio
+
+        from shotcraft.assembly.formats import otio_tree
+
+        def url(media: Path) -> str:
+            return Path(media).absolute().as_uri()
+
+        tree = otio_tree.build(timeline.model_copy(update={"audio": []}), url, markers="clips")
+        picture = tree.tracks[0]
+        for track in list(tree.tracks)[1:]:
+            tree.tracks.remove(track)  # alternates become comments on their shot's event
+        for item, clip in zip(picture, timeline.clips, strict=True):
+            meta = item.metadata.setdefault("cmx_3600", {})
+            if isinstance(item.media_reference, otio.schema.GeneratorReference):
+                item.media_reference = otio.schema.MissingReference()
+                meta["reel"] = "BL"  # a slate: black, with the shot's name
+                continue
+            if clip.media_hash:
+                meta["reel"] = clip.media_hash[:8].upper()
+            meta["comments"] = [
+                f"ALTERNATE: {otio_tree.alternate_name(clip.shot_id, alt.take)} {url(Path(alt.path))}"
+                for alt in clip.alternates if alt.path
+            ]
+        text = otio.adapters.write_to_string(tree, adapter_name="cmx_3600")
+        with atomic_target(Path(path)) as temp:
+            temp.write_text(text, encoding="utf-8")
+        return [Path(path)]

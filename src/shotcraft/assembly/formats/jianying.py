@@ -1,0 +1,76 @@
+"""剪映 drafts as an export format: the episode's timeline turned into a `JianyingDraft` spec.
+
+The draft folder is named after the episode's output (`<stem>-jianying`) and written under
+exports/ beside the other side files, or into the folder given with `--jianying-drafts` (剪映's
+drafts folder, e.g. `…/JianyingPro Drafts`), where 剪映 lists it on its home page.
+
+- picked (or top-ranked) takes go on the video track in order, each from its trim-in frame for
+  its shot's length; a slate (a shot with no take) has no media and is left as a gap the
+  length of the shot, so every later clip keeps its place;
+- the episode's dialogue cues go on the text track in the episode's subtitle style;
+- the timeline's audio (dialogue, music, effects) goes on audio tracks of those names;
+- `--bundle` copies the media into the draft (for another machine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from shotcraft.assembly.formats.base import ExportFormat, FormatOption
+from shotcraft.assembly.formats.otio import BUNDLE
+from shotcraft.assembly.timeline import Timeline
+
+DRAFTS = FormatOption(
+    name="jianying_drafts", type="path", default=None,
+    help="Write the 剪映 draft into this folder (剪映's drafts folder) instead of exports/.")
+
+
+def draft_spec(timeline: Timeline, name: str) -> Any:
+    """The `JianyingDraft` of a timeline: what the draft writer needs, nothing from projects."""
+    from shotcraft.assembly.jianying import (
+        DraftAudioClip,
+        DraftAudioTrack,
+        DraftText,
+        DraftVideoClip,
+        JianyingDraft,
+    )
+
+    video, start = [], 0
+    for clip in timeline.clips:
+        if clip.media is not None:
+            take = f" take {clip.take}" if clip.take is not None else ""
+            video.append(DraftVideoClip(
+                path=Path(clip.media).absolute(), source_start_frames=clip.source_start_frames,
+                duration_frames=clip.duration_frames, timeline_start_frames=start,
+                name=f"{clip.shot_id}{take}"))
+        start += clip.duration_frames
+    texts = [DraftText(start_frames=cue.start_frame, end_frames=cue.end_frame, text=cue.text,
+                       speaker=cue.speaker or None) for cue in timeline.subtitles]
+    tracks: dict[str, list[Any]] = {}
+    for audio in timeline.audio:
+        tracks.setdefault(audio.kind, []).append(DraftAudioClip(
+            path=Path(audio.path).absolute(), start_frames=audio.start_frame,
+            duration_frames=audio.duration_frames))
+    width, height = timeline.width or 1080, timeline.height or 1920
+    return JianyingDraft(
+        name=name, width=width, height=height, fps=timeline.fps, video=video, texts=texts,
+        audio_tracks=[DraftAudioTrack(name=kind, clips=clips)  # type: ignore[arg-type]
+                      for kind, clips in tracks.items()])
+
+
+class JianyingFormat(ExportFormat):
+    name = "jianying"
+    suffix = "-jianying"  # a folder: <episode stem>-jianying/
+    description = "剪映 (Jianying) draft folder"
+    options = (BUNDLE, DRAFTS)
+
+    def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
+        from shotcraft.assembly.jianying import write_jianying_draft
+
+        path = Path(path)
+        drafts = options.get("jianying_drafts")
+        folder = Path(drafts).expanduser() if drafts else path.parent
+        spec = draft_spec(timeline, path.name)
+        return [write_jianying_draft(spec, folder, bundle=bool(options.get("bundle")))]

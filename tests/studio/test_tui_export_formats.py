@@ -1,0 +1,92 @@
+"""The studio's export screen offers what the format registry declares, and writes side files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+import pytest
+from textual.widgets import Checkbox, Input
+
+from shotcraft.assembly import formats
+from shotcraft.assembly.formats import ExportFormat, FormatOption, registry
+from shotcraft.assembly.timeline import Timeline
+from shotcraft.projects import Project
+from shotcraft.studio.tui.app import make_app
+from tests.projects.conftest import write_script
+from tests.studio.test_tui_studio import SIZE, wait_for
+
+
+async def test_export_screen_has_a_checkbox_per_format_and_writes_side_files_only(
+    tmp_path: Path,
+) -> None:
+    project = Project.create(tmp_path / "proj", title="测试")
+    project.import_script(write_script(tmp_path))
+    shots = [s.id for s in project.shots(episode=1)]
+    project.close()
+    app = make_app(tmp_path / "proj")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.__class__.__name__ == "ExportScreen"
+        boxes = {box.name: box for box in screen.query_one("#formats").query(Checkbox)}
+        assert set(formats.names()) | {"bundle"} == set(boxes)
+
+        screen.query_one("#video", Checkbox).value = False
+        boxes["otio"].value = True
+        boxes["edl"].value = True
+        await pilot.press("ctrl+e")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: screen.result is not None, timeout=60)
+        result = screen.result
+    assert result.output is None
+    exports = tmp_path / "proj" / "exports"
+    assert sorted(p.name for p in exports.iterdir()) == ["episode-01.edl", "episode-01.otio"]
+    loaded = otio.adapters.read_from_file(str(exports / "episode-01.otio"))
+    assert [c.name for c in loaded.find_clips()] == shots  # no takes yet: every shot a slate
+
+
+class NotesFormat(ExportFormat):
+    """A plug-in the studio has never heard of: shot ids to a text file, somewhere chosen."""
+
+    name = "notes"
+    suffix = "-notes.txt"
+    description = "shot list"
+    options = (FormatOption(name="notes_folder", type="path", help="Where the notes go."),
+               FormatOption(name="loud", type="bool", default=False, help="Upper case."))
+
+    def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
+        target = Path(options["notes_folder"] or path.parent) / path.name
+        text = "\n".join(clip.shot_id for clip in timeline.clips)
+        target.write_text(text.upper() if options["loud"] else text.lower(), encoding="utf-8")
+        return [target]
+
+
+async def test_a_registered_format_gets_its_checkbox_and_options_without_studio_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(registry._registered, "notes", NotesFormat)
+    project = Project.create(tmp_path / "proj", title="测试")
+    project.import_script(write_script(tmp_path))
+    shots = [s.id for s in project.shots(episode=1)]
+    project.close()
+    elsewhere = tmp_path / "notes"
+    elsewhere.mkdir()
+    app = make_app(tmp_path / "proj")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#video", Checkbox).value = False
+        screen.query_one("#format-notes", Checkbox).value = True
+        screen.query_one("#option-loud", Checkbox).value = True
+        screen.query_one("#option-notes_folder", Input).value = str(elsewhere)
+        await pilot.press("ctrl+e")
+        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: screen.result is not None, timeout=60)
+    assert (elsewhere / "episode-01-notes.txt").read_text(encoding="utf-8").split() == shots
+    assert not (tmp_path / "proj" / "exports").exists() or not any(
+        (tmp_path / "proj" / "exports").iterdir())
