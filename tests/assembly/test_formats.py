@@ -68,14 +68,14 @@ def episode(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_the_registry_lists_every_format_and_an_unknown_one_is_one_sentence() -> None:
-    assert formats.names()[: len(FORMATS)] == ["otio", "otioz", "fcpxml", "edl", "srt", "sheet"]
-    assert {f.name for f in formats.formats()} >= set(FORMATS)
+    assert formats.names()[:7] == ["otio", "otioz", "fcpxml", "edl", "jianying", "srt", "sheet"]
+    assert {f.name for f in formats.formats()} >= {*FORMATS, "jianying"}
     assert not any(f.needs_video for f in formats.formats())
     with pytest.raises(SpecError) as caught:
         formats.get("avid")
     message = str(caught.value)
     assert message.count(".") == 1 and message.endswith(".")
-    assert "'avid'" in message and "otio, otioz, fcpxml, edl, srt, sheet" in message
+    assert "'avid'" in message and "otio, otioz, fcpxml, edl, jianying, srt, sheet" in message
 
 
 def test_every_format_lands_beside_the_episode(episode) -> None:
@@ -264,7 +264,10 @@ def test_bundle_copies_the_takes_beside_the_otio(episode, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(("args", "expected"), [
     (["--format", "avid"], "the formats are otio, otioz, fcpxml, edl"),
-    (["--format", "edl", "--bundle"], "--bundle is an option of otio; add --format otio."),
+    (["--format", "edl", "--bundle"],
+     "--bundle is an option of otio and jianying; add --format otio or --format jianying."),
+    (["--format", "otio", "--jianying-drafts", "x"],
+     "--jianying-drafts is an option of jianying; add --format jianying."),
     (["--no-video"], "name at least one with --format"),
 ])
 def test_bad_format_requests_are_one_sentence_and_write_nothing(
@@ -309,3 +312,48 @@ def test_a_format_made_from_the_mp4_gets_it_and_is_refused_without_it(
         project.close()
     [poster] = result.files["poster"]
     assert poster.read_text(encoding="utf-8") == str(result.output) and result.output.is_file()
+
+
+def test_jianying_draft_from_the_episode_reads_back_with_its_loader(episode, tmp_path: Path) -> None:
+    """`--format jianying` through the CLI: the draft pyJianYingDraft loads holds the cut (the
+    picked takes in order, a slate's gap kept), the dialogue cues and the music bed."""
+    import pyJianYingDraft as jy
+
+    root = tmp_path / "proj"
+    shutil.copytree(episode["root"], root, ignore=shutil.ignore_patterns("exports", "cache"))
+    music = _music(tmp_path)
+    drafts = tmp_path / "JianyingPro Drafts"
+    result = invoke("export", root, "--episode", "1", "--no-video", "--format", "jianying",
+                    "--format", "srt", "--music", music, "--jianying-drafts", drafts, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    [draft] = [Path(p) for p in data["files"]["jianying"]]
+    assert draft == drafts / "episode-01-jianying" and draft.is_dir()
+    assert not (root / "exports" / "episode-01-jianying").exists()  # 剪映's folder, as asked
+
+    script = jy.DraftFolder(str(drafts)).load_template(draft.name)
+    fps = script.fps
+    [video] = [t for t in script.imported_tracks if t.name == "video"]
+    shots, picked, takes = episode["shots"], episode["picked"], episode["takes"]
+    starts = [sum(s.duration_frames for s in shots[:i]) for i in range(len(shots))]
+    with_take = [(s, start) for s, start in zip(shots, starts, strict=True) if picked[s.id]]
+    assert len(video.segments) == len(with_take) == len(shots) - 1  # the slate is a gap
+    us = [round(f * 1_000_000 / fps) for f in range(sum(s.duration_frames for s in shots) + 1)]
+    assert [(seg.target_timerange.start, seg.target_timerange.end) for seg in video.segments] == [
+        (us[start], us[start + shot.duration_frames]) for shot, start in with_take]
+    materials = {m["id"]: m for m in script.imported_materials["videos"]}
+    linked = [Path(materials[seg.material_id]["path"]) for seg in video.segments]
+    assert linked == [(root / takes[s.id][picked[s.id]].relative_to(episode["root"])).resolve()
+                      for s, _ in with_take]  # the copy's own takes
+    assert all(p.is_file() for p in linked)
+
+    tracks = {t["name"]: t for t in script.content["tracks"]}
+    texts = {m["id"]: json.loads(m["content"])["text"] for m in script.imported_materials["texts"]}
+    shown = [texts[s["material_id"]] for s in tracks["subtitles"]["segments"]]
+    srt = (root / "exports" / "episode-01.srt").read_text(encoding="utf-8")
+    assert shown and all(line in srt for line in shown)
+    assert any("这一版还是太长" in line for line in shown)
+    audios = {m["id"]: m for m in script.imported_materials["audios"]}
+    music_segments = tracks["music"]["segments"]
+    assert {Path(audios[s["material_id"]]["path"]) for s in music_segments} == {music.resolve()}
+    assert sum(s["target_timerange"]["duration"] for s in music_segments) == us[-1]

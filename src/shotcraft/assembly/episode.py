@@ -100,8 +100,9 @@ class ExportOptions(BaseModel):
             if not owners:
                 raise SpecError(f"no export format has an option {flag}.", field="format")
             if not wanted & set(owners):
-                raise SpecError(f"{flag} is an option of {' and '.join(owners)}; add "
-                                f"--format {owners[0]}.", field="format")
+                add = " or ".join(f"--format {owner}" for owner in owners)
+                raise SpecError(f"{flag} is an option of {' and '.join(owners)}; add {add}.",
+                                field="format")
         return self
 
     def wanted_formats(self) -> list[str]:
