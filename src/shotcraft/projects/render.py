@@ -176,16 +176,26 @@ def render(
                         shot_ids=selected, kind=kind, emit=emit, total=total, summary=summary,
                         cancel=cancel)
         reserve = _hold_room(store)
+        failure: Exception | None = None
         try:
             with driver.lease:
                 runner.run(driver, cancel=cancel)
+        except Exception as exc:
+            # one worker may meet the full disk outside a delivery (claiming its next batch,
+            # preparing it) while another halts the run: the disk is full all the same
+            if not (driver.full or is_disk_full(exc)):
+                raise
+            failure = exc
         finally:
             reserve.unlink(missing_ok=True)
-        if driver.full:
+        if driver.full or failure is not None:
+            error = driver.full[0] if driver.full else _disk_full_error(store, failure)
             # every worker has stopped and its work folder is gone, and the reserve is given back
-            _requeue_interrupted(store, driver.interrupted_jobs, str(driver.full[0]),
+            _requeue_interrupted(store, driver.interrupted_jobs, str(error),
                                  worker=driver.lease.token)
-            raise driver.full[0]
+            if failure is None:
+                raise error
+            raise error from failure
         summary.cancelled = cancel.is_set()
         summary.seconds = time.monotonic() - started
         return summary
@@ -490,16 +500,27 @@ def _work_dir(store: Store, jobs: list[JobRow]) -> Path:
     return store.layout.work / f"{os.getpid()}-{jobs[0].id}"
 
 
+def _disk_full_error(store: Store, failure: Exception | None) -> Exception:
+    """The one full-disk sentence for a failure that is a full disk by any route."""
+    if isinstance(failure, ShotcraftError) and is_disk_full(failure):
+        return failure
+    return disk_full(store.root)
+
+
 def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str, *, worker: str) -> None:
-    """Batches stopped by a full disk: their takes still leased here go back to the queue.
+    """Batches stopped by a full disk: their takes still leased here go back to the queue —
+    the interrupted batches' and any a worker had claimed but not yet started.
 
     If even that write fails (SQLite needs a little room too), the jobs stay leased to this
     process, which is about to exit: the next render gives them back to the queue.
     """
     try:
         with store.db.write() as session:
-            for job in jobs:
-                job_row = session.get(JobRow, job.id)
+            leased = session.exec(select(JobRow).where(
+                JobRow.state == "running", JobRow.worker == worker)).all()
+            ids = {job.id for job in jobs} | {job.id for job in leased}
+            for job_id in sorted(i for i in ids if i is not None):
+                job_row = session.get(JobRow, job_id)
                 if job_row is None or job_row.state != "running" or job_row.worker != worker:
                     continue  # done before the disk filled, or no longer ours
                 take = session.get(TakeRow, job_row.take_id)
