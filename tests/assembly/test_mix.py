@@ -17,7 +17,8 @@ from shotcraft.shots.errors import AssemblyError, SpecError
 from shotcraft.shots.models import DialogueLine
 from tests.assembly.conftest import clip_for, timeline_of
 from tests.assembly.test_audio import _lavfi, _loudness, _pcm
-from tests.studio.conftest import invoke, project_dir  # noqa: F401 - a fixture
+from tests.projects.conftest import write_script
+from tests.studio.conftest import invoke
 
 RATE = 48_000
 TONE_HZ = 60  # the music bed: below any espeak-ng voice's fundamental, so speech adds ~nothing
@@ -154,8 +155,10 @@ def test_sfx_values_need_a_shot_and_a_file():
         parse_sfx(["knock.wav"])
 
 
-def test_export_json_reports_the_measured_loudness_of_the_mp4(project_dir: Path, tmp_path: Path,
-                                                              sounds):
+def test_export_json_reports_the_measured_loudness_of_the_mp4(tmp_path: Path, sounds):
+    project_dir = tmp_path / "proj"
+    assert invoke("new", project_dir).exit_code == 0
+    assert invoke("import", project_dir, write_script(tmp_path)).exit_code == 0
     out = tmp_path / "ep1.mp4"
     done = invoke("export", project_dir, "--episode", "1", "--preset", "test-small",
                   "--voice", "scratch", "--music", sounds["tone"], "-o", out,

@@ -322,7 +322,8 @@ def _loudness_chain(inputs: list[str], graph: str) -> str | None:
     One gain where the peaks allow it (what loudnorm's linear mode does). Where the gain would
     push peaks over the ceiling, the gain is followed by a limiter working at 4× the sample
     rate (so it catches inter-sample peaks); as limiting takes some loudness away, that chain
-    is measured again and the gain raised by what it lost, until it lands within 0.3 LU.
+    is measured again and the gain raised by what it lost (secant steps), until it lands
+    within 0.3 LU.
     """
     loudness, peak = _measure(inputs, graph, None)
     if loudness is None or peak is None:
@@ -330,11 +331,16 @@ def _loudness_chain(inputs: list[str], graph: str) -> str | None:
     gain = TARGET_LUFS - loudness
     if peak + gain <= LOUDNORM_TRUE_PEAK:
         return f"volume={gain:.2f}dB"
-    for _ in range(LIMITER_PASSES):  # the limiter takes back part of each added dB: converge
+    # the limiter takes back part of each added dB: find the gain by the secant method
+    slope, previous = 1.0, None
+    for _ in range(LIMITER_PASSES):
         limited, _ = _measure(inputs, graph, _limited(gain))
         if limited is None or abs(TARGET_LUFS - limited) <= 0.3:
             break
-        gain += TARGET_LUFS - limited
+        if previous is not None and gain != previous[0]:
+            slope = min(1.0, max(0.2, (limited - previous[1]) / (gain - previous[0])))
+        previous = (gain, limited)
+        gain += (TARGET_LUFS - limited) / slope
     return _limited(gain)
 
 
