@@ -11,7 +11,7 @@ import numpy as np
 import opentimelineio as otio
 import pytest
 
-from shotcraft.assembly.audio import DUCK_DB, DUCK_RAMP_S, mix_audio
+from shotcraft.assembly.audio import DUCK_DB, DUCK_RAMP_S, mix_audio, split_lines
 from shotcraft.assembly.episode import ExportOptions, export_episode, parse_sfx
 from shotcraft.shots.errors import AssemblyError, SpecError
 from shotcraft.shots.models import DialogueLine
@@ -175,3 +175,18 @@ def test_export_json_reports_the_measured_loudness_of_the_mp4(tmp_path: Path, so
     assert bad.exit_code == 1
     assert "--sfx takes SHOT_ID=FILE" in bad.output
 
+
+
+def test_a_voice_of_any_format_is_cut_into_line_files_and_old_lines_go(tmp_path: Path):
+    # a float 44.1 kHz mono voice, as another speech engine might write: a tone from 1 s to 2 s
+    voice = _lavfi("aevalsrc='0.5*sin(2*PI*300*t)*between(t,1,2)':s=44100:d=3",
+                   tmp_path / "voice.wav", "-c:a", "pcm_f32le")
+    lines = tmp_path / "ep-dialogue"
+    lines.mkdir()
+    (lines / "009-E01-S09-001.wav").write_bytes(b"a line cut from the script")
+    written = split_lines(voice, [(30, 60, "001-E01-S01-001")], fps=30, out_dir=lines)
+    assert written == [lines / "001-E01-S01-001.wav"]
+    assert sorted(p.name for p in lines.iterdir()) == ["001-E01-S01-001.wav"]
+    pcm = _pcm(written[0])
+    assert len(pcm) == RATE  # exactly the line's second
+    assert np.sqrt(np.mean(pcm[RATE // 10: -RATE // 10] ** 2)) > 0.2

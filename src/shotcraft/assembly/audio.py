@@ -254,10 +254,12 @@ def split_lines(
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(voice), "rb") as handle:
-        rate, channels, width = handle.getframerate(), handle.getnchannels(), handle.getsampwidth()
-        frames = handle.readframes(handle.getnframes())
-    track = np.frombuffer(frames, dtype=np.int16 if width == 2 else np.int32).reshape(-1, channels)
+    # decoded by ffmpeg, so any voice file works (16-bit, float, another rate): 48 kHz stereo s16
+    rate, channels, width = RATE, 2, 2
+    decoded = ffmpeg.run(["-hide_banner", "-nostdin", "-v", "error", "-i", str(voice), "-f",
+                          "s16le", "-ac", str(channels), "-ar", str(rate), "-"],
+                         what=f"reading the voice {Path(voice).name}", error=AssemblyError)
+    track = np.frombuffer(decoded.stdout, dtype=np.int16).reshape(-1, channels)
     written: list[Path] = []
     for start, end, stem in spans:
         first, last = samples_for(start, fps, rate), samples_for(end, fps, rate)
