@@ -1,9 +1,14 @@
-"""The episode's sound: a scratch voice from espeak-ng, and one mix of clip audio, voice and music.
+"""The episode's sound: a scratch voice from espeak-ng, and one mix of clip audio, dialogue,
+effects and music.
 
 The mix is exact to the sample: a silent 48 kHz stereo base of the episode's length carries every
-source (clip audio at its clip's first frame), the music bed is looped, trimmed and ducked by
-~10 dB under each subtitle cue, and the sum is normalised to −14 LUFS / −1 dBTP with ffmpeg's
-loudnorm in two passes (measure, then apply linearly), then encoded as AAC.
+source (clip audio at its clip's first frame, each shot's sound effect at its shot's first frame,
+EFFECTS_DB below its file), the music bed is looped, trimmed, set MUSIC_BED_DB under the rest and
+ducked by DUCK_DB under each subtitle cue (a volume envelope from the cue times, DUCK_RAMP_S ramps:
+predictable to the frame, unlike a compressor keyed by the voice), and the sum is normalised to
+−14 LUFS / −1.5 dBTP with ffmpeg's loudnorm in two passes (measure, then apply linearly), then
+encoded as AAC. The half-dB of true-peak headroom is the AAC encoder's overshoot: the written
+file measures at most −1 dBTP (measure_loudness reads it back).
 """
 
 from __future__ import annotations
@@ -29,12 +34,16 @@ from shotcraft.shots.errors import AssemblyError
 
 RATE = 48_000
 TARGET_LUFS = -14.0
-TARGET_TRUE_PEAK = -1.0
+TARGET_TRUE_PEAK = -1.0  # what the written file must not exceed
+LOUDNORM_TRUE_PEAK = -1.5  # what loudnorm aims at: AAC encoding adds up to ~0.5 dB of peak
 TARGET_LRA = 11.0
 DUCK_DB = -10.0  # how far the music dips under dialogue
 DUCK_RAMP_S = 0.15  # fade into and out of a dip, so the music never clicks
 DUCK_BRIDGE_S = 0.5  # cues closer than this share one dip instead of pumping between them
 MUSIC_BED_DB = -9.0  # the bed sits under dialogue when there is any
+EFFECTS_DB = -6.0  # a shot's sound effect sits under the dialogue
+LIMITER_PASSES = 4  # at most this many extra measurements when the limiter has work to do
+SILENCE_LUFS = -70.0  # ebur128's floor: a quieter file has no loudness to report
 NO_ESPEAK = "espeak-ng is not installed: apt-get install espeak-ng, or export without --voice"
 ESPEAK_VOICES = {"zh": "cmn", "cmn": "cmn", "en": "en"}
 ESPEAK_DEFAULT_WPM = 175
@@ -111,8 +120,12 @@ def mix_audio(
     voice: Path | None = None,
     music: Path | None = None,
     cues: Sequence[Cue] = (),
+    effects: Sequence[tuple[Path, int, int]] = (),
 ) -> Path:
-    """Mix clip audio (each at its start frame), voice and a ducked music bed into an AAC track.
+    """Mix clip audio (each at its start frame), voice, effects and a ducked music bed into AAC.
+
+    `effects` holds (sound file, start frame, frames): each plays from its start frame, cut
+    after `frames`, EFFECTS_DB below its own level.
 
     `clip_audio` holds (media, start frame) or (media, start frame, clip frames); with the
     length, a take longer than its shot is cut at the shot's end instead of running over. A
@@ -122,19 +135,12 @@ def mix_audio(
     at most −1 dBTP; silent when there is nothing to mix.
     """
     total = samples_for(total_frames, fps)
-    inputs, graph = _mix_graph(total, fps, list(clip_audio), voice, music, list(cues))
+    inputs, graph = _mix_graph(total, fps, list(clip_audio), voice, music, list(cues),
+                               list(effects))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     finish = f"aresample={RATE},apad=whole_len={total},atrim=end_sample={total}"
-    loudnorm = None
-    if len(inputs) > 1:  # something besides the silent base: measure it first
-        measure = _run_ffmpeg(
-            [*inputs, "-filter_complex",
-             f"{graph};[mix]loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK}:LRA={TARGET_LRA}"
-             ":print_format=json[measured]", "-map", "[measured]", "-f", "null", "-"],
-            "measure the loudness of the mix",
-        )
-        loudnorm = _second_pass(measure)
+    loudnorm = _loudness_chain(inputs, graph) if len(inputs) > 4 else None  # not the base alone
     tail = f"{loudnorm},{finish}" if loudnorm else finish
     with _atomic_output(out) as temp:
         _run_ffmpeg(
@@ -153,6 +159,7 @@ def _mix_graph(
     voice: Path | None,
     music: Path | None,
     cues: list[Cue],
+    effects: list[tuple[Path, int, int]] | None = None,
 ) -> tuple[list[str], str]:
     """ffmpeg input arguments and a filtergraph whose `[mix]` output is the summed sources."""
     inputs = ["-f", "lavfi", "-i", f"anullsrc=r={RATE}:cl=stereo"]
@@ -179,6 +186,11 @@ def _mix_graph(
             trim = f",atrim=start_sample={skip}{end},asetpts=PTS-STARTPTS"
         delay = samples_for(start_frame, fps)
         add(path, f"{_STEREO}{trim},adelay=delays={delay}S:all=1")
+    for path, start_frame, frames in effects or []:
+        if not _has_audio(Path(path)):
+            raise AssemblyError(f"the sound effect {path} has no sound ffmpeg can read.")
+        add(Path(path), f"{_STEREO},atrim=end_sample={samples_for(frames, fps)},"
+                        f"volume={EFFECTS_DB}dB,adelay=delays={samples_for(start_frame, fps)}S:all=1")
     if voice is not None:
         add(Path(voice), _STEREO)
     if music is not None:
@@ -212,6 +224,57 @@ def duck_envelope(cues: Sequence[Cue], fps: int) -> str | None:
     )
     depth = 1 - 10 ** (DUCK_DB / 20)
     return f"1-{depth:.4f}*clip({dips},0,1)"
+
+
+def measure_loudness(path: Path) -> tuple[float | None, float | None]:
+    """(integrated loudness in LUFS, true peak in dBTP) of a file's sound, as ffmpeg's ebur128
+    filter measures it; (None, None) for silence (nothing above ebur128's −70 LUFS floor)."""
+    stderr = _run_ffmpeg(["-nostats", "-i", str(path), "-vn", "-af", "ebur128=peak=true",
+                          "-f", "null", "-"], f"measure the loudness of {Path(path).name}")
+    summary = stderr.split("Summary:")[-1]
+    integrated = re.search(r"I:\s+(-?[\d.]+|-inf|nan) LUFS", summary)
+    peak = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf|nan) dBFS", summary)
+    if integrated is None or peak is None:
+        raise AssemblyError(f"ffmpeg did not report the loudness of {Path(path).name}.",
+                            stderr_tail=stderr[-2000:])
+    loudness, true_peak = float(integrated[1]), float(peak[1])
+    if not math.isfinite(loudness) or loudness <= SILENCE_LUFS or not math.isfinite(true_peak):
+        return None, None
+    return loudness, true_peak
+
+
+def split_lines(
+    voice: Path, spans: Sequence[tuple[int, int, str]], *, fps: int, out_dir: Path
+) -> list[Path]:
+    """Cut an episode-long voice WAV into one WAV per line, for editors' dialogue tracks.
+
+    `spans` holds (start frame, end frame exclusive, file stem) per line; each file is written
+    under a temp name and renamed, and WAVs in `out_dir` that no span names are removed (an
+    earlier export's lines that no longer exist).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # decoded by ffmpeg, so any voice file works (16-bit, float, another rate): 48 kHz stereo s16
+    rate, channels, width = RATE, 2, 2
+    decoded = ffmpeg.run(["-hide_banner", "-nostdin", "-v", "error", "-i", str(voice), "-f",
+                          "s16le", "-ac", str(channels), "-ar", str(rate), "-"],
+                         what=f"reading the voice {Path(voice).name}", error=AssemblyError)
+    track = np.frombuffer(decoded.stdout, dtype=np.int16).reshape(-1, channels)
+    written: list[Path] = []
+    for start, end, stem in spans:
+        first, last = samples_for(start, fps, rate), samples_for(end, fps, rate)
+        final = out_dir / f"{stem}.wav"
+        with _atomic_output(final) as temp, wave.open(str(temp), "wb") as handle:
+            handle.setnchannels(channels)
+            handle.setsampwidth(width)
+            handle.setframerate(rate)
+            handle.writeframes(track[first:last].tobytes())
+        written.append(final)
+    keep = {path.name for path in written}
+    for old in out_dir.glob("*.wav"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)
+    return written
 
 
 def _has_audio(path: Path) -> bool:
@@ -254,25 +317,62 @@ def sound_seconds(path: Path) -> float:
     return seconds
 
 
-def _second_pass(measure_stderr: str) -> str | None:
-    """The loudnorm filter applying the first pass's measurement; None for a silent mix."""
-    found = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", measure_stderr)
+def _loudness_chain(inputs: list[str], graph: str) -> str | None:
+    """The filters that bring the mix to TARGET_LUFS with its true peak under
+    LOUDNORM_TRUE_PEAK; None for a silent mix (silence is not raised to −14 LUFS).
+
+    One gain where the peaks allow it (what loudnorm's linear mode does). Where the gain would
+    push peaks over the ceiling, the gain is followed by a limiter working at 4× the sample
+    rate (so it catches inter-sample peaks); as limiting takes some loudness away, that chain
+    is measured again and the gain raised by what it lost (secant steps), until it lands
+    within 0.3 LU.
+    """
+    loudness, peak = _measure(inputs, graph, None)
+    if loudness is None or peak is None:
+        return None
+    gain = TARGET_LUFS - loudness
+    if peak + gain <= LOUDNORM_TRUE_PEAK:
+        return f"volume={gain:.2f}dB"
+    # the limiter takes back part of each added dB: find the gain by the secant method
+    slope, previous = 1.0, None
+    for _ in range(LIMITER_PASSES):
+        limited, _ = _measure(inputs, graph, _limited(gain))
+        if limited is None or abs(TARGET_LUFS - limited) <= 0.3:
+            break
+        if previous is not None and gain != previous[0]:
+            slope = min(1.0, max(0.2, (limited - previous[1]) / (gain - previous[0])))
+        previous = (gain, limited)
+        gain += (TARGET_LUFS - limited) / slope
+    return _limited(gain)
+
+
+def _limited(gain: float) -> str:
+    ceiling = 10 ** (LOUDNORM_TRUE_PEAK / 20)
+    return (f"volume={gain:.2f}dB,aresample={4 * RATE},alimiter=limit={ceiling:.4f}:attack=1"
+            f":release=50:level=false:latency=1,aresample={RATE}")
+
+
+def _measure(inputs: list[str], graph: str, chain: str | None) -> tuple[float | None, float | None]:
+    """(integrated LUFS, true peak dBTP) of the mix after `chain`; (None, None) for silence."""
+    tail = f"{chain}," if chain else ""
+    stderr = _run_ffmpeg(
+        [*inputs, "-filter_complex",
+         f"{graph};[mix]{tail}loudnorm=I={TARGET_LUFS}:TP={LOUDNORM_TRUE_PEAK}:LRA={TARGET_LRA}"
+         ":print_format=json[measured]", "-map", "[measured]", "-f", "null", "-"],
+        "measure the loudness of the mix",
+    )
+    found = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
     if not found:
         raise AssemblyError("ffmpeg did not report the loudness of the mix.",
-                            stderr_tail=measure_stderr[-2000:])
+                            stderr_tail=stderr[-2000:])
     stats = json.loads(found[-1])
     try:
-        measured_i = float(stats["input_i"])
+        loudness, peak = float(stats["input_i"]), float(stats["input_tp"])
     except ValueError:
-        return None  # "-inf": digital silence has no loudness to normalise
-    if not math.isfinite(measured_i) or measured_i < -70:
-        return None
-    return (
-        f"loudnorm=I={TARGET_LUFS}:TP={TARGET_TRUE_PEAK}:LRA={TARGET_LRA}"
-        f":measured_I={stats['input_i']}:measured_TP={stats['input_tp']}"
-        f":measured_LRA={stats['input_lra']}:measured_thresh={stats['input_thresh']}"
-        f":offset={stats['target_offset']}:linear=true"
-    )
+        return None, None  # "-inf": digital silence has no loudness to normalise
+    if not math.isfinite(loudness) or loudness < SILENCE_LUFS or not math.isfinite(peak):
+        return None, None
+    return loudness, peak
 
 
 def _speak(espeak: str, voice: str, text: str, wpm: int, work_dir: Path) -> tuple[int, np.ndarray]:

@@ -14,8 +14,11 @@ How the MP4 is made:
    The episode is head₀ + body₀ + join₀₁ + body₁ + … + bodyₙ + tailₙ, all stream-copied, so
    its length is sum(durations) − F × (clips − 1). F is capped so every body keeps a frame.
 3. Audio is built once for the whole episode by assembly.audio.mix_audio (clip audio at its
-   timeline offset, scratch voice, music bed); with none of those, a silent AAC 48 kHz stereo
-   track of the exact length is generated while muxing.
+   timeline offset, scratch voice, each shot's sound effect, the ducked music bed, normalised to
+   −14 LUFS); with none of those, a silent AAC 48 kHz stereo track of the exact length is
+   generated while muxing. After the mux the written file's loudness and true peak are measured
+   (ExportResult.loudness_lufs / true_peak_dbtp), and the voice is cut into one WAV per line
+   (`ep-dialogue/NNN-<shot>.wav`) for the editors' Dialogue track.
 4. The mux (concat + audio, +faststart) writes a temp file unique to this export next to the
    output (`.NAME.<pid>-<random>.partial.mp4`, shots.files.atomic_target), probes it (video
    stream, exact frame count and duration, an audio track) and only then renames it into place,
@@ -78,6 +81,7 @@ class ExportOptions(BaseModel):
     formats: list[str] = Field(default_factory=list)  # side files by format name (assembly.formats)
     format_options: dict[str, Any] = Field(default_factory=dict)  # the formats' declared options
     video: bool = True  # False: only the side files, no MP4 encode
+    sfx: dict[str, Path] = Field(default_factory=dict)  # shot id → a sound effect at its start
 
     @field_validator("formats")
     @classmethod
@@ -145,6 +149,9 @@ class ExportResult(BaseModel):
     seconds: float = 0.0
     sizes: dict[str, int] = Field(default_factory=dict)  # file name → bytes
     warnings: list[str] = Field(default_factory=list)  # e.g. characters no font can burn in
+    # measured on the written MP4 (ebur128); None when it is silent or there is no MP4
+    loudness_lufs: float | None = None
+    true_peak_dbtp: float | None = None
 
 
 def parse_transition(text: str) -> int:
@@ -161,6 +168,17 @@ def parse_transition(text: str) -> int:
     if frames < 1:
         raise SpecError("a crossfade needs at least 1 frame.", field="transition")
     return frames
+
+
+def parse_sfx(values: list[str]) -> dict[str, Path]:
+    """`--sfx SHOT_ID=FILE` values as {shot id: file}; a shot named twice keeps the last file."""
+    found: dict[str, Path] = {}
+    for value in values:
+        shot_id, sep, path = value.partition("=")
+        if not sep or not shot_id.strip() or not path.strip():
+            raise SpecError(f"--sfx takes SHOT_ID=FILE, not {value!r}.", field="sfx")
+        found[shot_id.strip()] = Path(path.strip())
+    return found
 
 
 def lock_path(out_path: Path) -> Path:
@@ -215,6 +233,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
     started = time.monotonic()
     if not timeline.clips:
         raise AssemblyError(f"episode {timeline.episode} has no shots to export.")
+    check_sfx(timeline, options)
     if not options.video:
         return _export_side_files(timeline, options, out_path=out_path, report=report,
                                   started=started)
@@ -250,7 +269,8 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         list_file.write_text(graph.concat_list(entries, preset.fps), encoding="utf-8")
 
         report("mixing audio", 0.9)
-        audio = _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work)
+        audio, voice = _episode_audio(timeline, starts, cues, options, preset, total, cache_dir,
+                                      work)
         report("writing episode", 0.95)
         with atomic_target(out_path) as partial:
             run(graph.mux_args(list_file, partial, preset, total_frames=total, audio=audio),
@@ -261,6 +281,10 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
                     f"the episode ffmpeg wrote for {out_path.name} is broken ({problem}), "
                     "so the previous file was kept."
                 )
+        dialogue: list[AudioClip] = []
+        if voice is not None:
+            report("writing the dialogue lines", 0.95)
+            dialogue = _dialogue_clips(voice, cues, timeline, starts, total, out_path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -275,12 +299,20 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         cache_hits=stats.hits, cache_misses=stats.misses, joins_rendered=sum(j[1] for j in joins),
         warnings=warnings,
     )
+    if dialogue:
+        result.files["dialogue"] = [clip.path for clip in dialogue]
+    if audio is not None:
+        from shotcraft.assembly.audio import measure_loudness
+
+        report("measuring loudness", 0.95)
+        result.loudness_lufs, result.true_peak_dbtp = measure_loudness(out_path)
     side_cues = cues  # timed as in the MP4, so the SRT matches it (crossfades included)
     if not cues:  # --subtitles none: editors still get the lines (--format srt, OTIO metadata)
         from shotcraft.assembly import subtitles
 
         side_cues = subtitles.build_cues(timeline, starts, language=options.language)
-    _write_side_files(result, with_tracks(timeline, side_cues, options), options, out_path, report)
+    tracks = with_tracks(timeline, side_cues, options, starts=starts, dialogue=dialogue)
+    _write_side_files(result, tracks, options, out_path, report)
     result.seconds = round(time.monotonic() - started, 3)
     _record_sizes(result)
     report("done", 1.0)
@@ -319,9 +351,13 @@ def _export_side_files(timeline: Timeline, options: ExportOptions, *, out_path: 
     return result
 
 
-def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions) -> Timeline:
-    """The timeline with its subtitle cues and audio tracks (the music bed, looped to the end)."""
-    audio: list[AudioClip] = []
+def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions, *,
+                starts: list[int] | None = None,
+                dialogue: list[AudioClip] | None = None) -> Timeline:
+    """The timeline with its subtitle cues and audio tracks: the dialogue lines (as exported),
+    each shot's sound effect at its first frame, the music bed looped to the end."""
+    audio: list[AudioClip] = list(dialogue or [])
+    audio.extend(_effect_clips(timeline, options, starts or timeline.clip_starts()))
     if options.music is not None:
         from shotcraft.assembly.audio import sound_seconds
 
@@ -337,6 +373,61 @@ def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions) -> 
     preset = get_preset(options.preset)
     return timeline.model_copy(update={"subtitles": cues, "audio": audio,
                                        "width": preset.width, "height": preset.height})
+
+
+def check_sfx(timeline: Timeline, options: ExportOptions) -> None:
+    """Refuse a sound effect for a shot the episode does not have, or a file that is not there."""
+    shots = {clip.shot_id for clip in timeline.clips}
+    for shot_id, path in options.sfx.items():
+        if shot_id not in shots:
+            raise SpecError(f"--sfx names shot {shot_id}, which episode {timeline.episode} does "
+                            "not have.", field="sfx")
+        if not Path(path).is_file():
+            raise AssemblyError(f"the sound effect file {path} for {shot_id} does not exist.")
+
+
+def _effect_clips(timeline: Timeline, options: ExportOptions, starts: list[int]) -> list[AudioClip]:
+    """Each shot's sound effect from its first frame, cut at the next shot's first frame."""
+    if not options.sfx:
+        return []
+    from shotcraft.assembly.audio import sound_seconds
+
+    clips: list[AudioClip] = []
+    total = starts[-1] + timeline.clips[-1].duration_frames
+    for index, (clip, start) in enumerate(zip(timeline.clips, starts, strict=True)):
+        path = options.sfx.get(clip.shot_id)
+        if path is None:
+            continue
+        room = (starts[index + 1] if index + 1 < len(starts) else total) - start
+        frames = min(room, max(1, round(sound_seconds(Path(path)) * timeline.fps)))
+        clips.append(AudioClip(kind="effects", path=Path(path).absolute(), start_frame=start,
+                               duration_frames=frames, name=f"{clip.shot_id} {Path(path).name}"))
+    return clips
+
+
+def _dialogue_clips(voice: Path, cues: list[Cue], timeline: Timeline, starts: list[int],
+                    total: int, out_path: Path) -> list[AudioClip]:
+    """The voice cut into one WAV per line beside the MP4 (`ep-dialogue/NNN-<shot>.wav`), as
+    Dialogue clips named "<shot> <speaker>", each at its cue and at most until the next one."""
+    from shotcraft.assembly.audio import split_lines
+
+    ordered = sorted((c for c in cues if c.end_frame > c.start_frame), key=lambda c: c.start_frame)
+    spans: list[tuple[int, int, str]] = []
+    names: list[str] = []
+    for number, cue in enumerate(ordered, start=1):
+        following = ordered[number].start_frame if number < len(ordered) else total
+        end = min(cue.end_frame, following, total)
+        if end <= cue.start_frame:
+            continue
+        shot = next((c.shot_id for c, s in reversed(list(zip(timeline.clips, starts, strict=True)))
+                     if s <= cue.start_frame), timeline.clips[0].shot_id)
+        spans.append((cue.start_frame, end, f"{number:03d}-{shot}"))
+        names.append(f"{shot} {cue.speaker}".strip())
+    folder = out_path.with_name(f"{out_path.stem}-dialogue")
+    files = split_lines(voice, spans, fps=timeline.fps, out_dir=folder)
+    return [AudioClip(kind="dialogue", path=path.absolute(), start_frame=start,
+                      duration_frames=end - start, name=name)
+            for path, (start, end, _), name in zip(files, spans, names, strict=True)]
 
 
 def _write_side_files(result: ExportResult, timeline: Timeline, options: ExportOptions,
@@ -502,8 +593,9 @@ def _concat_entries(clips, segments, joins, fade) -> list[tuple[Path, int]]:
     return entries
 
 
-def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work) -> Path | None:
-    """The mixed audio track, or None when a silent track will do."""
+def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir,
+                   work) -> tuple[Path | None, Path | None]:
+    """(the mixed audio track or None when a silent track will do, the voice WAV or None)."""
     # a take longer than its shot is cut there, sound included: it never runs into the next shot
     clip_audio: list[tuple[Path, int] | tuple[Path, int, int] | tuple[Path, int, int, int]] = [
         (Path(clip.media), start, clip.duration_frames, clip.source_start_frames)
@@ -512,8 +604,10 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, wo
     ]
     if options.music is not None and not Path(options.music).is_file():
         raise AssemblyError(f"the music file {options.music} does not exist.")
-    if not (clip_audio or options.voice or options.music):
-        return None
+    effects = [(clip.path, clip.start_frame, clip.duration_frames)
+               for clip in _effect_clips(timeline, options, starts)]
+    if not (clip_audio or options.voice or options.music or effects):
+        return None, None
     try:
         from shotcraft.assembly import audio
     except ImportError as exc:
@@ -523,10 +617,12 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, wo
         voice = audio.scratch_voice(
             cues, fps=preset.fps, total_frames=total, work_dir=work, language=options.language
         )
-    return audio.mix_audio(
+    mixed = audio.mix_audio(
         total_frames=total, fps=preset.fps, out=work / "audio.m4a", clip_audio=clip_audio,
         voice=voice, music=Path(options.music) if options.music else None, cues=cues,
+        effects=effects,
     )
+    return mixed, voice
 
 
 def _has_audio(clip: Clip, cache_dir: Path) -> bool:

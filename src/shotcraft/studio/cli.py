@@ -708,10 +708,14 @@ def export(
         "--format", help=f"Also write this side file (repeatable): {', '.join(format_names())}.",
         show_default=False)] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="--no-video: write only the side files, no MP4 encode.")] = True,
+    sfx: Annotated[list[str] | None, typer.Option(
+        "--sfx", help="SHOT_ID=FILE: a sound effect from the shot's first frame (repeatable).",
+        show_default=False)] = None,
     as_json: JsonOpt = False,
     format_options: dict[str, Any] | None = None,  # the formats' own flags (_with_format_options)
 ) -> None:
     """Assemble an episode from the picked takes into a platform-ready MP4 and side files."""
+    from shotcraft.assembly.episode import parse_sfx
     from shotcraft.projects.limits import check_episode
     from shotcraft.studio.progress import ExportProgress
     from shotcraft.studio.views import export_json, print_export_summary
@@ -722,7 +726,8 @@ def export(
     options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
                              voice=voice, take_audio=take_audio, otio=otio, sheet=sheet,
                              formats=formats or [], format_options=format_options or {},
-                             video=video, language=project.language)
+                             video=video, language=project.language,
+                             sfx=parse_sfx(sfx or []))
     with ExportProgress(err, enabled=not as_json) as bar:
         result = project.export(episode, options, out=output, progress=bar.update)
     if as_json:

@@ -148,6 +148,9 @@ def print_export_summary(console: Console, result: Any) -> None:
     if slates:
         console.print(Text.assemble((f"{len(slates)} shots have no take and show a slate:", "red"),
                                     f" {', '.join(slates)}"))
+    if result.output and getattr(result, "loudness_lufs", None) is not None:
+        console.print(Text(f"loudness (measured on the file): {result.loudness_lufs:.1f} LUFS "
+                           f"integrated, true peak {result.true_peak_dbtp:.1f} dBTP"))
     if result.output:
         console.print(Text(f"episode: {result.output} ({result.duration_frames / fps:.1f} s, "
                            f"{result.width}×{result.height}, {fps} fps) in {result.seconds:.1f} s"))
