@@ -336,7 +336,6 @@ def render(
 ) -> None:
     """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
     from shotcraft.projects.limits import check_episode, check_seed, check_takes
-    from shotcraft.studio.progress import RenderProgress
 
     # before the bars start, so a refusal is the only line on stderr
     check_takes(takes)
@@ -362,24 +361,14 @@ def render(
                                    allow_downgrade=allow_downgrade)
         _print_plan(plan, as_json=as_json)
         return
-    project.require_writable("render")  # before the bars start
-    options = {"ray_address": ray_address} if ray_address else None
-    if ray_address and executor is None:
-        executor = "ray"
-    cancel = threading.Event()
-    with RenderProgress(err) as bar:
-        try:
-            common: dict[str, Any] = dict(
-                takes=takes, engine=engine, seed=seed, allow_downgrade=allow_downgrade,
-                on_event=bar.update, cancel=cancel, executor=executor, executor_options=options)
-            if character is not None:
-                summary = project.render_sheet(character, **common)
-            else:
-                summary = project.render(shot_ids=shot or None, episode=episode, kind=kind,
-                                         **common)
-        except KeyboardInterrupt:
-            cancel.set()
-            raise
+    common: dict[str, Any] = dict(takes=takes, engine=engine, seed=seed,
+                                  allow_downgrade=allow_downgrade)
+    if character is not None:
+        summary = _with_progress(project, executor, ray_address, lambda **run: project.render_sheet(
+            character, **common, **run))
+    else:
+        summary = _with_progress(project, executor, ray_address, lambda **run: project.render(
+            shot_ids=shot or None, episode=episode, kind=kind, **common, **run))
     for note in summary.budget_notes:
         err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
     if summary.resumed:
@@ -395,6 +384,26 @@ def render(
         raise typer.Exit(1)
 
 
+def _with_progress(project: Project, executor: str | None, ray_address: str | None,
+                   draw: Callable[..., T]) -> T:
+    """Run a render under the progress bars: `draw(on_event=, cancel=, executor=,
+    executor_options=)`; Ctrl-C stops it after the takes in flight."""
+    from shotcraft.studio.progress import RenderProgress
+
+    project.require_writable("render")  # before the bars start
+    options = {"ray_address": ray_address} if ray_address else None
+    if ray_address and executor is None:
+        executor = "ray"
+    cancel = threading.Event()
+    with RenderProgress(err) as bar:
+        try:
+            return draw(on_event=bar.update, cancel=cancel, executor=executor,
+                        executor_options=options)
+        except KeyboardInterrupt:
+            cancel.set()
+            raise
+
+
 def _render_until(directory: Path, *, shot: list[str] | None, episode: int | None,
                   takes: int | None, engine: str | None, seed: int | None, keyframes: bool,
                   character: str | None, allow_downgrade: bool, dry_run: bool,
@@ -402,7 +411,6 @@ def _render_until(directory: Path, *, shot: list[str] | None, episode: int | Non
                   max_takes: int | None, as_json: bool) -> None:
     """`render --until SCORE [--max-takes N]`: draw each shot until a take is good enough."""
     from shotcraft.projects.limits import check_max_takes, check_until
-    from shotcraft.studio.progress import RenderProgress
     from shotcraft.studio.views import until_json
 
     if until is None or keyframes or character is not None:
@@ -421,18 +429,8 @@ def _render_until(directory: Path, *, shot: list[str] | None, episode: int | Non
         plan = project.plan_until(**common)
         _print_plan(plan, as_json=as_json, until=(until, max_takes or 8))
         return
-    project.require_writable("render")  # before the bars start
-    options = {"ray_address": ray_address} if ray_address else None
-    if ray_address and executor is None:
-        executor = "ray"
-    cancel = threading.Event()
-    with RenderProgress(err) as bar:
-        try:
-            summary = project.render_until(**common, on_event=bar.update, cancel=cancel,
-                                           executor=executor, executor_options=options)
-        except KeyboardInterrupt:
-            cancel.set()
-            raise
+    summary = _with_progress(project, executor, ray_address,
+                             lambda **run: project.render_until(**common, **run))
     if as_json:
         print(json.dumps(until_json(summary), ensure_ascii=False, indent=2))
     else:
