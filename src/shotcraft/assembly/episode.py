@@ -53,10 +53,12 @@ from shotcraft.assembly.normalize import (
 )
 from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
 from shotcraft.assembly.runner import run
+from shotcraft.assembly.speech.track import SpokenCue
 from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
 from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
 from shotcraft.shots.media import cjk_font, probe, sha256_file
+from shotcraft.storyboard.voices import Voice
 
 DEFAULT_CROSSFADE = 10
 _TRANSITION_RE = re.compile(r"^(cut|crossfade)(?::(\d+))?$")
@@ -69,7 +71,10 @@ class ExportOptions(BaseModel):
     subtitles: Literal["srt", "burn", "none"] = "srt"
     transition: str = "cut"  # "cut", "crossfade" (10 frames) or "crossfade:F"
     music: Path | None = None
-    voice: Literal["scratch"] | None = None
+    # scratch: one espeak voice for every line; bible: each speaker's voice (`voices`, with a
+    # distinct default for anyone missing; assembly.speech); none or None: no voice
+    voice: Literal["scratch", "bible", "none"] | None = None
+    voices: dict[str, Voice] = Field(default_factory=dict)  # speaker (name or alias) → voice
     take_audio: bool = True  # keep the takes' own sound (e.g. Kling native sound) in the mix
     otio: bool = False  # the same as "otio" in formats (the --otio flag)
     sheet: bool = False  # the same as "sheet" in formats (the --sheet flag)
@@ -145,6 +150,8 @@ class ExportResult(BaseModel):
     seconds: float = 0.0
     sizes: dict[str, int] = Field(default_factory=dict)  # file name → bytes
     warnings: list[str] = Field(default_factory=list)  # e.g. characters no font can burn in
+    # --voice bible: each line as spoken (voice, measured seconds, whether it came from cache)
+    voice_lines: list[SpokenCue] = Field(default_factory=list)
 
 
 def parse_transition(text: str) -> int:
@@ -229,7 +236,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
     stats = CacheStats()
 
     cues = []
-    if options.subtitles != "none" or options.voice:
+    if options.subtitles != "none" or _speaks(options):
         from shotcraft.assembly import subtitles
 
         cues = subtitles.build_cues(timeline, starts, language=options.language)
@@ -250,7 +257,9 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         list_file.write_text(graph.concat_list(entries, preset.fps), encoding="utf-8")
 
         report("mixing audio", 0.9)
-        audio = _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work)
+        spoken: list[SpokenCue] = []
+        audio = _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work,
+                               spoken)
         report("writing episode", 0.95)
         with atomic_target(out_path) as partial:
             run(graph.mux_args(list_file, partial, preset, total_frames=total, audio=audio),
@@ -273,8 +282,14 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
             for c, s in zip(clips, starts, strict=True)
         ],
         cache_hits=stats.hits, cache_misses=stats.misses, joins_rendered=sum(j[1] for j in joins),
-        warnings=warnings,
+        warnings=warnings, voice_lines=spoken,
     )
+    for line in spoken:
+        if line.cut_seconds > 0:  # the shot is too short for the line: said, never hidden
+            result.warnings.append(
+                f"{line.speaker}'s line \"{line.text}\" runs {line.seconds:.1f} s and is cut by "
+                f"{line.cut_seconds:.1f} s where the next line starts or the episode ends; "
+                "lengthen its shot.")
     side_cues = cues  # timed as in the MP4, so the SRT matches it (crossfades included)
     if not cues:  # --subtitles none: editors still get the lines (--format srt, OTIO metadata)
         from shotcraft.assembly import subtitles
@@ -502,8 +517,14 @@ def _concat_entries(clips, segments, joins, fade) -> list[tuple[Path, int]]:
     return entries
 
 
-def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work) -> Path | None:
-    """The mixed audio track, or None when a silent track will do."""
+def _speaks(options: ExportOptions) -> bool:
+    return options.voice in ("scratch", "bible")
+
+
+def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work,
+                   spoken: list[SpokenCue] | None = None) -> Path | None:
+    """The mixed audio track, or None when a silent track will do; `spoken` receives the lines
+    a bible voice track spoke."""
     # a take longer than its shot is cut there, sound included: it never runs into the next shot
     clip_audio: list[tuple[Path, int] | tuple[Path, int, int] | tuple[Path, int, int, int]] = [
         (Path(clip.media), start, clip.duration_frames, clip.source_start_frames)
@@ -512,7 +533,7 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, wo
     ]
     if options.music is not None and not Path(options.music).is_file():
         raise AssemblyError(f"the music file {options.music} does not exist.")
-    if not (clip_audio or options.voice or options.music):
+    if not (clip_audio or _speaks(options) or options.music):
         return None
     try:
         from shotcraft.assembly import audio
@@ -523,6 +544,15 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, wo
         voice = audio.scratch_voice(
             cues, fps=preset.fps, total_frames=total, work_dir=work, language=options.language
         )
+    elif options.voice == "bible":
+        from shotcraft.assembly.speech import voice_track
+
+        track = voice_track(cues, options.voices, fps=preset.fps, total_frames=total,
+                            cache_dir=cache_dir, out=work / "bible-voice.wav",
+                            language=options.language)
+        voice = track.path
+        if spoken is not None:
+            spoken.extend(track.lines)
     return audio.mix_audio(
         total_frames=total, fps=preset.fps, out=work / "audio.m4a", clip_audio=clip_audio,
         voice=voice, music=Path(options.music) if options.music else None, cues=cues,

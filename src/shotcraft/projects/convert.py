@@ -21,6 +21,7 @@ from shotcraft.shots.models import (
     TakeStatus,
 )
 from shotcraft.storyboard.models import Character, Scene
+from shotcraft.storyboard.voices import Voice
 
 # Shot fields a director can edit; re-import keeps the edited ones
 EDITABLE_SHOT_FIELDS = (
@@ -105,7 +106,8 @@ def character_from_row(row: CharacterRow) -> Character:
     return Character(
         name=row.name, aliases=list(row.aliases), description=row.description,
         references=list(row.references), first_scene=row.first_scene,
-        first_line=row.first_line, voice=row.voice, ip_adapter_scale=row.ip_adapter_scale,
+        first_line=row.first_line, voice=Voice.model_validate(row.voice) if row.voice else None,
+        ip_adapter_scale=row.ip_adapter_scale,
     )
 
 
