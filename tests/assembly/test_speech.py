@@ -101,3 +101,18 @@ def test_an_unknown_espeak_voice_names_some_that_exist() -> None:
 def test_an_unknown_speech_engine_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError, match="there is no speech engine 'kling'; use one of: espeak."):
         get_engine("kling")
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_every_default_voice_is_one_espeak_ng_speaks(language: str) -> None:
+    from shotcraft.storyboard.voices import default_voices, narrator_voice
+
+    engine = get_engine("espeak")
+    for voice in [*default_voices(language), narrator_voice(language)]:
+        engine.check(voice)  # refused voices raise SpecError
+
+
+def test_an_english_line_is_spoken_in_an_english_default(tmp_path: Path) -> None:
+    voice = assign_voices(["MAYA"], {}, "en")["MAYA"][0]
+    assert voice.voice == "en+f2"
+    assert speak("You are late.", voice, "line", tmp_path).seconds > 0.5

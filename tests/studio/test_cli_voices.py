@@ -96,3 +96,8 @@ def test_export_voice_none_speaks_no_line(project_dir: Path) -> None:
                     "vertical-720", "--subtitles", "none", "--json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["voice_lines"] == []
+
+
+def test_a_new_language_alone_keeps_the_variant_and_changes_what_it_speaks(project_dir) -> None:
+    result = invoke("voice", project_dir, "顾言", "--language", "en")
+    assert result.stdout.strip() == "顾言: espeak en+m3, speed 1, pitch 35, en (set)"

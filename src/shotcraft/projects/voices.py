@@ -16,7 +16,7 @@ from shotcraft.projects.cast import _character_row
 from shotcraft.projects.convert import character_from_row
 from shotcraft.projects.store import Store
 from shotcraft.storyboard.models import Character
-from shotcraft.storyboard.voices import Voice, assign_voices, make_voice
+from shotcraft.storyboard.voices import Voice, assign_voices, language_base, make_voice
 
 VOICE_FIELDS = ("engine", "voice", "speed", "pitch", "language")
 
@@ -75,8 +75,12 @@ def set_voice(store: Store, name: str, **fields: Any) -> CharacterVoice:
     if unknown:
         raise SpecError("is not a voice setting", field=sorted(unknown)[0])
     current = character_voice(store, name)
-    voice = check_voice({**current.voice.model_dump(), **{k: v for k, v in fields.items()
-                                                         if v is not None}})
+    values = {**current.voice.model_dump(), **{k: v for k, v in fields.items() if v is not None}}
+    if fields.get("language") and not fields.get("voice") and "+" in current.voice.voice:
+        # a new language without a voice id: the same variant, speaking that language
+        variant = current.voice.voice.partition("+")[2]
+        values["voice"] = f"{language_base(fields['language'])}+{variant}"
+    voice = check_voice(values)
     _store(store, current.name, voice)
     return character_voice(store, current.name)
 

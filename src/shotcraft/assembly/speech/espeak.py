@@ -48,8 +48,9 @@ def languages() -> frozenset[str]:
     names: set[str] = set()
     for line in _run(["--voices"]).stdout.splitlines()[1:]:
         parts = line.split()
-        if len(parts) >= 4:
+        if len(parts) >= 5 and not parts[4].startswith("mb/"):  # mbrola voices need extra data
             names.add(parts[1].lower())
+            names.add(parts[4].rsplit("/", 1)[-1].lower())  # the file: gmw/en → en
     return frozenset(names)
 
 
