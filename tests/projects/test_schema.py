@@ -117,3 +117,11 @@ def test_a_new_project_stores_shot_trims_as_nullable_frame_numbers(tmp_path: Pat
                schema_tables(project.db)["shot"]["columns"]}
     assert columns["trim_in"] == ("INTEGER", True) and columns["trim_out"] == ("INTEGER", True)
     project.close()
+
+
+def test_a_new_project_stores_character_voices_as_nullable_json(tmp_path: Path) -> None:
+    project = Project.create(tmp_path / "p")
+    columns = {name: (kind, nullable) for name, kind, nullable in
+               schema_tables(project.db)["character"]["columns"]}
+    assert columns["voice"] == ("JSON", True)
+    project.close()

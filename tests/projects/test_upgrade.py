@@ -301,7 +301,7 @@ def test_a_0004_project_gains_untrimmed_shots_and_keeps_its_picks(old_project: P
     project = Project.open(old_project)
     (backup,) = backups(old_project)
     assert backup.name.startswith("shotcraft.db.backup-0004_character_kling_element-")
-    assert stored_revision(db_file) == head() == "0006_shot_trim"
+    assert stored_revision(db_file) == head()
     shots = project.shots()
     assert [s.id for s in shots] == SHOTS
     assert all(s.trim_in is None and s.trim_out is None for s in shots)  # untrimmed
@@ -314,4 +314,34 @@ def test_a_0004_project_gains_untrimmed_shots_and_keeps_its_picks(old_project: P
     reopened = Project.open(old_project)
     trimmed = reopened.shot("E01-S01-002")
     assert (trimmed.trim_in, trimmed.trim_out) == (6, 48)
+    reopened.close()
+
+
+def test_a_0006_project_keeps_a_stored_voice_name_and_gives_the_rest_defaults(
+    old_project: Path,
+) -> None:
+    from alembic import command
+
+    db_file = old_project / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, "0006_shot_trim")  # the previous release's schema
+    with closing(sqlite3.connect(db_file)) as conn, conn:
+        conn.execute("UPDATE character SET voice = 'cmn+f5' WHERE name = '顾言'")
+    project = Project.open(old_project)
+    (backup,) = backups(old_project)
+    assert backup.name.startswith("shotcraft.db.backup-0006_shot_trim-")
+    assert stored_revision(db_file) == head() == "0007_character_voice"
+    voices = {v.name: v for v in project.character_voices()}
+    assert (voices["顾言"].voice.voice, voices["顾言"].default) == ("cmn+f5", False)
+    assert voices["林晚"].default and voices["林晚"].voice.voice not in ("cmn+f5", "")
+    project.set_voice("林晚", speed=1.2)
+    project.close()
+    reopened = Project.open(old_project)
+    assert reopened.character("林晚").voice.speed == 1.2  # type: ignore[union-attr]
+    with closing(sqlite3.connect(db_file)) as conn:
+        stored = json.loads(conn.execute(
+            "SELECT voice FROM character WHERE name = '顾言'").fetchone()[0])
+    assert stored == {"schema": "character.voice", "version": 2,
+                      "data": {"engine": "espeak", "voice": "cmn+f5"}}
     reopened.close()

@@ -90,3 +90,19 @@ async def test_a_registered_format_gets_its_checkbox_and_options_without_studio_
     assert (elsewhere / "episode-01-notes.txt").read_text(encoding="utf-8").split() == shots
     assert not (tmp_path / "proj" / "exports").exists() or not any(
         (tmp_path / "proj" / "exports").iterdir())
+
+
+async def test_export_screen_offers_the_character_voices(tmp_path: Path) -> None:
+    from textual.widgets import Select
+
+    project = Project.create(tmp_path / "proj", title="测试")
+    project.import_script(write_script(tmp_path))
+    project.close()
+    app = make_app(tmp_path / "proj")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.options().voice == "none"  # no voice unless asked for
+        screen.query_one("#voice", Select).value = "bible"
+        assert screen.options().voice == "bible"

@@ -56,10 +56,12 @@ from shotcraft.assembly.normalize import (
 )
 from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
 from shotcraft.assembly.runner import run
+from shotcraft.assembly.speech.track import SpokenCue
 from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
 from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
 from shotcraft.shots.media import cjk_font, probe, sha256_file
+from shotcraft.storyboard.voices import Voice
 
 DEFAULT_CROSSFADE = 10
 _TRANSITION_RE = re.compile(r"^(cut|crossfade)(?::(\d+))?$")
@@ -72,7 +74,10 @@ class ExportOptions(BaseModel):
     subtitles: Literal["srt", "burn", "none"] = "srt"
     transition: str = "cut"  # "cut", "crossfade" (10 frames) or "crossfade:F"
     music: Path | None = None
-    voice: Literal["scratch"] | None = None
+    # scratch: one espeak voice for every line; bible: each speaker's voice (`voices`, with a
+    # distinct default for anyone missing; assembly.speech); none or None: no voice
+    voice: Literal["scratch", "bible", "none"] | None = None
+    voices: dict[str, Voice] = Field(default_factory=dict)  # speaker (name or alias) → voice
     take_audio: bool = True  # keep the takes' own sound (e.g. Kling native sound) in the mix
     otio: bool = False  # the same as "otio" in formats (the --otio flag)
     sheet: bool = False  # the same as "sheet" in formats (the --sheet flag)
@@ -152,6 +157,8 @@ class ExportResult(BaseModel):
     # measured on the written MP4 (ebur128); None when it is silent or there is no MP4
     loudness_lufs: float | None = None
     true_peak_dbtp: float | None = None
+    # --voice bible: each line as spoken (voice, measured seconds, whether it came from cache)
+    voice_lines: list[SpokenCue] = Field(default_factory=list)
 
 
 def parse_transition(text: str) -> int:
@@ -248,7 +255,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
     stats = CacheStats()
 
     cues = []
-    if options.subtitles != "none" or options.voice:
+    if options.subtitles != "none" or _speaks(options):
         from shotcraft.assembly import subtitles
 
         cues = subtitles.build_cues(timeline, starts, language=options.language)
@@ -269,8 +276,9 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         list_file.write_text(graph.concat_list(entries, preset.fps), encoding="utf-8")
 
         report("mixing audio", 0.9)
+        spoken: list[SpokenCue] = []
         audio, voice = _episode_audio(timeline, starts, cues, options, preset, total, cache_dir,
-                                      work)
+                                      work, spoken)
         report("writing episode", 0.95)
         with atomic_target(out_path) as partial:
             run(graph.mux_args(list_file, partial, preset, total_frames=total, audio=audio),
@@ -297,7 +305,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
             for c, s in zip(clips, starts, strict=True)
         ],
         cache_hits=stats.hits, cache_misses=stats.misses, joins_rendered=sum(j[1] for j in joins),
-        warnings=warnings,
+        warnings=warnings, voice_lines=spoken,
     )
     if dialogue:
         result.files["dialogue"] = [clip.path for clip in dialogue]
@@ -306,6 +314,12 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
 
         report("measuring loudness", 0.95)
         result.loudness_lufs, result.true_peak_dbtp = measure_loudness(out_path)
+    for line in spoken:
+        if line.cut_seconds > 0:  # the shot is too short for the line: said, never hidden
+            result.warnings.append(
+                f"{line.speaker}'s line \"{line.text}\" runs {line.seconds:.1f} s and is cut by "
+                f"{line.cut_seconds:.1f} s where the next line starts or the episode ends; "
+                "lengthen its shot.")
     side_cues = cues  # timed as in the MP4, so the SRT matches it (crossfades included)
     if not cues:  # --subtitles none: editors still get the lines (--format srt, OTIO metadata)
         from shotcraft.assembly import subtitles
@@ -593,9 +607,14 @@ def _concat_entries(clips, segments, joins, fade) -> list[tuple[Path, int]]:
     return entries
 
 
-def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir,
-                   work) -> tuple[Path | None, Path | None]:
-    """(the mixed audio track or None when a silent track will do, the voice WAV or None)."""
+def _speaks(options: ExportOptions) -> bool:
+    return options.voice in ("scratch", "bible")
+
+
+def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, work,
+                   spoken: list[SpokenCue] | None = None) -> tuple[Path | None, Path | None]:
+    """(the mixed audio track or None when a silent track will do, the voice WAV or None);
+    `spoken` receives the lines a bible voice track spoke."""
     # a take longer than its shot is cut there, sound included: it never runs into the next shot
     clip_audio: list[tuple[Path, int] | tuple[Path, int, int] | tuple[Path, int, int, int]] = [
         (Path(clip.media), start, clip.duration_frames, clip.source_start_frames)
@@ -606,7 +625,7 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir,
         raise AssemblyError(f"the music file {options.music} does not exist.")
     effects = [(clip.path, clip.start_frame, clip.duration_frames)
                for clip in _effect_clips(timeline, options, starts)]
-    if not (clip_audio or options.voice or options.music or effects):
+    if not (clip_audio or _speaks(options) or options.music or effects):
         return None, None
     try:
         from shotcraft.assembly import audio
@@ -617,6 +636,15 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir,
         voice = audio.scratch_voice(
             cues, fps=preset.fps, total_frames=total, work_dir=work, language=options.language
         )
+    elif options.voice == "bible":
+        from shotcraft.assembly.speech import voice_track
+
+        track = voice_track(cues, options.voices, fps=preset.fps, total_frames=total,
+                            cache_dir=cache_dir, out=work / "bible-voice.wav",
+                            language=options.language)
+        voice = track.path
+        if spoken is not None:
+            spoken.extend(track.lines)
     mixed = audio.mix_audio(
         total_frames=total, fps=preset.fps, out=work / "audio.m4a", clip_audio=clip_audio,
         voice=voice, music=Path(options.music) if options.music else None, cues=cues,

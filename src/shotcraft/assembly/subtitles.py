@@ -35,6 +35,7 @@ from shotcraft.shots.fonts import (
     pil_font,
     undrawable,
 )
+from shotcraft.shots.models import DialogueLine
 
 MAX_LINES = 2
 CJK_LINE_CHARS = 16  # a comfortable line on a 9:16 phone screen
@@ -76,18 +77,20 @@ def build_cues(timeline: Timeline, clip_starts: list[int], *, language: str = "z
     capacity, cjk_width, latin_width = _measure(language)
     cues: list[Cue] = []
     for clip, clip_start in zip(timeline.clips, clip_starts, strict=True):
-        pieces: list[tuple[str, str, float]] = []  # (speaker, text, weight)
+        pieces: list[tuple[DialogueLine, str, float]] = []  # (line, text, weight)
         for line in clip.dialogue:
             text = " ".join(line.text.split())
             if not text:
                 continue
             for chunk in _split_line(text, capacity, cjk_width, latin_width):
-                pieces.append((line.speaker, chunk, max(1.0, _width(chunk, cjk_width, latin_width))))
+                pieces.append((line, chunk, max(1.0, _width(chunk, cjk_width, latin_width))))
         bounds = _proportional_bounds([w for _, _, w in pieces], clip.duration_frames)
-        for (speaker, text, _), (a, b) in zip(pieces, bounds, strict=True):
+        for (line, text, _), (a, b) in zip(pieces, bounds, strict=True):
             if b > a:  # a clip shorter than its cue count cannot show every cue
+                mode = line.mode.value if line.mode is not None else None
                 cues.append(Cue(index=len(cues) + 1, start_frame=clip_start + a,
-                                end_frame=clip_start + b, speaker=speaker, text=text))
+                                end_frame=clip_start + b, speaker=line.speaker, text=text,
+                                mode=mode))
     return cues
 
 

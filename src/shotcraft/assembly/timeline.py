@@ -37,6 +37,7 @@ class Cue(BaseModel):
     end_frame: int  # exclusive
     speaker: str
     text: str
+    mode: str | None = None  # "OS" (inner voice) or "VO" (voice-over); None: spoken in the scene
 
 
 class AudioClip(BaseModel):

@@ -34,6 +34,11 @@ def update_character(store: Store, name: str, **changes: Any) -> Character:
         raise SpecError("cannot be edited", field=sorted(set(changes) - allowed)[0])
     if "ip_adapter_scale" in changes:
         changes["ip_adapter_scale"] = check_ip_adapter_scale(changes["ip_adapter_scale"])
+    if "voice" in changes:
+        from shotcraft.projects.voices import check_voice
+
+        voice = check_voice(changes["voice"])
+        changes["voice"] = voice.model_dump(mode="json") if voice is not None else None
     with store.db.write() as session:
         row = _character_row(session, name)
         for field, value in changes.items():

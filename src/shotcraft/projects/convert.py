@@ -21,6 +21,7 @@ from shotcraft.shots.models import (
     TakeStatus,
 )
 from shotcraft.storyboard.models import Character, Scene
+from shotcraft.storyboard.voices import Voice
 
 # Shot fields a director can edit; re-import keeps the edited ones
 EDITABLE_SHOT_FIELDS = (
@@ -105,8 +106,18 @@ def character_from_row(row: CharacterRow) -> Character:
     return Character(
         name=row.name, aliases=list(row.aliases), description=row.description,
         references=list(row.references), first_scene=row.first_scene,
-        first_line=row.first_line, voice=row.voice, ip_adapter_scale=row.ip_adapter_scale,
+        first_line=row.first_line, voice=_voice(row.voice),
+        ip_adapter_scale=row.ip_adapter_scale,
     )
+
+
+def _voice(stored: dict[str, Any] | None) -> Voice | None:
+    # a stored voice this version cannot read (hand-edited, a future engine's field) speaks in
+    # the default rather than stopping the whole bible from loading; the row keeps it
+    try:
+        return Voice.model_validate(stored) if stored else None
+    except ValueError:
+        return None
 
 
 def take_from_row(row: TakeRow) -> Take:

@@ -117,7 +117,8 @@ class CharacterRow(SQLModel, table=True):
     references: list[str] = _json([])
     first_scene: str | None = None
     first_line: int | None = None
-    voice: str | None = None
+    # storyboard.voices.Voice as a dict (migration 0007); None: the character gets a default
+    voice: dict[str, Any] | None = _versioned("character.voice")
     ip_adapter_scale: float | None = None
     order: int = 0
     edited: list[str] = _json([])

@@ -159,6 +159,10 @@ def export(
 
     sweep(store)  # what dead runs left (a full disk's truncated temps above all)
     options = options or export_options(language=store.language)
+    if options.voice == "bible" and not options.voices:
+        from shotcraft.projects.voices import speaker_voices
+
+        options = options.model_copy(update={"voices": speaker_voices(store)})
     warnings: list[str] = []
     timeline = build_timeline(store, episode, warnings=warnings)
     check_crossfade(timeline, options)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shotcraft.projects import cast, editing, importing, queue, sheets, takes
+from shotcraft.projects import cast, editing, importing, queue, sheets, takes, voices
 from shotcraft.projects.cast import ReferenceAdded, ReferenceRefused
 from shotcraft.projects.cleanup import sweep_temps
 from shotcraft.projects.db import Database, ProjectRow
@@ -31,6 +31,7 @@ from shotcraft.projects.paths import Layout
 from shotcraft.projects.schema import HEAD, Upgrade, known_revisions, migrate, stored_revision
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import AutoPicks, TakeView, Totals
+from shotcraft.projects.voices import CharacterVoice
 from shotcraft.ranking.identity import ReferenceCheck
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, read_only_error
 from shotcraft.shots.models import Budget, RejectReason, Shot, Take, TakeKind
@@ -248,6 +249,23 @@ class Project:
     @_writes
     def update_character(self, name: str, **changes: Any) -> Character:
         return cast.update_character(self.store, name, **changes)
+
+    def character_voices(self) -> list[CharacterVoice]:
+        """Every character's voice (set, or a distinct default), in the bible's order."""
+        return voices.character_voices(self.store)
+
+    def character_voice(self, name: str) -> CharacterVoice:
+        return voices.character_voice(self.store, name)
+
+    @_writes
+    def set_voice(self, name: str, **fields: Any) -> CharacterVoice:
+        """Set a character's voice fields (engine, voice, speed, pitch, language), checked by
+        the engine; the rest come from the voice it has now. Survives re-import."""
+        return voices.set_voice(self.store, name, **fields)
+
+    @_writes
+    def clear_voice(self, name: str) -> CharacterVoice:
+        return voices.clear_voice(self.store, name)
 
     @_writes
     def add_reference(self, name: str, image: str | Path, *, force: bool = False) -> ReferenceAdded:

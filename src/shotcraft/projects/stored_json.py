@@ -39,6 +39,7 @@ CURRENT: dict[str, int] = {
     "take.provider": 2,
     "job.options": 2,
     "job.provider_state": 2,
+    "character.voice": 2,
 }
 
 Upgrade = Callable[[Any], Any]
@@ -188,6 +189,14 @@ def _dict_step(schema: str) -> Upgrade:
 for _schema in ("project.settings", "episode.budget", "shot.first_keyframe", "shot.last_keyframe",
                 "shot.budget", "take.params", "take.provider", "job.options", "job.provider_state"):
     upgrader(_schema, 1)(_dict_step(_schema))
+
+
+@upgrader("character.voice", 1)
+def _character_voice_1(data: Any) -> dict[str, Any]:
+    # before 0007 the column held an espeak-ng voice name as bare text (never set by the CLI)
+    if isinstance(data, str):
+        return {"engine": "espeak", "voice": data}
+    return dict(_expect("character.voice", data, dict))
 
 
 def rewrite_column(connection: Any, table: str, key: str, column: str) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from shotcraft.shots.models import Shot
+from shotcraft.storyboard.voices import Voice
 
 
 class Character(BaseModel):
@@ -14,7 +15,7 @@ class Character(BaseModel):
     references: list[str] = Field(default_factory=list)  # image paths inside the project
     first_scene: str | None = None  # scene id of the first appearance
     first_line: int | None = None
-    voice: str | None = None
+    voice: Voice | None = None  # None: a default voice (storyboard.voices.assign_voices)
     # how strongly the references steer the diffusers keyframe stage, 0-1; None: the engine's
     ip_adapter_scale: float | None = None
 

@@ -243,10 +243,13 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
     project = _open(directory)
     people = project.characters()
     faces = project.character_faces()
+    voices = {v.name: v for v in project.character_voices()}
     if as_json:
         print(json.dumps([
             {"name": c.name, "aliases": c.aliases, "description": c.description,
              "first_scene": c.first_scene, "ip_adapter_scale": c.ip_adapter_scale,
+             # the voice it speaks with: set on it, or its default ("default": true)
+             "voice": voices[c.name].as_json(),
              # each reference with its face check, in the bible's order
              "references": [{"path": check.path, "faces": check.faces,
                              "usable": check.usable, "reason": check.reason}
@@ -255,12 +258,54 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
         ], ensure_ascii=False, indent=2))
         return
     table = Table(show_edge=False)
-    for column in ("name", "aliases", "description", "refs", "first"):
+    for column in ("name", "aliases", "description", "refs", "first", "voice"):
         table.add_column(column)
     for c in people:
         table.add_row(Text(c.name), Text(", ".join(c.aliases)), Text(c.description or ""),
-                      _refs_cell(faces.get(c.name, [])), Text(c.first_scene or ""))
+                      _refs_cell(faces.get(c.name, [])), Text(c.first_scene or ""),
+                      Text(_voice_words(voices[c.name])))
     out.print(table)
+
+
+def _voice_words(entry: Any) -> str:
+    """"espeak cmn+f2, speed 1, pitch 70 (default)": a voice in a table cell or a line."""
+    v = entry.voice
+    language = f", {v.language}" if v.language else ""
+    source = "default" if entry.default else "set"
+    return f"{v.engine} {v.voice}, speed {v.speed:g}, pitch {v.pitch}{language} ({source})"
+
+
+@command()
+def voice(
+    directory: DirArg,
+    name: Annotated[str, typer.Argument(help="The character (name or alias).", show_default=False)],
+    engine: Annotated[str | None, typer.Option("--engine", help="The speech engine: espeak.")] = None,
+    voice_id: Annotated[str | None, typer.Option("--voice", help="The engine's voice, e.g. cmn+f3 or en+m1 (espeak-ng: LANGUAGE+VARIANT).")] = None,
+    speed: Annotated[float | None, typer.Option("--speed", help="0.5-2.0; 1 is the voice's normal speed.")] = None,
+    pitch: Annotated[int | None, typer.Option("--pitch", help="0-99; 50 is the voice's own pitch.")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="The language it speaks (zh, en, …).")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Forget the voice set on it: it speaks in a default again.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the voice a character speaks with (edits survive re-import); with no option, show it."""
+    project = _open(directory)
+    fields = {"engine": engine, "voice": voice_id, "speed": speed, "pitch": pitch,
+              "language": language}
+    changes = {k: v for k, v in fields.items() if v is not None}
+    if clear and changes:
+        err.print(Text("usage: shotcraft voice DIR NAME --clear takes no other option"))
+        raise typer.Exit(2)
+    if clear:
+        entry = project.clear_voice(name)
+    elif changes:
+        entry = project.set_voice(name, **changes)
+    else:
+        entry = project.character_voice(name)
+    if as_json:
+        print(json.dumps({"name": entry.name, "voice": entry.as_json()}, ensure_ascii=False,
+                         indent=2))
+        return
+    out.print(Text(f"{entry.name}: {_voice_words(entry)}"))
 
 
 def _refs_cell(checks: list[Any]) -> str:
@@ -698,7 +743,7 @@ def export(
     subtitles: Annotated[str, typer.Option("--subtitles", help="srt, burn or none.")] = "srt",
     transition: Annotated[str, typer.Option("--transition", help="cut or crossfade[:FRAMES].")] = "cut",
     music: Annotated[Path | None, typer.Option("--music", help="A music bed, ducked under dialogue.")] = None,
-    voice: Annotated[str | None, typer.Option("--voice", help="scratch: a TTS reads each line at its cue.")] = None,
+    voice: Annotated[str | None, typer.Option("--voice", help="bible: each line in its character's voice; scratch: one voice reads every line; none: no voice.")] = None,
     take_audio: Annotated[bool, typer.Option("--take-audio/--no-take-audio", help="Keep the takes' own sound (e.g. Kling native sound) in the mix.")] = True,
     otio: Annotated[bool, typer.Option("--otio", help="The same as --format otio.")] = False,
     sheet: Annotated[bool, typer.Option("--sheet", help="The same as --format sheet.")] = False,

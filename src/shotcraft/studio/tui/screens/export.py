@@ -66,7 +66,10 @@ class ExportScreen(StudioScreen):
                              allow_blank=False, id="transition")
             with Horizontal(classes="row"):
                 yield Checkbox("video (MP4)", value=True, id="video")
-                yield Checkbox("scratch voice", id="voice")
+                yield Label("Voice")
+                yield Select([("none", "none"), ("character voices", "bible"),
+                              ("scratch voice", "scratch")],
+                             value="none", allow_blank=False, id="voice")
                 yield Button("Export (Ctrl+E)", id="go", variant="primary")
             # one checkbox per side-file format and per option they declare, from the registry
             with Horizontal(classes="row", id="formats"):
@@ -119,7 +122,7 @@ class ExportScreen(StudioScreen):
                    if field.value.strip()},
             },
             video=self.query_one("#video", Checkbox).value,
-            voice="scratch" if self.query_one("#voice", Checkbox).value else None,
+            voice=self.query_one("#voice", Select).value,
             language="zh" if language.startswith("zh") else "en",
         )
 

@@ -1,0 +1,61 @@
+"""The speech-engine protocol: every engine turns (text, voice) into a WAV and says how long it is.
+
+An engine is a class with a `name`, a `version()` (part of every cache key, so a new engine
+release re-synthesises), `check(voice)` (a SpecError naming the field for a voice it cannot
+speak, before any work) and `synthesize(text, voice, out)` (write a WAV to `out`, return its
+length in seconds). Engines are listed by name in `ENGINES` and imported only when asked for,
+so a cloud engine (Kling TTS, an OpenAI-compatible /audio/speech server) slots in as one more
+module and one more line here; its keys come from the environment, and the per-line cache
+(speech.cache) is what keeps it from being paid twice for the same line.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from shotcraft.shots.errors import ConfigError
+from shotcraft.storyboard.voices import Voice
+
+# engine name → "module:Class", imported on first use
+ENGINES: dict[str, str] = {
+    "espeak": "shotcraft.assembly.speech.espeak:EspeakEngine",
+}
+
+
+class SpeechEngine(ABC):
+    """One text-to-speech engine (see the module docstring)."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def version(self) -> str:
+        """The engine and model version; a change re-synthesises every line."""
+
+    @abstractmethod
+    def check(self, voice: Voice) -> None:
+        """Raise SpecError naming the field when this engine cannot speak `voice`."""
+
+    @abstractmethod
+    def synthesize(self, text: str, voice: Voice, out: Path) -> float:
+        """Speak `text` in `voice` into the WAV file `out`; return its length in seconds."""
+
+
+_loaded: dict[str, SpeechEngine] = {}
+
+
+def engine_names() -> list[str]:
+    return sorted(ENGINES)
+
+
+def get_engine(name: str) -> SpeechEngine:
+    """The speech engine called `name`; ConfigError listing the known ones otherwise."""
+    if name not in ENGINES:
+        raise ConfigError(f"there is no speech engine {name!r}; use one of: "
+                          f"{', '.join(engine_names())}.")
+    if name not in _loaded:
+        module, _, cls = ENGINES[name].partition(":")
+        _loaded[name] = getattr(importlib.import_module(module), cls)()
+    return _loaded[name]
