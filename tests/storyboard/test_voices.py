@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from shotcraft.shots.errors import SpecError
-from shotcraft.storyboard.voices import Voice, assign_voices, default_voices, make_voice
+from shotcraft.storyboard.voices import (
+    Voice,
+    assign_voices,
+    default_voices,
+    make_voice,
+    voice_gender,
+)
 
 
 def test_no_two_characters_share_a_default_voice_even_past_the_list() -> None:
@@ -44,3 +50,32 @@ def test_a_bad_voice_setting_is_one_sentence_naming_the_field(values, sentence) 
     with pytest.raises(SpecError) as caught:
         make_voice(**values)
     assert str(caught.value) == sentence
+
+
+@pytest.mark.parametrize(("description", "gender"), [
+    ("男，28岁，顾氏集团总裁", "m"), ("女，23岁，设计师", "f"), ("（女）记者", "f"),
+    ("Male, 40s, a detective", "m"), ("female lead", "f"), ("28岁，男", None), ("28岁，总裁，西装笔挺", None),
+    ("顾言的前未婚妻", None), (None, None), ("", None),
+])
+def test_a_description_that_starts_with_a_gender_says_it(description, gender) -> None:
+    assert voice_gender(description) == gender
+
+
+def test_a_kinship_name_says_it_and_a_description_comes_first() -> None:
+    assert voice_gender("50岁，憔悴，拄着拐杖", "林父") == "m"
+    assert voice_gender(None, "顾母") == "f" and voice_gender(None, "李姐") == "f"
+    assert voice_gender(None, "秘书") is None and voice_gender(None, "顾言") is None
+    assert voice_gender("女，扮作父亲", "假父") == "f"
+
+
+def test_a_character_described_as_man_or_woman_gets_a_default_of_that_kind() -> None:
+    """The bible's order alone would give 顾言 a woman's voice and 林晚晚 a man's."""
+    names = ["顾言", "林晚晚", "秘书", "苏曼"]
+    plain = assign_voices(names, {}, "zh")
+    assert plain["顾言"][0].voice.endswith("+f2") and plain["林晚晚"][0].voice.endswith("+m3")
+    genders = {"顾言": "m", "林晚晚": "f", "秘书": None, "苏曼": "f"}
+    assigned = assign_voices(names, {}, "zh", genders)
+    kinds = {name: voice.voice.partition("+")[2][0] for name, (voice, _) in assigned.items()}
+    assert kinds["顾言"] == "m" and kinds["林晚晚"] == "f" and kinds["苏曼"] == "f"
+    sounds = [(v.voice, v.pitch) for v, _ in assigned.values()]
+    assert len(set(sounds)) == len(names)  # still never shared

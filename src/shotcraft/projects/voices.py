@@ -16,7 +16,13 @@ from shotcraft.projects.cast import _character_row
 from shotcraft.projects.convert import character_from_row
 from shotcraft.projects.store import Store
 from shotcraft.storyboard.models import Character
-from shotcraft.storyboard.voices import Voice, assign_voices, language_base, make_voice
+from shotcraft.storyboard.voices import (
+    Voice,
+    assign_voices,
+    language_base,
+    make_voice,
+    voice_gender,
+)
 
 VOICE_FIELDS = ("engine", "voice", "speed", "pitch", "language")
 
@@ -36,7 +42,7 @@ def character_voices(store: Store) -> list[CharacterVoice]:
     """Every character's voice, in the bible's order."""
     people = store.characters()
     assigned = assign_voices([c.name for c in people], {c.name: c.voice for c in people},
-                             store.language)
+                             store.language, {c.name: voice_gender(c.description, c.name) for c in people})
     return [CharacterVoice(name=name, voice=voice, default=default)
             for name, (voice, default) in assigned.items()]
 

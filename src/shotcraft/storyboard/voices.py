@@ -99,15 +99,41 @@ def narrator_voice(language: str | None) -> Voice:
     return Voice(voice=f"{language_base(language)}+{variant}", pitch=pitch, speed=0.95)
 
 
+_FEMALE = frozenset({"女", "女性", "female", "woman", "girl", "f"})
+_MALE = frozenset({"男", "男性", "male", "man", "boy", "m"})
+_FIRST_CLAUSE_RE = re.compile(r"[，,、;；:：()（）\s]+")
+
+
+# a name ending in a kinship word says who it is in Chinese scripts: 林父, 顾母, 王叔, 李姐
+_MALE_KIN = frozenset("父爸爷叔伯舅哥弟")
+_FEMALE_KIN = frozenset("母妈奶婶姨姑姐妹嫂")
+
+
+def voice_gender(description: str | None, name: str | None = None) -> str | None:
+    """"f" or "m" when a character's description says so first (`男，28岁，…`, `(女) …`,
+    `Male, 40s`), or its name ends in a kinship word (林父, 顾母, 李姐), else None: a default
+    voice never guesses from a job or a costume."""
+    if description:
+        first = next((part for part in _FIRST_CLAUSE_RE.split(description.strip()) if part), "")
+        first = first.lower()
+        if first in _FEMALE or first in _MALE:
+            return "f" if first in _FEMALE else "m"
+    last = (name or "").strip()[-1:]
+    return "m" if last in _MALE_KIN else "f" if last in _FEMALE_KIN else None
+
+
 def assign_voices(names: Iterable[str], chosen: Mapping[str, Voice | None],
-                  language: str | None) -> dict[str, tuple[Voice, bool]]:
+                  language: str | None,
+                  genders: Mapping[str, str | None] | None = None) -> dict[str, tuple[Voice, bool]]:
     """Each name's voice and whether it is a default: the voice set on it, or a default.
 
     The n-th character of the bible gets the n-th default, so setting one character's voice
     never changes another's; only a default already in use (set on someone, or given to an
     earlier character) is skipped for the next free one. Past the list, the list comes back
-    at other pitches, so no two characters ever share a voice.
+    at other pitches, so no two characters ever share a voice. A character whose description
+    says 男 or 女 (`genders`: "m"/"f") gets the next free default of that kind.
     """
+    genders = genders or {}
     names = list(names)
     taken = {_sound(v) for v in chosen.values() if v is not None}
     taken_ids = {_normal(v) for v in chosen.values() if v is not None}
@@ -119,9 +145,12 @@ def assign_voices(names: Iterable[str], chosen: Mapping[str, Voice | None],
             result[name] = (voice, False)
             continue
         step = position
+        kind = genders.get(name)
         while True:
             candidate = _candidate(listed, step)
             step += 1
+            if kind is not None and _kind(candidate) != kind:
+                continue
             if _sound(candidate) not in taken and (
                     _normal(candidate) not in taken_ids or step > len(listed)):
                 break
@@ -137,6 +166,12 @@ def _candidate(listed: list[Voice], step: int) -> Voice:
     if rounds:
         voice = voice.model_copy(update={"pitch": (voice.pitch + 7 * rounds) % (MAX_PITCH + 1)})
     return voice
+
+
+def _kind(voice: Voice) -> str:
+    """"f" or "m": the espeak-ng variant's kind (`cmn+f2` → "f")."""
+    variant = voice.voice.partition("+")[2]
+    return variant[:1].lower()
 
 
 def _normal(voice: Voice) -> tuple[str, str]:
