@@ -339,8 +339,8 @@ def fit(
                            f"it needs {new:.1f} s."))
             continue
         verb = "would go" if report.dry_run else "goes"
-        out.print(Text(f"{change.shot_id}: {verb} from {old:.1f} s to {new:.1f} s "
-                       f"({change.takes} takes kept)."))
+        kept = {0: "no takes yet", 1: "its take kept"}.get(change.takes, f"its {change.takes} takes kept")
+        out.print(Text(f"{change.shot_id}: {verb} from {old:.1f} s to {new:.1f} s ({kept})."))
     if not report.changes:
         out.print(Text("Every line fits its shot."))
     elif report.dry_run:
