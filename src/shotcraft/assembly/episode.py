@@ -260,6 +260,18 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
 
         cues = subtitles.build_cues(timeline, starts, language=options.language)
     warnings: list[str] = []
+    flagged: set[int] = set()
+    fresh: set[int] = set()  # lines synthesised by this export (timing the cues spoke them first)
+    if options.voice == "bible" and cues:  # the subtitles follow the lines as spoken
+        from shotcraft.assembly.speech.timing import misfits, spoken_lines, time_to_speech
+
+        lines = spoken_lines(cues, options.voices, cache_dir, options.language)
+        fresh = {index for index, line in lines.items() if not line.cached}
+        seconds = {index: line.seconds for index, line in lines.items()}
+        for misfit in misfits(timeline, starts, cues, seconds):
+            warnings.append(f"{misfit.sentence()}; shotcraft fit lengthens it.")
+            flagged.add(misfit.index)
+        cues = time_to_speech(cues, seconds, fps=preset.fps, total_frames=total)
     fragments = _burn_fragments(clips, starts, cues, preset, cache_dir, warnings) if (
         options.subtitles == "burn"
     ) else [None] * len(clips)
@@ -305,7 +317,9 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
             for c, s in zip(clips, starts, strict=True)
         ],
         cache_hits=stats.hits, cache_misses=stats.misses, joins_rendered=sum(j[1] for j in joins),
-        warnings=warnings, voice_lines=spoken,
+        warnings=warnings,
+        voice_lines=[line.model_copy(update={"cached": line.cached and line.index not in fresh})
+                     for line in spoken],
     )
     if dialogue:
         result.files["dialogue"] = [clip.path for clip in dialogue]
@@ -315,7 +329,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         report("measuring loudness", 0.95)
         result.loudness_lufs, result.true_peak_dbtp = measure_loudness(out_path)
     for line in spoken:
-        if line.cut_seconds > 0:  # the shot is too short for the line: said, never hidden
+        if line.cut_seconds > 0 and line.index not in flagged:  # the shot is too short: said, never hidden
             result.warnings.append(
                 f"{line.speaker}'s line \"{line.text}\" runs {line.seconds:.1f} s and is cut by "
                 f"{line.cut_seconds:.1f} s where the next line starts or the episode ends; "

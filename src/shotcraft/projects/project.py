@@ -39,6 +39,7 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
+    from shotcraft.projects.fit import FitReport
     from shotcraft.projects.importedit import EditImport
     from shotcraft.projects.plan import RenderPlan
     from shotcraft.projects.ranker import RankerState
@@ -266,6 +267,17 @@ class Project:
     @_writes
     def clear_voice(self, name: str) -> CharacterVoice:
         return voices.clear_voice(self.store, name)
+
+    def fit(self, *, episode: int | None = None, dry_run: bool = False) -> FitReport:
+        """Flag the lines that run past their shot, spoken in the characters' voices, and
+        (unless `dry_run`) lengthen those shots in one transaction; takes are kept."""
+        from shotcraft.projects.fit import fit
+
+        if episode is not None:
+            check_episode(episode)
+        if not dry_run:
+            self.require_writable("fit")
+        return fit(self.store, episode=episode, dry_run=dry_run)
 
     @_writes
     def add_reference(self, name: str, image: str | Path, *, force: bool = False) -> ReferenceAdded:

@@ -317,6 +317,36 @@ def _refs_cell(checks: list[Any]) -> str:
     return f"{len(checks)} ({sum(check.usable for check in checks)} usable)"
 
 
+@command()
+def fit(
+    directory: DirArg,
+    episode: Annotated[int | None, typer.Option("--episode", help="Only this episode (default: every episode).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the lines and the new lengths; change nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Lengthen the shots whose lines, spoken in the characters' voices, run past them (takes kept)."""
+    project = _open(directory)
+    report = project.fit(episode=episode, dry_run=dry_run)
+    if as_json:
+        print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+        return
+    for line in report.lines:
+        out.print(Text(line))
+    for change in report.changes:
+        old, new = change.old_frames / change.fps, change.new_frames / change.fps
+        if change.trimmed:
+            out.print(Text(f"{change.shot_id}: trimmed in an editor, left at {old:.1f} s; "
+                           f"it needs {new:.1f} s."))
+            continue
+        verb = "would go" if report.dry_run else "goes"
+        kept = {0: "no takes yet", 1: "its take kept"}.get(change.takes, f"its {change.takes} takes kept")
+        out.print(Text(f"{change.shot_id}: {verb} from {old:.1f} s to {new:.1f} s ({kept})."))
+    if not report.changes:
+        out.print(Text("Every line fits its shot."))
+    elif report.dry_run:
+        out.print(Text("Dry run: nothing changed."))
+
+
 @command("add-ref")
 def add_ref(
     directory: DirArg,

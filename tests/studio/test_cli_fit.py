@@ -1,0 +1,56 @@
+"""`shotcraft fit` and `export --voice bible` cue timing, end to end with the real espeak-ng."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from shotcraft.assembly.speech.timing import TAIL_SECONDS
+from tests.studio.conftest import invoke
+
+EXPORT = ("--episode", 1, "--voice", "bible", "--preset", "vertical-720", "--subtitles", "srt",
+          "--json")
+SRT_TIME = re.compile(r"(\d\d):(\d\d):(\d\d),(\d\d\d) --> (\d\d):(\d\d):(\d\d),(\d\d\d)")
+
+
+def _cue_spans(srt: Path) -> list[tuple[float, float]]:
+    spans = []
+    for match in SRT_TIME.finditer(srt.read_text(encoding="utf-8")):
+        h, m, s, ms, h2, m2, s2, ms2 = (int(g) for g in match.groups())
+        spans.append((h * 3600 + m * 60 + s + ms / 1000, h2 * 3600 + m2 * 60 + s2 + ms2 / 1000))
+    return spans
+
+
+def test_fit_lengthens_the_shots_export_flags_and_the_cues_then_follow_the_speech(
+    project_dir: Path,
+) -> None:
+    first = invoke("export", project_dir, *EXPORT)
+    assert first.exit_code == 0, first.stderr
+    warned = [w for w in json.loads(first.stdout)["warnings"] if "'s line runs" in w]
+    assert [w.split(":")[0] for w in warned] == ["E01-S01-003", "E01-S01-004", "E01-S02-003"]
+    assert re.fullmatch(r"E01-S01-003: 顾言's line runs \d\.\d s, the shot is 1\.5 s; "
+                        r"shotcraft fit lengthens it\.", warned[0])
+
+    dry = invoke("fit", project_dir, "--episode", 1, "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert dry.stdout.splitlines()[:3] == [w.removesuffix("; shotcraft fit lengthens it.")
+                                           for w in warned]
+    assert "E01-S01-003: would go from 1.5 s to" in dry.stdout
+    assert dry.stdout.strip().endswith("Dry run: nothing changed.")
+    assert json.loads(invoke("fit", project_dir, "--episode", 1, "--json").stdout)[
+        "changes"][0]["shot_id"] == "E01-S01-003"
+    assert invoke("fit", project_dir, "--episode", 1).stdout.strip() == "Every line fits its shot."
+
+    second = invoke("export", project_dir, *EXPORT)
+    assert second.exit_code == 0, second.stderr
+    result = json.loads(second.stdout)
+    assert not [w for w in result["warnings"] if "'s line" in w]  # nothing flagged, nothing cut
+    srt = Path(result["files"]["srt"][0] if isinstance(result["files"]["srt"], list)
+               else result["files"]["srt"])
+    spans = _cue_spans(srt)
+    spoken = [line["seconds"] for line in result["voice_lines"]]
+    assert len(spans) == len(spoken) == 3
+    frame = 1 / result["fps"]
+    for (start, end), seconds in zip(spans, spoken, strict=True):
+        assert abs((end - start) - TAIL_SECONDS - seconds) <= frame + 0.001, (start, end, seconds)
