@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,38 +9,19 @@ import pytest
 from shotcraft.assembly.speech import get_engine, kling, speak
 from shotcraft.shots.errors import AssemblyError, ConfigError, SpecError
 from shotcraft.storyboard.voices import Voice
-from tests.assembly.openai_tts_server import FakeSpeechServer, spoken_seconds
+from tests.assembly.cloud_fixtures import (  # noqa: F401 - fixtures
+    ACCESS,
+    API_KEY,
+    SECRET,
+    fake_kling_fixture,
+    openai_server_fixture,
+)
+from tests.assembly.openai_tts_server import spoken_seconds
 from tests.assembly.speech_measure import median_f0
-from tests.engine.kling_server import FakeKling, tts_seconds
+from tests.engine.kling_server import tts_seconds
 
 FRAME = 1 / 24
-ACCESS, SECRET = "ak-test-4f1c", "sk-test-9d2e-secret-long-enough-for-hs256"
-API_KEY = "tts-key-7b3a-secret"
 LINE = "你迟到了，我等了你整整一个小时。"
-
-
-@pytest.fixture
-def openai_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSpeechServer]:
-    server = FakeSpeechServer(key=API_KEY).start()
-    monkeypatch.setenv("SHOTCRAFT_TTS_BASE_URL", server.base_url)
-    monkeypatch.setenv("SHOTCRAFT_TTS_API_KEY", API_KEY)
-    monkeypatch.setenv("SHOTCRAFT_TTS_MODEL", "tts-1")
-    monkeypatch.setenv("SHOTCRAFT_TTS_RETRY_DELAY", "0")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_kling(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKling]:
-    server = FakeKling(access_key=ACCESS, secret_key=SECRET, polls_to_finish=2).start()
-    monkeypatch.setenv("SHOTCRAFT_KLING_BASE_URL", server.base_url)
-    monkeypatch.setenv("SHOTCRAFT_KLING_ACCESS_KEY", ACCESS)
-    monkeypatch.setenv("SHOTCRAFT_KLING_SECRET_KEY", SECRET)
-    monkeypatch.setenv("SHOTCRAFT_KLING_TTS_POLL_INTERVAL", "0.01")
-    monkeypatch.setenv("SHOTCRAFT_KLING_RETRY_DELAY", "0")
-    monkeypatch.setenv("SHOTCRAFT_KLING_RETRIES", "1")
-    yield server
-    server.stop()
 
 
 def _files_contain(folder: Path, secret: str) -> list[Path]:
