@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -147,3 +152,26 @@ def test_kling_refuses_what_its_tts_cannot_speak_before_any_request(fake_kling) 
     with pytest.raises(SpecError, match="language: Kling's TTS speaks zh or en, not 'ja'"):
         engine.check(Voice(engine="kling", voice="genshin_vindi2", language="ja"))
     assert fake_kling.posts == [] and fake_kling.tts_created == []
+
+
+def test_kill_9_while_polling_kling_then_export_again_creates_one_task(fake_kling, tmp_path) -> None:
+    fake_kling.hold = True
+    child = subprocess.Popen(  # a separate process so it can be killed outright
+        [sys.executable, "-c", "import sys; from pathlib import Path; "
+         "from shotcraft.assembly.speech import speak; from shotcraft.storyboard.voices import Voice; "
+         "speak(sys.argv[1], Voice(engine='kling', voice='genshin_vindi2'), 'line', Path(sys.argv[2]))",
+         LINE, str(tmp_path)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    try:
+        deadline = time.monotonic() + 30
+        while not list((tmp_path / "speech").glob("*.task.json")) and time.monotonic() < deadline:
+            assert child.poll() is None, "the export ended before it polled"
+            time.sleep(0.05)
+        assert list((tmp_path / "speech").glob("*.task.json")), "no task id saved before polling"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    fake_kling.hold = False
+    line = speak(LINE, Voice(engine="kling", voice="genshin_vindi2"), "line", tmp_path)
+    assert abs(line.seconds - tts_seconds(LINE)) <= FRAME
+    assert len(fake_kling.tts_created) == 1
