@@ -84,7 +84,9 @@ def test_kling_speaks_through_a_task_once_and_never_stores_the_keys(fake_kling, 
     voice = Voice(engine="kling", voice="chat1_female_new-3", speed=1.1)
     first = speak(LINE, voice, "line", tmp_path)
     assert not first.cached and abs(first.seconds - tts_seconds(LINE)) <= FRAME
-    assert [t["body"] for t in fake_kling.tts_created] == [
+    body = fake_kling.tts_created[0]["body"]
+    assert body.pop("external_task_id").startswith("shotcraft-tts-")
+    assert [body] == [
         {"text": LINE, "voice_id": "chat1_female_new-3", "voice_language": "zh", "voice_speed": 1.1}]
     assert speak(LINE, voice, "line", tmp_path).cached
     assert len(fake_kling.tts_created) == 1 and fake_kling.tts_downloads == 1
@@ -122,6 +124,13 @@ def test_an_expired_kling_audio_url_is_fetched_anew_without_a_new_task(fake_klin
     fake_kling.tts_url_lifetime = 60
     assert speak(LINE, voice, "line", tmp_path).seconds > 0
     assert len(fake_kling.tts_created) == 1
+
+
+def test_a_kling_create_whose_answer_is_lost_is_found_not_made_again(fake_kling, tmp_path) -> None:
+    fake_kling.inject("drop", "after-create")  # created and billed, the connection dropped
+    line = speak(LINE, Voice(engine="kling", voice="genshin_vindi2"), "line", tmp_path)
+    assert abs(line.seconds - tts_seconds(LINE)) <= FRAME
+    assert len(fake_kling.tts_created) == 1 and len(fake_kling.posted_to("audio/tts")) == 1
 
 
 @pytest.mark.parametrize(("setup", "sentence"), [

@@ -715,6 +715,7 @@ class _Handler(BaseHTTPRequestHandler):
         except BadParams as exc:
             return self._send(400, 1201, str(exc))
         fake = self.fake
+        dropped = family == "audio/tts" and fake._fault("after-create") == "drop"
         with fake.lock:
             task_id = str(next(fake._ids))
             task = {"task_id": task_id, "endpoint": family, "body": body, "polls": 0,
@@ -728,6 +729,9 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 fake.images_created.append(task)
             fake.tasks[task_id] = task
+        if dropped:  # the task exists (and is billed) but the client never hears about it
+            self.close_connection = True
+            return None
         return self._send(200, 0, "SUCCEED", fake.view(task, advance=False))
 
     def _tts_audio(self) -> None:

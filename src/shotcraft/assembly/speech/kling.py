@@ -17,9 +17,11 @@ What is modelled, and from where (no page of Kling's own TTS reference could be 
   the same 30-minute HS256 JWT (a few lines here: assembly may not import engine/).
   SHOTCRAFT_KLING_BASE_URL or SHOTCRAFT_KLING_REGION (global|china) pick the host.
 
-Never paid twice: the created task's id is written to `task_file` (cache/speech/<key>.task.json,
-next to the line's cache entry) before the first poll, so a run killed while polling resumes
-that task; the cache removes the file once the line is stored.
+Never paid twice: before the create, `task_file` (cache/speech/<key>.task.json, next to the
+line's cache entry) names the task by an `external_task_id`; the created task's id replaces it
+before the first poll. A run killed while polling resumes that task; a create whose answer was
+lost (a dropped connection) is found by its external id before anything is asked again. The
+cache removes the file once the line is stored.
 """
 
 from __future__ import annotations
@@ -107,12 +109,28 @@ class KlingSpeech(SpeechEngine):
         timeout = env_float("SHOTCRAFT_KLING_MAX_POLL_SECONDS", 600.0)
         with httpx.Client(timeout=env_float("SHOTCRAFT_KLING_REQUEST_TIMEOUT", 30.0)) as client:
 
+            def lookup(ident: str) -> Any:
+                """The task `ident` (an id or our external id), or None when Kling has none."""
+                try:
+                    reply = client.get(f"{base}{PATH}/{ident}",
+                                       headers={"Authorization": f"Bearer {_token()}"})
+                    payload = reply.json()
+                except (httpx.HTTPError, ValueError):
+                    return None
+                ok = reply.status_code == 200 and isinstance(payload, dict) and payload.get("code") == 0
+                return payload.get("data") if ok else None
+
             def call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
                 for attempt in range(retries + 1):
                     try:
                         reply = client.request(method, url, json=body,
                                                headers={"Authorization": f"Bearer {_token()}"})
                     except httpx.HTTPError as exc:
+                        # a create whose answer was lost may have made the task: find it by our
+                        # external id before asking again, so it is not paid for twice
+                        made = lookup(body["external_task_id"]) if body and "external_task_id" in body else None
+                        if made:
+                            return made
                         if attempt < retries:
                             time.sleep(delay * 2 ** attempt)
                             continue
@@ -133,15 +151,21 @@ class KlingSpeech(SpeechEngine):
                     raise AssemblyError(refusal(reply.status_code, code, message))
                 raise AssertionError("unreachable")
 
-            task_id = _saved_task(task_file)
+            saved = _saved_task(task_file)
+            task_id = saved.get("task_id")
+            if task_id is None and saved.get("external_task_id"):  # killed before the answer came
+                found = lookup(saved["external_task_id"])
+                task_id = str(found["task_id"]) if found else None
             if task_id is None:
-                body = {"text": text, "voice_id": voice.voice,
-                        "voice_language": _language(voice),
-                        "voice_speed": voice.speed}
+                body: dict[str, Any] = {"text": text, "voice_id": voice.voice,
+                                        "voice_language": _language(voice),
+                                        "voice_speed": voice.speed}
+                if task_file is not None:  # named before it is asked for, so it can be found
+                    body["external_task_id"] = external = f"shotcraft-tts-{Path(task_file).name[:40]}"
+                    _save_task(task_file, {"external_task_id": external})
                 task_id = str(call("POST", base + PATH, body)["task_id"])
                 if task_file is not None:  # before the first poll: a crash from here resumes it
-                    with atomic_target(Path(task_file)) as temp:
-                        Path(temp).write_text(json.dumps({"task_id": task_id}), encoding="utf-8")
+                    _save_task(task_file, {"task_id": task_id})
             started = time.monotonic()
             while True:
                 data = call("GET", f"{base}{PATH}/{task_id}")
@@ -172,10 +196,18 @@ def _language(voice: Voice) -> str:
     return "zh" if key in ("cmn", "zh") else key
 
 
-def _saved_task(task_file: Path | None) -> str | None:
+def _save_task(task_file: Path, saved: dict[str, str]) -> None:
+    with atomic_target(Path(task_file)) as temp:
+        Path(temp).write_text(json.dumps(saved), encoding="utf-8")
+
+
+def _saved_task(task_file: Path | None) -> dict[str, str]:
+    """{"task_id"} or {"external_task_id"} from a task file; {} when there is none."""
     if task_file is None or not Path(task_file).is_file():
-        return None
+        return {}
     try:
-        return str(json.loads(Path(task_file).read_text(encoding="utf-8"))["task_id"])
-    except (ValueError, KeyError, TypeError):
-        return None  # unreadable: a half-written file never happens (atomic), so start afresh
+        saved = json.loads(Path(task_file).read_text(encoding="utf-8"))
+    except ValueError:
+        return {}  # unreadable (hand-edited): a half-written file never happens, so start afresh
+    return {k: str(v) for k, v in saved.items() if k in ("task_id", "external_task_id")} \
+        if isinstance(saved, dict) else {}
