@@ -35,6 +35,13 @@ negative_prompt/cfg_scale/camera_control) and image generation (`POST/GET
 /v1/images/generations`: `image_reference` required on kling-v1-5 with an image, no
 negative_prompt with an image, human_fidelity only for subject; results a real PNG at the
 assumed 1k size for the aspect; counted in `images_created`). Bad fields answer 400/1201.
+
+And text-to-speech (`POST/GET /v1/audio/tts`, as the speech engine's docstring models it:
+assembly/speech/kling.py): `text` (1-1000 characters) and `voice_id` required, `voice_language`
+zh|en, `voice_speed` 0.8-2.0, nothing else; the same task flow and faults as video; the result
+`task_result.audios[0].url`, a real MP3 (a tone 0.12 s per character, at least 0.5 s) whose URL
+expires `tts_url_lifetime` seconds after the poll that gave it (then 403). Counted in
+`tts_created`.
 """
 
 from __future__ import annotations
@@ -101,6 +108,10 @@ IMAGE_MODELS = {"kling-v1", "kling-v1-5", "kling-v2", "kling-v2-new", "kling-v2-
 IMAGE_FIELDS = {"model_name", "prompt", "negative_prompt", "image", "image_reference",
                 "image_fidelity", "human_fidelity", "resolution", "n", "aspect_ratio",
                 "callback_url", "external_task_id"}
+TTS_FIELDS = {"text", "voice_id", "voice_language", "voice_speed", "callback_url",
+              "external_task_id"}
+TTS_MAX_TEXT = 1000
+TTS_SECONDS_PER_CHAR = 0.12
 IMAGE_ASPECTS = {"16:9", "9:16", "1:1", "4:3", "3:4", "3:2", "2:3", "21:9"}
 # the engine's STILL_SIZES, kept apart so the two are checked against each other (assumed sizes)
 STILL_SIZES = {"1:1": (1024, 1024), "16:9": (1280, 720), "9:16": (720, 1280)}
@@ -158,6 +169,40 @@ def native_clip(width: int, height: int, fps: int, seconds: int, sound: bool = F
         return _CLIPS[key]
 
 
+def tts_mp3(seconds: float) -> bytes:
+    """A real MP3: a 220 Hz tone `seconds` long, written to a file as a service would store it
+    (so it carries the LAME header that tells decoders the encoder delay)."""
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "speech.mp3"
+        subprocess.run(
+            [ffmpeg_binary(), "-v", "error", "-f", "lavfi", "-t", f"{seconds:.3f}",
+             "-i", "sine=frequency=220:sample_rate=24000", "-c:a", "libmp3lame", str(path)],
+            check=True, capture_output=True)
+        return path.read_bytes()
+
+
+def tts_seconds(text: str) -> float:
+    return max(0.5, TTS_SECONDS_PER_CHAR * len(text))
+
+
+def validate_tts(body: Any) -> None:
+    if not isinstance(body, dict):
+        raise BadParams("body must be a JSON object")
+    unknown = set(body) - TTS_FIELDS
+    if unknown:
+        raise BadParams(f"unknown field {sorted(unknown)[0]}")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > TTS_MAX_TEXT:
+        raise BadParams(f"text is required, at most {TTS_MAX_TEXT} characters")
+    if not isinstance(body.get("voice_id"), str) or not body["voice_id"]:
+        raise BadParams("voice_id is required")
+    if body.get("voice_language", "zh") not in ("zh", "en"):
+        raise BadParams("voice_language must be zh or en")
+    speed = body.get("voice_speed", 1.0)
+    if not isinstance(speed, (int, float)) or not 0.8 <= speed <= 2.0:
+        raise BadParams("voice_speed must be within 0.8-2.0")
+
+
 class BadParams(Exception):
     pass
 
@@ -189,6 +234,9 @@ class FakeKling:
         self.elements_created: list[dict[str, Any]] = []  # element tasks made (each a new id)
         self.images_created: list[dict[str, Any]] = []  # image tasks made
         self.fail_elements = False  # element tasks end failed (as a moderation refusal would)
+        self.tts_created: list[dict[str, Any]] = []  # TTS tasks made (= paid for)
+        self.tts_url_lifetime = 60.0  # seconds a TTS audio URL stays valid
+        self.tts_downloads = 0
         self.lock = threading.Lock()
         self._ids = itertools.count(880000000000000001)
         self._httpd: ThreadingHTTPServer | None = None
@@ -519,6 +567,13 @@ class FakeKling:
                     "element_description": task["body"]["element_description"],
                     "element_type": "image_refer", "status": "succeed"}]}
             return data
+        if task["endpoint"] == "audio/tts":
+            if status == "succeed":
+                expires = time.time() + self.tts_url_lifetime
+                data["task_result"] = {"audios": [{
+                    "id": f"a{task['task_id']}", "duration": f"{tts_seconds(task['body']['text']):.2f}",
+                    "url": f"{self.base_url}/media/tts/{task['task_id']}.mp3?expires={expires:.3f}"}]}
+            return data
         if task["endpoint"] == "images/generations":
             if status == "succeed":
                 data["task_result"] = {"images": [
@@ -609,6 +664,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = self.path.split("?")[0].strip("/").split("/")
         if parts[:3] == ["v1", "general", "advanced-custom-elements"] and len(parts) <= 4:
             return "elements", parts[3] if len(parts) == 4 else None
+        if parts[:3] == ["v1", "audio", "tts"] and len(parts) <= 4:
+            return "audio/tts", parts[3] if len(parts) == 4 else None
         if parts[:3] == ["v1", "images", "generations"] and len(parts) <= 4:
             return "images/generations", parts[3] if len(parts) == 4 else None
         return None, None
@@ -619,6 +676,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(*denied)
         if ident is None:
             return self._send(404, 1202, "invalid request method or path")
+        if family == "audio/tts" and self._fault("query"):
+            return None
         task = self.fake.find(family, ident)
         if task is None:
             return self._send(404, 1203, "The requested resource does not exist")
@@ -644,14 +703,19 @@ class _Handler(BaseHTTPRequestHandler):
         posted, body = self._posted_body(family, raw)
         if not posted:
             return None
+        if family == "audio/tts" and self._fault("submit"):
+            return None
         try:
-            if family == "elements":
+            if family == "audio/tts":
+                validate_tts(body)
+            elif family == "elements":
                 self.fake.validate_element(body)
             else:
                 self.fake.validate_image(body)
         except BadParams as exc:
             return self._send(400, 1201, str(exc))
         fake = self.fake
+        dropped = family == "audio/tts" and fake._fault("after-create") == "drop"
         with fake.lock:
             task_id = str(next(fake._ids))
             task = {"task_id": task_id, "endpoint": family, "body": body, "polls": 0,
@@ -660,15 +724,40 @@ class _Handler(BaseHTTPRequestHandler):
             if family == "elements":
                 task["element_id"] = int(task_id) + 7_000_000  # an int64, not the task id
                 fake.elements_created.append(task)
+            elif family == "audio/tts":
+                fake.tts_created.append(task)
             else:
                 fake.images_created.append(task)
             fake.tasks[task_id] = task
+        if dropped:  # the task exists (and is billed) but the client never hears about it
+            self.close_connection = True
+            return None
         return self._send(200, 0, "SUCCEED", fake.view(task, advance=False))
+
+    def _tts_audio(self) -> None:
+        url = urlsplit(self.path)
+        task = self.fake.tasks.get(url.path.split("/")[-1].removesuffix(".mp3"))
+        expires = parse_qs(url.query).get("expires", ["0"])[0]
+        if task is None or task["endpoint"] != "audio/tts":
+            return self._send(404, 1203, "The requested resource does not exist")
+        if float(expires) < time.time():
+            return self._send(403, 1203, "The resource URL has expired")
+        body = tts_mp3(tts_seconds(task["body"]["text"]))
+        with self.fake.lock:
+            self.fake.tts_downloads += 1
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/mpeg")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return None
 
     def do_GET(self) -> None:
         family, ident = self._other()
         if family is not None:
             return self._other_get(family, ident)
+        if self.path.startswith("/media/tts/"):
+            return self._tts_audio()
         if self.path.startswith("/media/") and self.path.endswith(".png"):
             task = self.fake.tasks.get(self.path.split("/")[-1].rsplit("-", 1)[0])
             if task is None:

@@ -51,7 +51,8 @@ def test_characters_json_and_table_show_each_voice(project_dir: Path) -> None:
     (["--speed", "3"], "error: speed: 3 is outside 0.5-2.0 (1 is normal speed)"),
     (["--pitch", "120"], "error: pitch: 120 is outside 0-99 (50 is the voice's own)"),
     (["--voice", "cmn+zz"], "error: voice: 'cmn+zz' is not an espeak-ng voice: 'zz' is no variant;"),
-    (["--engine", "kling"], "error: there is no speech engine 'kling'; use one of: espeak."),
+    (["--engine", "azure"],
+     "error: there is no speech engine 'azure'; use one of: espeak, kling, openai."),
 ])
 def test_a_bad_voice_is_one_sentence_and_keeps_the_old_one(project_dir, args, sentence) -> None:
     invoke("voice", project_dir, "林晚", "--voice", "cmn+f4")
@@ -71,7 +72,8 @@ def test_export_bible_speaks_each_line_in_its_voice_and_resynthesises_only_a_cha
     calls: list[str] = []
     real = espeak.EspeakEngine.synthesize
     monkeypatch.setattr(espeak.EspeakEngine, "synthesize",
-                        lambda self, text, voice, out: calls.append(text) or real(self, text, voice, out))
+                        lambda self, text, voice, out, task_file=None:
+                        calls.append(text) or real(self, text, voice, out, task_file))
     invoke("voice", project_dir, "林晚", "--voice", "cmn+f4", "--speed", "1.1")
     args = ("export", project_dir, "--episode", 1, "--voice", "bible", "--preset", "vertical-720",
             "--subtitles", "none", "--json")

@@ -279,8 +279,8 @@ def _voice_words(entry: Any) -> str:
 def voice(
     directory: DirArg,
     name: Annotated[str, typer.Argument(help="The character (name or alias).", show_default=False)],
-    engine: Annotated[str | None, typer.Option("--engine", help="The speech engine: espeak.")] = None,
-    voice_id: Annotated[str | None, typer.Option("--voice", help="The engine's voice, e.g. cmn+f3 or en+m1 (espeak-ng: LANGUAGE+VARIANT).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="The speech engine: espeak, kling or openai (see README, Voices).")] = None,
+    voice_id: Annotated[str | None, typer.Option("--voice", help="The engine's voice, e.g. cmn+f3 (espeak-ng LANGUAGE+VARIANT), genshin_vindi2 (kling), alloy (openai).")] = None,
     speed: Annotated[float | None, typer.Option("--speed", help="0.5-2.0; 1 is the voice's normal speed.")] = None,
     pitch: Annotated[int | None, typer.Option("--pitch", help="0-99; 50 is the voice's own pitch.")] = None,
     language: Annotated[str | None, typer.Option("--language", help="The language it speaks (zh, en, …).")] = None,

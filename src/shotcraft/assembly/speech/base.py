@@ -22,6 +22,8 @@ from shotcraft.storyboard.voices import Voice
 # engine name → "module:Class", imported on first use
 ENGINES: dict[str, str] = {
     "espeak": "shotcraft.assembly.speech.espeak:EspeakEngine",
+    "kling": "shotcraft.assembly.speech.kling:KlingSpeech",
+    "openai": "shotcraft.assembly.speech.openai:OpenAISpeech",
 }
 
 
@@ -39,8 +41,10 @@ class SpeechEngine(ABC):
         """Raise SpecError naming the field when this engine cannot speak `voice`."""
 
     @abstractmethod
-    def synthesize(self, text: str, voice: Voice, out: Path) -> float:
-        """Speak `text` in `voice` into the WAV file `out`; return its length in seconds."""
+    def synthesize(self, text: str, voice: Voice, out: Path, task_file: Path | None = None) -> float:
+        """Speak `text` in `voice` into the WAV file `out`; return its length in seconds.
+        `task_file` (beside the line's cache entry) is where an engine that polls a remote task
+        keeps its id, so a run killed mid-poll resumes the task instead of paying again."""
 
 
 _loaded: dict[str, SpeechEngine] = {}

@@ -52,7 +52,8 @@ def speak(text: str, voice: Voice, treatment: Treatment, cache_dir: Path) -> Spo
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".synth-") as work:
             raw = Path(work) / "raw.wav"
-            engine.synthesize(text, treated_voice(voice, treatment), raw)
+            task_file = target.with_name(f"{key}.task.json")  # a remote task's id, kept till stored
+            engine.synthesize(text, treated_voice(voice, treatment), raw, task_file=task_file)
             with atomic_target(target) as temp:
                 chain = ",".join(f for f in (FILTERS[treatment], f"aresample={RATE}") if f)
                 ffmpeg.run(["-hide_banner", "-nostdin", "-y", "-i", str(raw), "-af", chain,
@@ -60,6 +61,7 @@ def speak(text: str, voice: Voice, treatment: Treatment, cache_dir: Path) -> Spo
                             "-fflags", "+bitexact", "-f", "wav", str(temp)],
                            what="treat a spoken line", error=AssemblyError,
                            failed="ffmpeg could not treat a spoken line")
+            task_file.unlink(missing_ok=True)
     samples = read_samples(target)
     return SpokenLine(path=target, seconds=len(samples) / RATE, key=key, cached=cached)
 

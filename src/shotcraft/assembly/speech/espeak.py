@@ -91,7 +91,7 @@ class EspeakEngine(SpeechEngine):
                             f"variant; try one of {some} (espeak-ng --voices=variant).",
                             field="voice")
 
-    def synthesize(self, text: str, voice: Voice, out: Path) -> float:
+    def synthesize(self, text: str, voice: Voice, out: Path, task_file: Path | None = None) -> float:
         self.check(voice)
         out = Path(out)
         text_file = out.with_suffix(".txt")  # the line as a file: script text is never an argument
