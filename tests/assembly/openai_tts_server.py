@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from shotcraft.shots.media import ffmpeg_binary
+from tests.http_stub import serve, shut
 
 VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",
           "verse"}
@@ -38,21 +39,11 @@ class FakeSpeechServer:
         self._httpd: ThreadingHTTPServer | None = None
 
     def start(self) -> FakeSpeechServer:
-        server = self
-
-        class Handler(_Handler):
-            fake = server
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
+        self._httpd = serve(self, _Handler)
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+        shut(self._httpd)
 
     @property
     def base_url(self) -> str:

@@ -64,6 +64,7 @@ import jwt
 from PIL import Image
 
 from shotcraft.shots.media import ffmpeg_binary
+from tests.http_stub import serve, shut
 
 MODELS = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1",
           "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6", "kling-v3"}
@@ -262,21 +263,11 @@ class FakeKling:
         return None
 
     def start(self) -> FakeKling:
-        server = self
-
-        class Handler(_Handler):
-            fake = server
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
+        self._httpd = serve(self, _Handler)
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
+        shut(self._httpd)
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,27 @@
+"""The local HTTP server every provider stand-in runs on (Kling, an OpenAI-compatible TTS)."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def serve(fake: Any, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    """Serve `handler` (which reads its stand-in from `fake`) on a free localhost port."""
+
+    class Handler(handler):  # type: ignore[valid-type, misc]
+        pass
+
+    Handler.fake = fake  # type: ignore[attr-defined]
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
+    return httpd
+
+
+def shut(httpd: ThreadingHTTPServer | None) -> None:
+    if httpd is not None:
+        httpd.shutdown()
+        httpd.server_close()
