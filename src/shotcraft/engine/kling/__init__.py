@@ -8,7 +8,9 @@ Modules, top to bottom:
 - `planner`: `plan_task`, refuse what the model cannot do, resolve mutually exclusive inputs
   (keyframes win over the camera move), build the request body.
 - `auth`: the cached JWT the API wants.
-- `client`: one render call: each task's `external_task_id` is checkpointed before it is
+- `tasks`: the never-pay-twice machinery every task goes through (slots, checkpointed submit,
+  a lost answer looked for before sending again, polling, download); `client`: video takes on it:
+  each task's `external_task_id` is checkpointed before it is
   submitted and its `task_id` right after, so a crashed render resumes polling (or finds the
   task by its external id) instead of submitting — and paying — again.
 - `extend`: a shot longer than one task is a clip plus `video-extend` tasks; Kling returns

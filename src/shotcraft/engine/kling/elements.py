@@ -112,7 +112,7 @@ def _call(engine: KlingEngine, client: httpx.Client, method: str, path: str,
     """One call with bounded retries on 429/5xx/timeouts; `data`, or EngineError."""
     import httpx
 
-    from shotcraft.engine.kling.client import _RATE_CODES, _parse, refuses_keys, region_refusal
+    from shotcraft.engine.kling.tasks import _RATE_CODES, _parse, refuses_keys, region_refusal
 
     s = engine.settings
     delay = s.retry_delay

@@ -17,9 +17,9 @@ from typing import Any
 
 from PIL import Image
 
-from shotcraft.engine.kling.client import TakeRun, _Cancelled, _Stop
 from shotcraft.engine.kling.planner import TaskPlan, encode_image, trim_prompt
 from shotcraft.engine.kling.settings import ASPECTS, KlingSettings
+from shotcraft.engine.kling.tasks import TaskRun, _Cancelled, _Stop
 from shotcraft.engine.protocol import Progress, RenderedTake, RenderRequest
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import sha256_file
@@ -66,8 +66,8 @@ def plan_still(request: RenderRequest, settings: KlingSettings) -> TaskPlan:
     return TaskPlan(STILL_ENDPOINT, body, params, downgrades, None, aspect=request.aspect)
 
 
-class StillRun(TakeRun):
-    """TakeRun for image tasks: same submit/resume/poll machinery, an image at the end."""
+class StillRun(TaskRun):
+    """TaskRun for image tasks: same submit/resume/poll machinery, an image at the end."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
