@@ -331,7 +331,7 @@ def test_a_0006_project_keeps_a_stored_voice_name_and_gives_the_rest_defaults(
     project = Project.open(old_project)
     (backup,) = backups(old_project)
     assert backup.name.startswith("shotcraft.db.backup-0006_shot_trim-")
-    assert stored_revision(db_file) == head() == "0007_character_voice"
+    assert stored_revision(db_file) == head()
     voices = {v.name: v for v in project.character_voices()}
     assert (voices["顾言"].voice.voice, voices["顾言"].default) == ("cmn+f5", False)
     assert voices["林晚"].default and voices["林晚"].voice.voice not in ("cmn+f5", "")
@@ -345,3 +345,24 @@ def test_a_0006_project_keeps_a_stored_voice_name_and_gives_the_rest_defaults(
     assert stored == {"schema": "character.voice", "version": 2,
                       "data": {"engine": "espeak", "voice": "cmn+f5"}}
     reopened.close()
+
+
+def test_a_0007_project_opens_with_its_takes_as_videos_without_a_parent(old_project: Path) -> None:
+    """0008 adds lip-sync takes; every earlier take stays what it was, with no parent or audio."""
+    from alembic import command
+
+    db_file = old_project / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, "0007_character_voice")  # the previous release's schema
+    with closing(sqlite3.connect(db_file)) as conn:
+        before = conn.execute("SELECT shot_id, number, kind, status FROM take ORDER BY id").fetchall()
+    project = Project.open(old_project)
+    (backup,) = backups(old_project)
+    assert backup.name.startswith("shotcraft.db.backup-0007_character_voice-")
+    assert stored_revision(db_file) == head() == "0008_take_lipsync"
+    views = [v for shot in project.shots() for v in project.takes(shot.id)]
+    assert [(v.take.shot_id, v.take.number, v.take.kind.value, v.take.status.value)
+            for v in views] == [tuple(row) for row in before]
+    assert all(v.take.parent_take is None and v.take.audio_hash is None for v in views)
+    project.close()

@@ -130,5 +130,6 @@ def take_from_row(row: TakeRow) -> Take:
         media_path=row.media_path, thumbnail_path=row.thumbnail_path,
         duration_frames=row.duration_frames, fps=row.fps, width=row.width, height=row.height,
         scores=dict(row.scores), score=row.score, cost_seconds=row.cost_seconds,
-        cost_credits=row.cost_credits, provider=dict(row.provider), created_at=row.created_at,
+        cost_credits=row.cost_credits, provider=dict(row.provider),
+        parent_take=row.parent_take, audio_hash=row.audio_hash, created_at=row.created_at,
     )

@@ -156,6 +156,8 @@ class TakeRow(SQLModel, table=True):
     cost_seconds: float = 0.0
     cost_credits: float | None = None
     provider: dict[str, Any] = _versioned("take.provider", {})
+    parent_take: int | None = None  # a lip-sync take: the number of its video take
+    audio_hash: str | None = None  # a lip-sync take: SHA-256 of the dialogue audio sent
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
 

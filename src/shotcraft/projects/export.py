@@ -97,6 +97,9 @@ def shot_span(shot: Shot, take: Take | None, fps: int,
 
 def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
     done = [v for v in views if v.take.status == TakeStatus.DONE and v.take.media_path]
+    picked_clip = [v for v in done if v.take.kind.moving and v.picked]  # a video or lip-sync pick
+    if picked_clip:
+        return picked_clip[0], ClipSource.PICKED
     for kind in (TakeKind.VIDEO, TakeKind.KEYFRAME):
         of_kind = [v for v in done if v.take.kind == kind]
         picked = [v for v in of_kind if v.picked]

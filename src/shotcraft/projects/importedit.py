@@ -33,7 +33,7 @@ from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.export import build_timeline, take_frames
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError
-from shotcraft.shots.models import Take, TakeKind, TakeStatus
+from shotcraft.shots.models import CLIP_KINDS, Take, TakeStatus
 
 if TYPE_CHECKING:
     import opentimelineio as otio
@@ -269,8 +269,8 @@ def _compare_clip(clip: Clip, item: _Seen, shot: ShotRow, takes: dict[tuple[str,
                 f"{shot.id}: the edit plays take {item.take}, which the shot does not have; "
                 "not applied.")))
             return
-        if row.status != TakeStatus.DONE.value or row.kind != TakeKind.VIDEO.value:
-            state = "a still" if row.kind != TakeKind.VIDEO.value else row.status
+        if row.status != TakeStatus.DONE.value or row.kind not in CLIP_KINDS:
+            state = "a still" if row.kind not in CLIP_KINDS else row.status
             result.reported.append(EditReport(shot_id=shot.id, sentence=(
                 f"{shot.id}: the edit plays take {item.take}, which is {state}; not applied.")))
             return

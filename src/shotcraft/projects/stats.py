@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.ranker import AgreementFigure, ranker_state
 from shotcraft.projects.store import Store
-from shotcraft.shots.models import TakeKind, TakeStatus
+from shotcraft.shots.models import CLIP_KINDS, TakeStatus
 
 DRAWN = (TakeStatus.DONE.value, TakeStatus.REJECTED.value, TakeStatus.FAILED.value)
 UNSPECIFIED = "unspecified"
@@ -87,7 +87,7 @@ def stats(store: Store, *, episode: int | None = None) -> Stats:
         if row.shot_id in picked:
             result.picked_seconds += seconds
             result.picked_credits += credits
-            if row.kind == TakeKind.VIDEO.value and row.status in DRAWN:
+            if row.kind in CLIP_KINDS and row.status in DRAWN:
                 draws[row.shot_id] += 1
     result.rejects = dict(sorted(rejects.items(), key=lambda item: (-item[1], item[0])))
     result.draws = sum(draws.values())

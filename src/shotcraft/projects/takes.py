@@ -12,7 +12,7 @@ from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, SpecError
-from shotcraft.shots.models import RejectReason, Take, TakeKind, TakeStatus
+from shotcraft.shots.models import CLIP_KINDS, RejectReason, Take, TakeKind, TakeStatus
 
 
 class TakeView(BaseModel):
@@ -61,7 +61,7 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
     for row in rows:
         if kind is not None and row.kind != kind.value:
             continue
-        picked = (row.number == shot.picked_take and row.kind == TakeKind.VIDEO.value) or (
+        picked = (row.number == shot.picked_take and row.kind in CLIP_KINDS) or (
             row.number == shot.picked_keyframe and row.kind == TakeKind.KEYFRAME.value
         )
         views.append(TakeView(
@@ -191,7 +191,7 @@ def reject(store: Store, shot_id: str, take_number: int,
             row.reject_reason = why.value
         session.add(row)
         shot = session.get(ShotRow, shot_id)
-        if shot is not None and shot.picked_take == take_number and row.kind == "video":
+        if shot is not None and shot.picked_take == take_number and row.kind in CLIP_KINDS:
             shot.picked_take = None
             session.add(shot)
         return take_from_row(row)

@@ -223,7 +223,7 @@ def iter_sample_frames(path: Path, *, kind: TakeKind, size: ShotSize,
     from shotcraft.shots.ffmpeg import FrameReader
 
     path = Path(path)
-    info = info or probe(path, count_frames=kind is TakeKind.VIDEO)
+    info = info or probe(path, count_frames=kind.moving)
     width, height = _scaled(info.width, info.height, ANALYSIS[size].short_side)
     args = ["-v", "error", "-nostdin", "-i", str(path)]
     if kind is TakeKind.KEYFRAME or info.is_image or info.frames <= 1:

@@ -130,6 +130,15 @@ class Shot(BaseModel):
 class TakeKind(StrEnum):
     KEYFRAME = "keyframe"  # a still
     VIDEO = "video"
+    LIPSYNC = "lipsync"  # a video take re-animated to its shot's dialogue (parent_take, audio_hash)
+
+    @property
+    def moving(self) -> bool:
+        """A clip (video or lip-sync): what a shot's picked take is, and what export cuts."""
+        return self is not TakeKind.KEYFRAME
+
+
+CLIP_KINDS = (TakeKind.VIDEO.value, TakeKind.LIPSYNC.value)  # take.kind values of clips
 
 
 class TakeStatus(StrEnum):
@@ -186,4 +195,6 @@ class Take(BaseModel):
     cost_seconds: float = 0.0
     cost_credits: float | None = None
     provider: dict[str, Any] = Field(default_factory=dict)  # e.g. Kling task/video ids
+    parent_take: int | None = None  # a lip-sync take: the video take it was made from
+    audio_hash: str | None = None  # a lip-sync take: SHA-256 of the dialogue audio it speaks
     created_at: datetime = Field(default_factory=_now)
