@@ -63,6 +63,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 from PIL import Image
 
+from shotcraft.shots.ffmpeg import ffprobe_binary
 from shotcraft.shots.media import ffmpeg_binary
 from tests.http_stub import serve, shut
 
@@ -85,7 +86,16 @@ FIELDS = {
     # video extension: only these fields (no model_name, mode, duration or external_task_id:
     # the extension takes the source video's model and mode and adds 4-5 s to it)
     "video-extend": {"video_id", "prompt", "negative_prompt", "cfg_scale", "callback_url"},
+    # lip-sync: everything sits in `input`; no external_task_id anywhere
+    "lip-sync": {"input", "callback_url"},
 }
+LIPSYNC_INPUT = {"video_id", "video_url", "mode", "text", "voice_id", "voice_language",
+                 "voice_speed", "audio_type", "audio_file", "audio_url", "task_id"}
+LIPSYNC_FROM = {"text2video", "image2video", "video-extend", "omni-video", "multi-image2video"}
+LIPSYNC_VIDEO_SECONDS = (2, 10)  # as documented for video_url; video_id names 5 s / 10 s videos
+LIPSYNC_AUDIO_SECONDS = (2.0, 60.0)
+LIPSYNC_AUDIO_BYTES = 5 * 1024 * 1024
+VIDEO_LIFETIME_MS = 30 * 24 * 3600 * 1000  # Kling keeps generated videos 30 days
 EXTENDS_FROM = {"text2video", "image2video", "video-extend"}  # not multi-image2video results
 MAX_EXTENDED_SECONDS = 180  # an extended video may not pass 3 minutes
 CAMERA_TYPES = {"simple", "down_back", "forward_up", "right_turn_forward", "left_turn_forward"}
@@ -204,6 +214,24 @@ def validate_tts(body: Any) -> None:
         raise BadParams("voice_speed must be within 0.8-2.0")
 
 
+def audio_seconds(data: bytes) -> float:
+    """Length of a WAV or MP3 file's audio (ffprobe), or BadParams when it is neither."""
+    if not (data[:4] == b"RIFF" and data[8:12] == b"WAVE") and not (
+            data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)):
+        raise BadParams("audio must be .mp3, .wav, .m4a or .aac")
+    with tempfile.NamedTemporaryFile(suffix=".audio") as handle:
+        handle.write(data)
+        handle.flush()
+        probe = subprocess.run(
+            [ffprobe_binary() or "ffprobe", "-v", "error", "-show_entries",
+             "format=duration", "-of", "csv=p=0", handle.name],
+            capture_output=True, text=True, check=False)
+    try:
+        return float(probe.stdout.strip())
+    except ValueError as exc:
+        raise BadParams("audio could not be read") from exc
+
+
 class BadParams(Exception):
     pass
 
@@ -238,6 +266,7 @@ class FakeKling:
         self.tts_created: list[dict[str, Any]] = []  # TTS tasks made (= paid for)
         self.tts_url_lifetime = 60.0  # seconds a TTS audio URL stays valid
         self.tts_downloads = 0
+        self.lipsync_mode = "sync"  # tests/talking.py: sync | frozen | inverted mouths
         self.lock = threading.Lock()
         self._ids = itertools.count(880000000000000001)
         self._httpd: ThreadingHTTPServer | None = None
@@ -332,6 +361,8 @@ class FakeKling:
             raise BadParams(f"unknown field {sorted(unknown)[0]}")
         if endpoint == "video-extend":
             self._parent_of(body)  # a succeeded video of this account, or BadParams
+        if endpoint == "lip-sync":
+            return self.validate_lipsync(body)
         if endpoint == "omni-video":
             return self.validate_omni(body)
         if body.get("model_name", "kling-v1") not in MODELS:
@@ -395,6 +426,66 @@ class FakeKling:
             raise BadParams(f"video_id {video_id} is invalid")  # unknown, unfinished or failed
         if self.format_of(parent)[3] + self.extend_seconds > MAX_EXTENDED_SECONDS:
             raise BadParams("the extended video cannot exceed 3 minutes")
+        return parent
+
+    def validate_lipsync(self, body: dict[str, Any]) -> None:
+        """`input` as documented: video_id xor video_url; audio2video with a 2-60 s, ≤ 5 MB
+        .wav/.mp3 (base64 `audio_file` or `audio_url`), or text2video with text ≤ 120
+        characters and a voice."""
+        given = body.get("input")
+        if not isinstance(given, dict):
+            raise BadParams("input is required")
+        unknown = set(given) - LIPSYNC_INPUT
+        if unknown:
+            raise BadParams(f"unknown field input.{sorted(unknown)[0]}")
+        if bool(given.get("video_id")) == bool(given.get("video_url")):
+            raise BadParams("input needs exactly one of video_id and video_url")
+        if given.get("video_url"):
+            raise BadParams("video_url is not reachable from this server")  # a local stand-in
+        self._lipsync_parent(given["video_id"])
+        mode = given.get("mode")
+        if mode == "text2video":
+            text = given.get("text")
+            if not isinstance(text, str) or not text.strip() or len(text) > 120:
+                raise BadParams("text is required, at most 120 characters")
+            if not given.get("voice_id"):
+                raise BadParams("voice_id is required")
+            if given.get("voice_language", "zh") not in ("zh", "en"):
+                raise BadParams("voice_language must be zh or en")
+            speed = given.get("voice_speed", 1.0)
+            if not isinstance(speed, int | float) or not 0.8 <= speed <= 2.0:
+                raise BadParams("voice_speed must be within 0.8-2.0")
+            return
+        if mode != "audio2video":
+            raise BadParams("mode must be text2video or audio2video")
+        if given.get("audio_type") not in ("file", "url"):
+            raise BadParams("audio_type must be file or url")
+        if given["audio_type"] == "url":
+            raise BadParams("audio_url is not reachable from this server")
+        audio = given.get("audio_file")
+        try:
+            data = base64.b64decode(audio or "", validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadParams("audio_file is not valid base64") from exc
+        if len(data) > LIPSYNC_AUDIO_BYTES:
+            raise BadParams("audio_file must not exceed 5MB")
+        seconds = audio_seconds(data)
+        low, high = LIPSYNC_AUDIO_SECONDS
+        if not low <= seconds <= high:
+            raise BadParams(f"audio must be {low:g} to {high:g} seconds long")
+
+    def _lipsync_parent(self, video_id: Any) -> dict[str, Any]:
+        """The succeeded video `video_id` names: this account's, at most 30 days old, 2-10 s."""
+        with self.lock:
+            parent = (self.tasks.get(video_id.removeprefix("v"))
+                      if isinstance(video_id, str) and video_id.startswith("v") else None)
+        if (parent is None or parent["moderation"] or parent["polls"] < self.polls_to_finish
+                or parent["endpoint"] not in LIPSYNC_FROM
+                or parent["created_at"] < time.time() * 1000 - VIDEO_LIFETIME_MS):
+            raise BadParams(f"video_id {video_id} is invalid")
+        low, high = LIPSYNC_VIDEO_SECONDS
+        if not low <= self.format_of(parent)[3] <= high:
+            raise BadParams(f"the video must be {low} to {high} seconds long")
         return parent
 
     def format_of(self, task: dict[str, Any]) -> tuple[int, int, int, int]:
@@ -509,6 +600,8 @@ class FakeKling:
     def create(self, endpoint: str, body: dict[str, Any], moderation: bool) -> dict[str, Any] | None:
         """The new task, or None when the account's parallel-task limit is reached."""
         parent = self._parent_of(body) if endpoint == "video-extend" else None
+        synced = (self._lipsync_parent(body["input"]["video_id"]) if endpoint == "lip-sync"
+                  else None)
         with self.lock:
             if self.max_running is not None and self.running() >= self.max_running:
                 self.over_limit += 1
@@ -522,6 +615,12 @@ class FakeKling:
                 task["format"] = (width, height, fps, seconds + self.extend_seconds)
                 task["parent_video"] = {"id": f"v{parent['task_id']}",
                                         "url": f"{self.base_url}/media/{parent['task_id']}.mp4",
+                                        "duration": str(seconds)}
+            if synced is not None:  # the parent video, its mouths re-animated: its own format
+                task["format"] = self.format_of(synced)
+                seconds = task["format"][3]
+                task["parent_video"] = {"id": f"v{synced['task_id']}",
+                                        "url": f"{self.base_url}/media/{synced['task_id']}.mp4",
                                         "duration": str(seconds)}
             self.tasks[task_id] = task
             self.created.append(task)
@@ -576,6 +675,24 @@ class FakeKling:
                 "id": f"v{task['task_id']}", "url": f"{self.base_url}/media/{task['task_id']}.mp4",
                 "duration": str(self.format_of(task)[3])}]}
         return data
+
+    def lipsync_clip(self, task: dict[str, Any]) -> bytes:
+        """The lip-sync result: a face whose mouth moves with the sent audio (tests/talking.py),
+        at the parent video's size, rate and length, the audio muxed in (cut at the video's
+        end). Made once per task."""
+        if "clip" not in task:
+            from tests.talking import make_talking_video
+
+            width, height, fps, seconds = self.format_of(task)
+            given = task["body"]["input"]
+            with tempfile.TemporaryDirectory(prefix="fake-kling-lipsync-") as folder:
+                audio = Path(folder) / "audio.wav"
+                audio.write_bytes(base64.b64decode(given["audio_file"]))
+                out = Path(folder) / "synced.mp4"
+                make_talking_video(out, audio, width=width, height=height, fps=fps,
+                                   seconds=seconds, mode=self.lipsync_mode)
+                task["clip"] = out.read_bytes()
+        return task["clip"]
 
     def listing(self, endpoint: str, page: int, size: int) -> list[dict[str, Any]]:
         """The list query: this endpoint's tasks, newest first, one page."""
@@ -764,8 +881,11 @@ class _Handler(BaseHTTPRequestHandler):
             task = self.fake.tasks.get(self.path.split("/")[-1].removesuffix(".mp4"))
             if task is None:
                 return self._send(404, 1203, "The requested resource does not exist")
-            body = self.fake.video or native_clip(*self.fake.format_of(task),
-                                                  sound=task["body"].get("sound") == "on")
+            if task["endpoint"] == "lip-sync":
+                body = self.fake.lipsync_clip(task)
+            else:
+                body = self.fake.video or native_clip(*self.fake.format_of(task),
+                                                      sound=task["body"].get("sound") == "on")
             self.send_response(200)
             self.send_header("Content-Type", "video/mp4")
             self.send_header("Content-Length", str(len(body)))

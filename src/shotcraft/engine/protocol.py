@@ -37,6 +37,7 @@ class Capabilities(BaseModel):
     gpu: bool = False  # holds an accelerator while drawing: the ray executor gives it one per actor
     cloud: bool = False  # a paid remote service: its tasks are resumed, never re-submitted
     elements: bool = False  # keeps characters as reusable subjects (ensure_elements)
+    lipsync: bool = False  # re-animates a video take's mouths to audio (TakeKind.LIPSYNC)
 
 
 class CharacterRef(BaseModel):
@@ -49,6 +50,31 @@ class CharacterRef(BaseModel):
     # the engine's reusable subject made from these references (a Kling element), kept by the
     # project (engines never see it); None: none made, or the references changed since
     element_id: str | None = None
+
+
+class LipsyncSource(BaseModel):
+    """What a lip-sync take is made of: the video take it re-animates and the audio it speaks.
+
+    Resolved by the project (projects/lipsync.py) and kept in the job's options, so a resumed
+    render sends exactly what was planned."""
+
+    parent_take: int
+    video: Path  # the parent take's file (absolute, inside the project)
+    video_engine: str  # the engine that drew the parent take
+    video_id: str | None = None  # the provider's id of the parent video (a Kling video_id)
+    video_expires: str | None = None  # ISO time after which the provider no longer has it
+    width: int
+    height: int
+    fps: float
+    frames: int
+    audio: Path  # WAV: the shot's on-screen lines at their cue times, as long as the video
+    audio_hash: str  # SHA-256 of that file
+    audio_seconds: float
+    speech: list[tuple[float, float]] = Field(default_factory=list)  # (start, end) s of each line
+
+    @property
+    def video_seconds(self) -> float:
+        return self.frames / self.fps if self.fps else 0.0
 
 
 class RenderRequest(BaseModel):
@@ -80,6 +106,7 @@ class RenderRequest(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)  # engine-specific overrides
     # provider state saved by an earlier, interrupted run of the same takes (take number → state)
     resume: dict[int, dict[str, Any]] = Field(default_factory=dict)
+    lipsync: LipsyncSource | None = None  # TakeKind.LIPSYNC: the take and audio it is made of
 
 
 class RenderedTake(BaseModel):

@@ -68,6 +68,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "motion": 1.5,
     "continuity": 1.0,
     "identity": 2.0,
+    "lipsync": 2.0,  # lip-sync takes only: the mouth check (ranking/lipsync.py)
 }
 
 BLACK_MEAN = 12.0
@@ -109,6 +110,7 @@ def score_frames(
     previous_last_frame: np.ndarray | None = None,
     cut: tuple[float, str] | None = None,
     identity: MetricScore | None = None,
+    lipsync: MetricScore | None = None,
     weights: dict[str, float] | None = None,
 ) -> TakeScores:
     """Score decoded RGB frames (N, H, W, 3) uint8; one frame means a still.
@@ -139,6 +141,8 @@ def score_frames(
                                    cut=cut))
     if identity is not None:
         metrics.append(identity.model_copy())
+    if lipsync is not None:
+        metrics.append(lipsync.model_copy())
 
     for metric in metrics:
         metric.weight = weights.get(metric.name, metric.weight)
@@ -193,7 +197,7 @@ def analysis_frames(
     Pass the `info` a caller already probed to save a probe.
     """
     path = Path(path)
-    info = info or probe(path, count_frames=kind is TakeKind.VIDEO)
+    info = info or probe(path, count_frames=kind.moving)
     width, height = _analysis_size(info.width, info.height)
     if kind is TakeKind.KEYFRAME or info.is_image:
         return read_frames(path, width=width, height=height, max_frames=1), 0.0

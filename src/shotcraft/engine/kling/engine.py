@@ -31,6 +31,7 @@ from shotcraft.engine.kling.auth import BearerToken
 from shotcraft.engine.kling.client import TakeRun
 from shotcraft.engine.kling.elements import make_elements, region_of
 from shotcraft.engine.kling.extend import EXTENDABLE, MAX_TOTAL_SECONDS, stitched_seconds
+from shotcraft.engine.kling.lipsync import LipsyncRun, lipsync_delivery, plan_lipsync
 from shotcraft.engine.kling.models import MODELS, native_format, task_cost
 from shotcraft.engine.kling.omni import OMNI_ENDPOINT, omni_format, plan_omni, wants_omni
 from shotcraft.engine.kling.planner import TaskPlan, plan_task
@@ -69,6 +70,10 @@ class KlingEngine(Engine):
         if kind is TakeKind.KEYFRAME:
             return Capabilities(text_to_video=False, keyframes=True, character_references=True,
                                 needs_keys=True, aspects=list(ASPECTS), batch_size=1, cloud=True)
+        if kind is TakeKind.LIPSYNC:  # a Kling video take of the shot, re-animated to its lines
+            return Capabilities(text_to_video=False, lipsync=True, needs_keys=True,
+                                aspects=list(ASPECTS), batch_size=1, cloud=True,
+                                parallel=max(1, self.settings.max_tasks))
         caps, mode = self.caps, self.settings.mode
         return Capabilities(
             text_to_video=caps.text,
@@ -103,6 +108,8 @@ class KlingEngine(Engine):
         clip plus its extensions (4 to 5 s each) when the shot is longer than one task. A still
         is image generation's size for the aspect (stills.STILL_SIZES)."""
         plan = self.plan(request)
+        if request.kind is TakeKind.LIPSYNC:
+            return lipsync_delivery(request)
         if request.kind is TakeKind.KEYFRAME:
             width, height = STILL_SIZES[plan.aspect]
             return Delivery(width=width, height=height)
@@ -132,10 +139,12 @@ class KlingEngine(Engine):
     def plan(self, request: RenderRequest) -> TaskPlan:
         """The Kling request for `request`: endpoint, body, recorded params and downgrades.
 
-        Keyframes go to image generation; a shot whose characters are elements (and that no
+        Keyframes go to image generation; lip-sync takes to lip-sync (lipsync.py); a shot whose characters are elements (and that no
         keyframe starts) to omni-video; the rest to the model's own endpoints."""
         if request.kind is TakeKind.KEYFRAME:
             return plan_still(request, self.settings)
+        if request.kind is TakeKind.LIPSYNC:
+            return plan_lipsync(request, self.settings)
         if wants_omni(request):
             return plan_omni(request, self.settings)
         return plan_task(request, self.settings, self.caps)
@@ -174,7 +183,8 @@ class KlingEngine(Engine):
         plan = self.plan(request)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        runner = StillRun if request.kind is TakeKind.KEYFRAME else TakeRun
+        runner = {TakeKind.KEYFRAME: StillRun, TakeKind.LIPSYNC: LipsyncRun}.get(request.kind,
+                                                                                 TakeRun)
         run = runner(self, request, plan, out_dir, progress, cancel or threading.Event(), checkpoint)
         with httpx.Client(timeout=s.request_timeout) as client, ThreadPoolExecutor(
             max_workers=max(1, s.concurrency or min(s.max_tasks, len(request.take_numbers))),

@@ -201,6 +201,11 @@ class TaskRun:
         finally:
             SLOTS.release()
 
+    def take(self, take_number: int, seed: int) -> RenderedTake | None:
+        """One take, start to finish: a result (maybe failed, with its reason), or None when
+        cancelled before it was paid for."""
+        raise NotImplementedError
+
     def _new_state(self, take_number: int, state: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
 
