@@ -100,6 +100,13 @@ def request_for(
     from shotcraft.projects.elements import with_elements
     from shotcraft.projects.sheets import is_sheet, sheet_for_take
 
+    if kind is TakeKind.LIPSYNC:  # a video take of the shot and its lines, planned beforehand
+        from shotcraft.projects.lipsync import lipsync_request
+
+        request = lipsync_request(store, shot, seeds=seeds, take_numbers=take_numbers,
+                                  options=options)
+        engine.check(request)
+        return request, None
     if is_sheet(shot.id):  # a character sheet's prompt depends on the take's view
         shot = sheet_for_take(store, shot, take_numbers[0])
     with store.db.read() as session:

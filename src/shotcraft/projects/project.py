@@ -425,6 +425,20 @@ class Project:
         check_episode(kwargs.get("episode"))
         return render(self.store, **kwargs)
 
+    def render_lipsync(self, shot_id: str, *, from_take: int | None = None, takes: int | None = None,
+                       dry_run: bool = False, **kwargs: Any) -> RenderSummary:
+        """Draw lip-sync takes of a dialogue shot on Kling (projects/lipsync.py): its picked
+        (or best) video take, or `from_take`, re-animated to the shot's lines in the bible's
+        voices. Everything is checked before anything is queued or paid for."""
+        from shotcraft.projects.lipsync import lipsync_source
+        from shotcraft.projects.render import render
+        from shotcraft.shots.models import TakeKind
+
+        check_takes(takes)
+        source = lipsync_source(self.store, shot_id, from_take=from_take)
+        return render(self.store, shot_ids=[shot_id], takes=takes or 1, engine="kling",
+                      kind=TakeKind.LIPSYNC, lipsync=source, dry_run=dry_run, **kwargs)
+
     def plan_render(self, **kwargs: Any) -> RenderPlan:
         """What `render` with these arguments would draw and spend, writing nothing (also on
         a read-only project); refusals raise as `render` would."""

@@ -61,9 +61,12 @@ def queue_takes(store: Store, plan: RenderPlan, *, options: dict[str, Any] | Non
                 continue
             rows = session.exec(select(TakeRow).where(TakeRow.shot_id == entry.shot_id)).all()
             numbers, seeds = next_takes(entry.shot_id, rows, entry.takes, plan.seed)
+            synced = (options or {}).get("lipsync") or {}  # a lip-sync take: where it comes from
             for number, seed in zip(numbers, seeds, strict=True):
                 take = TakeRow(shot_id=entry.shot_id, number=number, kind=plan.kind.value,
-                               engine=plan.engine, seed=seed, status=TakeStatus.QUEUED.value)
+                               engine=plan.engine, seed=seed, status=TakeStatus.QUEUED.value,
+                               parent_take=synced.get("parent_take"),
+                               audio_hash=synced.get("audio_hash"))
                 session.add(take)
                 session.flush()
                 assert take.id is not None

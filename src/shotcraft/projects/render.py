@@ -117,12 +117,16 @@ def render(
     executor_options: dict[str, Any] | None = None,
     dry_run: bool = False,
     loaded_engine: Engine | None = None,
+    lipsync: dict[str, Any] | None = None,
 ) -> RenderSummary:
     """Plan the takes for the chosen shots, queue them, resume interrupted ones, and draw them
     all on an executor. With `dry_run`, return the plan (`summary.plan`) and write nothing.
 
     `loaded_engine` is the engine named by `engine`, already made: a caller drawing batch after
-    batch (projects/until.py) keeps one engine, and its loaded pipeline, for all of them."""
+    batch (projects/until.py) keeps one engine, and its loaded pipeline, for all of them.
+
+    `lipsync` (with `kind=TakeKind.LIPSYNC`) is `projects.lipsync.lipsync_source`'s entry: the
+    video take and dialogue audio the lip-sync takes are made of, kept in their jobs."""
     from shotcraft.engine.executors import Executor, get_executor
     from shotcraft.engine.registry import get_engine
     from shotcraft.engine.settings import EngineSettings
@@ -136,7 +140,9 @@ def render(
     if not dry_run:
         sweep(store)  # what dead runs left: work folders, temp files, orphaned media
         recover_stale_jobs(store)
-    options = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
+    options: dict[str, Any] = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
+    if lipsync is not None:
+        options["lipsync"] = dict(lipsync)
     selected = {shot.id for shot in shots}
     interrupted = pending_count(store, selected, engine_name)
     # after a crash, a bare `render` finishes what was asked before; it queues nothing new
@@ -584,8 +590,10 @@ def _finish(
                                   fps=delivery.fps or request.fps, frames=delivery.frames or 1,
                                   tolerance=delivery.frames_tolerance)
         stored, _digest = store_file(store.layout, item.path, move=True)
+        synced = getattr(request, "lipsync", None)
         scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,
-                                            previous_last=previous_last)
+                                            previous_last=previous_last,
+                                            lipsync_audio=synced.audio if synced else None)
     except Exception as exc:
         if stored is not None:
             _discard_unregistered(store, stored)

@@ -65,10 +65,13 @@ def bible(store: Store) -> Any:
 
 def score_and_thumbnail(
     store: Store, stored: Path, *, kind: TakeKind, info: Any, shot: Shot,
-    previous_last: Path | None, thumbnail: bool = True,
+    previous_last: Path | None, thumbnail: bool = True, lipsync_audio: Path | None = None,
 ) -> tuple[Any, Path]:
     """Score a stored take (identity included where it can be measured), keep its middle
-    frame as the thumbnail and its first, middle and last frames as its filmstrip."""
+    frame as the thumbnail and its first, middle and last frames as its filmstrip.
+
+    A lip-sync take is also given the `lipsync` metric (the mouth check against
+    `lipsync_audio`, the dialogue it was made to speak; its own track when that is gone)."""
     import numpy as np
     from PIL import Image
 
@@ -92,9 +95,14 @@ def score_and_thumbnail(
         # technical frames, so the first frame is decoded at the shot size's identity size
         first = sample_frames(stored, kind=TakeKind.KEYFRAME, size=shot.size, info=info)[0]
         cut = cut_faces(first, previous, shared)
-    scores = score_frames(frames, fps=fps, camera=shot.camera if kind is TakeKind.VIDEO else None,
-                          previous_last_frame=previous, cut=cut, identity=identity.metric)
+    synced, synced_note = (_lipsync(stored, lipsync_audio) if kind is TakeKind.LIPSYNC
+                           else (None, None))
+    scores = score_frames(frames, fps=fps, camera=shot.camera if kind.moving else None,
+                          previous_last_frame=previous, cut=cut, identity=identity.metric,
+                          lipsync=synced)
     scores_notes = {} if identity.metric is not None else {"identity": identity.note}
+    if synced_note:
+        scores_notes["lipsync"] = synced_note
     thumb = store.layout.frames / f"{stored.stem}-thumb.png"
     if thumbnail and not thumb.exists():
         thumb.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +119,17 @@ def score_and_thumbnail(
         filmstrip(store.layout, stored, kind=kind, fps=info.fps or None,
                   frames=None if info.is_image else info.frames, info=info)
     return Scored(scores=scores, notes=scores_notes), thumb
+
+
+def _lipsync(stored: Path, audio: Path | None) -> tuple[Any, str | None]:
+    """The lip-sync metric, or None and why it was left out (no face model)."""
+    from shotcraft.ranking.faces import missing_reason
+    from shotcraft.ranking.lipsync import lipsync_metric
+
+    missing = missing_reason()
+    if missing is not None:
+        return None, f"mouth check left out: {missing}"
+    return lipsync_metric(stored, audio if audio is not None and audio.is_file() else None), None
 
 
 def _model_ready() -> bool:
@@ -182,10 +201,12 @@ def rescore(store: Store, *, shot_ids: list[str] | None = None,
             try:
                 path = store.layout.resolve(row.media_path or "",
                                             what=f"take {row.number} of {shot.id}")
-                info = probe(path, count_frames=kind is TakeKind.VIDEO)
+                info = probe(path, count_frames=kind.moving)
+                audio = (store.layout.cache / "lipsync" / f"{row.audio_hash}.wav"
+                         if row.audio_hash else None)
                 scored, _thumb = score_and_thumbnail(store, path, kind=kind, info=info,
                                                      shot=shot, previous_last=previous,
-                                                     thumbnail=False)
+                                                     thumbnail=False, lipsync_audio=audio)
             except ShotcraftError as exc:
                 if is_disk_full(exc):
                     raise

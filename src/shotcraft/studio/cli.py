@@ -407,6 +407,8 @@ def render(
     character: Annotated[str | None, typer.Option("--character", help="Draw portraits of this character alone (front and three-quarter views) as takes of its sheet, SHEET-<name>.")] = None,
     until: Annotated[float | None, typer.Option("--until", metavar="SCORE", help="Draw until good: keep drawing each shot a batch (--takes, default 2) at a time until a take scores at least SCORE (0-1), it has --max-takes takes or its budget is reached. Without --shot: every shot of the episode (or project) that has no pick.")] = None,
     max_takes: Annotated[int | None, typer.Option("--max-takes", help="With --until: stop a shot at N takes in all, counting those it has (default 8).")] = None,
+    lipsync: Annotated[bool, typer.Option("--lipsync", help="Draw lip-sync takes on Kling: the shot's picked (or best) Kling video take re-animated to its lines in the characters' voices.")] = False,
+    from_take: Annotated[int | None, typer.Option("--from-take", metavar="N", help="With --lipsync: lip-sync this video take instead of the pick.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
@@ -416,6 +418,17 @@ def render(
     check_takes(takes)
     check_seed(seed)
     check_episode(episode)
+    if lipsync or from_take is not None:
+        if (not lipsync or not shot or episode is not None or keyframes or character is not None
+                or until is not None or max_takes is not None or engine not in (None, "kling")):
+            err.print(Text("usage: shotcraft render DIR --shot ID [--shot ID ...] --lipsync "
+                           "[--from-take N] [--takes N] [--dry-run]; lip-sync takes are drawn "
+                           "on kling, and --from-take needs --lipsync"))
+            raise typer.Exit(2)
+        _render_lipsync(directory, shots=shot, from_take=from_take, takes=takes,
+                        dry_run=dry_run, executor=executor, ray_address=ray_address,
+                        as_json=as_json)
+        return
     if until is not None or max_takes is not None:
         _render_until(directory, shot=shot, episode=episode, takes=takes, engine=engine, seed=seed,
                       keyframes=keyframes, character=character, allow_downgrade=allow_downgrade,
@@ -456,6 +469,48 @@ def render(
     if character is not None and summary.done:
         out.print(Text(f"list them with: shotcraft takes {directory} --character {character}"))
     if summary.failed and not summary.done:
+        raise typer.Exit(1)
+
+
+def _render_lipsync(directory: Path, *, shots: list[str], from_take: int | None,
+                    takes: int | None, dry_run: bool, executor: str | None,
+                    ray_address: str | None, as_json: bool) -> None:
+    """`render --shot ID --lipsync [--from-take N]`: lip-sync takes, shot by shot; every shot
+    is checked (its video take, its lines, Kling's limits) before the first is sent."""
+    if as_json and not dry_run:
+        raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
+    project = _open(directory)
+    plans = [project.render_lipsync(shot_id, from_take=from_take, takes=takes,
+                                    dry_run=True).plan for shot_id in shots]
+    if dry_run:
+        merged = plans[0]
+        assert merged is not None
+        for plan in plans[1:]:
+            assert plan is not None
+            merged.shots.extend(plan.shots)
+            merged.notes.extend(plan.notes)
+        _print_plan(merged, as_json=as_json)
+        return
+    done = failed = 0
+    for shot_id in shots:
+        summary = _with_progress(project, executor, ray_address,
+                                 lambda shot_id=shot_id, **run: project.render_lipsync(
+                                     shot_id, from_take=from_take, takes=takes, **run))
+        for note in summary.budget_notes:
+            err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
+        done, failed = done + summary.done, failed + summary.failed
+        for result in summary.results:
+            if result.status == "done":
+                take = next(v.take for v in project.takes(result.shot_id)
+                            if v.take.number == result.take)
+                sync = take.scores.get("lipsync")
+                said = f" (mouth sync {sync:.2f})" if sync is not None else ""
+                out.print(Text(f"{result.shot_id} take {result.take}: lip-sync of take "
+                               f"{take.parent_take}{said}"))
+            else:
+                err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
+    out.print(f"drew {done} lip-sync takes, {failed} failed")
+    if failed and not done:
         raise typer.Exit(1)
 
 
@@ -595,6 +650,7 @@ def takes(
     table = Table(show_edge=False)
     # a reject's reason is read in full ("rejected: continuity"); a failure's may give way
     reasons = [len(f"rejected: {v.take.reject_reason.value}") for v in views if v.take.reject_reason]
+    reasons += [len(f"done lip-sync of {v.take.parent_take} ★") for v in views if v.take.parent_take]
     widths = {"weakest": 14, "status": max([12, *reasons]), "seed": 7, "engine": 9}
     for column in ("take", "rank", "score", "identity", "weakest", "status", "seed", "engine", "sec"):
         table.add_column(column, no_wrap=True, min_width=widths.get(column, len(column)))
@@ -606,6 +662,8 @@ def takes(
         status += f" ({take.reason})" if take.reason else ""
         if take.kind is TakeKind.KEYFRAME:
             status += " still"
+        if take.kind is TakeKind.LIPSYNC:
+            status += f" lip-sync of {take.parent_take}"
         if view.picked:
             status += " ★"
         table.add_row(
@@ -623,6 +681,9 @@ def takes(
     best = next((v for v in views if v.rank == 1 and v.take.kind is TakeKind.VIDEO), None)
     if best is not None and best.explanations.get("identity"):
         out.print(Text(f"identity of take {best.take.number}: {best.explanations['identity']}"))
+    for view in views:  # the mouth check of each lip-sync take, in its own words
+        if view.take.kind is TakeKind.LIPSYNC and view.explanations.get("lipsync"):
+            out.print(Text(f"take {view.take.number}: {view.explanations['lipsync']}"))
     totals = project.totals(shot_id=shot_id)
     out.print(f"{totals.takes_done} done, {totals.takes_queued} queued, {totals.takes_failed} failed; "
               f"compute {totals.seconds:.1f} s, credits {totals.credits:g}")

@@ -69,6 +69,8 @@ def takes_json(project: Project, views: list[TakeView]) -> list[dict[str, Any]]:
         rows.append({
             "take": take.number,
             "kind": take.kind.value,
+            "parent_take": take.parent_take,  # a lip-sync take: the video take it re-animates
+            "audio_hash": take.audio_hash,  # a lip-sync take: SHA-256 of the audio it speaks
             "seed": take.seed,
             "engine": take.engine,
             "status": status if status in status_names else "done",

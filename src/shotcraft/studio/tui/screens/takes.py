@@ -92,7 +92,8 @@ class TakesScreen(StudioScreen):
             cells = (
                 str(take.number), str(view.rank or "·"),
                 f"{take.score:.2f}" if take.score is not None else "·",
-                take.status.value + (f": {take.reject_reason.value}" if take.reject_reason else ""),
+                take.status.value + (f": {take.reject_reason.value}" if take.reject_reason else "")
+                + (f" lip-sync of {take.parent_take}" if take.parent_take else ""),
                 "★" if view.picked else "", str(take.seed if take.seed is not None else "·"),
                 take.engine, f"{take.cost_seconds:.1f}", (take.reason or "")[:30],
             )

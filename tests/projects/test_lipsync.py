@@ -1,0 +1,172 @@
+"""`shotcraft render DIR --shot ID --lipsync`: a dialogue shot's Kling take re-animated to its
+lines in the bible's voices (Kling stand-in: tests/engine/kling_server.py), stored as a take of
+kind lipsync with its parent and audio hash, and checked by the mouth check."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import wave
+from pathlib import Path
+
+import pytest
+
+from shotcraft.projects import Project
+from shotcraft.projects.export import build_timeline
+from shotcraft.shots.media import probe
+from shotcraft.shots.models import TakeKind, TakeStatus
+from tests.engine.kling_server import FakeKling
+from tests.studio.conftest import invoke
+
+ACCESS = "ak-test-2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f"
+SECRET = "sk-test-5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b"
+
+
+@pytest.fixture
+def kling(monkeypatch: pytest.MonkeyPatch):
+    fake = FakeKling(access_key=ACCESS, secret_key=SECRET).start()
+    for key, value in {"BASE_URL": fake.base_url, "ACCESS_KEY": ACCESS, "SECRET_KEY": SECRET,
+                       "POLL_INTERVAL": "0.01", "POLL_MAX_INTERVAL": "0.02",
+                       "RETRY_DELAY": "0.01", "REQUEST_TIMEOUT": "10"}.items():
+        monkeypatch.setenv(f"SHOTCRAFT_KLING_{key}", value)
+    yield fake
+    fake.stop()
+
+
+def spoken_shot(project: Project) -> str:
+    """The first shot with a line said on screen (顾言：你迟到了。)."""
+    return next(s.id for s in project.shots(episode=1)
+                if any(not (line.mode or "") for line in s.dialogue))
+
+
+def inner_voice_shot(project: Project) -> str:
+    """The shot whose only line is inner voice (顾言OS：她到底是谁？)."""
+    return next(s.id for s in project.shots(episode=1)
+                if s.dialogue and all((line.mode or "").upper() == "OS" for line in s.dialogue))
+
+
+def lipsync_posts(fake: FakeKling) -> list[dict]:
+    return [p for p in fake.posts if p["endpoint"] == "lip-sync"]
+
+
+def test_a_lip_sync_take_is_drawn_stored_checked_and_picked_like_any_take(
+        project: Project, kling: FakeKling) -> None:
+    shot_id = spoken_shot(project)
+    summary = project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    assert summary.done == 1, summary.results
+    folder = project.store.root
+
+    result = invoke("render", folder, "--shot", shot_id, "--lipsync")
+
+    assert result.exit_code == 0, result.output
+    assert f"{shot_id} take 2: lip-sync of take 1" in result.output
+    project = Project.open(folder)
+    views = {v.take.number: v for v in project.takes(shot_id)}
+    take = views[2].take
+    assert take.kind is TakeKind.LIPSYNC and take.status is TakeStatus.DONE, take.reason
+    assert take.parent_take == 1 and take.engine == "kling"
+    # the audio it was made to speak: kept by its hash, and exactly what Kling was sent
+    audio = folder / "cache" / "lipsync" / f"{take.audio_hash}.wav"
+    with wave.open(str(audio)) as handle:
+        pcm = handle.readframes(handle.getnframes())
+        seconds = handle.getnframes() / handle.getframerate()
+    assert hashlib.sha256(pcm).hexdigest() == take.audio_hash
+    [post] = lipsync_posts(kling)
+    assert base64.b64decode(post["body"]["input"]["audio_file"]) == audio.read_bytes()
+    assert post["body"]["input"]["video_id"] == views[1].take.provider["video_id"]
+    # as long as the parent take (Kling's 5 s), and the take is too
+    assert abs(seconds - 5.0) < 1e-3
+    info = probe(project.take_path(take))
+    assert abs(info.frames / info.fps - seconds) <= 1 / info.fps
+    # the mouth check passed, in words
+    assert take.scores["lipsync"] == 1.0, views[2].explanations["lipsync"]
+    assert views[2].explanations["lipsync"].startswith("lip sync ok")
+    # numbered, ranked and picked like any take; export cuts the picked lip-sync take
+    project.pick(shot_id, 2)
+    clip = next(c for c in build_timeline(project.store, 1).clips if c.shot_id == shot_id)
+    assert clip.take == 2
+    listing = invoke("takes", folder, shot_id)
+    assert "lip-sync of 1" in listing.output and "lip sync ok" in listing.output
+
+
+def test_a_mouth_that_does_not_follow_the_line_fails_the_check_in_words(
+        project: Project, kling: FakeKling) -> None:
+    shot_id = spoken_shot(project)
+    project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    kling.lipsync_mode = "frozen"  # the stand-in returns a face whose mouth never opens
+
+    result = invoke("render", project.store.root, "--shot", shot_id, "--lipsync",
+                    "--from-take", "1")
+
+    assert result.exit_code == 0, result.output
+    view = next(v for v in Project.open(project.store.root).takes(shot_id) if v.take.number == 2)
+    assert view.take.scores["lipsync"] < 0.5
+    assert "barely moves while the line is spoken" in view.explanations["lipsync"]
+
+
+@pytest.mark.parametrize("case", ["inner voice", "previz take", "lip-sync parent", "no take"])
+def test_what_cannot_be_lip_synced_is_one_sentence_and_nothing_is_sent(
+        project: Project, kling: FakeKling, case: str) -> None:
+    folder = project.store.root
+    shot_id = spoken_shot(project)
+    args: list[object] = []
+    if case == "inner voice":
+        shot_id = inner_voice_shot(project)
+        project.render(shot_ids=[shot_id], takes=1, engine="kling")
+        says = "has no line spoken on screen"
+    elif case == "previz take":
+        project.render(shot_ids=[shot_id], takes=1, engine="previz")
+        says = "was drawn by previz; Kling lip-syncs only videos it drew itself"
+    elif case == "lip-sync parent":
+        project.render(shot_ids=[shot_id], takes=1, engine="kling")
+        assert invoke("render", folder, "--shot", shot_id, "--lipsync").exit_code == 0
+        kling.posts.clear()
+        args = ["--from-take", "2"]
+        says = "is itself a lip-sync take (of take 1); name a video take"
+    else:
+        says = "has no done video take to lip-sync; draw one first"
+    before = len(Project.open(folder).takes(shot_id))
+
+    result = invoke("render", folder, "--shot", shot_id, "--lipsync", *args)
+
+    assert result.exit_code == 1
+    assert says in result.output, result.output
+    assert result.output.strip().count("\n") == 0  # one sentence, one line
+    assert lipsync_posts(kling) == []
+    assert len(Project.open(folder).takes(shot_id)) == before  # no take number burned
+
+
+def test_lipsync_options_are_a_usage_error_with_other_kinds_of_draw(project: Project) -> None:
+    folder = project.store.root
+    shot_id = spoken_shot(project)
+    for args in (["--from-take", "1"], ["--lipsync"], ["--lipsync", "--engine", "previz"],
+                 ["--lipsync", "--keyframes"]):
+        shots = [] if args == ["--lipsync"] else ["--shot", shot_id]
+        result = invoke("render", folder, *shots, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "usage: shotcraft render DIR --shot ID" in result.output
+
+
+def test_the_lip_sync_audio_places_each_line_where_the_subtitles_do(
+        project: Project, kling: FakeKling, tmp_path: Path) -> None:
+    """The line's speech lies where its cue is in the shot (this one speaks from the shot's
+    start) and lasts as long as its cached speech; after it, digital silence up to the take's
+    length."""
+    import numpy as np
+
+    from shotcraft.projects.lipsync import lipsync_source
+
+    shot_id = spoken_shot(project)
+    project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    source = lipsync_source(project.store, shot_id)
+    audio = project.store.root / source["audio"]
+    with wave.open(str(audio)) as handle:
+        rate = handle.getframerate()
+        samples = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
+    [(start, end)] = source["speech"]
+    loud = np.flatnonzero(np.abs(samples) > 300)
+    assert start == 0.0 and loud[0] / rate < 0.05  # espeak-ng starts speaking at once
+    assert 1.0 < end < 5.0 and loud[-1] / rate <= end
+    assert not samples[round(end * rate) + 1:].any()  # silence after the line
+    assert samples.size / rate == pytest.approx(5.0, abs=1e-3)
+    assert source["parent_take"] == 1 and source["video_engine"] == "kling"
