@@ -42,6 +42,16 @@ zh|en, `voice_speed` 0.8-2.0, nothing else; the same task flow and faults as vid
 `task_result.audios[0].url`, a real MP3 (a tone 0.12 s per character, at least 0.5 s) whose URL
 expires `tts_url_lifetime` seconds after the poll that gave it (then 403). Counted in
 `tts_created`.
+
+And lip-sync (`POST/GET /v1/videos/lip-sync`, listed like the other video endpoints): only
+`input` (and `callback_url`), no external_task_id; `input` holds exactly one of `video_id`
+(a finished video task of this account, at most 30 days old, 2-10 s long) and `video_url`
+(refused here: nothing public is reachable), `mode` audio2video (`audio_type` file with a
+base64 WAV/MP3 of 2-60 s and at most 5 MB; `url` is refused here too) or text2video (text ≤
+120 characters, voice_id, voice_language zh|en, voice_speed 0.8-2.0); anything else 400/1201.
+The task lists its source in `task_info.parent_video`; its result is the parent's size, rate
+and length: a talking face (tests/talking.py) whose mouth follows the sent audio as
+`lipsync_mode` says (sync, frozen, inverted), the audio muxed in.
 """
 
 from __future__ import annotations
