@@ -15,6 +15,7 @@ from shotcraft.ranking.faces import FaceModel, FaceModelMissing, face_model
 from shotcraft.ranking.mouth import (
     MIN_SPEECH_MOTION,
     MouthSync,
+    judge,
     mouth_sync,
     read_wav_mono,
     speech_activity,
@@ -63,6 +64,13 @@ def test_a_synced_mouth_passes(checks: dict[str, MouthSync]) -> None:
     assert result.speech_motion is not None and result.speech_motion > MIN_SPEECH_MOTION
     assert result.ratio is not None and result.ratio > 5
     assert "lip sync ok" in result.explanation()
+
+
+def test_the_check_reports_its_progress(takes: dict[str, Path]) -> None:
+    heard: list[float] = []
+    assert mouth_sync(takes["sync"], progress=heard.append).ok
+    assert heard[-1] == 1.0 and len(heard) >= 75
+    assert heard == sorted(heard) and heard[0] < 0.05
 
 
 def test_a_frozen_mouth_barely_moves(checks: dict[str, MouthSync]) -> None:
@@ -185,3 +193,41 @@ def test_a_missing_68_point_model_file_is_named(tmp_path: Path,
                        r"shape_predictor_68_face_landmarks\.dat is missing from .*; reinstall it "
                        r"with `pip install 'shotcraft\[identity\]'`\.$"):
         model.landmarks68(image, face)
+
+
+def _talking(frames: int, fps: float, moving: np.ndarray) -> np.ndarray:
+    """Openings (share of face height) that swing by 8 % at 4 Hz where `moving`, else shut."""
+    t = np.arange(frames) / fps
+    return 0.10 + np.where(moving, 0.08 * np.sin(np.pi * 4 * t) ** 2, 0.0)
+
+
+def test_a_line_spoken_throughout_is_judged_on_its_speech_alone() -> None:
+    spoken = np.ones(50, dtype=bool)
+    result = judge(_talking(50, 25, spoken), spoken, fps=25, audio_seconds=2.0)
+    assert result.ok, result.explanation()
+    assert result.pause_frames == 0 and result.pause_motion is None and result.ratio is None
+    assert "n/a in pauses" in result.explanation()
+
+
+def test_a_mouth_that_moves_almost_as_much_in_the_pauses_fails() -> None:
+    spoken = np.zeros(75, dtype=bool)
+    spoken[:25] = spoken[45:] = True
+    openings = _talking(75, 25, np.ones(75, dtype=bool))  # talking all through, pauses too
+    result = judge(openings, spoken, fps=25, audio_seconds=3.0)
+    assert not result.ok
+    assert result.reason is not None
+    assert result.reason.startswith("the mouth moves in the pauses almost as much as while the "
+                                    "line is spoken (")
+    # the same take with a still mouth in the pause passes
+    assert judge(_talking(75, 25, spoken), spoken, fps=25, audio_seconds=3.0).ok
+
+
+def test_frames_without_a_face_are_counted_and_left_out() -> None:
+    spoken = np.ones(50, dtype=bool)
+    openings = _talking(50, 25, spoken)
+    openings[::3] = np.nan  # a face lost in a third of the frames: still judged
+    result = judge(openings, spoken, fps=25, audio_seconds=2.0)
+    assert result.ok and result.face_frames == 33
+    openings[:30] = np.nan
+    assert judge(openings, spoken, fps=25, audio_seconds=2.0).reason == (
+        "no face found in 74 % of the frames")  # 30 + 7 of the last 20

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,15 +199,18 @@ def motion(openings: np.ndarray, fps: float) -> np.ndarray:
     return out
 
 
-def _frames(video: Path, width: int, height: int) -> Iterator[np.ndarray]:
+def _frames(video: Path, width: int, height: int, *, expected: int,
+            progress: Callable[[float], None] | None) -> Iterator[np.ndarray]:
     args = ["-v", "error", "-nostdin", "-i", str(video), "-map", "0:v:0",
             "-vf", f"scale={width}:{height}:flags=area", "-fps_mode", "passthrough",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     reader = FrameReader(args, frame_size=width * height * 3,
                          what=f"decoding {video.name} for the mouth check",
                          failed=f"could not decode {video.name}")
-    for chunk in reader:
+    for count, chunk in enumerate(reader, start=1):
         yield np.frombuffer(chunk, dtype=np.uint8).reshape(height, width, 3)
+        if progress is not None:
+            progress(min(1.0, count / expected))
 
 
 def _analysis_size(width: int, height: int) -> tuple[int, int]:
@@ -220,10 +223,13 @@ def _analysis_size(width: int, height: int) -> tuple[int, int]:
 # the check
 
 
-def mouth_sync(video: Path, audio: Path | None = None, *, model: FaceModel | None = None) -> MouthSync:
+def mouth_sync(video: Path, audio: Path | None = None, *, model: FaceModel | None = None,
+               progress: Callable[[float], None] | None = None) -> MouthSync:
     """Check a lip-sync take against its line's audio (by default the take's own audio track,
-    which is where a lip-sync engine puts the speech). MediaError when the take or the audio
-    cannot be read; FaceModelMissing when the face model is not installed."""
+    which is where a lip-sync engine puts the speech). The biggest face in frame is taken as
+    the speaker. `progress` hears the share of frames looked at (0-1), once a frame and 1.0
+    at the end. MediaError when the take or the audio cannot be read; FaceModelMissing when the
+    face model is not installed."""
     video = Path(video)
     info = probe(video, count_frames=False)
     if not info.fps:
@@ -234,14 +240,18 @@ def mouth_sync(video: Path, audio: Path | None = None, *, model: FaceModel | Non
     model = model or face_model()
     width, height = _analysis_size(info.width, info.height)
     upsample = 1 if min(width, height) < 360 else 0  # small frames: faces under the HOG's 80 px
-    openings = mouth_openings(_frames(video, width, height), fps=info.fps, model=model,
-                              upsample=upsample)
+    expected = max(1, round(info.duration * info.fps))
+    frames = _frames(video, width, height, expected=expected, progress=progress)
+    openings = mouth_openings(frames, fps=info.fps, model=model, upsample=upsample)
     if openings.size == 0:
         raise MediaError(f"{video.name} has no decodable frames.")
     padded = audio is None and info.audio_codec == "aac" and info.audio_rate
-    return judge(openings, speech_activity(samples, rate, info.fps, openings.size), fps=info.fps,
-                 audio_seconds=samples.size / rate,
-                 slack=AAC_FRAME / info.audio_rate if padded and info.audio_rate else 0.0)
+    result = judge(openings, speech_activity(samples, rate, info.fps, openings.size),
+                   fps=info.fps, audio_seconds=samples.size / rate,
+                   slack=AAC_FRAME / info.audio_rate if padded and info.audio_rate else 0.0)
+    if progress is not None:
+        progress(1.0)
+    return result
 
 
 def judge(openings: np.ndarray, spoken: np.ndarray, *, fps: float, audio_seconds: float,
