@@ -54,9 +54,10 @@ ANALYSIS_SHORT_SIDE = 480  # frames are decoded with their short side at most th
 DETECT_EVERY_S = 0.2  # the face is searched this often; the box is reused in between
 MOTION_WINDOW_S = 0.2  # the window of the motion measure (see the module's docstring)
 
-# verdict: calibrated on tests/talking.py videos at 360x640 and 720x1280, 12-25 fps, where a
-# synced mouth reads 2-5 % of the face height over speech and a still one 0.0-0.2 % (landmark
-# jitter on a still face); real takes jitter more, hence the wide margins
+# verdict: calibrated on tests/talking.py videos (360x640 and 720x1280, 12-25 fps, burst and
+# espeak-ng lines), where a synced mouth reads 1.8-2.9 % of the face height over speech, a mouth
+# talking in the pauses 2.7-4.3 % there, and a still one 0.0-0.25 % (landmark jitter); real
+# takes jitter more than a redrawn photograph, hence thresholds well clear of both
 MIN_SPEECH_MOTION = 0.01  # the mouth's opening must vary by 1 % of the face height while spoken
 MIN_RATIO = 2.0  # ... and at least twice as much as in the pauses,
 PAUSE_FLOOR = 0.005  # unless the pauses move less than 0.5 % (jitter, a breath): then any ratio
