@@ -33,7 +33,8 @@ def _layer_name(module: str) -> str:
                                     "shotcraft.assembly", "shotcraft.assembly.episode",
                                     "shotcraft.projects", "shotcraft.projects.render",
                                     "shotcraft.engine.executors", "shotcraft.engine.executors.local",
-                                    "shotcraft.ranking.identity", "shotcraft.projects.scoring"])
+                                    "shotcraft.ranking.identity", "shotcraft.ranking.mouth",
+                                    "shotcraft.projects.scoring"])
 def test_headless_packages_load_neither_textual_nor_torch(module: str) -> None:
     loaded = _loaded_after(f"import {module}")
     assert "textual" not in loaded, module

@@ -1,5 +1,6 @@
 """The face model: dlib's HOG face detector, its 5-point landmarks and its 128-d ResNet face
-embedding (the model `face_recognition` uses; 99.38 % on LFW, same person below ~0.6).
+embedding (the model `face_recognition` uses; 99.38 % on LFW, same person below ~0.6), and on
+request its 68-point landmarks (eyes, brows, nose, jaw and lips: what the mouth check reads).
 
 The weights are package data of `face_recognition_models` (installed by the `identity` extra
 from the package registry; nothing is downloaded at run time). Its files are located with
@@ -85,6 +86,17 @@ def _model_files() -> dict[str, Path]:
     return files
 
 
+def _landmarks68_file() -> Path:
+    folder = _model_files()["landmarks"].parent
+    path = folder / "shape_predictor_68_face_landmarks.dat"
+    if not path.is_file():
+        raise FaceModelMissing(
+            f"the face model file {path.name} is missing from {folder}; reinstall it with "
+            f"`{INSTALL_HINT}`."
+        )
+    return path
+
+
 class FaceModel:
     """dlib's detector + landmarks + embedding, loaded once per process (about 0.6 s).
 
@@ -106,6 +118,9 @@ class FaceModel:
         self._dlib: Any = dlib
         self._detect_lock = threading.Lock()
         self._embed_lock = threading.Lock()
+        # the 68-point predictor (~100 MB, ~1 s to load) is loaded on its first use only
+        self._landmarks68: Any = None
+        self._landmarks68_lock = threading.Lock()
 
     def faces(self, image: np.ndarray, *, upsample: int = 0, embed: bool = True) -> list[Face]:
         """Every face on an RGB uint8 image (H, W, 3), biggest first.
@@ -133,6 +148,20 @@ class FaceModel:
                               confidence=float(confidence), embedding=vector))
         found.sort(key=lambda face: -face.width * face.height)
         return found
+
+    def landmarks68(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """dlib's 68 landmarks of `face` on an RGB uint8 image, as a (68, 2) float array of
+        (x, y) in that image's pixels (iBUG 300-W order: jaw 0-16, nose 27-35, lips 48-67).
+
+        Loads the 68-point predictor on first use; FaceModelMissing names the install."""
+        image = np.ascontiguousarray(image, dtype=np.uint8)
+        rect = self._dlib.rectangle(face.left, face.top, face.left + face.width,
+                                    face.top + face.height)
+        with self._landmarks68_lock:
+            if self._landmarks68 is None:
+                self._landmarks68 = self._dlib.shape_predictor(str(_landmarks68_file()))
+            shape = self._landmarks68(image, rect)
+        return np.array([(point.x, point.y) for point in shape.parts()], dtype=float)
 
 
 _model: FaceModel | None = None
