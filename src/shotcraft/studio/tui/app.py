@@ -176,6 +176,56 @@ class ShotcraftApp(App[None]):
             start()
         return True
 
+    def draw_lipsync(self, shot_id: str, from_take: int | None) -> bool:
+        """Lip-sync a video take of a shot on Kling in the background, after its estimate was
+        confirmed; False (and one sentence) when it cannot be drawn or a render runs."""
+        if self.rendering:
+            self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
+                        severity="warning", markup=False)
+            return False
+        summary = self.guard(self.project.render_lipsync, shot_id, from_take=from_take,
+                             dry_run=True)
+        if summary is None or summary.plan is None:
+            return False
+        plan = summary.plan
+        numbers = plan.shots[0].take_numbers if plan.shots else []
+        what = f"{shot_id} (lip-sync)"
+
+        def start(confirmed: bool | None = True) -> None:
+            if not confirmed:
+                self.notify("Nothing drawn, nothing spent.", markup=False)
+                return
+            self.render_cancel = threading.Event()
+            cost = "no credits" if not plan.credits else f"an estimated {plan.credits:g} credits"
+            take = f" as take {numbers[0]}" if numbers else ""
+            self.notify(f"Lip-syncing {shot_id}{take} on kling: {cost}.", markup=False)
+            self._render_lipsync(shot_id, from_take, self.render_cancel)
+
+        if plan.credits:
+            from shotcraft.studio.tui.screens.spend import SpendScreen
+
+            self.push_screen(SpendScreen(plan, what), start)
+        else:
+            start()
+        return True
+
+    @work(thread=True, exclusive=True, group="render", exit_on_error=False)
+    def _render_lipsync(self, shot_id: str, from_take: int | None,
+                        cancel: threading.Event) -> None:
+        def on_event(event: Any) -> None:
+            if event.kind in ("done", "failed"):
+                self.post_message(TakeRendered(event))
+            else:
+                self.post_message(RenderProgress(event))
+
+        try:
+            summary = self.project.render_lipsync(shot_id, from_take=from_take,
+                                                  on_event=on_event, cancel=cancel)
+        except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
+            self.post_message(RenderFinished(error=self.as_error(exc)))
+        else:
+            self.post_message(RenderFinished(summary=summary))
+
     def draw_until(self, shot_ids: list[str] | None, *, episode: int | None = None) -> bool:
         """Ask for the score and the cap, then draw each shot (or every unpicked shot of the
         episode) until a take is good, in the background; False while a render runs."""

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
-from shotcraft.shots.models import RejectReason
+from shotcraft.shots.models import RejectReason, TakeKind
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
 from shotcraft.studio.tui.widgets import Filmstrip
@@ -47,6 +47,7 @@ class TakesScreen(StudioScreen):
         Binding("space", "play", "Play"),
         Binding("d", "draw", "Draw N more"),
         Binding("D", "draw_until", "Draw until good"),
+        Binding("L", "lipsync", "Lip-sync"),
         Binding("N", "focus_count", "Set N"),
         Binding("a", "mark('a')", "Mark A"),
         Binding("b", "mark('b')", "Mark B · compare"),
@@ -202,6 +203,17 @@ class TakesScreen(StudioScreen):
 
     def action_draw_until(self) -> None:
         self.app.draw_until([self.shot_id])
+
+    def action_lipsync(self) -> None:
+        """Lip-sync the highlighted video take (a lip-sync take's own parent) on Kling."""
+        view = self.current()
+        take = view.take if view is not None else None
+        if take is not None and take.kind is TakeKind.KEYFRAME:
+            self.notify(f"Take {take.number} is a still; lip-sync needs a video take.",
+                        severity="warning", markup=False)
+            return
+        parent = None if take is None else (take.parent_take or take.number)
+        self.app.draw_lipsync(self.shot_id, parent)
 
     def action_mark(self, which: str) -> None:
         """Mark the highlighted take as A or B; with both marked, open them side by side."""
