@@ -139,12 +139,15 @@ def test_what_cannot_be_lip_synced_is_one_sentence_and_nothing_is_sent(
 def test_lipsync_options_are_a_usage_error_with_other_kinds_of_draw(project: Project) -> None:
     folder = project.store.root
     shot_id = spoken_shot(project)
-    for args in (["--from-take", "1"], ["--lipsync"], ["--lipsync", "--engine", "previz"],
-                 ["--lipsync", "--keyframes"]):
-        shots = [] if args == ["--lipsync"] else ["--shot", shot_id]
-        result = invoke("render", folder, *shots, *args)
+    for args in (["--shot", shot_id, "--from-take", "1"], ["--lipsync"],
+                 ["--shot", shot_id, "--lipsync", "--engine", "previz"],
+                 ["--shot", shot_id, "--lipsync", "--keyframes"],
+                 ["--shot", shot_id, "--episode", "1", "--lipsync"],
+                 ["--episode", "1", "--lipsync", "--from-take", "1"]):
+        result = invoke("render", folder, *args)
         assert result.exit_code == 2, (args, result.output)
-        assert "usage: shotcraft render DIR --shot ID" in result.output
+        assert "usage: shotcraft render DIR (--shot ID [--shot ID ...] | --episode N) --lipsync" \
+            in result.output
 
 
 def test_the_lip_sync_audio_places_each_line_where_the_subtitles_do(
@@ -170,3 +173,30 @@ def test_the_lip_sync_audio_places_each_line_where_the_subtitles_do(
     assert not samples[round(end * rate) + 1:].any()  # silence after the line
     assert samples.size / rate == pytest.approx(5.0, abs=1e-3)
     assert source["parent_take"] == 1 and source["video_engine"] == "kling"
+
+
+def test_an_episode_lip_syncs_every_dialogue_shot_it_can_once_and_names_the_rest(
+        project: Project, kling: FakeKling) -> None:
+    """`--episode N`: the shots with on-screen lines and a Kling take are drawn; one drawn on
+    previz is named and skipped; running it again draws nothing (same take, same lines)."""
+    folder = project.store.root
+    spoken = [s.id for s in project.shots(episode=1)
+              if any(not (line.mode or "") for line in s.dialogue)]
+    assert len(spoken) >= 2
+    on_previz, on_kling = spoken[0], spoken[1:]
+    project.render(shot_ids=[on_previz], takes=1, engine="previz")
+    project.render(shot_ids=on_kling, takes=1, engine="kling")
+
+    result = invoke("render", folder, "--episode", 1, "--lipsync")
+
+    assert result.exit_code == 0, result.output
+    assert f"skipped: take 1 of {on_previz} was drawn by previz" in result.output
+    assert f"drew {len(on_kling)} lip-sync takes, 0 failed" in result.output
+    synced = {p["body"]["input"]["video_id"] for p in lipsync_posts(kling)}
+    assert len(synced) == len(on_kling) == len(lipsync_posts(kling))
+
+    again = invoke("render", folder, "--episode", 1, "--lipsync")
+    assert again.exit_code == 0, again.output
+    assert "already lip-syncs take 1 to these lines" in again.output
+    assert "no shot of episode 1 to lip-sync" in again.output
+    assert len(lipsync_posts(kling)) == len(on_kling)  # nothing paid twice

@@ -32,7 +32,7 @@ from shotcraft.projects.export import build_timeline
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import take_views
 from shotcraft.projects.voices import speaker_voices
-from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.errors import ProjectError, ShotcraftError
 from shotcraft.shots.files import atomic_target
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 
@@ -59,6 +59,43 @@ def lipsync_source(store: Store, shot_id: str, *, from_take: int | None = None) 
         "audio": store.layout.relative(audio), "audio_hash": digest,
         "audio_seconds": round(seconds, 4), "speech": speech,
     }
+
+
+def lipsync_shots(store: Store, episode: int) -> tuple[list[str], list[str]]:
+    """The shots of an episode to lip-sync, and one sentence for each dialogue shot left out:
+    every shot with a line spoken on screen whose video take Kling can lip-sync (the checks of
+    `lipsync_source` and the engine's), except one that already has a done lip-sync take of
+    that take speaking the same audio."""
+    if episode not in store.episodes():
+        raise ProjectError(f"there is no episode {episode} in this project.")
+    from shotcraft.engine.registry import get_engine
+
+    chosen: list[str] = []
+    skipped: list[str] = []
+    engine = get_engine("kling")
+    for shot in store.shots(episode=episode):
+        if not any((line.mode or "").upper() not in UNSPOKEN for line in shot.dialogue):
+            continue  # no mouth to move: not a lip-sync shot, and nothing to say about it
+        try:
+            source = lipsync_source(store, shot.id)
+            engine.check(lipsync_request(store, shot, seeds=[0], take_numbers=[1],
+                                         options={"lipsync": source}))
+        except ShotcraftError as exc:
+            skipped.append(f"{shot.id}: {exc.message}" if shot.id not in exc.message
+                           else exc.message)
+            continue
+        with store.db.read() as session:
+            done = session.exec(select(TakeRow).where(
+                TakeRow.shot_id == shot.id, TakeRow.kind == TakeKind.LIPSYNC.value,
+                TakeRow.status == TakeStatus.DONE.value,
+                TakeRow.parent_take == source["parent_take"],
+                TakeRow.audio_hash == source["audio_hash"])).first()
+        if done is not None:
+            skipped.append(f"{shot.id}: take {done.number} already lip-syncs take "
+                           f"{source['parent_take']} to these lines.")
+            continue
+        chosen.append(shot.id)
+    return chosen, skipped
 
 
 def lipsync_request(store: Store, shot: Shot, *, seeds: list[int], take_numbers: list[int],

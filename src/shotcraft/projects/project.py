@@ -439,6 +439,14 @@ class Project:
         return render(self.store, shot_ids=[shot_id], takes=takes or 1, engine="kling",
                       kind=TakeKind.LIPSYNC, lipsync=source, dry_run=dry_run, **kwargs)
 
+    def lipsync_shots(self, episode: int) -> tuple[list[str], list[str]]:
+        """The episode's shots to lip-sync, and a sentence for each dialogue shot left out
+        (projects/lipsync.py)."""
+        from shotcraft.projects.lipsync import lipsync_shots
+
+        check_episode(episode)
+        return lipsync_shots(self.store, episode)
+
     def plan_render(self, **kwargs: Any) -> RenderPlan:
         """What `render` with these arguments would draw and spend, writing nothing (also on
         a read-only project); refusals raise as `render` would."""

@@ -419,13 +419,15 @@ def render(
     check_seed(seed)
     check_episode(episode)
     if lipsync or from_take is not None:
-        if (not lipsync or not shot or episode is not None or keyframes or character is not None
-                or until is not None or max_takes is not None or engine not in (None, "kling")):
-            err.print(Text("usage: shotcraft render DIR --shot ID [--shot ID ...] --lipsync "
-                           "[--from-take N] [--takes N] [--dry-run]; lip-sync takes are drawn "
-                           "on kling, and --from-take needs --lipsync"))
+        if (not lipsync or bool(shot) == (episode is not None) or keyframes
+                or character is not None or until is not None or max_takes is not None
+                or engine not in (None, "kling") or (from_take is not None and episode is not None)):
+            err.print(Text("usage: shotcraft render DIR (--shot ID [--shot ID ...] | --episode N) "
+                           "--lipsync [--from-take N] [--takes N] [--dry-run]; lip-sync takes "
+                           "are drawn on kling, --from-take needs --lipsync and one --shot"))
             raise typer.Exit(2)
-        _render_lipsync(directory, shots=shot, from_take=from_take, takes=takes,
+        _render_lipsync(directory, shots=shot or [], episode=episode, from_take=from_take,
+                        takes=takes,
                         dry_run=dry_run, executor=executor, ray_address=ray_address,
                         as_json=as_json)
         return
@@ -472,14 +474,22 @@ def render(
         raise typer.Exit(1)
 
 
-def _render_lipsync(directory: Path, *, shots: list[str], from_take: int | None,
-                    takes: int | None, dry_run: bool, executor: str | None,
-                    ray_address: str | None, as_json: bool) -> None:
+def _render_lipsync(directory: Path, *, shots: list[str], episode: int | None,
+                    from_take: int | None, takes: int | None, dry_run: bool,
+                    executor: str | None, ray_address: str | None, as_json: bool) -> None:
     """`render --shot ID --lipsync [--from-take N]`: lip-sync takes, shot by shot; every shot
-    is checked (its video take, its lines, Kling's limits) before the first is sent."""
+    is checked (its video take, its lines, Kling's limits) before the first is sent. With
+    `--episode N`, every dialogue shot that can be and is not yet, the others named."""
     if as_json and not dry_run:
         raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
     project = _open(directory)
+    if episode is not None:
+        shots, skipped = project.lipsync_shots(episode)
+        for note in skipped:
+            err.print(Text.assemble(("skipped:", "yellow"), f" {note}"))
+        if not shots:
+            out.print(f"no shot of episode {episode} to lip-sync.")
+            return
     plans = [project.render_lipsync(shot_id, from_take=from_take, takes=takes,
                                     dry_run=True).plan for shot_id in shots]
     if dry_run:
