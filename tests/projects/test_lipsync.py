@@ -200,3 +200,35 @@ def test_an_episode_lip_syncs_every_dialogue_shot_it_can_once_and_names_the_rest
     assert "already lip-syncs take 1 to these lines" in again.output
     assert "no shot of episode 1 to lip-sync" in again.output
     assert len(lipsync_posts(kling)) == len(on_kling)  # nothing paid twice
+
+
+def test_a_picked_lip_sync_take_s_own_sound_is_not_mixed_over_the_dialogue(
+        project: Project, kling: FakeKling) -> None:
+    """Kling's lip-sync result carries the line; the dialogue layer says it already, so the
+    export leaves that sound out: with --voice none the shot is silent."""
+    import subprocess
+
+    import numpy as np
+
+    from shotcraft.projects import export_options
+    from shotcraft.shots.media import ffmpeg_binary
+
+    shot_id = spoken_shot(project)
+    project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    assert invoke("render", project.store.root, "--shot", shot_id, "--lipsync").exit_code == 0
+    project = Project.open(project.store.root)
+    project.pick(shot_id, 2)
+    lipsync = next(v.take for v in project.takes(shot_id) if v.take.number == 2)
+    assert probe(project.take_path(lipsync)).has_audio
+    timeline = build_timeline(project.store, 1)
+    clip = next(c for c in timeline.clips if c.shot_id == shot_id)
+    assert clip.speaks and clip.take == 2
+
+    result = project.export(1, export_options(subtitles="none", voice="none", preset="vertical-720"))
+
+    start = timeline.clip_starts()[timeline.clips.index(clip)] / timeline.fps
+    raw = subprocess.run([ffmpeg_binary(), "-v", "error", "-ss", f"{start:.3f}", "-t",
+                          f"{clip.duration_frames / timeline.fps:.3f}", "-i", str(result.output),
+                          "-ac", "1", "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    samples = np.frombuffer(raw, "<i2")
+    assert samples.size and np.abs(samples).max() < 50  # silence, not the take's speech

@@ -633,7 +633,8 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, wo
     clip_audio: list[tuple[Path, int] | tuple[Path, int, int] | tuple[Path, int, int, int]] = [
         (Path(clip.media), start, clip.duration_frames, clip.source_start_frames)
         for clip, start in zip(timeline.clips, starts, strict=True)
-        if options.take_audio and clip.media is not None and _has_audio(clip, cache_dir)
+        if options.take_audio and clip.media is not None and not clip.speaks
+        and _has_audio(clip, cache_dir)
     ]
     if options.music is not None and not Path(options.music).is_file():
         raise AssemblyError(f"the music file {options.music} does not exist.")

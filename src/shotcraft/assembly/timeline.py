@@ -69,6 +69,9 @@ class Clip(BaseModel):
     media_hash: str | None = None  # content hash of the take file, the cache key
     media_frames: int | None = None  # the take's length in episode frames; None: unknown/still
     take: int | None = None
+    # the take's own sound is the shot's lines (a lip-sync take): the dialogue track speaks them,
+    # so the mix leaves this sound out rather than say every line twice
+    speaks: bool = False
     source: ClipSource = ClipSource.PICKED
     size: str = ""  # shot size, for the contact sheet
     camera: str = ""  # camera move, for the contact sheet

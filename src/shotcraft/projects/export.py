@@ -55,6 +55,7 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
                 media_hash=Path(chosen.take.media_path).stem if chosen and chosen.take.media_path else None,
                 media_frames=take_frames(chosen.take, store.fps) if chosen else None,
                 take=chosen.take.number if chosen else None, source=source,
+                speaks=chosen is not None and chosen.take.kind is TakeKind.LIPSYNC,
                 size=shot.size.value, camera=shot.camera.move.value, action=shot.action,
                 dialogue=shot.dialogue, alternates=alternates,
             ))
