@@ -240,3 +240,24 @@ def test_rewriting_replaces_a_shotcraft_draft_but_never_a_foreign_or_edited_fold
                                 "move it away or export under another name.")
     assert (foreign / "draft_content.json").read_text(encoding="utf-8") == "{}"
     assert not (foreign / MARKER).exists()
+
+
+def test_a_lip_sync_take_is_muted_in_the_draft_and_the_dialogue_track_speaks(tmp_path: Path,
+                                                                              media):
+    """A lip-sync take carries the line it was made to say; the dialogue track says it too, so
+    its clip is at 0 % in 剪映 and the other clips keep their own sound."""
+    from shotcraft.assembly.formats.jianying import draft_spec
+    from shotcraft.assembly.timeline import Clip, Timeline
+
+    timeline = Timeline(title="E01", episode=1, fps=FPS, clips=[
+        Clip(shot_id="E01-S01-001", scene_id="E01-S01", duration_frames=30, media=media["a"],
+             take=1),
+        Clip(shot_id="E01-S01-002", scene_id="E01-S01", duration_frames=20, media=media["b"],
+             take=4, speaks=True),
+    ], width=108, height=192)
+    spec = draft_spec(timeline, "E01")
+    assert [c.volume for c in spec.video] == [1.0, 0.0]
+
+    script = _load(write_jianying_draft(spec, tmp_path / "exports"))
+    [video] = [t for t in script.imported_tracks if t.name == "video"]
+    assert [s.raw_data["volume"] for s in video.segments] == [1.0, 0.0]

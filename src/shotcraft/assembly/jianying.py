@@ -61,6 +61,8 @@ class DraftVideoClip(BaseModel):
     duration_frames: int = Field(gt=0)
     timeline_start_frames: int = Field(ge=0)
     name: str = ""  # what 剪映 shows for the material, e.g. "E01-S01-002 take 3"
+    # 剪映's clip volume, 1.0 = 100 %; 0 for a lip-sync take, whose sound the dialogue track says
+    volume: float = Field(default=1.0, ge=0.0)
 
 
 class DraftText(BaseModel):
@@ -244,7 +246,8 @@ def _build(spec: JianyingDraft, temp: Path, final: Path, *, bundle: bool,
         script.append_track(jy.TrackSpec(jy.TrackType.video, VIDEO_TRACK))
         _add_media(script, jy.VideoMaterial, jy.VideoSegment, VIDEO_TRACK, [
             _Placed(c.path, c.name, span(c.timeline_start_frames, c.duration_frames),
-                    c.source_start_frames, {}, f"video clip {c.name}" if c.name else "video clip")
+                    c.source_start_frames, {"volume": c.volume} if c.volume != 1.0 else {},
+                    f"video clip {c.name}" if c.name else "video clip")
             for c in sorted(spec.video, key=lambda c: c.timeline_start_frames)
         ], source, linked, fps)
 

@@ -44,7 +44,7 @@ def draft_spec(timeline: Timeline, name: str) -> Any:
             video.append(DraftVideoClip(
                 path=Path(clip.media).absolute(), source_start_frames=clip.source_start_frames,
                 duration_frames=clip.duration_frames, timeline_start_frames=start,
-                name=f"{clip.shot_id}{take}"))
+                name=f"{clip.shot_id}{take}", volume=0.0 if clip.speaks else 1.0))
         start += clip.duration_frames
     texts = [DraftText(start_frames=cue.start_frame, end_frames=cue.end_frame, text=cue.text,
                        speaker=cue.speaker or None) for cue in timeline.subtitles]

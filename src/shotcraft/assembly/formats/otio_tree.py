@@ -143,6 +143,8 @@ def _picture_clip(clip: Clip, media_url: MediaUrl, frames: dict[Path, int],
         "source": "slate" if _is_slate(clip) else clip.source.value,
         "takes": [alternate.model_dump() for alternate in clip.alternates],
     }
+    if clip.speaks:  # a lip-sync take: its sound is the line the Dialogue track says
+        result.metadata["shotcraft"]["mute_take_sound"] = True
     return result
 
 
