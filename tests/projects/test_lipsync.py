@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import wave
 from pathlib import Path
 
@@ -87,6 +88,16 @@ def test_a_lip_sync_take_is_drawn_stored_checked_and_picked_like_any_take(
     assert clip.take == 2
     listing = invoke("takes", folder, shot_id)
     assert "lip-sync of 1" in listing.output and "lip sync ok" in listing.output
+    rows = {row["take"]: row for row in json.loads(invoke("takes", folder, shot_id,
+                                                          "--json").output)}
+    assert (rows[2]["kind"], rows[2]["parent_take"], rows[2]["audio_hash"]) == (
+        "lipsync", 1, take.audio_hash)
+    assert (rows[1]["kind"], rows[1]["parent_take"], rows[1]["audio_hash"]) == ("video", None, None)
+
+    # scored again later, without its cached audio: judged against its own track, same verdict
+    audio.unlink()
+    [again] = [r for r in project.rescore(shot_ids=[shot_id]) if r.take == 2]
+    assert again.error is None and again.after == take.score
 
 
 def test_a_mouth_that_does_not_follow_the_line_fails_the_check_in_words(
