@@ -16,20 +16,13 @@ from shotcraft.projects.db import CharacterRow
 from shotcraft.shots.models import TakeKind, TakeStatus
 from tests.engine.kling_server import FakeKling
 from tests.projects.faces import FACES
-
-ACCESS = "ak-test-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
-SECRET = "sk-test-1f2e3d4c5b6a7f8e9d0c1b2a3f4e5d6c"
+from tests.projects.kling_stand_in import kling_stand_in
 
 
 @pytest.fixture
 def kling(monkeypatch: pytest.MonkeyPatch):
-    fake = FakeKling(access_key=ACCESS, secret_key=SECRET).start()
-    for key, value in {"BASE_URL": fake.base_url, "ACCESS_KEY": ACCESS, "SECRET_KEY": SECRET,
-                       "POLL_INTERVAL": "0.01", "POLL_MAX_INTERVAL": "0.02",
-                       "RETRY_DELAY": "0.01", "REQUEST_TIMEOUT": "10"}.items():
-        monkeypatch.setenv(f"SHOTCRAFT_KLING_{key}", value)
-    yield fake
-    fake.stop()
+    with kling_stand_in(monkeypatch) as fake:
+        yield fake
 
 
 def stored_element(project: Project, name: str) -> dict | None:

@@ -20,7 +20,7 @@ from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import probe
 from shotcraft.shots.models import TakeStatus
 from tests.engine.kling_server import FakeKling
-from tests.projects.test_kling_native import ACCESS, SECRET
+from tests.projects.kling_stand_in import kling_stand_in
 
 REPO = Path(__file__).resolve().parents[2]
 # kling-v1-6 std: a 10 s clip and one extension (assumed priced as a 5 s task)
@@ -29,16 +29,8 @@ CLIP_10, EXTENSION = COST_TABLE["kling-v1-6/std/10"], COST_TABLE["kling-v1-6/std
 
 @pytest.fixture
 def kling(monkeypatch: pytest.MonkeyPatch):
-    fake = FakeKling(access_key=ACCESS, secret_key=SECRET).start()
-    for key in ("SHOTCRAFT_KLING_COST_TABLE", "SHOTCRAFT_KLING_MODE"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in {"BASE_URL": fake.base_url, "ACCESS_KEY": ACCESS, "SECRET_KEY": SECRET,
-                       "MODEL_NAME": "kling-v1-6", "POLL_INTERVAL": "0.01",
-                       "POLL_MAX_INTERVAL": "0.02", "RETRY_DELAY": "0.01",
-                       "REQUEST_TIMEOUT": "10"}.items():
-        monkeypatch.setenv(f"SHOTCRAFT_KLING_{key}", value)
-    yield fake
-    fake.stop()
+    with kling_stand_in(monkeypatch, MODEL_NAME="kling-v1-6") as fake:
+        yield fake
 
 
 def _long_shot(project: Project, seconds: float = 14) -> str:

@@ -9,20 +9,13 @@ from shotcraft.shots.media import probe
 from shotcraft.shots.models import TakeStatus
 from shotcraft.studio.views import takes_json
 from tests.engine.kling_server import FakeKling
-
-ACCESS = "ak-test-2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f"
-SECRET = "sk-test-5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b"
+from tests.projects.kling_stand_in import kling_stand_in
 
 
 @pytest.fixture
 def kling(monkeypatch: pytest.MonkeyPatch):
-    fake = FakeKling(access_key=ACCESS, secret_key=SECRET).start()
-    for key, value in {"BASE_URL": fake.base_url, "ACCESS_KEY": ACCESS, "SECRET_KEY": SECRET,
-                       "POLL_INTERVAL": "0.01", "POLL_MAX_INTERVAL": "0.02",
-                       "RETRY_DELAY": "0.01", "REQUEST_TIMEOUT": "10"}.items():
-        monkeypatch.setenv(f"SHOTCRAFT_KLING_{key}", value)
-    yield fake
-    fake.stop()
+    with kling_stand_in(monkeypatch) as fake:
+        yield fake
 
 
 @pytest.mark.parametrize(("mode", "native"), [("std", (720, 1280)), ("pro", (1080, 1920))])

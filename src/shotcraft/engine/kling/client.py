@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from shotcraft.engine.kling.extend import ENDPOINT as EXTEND
 from shotcraft.engine.kling.extend import extension_cost
-from shotcraft.engine.kling.settings import RESULT_LIFETIME
 from shotcraft.engine.kling.tasks import (
     SLOTS,
     TaskRun,
     TaskSlots,
-    _Cancelled,
     _Stop,
 )
 from shotcraft.engine.protocol import Progress, RenderedTake
@@ -28,55 +25,28 @@ __all__ = ["SLOTS", "TakeRun", "TaskSlots"]
 class TakeRun(TaskRun):
     """A render call of video takes: one Kling task per take, extended where needed."""
 
-    def take(self, take_number: int, seed: int) -> RenderedTake | None:
-        plan = self.plan
-        result = RenderedTake(take_number=take_number, seed=seed, params=dict(plan.params),
-                              downgrades=list(plan.downgrades))
-        state = dict(self.request.resume.get(take_number) or {})
-        try:
-            if self.cancel.is_set():
-                raise _Cancelled
-            with self.slot(take_number):
-                task = self._find_or_submit(take_number, state)
-                endpoint = state["endpoint"]
-                for key in ("endpoint", "external_task_id", "model_name", "mode", "duration",
-                            "sound"):
-                    if key in state:
-                        result.params[key] = state[key]
-                result.provider = {"task_id": state["task_id"],
-                                   "external_task_id": state.get("external_task_id")}
-                task = self._poll(take_number, endpoint, state["task_id"], task)
-            if task.get("task_status") == "failed":
-                reason = task.get("task_status_msg") or "no reason given"
-                result.failed = f"Kling failed the task: {reason}"
-                return result
-            video = ((task.get("task_result") or {}).get("videos") or [{}])[0]
-            if not video.get("url"):
-                result.failed = "Kling reported success but sent no video URL."
-                return result
-            if plan.extensions:  # the last extension's video is the whole take
-                task, video = self._extend(take_number, state, video)
-                result.provider["extends"] = [{k: step.get(k) for k in ("task_id", "video_id")}
-                                              for step in state["extends"]]
-            created = task.get("created_at")
-            born = (datetime.fromtimestamp(created / 1000, UTC) if isinstance(created, int | float)
-                    else datetime.now(UTC))
-            result.provider.update(video_id=video.get("id"),
-                                   url_expires_hint=(born + RESULT_LIFETIME).isoformat())
-            if video.get("duration") is not None:
-                result.params["video_duration"] = str(video["duration"])
-            result.path = self._download(take_number, video["url"])
-            result.cost_credits = self._cost_of(state)
-            self.progress(Progress(take_number=take_number, done=1.0, message="kling: downloaded"))
+    def _draw(self, take_number: int, state: dict[str, Any],
+              result: RenderedTake) -> RenderedTake:
+        with self.slot(take_number):
+            task = self._find_or_submit(take_number, state)
+            for key in ("endpoint", "external_task_id", "model_name", "mode", "duration",
+                        "sound"):
+                if key in state:
+                    result.params[key] = state[key]
+            result.provider = {"task_id": state["task_id"],
+                               "external_task_id": state.get("external_task_id")}
+            task = self._poll(take_number, state["endpoint"], state["task_id"], task)
+        video = self._finished_video(task, result)
+        if video is None:
             return result
-        except _Cancelled:
-            return None
-        except _Stop as stop:
-            return self._stopped(result, stop)
-        except Exception as exc:  # a take that breaks is reported, never raised (protocol)
-            log.warning("kling take %s broke: %s", take_number, type(exc).__name__)
-            result.failed = f"Kling take {take_number} broke: {type(exc).__name__}: {exc}"
-            return result
+        if self.plan.extensions:  # the last extension's video is the whole take
+            task, video = self._extend(take_number, state, video)
+            result.provider["extends"] = [{k: step.get(k) for k in ("task_id", "video_id")}
+                                          for step in state["extends"]]
+        self._keep_video(take_number, task, video, result)
+        result.cost_credits = self._cost_of(state)
+        self.progress(Progress(take_number=take_number, done=1.0, message="kling: downloaded"))
+        return result
 
     def _cost_of(self, state: dict[str, Any]) -> float | None:
         model = state.get("model_name", self.plan.body["model_name"])

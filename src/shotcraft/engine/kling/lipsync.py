@@ -32,8 +32,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shotcraft.engine.kling.planner import TaskPlan
-from shotcraft.engine.kling.settings import RESULT_LIFETIME, KlingSettings
-from shotcraft.engine.kling.tasks import TaskRun, _Cancelled, _Stop
+from shotcraft.engine.kling.settings import KlingSettings
+from shotcraft.engine.kling.tasks import TaskRun
 from shotcraft.engine.protocol import Delivery, LipsyncSource, Progress, RenderedTake, RenderRequest
 from shotcraft.shots.errors import EngineError
 
@@ -119,44 +119,23 @@ class LipsyncRun(TaskRun):
         super().__init__(*args, **kwargs)
         self.claimed: set[str] = set()  # task ids this call's takes own (never matched twice)
 
-    def take(self, take_number: int, seed: int) -> RenderedTake | None:
-        plan, src = self.plan, _source(self.request)
-        result = RenderedTake(take_number=take_number, seed=seed, params=dict(plan.params),
-                              downgrades=list(plan.downgrades))
-        state = dict(self.request.resume.get(take_number) or {})
-        try:
-            if self.cancel.is_set():
-                raise _Cancelled
-            with self.slot(take_number):
-                task = self._find_or_send(take_number, state, src)
-                result.provider = {"task_id": state["task_id"], "parent_video_id": src.video_id}
-                task = self._poll(take_number, ENDPOINT, state["task_id"], task)
-            if task.get("task_status") == "failed":
-                reason = task.get("task_status_msg") or "no reason given"
-                result.failed = f"Kling failed the lip-sync: {reason}"
-                return result
-            video = ((task.get("task_result") or {}).get("videos") or [{}])[0]
-            if not video.get("url"):
-                result.failed = "Kling reported the lip-sync done but sent no video URL."
-                return result
-            created = task.get("created_at")
-            born = (datetime.fromtimestamp(created / 1000, UTC) if isinstance(created, int | float)
-                    else datetime.now(UTC))
-            result.provider.update(video_id=video.get("id"),
-                                   url_expires_hint=(born + RESULT_LIFETIME).isoformat())
-            if video.get("duration") is not None:
-                result.params["video_duration"] = str(video["duration"])
-            result.path = self._download(take_number, video["url"])
-            result.cost_credits = plan.cost
-            self.progress(Progress(take_number=take_number, done=1.0, message="kling: downloaded"))
+    what = "lip-sync take"
+    failed_task = "the lip-sync"
+
+    def _draw(self, take_number: int, state: dict[str, Any],
+              result: RenderedTake) -> RenderedTake:
+        src = _source(self.request)
+        with self.slot(take_number):
+            task = self._find_or_send(take_number, state, src)
+            result.provider = {"task_id": state["task_id"], "parent_video_id": src.video_id}
+            task = self._poll(take_number, ENDPOINT, state["task_id"], task)
+        video = self._finished_video(task, result)
+        if video is None:
             return result
-        except _Cancelled:
-            return None
-        except _Stop as stop:
-            return self._stopped(result, stop)
-        except Exception as exc:  # a take that breaks is reported, never raised (protocol)
-            result.failed = f"Kling lip-sync take {take_number} broke: {type(exc).__name__}: {exc}"
-            return result
+        self._keep_video(take_number, task, video, result)
+        result.cost_credits = self.plan.cost
+        self.progress(Progress(take_number=take_number, done=1.0, message="kling: downloaded"))
+        return result
 
     def _find_or_send(self, take_number: int, state: dict[str, Any],
                       src: LipsyncSource) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from PIL import Image
 
 from shotcraft.engine.kling.planner import TaskPlan, encode_image, trim_prompt
 from shotcraft.engine.kling.settings import ASPECTS, KlingSettings
-from shotcraft.engine.kling.tasks import TaskRun, _Cancelled, _Stop
+from shotcraft.engine.kling.tasks import TaskRun, _Stop
 from shotcraft.engine.protocol import Progress, RenderedTake, RenderRequest
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import sha256_file
@@ -80,35 +80,25 @@ class StillRun(TaskRun):
                      model_name=self.plan.body["model_name"])
         return state
 
-    def take(self, take_number: int, seed: int) -> RenderedTake | None:
-        result = RenderedTake(take_number=take_number, seed=seed, params=dict(self.plan.params),
-                              downgrades=list(self.plan.downgrades))
-        state = dict(self.request.resume.get(take_number) or {})
-        try:
-            if self.cancel.is_set():
-                raise _Cancelled
-            task = self._find_or_submit(take_number, state)
-            result.params["external_task_id"] = state.get("external_task_id")
-            result.provider = {"task_id": state["task_id"],
-                               "external_task_id": state.get("external_task_id")}
-            task = self._poll(take_number, state["endpoint"], state["task_id"], task)
-            if task.get("task_status") == "failed":
-                result.failed = f"Kling failed the task: {task.get('task_status_msg') or 'no reason given'}"
-                return result
-            images = (task.get("task_result") or {}).get("images") or [{}]
-            if not images[0].get("url"):
-                result.failed = "Kling reported success but sent no image URL."
-                return result
-            result.path = self._fetch_image(take_number, images[0]["url"])
-            self.progress(Progress(take_number=take_number, done=1.0, message="kling: downloaded"))
+    what = "still"
+
+    def _draw(self, take_number: int, state: dict[str, Any],
+              result: RenderedTake) -> RenderedTake:
+        task = self._find_or_submit(take_number, state)
+        result.params["external_task_id"] = state.get("external_task_id")
+        result.provider = {"task_id": state["task_id"],
+                           "external_task_id": state.get("external_task_id")}
+        task = self._poll(take_number, state["endpoint"], state["task_id"], task)
+        if task.get("task_status") == "failed":
+            result.failed = f"Kling failed the task: {task.get('task_status_msg') or 'no reason given'}"
             return result
-        except _Cancelled:
-            return None
-        except _Stop as stop:
-            return self._stopped(result, stop)
-        except Exception as exc:  # a take that breaks is reported, never raised (protocol)
-            result.failed = f"Kling still {take_number} broke: {type(exc).__name__}: {exc}"
+        images = (task.get("task_result") or {}).get("images") or [{}]
+        if not images[0].get("url"):
+            result.failed = "Kling reported success but sent no image URL."
             return result
+        result.path = self._fetch_image(take_number, images[0]["url"])
+        self.progress(Progress(take_number=take_number, done=1.0, message="kling: downloaded"))
+        return result
 
     def _fetch_image(self, take_number: int, url: str) -> Any:
         """Download the image (a CDN link, no token) and keep it as PNG or JPEG, as sent."""

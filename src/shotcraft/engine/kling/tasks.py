@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,12 @@ except ImportError:  # pragma: no cover - exercised only on installs without the
 
 from shotcraft.engine.kling.extend import LIST_PAGE_SIZE
 from shotcraft.engine.kling.planner import TaskPlan
-from shotcraft.engine.kling.settings import REGION_HOSTS, REGION_NAMES, KlingSettings
+from shotcraft.engine.kling.settings import (
+    REGION_HOSTS,
+    REGION_NAMES,
+    RESULT_LIFETIME,
+    KlingSettings,
+)
 
 if TYPE_CHECKING:
     from shotcraft.engine.kling.engine import KlingEngine
@@ -201,10 +207,56 @@ class TaskRun:
         finally:
             SLOTS.release()
 
+    what = "take"  # how a broken take is named: "Kling take 3 broke: …"
+    failed_task = "the task"  # "Kling failed the task: …"
+
     def take(self, take_number: int, seed: int) -> RenderedTake | None:
         """One take, start to finish: a result (maybe failed, with its reason), or None when
-        cancelled before it was paid for."""
+        cancelled before it was paid for. A take that breaks is reported, never raised."""
+        result = RenderedTake(take_number=take_number, seed=seed, params=dict(self.plan.params),
+                              downgrades=list(self.plan.downgrades))
+        state = dict(self.request.resume.get(take_number) or {})
+        try:
+            if self.cancel.is_set():
+                raise _Cancelled
+            return self._draw(take_number, state, result)
+        except _Cancelled:
+            return None
+        except _Stop as stop:
+            return self._stopped(result, stop)
+        except Exception as exc:  # the protocol: a broken take is a failed take
+            log.warning("kling %s %s broke: %s", self.what, take_number, type(exc).__name__)
+            result.failed = f"Kling {self.what} {take_number} broke: {type(exc).__name__}: {exc}"
+            return result
+
+    def _draw(self, take_number: int, state: dict[str, Any],
+              result: RenderedTake) -> RenderedTake:
+        """Submit (or resume), poll and fetch one take into `result`; raise _Stop to fail it."""
         raise NotImplementedError
+
+    def _finished_video(self, task: dict[str, Any], result: RenderedTake) -> dict[str, Any] | None:
+        """The finished task's video, or None with the reason on `result`."""
+        if task.get("task_status") == "failed":
+            reason = task.get("task_status_msg") or "no reason given"
+            result.failed = f"Kling failed {self.failed_task}: {reason}"
+            return None
+        video = ((task.get("task_result") or {}).get("videos") or [{}])[0]
+        if not video.get("url"):
+            result.failed = "Kling reported success but sent no video URL."
+            return None
+        return dict(video)
+
+    def _keep_video(self, take_number: int, task: dict[str, Any], video: dict[str, Any],
+                    result: RenderedTake) -> None:
+        """Record the video's id, when Kling deletes it and its length; download it now."""
+        created = task.get("created_at")
+        born = (datetime.fromtimestamp(created / 1000, UTC) if isinstance(created, int | float)
+                else datetime.now(UTC))
+        result.provider.update(video_id=video.get("id"),
+                               url_expires_hint=(born + RESULT_LIFETIME).isoformat())
+        if video.get("duration") is not None:
+            result.params["video_duration"] = str(video["duration"])
+        result.path = self._download(take_number, video["url"])
 
     def _new_state(self, take_number: int, state: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError

@@ -212,19 +212,8 @@ class ShotcraftApp(App[None]):
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
     def _render_lipsync(self, shot_id: str, from_take: int | None,
                         cancel: threading.Event) -> None:
-        def on_event(event: Any) -> None:
-            if event.kind in ("done", "failed"):
-                self.post_message(TakeRendered(event))
-            else:
-                self.post_message(RenderProgress(event))
-
-        try:
-            summary = self.project.render_lipsync(shot_id, from_take=from_take,
-                                                  on_event=on_event, cancel=cancel)
-        except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
-            self.post_message(RenderFinished(error=self.as_error(exc)))
-        else:
-            self.post_message(RenderFinished(summary=summary))
+        self._drawing(lambda on_event: self.project.render_lipsync(
+            shot_id, from_take=from_take, on_event=on_event, cancel=cancel))
 
     def draw_until(self, shot_ids: list[str] | None, *, episode: int | None = None) -> bool:
         """Ask for the score and the cap, then draw each shot (or every unpicked shot of the
@@ -276,15 +265,22 @@ class ShotcraftApp(App[None]):
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
     def _render(self, shot_ids: list[str] | None, takes: int | None, episode: int | None,
                 kind: TakeKind, cancel: threading.Event) -> None:
+        self._drawing(lambda on_event: self.project.render(
+            shot_ids=shot_ids, episode=episode, takes=takes, kind=kind, on_event=on_event,
+            cancel=cancel))
+
+    def _drawing(self, draw: Callable[[Callable[[Any], None]], Any], *,
+                 quiet: tuple[str, ...] = ()) -> None:
+        """Run `draw(on_event)` in this render worker: its takes and progress are posted as
+        they come (all but the `quiet` kinds of event), then its summary or its error."""
         def on_event(event: Any) -> None:
             if event.kind in ("done", "failed"):
                 self.post_message(TakeRendered(event))
-            else:
+            elif event.kind not in quiet:
                 self.post_message(RenderProgress(event))
 
         try:
-            summary = self.project.render(shot_ids=shot_ids, episode=episode, takes=takes,
-                                          kind=kind, on_event=on_event, cancel=cancel)
+            summary = draw(on_event)
         except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
             self.post_message(RenderFinished(error=self.as_error(exc)))
         else:
@@ -293,20 +289,10 @@ class ShotcraftApp(App[None]):
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
     def _render_until(self, shot_ids: list[str] | None, episode: int | None, until: float,
                       max_takes: int, cancel: threading.Event) -> None:
-        def on_event(event: Any) -> None:
-            if event.kind in ("done", "failed"):
-                self.post_message(TakeRendered(event))
-            elif event.kind != "stopped":  # said all together when the draw ends
-                self.post_message(RenderProgress(event))
-
-        try:
-            summary = self.project.render_until(shot_ids=shot_ids, episode=episode, until=until,
-                                                max_takes=max_takes, on_event=on_event,
-                                                cancel=cancel)
-        except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
-            self.post_message(RenderFinished(error=self.as_error(exc)))
-        else:
-            self.post_message(RenderFinished(summary=summary))
+        # "stopped" is said all together when the draw ends
+        self._drawing(lambda on_event: self.project.render_until(
+            shot_ids=shot_ids, episode=episode, until=until, max_takes=max_takes,
+            on_event=on_event, cancel=cancel), quiet=("stopped",))
 
     @on(RenderProgress)
     def _relay_progress(self, message: RenderProgress) -> None:
