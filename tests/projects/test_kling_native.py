@@ -43,3 +43,29 @@ def test_kling_takes_keep_their_native_size_and_export_at_the_project_s(
     info = probe(result.output)
     assert (info.width, info.height) == (1080, 1920)
     assert info.frames == sum(shot.duration_frames for shot in shots) == result.duration_frames
+
+
+@pytest.mark.parametrize("lipsync", [False, True])
+def test_without_keys_a_kling_draw_is_one_sentence_and_burns_no_take(
+        project: Project, kling: FakeKling, monkeypatch: pytest.MonkeyPatch, lipsync: bool) -> None:
+    from tests.studio.conftest import invoke
+
+    shot = next(s for s in project.shots(episode=1)
+                if any(not (line.mode or "") for line in s.dialogue))
+    if lipsync:
+        project.render(shot_ids=[shot.id], takes=1, engine="kling")
+    before = [v.take.number for v in project.takes(shot.id)]
+    monkeypatch.delenv("SHOTCRAFT_KLING_ACCESS_KEY")
+    monkeypatch.delenv("SHOTCRAFT_KLING_SECRET_KEY")
+    args = ["--lipsync"] if lipsync else ["--engine", "kling", "--takes", "1"]
+
+    result = invoke("render", project.store.root, "--shot", shot.id, *args)
+
+    assert result.exit_code == 1
+    assert "Kling needs API keys: set SHOTCRAFT_KLING_ACCESS_KEY and SHOTCRAFT_KLING_SECRET_KEY" \
+        in result.output
+    assert [v.take.number for v in Project.open(project.store.root).takes(shot.id)] == before
+    assert len(kling.created) == len(before)  # nothing sent
+    # the plan and its price still show without keys
+    dry = invoke("render", project.store.root, "--shot", shot.id, *args, "--dry-run")
+    assert dry.exit_code == 0, dry.output

@@ -194,6 +194,12 @@ class Engine(ABC):
         """
         return None
 
+    def check_ready(self) -> None:
+        """Raise EngineError, in one sentence, if this engine cannot draw anything now (a cloud
+        engine without its keys). Called before takes are queued, not for a dry run: a plan
+        and its price can be seen before the keys are set."""
+        return None
+
     def delivers(self, request: RenderRequest) -> Delivery:
         """The size, fps and frame count this engine's file for one take of `request` has.
 

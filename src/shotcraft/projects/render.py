@@ -159,6 +159,7 @@ def render(
     summary.plan, summary.budget_notes = plan, [*plan.notes, *element_notes]
     if dry_run:
         return summary
+    engine_obj.check_ready()  # keys missing: one sentence, and no take number is burned
     # the executor (a Ray cluster to reach, maybe) before anything is queued
     if isinstance(executor, Executor):
         runner, owned = executor, False

@@ -159,6 +159,9 @@ class KlingEngine(Engine):
         self._require_keys()
         return make_elements(self, characters)
 
+    def check_ready(self) -> None:
+        self._require_keys()
+
     def _require_keys(self) -> None:
         s = self.settings
         if not (s.access_key and s.secret_key and s.access_key.get_secret_value()
