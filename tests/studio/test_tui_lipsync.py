@@ -61,8 +61,11 @@ async def test_l_lip_syncs_the_highlighted_take_after_the_estimate(tmp_path: Pat
             for v in app.project.takes(shot_id)), timeout=60)
         screen = app.screen
         assert isinstance(screen, TakesScreen)
-        await wait_for(pilot, lambda: screen.query_one("#takes", DataTable).row_count == 2,
-                       timeout=10)
         table = screen.query_one("#takes", DataTable)
-        statuses = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
-        assert "done lip-sync of 1" in statuses
+
+        def statuses() -> list[str]:
+            return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+
+        # the list reloads when the take's message arrives: wait for it, never race it
+        await wait_for(pilot, lambda: "done lip-sync of 1" in statuses(), timeout=20)
+        assert sorted(statuses()) == ["done", "done lip-sync of 1"]
