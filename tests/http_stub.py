@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 def serve(fake: Any, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
@@ -25,3 +25,26 @@ def shut(httpd: ThreadingHTTPServer | None) -> None:
     if httpd is not None:
         httpd.shutdown()
         httpd.server_close()
+
+
+class Served:
+    """`start()`, `stop()` and `base_url` of a stand-in served on localhost: subclasses say
+    which handler reads them (`_handler`) and where their API lives on the host (`api_path`)."""
+
+    api_path = ""
+    _httpd: ThreadingHTTPServer | None = None
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._httpd = serve(self, self._handler())
+        return self
+
+    def stop(self) -> None:
+        shut(self._httpd)
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}{self.api_path}"

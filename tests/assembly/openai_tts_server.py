@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from shotcraft.shots.media import ffmpeg_binary
-from tests.http_stub import serve, shut
+from tests.http_stub import Served
 
 VOICES = {"alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer",
           "verse"}
@@ -30,25 +30,17 @@ def spoken_seconds(text: str, speed: float = 1.0) -> float:
     return max(0.4, SECONDS_PER_CHAR * len(text)) / speed
 
 
-class FakeSpeechServer:
+class FakeSpeechServer(Served):
+    api_path = "/v1"
+
     def __init__(self, *, key: str, models: tuple[str, ...] = ("tts-1", "tts-1-hd")) -> None:
         self.key, self.models = key, set(models)
         self.requests: list[dict[str, Any]] = []  # every authorised POST body
         self.faults: list[int] = []  # statuses to answer next, one per request
         self.lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
 
-    def start(self) -> FakeSpeechServer:
-        self._httpd = serve(self, _Handler)
-        return self
-
-    def stop(self) -> None:
-        shut(self._httpd)
-
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
 
 def _audio(seconds: float, response_format: str) -> bytes:

@@ -65,7 +65,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -75,7 +75,7 @@ from PIL import Image
 
 from shotcraft.shots.ffmpeg import ffprobe_binary
 from shotcraft.shots.media import ffmpeg_binary
-from tests.http_stub import serve, shut
+from tests.http_stub import Served
 
 MODELS = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1",
           "kling-v2-1-master", "kling-v2-5-turbo", "kling-v2-6", "kling-v3"}
@@ -246,7 +246,7 @@ class BadParams(Exception):
     pass
 
 
-class FakeKling:
+class FakeKling(Served):
     """The fake service; `start()` it, point `base_url` at it, `stop()` it."""
 
     def __init__(self, *, access_key: str, secret_key: str, video: bytes | None = None,
@@ -279,7 +279,6 @@ class FakeKling:
         self.lipsync_mode = "sync"  # tests/talking.py: sync | frozen | inverted mouths
         self.lock = threading.Lock()
         self._ids = itertools.count(880000000000000001)
-        self._httpd: ThreadingHTTPServer | None = None
 
     # --- control ------------------------------------------------------------------------
 
@@ -301,17 +300,8 @@ class FakeKling:
                 return fault[1]
         return None
 
-    def start(self) -> FakeKling:
-        self._httpd = serve(self, _Handler)
-        return self
-
-    def stop(self) -> None:
-        shut(self._httpd)
-
-    @property
-    def base_url(self) -> str:
-        assert self._httpd is not None
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def created_on(self, endpoint: str) -> list[dict[str, Any]]:
         """Tasks created (= paid for) on `endpoint`."""

@@ -209,18 +209,10 @@ def test_the_cli_says_once_that_it_upgraded_and_where_the_backup_is(old_project:
 def test_a_0002_project_gains_per_character_ip_adapter_scales_at_the_engine_default(
     old_project: Path,
 ) -> None:
-    from alembic import command
-
-    db_file = old_project / "shotcraft.db"
-    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
-    command.stamp(config, BASELINE)
-    command.upgrade(config, "0002_versioned_json")  # what the previous release left on disk
+    db_file = _schema_at(old_project, "0002_versioned_json")  # what the previous release left on disk
     assert stored_revision(db_file) == "0002_versioned_json"
 
-    project = Project.open(old_project)
-    (backup,) = backups(old_project)
-    assert backup.name.startswith("shotcraft.db.backup-0002_versioned_json-")
-    assert stored_revision(db_file) == head()
+    project = _open_upgraded(old_project, "0002_versioned_json")
     lin = project.character("林晚")
     assert lin.ip_adapter_scale is None and lin.references  # unset: drawn as before
     assert project.character("顾言").description == "30岁, 黑西装"
@@ -230,20 +222,12 @@ def test_a_0002_project_gains_per_character_ip_adapter_scales_at_the_engine_defa
 
 
 def test_a_0003_project_gains_an_empty_kling_element_per_character(old_project: Path) -> None:
-    from alembic import command
-
     from shotcraft.projects.db import CharacterRow
 
-    db_file = old_project / "shotcraft.db"
-    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
-    command.stamp(config, BASELINE)
-    command.upgrade(config, "0003_character_ip_adapter_scale")  # the previous release's schema
+    db_file = _schema_at(old_project, "0003_character_ip_adapter_scale")  # the previous release's schema
     assert stored_revision(db_file) == "0003_character_ip_adapter_scale"
 
-    project = Project.open(old_project)
-    (backup,) = backups(old_project)
-    assert backup.name.startswith("shotcraft.db.backup-0003_character_ip_adapter_scale-")
-    assert stored_revision(db_file) == head()
+    project = _open_upgraded(old_project, "0003_character_ip_adapter_scale")
     with project.store.db.read() as session:
         rows = {row.name: row for row in session.exec(select(CharacterRow)).all()}
     assert rows and all(row.kling_element is None for row in rows.values())  # none made yet
@@ -264,22 +248,14 @@ def test_a_0003_project_gains_an_empty_kling_element_per_character(old_project: 
 def test_a_0004_project_keeps_its_rejected_takes_without_a_reason_and_can_give_one(
     old_project: Path,
 ) -> None:
-    from alembic import command
-
     from shotcraft.shots.models import RejectReason, TakeStatus
 
-    db_file = old_project / "shotcraft.db"
-    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
-    command.stamp(config, BASELINE)
-    command.upgrade(config, "0004_character_kling_element")  # the previous release's schema
+    db_file = _schema_at(old_project, "0004_character_kling_element")  # the previous release's schema
     with closing(sqlite3.connect(db_file)) as conn:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(take)")}
     assert "reject_reason" not in columns
 
-    project = Project.open(old_project)
-    (backup,) = backups(old_project)
-    assert backup.name.startswith("shotcraft.db.backup-0004_character_kling_element-")
-    assert stored_revision(db_file) == head()
+    project = _open_upgraded(old_project, "0004_character_kling_element")
     (rejected,) = [v.take for v in project.takes("E01-S01-005") if v.take.status is TakeStatus.REJECTED]
     assert rejected.number == 1 and rejected.reject_reason is None
     project.reject("E01-S01-005", 1, "face")  # the director says now why he threw it away
@@ -290,18 +266,10 @@ def test_a_0004_project_keeps_its_rejected_takes_without_a_reason_and_can_give_o
 
 
 def test_a_0004_project_gains_untrimmed_shots_and_keeps_its_picks(old_project: Path) -> None:
-    from alembic import command
-
     from shotcraft.projects.db import ShotRow
 
-    db_file = old_project / "shotcraft.db"
-    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
-    command.stamp(config, BASELINE)
-    command.upgrade(config, "0004_character_kling_element")  # the previous release's schema
-    project = Project.open(old_project)
-    (backup,) = backups(old_project)
-    assert backup.name.startswith("shotcraft.db.backup-0004_character_kling_element-")
-    assert stored_revision(db_file) == head()
+    _schema_at(old_project, "0004_character_kling_element")  # the previous release's schema
+    project = _open_upgraded(old_project, "0004_character_kling_element")
     shots = project.shots()
     assert [s.id for s in shots] == SHOTS
     assert all(s.trim_in is None and s.trim_out is None for s in shots)  # untrimmed
@@ -320,18 +288,10 @@ def test_a_0004_project_gains_untrimmed_shots_and_keeps_its_picks(old_project: P
 def test_a_0006_project_keeps_a_stored_voice_name_and_gives_the_rest_defaults(
     old_project: Path,
 ) -> None:
-    from alembic import command
-
-    db_file = old_project / "shotcraft.db"
-    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
-    command.stamp(config, BASELINE)
-    command.upgrade(config, "0006_shot_trim")  # the previous release's schema
+    db_file = _schema_at(old_project, "0006_shot_trim")  # the previous release's schema
     with closing(sqlite3.connect(db_file)) as conn, conn:
         conn.execute("UPDATE character SET voice = 'cmn+f5' WHERE name = '顾言'")
-    project = Project.open(old_project)
-    (backup,) = backups(old_project)
-    assert backup.name.startswith("shotcraft.db.backup-0006_shot_trim-")
-    assert stored_revision(db_file) == head()
+    project = _open_upgraded(old_project, "0006_shot_trim")
     voices = {v.name: v for v in project.character_voices()}
     assert (voices["顾言"].voice.voice, voices["顾言"].default) == ("cmn+f5", False)
     assert voices["林晚"].default and voices["林晚"].voice.voice not in ("cmn+f5", "")
@@ -349,20 +309,34 @@ def test_a_0006_project_keeps_a_stored_voice_name_and_gives_the_rest_defaults(
 
 def test_a_0007_project_opens_with_its_takes_as_videos_without_a_parent(old_project: Path) -> None:
     """0008 adds lip-sync takes; every earlier take stays what it was, with no parent or audio."""
-    from alembic import command
-
-    db_file = old_project / "shotcraft.db"
-    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
-    command.stamp(config, BASELINE)
-    command.upgrade(config, "0007_character_voice")  # the previous release's schema
+    db_file = _schema_at(old_project, "0007_character_voice")  # the previous release's schema
     with closing(sqlite3.connect(db_file)) as conn:
         before = conn.execute("SELECT shot_id, number, kind, status FROM take ORDER BY id").fetchall()
-    project = Project.open(old_project)
-    (backup,) = backups(old_project)
-    assert backup.name.startswith("shotcraft.db.backup-0007_character_voice-")
-    assert stored_revision(db_file) == head() == "0008_take_lipsync"
+    project = _open_upgraded(old_project, "0007_character_voice")
+    assert head() == "0008_take_lipsync"
     views = [v for shot in project.shots() for v in project.takes(shot.id)]
     assert [(v.take.shot_id, v.take.number, v.take.kind.value, v.take.status.value)
             for v in views] == [tuple(row) for row in before]
     assert all(v.take.parent_take is None and v.take.audio_hash is None for v in views)
     project.close()
+
+
+def _schema_at(project_dir: Path, revision: str) -> Path:
+    """Put the project's database at an earlier release's schema (as that release left it);
+    its file."""
+    from alembic import command
+
+    db_file = project_dir / "shotcraft.db"
+    config = schema_module.alembic_config(url=f"sqlite:///{db_file}")
+    command.stamp(config, BASELINE)
+    command.upgrade(config, revision)
+    return db_file
+
+
+def _open_upgraded(project_dir: Path, revision: str) -> Project:
+    """Open a project left at `revision`: it is upgraded to head, with one backup named so."""
+    project = Project.open(project_dir)
+    (backup,) = backups(project_dir)
+    assert backup.name.startswith(f"shotcraft.db.backup-{revision}-")
+    assert stored_revision(project_dir / "shotcraft.db") == head()
+    return project

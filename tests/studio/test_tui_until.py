@@ -7,27 +7,17 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from shotcraft.projects import Project
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.board import BoardScreen
 from shotcraft.studio.tui.screens.spend import SpendScreen
 from shotcraft.studio.tui.screens.takes import TakesScreen
 from shotcraft.studio.tui.screens.until import UntilScreen
-from tests.projects.conftest import write_script
 from tests.studio.test_tui_errors import shown as notifications
 from tests.studio.test_tui_script_text import shown
 from tests.studio.test_tui_studio import SIZE, shot_ids_shown, wait_for
+from tests.studio.test_tui_studio import project_dir as project_dir  # noqa: F401 - the fixture
 
 GOOD = "E01-S01-003"  # previz scores its takes about 1.0
-
-
-@pytest.fixture
-def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
-    project = Project.create(tmp_path / "proj", title="测试")
-    project.import_script(write_script(tmp_path))
-    project.close()
-    return tmp_path / "proj"
 
 
 def _stops(app: object) -> list[str]:
