@@ -79,6 +79,7 @@ def test_a_frozen_mouth_barely_moves(checks: dict[str, MouthSync]) -> None:
     assert not result.ok
     assert result.reason is not None
     assert result.reason.startswith("the mouth barely moves while the line is spoken (")
+    assert result.failed == "still"
     assert "needs 1.0 %" in result.reason
 
 
@@ -87,6 +88,7 @@ def test_a_mouth_that_talks_in_the_pauses_fails(checks: dict[str, MouthSync]) ->
     print(result.explanation())
     assert not result.ok
     assert result.reason is not None and "moves in the pauses" in result.reason
+    assert result.failed == "pauses"
     assert result.pause_motion is not None and result.speech_motion is not None
     assert result.pause_motion > 5 * result.speech_motion
 
@@ -96,6 +98,7 @@ def test_a_take_longer_than_its_audio_fails_the_length_check(checks: dict[str, M
     assert not result.ok
     assert result.reason is not None
     assert re.fullmatch(r"the take runs 4\.00 s but its audio 3\.0\d s", result.reason)
+    assert result.failed == "length"
     assert result.video_seconds == pytest.approx(4.0)
     assert result.audio_seconds == pytest.approx(3.0, abs=0.07)  # AAC pads its last frame
 
@@ -121,6 +124,7 @@ def test_a_take_without_a_face_fails(tmp_path: Path, wavs: dict[str, Path]) -> N
     result = mouth_sync(out)
     assert not result.ok
     assert result.reason == "no face found in 100 % of the frames"
+    assert result.failed == "face"
     assert result.face_frames == 0 and result.speech_motion is None
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from shotcraft.ranking.metrics import DEFAULT_WEIGHTS, MetricScore
 from shotcraft.ranking.mouth import (
-    MIN_FACE_SHARE,
     MIN_RATIO,
     MIN_SPEECH_MOTION,
     MouthSync,
@@ -28,9 +27,7 @@ def lipsync_value(result: MouthSync) -> float:
     """The metric's value for a mouth check (see the module's docstring)."""
     if result.ok:
         return 1.0
-    if (result.speech_motion is None or result.speaking_frames == 0
-            or result.face_frames < MIN_FACE_SHARE * result.frames
-            or (result.reason or "").startswith("the take runs")):
+    if result.failed in ("length", "face", "speech") or result.speech_motion is None:
         return 0.0  # wrong length, no face or no speech: nothing to give credit for
     moving = min(1.0, result.speech_motion / MIN_SPEECH_MOTION)
     apart = 1.0 if result.ratio is None else min(1.0, result.ratio / MIN_RATIO)

@@ -83,6 +83,9 @@ class MouthSync:
     audio_seconds: float
     ok: bool
     reason: str | None
+    # which rule failed: "length", "face", "speech" (none in the audio, or no face while it is
+    # spoken), "pauses" (the mouth moves in them) or "still" (it barely moves while spoken)
+    failed: str | None = None
 
     def explanation(self) -> str:
         """One line with the figures, for a director or a log."""
@@ -275,41 +278,45 @@ def judge(openings: np.ndarray, spoken: np.ndarray, *, fps: float, audio_seconds
              if speech_motion is not None and pause_motion is not None else None)
     face_frames = int(np.count_nonzero(~np.isnan(openings)))
     video_seconds = frames / fps
-    reason = _reason(frames=frames, face_frames=face_frames, spoken=int(spoken.sum()),
+    failed, reason = _verdict(frames=frames, face_frames=face_frames, spoken=int(spoken.sum()),
                      speech_motion=speech_motion, pause_motion=pause_motion,
                      video_seconds=video_seconds, audio_seconds=audio_seconds,
                      tolerance=1 / fps + slack)
     return MouthSync(frames=frames, face_frames=face_frames, speaking_frames=int(spoken.sum()),
                      pause_frames=int(frames - spoken.sum()), speech_motion=speech_motion,
                      pause_motion=pause_motion, ratio=ratio, video_seconds=video_seconds,
-                     audio_seconds=audio_seconds, ok=reason is None, reason=reason)
+                     audio_seconds=audio_seconds, ok=reason is None, reason=reason,
+                     failed=failed)
 
 
 def _pct(value: float) -> str:
     return f"{value * 100:.1f} %"
 
 
-def _reason(*, frames: int, face_frames: int, spoken: int, speech_motion: float | None,
+def _verdict(*, frames: int, face_frames: int, spoken: int, speech_motion: float | None,
             pause_motion: float | None, video_seconds: float, audio_seconds: float,
-            tolerance: float) -> str | None:
+            tolerance: float) -> tuple[str | None, str | None]:
+    """(the rule that failed, one sentence saying how), or (None, None) when the take passes."""
     if abs(video_seconds - audio_seconds) > tolerance + 1e-6:
-        return f"the take runs {video_seconds:.2f} s but its audio {audio_seconds:.2f} s"
+        return "length", f"the take runs {video_seconds:.2f} s but its audio {audio_seconds:.2f} s"
     if face_frames < MIN_FACE_SHARE * frames:
         missing = 100 * (frames - face_frames) / frames
-        return f"no face found in {missing:.0f} % of the frames"
+        return "face", f"no face found in {missing:.0f} % of the frames"
     if spoken == 0:
-        return "the audio has no speech in it, so there is no line to lip-sync"
+        return "speech", "the audio has no speech in it, so there is no line to lip-sync"
     if speech_motion is None:
-        return "no face was found while the line is spoken"
+        return "speech", "no face was found while the line is spoken"
     if pause_motion is not None and pause_motion > PAUSE_FLOOR \
             and speech_motion < MIN_RATIO * pause_motion:
         if speech_motion < MIN_SPEECH_MOTION:
-            return (f"the mouth moves in the pauses ({_pct(pause_motion)} of the face height) "
-                    f"and barely while the line is spoken ({_pct(speech_motion)})")
-        return (f"the mouth moves in the pauses almost as much as while the line is spoken "
-                f"({_pct(pause_motion)} against {_pct(speech_motion)} of the face height, "
-                f"needs half or less)")
+            return "pauses", (f"the mouth moves in the pauses ({_pct(pause_motion)} of the face "
+                              f"height) and barely while the line is spoken "
+                              f"({_pct(speech_motion)})")
+        return "pauses", (f"the mouth moves in the pauses almost as much as while the line is "
+                          f"spoken ({_pct(pause_motion)} against {_pct(speech_motion)} of the "
+                          f"face height, needs half or less)")
     if speech_motion < MIN_SPEECH_MOTION:
-        return (f"the mouth barely moves while the line is spoken ({_pct(speech_motion)} of the "
-                f"face height, needs {_pct(MIN_SPEECH_MOTION)})")
-    return None
+        return "still", (f"the mouth barely moves while the line is spoken "
+                         f"({_pct(speech_motion)} of the face height, needs "
+                         f"{_pct(MIN_SPEECH_MOTION)})")
+    return None, None
