@@ -26,6 +26,7 @@ from sqlmodel import col, select
 from shotcraft.assembly import subtitles
 from shotcraft.assembly.speech.cache import RATE, read_samples
 from shotcraft.assembly.speech.timing import spoken_lines
+from shotcraft.assembly.timeline import Timeline
 from shotcraft.engine.protocol import LipsyncSource, RenderRequest
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.export import build_timeline
@@ -39,15 +40,19 @@ from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 UNSPOKEN = ("OS", "VO")  # inner voice and narration: heard, but no mouth on screen says them
 
 
-def lipsync_source(store: Store, shot_id: str, *, from_take: int | None = None) -> dict[str, Any]:
+def lipsync_source(store: Store, shot_id: str, *, from_take: int | None = None,
+                   timeline: Timeline | None = None) -> dict[str, Any]:
     """The job options' `lipsync` entry for a lip-sync take of `shot_id` (paths relative to the
-    project), or ProjectError in one sentence naming the shot."""
+    project), or ProjectError in one sentence naming the shot. `timeline` is the shot's
+    episode's (`build_timeline`), when the caller has it already."""
     shot = store.shot(shot_id)
     parent = _parent(store, shot, from_take)
     path = store.layout.resolve(parent.media_path or "", what=f"take {parent.number} of {shot.id}")
     fps = float(parent.fps or store.fps)
     frames = int(parent.duration_frames or 0)
-    audio, digest, seconds, speech = _dialogue_audio(store, shot, frames / fps if fps else 0.0)
+    audio, digest, seconds, speech = _dialogue_audio(
+        store, shot, frames / fps if fps else 0.0,
+        timeline if timeline is not None else build_timeline(store, shot.episode))
     return {
         "parent_take": parent.number,
         "video": store.layout.relative(path),
@@ -61,8 +66,9 @@ def lipsync_source(store: Store, shot_id: str, *, from_take: int | None = None) 
     }
 
 
-def lipsync_shots(store: Store, episode: int) -> tuple[list[str], list[str]]:
-    """The shots of an episode to lip-sync, and one sentence for each dialogue shot left out:
+def lipsync_shots(store: Store, episode: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The shots of an episode to lip-sync, each with its `lipsync_source` entry, and one
+    sentence for each dialogue shot left out:
     every shot with a line spoken on screen whose video take Kling can lip-sync (the checks of
     `lipsync_source` and the engine's), except one that already has a done lip-sync take of
     that take speaking the same audio."""
@@ -70,14 +76,15 @@ def lipsync_shots(store: Store, episode: int) -> tuple[list[str], list[str]]:
         raise ProjectError(f"there is no episode {episode} in this project.")
     from shotcraft.engine.registry import get_engine
 
-    chosen: list[str] = []
+    chosen: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
     engine = get_engine("kling")
+    timeline = build_timeline(store, episode)  # once: every shot's audio is placed on it
     for shot in store.shots(episode=episode):
         if not any((line.mode or "").upper() not in UNSPOKEN for line in shot.dialogue):
             continue  # no mouth to move: not a lip-sync shot, and nothing to say about it
         try:
-            source = lipsync_source(store, shot.id)
+            source = lipsync_source(store, shot.id, timeline=timeline)
             engine.check(lipsync_request(store, shot, seeds=[0], take_numbers=[1],
                                          options={"lipsync": source}))
         except ShotcraftError as exc:
@@ -94,7 +101,7 @@ def lipsync_shots(store: Store, episode: int) -> tuple[list[str], list[str]]:
             skipped.append(f"{shot.id}: take {done.number} already lip-syncs take "
                            f"{source['parent_take']} to these lines.")
             continue
-        chosen.append(shot.id)
+        chosen[shot.id] = source
     return chosen, skipped
 
 
@@ -153,11 +160,10 @@ def _parent(store: Store, shot: Shot, from_take: int | None) -> TakeRow:
     return rows[ranked[0].take.number]
 
 
-def _dialogue_audio(store: Store, shot: Shot,
-                    video_seconds: float) -> tuple[Path, str, float, list[tuple[float, float]]]:
+def _dialogue_audio(store: Store, shot: Shot, video_seconds: float,
+                    timeline: Timeline) -> tuple[Path, str, float, list[tuple[float, float]]]:
     """The shot's on-screen lines as one WAV as long as the video (or as the lines, if they run
     longer: the engine refuses that in one sentence), its hash, length and spoken spans."""
-    timeline = build_timeline(store, shot.episode)
     clip = next((c for c in timeline.clips if c.shot_id == shot.id), None)
     if clip is None:
         raise ProjectError(f"shot {shot.id} is not in episode {shot.episode}'s cut.")

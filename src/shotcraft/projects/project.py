@@ -425,23 +425,32 @@ class Project:
         check_episode(kwargs.get("episode"))
         return render(self.store, **kwargs)
 
+    def lipsync_source(self, shot_id: str, *, from_take: int | None = None) -> dict[str, Any]:
+        """What a lip-sync take of the shot is made of: its video take and dialogue audio
+        (projects/lipsync.py); ProjectError in one sentence when it cannot be made."""
+        from shotcraft.projects.lipsync import lipsync_source
+
+        return lipsync_source(self.store, shot_id, from_take=from_take)
+
     def render_lipsync(self, shot_id: str, *, from_take: int | None = None, takes: int | None = None,
-                       dry_run: bool = False, **kwargs: Any) -> RenderSummary:
+                       source: dict[str, Any] | None = None, dry_run: bool = False,
+                       **kwargs: Any) -> RenderSummary:
         """Draw lip-sync takes of a dialogue shot on Kling (projects/lipsync.py): its picked
         (or best) video take, or `from_take`, re-animated to the shot's lines in the bible's
-        voices. Everything is checked before anything is queued or paid for."""
-        from shotcraft.projects.lipsync import lipsync_source
+        voices (`source`: `lipsync_source`'s answer, when the caller has it already).
+        Everything is checked before anything is queued or paid for."""
         from shotcraft.projects.render import render
         from shotcraft.shots.models import TakeKind
 
         check_takes(takes)
-        source = lipsync_source(self.store, shot_id, from_take=from_take)
+        if source is None:
+            source = self.lipsync_source(shot_id, from_take=from_take)
         return render(self.store, shot_ids=[shot_id], takes=takes or 1, engine="kling",
                       kind=TakeKind.LIPSYNC, lipsync=source, dry_run=dry_run, **kwargs)
 
-    def lipsync_shots(self, episode: int) -> tuple[list[str], list[str]]:
-        """The episode's shots to lip-sync, and a sentence for each dialogue shot left out
-        (projects/lipsync.py)."""
+    def lipsync_shots(self, episode: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """The episode's shots to lip-sync (each with its `lipsync_source`), and a sentence for
+        each dialogue shot left out (projects/lipsync.py)."""
         from shotcraft.projects.lipsync import lipsync_shots
 
         check_episode(episode)

@@ -591,7 +591,7 @@ def _finish(
                                   fps=delivery.fps or request.fps, frames=delivery.frames or 1,
                                   tolerance=delivery.frames_tolerance)
         stored, _digest = store_file(store.layout, item.path, move=True)
-        synced = getattr(request, "lipsync", None)
+        synced = request.lipsync
         scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,
                                             previous_last=previous_last,
                                             lipsync_audio=synced.audio if synced else None)

@@ -484,14 +484,17 @@ def _render_lipsync(directory: Path, *, shots: list[str], episode: int | None,
         raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
     project = _open(directory)
     if episode is not None:
-        shots, skipped = project.lipsync_shots(episode)
+        sources, skipped = project.lipsync_shots(episode)
         for note in skipped:
             err.print(Text.assemble(("skipped:", "yellow"), f" {note}"))
-        if not shots:
+        if not sources:
             out.print(f"no shot of episode {episode} to lip-sync.")
             return
-    plans = [project.render_lipsync(shot_id, from_take=from_take, takes=takes,
-                                    dry_run=True).plan for shot_id in shots]
+    else:  # each shot's video take and audio, resolved once for the plan and the draw
+        sources = {shot_id: project.lipsync_source(shot_id, from_take=from_take)
+                   for shot_id in shots}
+    plans = [project.render_lipsync(shot_id, takes=takes, source=source, dry_run=True).plan
+             for shot_id, source in sources.items()]
     if dry_run:
         merged = plans[0]
         assert merged is not None
@@ -502,10 +505,10 @@ def _render_lipsync(directory: Path, *, shots: list[str], episode: int | None,
         _print_plan(merged, as_json=as_json)
         return
     done = failed = 0
-    for shot_id in shots:
+    for shot_id, source in sources.items():
         summary = _with_progress(project, executor, ray_address,
-                                 lambda shot_id=shot_id, **run: project.render_lipsync(
-                                     shot_id, from_take=from_take, takes=takes, **run))
+                                 lambda shot_id=shot_id, source=source, **run: project.render_lipsync(
+                                     shot_id, takes=takes, source=source, **run))
         for note in summary.budget_notes:
             err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
         done, failed = done + summary.done, failed + summary.failed

@@ -183,8 +183,10 @@ class ShotcraftApp(App[None]):
             self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
                         severity="warning", markup=False)
             return False
-        summary = self.guard(self.project.render_lipsync, shot_id, from_take=from_take,
-                             dry_run=True)
+        source = self.guard(self.project.lipsync_source, shot_id, from_take=from_take)
+        if source is None:
+            return False
+        summary = self.guard(self.project.render_lipsync, shot_id, source=source, dry_run=True)
         if summary is None or summary.plan is None:
             return False
         plan = summary.plan
@@ -199,7 +201,7 @@ class ShotcraftApp(App[None]):
             cost = "no credits" if not plan.credits else f"an estimated {plan.credits:g} credits"
             take = f" as take {numbers[0]}" if numbers else ""
             self.notify(f"Lip-syncing {shot_id}{take} on kling: {cost}.", markup=False)
-            self._render_lipsync(shot_id, from_take, self.render_cancel)
+            self._render_lipsync(shot_id, source, self.render_cancel)
 
         if plan.credits:
             from shotcraft.studio.tui.screens.spend import SpendScreen
@@ -210,10 +212,10 @@ class ShotcraftApp(App[None]):
         return True
 
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
-    def _render_lipsync(self, shot_id: str, from_take: int | None,
+    def _render_lipsync(self, shot_id: str, source: dict[str, Any],
                         cancel: threading.Event) -> None:
         self._drawing(lambda on_event: self.project.render_lipsync(
-            shot_id, from_take=from_take, on_event=on_event, cancel=cancel))
+            shot_id, source=source, on_event=on_event, cancel=cancel))
 
     def draw_until(self, shot_ids: list[str] | None, *, episode: int | None = None) -> bool:
         """Ask for the score and the cap, then draw each shot (or every unpicked shot of the
