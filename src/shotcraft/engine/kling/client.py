@@ -123,16 +123,15 @@ class TakeRun(TaskRun):
                           step: dict[str, Any]) -> dict[str, Any]:
         """Send one extension of `step["parent"]`, unless Kling already has it (the extension
         body takes no external_task_id: it is found by its parent video in the task list)."""
-        if step.get("state") == "submitting":  # a crash or a lost answer: it may exist
-            found = self._find_extension(step["parent"])
-            if found is not None:
-                step.update(task_id=found["task_id"], state="submitted")
-                self._save(take_number, state)
-                return found
+        def find() -> dict[str, Any] | None:
+            return self._find_extension(step["parent"])
+
+        found = self._sent_before(take_number, state, step, find)
+        if found is not None:
+            return found
         body = dict(self.plan.extend_body, video_id=step["parent"])
-        return self._send(take_number, state, step, f"/v1/videos/{EXTEND}", body,
-                          lambda: self._find_extension(step["parent"]), what="the extension",
-                          after=f"draw again to resume take {take_number}")
+        return self._send(take_number, state, step, f"/v1/videos/{EXTEND}", body, find,
+                          what="the extension", after=f"draw again to resume take {take_number}")
 
     def _find_extension(self, parent_video_id: str) -> dict[str, Any] | None:
         """The extension task of `parent_video_id` in Kling's list, if one was created."""

@@ -143,16 +143,16 @@ class LipsyncRun(TaskRun):
         run was sending it (killed mid-POST, or its answer lost), or sent now."""
         if state.get("task_id"):
             return None  # resume polling; never resubmit
-        if state.get("state") == "submitting":
-            found = self._find_lipsync(state, src)
-            if found is not None:
-                state.update(task_id=found["task_id"], state="submitted")
-                self._save(take_number, state)
-                return found
+        def find() -> dict[str, Any] | None:
+            return self._find_lipsync(state, src)
+
+        found = self._sent_before(take_number, state, state, find)
+        if found is not None:
+            return found
         state.update(endpoint=ENDPOINT, parent_video_id=src.video_id,
                      audio_sha256=src.audio_hash)
         data = self._send(take_number, state, state, f"/v1/videos/{ENDPOINT}", self.plan.body,
-                          lambda: self._find_lipsync(state, src), what="the lip-sync task",
+                          find, what="the lip-sync task",
                           after=f"nothing was paid for lip-sync take {take_number}")
         with self.lock:
             self.claimed.add(str(data["task_id"]))

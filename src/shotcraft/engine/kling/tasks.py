@@ -277,6 +277,18 @@ class TaskRun:
         self.progress(Progress(take_number=take_number, done=0.05, message="kling: submitted"))
         return data
 
+    def _sent_before(self, take_number: int, state: dict[str, Any], step: dict[str, Any],
+                     find: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+        """The task an earlier run was sending for `step` (saved "submitting": killed mid-POST,
+        or its answer lost), found with `find` and saved; None when there is none to resume."""
+        if step.get("state") != "submitting":
+            return None
+        found = find()
+        if found is not None:
+            step.update(task_id=found["task_id"], state="submitted")
+            self._save(take_number, state)
+        return found
+
     def _send(self, take_number: int, state: dict[str, Any], step: dict[str, Any], path: str,
               body: dict[str, Any], find: Callable[[], dict[str, Any] | None], *, what: str,
               after: str) -> dict[str, Any]:
