@@ -40,6 +40,11 @@ from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 UNSPOKEN = ("OS", "VO")  # inner voice and narration: heard, but no mouth on screen says them
 
 
+def on_screen(mode: str | None) -> bool:
+    """A line of this mode is said by a mouth in the picture (not OS or VO)."""
+    return (mode or "").upper() not in UNSPOKEN
+
+
 def lipsync_source(store: Store, shot_id: str, *, from_take: int | None = None,
                    timeline: Timeline | None = None) -> dict[str, Any]:
     """The job options' `lipsync` entry for a lip-sync take of `shot_id` (paths relative to the
@@ -81,7 +86,7 @@ def lipsync_shots(store: Store, episode: int) -> tuple[dict[str, dict[str, Any]]
     engine = get_engine("kling")
     timeline = build_timeline(store, episode)  # once: every shot's audio is placed on it
     for shot in store.shots(episode=episode):
-        if not any((line.mode or "").upper() not in UNSPOKEN for line in shot.dialogue):
+        if not any(on_screen(line.mode) for line in shot.dialogue):
             continue  # no mouth to move: not a lip-sync shot, and nothing to say about it
         try:
             source = lipsync_source(store, shot.id, timeline=timeline)
@@ -169,7 +174,7 @@ def _dialogue_audio(store: Store, shot: Shot, video_seconds: float,
         raise ProjectError(f"shot {shot.id} is not in episode {shot.episode}'s cut.")
     one = timeline.model_copy(update={"clips": [clip]})
     cues = [c for c in subtitles.build_cues(one, [0], language=store.language)
-            if c.text.strip() and (c.mode or "").upper() not in UNSPOKEN]
+            if c.text.strip() and on_screen(c.mode)]
     if not cues:
         raise ProjectError(f"{shot.id} has no line spoken on screen (inner voice and voice-over "
                            "move no mouth); there is nothing to lip-sync.")
