@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -103,6 +104,9 @@ class HalfBlockPicture(Widget):
         self._image: Image.Image | None = None
         self._caption = Text()
         self._lines: list[list[Segment]] = []
+        # the size to draw at, where it is shared with other pictures (the filmstrip's three
+        # frames are drawn alike even when the cells' widths differ by a column)
+        self.fit: Callable[[], tuple[int, int]] | None = None
 
     def show(self, key: Path | None, image: Image.Image | None, caption: Text | None = None) -> None:
         self._key, self._image, self._caption = key, image, caption or Text()
@@ -110,7 +114,7 @@ class HalfBlockPicture(Widget):
 
     def _draw(self) -> None:
         self._lines = []
-        width, height = self.size.width, self.size.height - 1
+        width, height = self.fit() if self.fit else (self.size.width, self.size.height - 1)
         if self._image is not None and self._key is not None and width > 0 and height > 0:
             self._lines = drawing(self._key, self._image, width, height)
         self.refresh()
@@ -227,6 +231,9 @@ class Filmstrip(Widget):
         self.mode = resolve_mode(headless=self.app.is_headless)
         self.border_title = f"filmstrip · {self.mode.label}"
         self.cells = [StripCell(self.mode) for _ in range(3)]
+        if not self.mode.pixels:
+            for cell in self.cells:
+                cell.picture.fit = self._fit
         yield self.message
         yield from self.cells
 
@@ -285,10 +292,15 @@ class Filmstrip(Widget):
                 work, thread=True, exclusive=True, group=f"prefetch-{id(self)}",
                 exit_on_error=False))
 
+    def _fit(self) -> tuple[int, int]:
+        """The one size every frame is drawn at in half blocks: the smallest shown cell's."""
+        sizes = [cell.picture.size for cell in self.cells if cell.display] or [
+            cell.picture.size for cell in self.cells]
+        return min(size.width for size in sizes), min(size.height for size in sizes) - 1
+
     def _sizes(self) -> list[tuple[int, int]]:
         """The cells' half-block drawing sizes (none in pixel mode: the terminal scales)."""
-        return [] if self.mode.pixels else [
-            (cell.picture.size.width, cell.picture.size.height - 1) for cell in self.cells]
+        return [] if self.mode.pixels else [self._fit()] * len(self.cells)
 
     def _load(self, take: Any, sizes: list[tuple[int, int]]) -> None:
         try:
