@@ -34,8 +34,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -59,7 +57,7 @@ from shotcraft.assembly.runner import run
 from shotcraft.assembly.speech.track import SpokenCue
 from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
-from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
+from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps, temp_folder
 from shotcraft.shots.media import cjk_font, probe, sha256_file
 from shotcraft.storyboard.voices import Voice
 
@@ -203,6 +201,26 @@ def sidecar_paths(out_path: Path) -> dict[str, Path]:
     return paths
 
 
+def planned_outputs(out_path: Path, options: ExportOptions) -> list[tuple[str, Path, bool]]:
+    """Everything an export to `out_path` with `options` may write, as (what the sentence calls
+    it, path, whether it is a folder): the MP4, each side file named after it, the dialogue
+    lines' folder. The output guard checks these before anything is written."""
+    from shotcraft.assembly import formats
+
+    planned: list[tuple[str, Path, bool]] = []
+    if options.video:
+        planned.append(("the episode MP4", out_path, False))
+        if _speaks(options):
+            planned.append(("the dialogue lines' folder", out_path.with_name(
+                f"{out_path.stem}-dialogue"), True))
+    for name in options.wanted_formats():
+        fmt = formats.get(name)
+        values = fmt.option_values(options.format_options)
+        planned += [(f"the {name} side file", path, folder)
+                    for path, folder in fmt.targets(out_path, values)]
+    return planned
+
+
 def export_episode(
     timeline: Timeline,
     options: ExportOptions,
@@ -276,8 +294,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         options.subtitles == "burn"
     ) else [None] * len(clips)
 
-    work = Path(tempfile.mkdtemp(prefix=".export-", dir=cache_dir))
-    try:
+    with temp_folder(cache_dir / "export") as work:
         report("normalising clips", 0.0)
         segments = _normalise_all(
             clips, preset, cache_dir, fade, options.fit, fragments, stats, report, cancel
@@ -305,8 +322,6 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         if voice is not None:
             report("writing the dialogue lines", 0.95)
             dialogue = _dialogue_clips(voice, cues, timeline, starts, total, out_path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
     result = ExportResult(
         output=out_path, duration_frames=total, fps=preset.fps, width=preset.width,
