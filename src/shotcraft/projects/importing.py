@@ -4,7 +4,8 @@ stored one (ids, edits, takes and picks of unchanged shots kept), written in bul
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,11 @@ def import_script(
     if not shots:
         raise ProjectError(f"{source} has no scenes, action or dialogue to make shots from.")
     report("write")
-    # keep the script verbatim inside the project
+    # keep the script verbatim inside the project: staged beside the kept copy, renamed over
+    # it only once the storyboard is committed, so a failed import changes neither
     store.layout.script.mkdir(parents=True, exist_ok=True)
     kept_copy = store.layout.script / source.name
-    if source.resolve() != kept_copy.resolve():
-        _keep_copy(source, kept_copy)
-    with store.db.write() as session:
+    with _staged_copy(source, kept_copy), store.db.write() as session:
         kept, added, archived = _merge_storyboard(session, board)
         row = session.get(ProjectRow, 1)
         assert row is not None
@@ -89,17 +89,24 @@ def import_script(
     )
 
 
-def _keep_copy(source: Path, kept_copy: Path) -> None:
-    """Copy the script in under a temp name, then rename: a full disk never leaves half a
-    script in place of the copy an earlier import kept."""
-    try:
-        with atomic_target(kept_copy) as temp:
+@contextmanager
+def _staged_copy(source: Path, kept_copy: Path) -> Iterator[None]:
+    """Copy the script in under a temp name; the block commits the storyboard, and only when
+    it ends without an error is the temp renamed over the kept copy. A full disk, a busy
+    database or a kill never leaves a new script beside an old storyboard (or half a script
+    in place of the copy an earlier import kept)."""
+    if source.resolve() == kept_copy.resolve():
+        yield
+        return
+    with atomic_target(kept_copy) as temp:
+        try:
             shutil.copyfile(source, temp)
-    except OSError as exc:
-        if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
-            raise
-        # name the file the director knows, not the temp
-        raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+        except OSError as exc:
+            if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
+                raise
+            # name the file the director knows, not the temp
+            raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+        yield
 
 
 def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:

@@ -205,6 +205,11 @@ class Project:
         `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order."""
         return importing.import_script(self.store, path, format=format, progress=progress)
 
+    def script_copy(self) -> Path | None:
+        """The copy of the imported script kept in script/ (None before the first import)."""
+        kept = self.store.meta().script_path
+        return self.layout.resolve(kept, what="script") if kept else None
+
     # -- reading -------------------------------------------------------------------------
 
     def storyboard(self, *, episode: int | None = None, include_archived: bool = False) -> Storyboard:
