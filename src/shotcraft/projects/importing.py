@@ -210,7 +210,7 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     series is tens of thousands of JSON values, and that encoding is most of its write time."""
     from sqlalchemy import JSON, insert
 
-    from shotcraft.projects.stored_json import VersionedJSON, json_text_encoder
+    from shotcraft.projects.stored_json import CheckedJSON, VersionedJSON, json_text_encoder
 
     table: Any = model.__table__
     connection = session.connection()
@@ -226,7 +226,7 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
 
     encoders: list[Callable[[Any], Any]] = []
     for column in columns:
-        if isinstance(column.type, JSON | VersionedJSON):
+        if isinstance(column.type, JSON | VersionedJSON | CheckedJSON):
             # JSON text exactly as the column type writes it (versioned: in its envelope)
             encoders.append(json_text_encoder(column.type))
         else:

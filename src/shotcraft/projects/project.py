@@ -39,6 +39,7 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
+    from shotcraft.projects.doctor import Checkup
     from shotcraft.projects.fit import FitReport
     from shotcraft.projects.importedit import EditImport
     from shotcraft.projects.plan import RenderPlan
@@ -559,6 +560,18 @@ class Project:
         if not dry_run:
             self.require_writable("import the edit")
         return import_edit(self.store, Path(file), dry_run=dry_run)
+
+    # -- health (see projects/doctor.py) ----------------------------------------------------
+
+    def doctor(self, *, repair: bool = True) -> Checkup:
+        """What is wrong with the project (a damaged file, stored values that do not read,
+        takes without their file, renders that died, leftovers), and unless `repair` is False
+        the repair of what can be repaired, after a backup of the database."""
+        from shotcraft.projects.doctor import doctor
+
+        if repair:
+            self.require_writable("doctor")
+        return doctor(self.store, repair=repair)
 
     # -- shot-list editing (see projects/editing.py) --------------------------------------
 

@@ -917,6 +917,34 @@ def import_edit(
 
 
 @command()
+def doctor(
+    directory: DirArg,
+    check: Annotated[bool, typer.Option("--check", help="Only report; repair nothing (exit 1 when something is wrong).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a project and repair what can be repaired (damaged stored values, renders that died, leftovers), after a backup."""
+    checkup = _open(directory).doctor(repair=not check)
+    if as_json:
+        print(json.dumps({"healthy": checkup.healthy,
+                          "backup": str(checkup.backup) if checkup.backup else None,
+                          "findings": [f.model_dump() for f in checkup.findings]},
+                         ensure_ascii=False, indent=2))
+    else:
+        if checkup.backup is not None:
+            out.print(Text(f"backed up the database to {checkup.backup.name} before repairing"))
+        for finding in checkup.findings:
+            mark = "repaired" if finding.repaired else "found"
+            fix = f" Next: {finding.fix}." if finding.fix else ""
+            out.print(Text(f"{mark}: {finding.sentence}{fix}"))
+        if checkup.healthy:
+            out.print(Text(f"{directory}: nothing wrong found."))
+        elif not checkup.unrepaired:
+            out.print(Text(f"{directory}: every problem found was repaired."))
+    if checkup.unrepaired:
+        raise typer.Exit(1)
+
+
+@command()
 def board(directory: DirArg) -> None:
     """Open the studio (the TUI) on a project."""
     from shotcraft.studio.tui.app import make_app
