@@ -19,6 +19,7 @@ and nothing half-written is kept or registered.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import threading
@@ -673,6 +674,19 @@ def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: Render
     return TakeResult(shot_id=take.shot_id, take=take.number, status="failed", reason=reason)
 
 
+def _check_clip_length(file: Path, info: Any, fps: int) -> None:
+    """Refuse a clip that is not at least one frame long at the project's frame rate (every
+    export would refuse it), or whose video stream has no frame to decode."""
+    if info.frames < 1 or not info.fps or not math.isfinite(info.fps):
+        raise SpecError(f"{file.name} has no video frame shotcraft can read", field="file")
+    seconds = info.frames / info.fps
+    if seconds * fps < 1:
+        raise SpecError(
+            f"{file.name} lasts {seconds:.3f} s ({info.frames} frames at {info.fps:g} fps), less "
+            f"than one frame at the project's {fps} fps; a take needs at least one frame",
+            field="file")
+
+
 def add_take(store: Store, shot_id: str, file: Path) -> Take:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
     from shotcraft.projects.convert import take_from_row
@@ -685,6 +699,8 @@ def add_take(store: Store, shot_id: str, file: Path) -> Take:
     except MediaError as exc:
         raise SpecError(f"{file.name} is not a readable video or image ({exc})", field="file") from exc
     kind = TakeKind.KEYFRAME if info.is_image else TakeKind.VIDEO
+    if kind is TakeKind.VIDEO:
+        _check_clip_length(file, info, store.fps)
     stored, digest = store_file(store.layout, file, move=False)
     previous_last, _missing = previous_last_frame(store, shot)
     scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,
