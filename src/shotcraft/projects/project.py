@@ -551,15 +551,17 @@ class Project:
         return export(self.store, episode, options, out=Path(out) if out else None,
                       progress=progress, cancel=cancel)
 
-    def import_edit(self, file: str | Path, *, dry_run: bool = False) -> EditImport:
+    def import_edit(self, file: str | Path, *, dry_run: bool = False,
+                    force: bool = False) -> EditImport:
         """Read back an edit of an exported episode (OTIO, .otioz, FCPXML, EDL): alternate takes
         become picks and trims are stored, in one transaction; removals and moves are reported.
-        `dry_run` lists the same changes and writes nothing."""
+        A shot picked anew since the export the edit was made from is left alone unless
+        `force`. `dry_run` lists the same changes and writes nothing."""
         from shotcraft.projects.importedit import import_edit
 
         if not dry_run:
             self.require_writable("import the edit")
-        return import_edit(self.store, Path(file), dry_run=dry_run)
+        return import_edit(self.store, Path(file), dry_run=dry_run, force=force)
 
     # -- health (see projects/doctor.py) ----------------------------------------------------
 

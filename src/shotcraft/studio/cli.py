@@ -890,15 +890,23 @@ def import_edit(
     directory: DirArg,
     file: Annotated[Path, typer.Argument(help="The edited timeline: .otio, .otioz, .fcpxml or .edl.", show_default=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the changes; change nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Apply the edit also to shots picked anew since the export it was made from.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Read an editor's changes back: switched takes become picks, trims are stored."""
-    result = _open(directory).import_edit(file, dry_run=dry_run)
+    result = _open(directory).import_edit(file, dry_run=dry_run, force=force)
+    if result.moved:
+        moved = len(result.moved)
+        err.print(Text.assemble(("warning:", "yellow"), (
+            f" {file} was exported before later picks: {moved} shot{'' if moved == 1 else 's'} "
+            f"({', '.join(result.moved)}) picked anew since keep{'s' if moved == 1 else ''} "
+            "the newer pick; --force applies the edit to them too.")))
     if as_json:
         print(json.dumps({
             "file": str(result.file), "episode": result.episode, "applied": result.applied,
             "changes": [c.model_dump(mode="json") for c in result.changes],
             "reported": [r.model_dump(mode="json") for r in result.reported],
+            "moved": result.moved,
         }, ensure_ascii=False, indent=2))
         return
     for change in result.changes:
