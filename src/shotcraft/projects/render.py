@@ -57,6 +57,7 @@ from shotcraft.shots.errors import (
 )
 from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeOrigin, TakeStatus
+from shotcraft.shots.redact import clean
 
 if TYPE_CHECKING:
     from shotcraft.engine.executors import Batch, BatchEvent, BatchResult, Executor
@@ -199,7 +200,7 @@ def render(
         if driver.full or failure is not None:
             error = driver.full[0] if driver.full else _disk_full_error(store, failure)
             # every worker has stopped and its work folder is gone, and the reserve is given back
-            _requeue_interrupted(store, driver.interrupted_jobs, str(error),
+            _requeue_interrupted(store, driver.interrupted_jobs, clean(error),
                                  worker=driver.lease.token)
             if failure is None:
                 raise error
@@ -345,8 +346,8 @@ class Driver:
                     session.add(row)
             return
         self.emit(RenderEvent(kind="progress", shot_id=opened.shot.id, take=event.take_number,
-                              fraction=event.fraction, message=event.message, total=self.total,
-                              finished=self.counter.value))
+                              fraction=event.fraction, message=clean(event.message),
+                              total=self.total, finished=self.counter.value))
 
     def deliver(self, batch: Batch, result: BatchResult) -> None:
         opened = self.open.get(batch.id)
@@ -454,7 +455,8 @@ class Driver:
         for job, take in zip(jobs, takes, strict=True):
             failed.append(_fail(self.store, job, take, reason))
             self.emit(RenderEvent(kind="failed", shot_id=job.shot_id, take=take.number,
-                                  total=self.total, finished=self.counter.add(), message=reason))
+                                  total=self.total, finished=self.counter.add(),
+                                  message=failed[-1].reason or ""))
         return failed
 
     def _lapsed(self, take: TakeRow) -> TakeResult:
@@ -657,6 +659,7 @@ def _register(
 
 
 def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: RenderedTake | None = None) -> TakeResult:
+    reason = clean(reason)  # a provider's words: no escapes, no secrets, in the row or on screen
     with store.db.write() as session:
         row = session.get(TakeRow, take.id)
         job_row = session.get(JobRow, job.id)

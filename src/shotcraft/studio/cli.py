@@ -29,6 +29,7 @@ from shotcraft.assembly.formats import names as format_names
 from shotcraft.projects import Project, export_options, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
+from shotcraft.shots.redact import clean, install_log_redaction
 
 app = typer.Typer(
     name="shotcraft",
@@ -56,6 +57,7 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., T]], Callable[
 def _handled(function: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(function)
     def body(*args: Any, **kwargs: Any) -> T:
+        install_log_redaction()  # a library's log line never shows a key or a password
         try:
             return function(*args, **kwargs)
         except (typer.Exit, typer.Abort, TyperException):
@@ -78,19 +80,15 @@ def fail(exc: Exception, *, project: Path | None = None) -> NoReturn:
     if error is None:
         if debug:
             raise exc  # a bug: the traceback is what a report needs
-        line = (f"shotcraft hit a bug ({type(exc).__name__}: {_one_line(str(exc))}); run again with "
+        line = (f"shotcraft hit a bug ({type(exc).__name__}: {clean(exc)}); run again with "
                 "SHOTCRAFT_DEBUG=1 for the traceback and report it.")
     else:
-        line = _one_line(error.message)
+        line = clean(error.message)  # may quote a provider: no escapes, no secrets
     # Text, not markup: a message may quote a script line with "[" in it
     err.print(Text.assemble(("error: ", "bold red"), line))
     if debug and error is not None:
         err.print(Text(details(error)))
     raise typer.Exit(1) from None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 _opened: list[Project] = []  # projects a command opened; closed when the command ends
