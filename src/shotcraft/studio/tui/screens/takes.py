@@ -9,19 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from shotcraft.shots.models import RejectReason, TakeKind
+from shotcraft.shots.redact import clean
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
 from shotcraft.studio.tui.widgets import Filmstrip
 from shotcraft.studio.tui.widgets.filmstrip import PREFETCH
 
-PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "quiet"]), ("mpv", []), ("xdg-open", []))
+PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "error"]), ("mpv", []), ("xdg-open", []))
 
 
 def player_command(path: Path) -> list[str] | None:
@@ -168,22 +169,32 @@ class TakesScreen(StudioScreen):
 
     def action_pick(self) -> None:
         view = self.current()
-        if view and self.app.guard(self.app.project.pick, self.shot_id, view.take.number):
+        if view is None:
+            return
+
+        def picked(_take: Any) -> None:
             self.notify(f"Picked take {view.take.number} of {self.shot_id}.", markup=False)
-            self.reload()
+            if self.is_mounted:
+                self.reload()
+
+        self.app.write(self.app.project.pick, self.shot_id, view.take.number, done=picked)
 
     def action_unpick(self) -> None:
-        self.app.guard(self.app.project.unpick, self.shot_id)
-        self.reload()
+        self.app.write(self.app.project.unpick, self.shot_id,
+                       done=lambda _none: self.reload() if self.is_mounted else None)
 
     def action_reject(self, reason: str | None = None) -> None:
         view = self.current()
         if view is None:
             return
-        if self.app.guard(self.app.project.reject, self.shot_id, view.take.number, reason):
+        def rejected(_take: Any) -> None:
             why = f" ({reason})" if reason else ""
             self.notify(f"Rejected take {view.take.number} of {self.shot_id}{why}.", markup=False)
-        self.reload()
+            if self.is_mounted:
+                self.reload()
+
+        self.app.write(self.app.project.reject, self.shot_id, view.take.number, reason,
+                       done=rejected)
 
     def action_play(self) -> None:
         view = self.current()
@@ -196,10 +207,30 @@ class TakesScreen(StudioScreen):
             self.notify(f"No player found (ffplay, mpv or xdg-open); the file is {path}",
                         severity="warning", markup=False)
             return
-        # detached: the player outlives nothing of ours and never writes into the TUI
-        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
-                         stderr=subprocess.DEVNULL, start_new_session=True)
         self.notify(f"Playing take {view.take.number} in {Path(command[0]).name}.")
+        self._play(command, view.take.number)
+
+    @work(thread=True, group="play", exit_on_error=False)
+    def _play(self, command: list[str], take: int) -> None:
+        """Run the player in its own session, its output kept from the studio, and wait for it:
+        a player that exits (or cannot open a display) is reaped, never left a zombie, and a
+        failure is said in one sentence."""
+        player = Path(command[0]).name
+        try:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL,  # noqa: S603
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  start_new_session=True, check=False)
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"{player} could not start: {exc.strerror}.",
+                                      severity="warning", markup=False)
+            return
+        if done.returncode != 0:
+            said = [line for line in done.stderr.decode("utf-8", "replace").splitlines()
+                    if line.strip()]
+            why = clean(said[-1])[:200] if said else f"it exited with code {done.returncode}"
+            self.app.call_from_thread(
+                self.notify, f"{player} could not play take {take}: {why}", severity="warning",
+                markup=False)
 
     def action_draw_until(self) -> None:
         self.app.draw_until([self.shot_id])
