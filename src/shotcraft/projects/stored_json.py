@@ -22,7 +22,6 @@ that names the row.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -130,13 +129,15 @@ def damage(text: Any, *, schema: str | None = None, shape: type | None = None) -
         except ProjectError as exc:
             return str(exc).rstrip(".")
         shape = SHAPES[schema]
-        if schema == "take.scores" and isinstance(value, dict) and not all(
-                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-                for v in value.values()):
+        if schema == "take.scores" and isinstance(value, dict) and not _all_numbers(value):
             return "a score that is not a number"
     if shape is not None and not isinstance(value, shape):
         return f"a {type(value).__name__}, not a {shape.__name__}"
     return None
+
+
+def _all_numbers(scores: dict[str, Any]) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in scores.values())
 
 
 class CheckedJSON(TypeDecorator[Any]):
@@ -164,7 +165,8 @@ def _checked(inner: Any, schema: str | None, shape: type | None) -> Any:
             why = damage(value, schema=schema, shape=shape) or str(exc)
             raise StoredValueError(f"a {what} is damaged ({why}).", schema=schema,
                                    why=why) from exc
-        if shape is not None and result is not None and not isinstance(result, shape):
+        if result is not None and (shape is not None and not isinstance(result, shape) or (
+                schema == "take.scores" and not _all_numbers(result))):
             why = damage(value, schema=schema, shape=shape) or "the wrong shape"
             raise StoredValueError(f"a {what} is damaged ({why}).", schema=schema, why=why)
         return result
