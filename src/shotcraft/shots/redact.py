@@ -6,7 +6,10 @@ reason, a job's error) or logged: terminal escape sequences and control characte
 single spaces, and secrets masked — Authorization values and bearer tokens, JWTs (a Kling
 token's payload holds the access key), the password of a URL (`http://user:***@proxy`), and the
 values of configured keys (`SHOTCRAFT_*KEY*`, `*SECRET*`, `*TOKEN*`, `*PASSWORD*` in the
-environment). `install_log_redaction()` makes every log record go through it.
+environment). `install_log_redaction()` makes every log record go through it, and
+`install_warning_sentences(say)` says a library's warning as one cleaned sentence (never its
+source path and line), once, and keeps numpy's arithmetic warnings (a flat or two-pixel frame
+scored) to the debug log: the metrics that raise them already score such frames.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import warnings
+from collections.abc import Callable
+from pathlib import Path
 
 MASK = "***"
 
@@ -81,3 +87,31 @@ def install_log_redaction() -> None:
 
     factory.shotcraft_redacts = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(factory)
+
+
+def warning_sentence(message: object, category: type[Warning], filename: str) -> str | None:
+    """What a director reads for a library's warning, or None for one that is ours to handle
+    (numpy's arithmetic on an empty or flat frame: the metric already scores it)."""
+    parts = Path(filename).parts
+    if issubclass(category, RuntimeWarning) and ("numpy" in parts or "ranking" in parts):
+        return None
+    return clean(message)
+
+
+def install_warning_sentences(say: Callable[[str], None]) -> None:
+    """Show every warning through `say(sentence)`, each distinct one once, instead of Python's
+    "path:line: Category: message" and the source line."""
+    seen: set[str] = set()
+    log = logging.getLogger("shotcraft.warnings")
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: object = None, line: str | None = None) -> None:
+        sentence = warning_sentence(message, category, filename)
+        if sentence is None:
+            log.debug("%s (%s:%s)", message, filename, lineno)
+            return
+        if sentence not in seen:
+            seen.add(sentence)
+            say(sentence)
+
+    warnings.showwarning = show

@@ -29,7 +29,7 @@ from shotcraft.assembly.formats import names as format_names
 from shotcraft.projects import Project, export_options, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
-from shotcraft.shots.redact import clean, install_log_redaction
+from shotcraft.shots.redact import clean, install_log_redaction, install_warning_sentences
 
 app = typer.Typer(
     name="shotcraft",
@@ -58,6 +58,7 @@ def _handled(function: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(function)
     def body(*args: Any, **kwargs: Any) -> T:
         install_log_redaction()  # a library's log line never shows a key or a password
+        install_warning_sentences(_say_warning)
         try:
             return function(*args, **kwargs)
         except (typer.Exit, typer.Abort, TyperException):
@@ -71,6 +72,10 @@ def _handled(function: Callable[..., T]) -> Callable[..., T]:
             _close_opened()
 
     return body
+
+
+def _say_warning(sentence: str) -> None:
+    err.print(Text.assemble(("warning:", "yellow"), f" {sentence}"))
 
 
 def fail(exc: Exception, *, project: Path | None = None) -> NoReturn:

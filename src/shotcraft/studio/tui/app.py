@@ -20,7 +20,7 @@ from textual.binding import Binding
 from shotcraft.projects import Project
 from shotcraft.shots.errors import DatabaseBusyError, ShotcraftError, user_error
 from shotcraft.shots.models import TakeKind
-from shotcraft.shots.redact import clean, install_log_redaction
+from shotcraft.shots.redact import clean, install_log_redaction, install_warning_sentences
 from shotcraft.studio.tui.commands import StudioCommands
 from shotcraft.studio.tui.messages import (
     DataChanged,
@@ -140,6 +140,17 @@ class ShotcraftApp(App[None]):
         if done is not None:
             done(result)
         self.screen.post_message(DataChanged())
+
+    def say_warning(self, sentence: str) -> None:
+        """A library's warning as a notification (from any thread), never text on the screen."""
+        try:
+            if threading.get_ident() == self._thread_id:
+                self.notify(sentence, title="Warning", severity="warning", markup=False)
+            else:
+                self.call_from_thread(self.notify, sentence, title="Warning", severity="warning",
+                                      markup=False)
+        except RuntimeError:  # the studio is not running (yet, or any more)
+            return
 
     def as_error(self, exc: BaseException) -> ShotcraftError:
         """The error a director reads for `exc`; a bug is said to be one, its traceback kept."""
@@ -458,4 +469,7 @@ def _until_report(stops: list[Any], until: float, *, lines: int = 8) -> str:
 def make_app(project_dir: str | Path) -> ShotcraftApp:
     """The studio on the project in `project_dir` (ProjectError if it is not one)."""
     install_log_redaction()
-    return ShotcraftApp(Project.open(project_dir))
+    app = ShotcraftApp(Project.open(project_dir))
+    # a library's warning is a notification in the studio, never text over its screen
+    install_warning_sentences(app.say_warning)
+    return app
