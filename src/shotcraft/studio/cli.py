@@ -12,6 +12,7 @@ import functools
 import inspect
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from typer.exceptions import TyperException
 
 from shotcraft.assembly.formats import FormatOption
 from shotcraft.assembly.formats import names as format_names
-from shotcraft.projects import Project, export_options, finding
+from shotcraft.projects import Interruption, Project, export_options, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
 from shotcraft.shots.redact import clean, install_log_redaction, install_warning_sentences
@@ -59,19 +60,62 @@ def _handled(function: Callable[..., T]) -> Callable[..., T]:
     def body(*args: Any, **kwargs: Any) -> T:
         install_log_redaction()  # a library's log line never shows a key or a password
         install_warning_sentences(_say_warning)
+        previous = _catch_stop_signals()
         try:
             return function(*args, **kwargs)
         except (typer.Exit, typer.Abort, TyperException):
             raise  # typer.Exit codes and usage errors (exit 2) are typer's to report
-        except KeyboardInterrupt:
-            err.print("interrupted; finished takes are kept, run the command again to go on.")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as stop:
+            number = getattr(stop, "signal", signal.SIGINT)
+            name = "SIGTERM" if number == signal.SIGTERM else "interrupted"
+            err.print(f"{'stopped (SIGTERM)' if name == 'SIGTERM' else name}; finished takes "
+                      "are kept, run the command again to go on.")
+            raise typer.Exit(128 + int(number)) from None
         except Exception as exc:  # noqa: BLE001 - every error ends in one sentence or a bug line
             fail(exc, project=kwargs.get("directory"))
         finally:
             _close_opened()
+            _restore_signals(previous)
 
     return body
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (or Ctrl-C) outside a draw: raised in the main thread, so every `finally`
+    (temp files, locks, ffmpeg children) runs before the command exits."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.signal = number
+
+
+_drawing: list[threading.Event] = []  # the cancel events of the draws running now
+_stopped_by: list[int] = []  # the signal that stopped them
+
+
+def _on_stop_signal(number: int, _frame: Any) -> None:
+    """SIGTERM or Ctrl-C: a draw winds down (its takes go back to the queue) within seconds;
+    anything else stops at once."""
+    if _drawing:
+        _stopped_by.append(number)
+        for cancel in _drawing:
+            cancel.set()
+        return
+    raise Stopped(number)
+
+
+def _catch_stop_signals() -> dict[int, Any]:
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: dict[int, Any] = {}
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous[number] = signal.signal(number, _on_stop_signal)
+    return previous
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
 
 
 def _say_warning(sentence: str) -> None:
@@ -540,14 +584,23 @@ def _with_progress(project: Project, executor: str | None, ray_address: str | No
     options = {"ray_address": ray_address} if ray_address else None
     if ray_address and executor is None:
         executor = "ray"
-    cancel = threading.Event()
-    with RenderProgress(err) as bar:
-        try:
-            return draw(on_event=bar.update, cancel=cancel, executor=executor,
-                        executor_options=options)
-        except KeyboardInterrupt:
-            cancel.set()
-            raise
+    cancel = Interruption()  # a stop (SIGTERM, Ctrl-C) puts the takes in flight back in the queue
+    _drawing.append(cancel)
+    try:
+        with RenderProgress(err) as bar:
+            summary = draw(on_event=bar.update, cancel=cancel, executor=executor,
+                           executor_options=options)
+    finally:
+        _drawing.remove(cancel)
+    if cancel.is_set() and _stopped_by:
+        number = _stopped_by.pop()
+        back = getattr(summary, "interrupted", 0)
+        why = "SIGTERM" if number == signal.SIGTERM else "Ctrl-C"
+        count = f"{back} takes" if back else "the takes"
+        err.print(Text(f"stopped by {why}: {count} being drawn went back to the queue; finished "
+                       f"takes are kept. Run `shotcraft render {project.root}` to draw them."))
+        raise typer.Exit(128 + int(number))
+    return summary
 
 
 def _render_until(directory: Path, *, shot: list[str] | None, episode: int | None,

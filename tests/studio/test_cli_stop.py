@@ -1,0 +1,73 @@
+"""Bounded waits: a Ray address nothing answers at fails in seconds with one sentence and
+queues nothing; SIGTERM stops a render within seconds and puts the takes it was drawing back
+in the queue, where the next render finds them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.studio.conftest import invoke
+
+
+def shotcraft(*args: object, **popen: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "SHOTCRAFT_PREVIZ_SCALE": "0.15"}
+    return subprocess.Popen([sys.executable, "-m", "shotcraft.studio.cli", *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            **popen)  # type: ignore[call-overload]
+
+
+def statuses(folder: Path) -> list[str]:
+    with sqlite3.connect(folder / "shotcraft.db") as db:
+        return [row[0] for row in db.execute("SELECT status FROM take ORDER BY id")]
+
+
+def test_a_ray_address_nobody_answers_at_is_one_sentence_within_seconds(project_dir: Path) -> None:
+    started = time.monotonic()
+    proc = shotcraft("render", project_dir, "--shot", "E01-S01-001", "--takes", "1",
+                     "--executor", "ray", "--ray-address", "127.0.0.1:1")
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError("still trying to reach Ray after a minute") from None
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == [line for line in lines if line.startswith("error: no Ray cluster answers "
+                                                             "at 127.0.0.1:1")], err
+    assert "Nothing was queued" in err
+    assert statuses(project_dir) == []  # no take queued, none left running
+
+
+def test_sigterm_stops_a_render_within_seconds_and_requeues_its_takes(project_dir: Path) -> None:
+    proc = shotcraft("render", project_dir, "--episode", "1", "--takes", "3")
+    deadline = time.monotonic() + 120
+    while "done" not in statuses(project_dir) or "running" not in statuses(project_dir):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the render never got going"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    out, err = proc.communicate(timeout=30)
+    assert time.monotonic() - stopped < 5, "SIGTERM took more than 5 s"
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "stopped by SIGTERM" in err and "went back to the queue" in err
+    after = statuses(project_dir)
+    assert "running" not in after and "failed" not in after
+    assert after.count("queued") >= 1
+    done = after.count("done")
+    listed = json.loads(invoke("takes", project_dir, "E01-S01-001", "--json").stdout)
+    assert all(take["status"] in ("done", "queued") for take in listed)
+    again = shotcraft("render", project_dir)  # a bare render finishes what was asked
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert f"resumed {len(after) - done} interrupted takes" in out
+    assert set(statuses(project_dir)) == {"done"}
