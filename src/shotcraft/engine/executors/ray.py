@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -242,15 +243,29 @@ class RayExecutor(Executor):
             return  # a caller's Ray (tests, benchmarks, a notebook): theirs to shut down
         if self.address:
             reach(self.address, self.connect_timeout)
+        # ray.init installs its own SIGTERM handler (exit, then a slow shutdown); the caller's
+        # (the CLI's: stop the draw, put its takes back in the queue) stays in charge
+        main = threading.current_thread() is threading.main_thread()
+        caller = signal.getsignal(signal.SIGTERM) if main else None
+        stopped = False
         try:
             if self.address:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=True)
             else:
                 ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False)
+        except SystemExit as exit_:  # ray.init's own handler met a SIGTERM while it started
+            if not main or exit_.code != signal.SIGTERM:
+                raise
+            stopped = True
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = self.address or "a local Ray instance"
             raise ConfigError(f"could not connect to Ray at {where}: {exc}") from exc
-        self.started_ray = True
+        finally:
+            self.started_ray = ray.is_initialized()
+            if main and caller is not None:
+                signal.signal(signal.SIGTERM, caller)
+        if stopped:  # the caller's handler hears it (the CLI: stop the draw)
+            os.kill(os.getpid(), signal.SIGTERM)
 
     def _pool(self, gpu: bool) -> list[_Slot]:
         """Live workers for GPU or CPU engines, started (or kept from an earlier run)."""
@@ -295,10 +310,12 @@ class RayExecutor(Executor):
     # --- a run ---------------------------------------------------------------------------
 
     def run(self, source: BatchSource, *, cancel: threading.Event) -> None:
+        if cancel.is_set():
+            return
+        self._connect()  # before any take is claimed: a stop while Ray starts leaves none running
         batch = source.next_batch() if not cancel.is_set() else None
         if batch is None:
             return
-        self._connect()
         slots = self._pool(batch.gpu)
         self.cancel_sent = False
         owed: deque[Batch] = deque([batch])  # retries first, then what the source hands out
