@@ -57,7 +57,10 @@ def test_sigterm_stops_a_render_within_seconds_and_requeues_its_takes(project_di
     proc.send_signal(signal.SIGTERM)
     stopped = time.monotonic()
     out, err = proc.communicate(timeout=30)
-    assert time.monotonic() - stopped < 5, "SIGTERM took more than 5 s"
+    # the goal is 5 s (benchmarks/stop_render.py: 0.9-2.2 s on the loaded 2-core machine); 10 s
+    # here catches a stop that waits for a batch (a signal the kernel gave a worker thread
+    # waited for the batch to end: 13-22 s)
+    assert time.monotonic() - stopped < 10, "SIGTERM took more than 10 s"
     assert proc.returncode == 128 + signal.SIGTERM
     assert "stopped by SIGTERM" in err and "went back to the queue" in err
     after = statuses(project_dir)
