@@ -38,6 +38,9 @@ class Capabilities(BaseModel):
     cloud: bool = False  # a paid remote service: its tasks are resumed, never re-submitted
     elements: bool = False  # keeps characters as reusable subjects (ensure_elements)
     lipsync: bool = False  # re-animates a video take's mouths to audio (TakeKind.LIPSYNC)
+    # draws consecutive shots as one clip with cuts (RenderRequest.sequence), up to max_shots
+    multi_shot: bool = False
+    max_shots: int = 1
 
 
 class CharacterRef(BaseModel):
@@ -77,6 +80,17 @@ class LipsyncSource(BaseModel):
         return self.frames / self.fps if self.fps else 0.0
 
 
+class SequencePart(BaseModel):
+    """One shot of a multi-shot request: what it shows and how long it is, in the request's fps."""
+
+    shot_id: str
+    prompt: str
+    num_frames: int = Field(ge=1)
+    characters: list[str] = Field(default_factory=list)
+    camera: CameraMove = CameraMove()
+    size: ShotSize = ShotSize.MS
+
+
 class RenderRequest(BaseModel):
     """One shot, N seeds: everything an engine needs, resolved to absolute paths."""
 
@@ -107,6 +121,9 @@ class RenderRequest(BaseModel):
     # provider state saved by an earlier, interrupted run of the same takes (take number → state)
     resume: dict[int, dict[str, Any]] = Field(default_factory=dict)
     lipsync: LipsyncSource | None = None  # TakeKind.LIPSYNC: the take and audio it is made of
+    # several consecutive shots drawn as one clip (engines with multi_shot); num_frames is their
+    # sum and the clip is cut at the shots' boundaries afterwards (projects/sequence.py)
+    sequence: list[SequencePart] = Field(default_factory=list)
 
 
 class RenderedTake(BaseModel):
@@ -133,6 +150,8 @@ class Delivery(BaseModel):
     fps: float | None = None  # None for stills
     frames: int | None = None  # None for stills
     frames_tolerance: int = 1  # ± frames a container may round to
+    # a multi-shot clip: the frame (at `fps`) where each shot after the first was asked to start
+    cuts: list[int] = Field(default_factory=list)
 
     @property
     def still(self) -> bool:
