@@ -239,7 +239,7 @@ class FakeComfy(Served):
             kind = node.get("class_type") if isinstance(node, dict) else None
             if kind is None:
                 return _err("invalid_prompt", "Cannot execute because a node is missing the "
-                            f"class_type property.", f"Node ID '#{node_id}'"), {}, []
+                            "class_type property.", f"Node ID '#{node_id}'"), {}, []
             if kind not in info:
                 return _err("invalid_prompt", f"Cannot execute because node {kind} does not "
                             "exist.", f"Node ID '#{node_id}'"), {}, []
@@ -279,7 +279,7 @@ class FakeComfy(Served):
         spec = info[node["class_type"]]["input"]
         given = node.get("inputs") or {}
         errors = []
-        for name, entry in spec["required"].items():
+        for name in spec["required"]:
             if name not in given:
                 errors.append({"type": "required_input_missing",
                                "message": "Required input is missing", "details": name,

@@ -185,6 +185,9 @@ class FakeArk(Served):
         self.faults: list[list[Any]] = []
         self.hold = False  # tasks stay running
         self.clock = 0.0  # seconds added to the stand-in's time
+        # where a multi-shot clip cuts: "prompt" (as asked), "none" (one long shot), or
+        # "early" (each cut a second before the asked time, as a model may)
+        self.cuts = "prompt"
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
 
@@ -403,8 +406,9 @@ class FakeArk(Served):
         width, height = shape["width"], shape["height"]
         if self.fault("media") == "wrong-size":
             width, height = height, width
-        return clip(width, height, FPS, shape["seconds"] * FPS, cuts=shape["cuts"],
-                    sound=shape["audio"])
+        cuts = {"prompt": shape["cuts"], "none": (),
+                "early": tuple(max(1, c - FPS) for c in shape["cuts"])}[self.cuts]
+        return clip(width, height, FPS, shape["seconds"] * FPS, cuts=cuts, sound=shape["audio"])
 
 
 def _ratio(name: str) -> float:

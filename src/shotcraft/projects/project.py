@@ -44,10 +44,25 @@ if TYPE_CHECKING:
     from shotcraft.projects.plan import RenderPlan
     from shotcraft.projects.ranker import RankerState
     from shotcraft.projects.render import RenderSummary
+    from shotcraft.projects.sequence import SequencePlan, SequenceSummary
     from shotcraft.projects.stats import Stats
     from shotcraft.projects.until import UntilSummary
 
 ASPECTS = ("9:16", "16:9", "1:1")
+
+
+def _engine(name: str | None, settings: dict[str, Any] | None) -> tuple[str, Any]:
+    from shotcraft.engine.registry import get_engine
+    from shotcraft.engine.settings import EngineSettings
+
+    chosen = name or EngineSettings().default_engine
+    return chosen, get_engine(chosen, **(settings or {}))
+
+
+def _sequence_ids(shots: str | list[str]) -> list[str]:
+    from shotcraft.projects.sequence import parse_range
+
+    return parse_range(shots) if isinstance(shots, str) else list(shots)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -424,6 +439,36 @@ class Project:
         check_seed(kwargs.get("seed"))
         check_episode(kwargs.get("episode"))
         return render(self.store, **kwargs)
+
+    def plan_sequence(self, shots: str | list[str], *, engine: str | None = None,
+                      seed: int | None = None, allow_downgrade: bool = False,
+                      engine_settings: dict[str, Any] | None = None) -> SequencePlan:
+        """What drawing consecutive shots of one scene as one multi-shot clip would draw and
+        cost (projects/sequence.py); `shots` is a range like E01-S01-003..006. Writes nothing."""
+        from shotcraft.projects.sequence import plan_sequence
+
+        check_seed(seed)
+        name, loaded = _engine(engine, engine_settings)
+        return plan_sequence(self.store, _sequence_ids(shots), engine=loaded, engine_name=name,
+                             seed=seed, allow_downgrade=allow_downgrade)[0]
+
+    @_writes
+    def render_sequence(self, shots: str | list[str], *, engine: str | None = None,
+                        seed: int | None = None, allow_downgrade: bool = False,
+                        engine_settings: dict[str, Any] | None = None,
+                        on_event: Callable[[Any], None] | None = None, cancel: Any = None,
+                        executor: str | None = None,
+                        executor_options: dict[str, Any] | None = None) -> SequenceSummary:
+        """Draw consecutive shots as one multi-shot task and split the clip at its cuts into one
+        take per shot (projects/sequence.py); an interrupted draw of the same shots is resumed.
+        A sequence is one task, drawn from this process: `executor` is not used."""
+        from shotcraft.projects.sequence import draw_sequence
+
+        check_seed(seed)
+        name, loaded = _engine(engine, engine_settings)
+        return draw_sequence(self.store, _sequence_ids(shots), engine=loaded, engine_name=name,
+                             seed=seed, allow_downgrade=allow_downgrade, on_event=on_event,
+                             cancel=cancel)
 
     def lipsync_source(self, shot_id: str, *, from_take: int | None = None) -> dict[str, Any]:
         """What a lip-sync take of the shot is made of: its video take and dialogue audio

@@ -113,7 +113,7 @@ class ComfyClient:
         if connect_ws is None:
             raise ImportError("httpx_ws", name="httpx_ws")
         try:
-            with connect_ws(f"/ws?clientId={client_id}", self._http) as socket:
+            with connect_ws(f"/ws?clientId={client_id}", self._http) as socket:  # type: ignore[var-annotated]
                 def messages() -> Iterator[dict[str, Any]]:
                     while True:
                         try:

@@ -397,7 +397,7 @@ def render(
     shot: Annotated[list[str] | None, typer.Option("--shot", help="Shot id (repeatable).")] = None,
     episode: Annotated[int | None, typer.Option("--episode", help="Only shots of this episode.")] = None,
     takes: Annotated[int | None, typer.Option("--takes", help="Draw N more takes per shot, 1-100 (default: fill up to each shot's takes wanted).")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="previz (default), diffusers or kling.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="previz (default), diffusers, kling, seedance or comfyui.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="First seed, 0-2147483646 (default: continue from the shot's last seed).")] = None,
     keyframes: Annotated[bool, typer.Option("--keyframes", help="Draw keyframe stills instead of video takes.")] = False,
     allow_downgrade: Annotated[bool, typer.Option("--allow-downgrade", help="Drop inputs the engine cannot use instead of stopping.")] = False,
@@ -409,10 +409,26 @@ def render(
     max_takes: Annotated[int | None, typer.Option("--max-takes", help="With --until: stop a shot at N takes in all, counting those it has (default 8).")] = None,
     lipsync: Annotated[bool, typer.Option("--lipsync", help="Draw lip-sync takes on Kling: the shot's picked (or best) Kling video take re-animated to its lines in the characters' voices.")] = False,
     from_take: Annotated[int | None, typer.Option("--from-take", metavar="N", help="With --lipsync: lip-sync this video take instead of the pick.")] = None,
+    sequence: Annotated[str | None, typer.Option("--sequence", metavar="FIRST..LAST", help="Draw consecutive shots of one scene (e.g. E01-S01-003..006) as one multi-shot clip on an engine that has multi-shot, split at its cuts into one take per shot.")] = None,
+    workflow: Annotated[Path | None, typer.Option("--workflow", help="With --engine comfyui: the ComfyUI workflow file (API or UI format) instead of SHOTCRAFT_COMFYUI_WORKFLOW.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
     from shotcraft.projects.limits import check_episode, check_seed, check_takes
+
+    settings = {"workflow": str(workflow)} if workflow is not None else None
+    if workflow is not None and engine != "comfyui":
+        err.print(Text("usage: --workflow FILE goes with --engine comfyui"))
+        raise typer.Exit(2)
+    if sequence is not None:
+        if shot or episode is not None or keyframes or character or lipsync or until is not None \
+                or takes is not None:
+            err.print(Text("usage: shotcraft render DIR --sequence FIRST..LAST [--engine E] "
+                           "[--seed S] [--allow-downgrade] [--dry-run] [--json]"))
+            raise typer.Exit(2)
+        _render_sequence(directory, sequence, engine=engine, seed=seed,
+                         allow_downgrade=allow_downgrade, dry_run=dry_run, as_json=as_json)
+        return
 
     # before the bars start, so a refusal is the only line on stderr
     check_takes(takes)
@@ -448,11 +464,13 @@ def render(
     if dry_run:
         plan = project.plan_render(shot_ids=shot or None, episode=episode, takes=takes,
                                    engine=engine, seed=seed, kind=kind,
-                                   allow_downgrade=allow_downgrade)
+                                   allow_downgrade=allow_downgrade, engine_settings=settings)
         _print_plan(plan, as_json=as_json)
         return
     common: dict[str, Any] = dict(takes=takes, engine=engine, seed=seed,
                                   allow_downgrade=allow_downgrade)
+    if settings is not None:
+        common["engine_settings"] = settings
     if character is not None:
         summary = _with_progress(project, executor, ray_address, lambda **run: project.render_sheet(
             character, **common, **run))
@@ -470,6 +488,44 @@ def render(
             err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
     if character is not None and summary.done:
         out.print(Text(f"list them with: shotcraft takes {directory} --character {character}"))
+    if summary.failed and not summary.done:
+        raise typer.Exit(1)
+
+
+def _render_sequence(directory: Path, spec: str, *, engine: str | None, seed: int | None,
+                     allow_downgrade: bool, dry_run: bool, as_json: bool) -> None:
+    """`render --sequence E01-S01-003..006`: one multi-shot task, one take per shot."""
+    if as_json and not dry_run:
+        raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
+    project = _open(directory)
+    if dry_run:
+        plan = project.plan_sequence(spec, engine=engine, seed=seed,
+                                     allow_downgrade=allow_downgrade)
+        if as_json:
+            print(json.dumps(plan.model_dump(), ensure_ascii=False, indent=2))
+            return
+        cost = "no credits" if plan.credits is None else f"{plan.credits:g} credits"
+        shots = ", ".join(f"{s} take {plan.take_numbers[s]} ({plan.frames[s]} frames)"
+                          for s in plan.shot_ids)
+        out.print(Text(f"plan: {len(plan.shot_ids)} shots as one {plan.width}×{plan.height} clip "
+                       f"on {plan.engine} ({plan.clip_frames} frames at {plan.fps:g} fps, seed "
+                       f"{plan.seed}): {shots}; estimated cost {cost}. Nothing was queued "
+                       "(--dry-run)."))
+        for note in plan.downgrades:
+            err.print(Text.assemble(("downgrade:", "yellow"), f" {note}"))
+        return
+    summary = _with_progress(project, None, None, lambda **run: project.render_sequence(
+        spec, engine=engine, seed=seed, allow_downgrade=allow_downgrade, **run))
+    if summary.plan.resumed:
+        out.print("resumed the sequence left from an earlier run")
+    for result in summary.results:
+        if result.status == "done":
+            out.print(Text(f"{result.shot_id} take {result.take}: drawn in the sequence"))
+        else:
+            err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
+    if summary.message:
+        err.print(Text(summary.message))
+    out.print(f"drew {summary.done} takes from one clip, {summary.failed} failed")
     if summary.failed and not summary.done:
         raise typer.Exit(1)
 

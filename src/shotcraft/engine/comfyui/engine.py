@@ -195,12 +195,10 @@ class ComfyUIEngine(Engine):
         long_side = self.settings.long_side or max(own_w, own_h)
         aw, ah = parse_aspect(request.aspect)
         step = 32
-        if aw >= ah:
-            width, height = long_side, long_side * ah / aw
-        else:
-            width, height = long_side * aw / ah, long_side
-        width = max(step, int(round(width / step)) * step)
-        height = max(step, int(round(height / step)) * step)
+        wide, tall = (long_side, long_side * ah / aw) if aw >= ah else (long_side * aw / ah,
+                                                                         long_side)
+        width = max(step, int(round(wide / step)) * step)
+        height = max(step, int(round(tall / step)) * step)
         fps = float(value("fps")) if "fps" in inputs else self.settings.fps
         wanted = request.num_frames * fps / request.fps
         rule = mapping.frame_step
