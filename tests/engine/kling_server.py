@@ -280,6 +280,7 @@ class FakeKling(Served):
         self.created: list[dict[str, Any]] = []  # the tasks actually created (= paid for)
         self.faults: list[list[Any]] = []  # [where, kind, times left, calls to let pass first]
         self.hold = False  # keep tasks processing (to kill a client mid-poll)
+        self.media_gone = False  # result URLs answer 404, as after Kling deleted the video
         self.auth_headers: list[str] = []
         self.elements_created: list[dict[str, Any]] = []  # element tasks made (each a new id)
         self.images_created: list[dict[str, Any]] = []  # image tasks made
@@ -920,7 +921,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if self.path.startswith("/media/"):
             task = self.fake.tasks.get(self.path.split("/")[-1].removesuffix(".mp4"))
-            if task is None:
+            if task is None or self.fake.media_gone:
                 return self._send(404, 1203, "The requested resource does not exist")
             if task["endpoint"] == "lip-sync":
                 body = self.fake.lipsync_clip(task)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from shotcraft.shots.errors import EngineError
 from shotcraft.shots.models import CameraMove, DialogueLine, ShotSize, TakeKind
 
 
@@ -211,7 +212,9 @@ class Engine(ABC):
         rules of their own (models, modes, lengths) refuse here, before any take is queued.
         Engines that drop inputs under `request.allow_downgrade` do it in `render` too.
         """
-        return None
+        if request.sequence and not self.capabilities(request.kind).multi_shot:
+            raise EngineError(f"{self.name} cannot draw several shots as one clip; draw them one "
+                              "by one or pick an engine with multi-shot.")
 
     def check_ready(self) -> None:
         """Raise EngineError, in one sentence, if this engine cannot draw anything now (a cloud
