@@ -94,7 +94,10 @@ def configured_engines(*, exclude: frozenset[str] | set[str] = frozenset()) -> l
         try:
             engine = get_engine(name)
             engine.check_ready()
+            caps = engine.capabilities()
         except Exception:  # noqa: BLE001 - not installed, not configured or not ready: left out
             continue
+        if not (caps.text_to_video or caps.image_to_video):
+            continue  # nothing to draw a video take with (a diffusers install without a model)
         ready.append(name)
     return ready
