@@ -101,3 +101,15 @@ def configured_engines(*, exclude: frozenset[str] | set[str] = frozenset()) -> l
             continue  # nothing to draw a video take with (a diffusers install without a model)
         ready.append(name)
     return ready
+
+
+def multi_shot_engines() -> list[str]:
+    """Engines that, as set up here, draw several shots as one clip (capabilities.multi_shot)."""
+    found = []
+    for name in engine_names():
+        try:
+            if get_engine(name).capabilities().multi_shot:
+                found.append(name)
+        except Exception:  # noqa: BLE001 - not installed or not set up: not offered
+            continue
+    return found

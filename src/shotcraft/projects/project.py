@@ -58,11 +58,6 @@ def _engine(name: str | None, settings: dict[str, Any] | None) -> tuple[str, Any
     chosen = name or EngineSettings().default_engine
     return chosen, get_engine(chosen, **(settings or {}))
 
-
-def _sequence_ids(shots: str | list[str]) -> list[str]:
-    from shotcraft.projects.sequence import parse_range
-
-    return parse_range(shots) if isinstance(shots, str) else list(shots)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -445,12 +440,12 @@ class Project:
                       engine_settings: dict[str, Any] | None = None) -> SequencePlan:
         """What drawing consecutive shots of one scene as one multi-shot clip would draw and
         cost (projects/sequence.py); `shots` is a range like E01-S01-003..006. Writes nothing."""
-        from shotcraft.projects.sequence import plan_sequence
+        from shotcraft.projects.sequence import plan_sequence, shots_for
 
         check_seed(seed)
         name, loaded = _engine(engine, engine_settings)
-        return plan_sequence(self.store, _sequence_ids(shots), engine=loaded, engine_name=name,
-                             seed=seed, allow_downgrade=allow_downgrade)[0]
+        return plan_sequence(self.store, shots_for(self.store, shots, loaded), engine=loaded,
+                             engine_name=name, seed=seed, allow_downgrade=allow_downgrade)[0]
 
     @_writes
     def render_sequence(self, shots: str | list[str], *, engine: str | None = None,
@@ -462,11 +457,12 @@ class Project:
         """Draw consecutive shots as one multi-shot task and split the clip at its cuts into one
         take per shot (projects/sequence.py); an interrupted draw of the same shots is resumed.
         A sequence is one task, drawn from this process: `executor` is not used."""
-        from shotcraft.projects.sequence import draw_sequence
+        from shotcraft.projects.sequence import draw_sequence, shots_for
 
         check_seed(seed)
         name, loaded = _engine(engine, engine_settings)
-        return draw_sequence(self.store, _sequence_ids(shots), engine=loaded, engine_name=name,
+        return draw_sequence(self.store, shots_for(self.store, shots, loaded), engine=loaded,
+                             engine_name=name,
                              seed=seed, allow_downgrade=allow_downgrade, on_event=on_event,
                              cancel=cancel)
 

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
+from shotcraft.engine.protocol import SequencePart
+from shotcraft.engine.registry import multi_shot_engines
+from shotcraft.engine.request import build_request
+from shotcraft.engine.settings import render_size, scaled_size
 from shotcraft.projects.convert import scene_from_row
 from shotcraft.projects.db import JobRow, SceneRow, ShotRow, TakeRow, utcnow
 from shotcraft.projects.lease import Lease
@@ -48,12 +53,14 @@ from shotcraft.projects.store import Store
 from shotcraft.shots import ffmpeg
 from shotcraft.shots.cuts import cuts_match, detect_cuts
 from shotcraft.shots.errors import EngineError, MediaError, ProjectError, ShotcraftError, SpecError
+from shotcraft.shots.media import probe
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 
 if TYPE_CHECKING:
     from shotcraft.engine.protocol import Engine, RenderedTake, RenderRequest
 
 SUFFIX = "+sequence"  # a sequence's jobs wait under "<engine>+sequence"
+CLIP_SECONDS = 15  # the longest multi-shot clip the providers document
 _RANGE = re.compile(r"^(?P<head>.*?)(?P<first>\d+)\.\.(?:(?P=head))?(?P<last>\d+)$")
 
 
@@ -66,6 +73,33 @@ def parse_range(text: str) -> list[str]:
     width = len(match["first"])
     return [f"{match['head']}{n:0{width}d}"
             for n in range(int(match["first"]), int(match["last"]) + 1)]
+
+
+def shots_for(store: Store, spec: str | list[str], engine: Engine) -> list[str]:
+    """The shots `spec` names: a range (E01-S01-003..006), a list, or an open range
+    (E01-S01-003..): that shot and the ones after it in its scene, as many as one clip holds
+    (the engine's most shots, 15 s at most)."""
+    if not isinstance(spec, str):
+        return list(spec)
+    if not spec.strip().endswith(".."):
+        return parse_range(spec)
+    first = store.shot(spec.strip()[:-2])
+    with store.db.read() as session:
+        row = session.get(ShotRow, first.id)
+        assert row is not None
+        scene = session.exec(select(ShotRow).where(
+            ShotRow.scene_id == row.scene_id, ShotRow.archived == False,  # noqa: E712
+            col(ShotRow.order) >= row.order).order_by(col(ShotRow.order))).all()
+    limit = engine.capabilities(TakeKind.VIDEO).max_shots
+    chosen: list[str] = []
+    frames = 0
+    for shot in scene:
+        if len(chosen) >= limit or (chosen and frames + shot.duration_frames
+                                    > CLIP_SECONDS * store.fps):
+            break
+        chosen.append(shot.id)
+        frames += shot.duration_frames
+    return chosen
 
 
 class SequencePlan(BaseModel):
@@ -91,6 +125,8 @@ class SequenceSummary(BaseModel):
     kept_whole: bool = False
     message: str = ""
     cancelled: bool = False
+    seconds: float = 0.0
+    budget_notes: list[str] = Field(default_factory=list)
 
     @property
     def done(self) -> int:
@@ -132,15 +168,11 @@ def _shots(store: Store, shot_ids: list[str]) -> list[Shot]:
 def _request(store: Store, shots: list[Shot], engine: Engine, *, seed: int,
              take_number: int, allow_downgrade: bool, params: dict[str, Any]) -> RenderRequest:
     """One request for the whole sequence, checked by the engine."""
-    from shotcraft.engine.protocol import SequencePart
-    from shotcraft.engine.request import build_request
-    from shotcraft.engine.settings import render_size, scaled_size
-
     caps = engine.capabilities(TakeKind.VIDEO)
     if not caps.multi_shot:
+        able = ", ".join(multi_shot_engines()) or "none is set up here"
         raise EngineError(f"{engine.name} cannot draw several shots as one clip; pick an engine "
-                          "that declares multi-shot (seedance with Seedance 2.0, kling with "
-                          "kling-v3).")
+                          f"with multi-shot (set up here: {able}).")
     if len(shots) > caps.max_shots:
         raise EngineError(f"{engine.name} draws at most {caps.max_shots} shots as one clip; "
                           f"this sequence has {len(shots)}.")
@@ -251,6 +283,7 @@ def draw_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_n
     """Draw the shots as one multi-shot clip and split it into one take per shot (module doc)."""
     emit = on_event or (lambda _event: None)
     cancel = cancel if cancel is not None else threading.Event()
+    started = time.monotonic()
     recover_stale_jobs(store)
     waiting = _waiting(store, shot_ids, engine_name)
     options = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
@@ -306,6 +339,7 @@ def draw_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_n
                 summary.message = "cancelled; draw the sequence again to resume it unpaid."
                 return summary
             _settle(store, engine, jobs, request, rendered[0], plan, summary, emit)
+            summary.seconds = time.monotonic() - started
         finally:
             shutil.rmtree(work, ignore_errors=True)
             lease.release([j.id for j in jobs if j.id is not None])
@@ -422,15 +456,11 @@ def _settle(store: Store, engine: Engine, jobs: list[JobRow], request: RenderReq
 
 
 def _frames(path: Path) -> int:
-    from shotcraft.shots.media import probe
-
     return probe(path).frames
 
 
 def _cut(source: Path, out: Path, start: int, end: int, fps: float) -> None:
     """Frames [start, end) of `source` (and the sound under them) as their own H.264 file."""
-    from shotcraft.shots.media import probe
-
     graph = f"[0:v]trim=start_frame={start}:end_frame={end},setpts=PTS-STARTPTS[v]"
     maps = ["-map", "[v]"]
     if probe(source).has_audio:
@@ -449,8 +479,6 @@ def _store_part(store: Store, engine: Engine, pair: tuple[JobRow, TakeRow], item
     shot = store.shot(take.shot_id)
     stored: Path | None = None
     try:
-        from shotcraft.shots.media import probe
-
         info = probe(path)
         stored, _digest = store_file(store.layout, path, move=True)
         previous, _ = previous_last_frame(store, shot)

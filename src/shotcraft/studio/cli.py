@@ -26,6 +26,7 @@ from typer.exceptions import TyperException
 
 from shotcraft.assembly.formats import FormatOption
 from shotcraft.assembly.formats import names as format_names
+from shotcraft.engine.registry import engine_names
 from shotcraft.projects import Project, export_options, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
@@ -397,7 +398,7 @@ def render(
     shot: Annotated[list[str] | None, typer.Option("--shot", help="Shot id (repeatable).")] = None,
     episode: Annotated[int | None, typer.Option("--episode", help="Only shots of this episode.")] = None,
     takes: Annotated[int | None, typer.Option("--takes", help="Draw N more takes per shot, 1-100 (default: fill up to each shot's takes wanted).")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="previz (default), diffusers, kling, seedance or comfyui.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help=f"One of: {', '.join(engine_names())} (default: previz, or SHOTCRAFT_DEFAULT_ENGINE).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="First seed, 0-2147483646 (default: continue from the shot's last seed).")] = None,
     keyframes: Annotated[bool, typer.Option("--keyframes", help="Draw keyframe stills instead of video takes.")] = False,
     allow_downgrade: Annotated[bool, typer.Option("--allow-downgrade", help="Drop inputs the engine cannot use instead of stopping.")] = False,
@@ -410,16 +411,13 @@ def render(
     lipsync: Annotated[bool, typer.Option("--lipsync", help="Draw lip-sync takes on Kling: the shot's picked (or best) Kling video take re-animated to its lines in the characters' voices.")] = False,
     from_take: Annotated[int | None, typer.Option("--from-take", metavar="N", help="With --lipsync: lip-sync this video take instead of the pick.")] = None,
     sequence: Annotated[str | None, typer.Option("--sequence", metavar="FIRST..LAST", help="Draw consecutive shots of one scene (e.g. E01-S01-003..006) as one multi-shot clip on an engine that has multi-shot, split at its cuts into one take per shot.")] = None,
-    workflow: Annotated[Path | None, typer.Option("--workflow", help="With --engine comfyui: the ComfyUI workflow file (API or UI format) instead of SHOTCRAFT_COMFYUI_WORKFLOW.")] = None,
+    workflow: Annotated[Path | None, typer.Option("--workflow", help="For an engine that draws from a workflow file: the file to use instead of its configured one.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
     from shotcraft.projects.limits import check_episode, check_seed, check_takes
 
     settings = {"workflow": str(workflow)} if workflow is not None else None
-    if workflow is not None and engine != "comfyui":
-        err.print(Text("usage: --workflow FILE goes with --engine comfyui"))
-        raise typer.Exit(2)
     if sequence is not None:
         if shot or episode is not None or keyframes or character or lipsync or until is not None \
                 or takes is not None:
