@@ -177,14 +177,16 @@ def test_a_moderation_refusal_is_not_retried_and_names_the_other_engines(ark, tm
     [take] = engine(ark).render(request(), out_dir=tmp_path)
     assert take.failed.startswith("Seedance refused take 1 on content grounds "
                                   "(OutputVideoSensitiveContentDetected")
-    assert "engines that could draw this shot: previz" in take.failed
+    named = take.failed.split("engines that could draw this shot: ")[1].rstrip(".").split(", ")
+    assert "previz" in named and "seedance" not in named and "kling" not in named
     assert len(ark.posts) == 1
     monkeypatch.setenv("SHOTCRAFT_KLING_ACCESS_KEY", "ak-x")
     monkeypatch.setenv("SHOTCRAFT_KLING_SECRET_KEY", "sk-x")
     [take] = engine(ark).render(request(prompt=f"{seedance_server.SENSITIVE}的场面"),
                                 out_dir=tmp_path / "b")  # input refused at create, once
     assert "InputTextSensitiveContentDetected" in take.failed
-    assert "engines that could draw this shot: kling, previz" in take.failed
+    named = take.failed.split("engines that could draw this shot: ")[1].rstrip(".").split(", ")
+    assert {"kling", "previz"} <= set(named) and "seedance" not in named
     assert len(ark.posts) == 2 and len(ark.created) == 1
 
 
