@@ -169,3 +169,46 @@ async def test_studio_draws_the_scene_from_the_highlighted_shot_as_one_clip(
                 project.close()
     finally:
         fake.stop()
+
+
+KILLED = r"""
+import sys
+from shotcraft.studio.cli import main
+sys.argv = ["shotcraft", "render", sys.argv[1], "--shot", sys.argv[2], "--engine", sys.argv[3],
+            "--takes", "1"]
+main()
+"""
+
+
+def test_a_render_killed_mid_poll_is_resumed_by_the_next_render_without_a_second_task(
+        engine, project_dir):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    name, fake = engine
+    repo = Path(__file__).resolve().parents[2]
+    sent = (lambda: len(fake.posts)) if name == "seedance" else (lambda: fake.posted)
+    fake.hold = True  # type: ignore[attr-defined]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(project_dir), "E01-S01-002", name], cwd=repo,
+        env={**os.environ, "PYTHONPATH": f"{repo / 'src'}{os.pathsep}{repo}"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while sent() == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sent() == 1, "the first render never sent its task"
+        time.sleep(0.5)  # polling now
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    fake.hold = False  # type: ignore[attr-defined]
+    again = invoke("render", project_dir, "--engine", name)  # a bare render finishes it
+    assert again.exit_code == 0, again.output
+    assert "resumed 1 interrupted takes" in again.stdout
+    rows = json.loads(invoke("takes", project_dir, "E01-S01-002", "--json").stdout)
+    assert [r["status"] for r in rows] == ["done"]
+    assert sent() == 1  # never sent, never paid, twice
