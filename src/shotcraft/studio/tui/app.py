@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from shotcraft.projects import Project
+from shotcraft.projects.plan import RenderPlan, ShotPlan
 from shotcraft.shots.errors import ShotcraftError, user_error
 from shotcraft.shots.models import TakeKind
 from shotcraft.studio.tui.commands import StudioCommands
@@ -179,8 +180,6 @@ class ShotcraftApp(App[None]):
     def draw_sequence(self, shot_id: str) -> bool:
         """Draw the shot and the ones after it in its scene (as many as one clip holds) as one
         multi-shot task on the default engine, after its estimate; False while a render runs."""
-        from shotcraft.projects.plan import RenderPlan, ShotPlan
-
         if self.rendering:
             self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
                         severity="warning", markup=False)
