@@ -233,3 +233,24 @@ def test_no_server_is_one_sentence(tmp_path):
         gone.check_ready()
     with pytest.raises(EngineError, match="set SHOTCRAFT_COMFYUI_URL"):
         ComfyUIEngine(ComfyUISettings(url="", workflow="x.json")).check_ready()
+
+
+def test_a_prompt_waiting_behind_others_says_how_many_are_ahead(comfy, tmp_path):
+    from shotcraft.providers.comfyui import ComfyClient
+
+    other = ComfyClient(comfy.base_url)
+    plan = engine(comfy, "text_to_video_wan.json").plan(request())
+    comfy.hold = True
+    other.queue_prompt(plan.prompt_for(1, {}), prompt_id="someone-else", client_id="other")
+    seen: list[str] = []
+
+    def progress(event: Progress) -> None:
+        seen.append(event.message)
+        if event.message == "comfyui: queued, 1 ahead":
+            comfy.hold = False  # the other prompt finishes; ours runs
+
+    [take] = engine(comfy, "text_to_video_wan.json").render(request(), out_dir=tmp_path,
+                                                            progress=progress)
+    other.close()
+    assert take.failed is None and "comfyui: queued, 1 ahead" in seen
+    assert comfy.executed == ["someone-else", take.provider["prompt_id"]]

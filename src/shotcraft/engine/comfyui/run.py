@@ -178,12 +178,21 @@ class ComfyRun:
                 entry = self.client.history(prompt_id)
                 if entry is not None and (entry.get("status") or {}).get("status_str"):
                     return entry
+                self._say_place(take_number, prompt_id)
                 if time.monotonic() > deadline:
                     raise _Stop(f"ComfyUI prompt {prompt_id} was still running after "
                                 f"{self.s.max_run_seconds:.0f} s; draw again later to resume it.")
         finally:
             if events is not None:
                 events.__exit__(None, None, None)
+
+    def _say_place(self, take_number: int, prompt_id: str) -> None:
+        """While the prompt waits behind others in the server's queue, say how many."""
+        running, pending = self.client.queue()
+        if prompt_id in pending:
+            ahead = len(running) + pending.index(prompt_id)
+            self.progress(Progress(take_number=take_number, done=0.02,
+                                   message=f"comfyui: queued, {ahead} ahead"))
 
     def _withdraw(self, take_number: int, state: dict[str, Any]) -> None:
         """Cancel: a pending prompt leaves the queue, the running one is interrupted (only if it
