@@ -113,15 +113,20 @@ class Review:
         if kind not in MEDIA_KINDS:
             raise HTTPException(404)
         take = self._take(request.path_params["shot"], request.path_params["take"])
-        original = self._inside(self.project.take_path(take))
-        if kind == "poster":
-            path = self._rendition(take, "poster")
-        elif kind == "proxy":
-            path = self._inside(self.project.rendition(take, "proxy", make=False)) or original
-            if path == original:
-                self.make_proxy(take)
-        else:
-            path = original
+        try:  # a take whose file (or a folder on the way) is a link out of the project: refused
+            original = self._inside(self.project.take_path(take))
+            if original is None:
+                raise HTTPException(404)
+            if kind == "poster":
+                path = self._rendition(take, "poster")
+            elif kind == "proxy":
+                path = self._inside(self.project.rendition(take, "proxy", make=False)) or original
+                if path == original:
+                    self.make_proxy(take)
+            else:
+                path = original
+        except ShotcraftError:
+            raise HTTPException(404) from None
         if path is None:
             raise HTTPException(404)
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
