@@ -53,9 +53,9 @@ PLAY = """async (selector) => {
 
 
 def script(shots: int) -> str:
-    """One episode whose breakdown gives about `shots` shots (a scene of three lines gives three)."""
+    """One episode whose breakdown gives about `shots` shots (each scene gives four)."""
     lines = ["《千镜》", "", "第1集 第一回", ""]
-    for index in range(max(1, shots // 3)):
+    for index in range(max(1, shots // 4)):
         lines += [f"1-{index + 1} 日 内 办公室{index}", "人物：林晚、顾言",
                   f"△林晚把第{index}份文件摔在桌上。", f"顾言：这是第{index}次了。",
                   "林晚（冷笑）：你数得真清楚。", ""]
@@ -120,7 +120,7 @@ def main() -> int:
 
     shots = int(sys.argv[1]) if len(sys.argv) > 1 else 60
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    os.environ.setdefault("SHOTCRAFT_PREVIZ_SCALE", "0.25")
+    os.environ.setdefault("SHOTCRAFT_PREVIZ_SCALE", "0.2")
     with tempfile.TemporaryDirectory() as tmp:
         project, ids = build(Path(tmp) / "bench", shots)
         server = ReviewServer(project, port=0)

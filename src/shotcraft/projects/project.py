@@ -333,6 +333,16 @@ class Project:
         check_episode(episode)
         return takes.take_views_by_shot(self.store, episode=episode)
 
+    def covers(self, *, episode: int | None = None) -> dict[str, tuple[TakeView | None, str]]:
+        """Each live shot's takes' cover: the take an export would use (the pick, else the
+        best take, else None for a slate) and which of "picked", "auto", "slate" it is; from
+        `takes_by_shot`'s two queries."""
+        from shotcraft.projects.export import choose_take
+
+        return {shot_id: (chosen, source.value) for shot_id, views in
+                self.takes_by_shot(episode=episode).items()
+                for chosen, source in [choose_take(views)]}
+
     def rendition(self, take: Take, kind: str, *, make: bool = True) -> Path | None:
         """A done take's small rendition for streaming: "poster" (a JPEG of its middle frame)
         or "proxy" (a small MP4 that starts at once), made with ffmpeg once and cached under

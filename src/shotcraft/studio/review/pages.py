@@ -40,12 +40,12 @@ def grid(project: Project, episode: int) -> dict[str, Any]:
     """Scenes of the episode, each with a card per shot."""
     board = project.storyboard(episode=episode)
     views = project.takes_by_shot(episode=episode)
-    cut = {clip.shot_id: clip for clip in project.cut(episode).clips} if board.episodes else {}
+    covers = project.covers(episode=episode)
     scenes: list[dict[str, Any]] = []
     for ep in board.episodes:
         for scene in ep.scenes:
             scenes.append({"id": scene.id, "heading": scene.heading, "cards": [
-                _card(project, shot, views.get(shot.id, []), cut.get(shot.id))
+                _card(project, shot, views.get(shot.id, []), covers.get(shot.id, (None, "slate")))
                 for shot in scene.shots]})
     cards = [card for scene in scenes for card in scene["cards"]]
     shots, picked = len(cards), sum(1 for card in cards if card["picked"])
@@ -54,8 +54,9 @@ def grid(project: Project, episode: int) -> dict[str, Any]:
             "summary_sig": signature([episode, shots, picked])}
 
 
-def _card(project: Project, shot: Shot, views: list[TakeView], clip: Any) -> dict[str, Any]:
-    shown = next((v for v in views if clip is not None and v.take.number == clip.take), None)
+def _card(project: Project, shot: Shot, views: list[TakeView],
+          cover: tuple[TakeView | None, str]) -> dict[str, Any]:
+    shown, source = cover
     done = [v for v in views if v.take.status in (TakeStatus.DONE, TakeStatus.REJECTED)]
     busy = [v for v in views if v.take.status in (TakeStatus.QUEUED, TakeStatus.RUNNING)]
     take = shown.take if shown else None
@@ -66,7 +67,7 @@ def _card(project: Project, shot: Shot, views: list[TakeView], clip: Any) -> dic
         "characters": shot.characters, "line": _line(shot),
         "takes": len(done), "drawing": len(busy),
         "picked": shot.picked_take is not None,
-        "source": clip.source if clip is not None else "slate",
+        "source": source,
         "take": take.number if take else None,
         "score": f"{take.score:.2f}" if take and take.score is not None else "",
         "identity": f"{take.scores['identity']:.2f}" if take and "identity" in take.scores else "",
