@@ -39,6 +39,7 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
+    from shotcraft.projects.cut import Cut
     from shotcraft.projects.fit import FitReport
     from shotcraft.projects.importedit import EditImport
     from shotcraft.projects.plan import RenderPlan
@@ -336,6 +337,41 @@ class Project:
             return None
         return filmstrip(self.store.layout, path, kind=take.kind, fps=take.fps,
                          frames=take.duration_frames, make=make)
+
+    def takes_by_shot(self, *, episode: int | None = None) -> dict[str, list[TakeView]]:
+        """`takes` of every live shot (of one episode) in two queries, for a storyboard grid."""
+        check_episode(episode)
+        return takes.take_views_by_shot(self.store, episode=episode)
+
+    def covers(self, *, episode: int | None = None) -> dict[str, tuple[TakeView | None, str]]:
+        """Each live shot's takes' cover: the take an export would use (the pick, else the
+        best take, else None for a slate) and which of "picked", "auto", "slate" it is; from
+        `takes_by_shot`'s two queries."""
+        from shotcraft.projects.export import choose_take
+
+        return {shot_id: (chosen, source.value) for shot_id, views in
+                self.takes_by_shot(episode=episode).items()
+                for chosen, source in [choose_take(views)]}
+
+    def rendition(self, take: Take, kind: str, *, make: bool = True) -> Path | None:
+        """A done take's small rendition for streaming: "poster" (a JPEG of its middle frame)
+        or "proxy" (a small MP4 that starts at once), made with ffmpeg once and cached under
+        cache/review/; None for a take without media, or when missing and not `make`. Slow
+        when it makes one: call it off the UI or event-loop thread."""
+        from shotcraft.projects.renditions import rendition
+
+        path = self.store.take_path(take)
+        if path is None or not path.is_file():
+            return None
+        return rendition(self.store.layout, path, kind, make=make)
+
+    def cut(self, episode: int) -> Cut:
+        """The episode's current cut: each shot's pick (else what export would use), where it
+        starts and how long it plays, and the subtitle cues (projects/cut.py)."""
+        from shotcraft.projects.cut import episode_cut
+
+        check_episode(episode)
+        return episode_cut(self.store, episode)
 
     @_writes
     def pick(self, shot_id: str, take_number: int) -> Take:

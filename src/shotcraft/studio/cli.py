@@ -970,14 +970,85 @@ def import_edit(
     out.print(Text(f"{summary}{reported}."))
 
 
+HostOpt = Annotated[str, typer.Option("--host", help="Where to listen: 127.0.0.1 (this machine only) or 0.0.0.0 (a phone on the same network; a token is then required).")]
+
+
 @command()
-def board(directory: DirArg) -> None:
-    """Open the studio (the TUI) on a project."""
+def board(
+    directory: DirArg,
+    web: Annotated[bool, typer.Option("--web", help="Serve the studio to a browser (textual-serve) instead of this terminal.")] = False,
+    host: HostOpt = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="With --web: the port to listen on.")] = 8000,
+) -> None:
+    """Open the studio (the TUI) on a project; --web serves it to a browser."""
+    if web:
+        from shotcraft.studio.web import serve_board
+
+        Project.open(directory).close()  # a folder that is no project is said here, in one line
+        serve_board(directory, host=host, port=port, out=sys.stdout)
+        return
     from shotcraft.studio.tui.app import make_app
     from shotcraft.studio.tui.widgets.images import resolve_mode
 
     resolve_mode()  # SHOTCRAFT_IMAGES checked, the terminal asked, before Textual takes it over
     make_app(directory).run()
+
+
+@command()
+def review(
+    directory: DirArg,
+    host: HostOpt = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on (0: any free one).")] = 8765,
+    read_only: Annotated[bool, typer.Option("--read-only", help="A link for a client: the takes can be seen, nothing can be picked, rejected or drawn.")] = False,
+) -> None:
+    """Review the takes in a browser, on this machine or a phone: the storyboard grid, every take
+    playing, compare in sync, pick, reject and draw more, the episode's cut."""
+    from shotcraft.studio.review import ReviewServer
+
+    if not 0 <= port <= 65535:
+        raise SpecError(f"must be between 0 and 65535, not {port}", field="port")
+    project = _open(directory)
+    server = ReviewServer(project, host=host, port=port, read_only=read_only)
+    server.announce(sys.stdout)
+    server.run()
+
+
+@command()
+def play(
+    directory: DirArg,
+    shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.", show_default=False)],
+    take: Annotated[int | None, typer.Argument(help="The take number (default: the pick, else the best take).", show_default=False)] = None,
+) -> None:
+    """Play a take in the system's player (mpv, ffplay or the desktop's opener)."""
+    from shotcraft.studio.player import CannotPlay
+    from shotcraft.studio.player import play as play_file
+
+    project = _open(directory)
+    views = project.takes(shot_id)
+    if take is None:
+        chosen = next((v for v in views if v.picked and v.take.kind.moving), None) or next(
+            (v for v in sorted(views, key=lambda v: v.rank or 10**6)
+             if v.rank is not None and v.take.kind.moving), None)
+        if chosen is None:
+            err.print(Text(f"error: {shot_id} has no finished take to play; draw some with "
+                           f"`shotcraft render {directory} --shot {shot_id}`."))
+            raise typer.Exit(1)
+    else:
+        chosen = next((v for v in views if v.take.number == take), None)
+        if chosen is None:
+            err.print(Text(f"error: {shot_id} has no take {take}."))
+            raise typer.Exit(1)
+    path = project.take_path(chosen.take)
+    if path is None:
+        err.print(Text(f"error: take {chosen.take.number} of {shot_id} has no file "
+                       f"({chosen.take.status.value})."))
+        raise typer.Exit(1)
+    try:
+        playing = play_file(path, wait=True)
+    except CannotPlay as exc:
+        err.print(Text(f"cannot play take {chosen.take.number} of {shot_id}: {exc}"))
+        raise typer.Exit(1) from None
+    out.print(Text(f"played take {chosen.take.number} of {shot_id} in {playing.name}"))
 
 
 @command()

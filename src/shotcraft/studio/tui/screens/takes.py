@@ -3,9 +3,6 @@ pick/reject/play/draw, and compare (mark A, move, mark B)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -16,21 +13,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from shotcraft.shots.models import RejectReason, TakeKind
+from shotcraft.studio.player import CannotPlay, play
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
 from shotcraft.studio.tui.widgets import Filmstrip
 from shotcraft.studio.tui.widgets.filmstrip import PREFETCH
-
-PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "quiet"]), ("mpv", []), ("xdg-open", []))
-
-
-def player_command(path: Path) -> list[str] | None:
-    """The argument list that plays `path` in the first player found, or None."""
-    for name, args in PLAYERS:
-        found = shutil.which(name)
-        if found:
-            return [found, *args, str(path)]
-    return None
 
 
 class TakesScreen(StudioScreen):
@@ -188,18 +175,17 @@ class TakesScreen(StudioScreen):
     def action_play(self) -> None:
         view = self.current()
         path = self.app.guard(self.app.project.take_path, view.take) if view else None
-        if path is None or not path.is_file():
+        if view is None or path is None:
             self.notify("This take has no media file to play.", severity="warning")
             return
-        command = player_command(path)
-        if command is None:
-            self.notify(f"No player found (ffplay, mpv or xdg-open); the file is {path}",
-                        severity="warning", markup=False)
+        try:
+            # the player reaps itself when it exits: nothing is left behind
+            playing = play(path, wait=False)
+        except CannotPlay as exc:
+            self.notify(f"Cannot play take {view.take.number}: {exc}", severity="warning",
+                        markup=False)
             return
-        # detached: the player outlives nothing of ours and never writes into the TUI
-        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-        self.notify(f"Playing take {view.take.number} in {Path(command[0]).name}.")
+        self.notify(f"Playing take {view.take.number} in {playing.name}.", markup=False)
 
     def action_draw_until(self) -> None:
         self.app.draw_until([self.shot_id])
