@@ -16,13 +16,13 @@ $(BIN)/python:
 
 # core + dev: the CLI, the studio and previz (no torch)
 $(CORE_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[kling,identity,dev]'
+	$(BIN)/pip install -q -e '.[kling,seedance,comfyui,identity,review,dev]'
 	touch $@
 
 # everything the tests need, torch pinned to the local CPU build
 $(FULL_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[diffusers,kling,ray,identity,dev,bench]'
+	$(BIN)/pip install -q -e '.[diffusers,kling,seedance,comfyui,ray,identity,review,dev,bench]'
 	touch $@ $(CORE_STAMP)
 
 test: system $(FULL_STAMP)

@@ -13,6 +13,7 @@ BENCHMARKS = [
     ["export_speed.py"],
     ["side_files.py"],
     ["tui_open.py"],
+    ["review_page.py"],
     ["take_review.py"],
     ["card_draw_batching.py"],
     ["engine_overhead.py"],

@@ -152,7 +152,8 @@ async def test_studio_picks_up_takes_another_process_added(project_dir: Path) ->
 
 
 async def test_play_without_a_player_says_so(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("shotcraft.studio.tui.screens.takes.shutil.which", lambda _name: None)
+    monkeypatch.setattr("shotcraft.studio.player.shutil.which", lambda _name: None)
+    monkeypatch.setenv("DISPLAY", ":0")
     project = Project.open(project_dir)
     project.render(shot_ids=["E01-S01-001"], takes=1)
     app = make_app(project_dir)
@@ -161,7 +162,8 @@ async def test_play_without_a_player_says_so(project_dir: Path, monkeypatch: pyt
         await pilot.pause()
         await pilot.press("space")
         await pilot.pause()
-        assert any("No player found" in n.message for n in app._notifications)
+        assert any("Cannot play take 1: no player found (mpv, ffplay or xdg-open)" in n.message
+                   for n in app._notifications)
 
 
 async def test_queue_screen_lists_and_cancels_queued_takes_through_the_facade(project_dir: Path) -> None:

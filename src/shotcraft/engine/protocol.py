@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from shotcraft.shots.errors import EngineError
 from shotcraft.shots.models import CameraMove, DialogueLine, ShotSize, TakeKind
 
 
@@ -38,6 +39,9 @@ class Capabilities(BaseModel):
     cloud: bool = False  # a paid remote service: its tasks are resumed, never re-submitted
     elements: bool = False  # keeps characters as reusable subjects (ensure_elements)
     lipsync: bool = False  # re-animates a video take's mouths to audio (TakeKind.LIPSYNC)
+    # draws consecutive shots as one clip with cuts (RenderRequest.sequence), up to max_shots
+    multi_shot: bool = False
+    max_shots: int = 1
 
 
 class CharacterRef(BaseModel):
@@ -77,6 +81,17 @@ class LipsyncSource(BaseModel):
         return self.frames / self.fps if self.fps else 0.0
 
 
+class SequencePart(BaseModel):
+    """One shot of a multi-shot request: what it shows and how long it is, in the request's fps."""
+
+    shot_id: str
+    prompt: str
+    num_frames: int = Field(ge=1)
+    characters: list[str] = Field(default_factory=list)
+    camera: CameraMove = CameraMove()
+    size: ShotSize = ShotSize.MS
+
+
 class RenderRequest(BaseModel):
     """One shot, N seeds: everything an engine needs, resolved to absolute paths."""
 
@@ -107,6 +122,9 @@ class RenderRequest(BaseModel):
     # provider state saved by an earlier, interrupted run of the same takes (take number → state)
     resume: dict[int, dict[str, Any]] = Field(default_factory=dict)
     lipsync: LipsyncSource | None = None  # TakeKind.LIPSYNC: the take and audio it is made of
+    # several consecutive shots drawn as one clip (engines with multi_shot); num_frames is their
+    # sum and the clip is cut at the shots' boundaries afterwards (projects/sequence.py)
+    sequence: list[SequencePart] = Field(default_factory=list)
 
 
 class RenderedTake(BaseModel):
@@ -133,6 +151,8 @@ class Delivery(BaseModel):
     fps: float | None = None  # None for stills
     frames: int | None = None  # None for stills
     frames_tolerance: int = 1  # ± frames a container may round to
+    # a multi-shot clip: the frame (at `fps`) where each shot after the first was asked to start
+    cuts: list[int] = Field(default_factory=list)
 
     @property
     def still(self) -> bool:
@@ -192,7 +212,9 @@ class Engine(ABC):
         rules of their own (models, modes, lengths) refuse here, before any take is queued.
         Engines that drop inputs under `request.allow_downgrade` do it in `render` too.
         """
-        return None
+        if request.sequence and not self.capabilities(request.kind).multi_shot:
+            raise EngineError(f"{self.name} cannot draw several shots as one clip; draw them one "
+                              "by one or pick an engine with multi-shot.")
 
     def check_ready(self) -> None:
         """Raise EngineError, in one sentence, if this engine cannot draw anything now (a cloud

@@ -22,7 +22,8 @@ BUILTIN_ENGINES: dict[str, str] = {
 }
 
 # the pip extra that brings each built-in engine's optional dependencies
-_EXTRAS = {"kling": "kling", "diffusers": "diffusers"}
+_EXTRAS = {"kling": "kling", "diffusers": "diffusers", "seedance": "seedance",
+           "comfyui": "comfyui"}
 
 
 def _entry_point_targets() -> dict[str, str]:
@@ -81,3 +82,34 @@ def get_engine(name: str, **settings: Any) -> Engine:
         if not settings:
             raise
         raise ConfigError(f"engine '{name}' does not accept these settings: {exc}.") from exc
+
+
+def configured_engines(*, exclude: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Engines that could draw now: installed, made with their settings from the environment,
+    and ready (`check_ready`: keys, a server URL). Named when one engine refuses a shot."""
+    ready = []
+    for name in engine_names():
+        if name in exclude:
+            continue
+        try:
+            engine = get_engine(name)
+            engine.check_ready()
+            caps = engine.capabilities()
+        except Exception:  # noqa: BLE001 - not installed, not configured or not ready: left out
+            continue
+        if not (caps.text_to_video or caps.image_to_video):
+            continue  # nothing to draw a video take with (a diffusers install without a model)
+        ready.append(name)
+    return ready
+
+
+def multi_shot_engines() -> list[str]:
+    """Engines that, as set up here, draw several shots as one clip (capabilities.multi_shot)."""
+    found = []
+    for name in engine_names():
+        try:
+            if get_engine(name).capabilities().multi_shot:
+                found.append(name)
+        except Exception:  # noqa: BLE001 - not installed or not set up: not offered
+            continue
+    return found

@@ -40,7 +40,7 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
     for scene in ep.scenes:
         for shot in scene.shots:
             views = take_views(store, shot.id, score=score)
-            chosen, source = _choose(views)
+            chosen, source = choose_take(views)
             alternates = [
                 Alternate(take=v.take.number, path=str(store.take_path(v.take)) if v.take.media_path else None,
                           frames=take_frames(v.take, store.fps),
@@ -97,7 +97,9 @@ def shot_span(shot: Shot, take: Take | None, fps: int,
     return start, end - start
 
 
-def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
+def choose_take(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
+    """The take a shot's clip uses: its picked clip, else the best video take, else its
+    picked or best still; None (a slate) when it has no finished take."""
     done = [v for v in views if v.take.status == TakeStatus.DONE and v.take.media_path]
     picked_clip = [v for v in done if v.take.kind.moving and v.picked]  # a video or lip-sync pick
     if picked_clip:

@@ -39,16 +39,27 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
+    from shotcraft.projects.cut import Cut
     from shotcraft.projects.doctor import Checkup
     from shotcraft.projects.fit import FitReport
     from shotcraft.projects.importedit import EditImport
     from shotcraft.projects.plan import RenderPlan
     from shotcraft.projects.ranker import RankerState
     from shotcraft.projects.render import RenderSummary
+    from shotcraft.projects.sequence import SequencePlan, SequenceSummary
     from shotcraft.projects.stats import Stats
     from shotcraft.projects.until import UntilSummary
 
 ASPECTS = ("9:16", "16:9", "1:1")
+
+
+def _engine(name: str | None, settings: dict[str, Any] | None) -> tuple[str, Any]:
+    from shotcraft.engine.registry import get_engine
+    from shotcraft.engine.settings import EngineSettings
+
+    chosen = name or EngineSettings().default_engine
+    return chosen, get_engine(chosen, **(settings or {}))
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -333,6 +344,41 @@ class Project:
         return filmstrip(self.store.layout, path, kind=take.kind, fps=take.fps,
                          frames=take.duration_frames, make=make)
 
+    def takes_by_shot(self, *, episode: int | None = None) -> dict[str, list[TakeView]]:
+        """`takes` of every live shot (of one episode) in two queries, for a storyboard grid."""
+        check_episode(episode)
+        return takes.take_views_by_shot(self.store, episode=episode)
+
+    def covers(self, *, episode: int | None = None) -> dict[str, tuple[TakeView | None, str]]:
+        """Each live shot's takes' cover: the take an export would use (the pick, else the
+        best take, else None for a slate) and which of "picked", "auto", "slate" it is; from
+        `takes_by_shot`'s two queries."""
+        from shotcraft.projects.export import choose_take
+
+        return {shot_id: (chosen, source.value) for shot_id, views in
+                self.takes_by_shot(episode=episode).items()
+                for chosen, source in [choose_take(views)]}
+
+    def rendition(self, take: Take, kind: str, *, make: bool = True) -> Path | None:
+        """A done take's small rendition for streaming: "poster" (a JPEG of its middle frame)
+        or "proxy" (a small MP4 that starts at once), made with ffmpeg once and cached under
+        cache/review/; None for a take without media, or when missing and not `make`. Slow
+        when it makes one: call it off the UI or event-loop thread."""
+        from shotcraft.projects.renditions import rendition
+
+        path = self.store.take_path(take)
+        if path is None or not path.is_file():
+            return None
+        return rendition(self.store.layout, path, kind, make=make)
+
+    def cut(self, episode: int) -> Cut:
+        """The episode's current cut: each shot's pick (else what export would use), where it
+        starts and how long it plays, and the subtitle cues (projects/cut.py)."""
+        from shotcraft.projects.cut import episode_cut
+
+        check_episode(episode)
+        return episode_cut(self.store, episode)
+
     @_writes
     def pick(self, shot_id: str, take_number: int) -> Take:
         """Pick a done take; a keyframe take becomes the first frame of later video takes."""
@@ -430,6 +476,37 @@ class Project:
         check_seed(kwargs.get("seed"))
         check_episode(kwargs.get("episode"))
         return render(self.store, **kwargs)
+
+    def plan_sequence(self, shots: str | list[str], *, engine: str | None = None,
+                      seed: int | None = None, allow_downgrade: bool = False,
+                      engine_settings: dict[str, Any] | None = None) -> SequencePlan:
+        """What drawing consecutive shots of one scene as one multi-shot clip would draw and
+        cost (projects/sequence.py); `shots` is a range like E01-S01-003..006. Writes nothing."""
+        from shotcraft.projects.sequence import plan_sequence, shots_for
+
+        check_seed(seed)
+        name, loaded = _engine(engine, engine_settings)
+        return plan_sequence(self.store, shots_for(self.store, shots, loaded), engine=loaded,
+                             engine_name=name, seed=seed, allow_downgrade=allow_downgrade)[0]
+
+    @_writes
+    def render_sequence(self, shots: str | list[str], *, engine: str | None = None,
+                        seed: int | None = None, allow_downgrade: bool = False,
+                        engine_settings: dict[str, Any] | None = None,
+                        on_event: Callable[[Any], None] | None = None, cancel: Any = None,
+                        executor: str | None = None,
+                        executor_options: dict[str, Any] | None = None) -> SequenceSummary:
+        """Draw consecutive shots as one multi-shot task and split the clip at its cuts into one
+        take per shot (projects/sequence.py); an interrupted draw of the same shots is resumed.
+        A sequence is one task, drawn from this process: `executor` is not used."""
+        from shotcraft.projects.sequence import draw_sequence, shots_for
+
+        check_seed(seed)
+        name, loaded = _engine(engine, engine_settings)
+        return draw_sequence(self.store, shots_for(self.store, shots, loaded), engine=loaded,
+                             engine_name=name,
+                             seed=seed, allow_downgrade=allow_downgrade, on_event=on_event,
+                             cancel=cancel)
 
     def lipsync_source(self, shot_id: str, *, from_take: int | None = None) -> dict[str, Any]:
         """What a lip-sync take of the shot is made of: its video take and dialogue audio

@@ -3,7 +3,7 @@ totals of takes and spend per shot, episode or project."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel
 from sqlmodel import col, select
@@ -40,7 +40,6 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
     """Takes of a shot, ranked (rank 1 = best done take of its kind) by their effective total
     (`projects.ranker.effective_score`, or `score` when given), in take order."""
     from shotcraft.projects.ranker import effective_score
-    from shotcraft.ranking.metrics import rank_takes
 
     with store.db.read() as session:
         shot = session.get(ShotRow, shot_id)
@@ -49,7 +48,34 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
         rows = session.exec(
             select(TakeRow).where(TakeRow.shot_id == shot_id).order_by(col(TakeRow.number))
         ).all()
-    score = score or effective_score(store)
+    return _views(shot, rows, score or effective_score(store), kind)
+
+
+def take_views_by_shot(store: Store, *, episode: int | None = None) -> dict[str, list[TakeView]]:
+    """`take_views` of every live shot (of one episode), in two queries: what a storyboard grid
+    shows on each card. A shot without takes maps to an empty list."""
+    from shotcraft.projects.ranker import effective_score
+
+    with store.db.read() as session:
+        shot_q = select(ShotRow).where(ShotRow.archived == False)  # noqa: E712
+        take_q = select(TakeRow).order_by(col(TakeRow.shot_id), col(TakeRow.number))
+        if episode is not None:
+            shot_q = shot_q.where(ShotRow.episode == episode)
+            take_q = take_q.where(col(TakeRow.shot_id).in_(
+                select(ShotRow.id).where(ShotRow.episode == episode)))
+        shots = session.exec(shot_q).all()
+        rows = session.exec(take_q).all()
+    grouped: dict[str, list[TakeRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.shot_id, []).append(row)
+    score = effective_score(store)
+    return {shot.id: _views(shot, grouped.get(shot.id, []), score, None) for shot in shots}
+
+
+def _views(shot: ShotRow, rows: Sequence[TakeRow], score: Callable[[Take], float | None],
+           kind: TakeKind | None) -> list[TakeView]:
+    from shotcraft.ranking.metrics import rank_takes
+
     takes = {row.number: _effective(take_from_row(row), score) for row in rows}
     views = []
     ranks: dict[int, int] = {}

@@ -27,6 +27,7 @@ from typer.exceptions import TyperException
 
 from shotcraft.assembly.formats import FormatOption
 from shotcraft.assembly.formats import names as format_names
+from shotcraft.engine.registry import engine_names
 from shotcraft.projects import Interruption, Project, export_options, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
@@ -444,7 +445,7 @@ def render(
     shot: Annotated[list[str] | None, typer.Option("--shot", help="Shot id (repeatable).")] = None,
     episode: Annotated[int | None, typer.Option("--episode", help="Only shots of this episode.")] = None,
     takes: Annotated[int | None, typer.Option("--takes", help="Draw N more takes per shot, 1-100 (default: fill up to each shot's takes wanted).")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="previz (default), diffusers or kling.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help=f"One of: {', '.join(engine_names())} (default: previz, or SHOTCRAFT_DEFAULT_ENGINE).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="First seed, 0-2147483646 (default: continue from the shot's last seed).")] = None,
     keyframes: Annotated[bool, typer.Option("--keyframes", help="Draw keyframe stills instead of video takes.")] = False,
     allow_downgrade: Annotated[bool, typer.Option("--allow-downgrade", help="Drop inputs the engine cannot use instead of stopping.")] = False,
@@ -456,10 +457,23 @@ def render(
     max_takes: Annotated[int | None, typer.Option("--max-takes", help="With --until: stop a shot at N takes in all, counting those it has (default 8).")] = None,
     lipsync: Annotated[bool, typer.Option("--lipsync", help="Draw lip-sync takes on Kling: the shot's picked (or best) Kling video take re-animated to its lines in the characters' voices.")] = False,
     from_take: Annotated[int | None, typer.Option("--from-take", metavar="N", help="With --lipsync: lip-sync this video take instead of the pick.")] = None,
+    sequence: Annotated[str | None, typer.Option("--sequence", metavar="FIRST..LAST", help="Draw consecutive shots of one scene (e.g. E01-S01-003..006) as one multi-shot clip on an engine that has multi-shot, split at its cuts into one take per shot.")] = None,
+    workflow: Annotated[Path | None, typer.Option("--workflow", help="For an engine that draws from a workflow file: the file to use instead of its configured one.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
     from shotcraft.projects.limits import check_episode, check_seed, check_takes
+
+    settings = {"workflow": str(workflow)} if workflow is not None else None
+    if sequence is not None:
+        if shot or episode is not None or keyframes or character or lipsync or until is not None \
+                or takes is not None:
+            err.print(Text("usage: shotcraft render DIR --sequence FIRST..LAST [--engine E] "
+                           "[--seed S] [--allow-downgrade] [--dry-run] [--json]"))
+            raise typer.Exit(2)
+        _render_sequence(directory, sequence, engine=engine, seed=seed,
+                         allow_downgrade=allow_downgrade, dry_run=dry_run, as_json=as_json)
+        return
 
     # before the bars start, so a refusal is the only line on stderr
     check_takes(takes)
@@ -495,11 +509,13 @@ def render(
     if dry_run:
         plan = project.plan_render(shot_ids=shot or None, episode=episode, takes=takes,
                                    engine=engine, seed=seed, kind=kind,
-                                   allow_downgrade=allow_downgrade)
+                                   allow_downgrade=allow_downgrade, engine_settings=settings)
         _print_plan(plan, as_json=as_json)
         return
     common: dict[str, Any] = dict(takes=takes, engine=engine, seed=seed,
                                   allow_downgrade=allow_downgrade)
+    if settings is not None:
+        common["engine_settings"] = settings
     if character is not None:
         summary = _with_progress(project, executor, ray_address, lambda **run: project.render_sheet(
             character, **common, **run))
@@ -517,6 +533,44 @@ def render(
             err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
     if character is not None and summary.done:
         out.print(Text(f"list them with: shotcraft takes {directory} --character {character}"))
+    if summary.failed and not summary.done:
+        raise typer.Exit(1)
+
+
+def _render_sequence(directory: Path, spec: str, *, engine: str | None, seed: int | None,
+                     allow_downgrade: bool, dry_run: bool, as_json: bool) -> None:
+    """`render --sequence E01-S01-003..006`: one multi-shot task, one take per shot."""
+    if as_json and not dry_run:
+        raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
+    project = _open(directory)
+    if dry_run:
+        plan = project.plan_sequence(spec, engine=engine, seed=seed,
+                                     allow_downgrade=allow_downgrade)
+        if as_json:
+            print(json.dumps(plan.model_dump(), ensure_ascii=False, indent=2))
+            return
+        cost = "no credits" if plan.credits is None else f"{plan.credits:g} credits"
+        shots = ", ".join(f"{s} take {plan.take_numbers[s]} ({plan.frames[s]} frames)"
+                          for s in plan.shot_ids)
+        out.print(Text(f"plan: {len(plan.shot_ids)} shots as one {plan.width}×{plan.height} clip "
+                       f"on {plan.engine} ({plan.clip_frames} frames at {plan.fps:g} fps, seed "
+                       f"{plan.seed}): {shots}; estimated cost {cost}. Nothing was queued "
+                       "(--dry-run)."))
+        for note in plan.downgrades:
+            err.print(Text.assemble(("downgrade:", "yellow"), f" {note}"))
+        return
+    summary = _with_progress(project, None, None, lambda **run: project.render_sequence(
+        spec, engine=engine, seed=seed, allow_downgrade=allow_downgrade, **run))
+    if summary.plan.resumed:
+        out.print("resumed the sequence left from an earlier run")
+    for result in summary.results:
+        if result.status == "done":
+            out.print(Text(f"{result.shot_id} take {result.take}: drawn in the sequence"))
+        else:
+            err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
+    if summary.message:
+        err.print(Text(summary.message))
+    out.print(f"drew {summary.done} takes from one clip, {summary.failed} failed")
     if summary.failed and not summary.done:
         raise typer.Exit(1)
 
@@ -980,6 +1034,9 @@ def import_edit(
     out.print(Text(f"{summary}{reported}."))
 
 
+HostOpt = Annotated[str, typer.Option("--host", help="Where to listen: 127.0.0.1 (this machine only) or 0.0.0.0 (a phone on the same network; a token is then required).")]
+
+
 @command()
 def doctor(
     directory: DirArg,
@@ -1009,13 +1066,81 @@ def doctor(
 
 
 @command()
-def board(directory: DirArg) -> None:
-    """Open the studio (the TUI) on a project."""
+def board(
+    directory: DirArg,
+    web: Annotated[bool, typer.Option("--web", help="Serve the studio to a browser (textual-serve) instead of this terminal.")] = False,
+    host: HostOpt = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="With --web: the port to listen on.")] = 8000,
+) -> None:
+    """Open the studio (the TUI) on a project; --web serves it to a browser."""
+    if web:
+        from shotcraft.studio.web import serve_board
+
+        Project.open(directory).close()  # a folder that is no project is said here, in one line
+        serve_board(directory, host=host, port=port, out=sys.stdout)
+        return
     from shotcraft.studio.tui.app import make_app
     from shotcraft.studio.tui.widgets.images import resolve_mode
 
     resolve_mode()  # SHOTCRAFT_IMAGES checked, the terminal asked, before Textual takes it over
     make_app(directory).run()
+
+
+@command()
+def review(
+    directory: DirArg,
+    host: HostOpt = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on (0: any free one).")] = 8765,
+    read_only: Annotated[bool, typer.Option("--read-only", help="A link for a client: the takes can be seen, nothing can be picked, rejected or drawn.")] = False,
+) -> None:
+    """Review the takes in a browser, on this machine or a phone: the storyboard grid, every take
+    playing, compare in sync, pick, reject and draw more, the episode's cut."""
+    from shotcraft.studio.review import ReviewServer
+
+    if not 0 <= port <= 65535:
+        raise SpecError(f"must be between 0 and 65535, not {port}", field="port")
+    project = _open(directory)
+    server = ReviewServer(project, host=host, port=port, read_only=read_only)
+    server.announce(sys.stdout)
+    server.run()
+
+
+@command()
+def play(
+    directory: DirArg,
+    shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.", show_default=False)],
+    take: Annotated[int | None, typer.Argument(help="The take number (default: the pick, else the best take).", show_default=False)] = None,
+) -> None:
+    """Play a take in the system's player (mpv, ffplay or the desktop's opener)."""
+    from shotcraft.studio.player import CannotPlay
+    from shotcraft.studio.player import play as play_file
+
+    project = _open(directory)
+    views = project.takes(shot_id)
+    if take is None:
+        chosen = next((v for v in views if v.picked and v.take.kind.moving), None) or next(
+            (v for v in sorted(views, key=lambda v: v.rank or 10**6)
+             if v.rank is not None and v.take.kind.moving), None)
+        if chosen is None:
+            err.print(Text(f"error: {shot_id} has no finished take to play; draw some with "
+                           f"`shotcraft render {directory} --shot {shot_id}`."))
+            raise typer.Exit(1)
+    else:
+        chosen = next((v for v in views if v.take.number == take), None)
+        if chosen is None:
+            err.print(Text(f"error: {shot_id} has no take {take}."))
+            raise typer.Exit(1)
+    path = project.take_path(chosen.take)
+    if path is None:
+        err.print(Text(f"error: take {chosen.take.number} of {shot_id} has no file "
+                       f"({chosen.take.status.value})."))
+        raise typer.Exit(1)
+    try:
+        playing = play_file(path, wait=True)
+    except CannotPlay as exc:
+        err.print(Text(f"cannot play take {chosen.take.number} of {shot_id}: {exc}"))
+        raise typer.Exit(1) from None
+    out.print(Text(f"played take {chosen.take.number} of {shot_id} in {playing.name}"))
 
 
 @command()

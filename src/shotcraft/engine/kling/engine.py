@@ -33,6 +33,7 @@ from shotcraft.engine.kling.elements import make_elements, region_of
 from shotcraft.engine.kling.extend import EXTENDABLE, MAX_TOTAL_SECONDS, stitched_seconds
 from shotcraft.engine.kling.lipsync import LipsyncRun, lipsync_delivery, plan_lipsync
 from shotcraft.engine.kling.models import MODELS, native_format, task_cost
+from shotcraft.engine.kling.multishot import MAX_SHOTS, MULTI_SHOT_MODELS, plan_multi_shot
 from shotcraft.engine.kling.omni import OMNI_ENDPOINT, omni_format, plan_omni, wants_omni
 from shotcraft.engine.kling.planner import TaskPlan, plan_task
 from shotcraft.engine.kling.settings import ASPECTS, KEYS_MISSING, KlingSettings
@@ -95,6 +96,8 @@ class KlingEngine(Engine):
             needs_keys=True,
             cloud=True,
             elements=True,
+            multi_shot=self.settings.model_name in MULTI_SHOT_MODELS,
+            max_shots=MAX_SHOTS if self.settings.model_name in MULTI_SHOT_MODELS else 1,
         )
 
     def check(self, request: RenderRequest) -> None:
@@ -128,7 +131,7 @@ class KlingEngine(Engine):
                             frames=round((low + high) / 2 * fps),
                             frames_tolerance=round((high - low) / 2 * fps) + tolerance)
         return Delivery(width=width, height=height, fps=fps, frames=seconds * fps,
-                        frames_tolerance=tolerance)
+                        frames_tolerance=tolerance, cuts=list(plan.params.get("cuts") or []))
 
     def describe_cost(self, request: RenderRequest) -> float | None:
         return self.plan(request).cost
@@ -145,6 +148,8 @@ class KlingEngine(Engine):
             return plan_still(request, self.settings)
         if request.kind is TakeKind.LIPSYNC:
             return plan_lipsync(request, self.settings)
+        if request.sequence:
+            return plan_multi_shot(request, self.settings, self.caps)
         if wants_omni(request):
             return plan_omni(request, self.settings)
         return plan_task(request, self.settings, self.caps)

@@ -238,7 +238,7 @@ class TaskRun:
         """The finished task's video, or None with the reason on `result`."""
         if task.get("task_status") == "failed":
             reason = task.get("task_status_msg") or "no reason given"
-            result.failed = f"Kling failed {self.failed_task}: {reason}"
+            result.failed = f"Kling failed {self.failed_task}: {reason.rstrip('.')}."
             return None
         video = ((task.get("task_result") or {}).get("videos") or [{}])[0]
         if not video.get("url"):

@@ -18,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from shotcraft.projects import Project
+from shotcraft.projects.plan import RenderPlan, ShotPlan
 from shotcraft.shots.errors import DatabaseBusyError, ShotcraftError, user_error
 from shotcraft.shots.models import TakeKind
 from shotcraft.shots.redact import clean, install_log_redaction, install_warning_sentences
@@ -253,6 +254,52 @@ class ShotcraftApp(App[None]):
         else:
             start()
         return True
+
+    def draw_sequence(self, shot_id: str) -> bool:
+        """Draw the shot and the ones after it in its scene (as many as one clip holds) as one
+        multi-shot task on the default engine, after its estimate; False while a render runs."""
+        if self.rendering:
+            self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
+                        severity="warning", markup=False)
+            return False
+        seq = self.guard(self.project.plan_sequence, f"{shot_id}..")
+        if seq is None:
+            return False
+        each = None if seq.credits is None else seq.credits / len(seq.shot_ids)
+        plan = RenderPlan(engine=seq.engine, kind=TakeKind.VIDEO, shots=[
+            ShotPlan(shot_id=s, episode=0, takes=1, take_numbers=[seq.take_numbers[s]],
+                     seeds=[seq.seed], width=seq.width, height=seq.height,
+                     credits_per_take=each) for s in seq.shot_ids],
+            notes=[f"One {seq.clip_frames / seq.fps:.1f} s clip, cut into its "
+                   f"{len(seq.shot_ids)} shots.", *seq.downgrades])
+        what = f"{seq.shot_ids[0]}..{seq.shot_ids[-1]} (one clip)"
+
+        def start(confirmed: bool | None = True) -> None:
+            if not confirmed:
+                self.notify("Nothing drawn, nothing spent.", markup=False)
+                return
+            self.render_cancel = threading.Event()
+            self.notify(f"Drawing {what} on {seq.engine}.", markup=False)
+            self._render_sequence(seq.shot_ids, self.render_cancel)
+
+        if seq.credits:
+            from shotcraft.studio.tui.screens.spend import SpendScreen
+
+            self.push_screen(SpendScreen(plan, what), start)
+        else:
+            start()
+        return True
+
+    @work(thread=True, exclusive=True, group="render", exit_on_error=False)
+    def _render_sequence(self, shot_ids: list[str], cancel: threading.Event) -> None:
+        def draw(on_event: Callable[[Any], None]) -> Any:
+            summary = self.project.render_sequence(shot_ids, on_event=on_event, cancel=cancel)
+            if summary.message:
+                self.call_from_thread(self.notify, summary.message, title="Sequence",
+                                      severity="warning", timeout=30, markup=False)
+            return summary
+
+        self._drawing(draw)
 
     def draw_lipsync(self, shot_id: str, from_take: int | None) -> bool:
         """Lip-sync a video take of a shot on Kling in the background, after its estimate was

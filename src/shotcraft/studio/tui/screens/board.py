@@ -35,6 +35,7 @@ class BoardScreen(StudioScreen):
         Binding("t", "takes", "Takes"),
         Binding("r", "draw", "Draw takes"),
         Binding("R", "draw_until", "Draw until good (episode)"),
+        Binding("D", "draw_sequence", "Draw scene from here as one clip"),
         Binding("n", "next_unpicked", "Next unpicked"),
         Binding("s", "split", "Split"),
         Binding("m", "merge", "Merge with next"),
@@ -213,6 +214,11 @@ class BoardScreen(StudioScreen):
         shot_id = self.current_shot_id()
         if shot_id:
             self.app.draw_takes([shot_id], None)
+
+    def action_draw_sequence(self) -> None:
+        shot_id = self.current_shot_id()
+        if shot_id:
+            self.app.draw_sequence(shot_id)
 
     def action_draw_until(self) -> None:
         shot_id = self.current_shot_id()

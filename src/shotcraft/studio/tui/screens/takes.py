@@ -3,35 +3,21 @@ pick/reject/play/draw, and compare (mark A, move, mark B)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from shotcraft.shots.models import RejectReason, TakeKind
-from shotcraft.shots.redact import clean
+from shotcraft.studio.player import CannotPlay, play
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
 from shotcraft.studio.tui.widgets import Filmstrip
 from shotcraft.studio.tui.widgets.filmstrip import PREFETCH
-
-PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "error"]), ("mpv", []), ("xdg-open", []))
-
-
-def player_command(path: Path) -> list[str] | None:
-    """The argument list that plays `path` in the first player found, or None."""
-    for name, args in PLAYERS:
-        found = shutil.which(name)
-        if found:
-            return [found, *args, str(path)]
-    return None
 
 
 class TakesScreen(StudioScreen):
@@ -199,38 +185,17 @@ class TakesScreen(StudioScreen):
     def action_play(self) -> None:
         view = self.current()
         path = self.app.guard(self.app.project.take_path, view.take) if view else None
-        if path is None or not path.is_file():
+        if view is None or path is None:
             self.notify("This take has no media file to play.", severity="warning")
             return
-        command = player_command(path)
-        if command is None:
-            self.notify(f"No player found (ffplay, mpv or xdg-open); the file is {path}",
-                        severity="warning", markup=False)
-            return
-        self.notify(f"Playing take {view.take.number} in {Path(command[0]).name}.")
-        self._play(command, view.take.number)
-
-    @work(thread=True, group="play", exit_on_error=False)
-    def _play(self, command: list[str], take: int) -> None:
-        """Run the player in its own session, its output kept from the studio, and wait for it:
-        a player that exits (or cannot open a display) is reaped, never left a zombie, and a
-        failure is said in one sentence."""
-        player = Path(command[0]).name
         try:
-            done = subprocess.run(command, stdin=subprocess.DEVNULL,  # noqa: S603
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  start_new_session=True, check=False)
-        except OSError as exc:
-            self.app.call_from_thread(self.notify, f"{player} could not start: {exc.strerror}.",
-                                      severity="warning", markup=False)
+            # the player reaps itself when it exits: nothing is left behind
+            playing = play(path, wait=False)
+        except CannotPlay as exc:
+            self.notify(f"Cannot play take {view.take.number}: {exc}", severity="warning",
+                        markup=False)
             return
-        if done.returncode != 0:
-            said = [line for line in done.stderr.decode("utf-8", "replace").splitlines()
-                    if line.strip()]
-            why = clean(said[-1])[:200] if said else f"it exited with code {done.returncode}"
-            self.app.call_from_thread(
-                self.notify, f"{player} could not play take {take}: {why}", severity="warning",
-                markup=False)
+        self.notify(f"Playing take {view.take.number} in {playing.name}.", markup=False)
 
     def action_draw_until(self) -> None:
         self.app.draw_until([self.shot_id])

@@ -1,0 +1,48 @@
+"""Seedance settings from `SHOTCRAFT_SEEDANCE_*` environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shotcraft.providers.ark import HOSTS
+
+# the model each region calls its Seedance 2.0 (Volcengine: doubao-, BytePlus: dreamina-)
+DEFAULT_MODELS = {"china": "doubao-seedance-2-0-260128",
+                  "international": "dreamina-seedance-2-0-260128"}
+KEY_MISSING = "Seedance needs an Ark API key: set SHOTCRAFT_SEEDANCE_API_KEY."
+
+
+class SeedanceSettings(BaseSettings):
+    """Seedance on Volcengine Ark (china) or BytePlus ModelArk (international)."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_SEEDANCE_", extra="ignore")
+
+    api_key: SecretStr | None = None  # Ark's API key, sent as a Bearer token
+    region: Literal["china", "international"] = "china"
+    model: str = ""  # empty: the region's Seedance 2.0
+    base_url: str = ""  # empty: the region's host; set for tests and proxies
+    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    audio: bool = False  # Seedance's native sound (generate_audio), where the model has it
+    watermark: bool = False
+    max_tasks: int = 5  # tasks this process has running at once
+    poll_interval: float = 5.0
+    poll_backoff: float = 1.5
+    poll_max_interval: float = 30.0
+    max_poll_seconds: float = 3600.0
+    request_timeout: float = 30.0
+    retries: int = 5  # for 429, 5xx and lost answers, per call
+    retry_delay: float = 1.0
+    max_download_bytes: int = 1024 * 1024 * 1024
+    # "model/resolution[/audio]" → price per million tokens, overriding models.PRICES
+    cost_table: dict[str, float] = {}
+
+    @model_validator(mode="after")
+    def _defaults(self) -> SeedanceSettings:
+        if not self.base_url:
+            self.base_url = HOSTS[self.region]
+        if not self.model:
+            self.model = DEFAULT_MODELS[self.region]
+        return self
