@@ -12,15 +12,13 @@ from pathlib import Path
 import opentimelineio as otio
 
 from shotcraft.projects import Project
-from tests.projects.test_importedit import (  # noqa: F401 - fixtures
-    exported,
-    folder,
-    main_clips,
-    read_edit,
-    switch_to_alternate,
-    write_edit,
-)
+from tests.projects import test_importedit as exported_edits
+from tests.projects.test_importedit import main_clips, read_edit, switch_to_alternate, write_edit
 from tests.studio.conftest import invoke
+
+# the exported project (episode 1 drawn, two takes for its first two shots) and a copy per test
+exported = exported_edits.exported
+folder = exported_edits.folder
 
 
 def pick_of(folder: Path, shot_id: str) -> int | None:

@@ -14,8 +14,10 @@ import pytest
 
 from shotcraft.shots.media import ffmpeg_binary
 from tests.projects.conftest import write_script
+from tests.studio import test_cli_guards
 from tests.studio.conftest import invoke
-from tests.studio.test_cli_guards import drawn  # noqa: F401 - the module's drawn project
+
+drawn = test_cli_guards.drawn  # the module's own drawn project
 
 
 def one_sentence(result: object) -> str:
@@ -104,7 +106,7 @@ def test_an_episode_number_past_any_series_is_refused_at_its_line(
 # -- finding 8: --jianying-drafts naming a file ---------------------------------------------
 
 
-def test_a_drafts_folder_that_is_a_file_is_refused(drawn: Path) -> None:  # noqa: F811
+def test_a_drafts_folder_that_is_a_file_is_refused(drawn: Path) -> None:
     result = invoke("export", drawn, "--episode", 1, "--no-video", "--format", "jianying",
                     "--jianying-drafts", "/etc/passwd")
     assert result.exit_code == 1
@@ -116,7 +118,7 @@ def test_a_drafts_folder_that_is_a_file_is_refused(drawn: Path) -> None:  # noqa
 
 
 def test_a_damaged_stored_value_names_the_take_and_the_doctor_repairs_it(
-    drawn: Path, tmp_path: Path,  # noqa: F811
+    drawn: Path, tmp_path: Path,
 ) -> None:
     import shutil
 
