@@ -95,3 +95,29 @@ def test_sigterm_stops_a_render_on_ray_and_requeues_its_takes(project_dir: Path)
         assert proc.returncode == 128 + signal.SIGTERM, err
         assert "stopped by SIGTERM" in err
         assert "running" not in statuses(project_dir)
+
+
+def test_sigterm_stops_an_export_and_keeps_the_previous_episode(project_dir: Path) -> None:
+    drew = shotcraft("render", project_dir, "--episode", "1", "--takes", "1")
+    assert drew.wait(timeout=300) == 0
+    first = shotcraft("export", project_dir, "--episode", "1", "--preset", "test-small",
+                      "--subtitles", "none")
+    assert first.wait(timeout=300) == 0
+    episode = project_dir / "exports" / "episode-01.mp4"
+    before = episode.read_bytes()
+    # a full-size re-export, stopped while its clips are being normalised
+    proc = shotcraft("export", project_dir, "--episode", "1", "--preset", "vertical-1080",
+                     "--subtitles", "burn")
+    deadline = time.monotonic() + 120
+    while not list((project_dir / "cache").glob(".clip-*.partial")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the export never started encoding"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    stopped = time.monotonic()
+    out, err = proc.communicate(timeout=60)
+    assert time.monotonic() - stopped < 10, "SIGTERM took more than 10 s"
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "stopped by SIGTERM: the export was abandoned" in err
+    assert episode.read_bytes() == before
+    assert not list((project_dir / "exports").glob(".*partial*"))

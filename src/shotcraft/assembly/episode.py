@@ -37,7 +37,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Literal
 
@@ -577,8 +577,7 @@ def _normalise_all(clips, preset, cache_dir, fade, fit, fragments, stats, report
             report("normalising clips", 0.8 * done / len(clips))
         return paths
 
-    with ThreadPoolExecutor(max_workers=_workers()) as pool:
-        return list(pool.map(one, range(len(clips))))
+    return _in_parallel(one, len(clips))
 
 
 def _render_joins(segments, preset, cache_dir: Path, fade: int, report, cancel):
@@ -608,8 +607,18 @@ def _render_joins(segments, preset, cache_dir: Path, fade: int, report, cancel):
         return final, 1
 
     report("rendering transitions", 0.8)
+    return _in_parallel(one, len(segments) - 1)
+
+
+def _in_parallel(one: Callable[[int], Any], count: int) -> list[Any]:
+    """`[one(0), …, one(count - 1)]` on a few threads, waited for in short steps: a signal the
+    kernel hands a worker thread still has its handler run (in the main thread) at once, so a
+    SIGTERM can cancel the export instead of waiting for every clip."""
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
-        return list(pool.map(one, range(len(segments) - 1)))
+        futures = [pool.submit(one, index) for index in range(count)]
+        while wait(futures, timeout=0.2).not_done:
+            pass
+        return [future.result() for future in futures]
 
 
 def _join_key(tail: Path, head: Path, fade: int, preset: Preset) -> str:

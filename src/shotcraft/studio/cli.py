@@ -90,7 +90,7 @@ class Stopped(KeyboardInterrupt):
         self.signal = number
 
 
-_drawing: list[threading.Event] = []  # the cancel events of the draws running now
+_drawing: list[threading.Event] = []  # the cancel events of the draws and exports running now
 _stopped_by: list[int] = []  # the signal that stopped them
 
 
@@ -106,6 +106,7 @@ def _on_stop_signal(number: int, _frame: Any) -> None:
 
 
 def _catch_stop_signals() -> dict[int, Any]:
+    _stopped_by.clear()
     if threading.current_thread() is not threading.main_thread():
         return {}
     previous: dict[int, Any] = {}
@@ -985,8 +986,22 @@ def export(
                              formats=formats or [], format_options=format_options or {},
                              video=video, language=project.language,
                              sfx=parse_sfx(sfx or []))
-    with ExportProgress(err, enabled=not as_json) as bar:
-        result = project.export(episode, options, out=output, progress=bar.update)
+    cancel = threading.Event()  # SIGTERM or Ctrl-C: ffmpeg is stopped, the old files stay
+    _drawing.append(cancel)
+    try:
+        with ExportProgress(err, enabled=not as_json) as bar:
+            result = project.export(episode, options, out=output, progress=bar.update,
+                                    cancel=cancel)
+    except Exception:
+        if cancel.is_set() and _stopped_by:
+            number = _stopped_by.pop()
+            why = "SIGTERM" if number == signal.SIGTERM else "Ctrl-C"
+            err.print(Text(f"stopped by {why}: the export was abandoned and the files it would "
+                           "have replaced were kept."))
+            raise typer.Exit(128 + int(number)) from None
+        raise
+    finally:
+        _drawing.remove(cancel)
     if as_json:
         print(json.dumps(export_json(result), ensure_ascii=False, indent=2))
     else:
