@@ -837,7 +837,7 @@ class _Parser:
         for el in dialogue:
             speaker = el.speaker or ""
             items = w.split_list(el.text)
-            if len(items) >= 3 and sum(item in self.known_names for item in items) >= len(items) * 0.8:
+            if len(items) >= 3 and sum(item in self.known_names for item in items) >= len(items) * 0.6:
                 self.warn("cast_list_as_speech", f"the line of {speaker!r} is a list of characters: "
                           "is it a cast list (人物：…) with a typo?", el.line)
                 continue

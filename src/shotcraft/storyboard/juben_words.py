@@ -94,7 +94,8 @@ _ORDINAL_END = re.compile(r"[甲乙丙丁戊己庚辛壬癸A-Za-z0-9]$")
 # lines that look like a scene heading; said in the report when one was not read as one
 LOOKS_LIKE_HEADING = re.compile(
     rf"\s*(?:#+\s*)?(?:\d+\s*[-—–_]\s*\d+|第\s*{_NUM}\s*场|场次?\s*\d|场景\s*\d|(?:INT|EXT)[./\s]"
-    r"|SCENE\s+\d|S\d{1,3}\b|\d{1,3}\s*[.、]\s*\S{1,20}\s+[日夜晨昏])", re.IGNORECASE)
+    r"|SCENE\s+\d|S\d{1,3}\b|\d{1,3}\s*[.、]\s*\S{1,20}\s+[日夜晨昏]"
+    r"|\d{1,3}\s+(?:日|夜|晨|昏|暗|黄昏|傍晚|清晨)\s*[,，、\s]\s*(?:内|外))", re.IGNORECASE)
 
 
 def fold(text: str) -> str:
