@@ -82,6 +82,7 @@ class NameIndex:
 
     def __init__(self, characters: Iterable[Character]) -> None:
         self._canonical: dict[str, str] = {}
+        self._seen: dict[str, list[str]] = {}
         self._forms: list[tuple[str, str]] = []  # (form as it may appear in text, canonical)
         for character in characters:
             for name in [character.name, *character.aliases]:
@@ -90,7 +91,7 @@ class NameIndex:
                 self._forms.extend((form, character.name) for form in sorted(forms))
         self._forms.sort(key=lambda pair: (-len(pair[0]), pair[0]))
         self._patterns = [
-            (re.compile(re.escape(form)), not _CJK_RE.search(form), canonical)
+            (form, re.compile(re.escape(form)), not _CJK_RE.search(form), canonical)
             for form, canonical in self._forms
         ]
 
@@ -102,9 +103,18 @@ class NameIndex:
 
     def mentioned(self, text: str) -> list[str]:
         """Characters named in `text`, in the order they are first named."""
+        # the breakdown asks about each action up to three times (scene cast, shot, reaction)
+        known = self._seen.get(text)
+        if known is None:
+            known = self._seen[text] = self._mentioned(text)
+        return list(known)
+
+    def _mentioned(self, text: str) -> list[str]:
         hits: list[tuple[int, str]] = []
         taken: list[tuple[int, int]] = []
-        for pattern, latin, canonical in self._patterns:
+        for form, pattern, latin, canonical in self._patterns:
+            if form not in text:  # a substring test in C rules out most names before any regex
+                continue
             for match in pattern.finditer(text):
                 start, end = match.span()
                 if latin and not _whole_word(text, start, end):

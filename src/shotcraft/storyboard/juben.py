@@ -92,6 +92,38 @@ _BRACKET_CUE = re.compile(r"[【\[〖]\s*([^【】\[\]〖〗]{1,16}?)\s*[】\]�
 _LEAD_PAREN = re.compile(r"[（(]([^（）()]*)[）)]\s*[:：]?\s*")
 
 
+_END_WORD = re.compile("[完终续结束]")
+_SENTENCE_END = re.compile("[。！？!?…]")
+# what a header line starts with (after a bracket, a △ or Markdown marks): cheap, tried first
+_HEADER_START = re.compile(r"\s*[【\[〖(]?\s*(?:\d|场|第|S\d|SCENE|SC\.|EPISODE|EP|INT|EXT|EST|I/E)",
+                           re.IGNORECASE)
+# patterns the line reader tries on every line, compiled once
+_CLOSING_BRACKET = re.compile(r"\s*[】\]〗)]")
+_BRACKETED_LINE = re.compile(r"[【\[〖](.*)[】\]〗]")
+_BRACKETED_NUMBER = re.compile(r"[【\[〖]\s*(\d+\s*[-—–_]\s*\d+)\s*[】\]〗]\s*")
+_BOOK_TITLE = re.compile(r"《([^《》]+)》")
+_QUOTED_TITLE = re.compile(r"[\"“]([^\"“”]+)[\"”]")
+_FRONT_KEY = re.compile(r"[【\[〖]?\s*([^:【】\[\]〖〗]{1,16}?)\s*[】\]〗]?\s*(?::\s*(.*))?")
+_LEADING_BRACKET = re.compile(r"[【\[〖]\s*[^】\]〗]*[】\]〗]\s*")
+_BULLET = re.compile(r"[-*+•]\s*")
+_SHORT_KEY_VALUE = re.compile(r"([^:]{1,8}?)\s*:\s*(.*)")
+_KEY_VALUE = re.compile(r"([^:]+?)\s*:\s*(.*)")
+_NAME_PAREN_REST = re.compile(r"([^()]+?)\s*\(([^()]+)\)\s*(.*)")
+_NAME_DASH_REST = re.compile(r"(\S+?)\s*(?:\s|——|—|--)\s*(\S.*)")
+_PAREN_LINE = re.compile(r"\(\s*([^()]*?)\s*\)")
+_ONE_MARKER = re.compile(r"[【\[〖][^【】\[\]〖〗]*[】\]〗]")
+_SENTENCE_MARK = re.compile(r"[,。!?]")
+_CAST_KEY_VALUE = re.compile(r"([^:]{1,10}?)\s*:\s*(.*)")
+_CUE_AND_PARENS = re.compile(r"([^()]+?)\s*((?:\([^()]*\)\s*)*)")
+_MODE_SUFFIX = re.compile(r"\s*(OS|VO|O\.S\.?|V\.O\.?)$", re.IGNORECASE)
+_PAREN_GROUP = re.compile(r"\(([^()]*)\)")
+_LEAD_PAREN_LINE = re.compile(r"[（(]([^（）()]*)[）)]\s*")
+_WRAPPED_LINE = re.compile(r"[【\[〖(].*[】\]〗)]")
+_CUE_LINE = re.compile(r"([^:()]+?)\s*(\([^()]*\)\s*)*:.*")
+_NAME_INTRO = re.compile(r"([\u4e00-\u9fff·A-Za-z]{1,12}) ?[（(]([^（）()]{1,80})[）)]")
+_LATIN_NAME = re.compile(r"[A-Z][a-z]+")
+_AGE = re.compile(r"\d{1,2}\b")
+
 def parse_juben(text: str, *, path: str | None = None) -> Script:
     """Parse a Chinese 剧本 (or an English script in the same line layout) into a `Script`.
 
@@ -195,10 +227,11 @@ class _Parser:
         folded = w.fold(line)
         if w.SKIP_LINE.fullmatch(folded):
             return  # —— / *** / ==== separators
-        line, level = w.unmark(line)
-        if not line:
+        unmarked, level = w.unmark(line)
+        if not unmarked:
             return
-        folded = w.fold(line)
+        if unmarked is not line:
+            line, folded = unmarked, w.fold(unmarked)
         if self.pending_cue is not None:
             if self.is_plain(line, folded):
                 self.fill_pending(line)
@@ -208,7 +241,8 @@ class _Parser:
             self.bare_heading = False
             if self.complete_heading(line, folded):
                 return
-        if self.episode_header(line, folded) or self.scene_header(line, folded):
+        if _HEADER_START.match(folded) and (self.episode_header(line, folded)
+                                            or self.scene_header(line, folded)):
             self.front = False
             self.front_mode = None
             self.last_dialogue = None
@@ -227,7 +261,7 @@ class _Parser:
         if not m or w.END_MARK.fullmatch(folded.replace(" ", "")):
             return False
         rest_at = m.end()
-        closed = re.match(r"\s*[】\]〗)]", folded[rest_at:])
+        closed = _CLOSING_BRACKET.match(folded[rest_at:])
         if closed:
             rest_at += closed.end()
         rest = folded[rest_at:]
@@ -259,10 +293,10 @@ class _Parser:
         return True
 
     def scene_header(self, line: str, folded: str) -> bool:
-        inner = re.fullmatch(r"[【\[〖](.*)[】\]〗]", folded)
+        inner = _BRACKETED_LINE.fullmatch(folded)
         offset = 1 if inner else 0
         body = inner.group(1) if inner else folded
-        numbered = re.match(r"[【\[〖]\s*(\d+\s*[-—–_]\s*\d+)\s*[】\]〗]\s*", folded) if not inner else None
+        numbered = _BRACKETED_NUMBER.match(folded) if not inner else None
         if numbered:  # 【1-1】日 内 地点
             body, offset = numbered.group(1) + " " + folded[numbered.end():], 0
             original = numbered.group(1) + " " + line[numbered.end():]
@@ -318,7 +352,7 @@ class _Parser:
 
     def front_matter(self, line: str, folded: str, level: int) -> bool:
         """Title, meta, cast block and synopsis; False when the line starts the story."""
-        title = re.fullmatch(r"《([^《》]+)》", folded) or re.fullmatch(r"[\"“]([^\"“”]+)[\"”]", folded)
+        title = _BOOK_TITLE.fullmatch(folded) or _QUOTED_TITLE.fullmatch(folded)
         if title and self.script.title is None:
             self.script.title = line[1:-1].strip()
             return True
@@ -374,24 +408,24 @@ class _Parser:
 
     def heading(self, line: str, folded: str) -> tuple[str | None, str]:
         """【人物介绍】 / 人物介绍： / 剧名：契约新娘 → (key, value); (None, "") otherwise."""
-        m = re.fullmatch(r"[【\[〖]?\s*([^:【】\[\]〖〗]{1,16}?)\s*[】\]〗]?\s*(?::\s*(.*))?", folded)
+        m = _FRONT_KEY.fullmatch(folded)
         if not m:
             return None, ""
         bracketed = folded[:1] in "【[〖"
         value = line[m.start(2):].strip() if m.group(2) is not None else ""
         if bracketed and m.group(2) is None:
-            closing = re.match(r"[【\[〖]\s*[^】\]〗]*[】\]〗]\s*", folded)
+            closing = _LEADING_BRACKET.match(folded)
             value = line[closing.end():].strip() if closing else ""  # 【全本集数】56集
         return m.group(1).strip(), value
 
     def cast_line(self, line: str, folded: str) -> bool:
         """A line of the cast block: an entry, or an appearance/biography line of the last one."""
-        bullet = re.match(r"[-*+•]\s*", folded)
+        bullet = _BULLET.match(folded)
         if bullet:
             line = line[bullet.end():]
         line = w.drop_list_number(line)
         folded = w.fold(line)
-        m = re.fullmatch(r"([^:]{1,8}?)\s*:\s*(.*)", folded)
+        m = _SHORT_KEY_VALUE.fullmatch(folded)
         notes = self.script.character_notes
         if m and notes and (m.group(1).strip() in w.APPEARANCE_KEYS or m.group(1).strip() in w.BIO_KEYS):
             value = line[m.start(2):].strip()
@@ -409,17 +443,17 @@ class _Parser:
         return False
 
     def cast_entry(self, line: str, folded: str) -> bool:
-        m = re.fullmatch(r"([^:]+?)\s*:\s*(.*)", folded)
+        m = _KEY_VALUE.fullmatch(folded)
         if m and w.valid_name(m.group(1)):
             self.add_note(line[: m.end(1)].strip(), line[m.start(2):].strip() or None, force=True)
             return True
-        m = re.fullmatch(r"([^()]+?)\s*\(([^()]+)\)\s*(.*)", folded)
+        m = _NAME_PAREN_REST.fullmatch(folded)
         if m and w.valid_name(re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", m.group(1).strip())):
             extra = line[m.start(3):].strip().lstrip("，,：:—- ")
             desc = line[m.start(2): m.end(2)].strip() + (f"，{extra}" if extra else "")
             self.add_note(line[: m.end(1)].strip(), desc)
             return True
-        m = re.fullmatch(r"(\S+?)\s*(?:\s|——|—|--)\s*(\S.*)", folded)
+        m = _NAME_DASH_REST.fullmatch(folded)
         if m and w.valid_name(m.group(1)):
             self.add_note(line[: m.end(1)].strip(), line[m.start(2):].strip())
             return True
@@ -464,25 +498,26 @@ class _Parser:
         return element
 
     def body_line(self, line: str, folded: str) -> None:
-        if w.END_MARK.fullmatch(folded.replace(" ", "")):
+        if len(folded) <= 24 and _END_WORD.search(folded) and w.END_MARK.fullmatch(folded.replace(" ", "")):
             self.add(ElementKind.NOTE, line.strip("（）()【】[]").strip(), note_kind="end")
             return
         if folded[0] in w.ACTION_MARKS:
-            text = line[1:].strip()
-            if text and not self.scene_header(text, w.fold(text)):  # △25—2场景：日，外，… is a heading
-                self.marked_line(text, w.fold(text))
+            text, folded_text = line[1:].strip(), folded[1:].strip()
+            if text and not (_HEADER_START.match(folded_text) and self.scene_header(text, folded_text)):
+                self.marked_line(text, folded_text)  # △25—2场景：日，外，… above is a heading
             return
         if self.markers(line, folded):
             return
-        paren = re.fullmatch(r"\(\s*([^()]*?)\s*\)", folded)
+        paren = _PAREN_LINE.fullmatch(folded)
         if paren and paren.group(1).startswith(w.PAREN_NOTES):
             inner = paren.group(1)
             self.add(self.marker_kind(inner), line[paren.start(1): paren.end(1)],
                      note_kind=w.note_kind(inner.split(":", 1)[0]) or "flashback")
             return
-        if self.scene_cast_line(line, folded) or self.keyword_line(line, folded):
+        colon = folded.find(":")
+        if 0 < colon <= 12 and (self.scene_cast_line(line, folded) or self.keyword_line(line, folded)):
             return
-        if self.dialogue(line, folded):
+        if colon > 0 and self.dialogue(line, folded):
             return
         if self.continues_dialogue():
             assert self.last_dialogue is not None
@@ -525,7 +560,7 @@ class _Parser:
                 return
             if self.dialogue(text, folded, marked=True):
                 return
-        if re.fullmatch(r"[【\[〖][^【】\[\]〖〗]*[】\]〗]", folded):
+        if _ONE_MARKER.fullmatch(folded):
             self.markers(text, folded)
             return
         self.action(text)
@@ -562,7 +597,7 @@ class _Parser:
             return
         kind = w.note_kind(key)
         if kind is None and (":" not in folded_inner and len(folded_inner) > 12
-                             or re.search(r"[,。!?]", folded_inner) and ":" not in folded_inner):
+                             or _SENTENCE_MARK.search(folded_inner) and ":" not in folded_inner):
             self.action(inner)  # 【黑暗中，7岁的沈乐猛然睁眼。】 is a bracketed action
             return
         if kind is None and w.is_voice(key) and ":" not in folded_inner:
@@ -595,7 +630,7 @@ class _Parser:
         return ElementKind.TRANSITION if word in w.TRANSITIONS else ElementKind.NOTE
 
     def scene_cast_line(self, line: str, folded: str) -> bool:
-        m = re.fullmatch(r"([^:]{1,10}?)\s*:\s*(.*)", folded)
+        m = _CAST_KEY_VALUE.fullmatch(folded)
         if not m:
             return False
         key = m.group(1).strip()
@@ -624,10 +659,12 @@ class _Parser:
         self.last_dialogue = None
 
     def keyword_line(self, line: str, folded: str) -> bool:
-        m = re.fullmatch(r"([^:]{1,8}?)\s*:\s*(.*)", folded)
+        m = _SHORT_KEY_VALUE.fullmatch(folded)
         if not m:
             return False
         key, value = m.group(1).strip(), line[m.start(2):].strip()
+        if not w.is_keyword(key):  # 顾言：… (most lines with a colon) — no key of ours
+            return False
         kind = w.note_kind(key)
         if kind == "camera" and key in ("镜头",) and len(value) > 10:
             kind = None
@@ -660,23 +697,27 @@ class _Parser:
         scene.heading = f"{scene.heading} {line}".strip() if scene.heading else line
 
     def dialogue(self, line: str, folded: str, *, marked: bool = False) -> bool:
-        colon, depth = -1, 0
-        for i, c in enumerate(folded):
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                depth = max(0, depth - 1)
-            elif c == ":" and depth == 0:
-                colon = i
-                break
+        colon = folded.find(":")
         if colon <= 0:
             return False
+        if "(" in folded[:colon]:  # a colon inside （…） belongs to the parenthetical
+            colon, depth = -1, 0
+            for i, c in enumerate(folded):
+                if c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth = max(0, depth - 1)
+                elif c == ":" and depth == 0:
+                    colon = i
+                    break
+            if colon <= 0:
+                return False
         cue_folded = folded[:colon].rstrip()
-        m = re.fullmatch(r"([^()]+?)\s*((?:\([^()]*\)\s*)*)", cue_folded)
+        m = _CUE_AND_PARENS.fullmatch(cue_folded)
         if not m:
             return False
         name_end, mode = m.end(1), None
-        suffix = re.search(r"\s*(OS|VO|O\.S\.?|V\.O\.?)$", m.group(1), re.IGNORECASE)
+        suffix = _MODE_SUFFIX.search(m.group(1)) if m.group(1)[-1:] in "SsOo." else None
         # 顾言OS / Leo VO carry a mode; BOSS or LEOS are just names
         if suffix and suffix.start() > 0 and not (
             suffix.start() == suffix.start(1) and folded[suffix.start() - 1].isascii()
@@ -692,7 +733,7 @@ class _Parser:
                 return False
             notes.append(speaker[len(known):].strip())
             speaker = known
-        for group in re.finditer(r"\(([^()]*)\)", m.group(2)):
+        for group in _PAREN_GROUP.finditer(m.group(2)):
             start = m.start(2) + group.start(1)
             inner = line[start: start + len(group.group(1))].strip()
             group_mode, rest = w.split_mode(inner)
@@ -733,7 +774,7 @@ class _Parser:
         cue = self.pending_cue
         assert cue is not None
         self.pending_cue = None
-        lead = re.match(r"[（(]([^（）()]*)[）)]\s*", line)
+        lead = _LEAD_PAREN_LINE.match(line)
         if lead and line[lead.end():]:
             group_mode, rest = w.split_mode(lead.group(1).strip())
             cue.mode = cue.mode or group_mode
@@ -749,26 +790,26 @@ class _Parser:
 
     def is_plain(self, line: str, folded: str) -> bool:
         """True for a line that would be plain action: no marker, header, cue or keyword."""
-        if folded[0] in w.ACTION_MARKS or re.fullmatch(r"[【\[〖(].*[】\]〗)]", folded):
+        if folded[0] in w.ACTION_MARKS or _WRAPPED_LINE.fullmatch(folded):
             return False
         return not self.is_structural(line, folded)
 
     def is_structural(self, line: str, folded: str) -> bool:
         """Headers, markers, cues and keyword lines, checked without changing any state."""
-        if re.fullmatch(r"[【\[〖(].*[】\]〗)]", folded):
+        if _WRAPPED_LINE.fullmatch(folded):
             return True
         if w.episode_match(folded):
             return True
         if w.LOOKS_LIKE_HEADING.match(folded):
             return True
-        m = re.fullmatch(r"([^:()]+?)\s*(\([^()]*\)\s*)*:.*", folded)
+        m = _CUE_LINE.fullmatch(folded)
         return bool(m and w.valid_name(re.sub(r"(?i)\s*(OS|VO)$", "", m.group(1)) or m.group(1)))
 
     def note_introductions(self, text: str) -> None:
         """△顾言（28岁，冷峻）推门而入 → a note for 顾言, if 顾言 is known or an age is given."""
         if "（" not in text and "(" not in text:
             return
-        for m in re.finditer(r"([\u4e00-\u9fff·A-Za-z]{1,12}) ?[（(]([^（）()]{1,80})[）)]", text):
+        for m in _NAME_INTRO.finditer(text):
             run, description = m.group(1), m.group(2).strip()
             if w.split_mode(description)[0] is not None:
                 continue
@@ -777,7 +818,7 @@ class _Parser:
             # an unknown name counts only as a clause's subject with an age: △门外，陈默（30岁）;
             # in English a capitalised name before "(18, ...)": John (18, male) is the star
             aged = "岁" in description and len(run) <= 4 or bool(
-                re.fullmatch(r"[A-Z][a-z]+", run) and re.match(r"\d{1,2}\b", description))
+                _LATIN_NAME.fullmatch(run) and _AGE.match(description))
             if name is None and aged:
                 if m.start() == 0 or text[m.start() - 1] in "，。；！？、,;!? ":
                     name = run
@@ -836,7 +877,9 @@ class _Parser:
         names = self.known_names | {n for n, count in said.items() if count >= 2}
         for el in dialogue:
             speaker = el.speaker or ""
-            items = w.split_list(el.text)
+            text = el.text
+            listy = len(text) <= 80 and text.count("、") + text.count("，") >= 2 and not _SENTENCE_END.search(text)
+            items = w.split_list(text) if listy else []
             if len(items) >= 3 and sum(item in self.known_names for item in items) >= len(items) * 0.6:
                 self.warn("cast_list_as_speech", f"the line of {speaker!r} is a list of characters: "
                           "is it a cast list (人物：…) with a typo?", el.line)

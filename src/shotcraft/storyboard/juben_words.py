@@ -78,6 +78,7 @@ NAME_ENDINGS = tuple("甲乙丙丁戊己庚辛壬癸ABCDEFGHIJ0123456789一二�
     + ("儿子", "女儿", "助理", "秘书", "朋友", "同学", "保镖", "司机", "手下", "小弟", "老婆", "老公",
        "太太", "先生", "小姐", "夫人", "母亲", "父亲", "老师", "师父", "师兄", "师姐", "队长", "经理")
 BAD_NAME_CHARS = set("\t，。！？；：、…“”‘’\"'《》【】<>!?;:,~～—()（）[]「」『』/\\|=*#@")
+_BAD_NAME = re.compile("[" + re.escape("".join(sorted(BAD_NAME_CHARS))) + " ]")
 CONTINUES = tuple("，,、；;：:")  # a trailing —— is an interruption, not a continuation
 SEPARATORS = " \t、,.:|·•"  # folded forms: ， → ,  ． → .  ： → :  full-width space → space
 # ！..～ → !..~ and the ideographic space → space; one character each, unlike NFKC (… → ...)
@@ -121,8 +122,11 @@ def unmark(line: str) -> tuple[str, int]:
     return line, level
 
 
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){0,3}")
+
+
 def is_latin_name(name: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*(?: [A-Za-z][A-Za-z.'\-]*){0,3}", name))
+    return name[:1].isascii() and bool(_LATIN_NAME.fullmatch(name))
 
 
 def valid_name(name: str) -> bool:
@@ -132,10 +136,9 @@ def valid_name(name: str) -> bool:
         return len(name) <= 30
     return (
         0 < len(name) <= 10
-        and " " not in name
-        and not (set(name) & BAD_NAME_CHARS)
-        and any(c.isalpha() for c in name)
+        and not _BAD_NAME.search(name)
         and name[0] not in ACTION_MARKS
+        and any(c.isalpha() for c in name)
         and not (len(name) > 1 and name.endswith(SPEECH_VERBS))
     )
 
@@ -156,6 +159,16 @@ def note_kind(key: str) -> str | None:
     if word.endswith("视角") or word.endswith("POV"):
         return "camera"
     return None
+
+
+_KEYWORDS = frozenset(NOTE_KEY_KIND) | frozenset(TRANSITIONS) | ACTION_KEYS | SCENE_DETAIL_KEYS
+
+
+def is_keyword(key: str) -> bool:
+    """True for a `key：` this layout reads as a note, transition, action or scene detail."""
+    word = key.split("@", 1)[0].split("|", 1)[0].strip()
+    return (word in _KEYWORDS or word.upper() in _KEYWORDS or word == "镜头"
+            or word.endswith(("视角", "POV")))
 
 
 def mode_of(word: str) -> DialogueMode | None:
