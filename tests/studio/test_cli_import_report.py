@@ -54,7 +54,7 @@ def test_dry_run_lists_scenes_characters_and_speakers_and_saves_nothing(folder: 
     for heading in ("1-1 日 内 新沪市", "1-2 日 内 新沪市", "1-3 夜 外 新沪市", "1-4 夜 内 高速列车车厢"):
         assert heading in out
     assert "林星野 (line 7)" in out  # introduced by the 人物小传 block
-    assert "speakers not in any cast list: 堂弟 (line 150, 1 lines), 广播 (line 178, 1 lines, a voice)" in out
+    assert "speakers not in any cast list: 堂弟 (line 150, 1 line), 广播 (line 178, 1 line, a voice)" in out
     assert "nothing was saved (--dry-run)" in out
     assert saved(folder) == ([], [])
 

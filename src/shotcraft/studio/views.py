@@ -262,7 +262,8 @@ def import_lines(report: Any) -> list[tuple[str, str | None]]:
                 f"{c.name} (line {c.line})" if c.line else c.name for c in read.character_list), None))
         if read.speakers_not_in_cast:
             lines.append(("speakers not in any cast list: " + ", ".join(
-                f"{s.name} (line {s.line}, {s.lines} lines{', a voice' if s.voice_only else ''})"
+                f"{s.name} (line {s.line}, {s.lines} line{'s' if s.lines != 1 else ''}"
+                f"{', a voice' if s.voice_only else ''})"
                 for s in read.speakers_not_in_cast), None))
     if report.kept or report.archived or report.dry_run:
         keep = "would keep" if report.dry_run else "kept"
