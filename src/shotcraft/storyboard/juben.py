@@ -69,6 +69,11 @@ from shotcraft.shots.errors import ScriptError
 from shotcraft.shots.models import DialogueMode
 from shotcraft.storyboard import juben_words as w
 from shotcraft.storyboard.characters import is_group
+from shotcraft.storyboard.juben_speakers import (
+    speaker_warnings,
+    split_manners,
+    story_without_headings,
+)
 from shotcraft.storyboard.numerals import NUMERAL, parse_number
 from shotcraft.storyboard.script import (
     CharacterNote,
@@ -93,7 +98,6 @@ _LEAD_PAREN = re.compile(r"[（(]([^（）()]*)[）)]\s*[:：]?\s*")
 
 
 _END_WORD = re.compile("[完终续结束]")
-_SENTENCE_END = re.compile("[。！？!?…]")
 # what a header line starts with (after a bracket, a △ or Markdown marks): cheap, tried first
 _HEADER_START = re.compile(r"\s*[【\[〖(]?\s*(?:\d|场|第|S\d|SCENE|SC\.|EPISODE|EP|INT|EXT|EST|I/E)",
                            re.IGNORECASE)
@@ -203,8 +207,9 @@ class _Parser:
 
     def finish(self, text: str) -> None:
         """Speakers written with a manner, language, and the warnings only the whole script shows."""
-        self.split_manners()
-        self.story_without_headings()
+        split_manners(self.script, self.known_names)
+        story_without_headings(self.script, self.loose_lines, self.implicit_episode)
+        self.script.warnings.extend(speaker_warnings(self.script, self.known_names))
         latin, cjk = len(_LATIN.findall(text[:20000])), len(_CJK.findall(text[:20000]))
         if latin > cjk:
             self.script.language = "en"
@@ -824,71 +829,3 @@ class _Parser:
                     name = run
             if name:
                 self.add_note(name, description)
-
-    # -- after the last line ----------------------------------------------------------------
-
-    def story_without_headings(self) -> None:
-        """Prose before a first speech in a script with no header at all is the story, not a
-        synopsis: 《雨夜归来》 / 深夜，车站下着大雨。 / 旁白：… is one scene of two actions and a line."""
-        episodes = self.script.episodes
-        if (not self.loose_lines or len(episodes) != 1 or not self.implicit_episode
-                or any(sc.heading for sc in episodes[0].scenes)):
-            return
-        scene = episodes[0].scenes[0]
-        scene.elements[:0] = [Element(kind=ElementKind.ACTION, text=text, line=line)
-                              for line, text in self.loose_lines]
-        scene.line = self.loose_lines[0][0]
-        loose = {text for _, text in self.loose_lines}
-        kept = [line for line in self.script.title_page.get("synopsis", "").split("\n")
-                if line not in loose]
-        if kept:
-            self.script.title_page["synopsis"] = "\n".join(kept)
-        else:
-            self.script.title_page.pop("synopsis", None)
-
-    def split_manners(self) -> None:
-        """`周丽阴阳怪气：` said once beside many `周丽：` is 周丽 with the manner 阴阳怪气."""
-        dialogue = [el for ep in self.script.episodes for sc in ep.scenes for el in sc.elements
-                    if el.kind is ElementKind.DIALOGUE and el.speaker]
-        said: Counter[str] = Counter(el.speaker or "" for el in dialogue)
-        # names from cast lists first (longest first), then cues said at least twice
-        cast = sorted(self.known_names, key=len, reverse=True)
-        repeated = sorted((n for n, count in said.items() if count >= 2 and n not in self.known_names),
-                          key=len, reverse=True)
-        for el in dialogue:
-            speaker = el.speaker
-            assert speaker is not None
-            manners: list[str] = []
-            while speaker not in self.known_names and not w.is_voice(speaker):
-                name = next((n for n in (*cast, *repeated) if n != speaker
-                             and w.manner_after(n, speaker) is not None), None)
-                if name is None:
-                    break
-                manners.insert(0, speaker[len(name):].strip())
-                speaker = name
-            if not manners:
-                continue
-            el.speaker = speaker
-            manner_mode, manner = w.split_mode("，".join(manners))
-            el.mode = el.mode or manner_mode
-            if manner:
-                el.parenthetical = f"{manner}，{el.parenthetical}" if el.parenthetical else manner
-        said = Counter(el.speaker or "" for el in dialogue)
-        names = self.known_names | {n for n, count in said.items() if count >= 2}
-        for el in dialogue:
-            speaker = el.speaker or ""
-            text = el.text
-            listy = len(text) <= 80 and text.count("、") + text.count("，") >= 2 and not _SENTENCE_END.search(text)
-            items = w.split_list(text) if listy else []
-            if len(items) >= 3 and sum(item in self.known_names for item in items) >= len(items) * 0.6:
-                self.warn("cast_list_as_speech", f"the line of {speaker!r} is a list of characters: "
-                          "is it a cast list (人物：…) with a typo?", el.line)
-                continue
-            if said[speaker] != 1 or speaker in self.known_names:
-                continue
-            other = next((n for n in names if n != speaker and len(n) >= 2
-                          and (speaker.startswith(n) or speaker.endswith(n))), None)
-            if other:
-                self.warn("speaker_like_character", f"speaker {speaker!r} is seen once and holds "
-                          f"the character {other!r}; is it {other} with a manner, or someone else?",
-                          el.line)
