@@ -22,7 +22,7 @@ $(CORE_STAMP): pyproject.toml | $(BIN)/python
 # everything the tests need, torch pinned to the local CPU build
 $(FULL_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[diffusers,kling,seedance,comfyui,ray,identity,review,dev,bench]'
+	$(BIN)/pip install -q -e '.[diffusers,kling,seedance,comfyui,ray,identity,review,llm,dev,bench]'
 	touch $@ $(CORE_STAMP)
 
 test: system $(FULL_STAMP)
