@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.core-installed
 FULL_STAMP := $(VENV)/.full-installed
 
-.PHONY: test demo system lint bench clean
+.PHONY: test demo system lint bench docs docs-check clean
 
 system:
 	@bash scripts/setup-system.sh
@@ -22,7 +22,7 @@ $(CORE_STAMP): pyproject.toml | $(BIN)/python
 # everything the tests need, torch pinned to the local CPU build
 $(FULL_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[diffusers,kling,ray,identity,dev,bench]'
+	$(BIN)/pip install -q -e '.[diffusers,kling,ray,identity,dev,bench,docs]'
 	touch $@ $(CORE_STAMP)
 
 test: system $(FULL_STAMP)
@@ -36,8 +36,22 @@ lint: $(FULL_STAMP)
 demo: system $(CORE_STAMP)
 	$(BIN)/shotcraft demo demo
 
+# the documentation site: cog refreshes the pages generated from the code (CLI help, settings,
+# migrations), then mkdocs builds it into site/, failing on any warning (a broken link or anchor)
+DOCS_GENERATED := docs/reference/cli.md docs/reference/settings.md docs/develop/migrations.md
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
+docs: $(FULL_STAMP)
+	$(BIN)/cog -I scripts -r $(DOCS_GENERATED)
+	$(MKDOCS) build --strict
+
+# CI: fails when a generated page is stale (run `make docs` and commit) or the site has a warning
+docs-check: $(FULL_STAMP)
+	$(BIN)/cog -I scripts --check $(DOCS_GENERATED)
+	$(MKDOCS) build --strict
+
 bench: system $(FULL_STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) demo site .pytest_cache .ruff_cache .mypy_cache
