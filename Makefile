@@ -5,28 +5,32 @@ BIN := $(VENV)/bin
 CORE_STAMP := $(VENV)/.core-installed
 FULL_STAMP := $(VENV)/.full-installed
 
-.PHONY: test demo system lint bench docs docs-check clean
+.PHONY: test demo install system lint bench docs docs-check clean
 
 system:
 	@bash scripts/setup-system.sh
 
+# the venv's own pip (Python 3.11's bundled one) installs everything here: no upgrade round trip
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 
 # core + dev: the CLI, the studio and previz (no torch)
 $(CORE_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[kling,identity,dev]'
 	touch $@
 
-# everything the tests need, torch pinned to the local CPU build
+# everything the tests need, torch pinned to the local CPU build (2.13.0+cpu on this disk; the
+# diffusers extra pins 2.13.0 too), in one resolution
 $(FULL_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[diffusers,kling,ray,identity,dev,bench,docs]'
+	$(BIN)/pip install -q torch==2.13.0 -e '.[diffusers,kling,ray,identity,dev,bench,docs]'
 	touch $@ $(CORE_STAMP)
 
+install: system $(FULL_STAMP)
+
+# the suite on every core (pytest-xdist): one worker per core, each test file on one worker so
+# its module fixtures are built once; `pytest tests/…` alone still runs in one process
 test: system $(FULL_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lint: $(FULL_STAMP)
 	$(BIN)/ruff check src tests benchmarks
