@@ -42,11 +42,11 @@ class LLMSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_LLM_", extra="ignore")
 
-    base_url: str = ""
-    model: str = ""
-    api_key: SecretStr = SecretStr("")
-    timeout: float = Field(120.0, gt=0)
-    retries: int = Field(3, ge=0, le=10)
+    base_url: str = ""  # an OpenAI-compatible API root, e.g. https://api.deepseek.com/v1
+    model: str = ""  # the chat model the endpoint serves, e.g. deepseek-chat, qwen-plus
+    api_key: SecretStr = SecretStr("")  # sent as a Bearer token; environment or user config only
+    timeout: float = Field(120.0, gt=0)  # seconds one chat request may take
+    retries: int = Field(3, ge=0, le=10)  # for timeouts, 429, 5xx and answers not in the layout
 
     def check(self) -> None:
         """A ConfigError naming the variable when the endpoint or the model is not set."""
