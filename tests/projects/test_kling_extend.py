@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from shotcraft.engine.kling import COST_TABLE
-from shotcraft.projects import Project
+from shotcraft.projects import Project, export_options
 from shotcraft.projects.db import JobRow
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import probe
@@ -98,6 +98,6 @@ def test_kill_9_between_the_clip_and_its_extension_resumes_unpaid_and_exports_th
     assert abs(take.duration_frames - 14 * 30) <= 30 // 4  # 10 s clip + 4 s extension
     assert take.cost_credits == CLIP_10 + EXTENSION
     project.pick(shot_id, take.number)
-    result = project.export(1)
+    result = project.export(1, export_options(preset="test-small"))  # frames are judged, not size
     assert probe(result.output).frames == result.duration_frames == sum(
         s.duration_frames for s in project.shots(episode=1))

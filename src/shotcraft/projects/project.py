@@ -210,12 +210,23 @@ class Project:
     @_writes
     def import_script(
         self, path: str | Path, *, format: str | None = None,
-        progress: Callable[[str, float], None] | None = None,
+        progress: Callable[[str, float], None] | None = None, assist: str | None = None,
     ) -> ImportReport:
         """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots.
 
-        `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order."""
-        return importing.import_script(self.store, path, format=format, progress=progress)
+        `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order.
+        `assist="llm"` has an OpenAI-compatible model rewrite the text into the 剧本 layout first.
+        The report's `read` says what was read (scenes, characters, warnings)."""
+        return importing.import_script(self.store, path, format=format, progress=progress,
+                                       assist=assist)
+
+    def read_script(
+        self, path: str | Path, *, format: str | None = None, assist: str | None = None,
+        progress: Callable[[str, float], None] | None = None,
+    ) -> ImportReport:
+        """What importing `path` would read and do (`import --dry-run`); nothing is saved."""
+        return importing.import_script(self.store, path, format=format, progress=progress,
+                                       assist=assist, dry_run=True)
 
     def script_copy(self) -> Path | None:
         """The copy of the imported script kept in script/ (None before the first import)."""

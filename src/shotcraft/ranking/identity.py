@@ -145,6 +145,10 @@ _memory: dict[str, dict] = {}
 
 def _read_cache(cache_dir: Path | None, digest: str) -> dict | None:
     if digest in _memory:
+        # measured in this process for another project (or before this project's cache was
+        # cleared): this project's cache/faces/ keeps its own copy all the same
+        if cache_dir is not None and not (Path(cache_dir) / f"{digest}.json").exists():
+            _write_cache(cache_dir, digest, _memory[digest])
         return _memory[digest]
     if cache_dir is None:
         return None

@@ -76,6 +76,9 @@ _EMPHASIS = re.compile(
 )
 
 
+# FADE IN: / FADE OUT. / FADE TO BLACK. stand alone like CUT TO: and are transitions too
+_FADE = re.compile(r"(?:FADE (?:IN|OUT|TO BLACK)|CUT TO BLACK)[.:]?$")
+
 def parse_fountain(text: str, *, path: str | None = None) -> Script:
     """Parse Fountain `text` into a Script; raise ScriptError naming the line if it is malformed."""
     try:
@@ -271,7 +274,7 @@ class _BodyReader:
                 at_start = False
             elif at_start and self._heading(n, s, next_blank):
                 at_start = True
-            elif at_start and _is_upper(s) and s.endswith("TO:"):
+            elif at_start and _is_upper(s) and (s.endswith("TO:") or _FADE.match(_plain(s))):
                 self._add(Element(kind=ElementKind.TRANSITION, text=_plain(s), line=n))
                 at_start = True
             elif not next_blank and (at_start or s.startswith("@")) and (cue := _cue(s)):

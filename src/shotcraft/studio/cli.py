@@ -207,21 +207,33 @@ def new(
 @command("import")
 def import_(
     directory: DirArg,
-    script: Annotated[Path, typer.Argument(help="A Fountain (.fountain) or Chinese 剧本 (.txt) script.")],
+    script: Annotated[Path, typer.Argument(help="A Fountain (.fountain) or Chinese 剧本 (.txt/.md) script.")],
     format: Annotated[str | None, typer.Option("--format", help="fountain or juben (default: detect).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be read and done; save nothing.")] = False,
+    assist: Annotated[str | None, typer.Option(
+        "--assist", help="llm: have an OpenAI-compatible model (SHOTCRAFT_LLM_BASE_URL, _MODEL, "
+                         "_API_KEY) rewrite a text the rules cannot read into the 剧本 layout first.",
+        show_default=False)] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Parse a script and break it down into shots (re-import keeps takes of unchanged shots)."""
+    """Parse a script and break it down into shots (re-import keeps takes of unchanged shots).
+
+    Prints what was read (episodes, scenes, characters, speakers no cast list names) and warnings
+    for what looks wrong; --dry-run prints it without saving anything."""
     from shotcraft.studio.progress import ImportProgress
+    from shotcraft.studio.views import import_lines
 
     project = _open(directory)
     with ImportProgress(err) as bar:  # shown only if the import runs over a second
-        report = project.import_script(script, format=format, progress=bar.update)
-    out.print(Text(
-        f"imported {report.script} ({report.format}): {report.episodes} episodes, {report.scenes} scenes, "
-        f"{report.shots} shots, {report.characters} characters, {report.dialogue_lines} dialogue lines"
-    ))
-    if report.kept or report.archived:
-        out.print(f"kept {report.kept} unchanged shots, added {report.added}, archived {report.archived}")
+        if dry_run:
+            report = project.read_script(script, format=format, assist=assist, progress=bar.update)
+        else:
+            report = project.import_script(script, format=format, assist=assist, progress=bar.update)
+    if as_json:
+        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    for line, style in import_lines(report):
+        out.print(Text(line, style=style or ""))
 
 
 @command()

@@ -17,9 +17,9 @@ class ComfyUISettings(BaseSettings):
     workflow: str = ""  # a workflow file, API or UI (graph) format (--workflow FILE wins)
     long_side: int | None = None  # pixels of the long side drawn (None: the workflow's own)
     fps: float = 24.0  # when the workflow says no frame rate of its own
-    request_timeout: float = 30.0
+    request_timeout: float = 30.0  # seconds one HTTP request may take
     event_timeout: float = 0.5  # seconds a websocket read waits before looking at cancel/history
     poll_interval: float = 2.0  # history polls when the websocket is silent
     max_run_seconds: float = 3600.0  # a prompt still running after this is left to resume later
-    retries: int = 5
-    retry_delay: float = 1.0
+    retries: int = 5  # for refused connections and 5xx answers, per call
+    retry_delay: float = 1.0  # first back-off, seconds (doubled each time)

@@ -21,21 +21,21 @@ class SeedanceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_SEEDANCE_", extra="ignore")
 
     api_key: SecretStr | None = None  # Ark's API key, sent as a Bearer token
-    region: Literal["china", "international"] = "china"
+    region: Literal["china", "international"] = "china"  # Volcengine Ark (china) or BytePlus ModelArk
     model: str = ""  # empty: the region's Seedance 2.0
     base_url: str = ""  # empty: the region's host; set for tests and proxies
-    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    resolution: Literal["480p", "720p", "1080p"] = "720p"  # what each draw asks for, where the model has it
     audio: bool = False  # Seedance's native sound (generate_audio), where the model has it
-    watermark: bool = False
+    watermark: bool = False  # Ark's "AI generated" mark in the corner
     max_tasks: int = 5  # tasks this process has running at once
-    poll_interval: float = 5.0
-    poll_backoff: float = 1.5
-    poll_max_interval: float = 30.0
-    max_poll_seconds: float = 3600.0
-    request_timeout: float = 30.0
+    poll_interval: float = 5.0  # seconds before the first poll of a task
+    poll_backoff: float = 1.5  # each later poll waits this many times longer
+    poll_max_interval: float = 30.0  # the longest wait between polls, seconds
+    max_poll_seconds: float = 3600.0  # a task still running after this is left to resume later
+    request_timeout: float = 30.0  # seconds one HTTP request may take
     retries: int = 5  # for 429, 5xx and lost answers, per call
-    retry_delay: float = 1.0
-    max_download_bytes: int = 1024 * 1024 * 1024
+    retry_delay: float = 1.0  # first back-off, seconds (doubled each time)
+    max_download_bytes: int = 1024 * 1024 * 1024  # the largest result file downloaded
     # "model/resolution[/audio]" → price per million tokens, overriding models.PRICES
     cost_table: dict[str, float] = {}
 
