@@ -20,6 +20,7 @@ BENCHMARKS = [
     ["executors.py"],
     ["identity.py"],
     ["ranker_fit.py"],
+    ["stop_render.py"],
 ]
 
 

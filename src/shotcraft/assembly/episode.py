@@ -34,12 +34,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,7 +57,7 @@ from shotcraft.assembly.runner import run
 from shotcraft.assembly.speech.track import SpokenCue
 from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
-from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
+from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps, temp_folder
 from shotcraft.shots.media import cjk_font, probe, sha256_file
 from shotcraft.storyboard.voices import Voice
 
@@ -203,6 +201,26 @@ def sidecar_paths(out_path: Path) -> dict[str, Path]:
     return paths
 
 
+def planned_outputs(out_path: Path, options: ExportOptions) -> list[tuple[str, Path, bool]]:
+    """Everything an export to `out_path` with `options` may write, as (what the sentence calls
+    it, path, whether it is a folder): the MP4, each side file named after it, the dialogue
+    lines' folder. The output guard checks these before anything is written."""
+    from shotcraft.assembly import formats
+
+    planned: list[tuple[str, Path, bool]] = []
+    if options.video:
+        planned.append(("the episode MP4", out_path, False))
+        if _speaks(options):
+            planned.append(("the dialogue lines' folder", out_path.with_name(
+                f"{out_path.stem}-dialogue"), True))
+    for name in options.wanted_formats():
+        fmt = formats.get(name)
+        values = fmt.option_values(options.format_options)
+        planned += [(f"the {name} side file", path, folder)
+                    for path, folder in fmt.targets(out_path, values)]
+    return planned
+
+
 def export_episode(
     timeline: Timeline,
     options: ExportOptions,
@@ -276,8 +294,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         options.subtitles == "burn"
     ) else [None] * len(clips)
 
-    work = Path(tempfile.mkdtemp(prefix=".export-", dir=cache_dir))
-    try:
+    with temp_folder(cache_dir / "export") as work:
         report("normalising clips", 0.0)
         segments = _normalise_all(
             clips, preset, cache_dir, fade, options.fit, fragments, stats, report, cancel
@@ -305,8 +322,6 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         if voice is not None:
             report("writing the dialogue lines", 0.95)
             dialogue = _dialogue_clips(voice, cues, timeline, starts, total, out_path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
     result = ExportResult(
         output=out_path, duration_frames=total, fps=preset.fps, width=preset.width,
@@ -562,8 +577,7 @@ def _normalise_all(clips, preset, cache_dir, fade, fit, fragments, stats, report
             report("normalising clips", 0.8 * done / len(clips))
         return paths
 
-    with ThreadPoolExecutor(max_workers=_workers()) as pool:
-        return list(pool.map(one, range(len(clips))))
+    return _in_parallel(one, len(clips))
 
 
 def _render_joins(segments, preset, cache_dir: Path, fade: int, report, cancel):
@@ -593,8 +607,18 @@ def _render_joins(segments, preset, cache_dir: Path, fade: int, report, cancel):
         return final, 1
 
     report("rendering transitions", 0.8)
+    return _in_parallel(one, len(segments) - 1)
+
+
+def _in_parallel(one: Callable[[int], Any], count: int) -> list[Any]:
+    """`[one(0), …, one(count - 1)]` on a few threads, waited for in short steps: a signal the
+    kernel hands a worker thread still has its handler run (in the main thread) at once, so a
+    SIGTERM can cancel the export instead of waiting for every clip."""
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
-        return list(pool.map(one, range(len(segments) - 1)))
+        futures = [pool.submit(one, index) for index in range(count)]
+        while wait(futures, timeout=0.2).not_done:
+            pass
+        return [future.result() for future in futures]
 
 
 def _join_key(tail: Path, head: Path, fade: int, preset: Preset) -> str:

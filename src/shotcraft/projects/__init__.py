@@ -4,10 +4,11 @@ from shotcraft.projects.cast import ReferenceAdded, ReferenceRefused, finding
 from shotcraft.projects.export import export_options
 from shotcraft.projects.importing import ImportReport
 from shotcraft.projects.project import Project
+from shotcraft.projects.render import Interruption
 from shotcraft.projects.takes import TakeView, Totals
 from shotcraft.ranking.identity import ReferenceCheck
 
 __all__ = [
-    "ImportReport", "Project", "ReferenceAdded", "ReferenceCheck", "ReferenceRefused", "TakeView",
+    "ImportReport", "Interruption", "Project", "ReferenceAdded", "ReferenceCheck", "ReferenceRefused", "TakeView",
     "Totals", "export_options", "finding",
 ]

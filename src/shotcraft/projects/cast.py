@@ -21,6 +21,7 @@ from shotcraft.ranking.identity import ReferenceCheck, check_reference
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.files import atomic_target
 from shotcraft.shots.models import TakeKind, TakeStatus
+from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.models import Character
 
 EDITABLE_CHARACTER_FIELDS = ("description", "aliases", "voice", "ip_adapter_scale")
@@ -32,6 +33,9 @@ def update_character(store: Store, name: str, **changes: Any) -> Character:
     allowed = set(EDITABLE_CHARACTER_FIELDS)
     if set(changes) - allowed:
         raise SpecError("cannot be edited", field=sorted(set(changes) - allowed)[0])
+    if "aliases" in changes:  # one form per name, as the script's names are stored
+        changes["aliases"] = list(dict.fromkeys(
+            alias for alias in map(normalise_name, changes["aliases"] or []) if alias))
     if "ip_adapter_scale" in changes:
         changes["ip_adapter_scale"] = check_ip_adapter_scale(changes["ip_adapter_scale"])
     if "voice" in changes:
@@ -199,6 +203,7 @@ def remove_reference(store: Store, name: str, reference: str) -> Character:
 
 
 def _character_row(session: Any, name: str) -> CharacterRow:
+    name = normalise_name(name)
     row = session.get(CharacterRow, name)
     if row is None:
         for candidate in session.exec(select(CharacterRow)).all():

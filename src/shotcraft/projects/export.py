@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.projects.paths import check_output
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
@@ -155,6 +156,35 @@ def check_crossfade(timeline: Timeline, options: ExportOptions) -> None:
         )
 
 
+def check_outputs(out: Path, options: ExportOptions, *, given: Path | None = None) -> None:
+    """The output guard for an export to `out`: the MP4, every side file and folder it would
+    write must stay out of the project's managed files and off the command's inputs (music,
+    sound effects), and no two may be the same file. `given` is `-o` as typed (None: the
+    default). Refused in one sentence before anything is written."""
+    from shotcraft.assembly.episode import planned_outputs
+
+    inputs = [("the music bed (--music)", Path(options.music))] if options.music else []
+    inputs += [(f"the sound effect of {shot_id} (--sfx)", Path(path))
+               for shot_id, path in options.sfx.items()]
+    drafts = options.format_options.get("jianying_drafts")
+    seen: dict[Path, tuple[str, bool]] = {}
+    for label, path, folder in planned_outputs(out, options):
+        if label == "the episode MP4" and given is not None:
+            what = f"-o {given}"
+        elif drafts and Path(path) == Path(drafts).expanduser():
+            what = f"--jianying-drafts {drafts}"
+        else:
+            what = f"{label} {path}"
+        resolved = check_output(path, what=what, inputs=inputs, folder=folder)
+        if resolved in seen and not (folder and seen[resolved][1]):
+            first = seen[resolved][0]
+            raise SpecError(
+                f"{first} is also where {label} would go ({path}): side "
+                f"files are named after the MP4, so name it with .mp4 (e.g. "
+                f"{out.with_suffix('.mp4').name}) or leave out that format.")
+        seen.setdefault(resolved, (what, folder))
+
+
 def export(
     store: Store, episode: int, options: ExportOptions | None = None, *, out: Path | None = None,
     progress: Callable[[str, float], None] | None = None, cancel: threading.Event | None = None,
@@ -172,10 +202,12 @@ def export(
     warnings: list[str] = []
     timeline = build_timeline(store, episode, warnings=warnings)
     check_crossfade(timeline, options)
+    given = out
     if out is None:
         out = store.layout.exports / f"episode-{episode:02d}.mp4"
     elif not out.is_absolute():
         out = Path.cwd() / out
+    check_outputs(out, options, given=given)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         result = export_episode(timeline, options, cache_dir=store.layout.cache, out_path=out,

@@ -161,15 +161,14 @@ def _import_script(
         with store.db.read() as session:
             return done(*_would_merge(session, board))
     report("write")
-    # keep the script verbatim inside the project (and the rewrite beside it)
+    # keep the script verbatim inside the project (and the rewrite beside it): staged beside
+    # them and renamed over them only once the storyboard is committed, so a failed import
+    # changes none of them
     store.layout.script.mkdir(parents=True, exist_ok=True)
     kept_copy = store.layout.script / source.name
-    if source.resolve() != kept_copy.resolve():
-        _keep_copy(source, kept_copy)
-    if rewrite is not None:
-        with atomic_target(rewritten) as temp:
-            temp.write_text(rewrite.text, encoding="utf-8")
-    with store.db.write() as session:
+    with _staged_copy(source, kept_copy), \
+            _staged_text(rewritten, rewrite.text if rewrite is not None else None), \
+            store.db.write() as session:
         kept, added, archived = _merge_storyboard(session, board)
         row = session.get(ProjectRow, 1)
         assert row is not None
@@ -200,17 +199,36 @@ def _would_merge(session: Any, board: Storyboard) -> tuple[int, int, int]:
     return len(matched), len(board.shots()) - len(matched), archived
 
 
-def _keep_copy(source: Path, kept_copy: Path) -> None:
-    """Copy the script in under a temp name, then rename: a full disk never leaves half a
-    script in place of the copy an earlier import kept."""
-    try:
-        with atomic_target(kept_copy) as temp:
+@contextmanager
+def _staged_copy(source: Path, kept_copy: Path) -> Iterator[None]:
+    """Copy the script in under a temp name; the block commits the storyboard, and only when
+    it ends without an error is the temp renamed over the kept copy. A full disk, a busy
+    database or a kill never leaves a new script beside an old storyboard (or half a script
+    in place of the copy an earlier import kept)."""
+    if source.resolve() == kept_copy.resolve():
+        yield
+        return
+    with atomic_target(kept_copy) as temp:
+        try:
             shutil.copyfile(source, temp)
-    except OSError as exc:
-        if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
-            raise
-        # name the file the director knows, not the temp
-        raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+        except OSError as exc:
+            if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
+                raise
+            # name the file the director knows, not the temp
+            raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+        yield
+
+
+@contextmanager
+def _staged_text(path: Path, text: str | None) -> Iterator[None]:
+    """Write `text` (None: nothing) under a temp name beside `path`; renamed over it only when
+    the block ends without an error, as the kept script copy is."""
+    if text is None:
+        yield
+        return
+    with atomic_target(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+        yield
 
 
 def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
@@ -314,7 +332,7 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     series is tens of thousands of JSON values, and that encoding is most of its write time."""
     from sqlalchemy import JSON, insert
 
-    from shotcraft.projects.stored_json import VersionedJSON, json_text_encoder
+    from shotcraft.projects.stored_json import CheckedJSON, VersionedJSON, json_text_encoder
 
     table: Any = model.__table__
     connection = session.connection()
@@ -330,7 +348,7 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
 
     encoders: list[Callable[[Any], Any]] = []
     for column in columns:
-        if isinstance(column.type, JSON | VersionedJSON):
+        if isinstance(column.type, JSON | VersionedJSON | CheckedJSON):
             # JSON text exactly as the column type writes it (versioned: in its envelope)
             encoders.append(json_text_encoder(column.type))
         else:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 from shotcraft.projects.paths import Layout
 from shotcraft.shots.errors import MediaError
+from shotcraft.shots.files import temp_path
 from shotcraft.shots.media import MediaInfo, extract_frame, probe, sha256_file
 
 
@@ -50,7 +50,7 @@ def store_file(layout: Layout, source: Path, *, move: bool) -> tuple[Path, str]:
         if move:
             source.unlink(missing_ok=True)
         return target, digest
-    temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    temp = temp_path(target)
     try:
         if move:
             try:
@@ -72,7 +72,7 @@ def frame_of(layout: Layout, media: Path, position: str) -> Path:
     out = layout.frames / f"{media.stem}-{position}.png"
     if not out.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-        temp = out.with_name(f".{out.name}.{os.getpid()}.{threading.get_ident()}.png")
+        temp = temp_path(out)
         try:
             extract_frame(media, temp, position=position)
             os.replace(temp, out)

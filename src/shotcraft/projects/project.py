@@ -40,6 +40,7 @@ from shotcraft.storyboard.models import Character, Scene, Storyboard
 if TYPE_CHECKING:
     from shotcraft.assembly.episode import ExportOptions, ExportResult
     from shotcraft.projects.cut import Cut
+    from shotcraft.projects.doctor import Checkup
     from shotcraft.projects.fit import FitReport
     from shotcraft.projects.importedit import EditImport
     from shotcraft.projects.plan import RenderPlan
@@ -226,6 +227,11 @@ class Project:
         """What importing `path` would read and do (`import --dry-run`); nothing is saved."""
         return importing.import_script(self.store, path, format=format, progress=progress,
                                        assist=assist, dry_run=True)
+
+    def script_copy(self) -> Path | None:
+        """The copy of the imported script kept in script/ (None before the first import)."""
+        kept = self.store.meta().script_path
+        return self.layout.resolve(kept, what="script") if kept else None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -633,15 +639,29 @@ class Project:
         return export(self.store, episode, options, out=Path(out) if out else None,
                       progress=progress, cancel=cancel)
 
-    def import_edit(self, file: str | Path, *, dry_run: bool = False) -> EditImport:
+    def import_edit(self, file: str | Path, *, dry_run: bool = False,
+                    force: bool = False) -> EditImport:
         """Read back an edit of an exported episode (OTIO, .otioz, FCPXML, EDL): alternate takes
         become picks and trims are stored, in one transaction; removals and moves are reported.
-        `dry_run` lists the same changes and writes nothing."""
+        A shot picked anew since the export the edit was made from is left alone unless
+        `force`. `dry_run` lists the same changes and writes nothing."""
         from shotcraft.projects.importedit import import_edit
 
         if not dry_run:
             self.require_writable("import the edit")
-        return import_edit(self.store, Path(file), dry_run=dry_run)
+        return import_edit(self.store, Path(file), dry_run=dry_run, force=force)
+
+    # -- health (see projects/doctor.py) ----------------------------------------------------
+
+    def doctor(self, *, repair: bool = True) -> Checkup:
+        """What is wrong with the project (a damaged file, stored values that do not read,
+        takes without their file, renders that died, leftovers), and unless `repair` is False
+        the repair of what can be repaired, after a backup of the database."""
+        from shotcraft.projects.doctor import doctor
+
+        if repair:
+            self.require_writable("doctor")
+        return doctor(self.store, repair=repair)
 
     # -- shot-list editing (see projects/editing.py) --------------------------------------
 

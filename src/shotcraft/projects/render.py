@@ -14,11 +14,14 @@
 A full disk stops the whole render at once (it will not heal mid-run) with the one disk-full
 sentence naming the project: the takes being drawn go back to the queue with that reason
 (the next `render` draws them under their own numbers and seeds), takes already done stay,
-and nothing half-written is kept or registered.
+and nothing half-written is kept or registered. A render cancelled through an `Interruption`
+(the CLI's, set by Ctrl-C or SIGTERM) ends the same way: the takes it was drawing go back to
+the queue, never left `running` nor failed as cancelled.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import threading
@@ -56,6 +59,7 @@ from shotcraft.shots.errors import (
 )
 from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeOrigin, TakeStatus
+from shotcraft.shots.redact import clean
 
 if TYPE_CHECKING:
     from shotcraft.engine.executors import Batch, BatchEvent, BatchResult, Executor
@@ -94,9 +98,18 @@ class RenderSummary(BaseModel):
     results: list[TakeResult] = Field(default_factory=list)
     seconds: float = 0.0
     plan: RenderPlan | None = None
+    interrupted: int = 0  # takes an Interruption sent back to the queue
 
 
 EventFn = Callable[[RenderEvent], None]
+
+
+class Interruption(threading.Event):
+    """A render's cancel event for a stop that means "go on later" (Ctrl-C, SIGTERM): when it
+    is set, the takes being drawn go back to the queue instead of failing as cancelled, and
+    the next `render` draws them under their own numbers and seeds."""
+
+    requeue = True
 
 
 def render(
@@ -198,11 +211,15 @@ def render(
         if driver.full or failure is not None:
             error = driver.full[0] if driver.full else _disk_full_error(store, failure)
             # every worker has stopped and its work folder is gone, and the reserve is given back
-            _requeue_interrupted(store, driver.interrupted_jobs, str(error),
+            _requeue_interrupted(store, driver.interrupted_jobs, clean(error),
                                  worker=driver.lease.token)
             if failure is None:
                 raise error
             raise error from failure
+        if driver.requeue and cancel.is_set():
+            summary.interrupted = _requeue_interrupted(
+                store, driver.interrupted_jobs, "interrupted before it was finished; render "
+                "again to draw it", worker=driver.lease.token)
         summary.cancelled = cancel.is_set()
         summary.seconds = time.monotonic() - started
         return summary
@@ -249,6 +266,7 @@ class Driver:
         self.engine_settings = dict(engine_settings or {})
         self.shot_ids, self.emit, self.total, self.summary = shot_ids, emit, total, summary
         self.cancel = cancel
+        self.requeue = bool(getattr(cancel, "requeue", False))  # an Interruption: re-queue
         self.caps = engine.capabilities(kind)
         self.parallel = max(1, self.caps.parallel)
         self.cloud = self.caps.cloud  # the local executor does not cap a cloud engine at the CPUs
@@ -344,8 +362,8 @@ class Driver:
                     session.add(row)
             return
         self.emit(RenderEvent(kind="progress", shot_id=opened.shot.id, take=event.take_number,
-                              fraction=event.fraction, message=event.message, total=self.total,
-                              finished=self.counter.value))
+                              fraction=event.fraction, message=clean(event.message),
+                              total=self.total, finished=self.counter.value))
 
     def deliver(self, batch: Batch, result: BatchResult) -> None:
         opened = self.open.get(batch.id)
@@ -374,7 +392,7 @@ class Driver:
         if opened is None:
             return
         owed = opened.owed(batch.request.take_numbers)
-        if self.halt.is_set():  # a full disk stopped the run: these go back to the queue
+        if self.halt.is_set() or self._interrupted():  # these go back to the queue
             with self.lock:
                 self.interrupted_jobs.extend(opened.by_number[n][0] for n in owed)
         else:
@@ -407,6 +425,10 @@ class Driver:
             pending = opened.owed(numbers)
             return self._fail_all([opened.by_number[n][0] for n in pending],
                                   [opened.by_number[n][1] for n in pending], result.error)
+        if self._interrupted():  # stop within seconds: scoring waits for the next render
+            for number in opened.owed(numbers):
+                self._put_back(opened, number)
+            return []
         rendered = result.takes
         if any(item.failed and _says_disk_full(item.failed) for item in rendered):
             raise disk_full(self.store.root)  # an engine that reported the full disk instead of raising
@@ -422,6 +444,9 @@ class Driver:
             if item.take_number not in opened.by_number or item.take_number in opened.stored:
                 continue  # not ours to store, or stored on an earlier attempt: never twice
             job, take = opened.by_number[item.take_number]
+            if self._interrupted():  # even a finished file: scoring it waits for next time
+                self._put_back(opened, item.take_number)
+                continue
             if job.id in lost:
                 outcome = self._lapsed(take)
             else:
@@ -436,6 +461,9 @@ class Driver:
             if number in returned or number in opened.stored:
                 continue
             job, take = opened.by_number[number]
+            if self._interrupted():
+                self._put_back(opened, number)
+                continue
             if job.id in lost:
                 outcome = self._lapsed(take)
             else:
@@ -448,12 +476,22 @@ class Driver:
                                   message=outcome.reason or ""))
         return results
 
+    def _interrupted(self) -> bool:
+        return self.requeue and self.cancel.is_set()
+
+    def _put_back(self, opened: _Open, number: int) -> None:
+        """An interrupted take: back to the queue when the run ends (_requeue_interrupted)."""
+        opened.stored.add(number)
+        with self.lock:
+            self.interrupted_jobs.append(opened.by_number[number][0])
+
     def _fail_all(self, jobs: list[JobRow], takes: list[TakeRow], reason: str) -> list[TakeResult]:
         failed = []
         for job, take in zip(jobs, takes, strict=True):
             failed.append(_fail(self.store, job, take, reason))
             self.emit(RenderEvent(kind="failed", shot_id=job.shot_id, take=take.number,
-                                  total=self.total, finished=self.counter.add(), message=reason))
+                                  total=self.total, finished=self.counter.add(),
+                                  message=failed[-1].reason or ""))
         return failed
 
     def _lapsed(self, take: TakeRow) -> TakeResult:
@@ -514,13 +552,15 @@ def _disk_full_error(store: Store, failure: Exception | None) -> Exception:
     return disk_full(store.root)
 
 
-def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str, *, worker: str) -> None:
-    """Batches stopped by a full disk: their takes still leased here go back to the queue —
-    the interrupted batches' and any a worker had claimed but not yet started.
+def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str, *, worker: str) -> int:
+    """Batches stopped by a full disk or an Interruption: their takes still leased here go
+    back to the queue — the interrupted batches' and any a worker had claimed but not yet
+    started. Returns how many.
 
     If even that write fails (SQLite needs a little room too), the jobs stay leased to this
     process, which is about to exit: the next render gives them back to the queue.
     """
+    requeued = 0
     try:
         with store.db.write() as session:
             leased = session.exec(select(JobRow).where(
@@ -537,8 +577,10 @@ def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str, *, worke
                 if take is not None:
                     take.status, take.reason = TakeStatus.QUEUED.value, reason
                     session.add(take)
+                requeued += 1
     except Exception:  # noqa: BLE001 - the disk refused even this; the next render recovers
-        return
+        return 0
+    return requeued
 
 
 class _Counter:
@@ -656,6 +698,7 @@ def _register(
 
 
 def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: RenderedTake | None = None) -> TakeResult:
+    reason = clean(reason)  # a provider's words: no escapes, no secrets, in the row or on screen
     with store.db.write() as session:
         row = session.get(TakeRow, take.id)
         job_row = session.get(JobRow, job.id)
@@ -673,6 +716,19 @@ def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: Render
     return TakeResult(shot_id=take.shot_id, take=take.number, status="failed", reason=reason)
 
 
+def _check_clip_length(file: Path, info: Any, fps: int) -> None:
+    """Refuse a clip that is not at least one frame long at the project's frame rate (every
+    export would refuse it), or whose video stream has no frame to decode."""
+    if info.frames < 1 or not info.fps or not math.isfinite(info.fps):
+        raise SpecError(f"{file.name} has no video frame shotcraft can read", field="file")
+    seconds = info.frames / info.fps
+    if seconds * fps < 1:
+        raise SpecError(
+            f"{file.name} lasts {seconds:.3f} s ({info.frames} frames at {info.fps:g} fps), less "
+            f"than one frame at the project's {fps} fps; a take needs at least one frame",
+            field="file")
+
+
 def add_take(store: Store, shot_id: str, file: Path) -> Take:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
     from shotcraft.projects.convert import take_from_row
@@ -685,6 +741,8 @@ def add_take(store: Store, shot_id: str, file: Path) -> Take:
     except MediaError as exc:
         raise SpecError(f"{file.name} is not a readable video or image ({exc})", field="file") from exc
     kind = TakeKind.KEYFRAME if info.is_image else TakeKind.VIDEO
+    if kind is TakeKind.VIDEO:
+        _check_clip_length(file, info, store.fps)
     stored, digest = store_file(store.layout, file, move=False)
     previous_last, _missing = previous_last_frame(store, shot)
     scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,

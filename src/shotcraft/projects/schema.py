@@ -147,6 +147,12 @@ def _refuse_unknown(revision: str | None, where: str) -> None:
         )
 
 
+def backup_database(db_file: Path, label: str) -> Path:
+    """Copy the database beside itself (`shotcraft.db.backup-LABEL-TIME`) with SQLite's online
+    backup API; never overwrites. Returns the copy's path."""
+    return _backup(db_file, label)
+
+
 def _backup(db_file: Path, revision: str) -> Path:
     """Copy the database beside itself with the online backup API; never overwrites."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -192,4 +198,5 @@ def schema_tables(db: Database) -> dict[str, Any]:
         }
 
 
-__all__ = ["BASELINE", "HEAD", "Upgrade", "alembic_config", "head", "migrate", "schema_tables", "stored_revision"]
+__all__ = ["BASELINE", "HEAD", "Upgrade", "alembic_config", "backup_database", "head", "migrate",
+           "schema_tables", "stored_revision"]

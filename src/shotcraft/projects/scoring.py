@@ -11,7 +11,6 @@ over the same metrics as new ones.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from shotcraft.projects.cast import faces_cache
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, is_disk_full
+from shotcraft.shots.files import temp_path
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 
 RESCORED = (TakeStatus.DONE.value, TakeStatus.REJECTED.value)
@@ -106,7 +106,7 @@ def score_and_thumbnail(
     thumb = store.layout.frames / f"{stored.stem}-thumb.png"
     if thumbnail and not thumb.exists():
         thumb.parent.mkdir(parents=True, exist_ok=True)
-        temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.{threading.get_ident()}.png")
+        temp = temp_path(thumb)
         try:
             Image.fromarray(frames[len(frames) // 2]).save(temp)
             os.replace(temp, thumb)

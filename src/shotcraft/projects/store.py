@@ -12,6 +12,7 @@ from shotcraft.projects.db import CharacterRow, Database, EpisodeRow, ProjectRow
 from shotcraft.projects.paths import Layout
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.models import Budget, Shot, Take
+from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.models import Character, Episode, Scene, Storyboard
 
 
@@ -124,7 +125,9 @@ class Store:
         return [character_from_row(r) for r in rows]
 
     def character(self, name: str) -> Character:
-        """A character by name or alias; ProjectError if there is none."""
+        """A character by name or alias (in its one form: shots.names); ProjectError if there
+        is none."""
+        name = normalise_name(name)
         for character in self.characters():
             if character.name == name or name in character.aliases:
                 return character

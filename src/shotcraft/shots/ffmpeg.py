@@ -230,9 +230,12 @@ class FramePipe:
     """ffmpeg reading raw frames from its stdin: `write(bytes)` them, then `close()` to finish.
 
     `close()` raises `error("<failed>: <cause>")` when ffmpeg failed; `kill()` abandons the run.
+    A set `cancel` event kills ffmpeg, so a `write` blocked on a busy encoder ends at once
+    (with the error) instead of waiting for it to read.
     """
 
-    def __init__(self, args: Sequence[str], *, what: str, error: type[ShotcraftError] = MediaError) -> None:
+    def __init__(self, args: Sequence[str], *, what: str, error: type[ShotcraftError] = MediaError,
+                 cancel: threading.Event | None = None) -> None:
         self.what, self.error = what, error
         self.output = output_of(args)
         self._proc = subprocess.Popen(  # noqa: S603 - an argument list, never a shell
@@ -242,6 +245,14 @@ class FramePipe:
         self._stderr = b""
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
+        if cancel is not None:
+            threading.Thread(target=self._kill_on, args=(cancel,), daemon=True).start()
+
+    def _kill_on(self, cancel: threading.Event) -> None:
+        while self._proc.poll() is None:
+            if cancel.wait(0.1):
+                self._proc.kill()
+                return
 
     def _drain(self) -> None:
         assert self._proc.stderr is not None

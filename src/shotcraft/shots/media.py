@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -95,13 +96,25 @@ def probe(path: str | Path, *, count_frames: bool = True) -> MediaInfo:
 
 
 def _probe_image(path: Path) -> MediaInfo:
+    """An image's size from its header, refused over Pillow's pixel limit before anything
+    decodes it: a 661-byte PNG may claim 60000×60000 pixels (3.6 GB decoded)."""
     from PIL import Image, UnidentifiedImageError
 
+    limit = Image.MAX_IMAGE_PIXELS or 0
     try:
-        with Image.open(path) as img:
-            width, height = img.size
-    except (UnidentifiedImageError, OSError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaError(f"{path.name} claims more than {limit / 1e6:.0f} megapixels, more "
+                         "than shotcraft decodes; scale it down and add it again.") from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise MediaError(f"{path.name} is not a readable image.") from exc
+    if limit and width * height > limit:
+        raise MediaError(f"{path.name} is {width}×{height} pixels, more than {limit / 1e6:.0f} "
+                         "megapixels, more than shotcraft decodes; scale it down and add it "
+                         "again.")
     return MediaInfo(
         path=str(path), width=width, height=height, fps=0.0, fps_fraction="0/1", frames=1,
         duration=0.0, codec="image", is_image=True,

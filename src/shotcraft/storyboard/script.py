@@ -57,6 +57,11 @@ class ScriptScene(BaseModel):
     line: int = 1
 
 
+# the highest episode number a script may give: a series of a few hundred episodes is long;
+# a number past this is a typo (and past 2**63 - 1 the database could not even store it)
+MAX_EPISODE = 9999
+
+
 class ScriptEpisode(BaseModel):
     number: int
     title: str | None = None

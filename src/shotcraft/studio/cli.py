@@ -12,6 +12,7 @@ import functools
 import inspect
 import json
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -27,9 +28,10 @@ from typer.exceptions import TyperException
 from shotcraft.assembly.formats import FormatOption
 from shotcraft.assembly.formats import names as format_names
 from shotcraft.engine.registry import engine_names
-from shotcraft.projects import Project, export_options, finding
+from shotcraft.projects import Interruption, Project, export_options, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
+from shotcraft.shots.redact import clean, install_log_redaction, install_warning_sentences
 
 app = typer.Typer(
     name="shotcraft",
@@ -57,19 +59,69 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., T]], Callable[
 def _handled(function: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(function)
     def body(*args: Any, **kwargs: Any) -> T:
+        install_log_redaction()  # a library's log line never shows a key or a password
+        install_warning_sentences(_say_warning)
+        previous = _catch_stop_signals()
         try:
             return function(*args, **kwargs)
         except (typer.Exit, typer.Abort, TyperException):
             raise  # typer.Exit codes and usage errors (exit 2) are typer's to report
-        except KeyboardInterrupt:
-            err.print("interrupted; finished takes are kept, run the command again to go on.")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as stop:
+            number = getattr(stop, "signal", signal.SIGINT)
+            name = "SIGTERM" if number == signal.SIGTERM else "interrupted"
+            err.print(f"{'stopped (SIGTERM)' if name == 'SIGTERM' else name}; finished takes "
+                      "are kept, run the command again to go on.")
+            raise typer.Exit(128 + int(number)) from None
         except Exception as exc:  # noqa: BLE001 - every error ends in one sentence or a bug line
             fail(exc, project=kwargs.get("directory"))
         finally:
             _close_opened()
+            _restore_signals(previous)
 
     return body
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (or Ctrl-C) outside a draw: raised in the main thread, so every `finally`
+    (temp files, locks, ffmpeg children) runs before the command exits."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.signal = number
+
+
+_drawing: list[threading.Event] = []  # the cancel events of the draws and exports running now
+_stopped_by: list[int] = []  # the signal that stopped them
+
+
+def _on_stop_signal(number: int, _frame: Any) -> None:
+    """SIGTERM or Ctrl-C: a draw winds down (its takes go back to the queue) within seconds;
+    anything else stops at once."""
+    if _drawing:
+        _stopped_by.append(number)
+        for cancel in _drawing:
+            cancel.set()
+        return
+    raise Stopped(number)
+
+
+def _catch_stop_signals() -> dict[int, Any]:
+    _stopped_by.clear()
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: dict[int, Any] = {}
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous[number] = signal.signal(number, _on_stop_signal)
+    return previous
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+
+
+def _say_warning(sentence: str) -> None:
+    err.print(Text.assemble(("warning:", "yellow"), f" {sentence}"))
 
 
 def fail(exc: Exception, *, project: Path | None = None) -> NoReturn:
@@ -79,19 +131,15 @@ def fail(exc: Exception, *, project: Path | None = None) -> NoReturn:
     if error is None:
         if debug:
             raise exc  # a bug: the traceback is what a report needs
-        line = (f"shotcraft hit a bug ({type(exc).__name__}: {_one_line(str(exc))}); run again with "
+        line = (f"shotcraft hit a bug ({type(exc).__name__}: {clean(exc)}); run again with "
                 "SHOTCRAFT_DEBUG=1 for the traceback and report it.")
     else:
-        line = _one_line(error.message)
+        line = clean(error.message)  # may quote a provider: no escapes, no secrets
     # Text, not markup: a message may quote a script line with "[" in it
     err.print(Text.assemble(("error: ", "bold red"), line))
     if debug and error is not None:
         err.print(Text(details(error)))
     raise typer.Exit(1) from None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 _opened: list[Project] = []  # projects a command opened; closed when the command ends
@@ -603,14 +651,23 @@ def _with_progress(project: Project, executor: str | None, ray_address: str | No
     options = {"ray_address": ray_address} if ray_address else None
     if ray_address and executor is None:
         executor = "ray"
-    cancel = threading.Event()
-    with RenderProgress(err) as bar:
-        try:
-            return draw(on_event=bar.update, cancel=cancel, executor=executor,
-                        executor_options=options)
-        except KeyboardInterrupt:
-            cancel.set()
-            raise
+    cancel = Interruption()  # a stop (SIGTERM, Ctrl-C) puts the takes in flight back in the queue
+    _drawing.append(cancel)
+    try:
+        with RenderProgress(err) as bar:
+            summary = draw(on_event=bar.update, cancel=cancel, executor=executor,
+                           executor_options=options)
+    finally:
+        _drawing.remove(cancel)
+    if cancel.is_set() and _stopped_by:
+        number = _stopped_by.pop()
+        back = getattr(summary, "interrupted", 0)
+        why = "SIGTERM" if number == signal.SIGTERM else "Ctrl-C"
+        count = f"{back} takes" if back else "the takes"
+        err.print(Text(f"stopped by {why}: {count} being drawn went back to the queue; finished "
+                       f"takes are kept. Run `shotcraft render {project.root}` to draw them."))
+        raise typer.Exit(128 + int(number))
+    return summary
 
 
 def _render_until(directory: Path, *, shot: list[str] | None, episode: int | None,
@@ -941,8 +998,22 @@ def export(
                              formats=formats or [], format_options=format_options or {},
                              video=video, language=project.language,
                              sfx=parse_sfx(sfx or []))
-    with ExportProgress(err, enabled=not as_json) as bar:
-        result = project.export(episode, options, out=output, progress=bar.update)
+    cancel = threading.Event()  # SIGTERM or Ctrl-C: ffmpeg is stopped, the old files stay
+    _drawing.append(cancel)
+    try:
+        with ExportProgress(err, enabled=not as_json) as bar:
+            result = project.export(episode, options, out=output, progress=bar.update,
+                                    cancel=cancel)
+    except Exception:
+        if cancel.is_set() and _stopped_by:
+            number = _stopped_by.pop()
+            why = "SIGTERM" if number == signal.SIGTERM else "Ctrl-C"
+            err.print(Text(f"stopped by {why}: the export was abandoned and the files it would "
+                           "have replaced were kept."))
+            raise typer.Exit(128 + int(number)) from None
+        raise
+    finally:
+        _drawing.remove(cancel)
     if as_json:
         print(json.dumps(export_json(result), ensure_ascii=False, indent=2))
     else:
@@ -956,15 +1027,23 @@ def import_edit(
     directory: DirArg,
     file: Annotated[Path, typer.Argument(help="The edited timeline: .otio, .otioz, .fcpxml or .edl.", show_default=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the changes; change nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Apply the edit also to shots picked anew since the export it was made from.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Read an editor's changes back: switched takes become picks, trims are stored."""
-    result = _open(directory).import_edit(file, dry_run=dry_run)
+    result = _open(directory).import_edit(file, dry_run=dry_run, force=force)
+    if result.moved:
+        moved = len(result.moved)
+        err.print(Text.assemble(("warning:", "yellow"), (
+            f" {file} was exported before later picks: {moved} shot{'' if moved == 1 else 's'} "
+            f"({', '.join(result.moved)}) picked anew since keep{'s' if moved == 1 else ''} "
+            "the newer pick; --force applies the edit to them too.")))
     if as_json:
         print(json.dumps({
             "file": str(result.file), "episode": result.episode, "applied": result.applied,
             "changes": [c.model_dump(mode="json") for c in result.changes],
             "reported": [r.model_dump(mode="json") for r in result.reported],
+            "moved": result.moved,
         }, ensure_ascii=False, indent=2))
         return
     for change in result.changes:
@@ -983,6 +1062,34 @@ def import_edit(
 
 
 HostOpt = Annotated[str, typer.Option("--host", help="Where to listen: 127.0.0.1 (this machine only) or 0.0.0.0 (a phone on the same network; a token is then required).")]
+
+
+@command()
+def doctor(
+    directory: DirArg,
+    check: Annotated[bool, typer.Option("--check", help="Only report; repair nothing (exit 1 when something is wrong).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a project and repair what can be repaired (damaged stored values, renders that died, leftovers), after a backup."""
+    checkup = _open(directory).doctor(repair=not check)
+    if as_json:
+        print(json.dumps({"healthy": checkup.healthy,
+                          "backup": str(checkup.backup) if checkup.backup else None,
+                          "findings": [f.model_dump() for f in checkup.findings]},
+                         ensure_ascii=False, indent=2))
+    else:
+        if checkup.backup is not None:
+            out.print(Text(f"backed up the database to {checkup.backup.name} before repairing"))
+        for finding in checkup.findings:
+            mark = "repaired" if finding.repaired else "found"
+            fix = f" Next: {finding.fix}." if finding.fix else ""
+            out.print(Text(f"{mark}: {finding.sentence}{fix}"))
+        if checkup.healthy:
+            out.print(Text(f"{directory}: nothing wrong found."))
+        elif not checkup.unrepaired:
+            out.print(Text(f"{directory}: every problem found was repaired."))
+    if checkup.unrepaired:
+        raise typer.Exit(1)
 
 
 @command()

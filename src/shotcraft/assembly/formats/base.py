@@ -49,6 +49,11 @@ class ExportFormat(ABC):
         stem = Path(episode_output).with_suffix("")
         return stem.with_name(f"{stem.name}{self.suffix}")
 
+    def targets(self, episode_output: Path, options: Mapping[str, Any]) -> list[tuple[Path, bool]]:
+        """Every path `write` may create for an episode exported to `episode_output`, each
+        with whether it is a folder; checked (the output guard) before anything is written."""
+        return [(self.path_for(episode_output), False)]
+
     def option_values(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """This format's options: what the user gave, defaults for the rest."""
         return {o.name: given[o.name] if given.get(o.name) is not None else o.default

@@ -66,6 +66,14 @@ class JianyingFormat(ExportFormat):
     description = "剪映 (Jianying) draft folder"
     options = (BUNDLE, DRAFTS)
 
+    def targets(self, episode_output: Path, options: Mapping[str, Any]) -> list[tuple[Path, bool]]:
+        from shotcraft.assembly.jianying import draft_folder_name
+
+        path = self.path_for(episode_output)
+        drafts = options.get("jianying_drafts")
+        folder = Path(drafts).expanduser() if drafts else path.parent
+        return [(folder, True), (folder / draft_folder_name(path.name), True)]
+
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         from shotcraft.assembly.jianying import write_jianying_draft
 

@@ -70,6 +70,10 @@ class OtioFormat(ExportFormat):
     description = "OpenTimelineIO timeline (media relative to the file)"
     options = (BUNDLE,)
 
+    def targets(self, episode_output: Path, options: Mapping[str, Any]) -> list[tuple[Path, bool]]:
+        path = self.path_for(episode_output)
+        return [(path, False), *([(bundle_folder(path), True)] if options.get("bundle") else [])]
+
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         bundle = bool(options.get("bundle"))
         written = [write_otio(timeline, path, bundle=bundle)]

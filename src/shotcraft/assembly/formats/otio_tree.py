@@ -47,6 +47,9 @@ def build(
     result.metadata["shotcraft"] = {
         "episode": timeline.episode,
         "fps": fps,
+        # the take each shot played when exported: reading an edit back, a shot whose pick
+        # moved since is told apart from one the editor switched
+        "picks": {clip.shot_id: clip.take for clip in timeline.clips},
         "subtitles": [cue.model_dump() for cue in timeline.subtitles],
     }
     picture = otio.schema.Track(name="Picture", kind=otio.schema.TrackKind.Video)

@@ -15,6 +15,10 @@ class SheetFormat(ExportFormat):
     suffix = "-sheet.png"
     description = "storyboard contact sheet (PNG + PDF)"
 
+    def targets(self, episode_output: Path, options: Mapping[str, Any]) -> list[tuple[Path, bool]]:
+        png = self.path_for(episode_output)
+        return [(png, False), (png.with_suffix(".pdf"), False)]
+
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         from shotcraft.assembly import sheet
 

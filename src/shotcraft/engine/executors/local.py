@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, ClassVar
 
 from shotcraft.engine.executors.base import (
@@ -18,6 +18,8 @@ from shotcraft.engine.executors.base import (
 )
 from shotcraft.engine.protocol import Engine, Progress
 from shotcraft.shots.errors import ShotcraftError, is_disk_full
+
+WAKE_SECONDS = 0.2
 
 
 def run_batch(engine: Engine, batch: Batch, *, emit: Any, cancel: threading.Event,
@@ -96,6 +98,11 @@ class LocalExecutor(Executor):
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
             futures = [pool.submit(loop) for _ in range(workers)]
+            # waits that end every moment: a signal the kernel gave a worker thread still has
+            # its Python handler run here (it runs only in the main thread), so SIGTERM can
+            # set `cancel` without waiting for a batch to finish
+            while wait(futures, timeout=WAKE_SECONDS).not_done:
+                pass
             errors = [f.exception() for f in futures]
         first = next((e for e in errors if e is not None), None)
         if first is not None:

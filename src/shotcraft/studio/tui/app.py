@@ -19,8 +19,9 @@ from textual.binding import Binding
 
 from shotcraft.projects import Project
 from shotcraft.projects.plan import RenderPlan, ShotPlan
-from shotcraft.shots.errors import ShotcraftError, user_error
+from shotcraft.shots.errors import DatabaseBusyError, ShotcraftError, user_error
 from shotcraft.shots.models import TakeKind
+from shotcraft.shots.redact import clean, install_log_redaction, install_warning_sentences
 from shotcraft.studio.tui.commands import StudioCommands
 from shotcraft.studio.tui.messages import (
     DataChanged,
@@ -33,6 +34,10 @@ from shotcraft.studio.tui.messages import (
 
 T = TypeVar("T")
 POLL_SECONDS = 1.0
+# how long a write waits for a project another process holds before it goes to a worker
+WRITE_AT_ONCE_SECONDS = 0.2
+BUSY_NOTE = ("Waiting for the project: another shotcraft is writing to it. Keep working; the "
+             "change is saved as soon as it is free.")
 
 
 class ShotcraftApp(App[None]):
@@ -58,6 +63,8 @@ class ShotcraftApp(App[None]):
         self.last_render_event: Any = None
         self.last_error: ShotcraftError | None = None
         self._data_version: int | None = None
+        self._write_lock = threading.Lock()  # writes waiting for a busy project, in turn
+        self._writes_waiting = 0
 
     def on_mount(self) -> None:
         from shotcraft.studio.tui.screens.board import BoardScreen
@@ -82,6 +89,70 @@ class ShotcraftApp(App[None]):
             self.show_error(self.as_error(exc))
         return None
 
+    def write(self, call: Callable[..., T], *args: Any,
+              done: Callable[[T], None] | None = None, **kwargs: Any) -> bool:
+        """Run a facade call that writes, then `done(result)` on the interface's thread.
+
+        A free project is written at once. When another process holds it, the studio never
+        freezes: the write goes to a worker that waits for the project ("Waiting for the
+        project…") while keys are answered, and `done` follows when it is saved. Returns False
+        when the call failed (its error is shown), True when it ran or is waiting."""
+        if self._writes_waiting:  # after a write still waiting, never before it
+            self._write_later(call, args, kwargs, done)
+            return True
+        try:
+            with self.project.db.wait_at_most(WRITE_AT_ONCE_SECONDS):
+                result = call(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the studio stays up; a bug is shown as one
+            error = self.as_error(exc)
+            if not isinstance(error, DatabaseBusyError):
+                self.show_error(error)
+                return False
+            self.notify(BUSY_NOTE, title="Project busy", severity="warning", markup=False)
+            self._write_later(call, args, kwargs, done)
+            return True
+        if done is not None:
+            done(result)
+        return True
+
+    def _write_later(self, call: Callable[..., Any], args: tuple[Any, ...],
+                     kwargs: dict[str, Any], done: Callable[[Any], None] | None) -> None:
+        self._writes_waiting += 1
+        self._waiting_write(call, args, kwargs, done)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _waiting_write(self, call: Callable[..., Any], args: tuple[Any, ...],
+                       kwargs: dict[str, Any], done: Callable[[Any], None] | None) -> None:
+        try:
+            with self._write_lock:
+                result = call(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - shown, never lost
+            self.call_from_thread(self._written, None, None, self.as_error(exc))
+        else:
+            self.call_from_thread(self._written, done, result, None)
+
+    def _written(self, done: Callable[[Any], None] | None, result: Any,
+                 error: ShotcraftError | None) -> None:
+        self._writes_waiting -= 1
+        if error is not None:
+            self.show_error(error)
+            return
+        self.notify("The project is free again; the change is saved.", markup=False)
+        if done is not None:
+            done(result)
+        self.screen.post_message(DataChanged())
+
+    def say_warning(self, sentence: str) -> None:
+        """A library's warning as a notification (from any thread), never text on the screen."""
+        try:
+            if threading.get_ident() == self._thread_id:
+                self.notify(sentence, title="Warning", severity="warning", markup=False)
+            else:
+                self.call_from_thread(self.notify, sentence, title="Warning", severity="warning",
+                                      markup=False)
+        except RuntimeError:  # the studio is not running (yet, or any more)
+            return
+
     def as_error(self, exc: BaseException) -> ShotcraftError:
         """The error a director reads for `exc`; a bug is said to be one, its traceback kept."""
         error = user_error(exc, project=self.project.root)
@@ -95,8 +166,9 @@ class ShotcraftApp(App[None]):
     def show_error(self, error: ShotcraftError, *, title: str | None = None) -> None:
         """Notify with the error's title and sentence (never a class name); `e` shows it all."""
         self.last_error = error
-        # markup off: a sentence may quote a script line with "[" in it
-        self.notify(f"{error.message}\n(e: details and copy)", title=title or error.title,
+        # markup off: a sentence may quote a script line with "[" in it; cleaned: it may quote
+        # a provider (escapes, an echoed key)
+        self.notify(f"{clean(error.message)}\n(e: details and copy)", title=title or error.title,
                     severity="error", markup=False)
 
     def action_show_error(self) -> None:
@@ -144,18 +216,23 @@ class ShotcraftApp(App[None]):
         return any(w.group == "render" and w.is_running for w in self.workers)
 
     def draw_takes(self, shot_ids: list[str] | None, takes: int | None,
-                   *, episode: int | None = None, kind: TakeKind = TakeKind.VIDEO) -> bool:
-        """Start a card draw in the background; False (and a notification) while one runs."""
+                   *, episode: int | None = None, kind: TakeKind = TakeKind.VIDEO,
+                   engine: str | None = None) -> bool:
+        """Start a card draw in the background; False (and a notification) while one runs.
+
+        `takes=None` draws what is queued for `engine` (e.g. takes queued again after they
+        failed) and, with nothing queued, fills each shot up to its takes wanted."""
         if self.rendering:
             self.notify("Takes are already rendering; wait for them or stop them in the queue (u).",
                         severity="warning", markup=False)
             return False
         # the estimate before the draw: the plan `render --dry-run` prints (a refusal shows here)
         plan = self.guard(self.project.plan_render, shot_ids=shot_ids, episode=episode,
-                          takes=takes, kind=kind)
+                          takes=takes, kind=kind, engine=engine)
         if plan is None:
             return False
-        what = ", ".join(shot_ids) if shot_ids else f"episode {episode}"
+        what = (", ".join(shot_ids) if shot_ids else f"episode {episode}" if episode is not None
+                else "every shot")
 
         def start(confirmed: bool | None = True) -> None:
             if not confirmed:
@@ -164,11 +241,12 @@ class ShotcraftApp(App[None]):
             self.render_cancel = threading.Event()
             cost = ("no credits" if not plan.credits
                     else f"an estimated {plan.credits:g} credits")
-            self.notify(f"Drawing {plan.takes} takes for {what} on {plan.engine}: {cost}.",
-                        markup=False)
-            self._render(shot_ids, takes, episode, kind, self.render_cancel)
+            count = (f"{plan.resumed} queued takes" if plan.resumed and not plan.takes
+                     else f"{plan.takes} takes")
+            self.notify(f"Drawing {count} for {what} on {plan.engine}: {cost}.", markup=False)
+            self._render(shot_ids, takes, episode, kind, self.render_cancel, engine)
 
-        if plan.credits and plan.takes:
+        if plan.credits and (plan.takes or plan.resumed):
             # a paid draw waits for the director to see the estimate and say yes
             from shotcraft.studio.tui.screens.spend import SpendScreen
 
@@ -313,10 +391,10 @@ class ShotcraftApp(App[None]):
 
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
     def _render(self, shot_ids: list[str] | None, takes: int | None, episode: int | None,
-                kind: TakeKind, cancel: threading.Event) -> None:
+                kind: TakeKind, cancel: threading.Event, engine: str | None = None) -> None:
         self._drawing(lambda on_event: self.project.render(
-            shot_ids=shot_ids, episode=episode, takes=takes, kind=kind, on_event=on_event,
-            cancel=cancel))
+            shot_ids=shot_ids, episode=episode, takes=takes, kind=kind, engine=engine,
+            on_event=on_event, cancel=cancel))
 
     def _drawing(self, draw: Callable[[Callable[[Any], None]], Any], *,
                  quiet: tuple[str, ...] = ()) -> None:
@@ -437,4 +515,8 @@ def _until_report(stops: list[Any], until: float, *, lines: int = 8) -> str:
 
 def make_app(project_dir: str | Path) -> ShotcraftApp:
     """The studio on the project in `project_dir` (ProjectError if it is not one)."""
-    return ShotcraftApp(Project.open(project_dir))
+    install_log_redaction()
+    app = ShotcraftApp(Project.open(project_dir))
+    # a library's warning is a notification in the studio, never text over its screen
+    install_warning_sentences(app.say_warning)
+    return app
