@@ -48,7 +48,9 @@ def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def project_dir(example_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "contract-bride"
-    shutil.copytree(example_dir, target)
+    # without the renditions other tests' pages made in the shared example: each test sees
+    # only the posters and proxies it made itself
+    shutil.copytree(example_dir, target, ignore=shutil.ignore_patterns("review"))
     return target
 
 
@@ -81,9 +83,12 @@ def base_url(server: ReviewServer) -> str:
     return f"http://127.0.0.1:{server.port}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium context with a fresh profile (Debian's binary, never a download)."""
+    """A headless Chromium context with a fresh profile (Debian's binary, never a download).
+
+    Module-scoped: Playwright's sync API runs an event loop while it is open, so it must close
+    before another module's asyncio tests (the studio's Pilot tests) run in the same process."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system` (scripts/setup-system.sh installs "
                     "Debian's chromium).")
