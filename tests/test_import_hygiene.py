@@ -31,7 +31,7 @@ def _layer_name(module: str) -> str:
 @pytest.mark.parametrize("module", ["shotcraft.shots", "shotcraft.storyboard", "shotcraft.engine",
                                     "shotcraft.engine.registry", "shotcraft.engine.previz",
                                     "shotcraft.assembly", "shotcraft.assembly.episode",
-                                    "shotcraft.projects", "shotcraft.projects.render",
+                                    "shotcraft.projects", "shotcraft.projects.draw.run",
                                     "shotcraft.engine.executors", "shotcraft.engine.executors.local",
                                     "shotcraft.ranking.identity", "shotcraft.ranking.mouth",
                                     "shotcraft.projects.scoring"])

@@ -16,6 +16,7 @@ import pytest
 
 from shotcraft.assembly import formats
 from shotcraft.projects import Project, export_options
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import AssemblyError, SpecError
 from shotcraft.shots.media import ffmpeg_binary
 from tests.projects.conftest import write_script
@@ -52,7 +53,7 @@ def episode(tmp_path_factory: pytest.TempPathFactory):
         project = Project.create(base / "proj", title="改稿")
         project.import_script(write_script(base, SCRIPT))
         shots = project.shots(episode=1)
-        project.render(shot_ids=[s.id for s in shots[:-1]], takes=2)
+        project.draw(Draw(shots=[s.id for s in shots[:-1]], takes=2))
         project.pick(shots[0].id, 2)
         project.auto_pick(episode=1)
         result = project.export(1, export_options(preset="test-small", formats=FORMATS))

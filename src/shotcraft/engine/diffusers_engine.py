@@ -96,6 +96,7 @@ class DiffusersEngine(Engine):
     """Local diffusers pipelines; `DiffusersEngine(video_model=..., family=...)` overrides env."""
 
     name: ClassVar[str] = "diffusers"
+    kinds: ClassVar[frozenset[TakeKind]] = frozenset({TakeKind.VIDEO, TakeKind.KEYFRAME})
     version: ClassVar[str] = VERSION
 
     def __init__(self, **settings: Any) -> None:

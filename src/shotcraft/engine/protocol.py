@@ -38,6 +38,7 @@ class Capabilities(BaseModel):
     cloud: bool = False  # a paid remote service: its tasks are resumed, never re-submitted
     elements: bool = False  # keeps characters as reusable subjects (ensure_elements)
     lipsync: bool = False  # re-animates a video take's mouths to audio (TakeKind.LIPSYNC)
+    sequence: bool = False  # draws consecutive shots as one multi-shot task, cut into takes
 
 
 class CharacterRef(BaseModel):
@@ -164,6 +165,9 @@ class Engine(ABC):
 
     name: ClassVar[str]
     version: ClassVar[str] = "0"
+    # the kinds of take it draws, declared on the class so a front-end can list the engines
+    # that lip-sync (say) without making one; `capabilities(kind)` says the rest
+    kinds: ClassVar[frozenset[TakeKind]] = frozenset({TakeKind.VIDEO})
 
     @abstractmethod
     def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:

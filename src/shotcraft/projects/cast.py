@@ -15,8 +15,10 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from shotcraft.projects.convert import character_from_row
-from shotcraft.projects.db import CharacterRow, TakeRow
-from shotcraft.projects.store import Store
+from shotcraft.projects.db import TakeRow
+from shotcraft.projects.draw.sheets import sheet_id
+from shotcraft.projects.store import Store, character_row
+from shotcraft.projects.voices import check_voice
 from shotcraft.ranking.identity import ReferenceCheck, check_reference
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.files import atomic_target
@@ -35,12 +37,10 @@ def update_character(store: Store, name: str, **changes: Any) -> Character:
     if "ip_adapter_scale" in changes:
         changes["ip_adapter_scale"] = check_ip_adapter_scale(changes["ip_adapter_scale"])
     if "voice" in changes:
-        from shotcraft.projects.voices import check_voice
-
         voice = check_voice(changes["voice"])
         changes["voice"] = voice.model_dump(mode="json") if voice is not None else None
     with store.db.write() as session:
-        row = _character_row(session, name)
+        row = character_row(session, name)
         for field, value in changes.items():
             setattr(row, field, value)
         row.edited = sorted(set(row.edited) | set(changes))
@@ -130,7 +130,7 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
             shutil.copyfile(source, temp)
     relative = store.layout.relative(target)
     with store.db.write() as session:
-        row = _character_row(session, character.name)
+        row = character_row(session, character.name)
         if relative not in row.references:
             row.references = [*row.references, relative]
         row.edited = sorted(set(row.edited) | {"references"})
@@ -143,7 +143,6 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
 def add_reference_from_take(store: Store, name: str, take_number: int, *,
                             force: bool = False) -> ReferenceAdded:
     """Make take `take_number` of the character's sheet a reference (same face check)."""
-    from shotcraft.projects.sheets import sheet_id
 
     character = store.character(name)
     shot_id = sheet_id(character.name)
@@ -189,7 +188,7 @@ def _check_stored(store: Store, reference: str) -> ReferenceCheck:
 def remove_reference(store: Store, name: str, reference: str) -> Character:
     """Detach a reference image from a character (the file stays in refs/)."""
     with store.db.write() as session:
-        row = _character_row(session, name)
+        row = character_row(session, name)
         if reference not in row.references:
             raise ProjectError(f"{name} has no reference {reference}.")
         row.references = [r for r in row.references if r != reference]
@@ -198,14 +197,6 @@ def remove_reference(store: Store, name: str, reference: str) -> Character:
         return character_from_row(row)
 
 
-def _character_row(session: Any, name: str) -> CharacterRow:
-    row = session.get(CharacterRow, name)
-    if row is None:
-        for candidate in session.exec(select(CharacterRow)).all():
-            if name in candidate.aliases:
-                return candidate
-        raise ProjectError(f"there is no character {name} in this project.")
-    return row
 
 
 def check_ip_adapter_scale(value: Any) -> float | None:

@@ -75,7 +75,7 @@ def score_and_thumbnail(
     import numpy as np
     from PIL import Image
 
-    from shotcraft.projects.plan import previous_characters
+    from shotcraft.projects.neighbours import previous_characters
     from shotcraft.ranking.identity import Bible, cut_faces, sample_frames, score_take_identity
     from shotcraft.ranking.metrics import analysis_frames, score_frames
 
@@ -169,7 +169,7 @@ def rescore(store: Store, *, shot_ids: list[str] | None = None,
             progress: Callable[[int, int, RescoreResult], None] | None = None) -> list[RescoreResult]:
     """Score every finished take of the shots again (all shots when none are named)."""
     from shotcraft.projects.convert import shot_from_row
-    from shotcraft.projects.plan import previous_last_frame
+    from shotcraft.projects.neighbours import previous_last_frame
     from shotcraft.shots.media import probe
 
     with store.db.read() as session:

@@ -12,9 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shotcraft.projects.cast import _character_row
 from shotcraft.projects.convert import character_from_row
-from shotcraft.projects.store import Store
+from shotcraft.projects.store import Store, character_row
 from shotcraft.storyboard.models import Character
 from shotcraft.storyboard.voices import (
     Voice,
@@ -99,7 +98,7 @@ def clear_voice(store: Store, name: str) -> CharacterVoice:
 
 def _store(store: Store, name: str, voice: Voice | None) -> Character:
     with store.db.write() as session:
-        row = _character_row(session, name)
+        row = character_row(session, name)
         row.voice = voice.model_dump(mode="json") if voice is not None else None
         row.edited = sorted(set(row.edited) | {"voice"})
         session.add(row)

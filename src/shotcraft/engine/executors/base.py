@@ -9,7 +9,6 @@ that ran the batch elsewhere brings the files back there before delivering.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -19,7 +18,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shotcraft.engine.protocol import RenderedTake, RenderRequest
-from shotcraft.shots.errors import ConfigError
+from shotcraft.shots.plugins import PluginKind
 
 
 class Batch(BaseModel):
@@ -109,25 +108,18 @@ class Executor(ABC):
         return None
 
 
-EXECUTORS: dict[str, str] = {
-    "local": "shotcraft.engine.executors.local:LocalExecutor",
-    "ray": "shotcraft.engine.executors.ray:RayExecutor",
-}
+EXECUTORS: PluginKind[Executor] = PluginKind("shotcraft.executors", "executor", Executor,
+                                             order=("local", "ray"))
+
+
+def executor_names() -> list[str]:
+    """The installed executors (the `shotcraft.executors` entry points), local first."""
+    return EXECUTORS.names()
 
 
 def get_executor(name: str | None = None, **options: Any) -> Executor:
     """An executor by name (default from settings); ConfigError when unknown or not installed."""
     settings = ExecutorSettings()
     name = name or settings.executor
-    if name not in EXECUTORS:
-        raise ConfigError(f"unknown executor '{name}'; use one of {', '.join(EXECUTORS)}.")
-    module_name, _, attr = EXECUTORS[name].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"the {name} executor needs '{exc.name}'; install it with: pip install 'shotcraft[{name}]'."
-        ) from exc
-    cls: Any = getattr(module, attr)  # each executor's own keywords, beyond Executor's
-    executor: Executor = cls(settings=settings, **options)
+    executor: Executor = EXECUTORS.make(name, settings=settings, **options)
     return executor

@@ -46,6 +46,7 @@ class KlingEngine(Engine):
     """Draws video takes through Kling's API: one task per take, resumable, costed."""
 
     name = "kling"
+    kinds = frozenset({TakeKind.VIDEO, TakeKind.KEYFRAME, TakeKind.LIPSYNC})
     version = __version__
 
     def __init__(self, settings: KlingSettings | None = None) -> None:

@@ -143,11 +143,11 @@ class QueueScreen(StudioScreen):
     def action_retry_shot(self) -> None:
         if shot_id := self.current_shot():
             self._count(self.app.project.retry_failed, f"Queued again for {shot_id}", shot_id=shot_id)
-            self.app.draw_takes([shot_id], 0)  # no new takes: just render what was queued
+            self.app.draw_takes([shot_id], None)  # no new takes: draw what was queued again
 
     def action_retry_all(self) -> None:
         self._count(self.app.project.retry_failed, "Queued every failed take again")
-        self.app.draw_takes(None, 0)
+        self.app.draw_takes(None, None)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Stat
 
 from shotcraft.shots.models import Budget, CameraMove, Move, ShotSize
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.takes import TakesScreen
 
 SAVE_AFTER_SECONDS = 0.6
 
@@ -212,8 +213,6 @@ class ShotScreen(StudioScreen):
         self.app.pop_screen()
 
     def action_takes(self) -> None:
-        from shotcraft.studio.tui.screens.takes import TakesScreen
-
         self.save()
         self.app.push_screen(TakesScreen(self.shot_id))
 

@@ -23,27 +23,40 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from shotcraft.engine.executors import (
+    Batch,
+    BatchEvent,
+    BatchResult,
+    Executor,
+    ExecutorSettings,
+    get_executor,
+)
+from shotcraft.engine.protocol import Engine, RenderedTake
+from shotcraft.engine.registry import get_engine
+from shotcraft.engine.settings import EngineSettings
 from shotcraft.projects.cleanup import sweep
-from shotcraft.projects.convert import shot_from_row
+from shotcraft.projects.convert import shot_from_row, take_from_row
 from shotcraft.projects.db import JobRow, ShotRow, TakeRow, utcnow
-from shotcraft.projects.lease import Lease
-from shotcraft.projects.media import store_file, validate_still, validate_video
-from shotcraft.projects.plan import RenderPlan, plan_render, previous_last_frame, request_for
-from shotcraft.projects.queue import (
+from shotcraft.projects.draw.batch import request_for
+from shotcraft.projects.draw.elements import ensure_elements
+from shotcraft.projects.draw.events import EventFn, RenderEvent, RenderSummary, TakeResult
+from shotcraft.projects.draw.lease import Lease
+from shotcraft.projects.draw.plan import RenderPlan, hold_budget, plan_render
+from shotcraft.projects.draw.queue import (
     claim,
     held_by,
     pending_count,
     queue_takes,
     recover_stale_jobs,
 )
+from shotcraft.projects.media import store_file, validate_still, validate_video
+from shotcraft.projects.neighbours import previous_last_frame
 from shotcraft.projects.scoring import score_and_thumbnail
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import (
@@ -57,46 +70,8 @@ from shotcraft.shots.errors import (
 from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeOrigin, TakeStatus
 
-if TYPE_CHECKING:
-    from shotcraft.engine.executors import Batch, BatchEvent, BatchResult, Executor
-    from shotcraft.engine.protocol import Engine, RenderedTake
-
-
-class RenderEvent(BaseModel):
-    """What the front-ends show while takes render."""
-
-    kind: str  # queued | started | progress | done | failed | budget | resumed | warning | stopped
-    shot_id: str = ""
-    take: int | None = None
-    fraction: float = 0.0  # 0..1 within the take
-    message: str = ""
-    total: int = 0  # takes in this run
-    finished: int = 0  # takes finished (done or failed) so far
-
-
-class TakeResult(BaseModel):
-    shot_id: str
-    take: int
-    status: str
-    reason: str | None = None
-    score: float | None = None
-
-
-class RenderSummary(BaseModel):
-    queued: int = 0
-    resumed: int = 0
-    done: int = 0
-    failed: int = 0
-    cancelled: bool = False
-    executor: str = "local"
-    budget_notes: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)  # trouble that did not fail a take
-    results: list[TakeResult] = Field(default_factory=list)
-    seconds: float = 0.0
-    plan: RenderPlan | None = None
-
-
-EventFn = Callable[[RenderEvent], None]
+__all__ = ["Driver", "RenderEvent", "RenderPlan", "RenderSummary", "TakeResult", "add_take",
+           "render"]
 
 
 def render(
@@ -118,6 +93,7 @@ def render(
     dry_run: bool = False,
     loaded_engine: Engine | None = None,
     lipsync: dict[str, Any] | None = None,
+    budget: float | None = None,
 ) -> RenderSummary:
     """Plan the takes for the chosen shots, queue them, resume interrupted ones, and draw them
     all on an executor. With `dry_run`, return the plan (`summary.plan`) and write nothing.
@@ -126,16 +102,15 @@ def render(
     batch (projects/until.py) keeps one engine, and its loaded pipeline, for all of them.
 
     `lipsync` (with `kind=TakeKind.LIPSYNC`) is `projects.lipsync.lipsync_source`'s entry: the
-    video take and dialogue audio the lip-sync takes are made of, kept in their jobs."""
-    from shotcraft.engine.executors import Executor, get_executor
-    from shotcraft.engine.registry import get_engine
-    from shotcraft.engine.settings import EngineSettings
+    video take and dialogue audio the lip-sync takes are made of, kept in their jobs.
 
+    `budget` is the most credits this run may spend: a plan over it is refused before anything
+    is queued (BudgetExceeded), as a shot's or an episode's budget is."""
     started = time.monotonic()
     emit = on_event or (lambda _event: None)
     engine_name = engine or EngineSettings().default_engine
     engine_obj = loaded_engine or get_engine(engine_name, **(engine_settings or {}))
-    shots = _select_shots(store, shot_ids, episode)
+    shots = select_shots(store, shot_ids, episode)
     summary = RenderSummary()
     if not dry_run:
         sweep(store)  # what dead runs left: work folders, temp files, orphaned media
@@ -149,13 +124,12 @@ def render(
     fresh = takes is not None or interrupted == 0
     element_notes: list[str] = []
     if fresh and not dry_run and engine_obj.capabilities(kind).elements:
-        from shotcraft.projects.elements import ensure_elements
-
         # made once, before the plan, so every take of every shot names the same subject
         element_notes = ensure_elements(store, engine_obj, {n for s in shots for n in s.characters})
     plan = plan_render(store, shots if fresh else [], engine=engine_obj, engine_name=engine_name,
                        kind=kind, takes=takes, seed=seed, options=options,
                        resumed=0 if fresh else interrupted)
+    hold_budget(plan, budget)
     summary.plan, summary.budget_notes = plan, [*plan.notes, *element_notes]
     if dry_run:
         return summary
@@ -164,7 +138,7 @@ def render(
     if isinstance(executor, Executor):
         runner, owned = executor, False
     else:
-        runner = get_executor(executor, **_executor_options(executor, engine_obj, executor_options))
+        runner = get_executor(executor, **executor_kwargs(executor, engine_obj, executor_options))
         owned = True
     try:
         if fresh:
@@ -211,9 +185,9 @@ def render(
             runner.close()
 
 
-def _executor_options(name: str | None, engine: Engine, options: dict[str, Any] | None) -> dict[str, Any]:
-    from shotcraft.engine.executors import ExecutorSettings
-
+def executor_kwargs(name: str | None, engine: Engine, options: dict[str, Any] | None) -> dict[str, Any]:
+    """The options the executor called `name` is made with (the local one keeps the engine
+    already loaded for planning)."""
     chosen = name or ExecutorSettings().executor
     extra = dict(options or {})
     if chosen == "local":
@@ -274,8 +248,6 @@ class Driver:
         return None
 
     def _prepare(self, jobs: list[JobRow]) -> Batch | None:
-        from shotcraft.engine.executors import Batch
-
         shot_id = jobs[0].shot_id
         with self.store.db.read() as session:
             rows = [session.get(TakeRow, job.take_id) for job in jobs]
@@ -554,7 +526,7 @@ class _Counter:
             return self.value
 
 
-def _select_shots(store: Store, shot_ids: list[str] | None, episode: int | None) -> list[Shot]:
+def select_shots(store: Store, shot_ids: list[str] | None, episode: int | None) -> list[Shot]:
     if shot_ids:
         return [store.shot(shot_id) for shot_id in shot_ids]
     shots = store.shots(episode=episode)
@@ -675,8 +647,6 @@ def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: Render
 
 def add_take(store: Store, shot_id: str, file: Path) -> Take:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
-    from shotcraft.projects.convert import take_from_row
-
     shot = store.shot(shot_id)
     if not file.is_file():
         raise SpecError(f"{file} does not exist", field="file")

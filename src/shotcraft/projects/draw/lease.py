@@ -158,14 +158,13 @@ class Lease:
             return sorted(self._held)
 
     def _run(self) -> None:
-        from shotcraft.projects import lease as module  # tests turn the beat and its pace down
-
-        while not self._stop.wait(module.HEARTBEAT_SECONDS):
+        # module globals, read at each beat: tests turn the beat and its pace down
+        while not self._stop.wait(HEARTBEAT_SECONDS):
             job_ids = self.held()
             if not job_ids:
                 continue
             try:
-                module.beat(self.store, job_ids)
+                beat(self.store, job_ids)
             except Exception as exc:  # any cause: this thread has nobody else to tell
                 first = self.failure is None
                 self.failure = f"{type(exc).__name__}: {_first_line(exc)}"
