@@ -11,8 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "shotcraft"
-LAYERS = {"shots": 0, "storyboard": 1, "engine": 2, "assembly": 2, "ranking": 2, "projects": 3,
-          "studio": 4}
+LAYERS = {"shots": 0, "storyboard": 1, "providers": 1, "engine": 2, "assembly": 2, "ranking": 2,
+          "projects": 3, "studio": 4}
 HEAVY = ("torch", "diffusers", "transformers", "accelerate")
 
 

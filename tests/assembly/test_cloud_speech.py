@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from shotcraft.assembly.speech import get_engine, kling, speak
+from shotcraft.assembly.speech import get_engine, speak
+from shotcraft.providers.kling.tasks import KlingApi
 from shotcraft.shots.errors import AssemblyError, ConfigError, SpecError
 from shotcraft.storyboard.voices import Voice
 from tests.assembly.cloud_fixtures import (  # noqa: F401 - fixtures
@@ -96,19 +97,19 @@ def test_kling_speaks_through_a_task_once_and_never_stores_the_keys(fake_kling, 
 
 def test_a_crash_while_polling_kling_resumes_the_same_task(fake_kling, tmp_path, monkeypatch) -> None:
     fake_kling.hold = True  # the task stays processing
-    real_sleep = kling.time.sleep
+    real_sleep = KlingApi.sleep
 
-    def crash(seconds: float) -> None:
+    def crash(self: KlingApi, seconds: float) -> None:
         raise KeyboardInterrupt  # killed between two polls
 
-    monkeypatch.setattr(kling.time, "sleep", crash)
+    monkeypatch.setattr(KlingApi, "sleep", crash)
     voice = Voice(engine="kling", voice="genshin_vindi2")
     with pytest.raises(KeyboardInterrupt):
         speak(LINE, voice, "line", tmp_path)
     saved = list((tmp_path / "speech").glob("*.task.json"))
     assert len(saved) == 1 and fake_kling.tts_created[0]["task_id"] in saved[0].read_text()
 
-    monkeypatch.setattr(kling.time, "sleep", real_sleep)
+    monkeypatch.setattr(KlingApi, "sleep", real_sleep)
     fake_kling.hold = False
     line = speak(LINE, voice, "line", tmp_path)
     assert abs(line.seconds - tts_seconds(LINE)) <= FRAME

@@ -12,7 +12,7 @@ from PIL import Image
 
 from shotcraft.engine.kling.stills import STILL_SIZES
 from shotcraft.projects import Project
-from shotcraft.projects.db import CharacterRow
+from shotcraft.projects.db import ProviderStateRow
 from shotcraft.projects.draw import Draw
 from shotcraft.shots.models import TakeKind, TakeStatus
 from tests.engine.kling_server import FakeKling
@@ -27,8 +27,10 @@ def kling(monkeypatch: pytest.MonkeyPatch):
 
 
 def stored_element(project: Project, name: str) -> dict | None:
+    """The element Kling's engine keeps for `name` in the project (its provider state)."""
     with project.store.db.read() as session:
-        return session.get(CharacterRow, name).kling_element
+        row = session.get(ProviderStateRow, ("kling", "element", name))
+        return dict(row.value) if row is not None else None
 
 
 def test_an_element_is_made_once_for_every_shot_and_again_when_the_references_change(

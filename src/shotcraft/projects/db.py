@@ -122,9 +122,20 @@ class CharacterRow(SQLModel, table=True):
     ip_adapter_scale: float | None = None
     order: int = 0
     edited: list[str] = _json([])
-    # the Kling element made from the usable references: {id, region, references_hash,
-    # created_at}; None until a Kling render needs one (migration 0004)
-    kling_element: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ProviderStateRow(SQLModel, table=True):
+    """What an engine or provider keeps in the project about one subject, beside the domain
+    tables rather than as columns of them (migration 0009): e.g. ("kling", "element",
+    "林晚") → the Kling element made from her references, {id, region, references_hash,
+    created_at}. Not a secret: ids that name things in the provider's account."""
+
+    __tablename__ = "provider_state"
+    provider: str = Field(primary_key=True)  # the engine's or provider's name
+    kind: str = Field(primary_key=True)  # what it is ("element")
+    subject: str = Field(primary_key=True)  # whose it is (a character's name)
+    value: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class TakeRow(SQLModel, table=True):

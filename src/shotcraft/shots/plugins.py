@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import importlib
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, distributions
 from typing import Any, Generic, TypeVar
 
 from shotcraft.shots.errors import ConfigError
@@ -43,10 +43,20 @@ OWN = "shotcraft"  # this distribution: its entry points win a clash of names
 _added: dict[str, dict[str, EntryPoint]] = {}
 
 
+def entry_points(group: str) -> list[EntryPoint]:
+    """Every installed distribution's entry points of `group`, in `sys.path` order, *not* one
+    distribution per name: a stale copy of shotcraft's own metadata (an old `*.egg-info` left in
+    a source folder that is on the path) must not hide the entry points of the one installed."""
+    found: list[EntryPoint] = []
+    for dist in distributions():
+        found.extend(dist.entry_points.select(group=group))
+    return found
+
+
 @functools.cache
 def _group(group: str) -> tuple[EntryPoint, ...]:
-    """The group's entry points, shotcraft's own first (in declaration order), then those
-    added in code, then the other distributions', one per name."""
+    """The group's entry points, shotcraft's own first, then those added in code, then the
+    other distributions', one per name (the first found on the path)."""
     found = list(entry_points(group=group))
     own = [ep for ep in found if _dist_name(ep) == OWN]
     others = sorted((ep for ep in found if _dist_name(ep) != OWN), key=lambda ep: ep.name)

@@ -1,0 +1,9 @@
+"""One client per outside service, shared by every part of shotcraft that talks to it.
+
+A provider's package holds how to reach the service (hosts, keys and their signing), what its
+answers mean (error codes, envelopes) and how to call it safely (bounded retries, tasks never
+paid for twice); engines, speech engines and LLM assists build their requests on it. No domain
+logic lives here: a provider knows nothing of shots, takes or projects, and imports only
+`shots` (the foundation). Each provider is imported by name (`shotcraft.providers.kling`);
+this file imports none of them.
+"""
