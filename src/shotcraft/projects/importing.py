@@ -75,14 +75,14 @@ def import_script(
         row = session.get(ProjectRow, 1)
         assert row is not None
         row.script_path = store.layout.relative(kept_copy)
-        row.script_format = script.format.value
+        row.script_format = str(script.format)
         row.language = script.language
         if script.title and (row.title == store.root.name or not row.title):
             row.title = script.title
         session.add(row)
     report("done")
     return ImportReport(
-        script=str(source), format=script.format.value, episodes=len(board.episodes),
+        script=str(source), format=str(script.format), episodes=len(board.episodes),
         scenes=sum(len(ep.scenes) for ep in board.episodes), shots=len(shots),
         characters=len(board.characters), dialogue_lines=script.dialogue_count(),
         action_lines=script.action_count(), kept=kept, added=added, archived=archived,

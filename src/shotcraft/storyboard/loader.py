@@ -9,7 +9,8 @@ Format detection, first rule that applies:
    Fountain;
 4. text with more Chinese characters than Latin letters is a 剧本; anything else is Fountain.
 
-An explicit `format` always wins.
+An explicit `format` always wins. Formats are plugins (storyboard/formats.py): each says how
+sure it is of a text, and these rules are the built-in ones' (storyboard/readers.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from pathlib import Path
 
 from shotcraft.shots.errors import ScriptError
+from shotcraft.storyboard import formats
 from shotcraft.storyboard.script import Script, ScriptFormat
 
 FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
@@ -27,42 +29,33 @@ FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
 MAX_SCRIPT_MB = 8.0
 MAX_SCRIPT_ENV = "SHOTCRAFT_MAX_SCRIPT_MB"
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN_RE = re.compile(r"[A-Za-z]")
-_JUBEN_MARKERS = (
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+LATIN_RE = re.compile(r"[A-Za-z]")
+JUBEN_MARKERS = (
     re.compile(r"第\s*[0-9０-９一二三四五六七八九十百零两]+\s*集"),
     re.compile(r"^\s*[0-9０-９]+\s*[-－—]\s*[0-9０-９]+.*[日夜晨昏].*[内外]", re.MULTILINE),
     re.compile(r"^\s*[0-9０-９]+\s*[-－—]\s*[0-9０-９]+.*[内外].*[日夜晨昏]", re.MULTILINE),
     re.compile(r"^\s*△", re.MULTILINE),
     re.compile(r"^\s*人物\s*[:：]", re.MULTILINE),
 )
-_FOUNTAIN_HEADING = re.compile(r"^\s*(?:INT|EXT|EST|INT\./EXT|INT/EXT|I/E)[.\s]", re.MULTILINE)
+FOUNTAIN_HEADING = re.compile(r"^\s*(?:INT|EXT|EST|INT\./EXT|INT/EXT|I/E)[.\s]", re.MULTILINE)
 # a cue: after a blank line, a line of capitals (optional extension) directly followed by text
-_FOUNTAIN_CUE = re.compile(
+FOUNTAIN_CUE = re.compile(
     r"(?:\A|\n[ \t]*\n)[ \t]*[A-Z][A-Z0-9 .'\-]*[A-Z](?:[ \t]*\(.*\))?[ \t]*\^?\n[ \t]*\S"
 )
 
 
-def detect_format(text: str, suffix: str | None = None) -> ScriptFormat:
-    """Which parser a script needs, from its file suffix and then its content."""
-    if suffix and suffix.lower() in FOUNTAIN_SUFFIXES:
-        return ScriptFormat.FOUNTAIN
-    has_cjk = bool(_CJK_RE.search(text))
-    if has_cjk and any(marker.search(text) for marker in _JUBEN_MARKERS):
-        return ScriptFormat.JUBEN
-    if _FOUNTAIN_HEADING.search(text) or _FOUNTAIN_CUE.search(text):
-        return ScriptFormat.FOUNTAIN
-    if len(_CJK_RE.findall(text)) > len(_LATIN_RE.findall(text)):
-        return ScriptFormat.JUBEN
-    return ScriptFormat.FOUNTAIN
+def detect_format(text: str, suffix: str | None = None) -> str:
+    """Which script format a script needs, from its file suffix and then its content."""
+    return formats.detect(text, suffix)
 
 
-def _format_of(value: ScriptFormat | str, file: str | None) -> ScriptFormat:
-    try:
-        return ScriptFormat(str(value).strip().lower())
-    except ValueError:
-        known = ", ".join(f.value for f in ScriptFormat)
-        raise ScriptError(f"unknown script format {value!r}; use one of {known}", file=file) from None
+def _format_of(value: ScriptFormat | str, file: str | None) -> str:
+    name = str(value).strip().lower()
+    if name not in formats.names():
+        known = ", ".join(formats.names())
+        raise ScriptError(f"unknown script format {value!r}; installed: {known}", file=file)
+    return name
 
 
 def parse_script(
@@ -74,14 +67,7 @@ def parse_script(
         raise ScriptError("the script is empty", file=path)
     suffix = Path(path).suffix if path else None
     chosen = _format_of(format, path) if format is not None else detect_format(text, suffix)
-    # the parsers are imported here so a broken or missing one never blocks the other
-    if chosen is ScriptFormat.FOUNTAIN:
-        from shotcraft.storyboard.fountain import parse_fountain
-
-        return parse_fountain(text, path=path)
-    from shotcraft.storyboard.juben import parse_juben
-
-    return parse_juben(text, path=path)
+    return formats.get(chosen).parse(text, path=path)
 
 
 def normalise_newlines(text: str) -> str:

@@ -28,6 +28,7 @@ from shotcraft.assembly.episode import parse_sfx
 from shotcraft.assembly.formats import FormatOption
 from shotcraft.assembly.formats import formats as export_formats
 from shotcraft.assembly.formats import names as format_names
+from shotcraft.assembly.speech import engine_names as speech_engine_names
 from shotcraft.engine.executors import executor_names
 from shotcraft.engine.registry import engine_names
 from shotcraft.projects import Project, export_options, finding
@@ -36,6 +37,7 @@ from shotcraft.projects.draw.request import usage_line
 from shotcraft.projects.limits import check_episode, check_takes
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
+from shotcraft.storyboard.formats import names as script_format_names
 from shotcraft.studio.demo import run_demo
 from shotcraft.studio.progress import ExportProgress, ImportProgress, RenderProgress
 from shotcraft.studio.views import (
@@ -178,7 +180,7 @@ def new(
 def import_(
     directory: DirArg,
     script: Annotated[Path, typer.Argument(help="A Fountain (.fountain) or Chinese 剧本 (.txt) script.")],
-    format: Annotated[str | None, typer.Option("--format", help="fountain or juben (default: detect).")] = None,
+    format: Annotated[str | None, typer.Option("--format", metavar="NAME", help=f"The script format (default: detect); installed: {', '.join(script_format_names())}.")] = None,
 ) -> None:
     """Parse a script and break it down into shots (re-import keeps takes of unchanged shots)."""
     project = _open(directory)
@@ -294,7 +296,7 @@ def _voice_words(entry: Any) -> str:
 def voice(
     directory: DirArg,
     name: Annotated[str, typer.Argument(help="The character (name or alias).", show_default=False)],
-    engine: Annotated[str | None, typer.Option("--engine", help="The speech engine: espeak, kling or openai (see README, Voices).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", metavar="NAME", help=f"The speech engine; installed: {', '.join(speech_engine_names())}.")] = None,
     voice_id: Annotated[str | None, typer.Option("--voice", help="The engine's voice, e.g. cmn+f3 (espeak-ng LANGUAGE+VARIANT), genshin_vindi2 (kling), alloy (openai).")] = None,
     speed: Annotated[float | None, typer.Option("--speed", help="0.5-2.0; 1 is the voice's normal speed.")] = None,
     pitch: Annotated[int | None, typer.Option("--pitch", help="0-99; 50 is the voice's own pitch.")] = None,

@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import opentimelineio as otio
+
+from shotcraft.assembly.formats import otio_tree
 from shotcraft.assembly.formats.base import ExportFormat, FormatOption
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.errors import AssemblyError
@@ -27,10 +30,6 @@ BUNDLE = FormatOption(name="bundle", type="bool", default=False,
 
 def write_otio(timeline: Timeline, path: Path, *, bundle: bool = False) -> Path:
     """Write `timeline` as an .otio file whose media paths are relative to its folder."""
-    import opentimelineio as otio
-
-    from shotcraft.assembly.formats import otio_tree
-
     path = Path(path)
     folder = path.absolute().parent
     media_dir = bundle_folder(path)
@@ -69,6 +68,11 @@ class OtioFormat(ExportFormat):
     suffix = ".otio"
     description = "OpenTimelineIO timeline (media relative to the file)"
     options = (BUNDLE,)
+    reads = (".otio",)
+    reads_as = "OTIO"
+
+    def read(self, path: Path, *, fps: int) -> Any:
+        return otio_tree.read_timeline(path, adapter="otio_json", what=self.reads_as)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         bundle = bool(options.get("bundle"))
@@ -80,12 +84,13 @@ class OtiozFormat(ExportFormat):
     name = "otioz"
     suffix = ".otioz"
     description = "OpenTimelineIO bundle with the media inside (for another machine)"
+    reads = (".otioz",)
+    reads_as = "OTIO bundle"
+
+    def read(self, path: Path, *, fps: int) -> Any:
+        return otio_tree.read_timeline(path, adapter="otioz", what=self.reads_as)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        import opentimelineio as otio
-
-        from shotcraft.assembly.formats import otio_tree
-
         tree = otio_tree.build(timeline, lambda media: Path(media).absolute().as_uri())
         with atomic_target(Path(path)) as temp:
             temp.unlink()  # the otioz adapter refuses to overwrite even its own empty temp
