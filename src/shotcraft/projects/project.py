@@ -40,10 +40,11 @@ from shotcraft.projects.stats import Stats, stats
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import AutoPicks, TakeView, Totals
 from shotcraft.projects.voices import CharacterVoice
-from shotcraft.ranking.faces import missing_reason
+from shotcraft.ranking import faces
 from shotcraft.ranking.identity import ReferenceCheck
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, read_only_error
 from shotcraft.shots.models import Budget, RejectReason, Shot, Take, TakeKind
+from shotcraft.shots.settings import use_project
 from shotcraft.storyboard.models import Character, Scene, Storyboard
 
 ASPECTS = ("9:16", "16:9", "1:1")
@@ -109,6 +110,7 @@ class Project:
         with db.write() as session:
             session.add(ProjectRow(title=title or layout.root.name, fps=fps, aspect=aspect,
                                    settings={"db_url": db_url} if db_url else {}))
+        use_project(layout.root)  # its shotcraft.toml is read from now on
         return cls(layout.root, db)
 
     @classmethod
@@ -127,6 +129,7 @@ class Project:
             db.dispose()
             raise
         sweep_temps(layout)  # dead runs' temp files and work folders: a few scandir calls
+        use_project(layout.root)  # its shotcraft.toml is read from now on
         return cls(layout.root, db, upgrade=upgrade)
 
     @classmethod
@@ -149,6 +152,7 @@ class Project:
                 f"{layout.root} was saved by a newer shotcraft (schema {stored}); upgrade "
                 "shotcraft to open it."
             )
+        use_project(layout.root)
         return cls(layout.root, db)
 
     def close(self) -> None:
@@ -435,7 +439,7 @@ class Project:
 
     def reference_model_note(self) -> str | None:
         """None when identity can be measured; otherwise the one line saying how to install it."""
-        reason = missing_reason()
+        reason = faces.missing_reason()
         return None if reason is None else f"identity is left out of the total: {reason}"
 
     def sheet_id(self, name: str) -> str:

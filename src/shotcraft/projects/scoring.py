@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlmodel import col, select
 
 from shotcraft.projects.cast import faces_cache
@@ -25,13 +25,15 @@ from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, is_disk_full
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
+from shotcraft.shots.settings import Section
 
 RESCORED = (TakeStatus.DONE.value, TakeStatus.REJECTED.value)
 
 
-class IdentitySettings(BaseSettings):
-    """`SHOTCRAFT_IDENTITY_THRESHOLD=0.6` etc."""
+class IdentitySettings(Section):
+    """`[identity]`; `SHOTCRAFT_IDENTITY_THRESHOLD=0.6` etc."""
 
+    section = "identity"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_IDENTITY_", extra="ignore")
 
     # `pick --auto` passes over a take whose identity is under this when another take of the

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from pydantic import BaseModel
 from shotcraft.shots import ffmpeg
 from shotcraft.shots.errors import MediaError
 from shotcraft.shots.ffmpeg import ffmpeg_binary, ffprobe_binary
+from shotcraft.shots.settings import GeneralSettings
 
 __all__ = ["MediaInfo", "cjk_font", "extract_frame", "ffmpeg_binary", "ffprobe_binary", "probe",
            "read_frames", "sha256_file"]
@@ -206,7 +206,7 @@ def extract_frame(
 @functools.cache
 def cjk_font() -> Path | None:
     """A font file that renders Chinese, found through fontconfig; None when there is none."""
-    env = os.environ.get("SHOTCRAFT_FONT")
+    env = GeneralSettings().font  # SHOTCRAFT_FONT
     if env and Path(env).is_file():
         return Path(env)
     fc_list = shutil.which("fc-list")

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 from shotcraft.shots.errors import ScriptError
+from shotcraft.shots.settings import GeneralSettings
 from shotcraft.storyboard import formats
 from shotcraft.storyboard.script import Script, ScriptFormat
 
@@ -94,16 +95,11 @@ def decode_script(data: bytes, *, file: str | None = None) -> str:
 
 
 def max_script_bytes() -> int:
-    """The largest script `load_script` reads: MAX_SCRIPT_MB, or SHOTCRAFT_MAX_SCRIPT_MB."""
-    raw = os.environ.get(MAX_SCRIPT_ENV, "").strip()
-    megabytes = MAX_SCRIPT_MB
-    if raw:
-        try:
-            megabytes = float(raw)
-        except ValueError:
-            raise ScriptError(f"{MAX_SCRIPT_ENV} must be a number of MB, not {raw!r}") from None
-        if not megabytes > 0:
-            raise ScriptError(f"{MAX_SCRIPT_ENV} must be more than 0 MB, not {raw!r}")
+    """The largest script `load_script` reads: `max_script_mb` of the settings (MAX_SCRIPT_MB
+    by default, SHOTCRAFT_MAX_SCRIPT_MB)."""
+    megabytes = GeneralSettings().max_script_mb
+    if not megabytes > 0:
+        raise ScriptError(f"{MAX_SCRIPT_ENV} must be more than 0 MB, not {megabytes:g}")
     return int(megabytes * 1_000_000)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import os
 import sys
 import threading
 from collections.abc import Callable
@@ -35,8 +34,10 @@ from shotcraft.projects import Project, export_options, finding
 from shotcraft.projects.draw import DRAW_OPTIONS, Draw, DrawUsageError
 from shotcraft.projects.draw.request import usage_line
 from shotcraft.projects.limits import check_episode, check_takes
-from shotcraft.shots.errors import SpecError, details, user_error
+from shotcraft.projects.settings import project_file, settings_of, user_config_file
+from shotcraft.shots.errors import ShotcraftError, SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
+from shotcraft.shots.settings import GeneralSettings
 from shotcraft.storyboard.formats import names as script_format_names
 from shotcraft.studio.demo import run_demo
 from shotcraft.studio.progress import ExportProgress, ImportProgress, RenderProgress
@@ -96,7 +97,10 @@ def _handled(function: Callable[..., T]) -> Callable[..., T]:
 
 def fail(exc: Exception, *, project: Path | None = None) -> NoReturn:
     """Say `exc` in one line on stderr and exit 1; with SHOTCRAFT_DEBUG, the details too."""
-    debug = bool(os.environ.get("SHOTCRAFT_DEBUG"))
+    try:
+        debug = bool(GeneralSettings().debug)  # SHOTCRAFT_DEBUG
+    except ShotcraftError:
+        debug = False  # a broken setting is the error being said, not a reason to hide it
     error = user_error(exc, project=project)
     if error is None:
         if debug:
@@ -854,6 +858,39 @@ def import_edit(
         summary = f"dry run: {count} to episode {result.episode}, nothing applied"
     reported = f"; {len(result.reported)} not applied (above)" if result.reported else ""
     out.print(Text(f"{summary}{reported}."))
+
+
+@command()
+def config(
+    directory: Annotated[Path | None, typer.Argument(help="A project folder: its shotcraft.toml is read too.", show_default=False)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    r"""Show every setting: its value now (keys masked) and where it comes from.
+
+    Each comes from, in rising order: its default, your config file (the only place for keys besides the environment, and only when the file is yours alone: chmod 600), the project's shotcraft.toml (never keys), then SHOTCRAFT_* environment variables, which win. The files are TOML, a table per section, e.g. \[kling] region = "china"."""
+    if directory is not None and not directory.is_dir():
+        raise SpecError(f"{directory} is not a folder.", field="directory")
+    rows = settings_of(directory)
+    if as_json:
+        print(json.dumps([row.model_dump(mode="json") for row in rows], ensure_ascii=False,
+                         indent=2))
+        return
+    user = user_config_file()
+    out.print(Text(f"your config file: {user}{'' if user.is_file() else ' (none)'}"))
+    if directory is not None:
+        mine = project_file()
+        out.print(Text(f"project file: {mine}{'' if mine and mine.is_file() else ' (none)'}"))
+    table = Table(show_edge=False)
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("from", overflow="fold")
+    for row in rows:
+        origin = {"default": "default", "user": "your config file", "project": "shotcraft.toml",
+                  "environment": row.where}[row.source]
+        value = "" if row.value is None else json.dumps(row.value, ensure_ascii=False) \
+            if not isinstance(row.value, str) else row.value
+        table.add_row(Text(f"{row.section}.{row.key}"), Text(value), Text(origin))
+    out.print(table)
 
 
 @command()

@@ -37,8 +37,9 @@ from shotcraft.assembly.speech.cloud import httpx_module, to_wav
 from shotcraft.providers.kling.codes import AUTH_CODES
 from shotcraft.providers.kling.settings import KlingSettings
 from shotcraft.providers.kling.tasks import KlingApi, Stop
-from shotcraft.shots.errors import AssemblyError, ConfigError, SpecError
+from shotcraft.shots.errors import AssemblyError, SpecError
 from shotcraft.shots.files import atomic_target
+from shotcraft.shots.settings import missing_key
 from shotcraft.storyboard.voices import Voice
 
 ACCESS, SECRET = "SHOTCRAFT_KLING_ACCESS_KEY", "SHOTCRAFT_KLING_SECRET_KEY"
@@ -67,10 +68,9 @@ def refusal(status: int | None, code: int | None, message: str) -> str:
 
 def _settings() -> KlingSettings:
     settings = KlingSettings()
-    for key, name in ((settings.access_key, ACCESS), (settings.secret_key, SECRET)):
+    for key, field in ((settings.access_key, "access_key"), (settings.secret_key, "secret_key")):
         if key is None or not key.get_secret_value().strip():
-            raise ConfigError(f"Kling's TTS needs {name}: set it in the environment (it is "
-                              "never stored).")
+            raise missing_key("Kling's TTS", KlingSettings, field)
     return settings
 
 

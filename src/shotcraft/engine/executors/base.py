@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from shotcraft.engine.protocol import RenderedTake, RenderRequest
 from shotcraft.shots.plugins import PluginKind
+from shotcraft.shots.settings import Section
 
 
 class Batch(BaseModel):
@@ -78,9 +79,10 @@ class BatchSource(Protocol):
         """A batch that cannot be run at all (no worker left): its takes fail with `reason`."""
 
 
-class ExecutorSettings(BaseSettings):
-    """`SHOTCRAFT_EXECUTOR=ray`, `SHOTCRAFT_RAY_ADDRESS=...` and friends."""
+class ExecutorSettings(Section):
+    """`[executor]`; `SHOTCRAFT_EXECUTOR=ray`, `SHOTCRAFT_RAY_ADDRESS=...` and friends."""
 
+    section = "executor"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_", extra="ignore")
 
     executor: str = "local"

@@ -7,7 +7,9 @@ from datetime import timedelta
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from shotcraft.shots.settings import Section
 
 RESULT_LIFETIME = timedelta(days=30)  # Kling deletes generated videos after 30 days
 # Kling's API hosts per region; keys are issued per region and work only on their own host.
@@ -22,9 +24,11 @@ KEYS_MISSING = (
 )
 
 
-class KlingSettings(BaseSettings):
-    """Kling settings from `SHOTCRAFT_KLING_*` environment variables."""
+class KlingSettings(Section):
+    """The Kling account: `[kling]` in the config files, `SHOTCRAFT_KLING_*` in the environment;
+    the keys only in the environment or the user's config file (mode 0600)."""
 
+    section = "kling"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_KLING_", extra="ignore")
 
     region: Literal["global", "china"] = "global"  # picks the host; keys are per region
