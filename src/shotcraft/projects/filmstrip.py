@@ -8,8 +8,6 @@ draw quickly. Each PNG is written under a temp name and renamed, so a crash leav
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +15,7 @@ from pydantic import BaseModel
 
 from shotcraft.projects.paths import Layout
 from shotcraft.shots.errors import MediaError
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.media import MediaInfo, probe
 from shotcraft.shots.models import TakeKind
 
@@ -79,13 +78,9 @@ def _write(layout: Layout, media: Path, strip: list[StripFrame], *, still: bool)
     images = [_decode_still(media)] if still else _decode_frames(media, [f.frame for f in strip])
     layout.frames.mkdir(parents=True, exist_ok=True)
     for frame, image in zip(strip, images, strict=True):
-        temp = frame.path.with_name(
-            f".{frame.path.name}.{os.getpid()}.{threading.get_ident()}.png")
-        try:
-            Image.fromarray(image).save(temp)
-            os.replace(temp, frame.path)
-        finally:
-            temp.unlink(missing_ok=True)  # a full disk leaves half a PNG: never keep it
+        # a full disk leaves half a PNG under the temp name only, and it is removed
+        with atomic_target(frame.path) as temp:
+            Image.fromarray(image).save(temp, format="PNG")
 
 
 def _scaled(width: int, height: int) -> tuple[int, int]:

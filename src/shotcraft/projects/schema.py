@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from sqlalchemy import inspect, text
 from shotcraft import __version__
 from shotcraft.projects.db import Database
 from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.files import atomic_target
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -155,16 +155,15 @@ def _backup(db_file: Path, revision: str) -> Path:
     while target.exists():
         n += 1
         target = base.with_name(f"{base.name}-{n}")
-    partial = target.with_name(target.name + ".partial")
-    source = sqlite3.connect(db_file)
-    copy = sqlite3.connect(partial)
-    try:
-        source.backup(copy)
-        copy.execute("PRAGMA journal_mode=DELETE")  # the backup is one self-contained file
-    finally:
-        copy.close()
-        source.close()
-    os.replace(partial, target)
+    with atomic_target(target) as partial:
+        source = sqlite3.connect(db_file)
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # the backup is one self-contained file
+        finally:
+            copy.close()
+            source.close()
     return target
 
 

@@ -10,8 +10,6 @@ over the same metrics as new ones.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from shotcraft.projects.cast import faces_cache
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, is_disk_full
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 from shotcraft.shots.settings import Section
 
@@ -107,13 +106,9 @@ def score_and_thumbnail(
         scores_notes["lipsync"] = synced_note
     thumb = store.layout.frames / f"{stored.stem}-thumb.png"
     if thumbnail and not thumb.exists():
-        thumb.parent.mkdir(parents=True, exist_ok=True)
-        temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.{threading.get_ident()}.png")
-        try:
-            Image.fromarray(frames[len(frames) // 2]).save(temp)
-            os.replace(temp, thumb)
-        finally:
-            temp.unlink(missing_ok=True)  # a full disk leaves half a PNG: never keep it
+        # a full disk leaves half a PNG under the temp name only, and it is removed
+        with atomic_target(thumb) as temp:
+            Image.fromarray(frames[len(frames) // 2]).save(temp, format="PNG")
     if thumbnail:
         from shotcraft.projects.filmstrip import filmstrip
 

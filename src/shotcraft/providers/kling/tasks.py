@@ -10,7 +10,8 @@ A task costs money once Kling has created it, so:
   again (`send`'s `find`): by external id where the endpoint takes one, in the endpoint's task
   list where it does not (video-extend, lip-sync);
 - a resumed task with a saved `task_id` is polled, never submitted;
-- results are streamed to a `.part` file and renamed when complete (Kling keeps them 30 days).
+- results are streamed to a temp file beside their final name and renamed when complete
+  (shots.files.atomic_target; Kling keeps them 30 days).
 
 Retries (429, 5xx, timeouts) are bounded and back off exponentially with jitter (tenacity);
 every wait ends early when the run is cancelled.
@@ -45,6 +46,7 @@ from shotcraft.providers.kling.codes import (
     retryable,
 )
 from shotcraft.providers.kling.settings import KlingSettings
+from shotcraft.shots.files import atomic_target
 
 try:  # the `kling` extra; without it the callers refuse to start before a task is sent
     import httpx
@@ -352,40 +354,36 @@ class KlingApi:
 
     def download(self, url: str, final: Path, *, what: str, name: str,
                  check: Callable[[Path], str | None] | None = None) -> Path:
-        """Stream a result (a CDN link: no token) into `final` through a `.part` file, with
+        """Stream a result (a CDN link: no token) into `final` through a temp file, with
         bounded retries; `check(part)` says what is wrong with a complete file, or None.
         `what` ("video for take 3") and `name` ("take 3") are how sentences call it."""
         s = self.s
-        part = final.with_suffix(".part")
 
         def once() -> Path:
             try:
-                size = 0
-                with self.client.stream("GET", url) as response:
-                    if response.status_code != 200:
-                        raise _Retry(f"HTTP {response.status_code}")
-                    expected = response.headers.get("content-length")
-                    with part.open("wb") as fh:
-                        for chunk in response.iter_bytes(1 << 16):
-                            size += len(chunk)
-                            if size > s.max_download_bytes:
-                                raise Stop(f"Kling's {what} is larger than "
-                                           f"{s.max_download_bytes} bytes; not kept.")
-                            fh.write(chunk)
-                if expected is not None and int(expected) != size:
-                    raise _Retry(f"got {size} of {expected} bytes")
-                wrong = check(part) if check is not None else None
-                if wrong:
-                    raise Stop(f"Kling's {what} is not {wrong}.")
-                part.replace(final)
+                # complete under its final name or not at all (a failed try leaves nothing)
+                with atomic_target(final) as part:
+                    size = 0
+                    with self.client.stream("GET", url) as response:
+                        if response.status_code != 200:
+                            raise _Retry(f"HTTP {response.status_code}")
+                        expected = response.headers.get("content-length")
+                        with part.open("wb") as fh:
+                            for chunk in response.iter_bytes(1 << 16):
+                                size += len(chunk)
+                                if size > s.max_download_bytes:
+                                    raise Stop(f"Kling's {what} is larger than "
+                                               f"{s.max_download_bytes} bytes; not kept.")
+                                fh.write(chunk)
+                    if expected is not None and int(expected) != size:
+                        raise _Retry(f"got {size} of {expected} bytes")
+                    wrong = check(part) if check is not None else None
+                    if wrong:
+                        raise Stop(f"Kling's {what} is not {wrong}.")
                 return final
             except (_Retry, httpx.TransportError) as exc:
-                part.unlink(missing_ok=True)
                 raise _Again(f"Could not download {name} from Kling ({exc}); draw again to "
                              "resume the download unpaid.") from None
-            except Stop:
-                part.unlink(missing_ok=True)
-                raise
 
         return self._retrying()(once)
 
