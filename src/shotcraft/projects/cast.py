@@ -16,12 +16,12 @@ from sqlmodel import select
 
 from shotcraft.projects.convert import character_from_row
 from shotcraft.projects.db import TakeRow
-from shotcraft.projects.draw.sheets import sheet_id
 from shotcraft.projects.store import Store, character_row
 from shotcraft.projects.voices import check_voice
-from shotcraft.ranking.identity import ReferenceCheck, check_reference
+from shotcraft.ranking.identity import MIN_REFERENCE_FACE, ReferenceCheck, check_reference
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.files import atomic_target
+from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import TakeKind, TakeStatus
 from shotcraft.storyboard.models import Character
 
@@ -83,8 +83,6 @@ class ReferenceAdded(BaseModel):
 
 def finding(check: ReferenceCheck) -> str:
     """What the face check found, in a few words ("1 face, usable", "2 faces", …)."""
-    from shotcraft.ranking.identity import MIN_REFERENCE_FACE
-
     if check.faces is None:
         return "not checked (no face model)" if check.reason and "identity is left out" in check.reason \
             else (check.reason or "not checked").rstrip(".")
@@ -111,8 +109,6 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
     keeps it without identity use. Without the face model the image is kept unchecked.
     `label` is how the image is named in sentences (default: its file name).
     """
-    from shotcraft.shots.media import probe, sha256_file
-
     source = Path(image)
     label = label or source.name
     character = store.character(name)  # an unknown name is refused before the image is read
@@ -140,12 +136,12 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
                           check=check.model_copy(update={"path": relative, "embedding": None}))
 
 
-def add_reference_from_take(store: Store, name: str, take_number: int, *,
+def add_reference_from_take(store: Store, name: str, take_number: int, *, sheet: str,
                             force: bool = False) -> ReferenceAdded:
-    """Make take `take_number` of the character's sheet a reference (same face check)."""
-
+    """Make take `take_number` of the character's sheet (the shot `sheet`: projects/draw/
+    sheets.py names it) a reference, through the same face check."""
     character = store.character(name)
-    shot_id = sheet_id(character.name)
+    shot_id = sheet
     with store.db.read() as session:
         row = session.exec(select(TakeRow).where(
             TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()

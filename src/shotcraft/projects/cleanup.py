@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from shotcraft.projects.db import TakeRow
-from shotcraft.projects.draw.lease import LEASES, sweep_leases
+from shotcraft.projects.leases import LEASES, sweep_leases
 from shotcraft.projects.paths import Layout
 from shotcraft.projects.store import Store
 

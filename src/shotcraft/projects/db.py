@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import JSON, Column, UniqueConstraint, event
 from sqlalchemy.engine import Connection, Engine
@@ -215,8 +216,6 @@ class Database:
         WAL needs its -shm file to read: with the -wal and -shm files there it opens with
         `mode=ro`; without them (a cleanly closed project) with `immutable=1`, which reads the
         file alone, never creating side files or taking locks."""
-        from urllib.parse import quote
-
         wal = path.with_name(path.name + "-wal")
         shm = path.with_name(path.name + "-shm")
         mode = "mode=ro" if wal.exists() and shm.exists() else "immutable=1"

@@ -9,16 +9,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pydantic import ValidationError
+
+from shotcraft.assembly.episode import (
+    ExportOptions,
+    ExportResult,
+    export_episode,
+    parse_transition,
+    retime,
+)
+from shotcraft.assembly.presets import get_preset
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.projects.cleanup import sweep
+from shotcraft.projects.ranker import effective_score
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
+from shotcraft.projects.voices import speaker_voices
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeStatus
-
-if TYPE_CHECKING:
-    from shotcraft.assembly.episode import ExportOptions, ExportResult
 
 
 def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = None) -> Timeline:
@@ -28,8 +38,6 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
     a trim the take no longer holds (the pick changed to a shorter take) is clamped to the take
     and said in `warnings`.
     """
-    from shotcraft.projects.ranker import effective_score
-
     board = store.storyboard(episode=episode)
     if not board.episodes:
         raise ProjectError(f"there is no episode {episode} in this project.")
@@ -115,10 +123,6 @@ def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
 def export_options(**values: Any) -> ExportOptions:
     """Build export options from plain values (CLI flags, studio fields); a bad value is a
     SpecError naming the option."""
-    from pydantic import ValidationError
-
-    from shotcraft.assembly.episode import ExportOptions
-
     try:
         return ExportOptions.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
@@ -132,9 +136,6 @@ def export_options(**values: Any) -> ExportOptions:
 def check_crossfade(timeline: Timeline, options: ExportOptions) -> None:
     """Refuse a crossfade longer than the shots it joins can give, naming the shortest shot:
     the export would otherwise shorten it quietly (every shot keeps one frame of its own)."""
-    from shotcraft.assembly.episode import parse_transition, retime
-    from shotcraft.assembly.presets import get_preset
-
     frames = parse_transition(options.transition)
     if frames == 0 or len(timeline.clips) < 2:
         return
@@ -158,14 +159,9 @@ def export(
     progress: Callable[[str, float], None] | None = None, cancel: threading.Event | None = None,
 ) -> ExportResult:
     """Export an episode (default: exports/episode-NN.mp4); see assembly.episode."""
-    from shotcraft.assembly.episode import export_episode
-    from shotcraft.projects.cleanup import sweep
-
     sweep(store)  # what dead runs left (a full disk's truncated temps above all)
     options = options or export_options(language=store.language)
     if options.voice == "bible" and not options.voices:
-        from shotcraft.projects.voices import speaker_voices
-
         options = options.model_copy(update={"voices": speaker_voices(store)})
     warnings: list[str] = []
     timeline = build_timeline(store, episode, warnings=warnings)

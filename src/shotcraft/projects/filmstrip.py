@@ -11,10 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+from PIL import Image
 from pydantic import BaseModel
 
 from shotcraft.projects.paths import Layout
 from shotcraft.shots.errors import MediaError
+from shotcraft.shots.ffmpeg import FrameReader
 from shotcraft.shots.files import atomic_target
 from shotcraft.shots.media import MediaInfo, probe
 from shotcraft.shots.models import TakeKind
@@ -73,8 +76,6 @@ def filmstrip(layout: Layout, media: Path, *, kind: TakeKind, fps: float | None,
 
 
 def _write(layout: Layout, media: Path, strip: list[StripFrame], *, still: bool) -> None:
-    from PIL import Image
-
     images = [_decode_still(media)] if still else _decode_frames(media, [f.frame for f in strip])
     layout.frames.mkdir(parents=True, exist_ok=True)
     for frame, image in zip(strip, images, strict=True):
@@ -91,9 +92,6 @@ def _scaled(width: int, height: int) -> tuple[int, int]:
 
 
 def _decode_still(media: Path) -> np.ndarray:
-    import numpy as np
-    from PIL import Image
-
     with Image.open(media) as image:
         rgb = image.convert("RGB")
         return np.asarray(rgb.resize(_scaled(rgb.width, rgb.height), Image.Resampling.LANCZOS))
@@ -101,10 +99,6 @@ def _decode_still(media: Path) -> np.ndarray:
 
 def _decode_frames(media: Path, numbers: list[int]) -> list[np.ndarray]:
     """The frames `numbers` of a clip, in one decode, scaled to the filmstrip size."""
-    import numpy as np
-
-    from shotcraft.shots.ffmpeg import FrameReader
-
     info = probe(media, count_frames=False)
     width, height = _scaled(info.width, info.height)
     wanted = sorted(set(numbers))

@@ -26,11 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
+import opentimelineio as otio
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from shotcraft.assembly.formats.registry import reader_for
 from shotcraft.assembly.timeline import Clip, Timeline
+from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.export import build_timeline, take_frames
 from shotcraft.projects.store import Store
@@ -114,8 +116,6 @@ def _read(file: Path, fps: int) -> otio.schema.Timeline:
 
 
 def _main_track(timeline: otio.schema.Timeline, file: Path) -> otio.schema.Track:
-    import opentimelineio as otio
-
     video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
     enabled = [t for t in video if t.enabled]
     if not video or not any(True for _ in (enabled or video)[0].find_clips(shallow_search=True)):
@@ -283,8 +283,6 @@ def _compare_clip(clip: Clip, item: _Seen, shot: ShotRow, takes: dict[tuple[str,
 
 
 def _as_take(row: TakeRow) -> Take:
-    from shotcraft.projects.convert import take_from_row
-
     return take_from_row(row)
 
 

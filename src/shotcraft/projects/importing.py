@@ -9,13 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import JSON, insert, update
 from sqlmodel import select
 
 from shotcraft.projects.convert import EDITABLE_SHOT_FIELDS, field_columns, shot_columns
 from shotcraft.projects.db import CharacterRow, EpisodeRow, ProjectRow, SceneRow, ShotRow, utcnow
 from shotcraft.projects.store import Store
+from shotcraft.projects.stored_json import VersionedJSON, json_text_encoder
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.files import atomic_target
+from shotcraft.storyboard import breakdown, load_script
 from shotcraft.storyboard.models import Storyboard
 
 
@@ -49,8 +52,6 @@ def import_script(
     `progress(phase, fraction)` is called as each phase starts ("parse", "breakdown",
     "write", see IMPORT_PHASES) and once more with ("done", 1.0) when the import is saved.
     """
-    from shotcraft.storyboard import breakdown, load_script
-
     def report(phase: str) -> None:
         if progress is not None:
             progress(phase, dict(IMPORT_PHASES).get(phase, 1.0))
@@ -111,8 +112,6 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     Rows are written in bulk (one INSERT / UPDATE statement per table): a 100-episode
     script is tens of thousands of rows.
     """
-    from sqlalchemy import update
-
     existing = session.exec(select(ShotRow)).all()
     by_hash: dict[str, list[ShotRow]] = {}
     for row in sorted(existing, key=lambda r: (r.archived, r.episode, r.order)):
@@ -201,10 +200,6 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     """One prepared INSERT for many rows. On SQLite the JSON columns are encoded here (empty
     values as constants) and the rows go straight to the driver: a first import of a long
     series is tens of thousands of JSON values, and that encoding is most of its write time."""
-    from sqlalchemy import JSON, insert
-
-    from shotcraft.projects.stored_json import VersionedJSON, json_text_encoder
-
     table: Any = model.__table__
     connection = session.connection()
     if connection.dialect.name != "sqlite":
@@ -246,8 +241,6 @@ def _defaults(model: Any) -> dict[str, Any]:
 
 
 def _upsert(session: Any, model: Any, key: str, rows: list[dict[str, Any]], existing: set[Any]) -> None:
-    from sqlalchemy import update
-
     defaults = _defaults(model)
     new = [{**defaults, **row} for row in rows if row[key] not in existing]
     old = [row for row in rows if row[key] in existing]

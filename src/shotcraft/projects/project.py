@@ -294,7 +294,9 @@ class Project:
                                 force: bool = False) -> ReferenceAdded:
         """Make take N of the character's sheet a reference, through the same face check."""
         check_take_number(sheets.sheet_id(name), take_number)
-        return cast.add_reference_from_take(self.store, name, take_number, force=force)
+        sheet = sheets.sheet_id(self.store.character(name).name)
+        return cast.add_reference_from_take(self.store, name, take_number, sheet=sheet,
+                                            force=force)
 
     def reference_checks(self, name: str) -> list[ReferenceCheck]:
         """The face check of each of a character's references, in order."""

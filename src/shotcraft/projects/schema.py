@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from shotcraft import __version__
 from shotcraft.projects.db import Database
@@ -168,8 +169,6 @@ def _backup(db_file: Path, revision: str) -> Path:
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

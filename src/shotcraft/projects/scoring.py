@@ -14,15 +14,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image
 from pydantic import BaseModel
 from pydantic_settings import SettingsConfigDict
 from sqlmodel import col, select
 
 from shotcraft.projects.cast import faces_cache
+from shotcraft.projects.convert import shot_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.filmstrip import filmstrip
+from shotcraft.projects.neighbours import previous_characters, previous_last_frame
 from shotcraft.projects.store import Store
+from shotcraft.ranking import faces
+from shotcraft.ranking.identity import (
+    Bible,
+    build_bible,
+    cut_faces,
+    sample_frames,
+    score_take_identity,
+)
+from shotcraft.ranking.lipsync import lipsync_metric
+from shotcraft.ranking.metrics import analysis_frames, score_frames
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, is_disk_full
 from shotcraft.shots.files import atomic_target
+from shotcraft.shots.media import probe
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 from shotcraft.shots.settings import Section
 
@@ -50,8 +66,6 @@ class IdentitySettings(Section):
 
 def bible(store: Store) -> Any:
     """The usable reference embeddings of every character (from the cache where measured)."""
-    from shotcraft.ranking.identity import build_bible
-
     references = {}
     for character in store.characters():
         paths = []
@@ -73,13 +87,6 @@ def score_and_thumbnail(
 
     A lip-sync take is also given the `lipsync` metric (the mouth check against
     `lipsync_audio`, the dialogue it was made to speak; its own track when that is gone)."""
-    import numpy as np
-    from PIL import Image
-
-    from shotcraft.projects.neighbours import previous_characters
-    from shotcraft.ranking.identity import Bible, cut_faces, sample_frames, score_take_identity
-    from shotcraft.ranking.metrics import analysis_frames, score_frames
-
     frames, fps = analysis_frames(stored, kind=kind, info=info)
     previous = None
     if previous_last is not None:
@@ -110,8 +117,6 @@ def score_and_thumbnail(
         with atomic_target(thumb) as temp:
             Image.fromarray(frames[len(frames) // 2]).save(temp, format="PNG")
     if thumbnail:
-        from shotcraft.projects.filmstrip import filmstrip
-
         # first, middle and last frames for the takes screen, made while the clip is warm
         filmstrip(store.layout, stored, kind=kind, fps=info.fps or None,
                   frames=None if info.is_image else info.frames, info=info)
@@ -120,19 +125,14 @@ def score_and_thumbnail(
 
 def _lipsync(stored: Path, audio: Path | None) -> tuple[Any, str | None]:
     """The lip-sync metric, or None and why it was left out (no face model)."""
-    from shotcraft.ranking.faces import missing_reason
-    from shotcraft.ranking.lipsync import lipsync_metric
-
-    missing = missing_reason()
+    missing = faces.missing_reason()
     if missing is not None:
         return None, f"mouth check left out: {missing}"
     return lipsync_metric(stored, audio if audio is not None and audio.is_file() else None), None
 
 
 def _model_ready() -> bool:
-    from shotcraft.ranking.faces import missing_reason
-
-    return missing_reason() is None
+    return faces.missing_reason() is None
 
 
 class Scored(BaseModel):
@@ -165,10 +165,6 @@ class RescoreResult(BaseModel):
 def rescore(store: Store, *, shot_ids: list[str] | None = None,
             progress: Callable[[int, int, RescoreResult], None] | None = None) -> list[RescoreResult]:
     """Score every finished take of the shots again (all shots when none are named)."""
-    from shotcraft.projects.convert import shot_from_row
-    from shotcraft.projects.neighbours import previous_last_frame
-    from shotcraft.shots.media import probe
-
     with store.db.read() as session:
         query = select(ShotRow)
         if shot_ids:

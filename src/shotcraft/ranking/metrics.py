@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
 from shotcraft.shots.media import MediaInfo, probe, read_frames
@@ -240,8 +241,6 @@ def _to_analysis_size(frames: np.ndarray) -> np.ndarray:
     height, width = batch.shape[1:3]
     if min(height, width) <= ANALYSIS_SHORT_SIDE * 1.5:
         return frames
-    from PIL import Image
-
     size = _analysis_size(width, height)
     out = np.stack([
         np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BOX)) for frame in batch
@@ -531,8 +530,6 @@ def _motion_score(value: float, explanation: str) -> MetricScore:
 
 
 def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    from PIL import Image
-
     return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX))
 
 

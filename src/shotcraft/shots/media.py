@@ -7,6 +7,7 @@ bundled ffmpeg (which has no ffprobe: probing then falls back to parsing `ffmpeg
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import shutil
@@ -15,6 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
 from shotcraft.shots import ffmpeg
@@ -95,8 +97,6 @@ def probe(path: str | Path, *, count_frames: bool = True) -> MediaInfo:
 
 
 def _probe_image(path: Path) -> MediaInfo:
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with Image.open(path) as img:
             width, height = img.size
@@ -181,8 +181,6 @@ def extract_frame(
     path, out = Path(path), Path(out)
     info = info or probe(path, count_frames=False)
     if info.is_image:
-        from PIL import Image
-
         with Image.open(path) as img:
             img.convert("RGB").save(out)
         return out
@@ -233,8 +231,6 @@ def cjk_font() -> Path | None:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):

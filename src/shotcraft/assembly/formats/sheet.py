@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from shotcraft.assembly import sheet
 from shotcraft.assembly.formats.base import ExportFormat
 from shotcraft.assembly.timeline import Timeline
 
@@ -16,6 +17,4 @@ class SheetFormat(ExportFormat):
     description = "storyboard contact sheet (PNG + PDF)"
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        from shotcraft.assembly import sheet
-
         return sheet.write_contact_sheet(timeline, Path(path))

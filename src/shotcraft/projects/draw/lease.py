@@ -1,4 +1,5 @@
-"""Who holds a render's jobs: a lease owned by the driver, with a heartbeat and a lock file.
+"""Who holds a render's jobs: a lease owned by the driver, with a heartbeat and a lock file
+(whose holder's liveness projects/leases.py tells).
 
 A render's driver takes one lease for its whole run. Jobs it claims carry the lease's token;
 its heartbeat renews every job it holds, whichever executor (threads here, Ray workers
@@ -12,75 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import socket
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 from filelock import FileLock, Timeout
 from sqlmodel import col, select
 
 from shotcraft.projects.db import JobRow, utcnow
-from shotcraft.projects.paths import Layout
+from shotcraft.projects.leases import lease_file
 from shotcraft.projects.store import Store
 
 HEARTBEAT_SECONDS = 5.0
-LEASES = "leases"
-
-
-def lease_file(layout: Layout, token: str) -> Path:
-    return layout.work / LEASES / f"{re.sub(r'[^A-Za-z0-9._-]', '_', token)}.lock"
-
-
-@contextlib.contextmanager
-def _taken(path: Path) -> Iterator[bool | None]:
-    """Try the lease file's lock: True while we hold it (its holder is dead), False when a
-    live holder does, None when it cannot be locked; FileNotFoundError when there is none."""
-    if not path.exists():
-        raise FileNotFoundError(path)
-    lock = FileLock(path, thread_local=False)
-    try:
-        lock.acquire(timeout=0)
-    except (Timeout, RuntimeError):  # RuntimeError: this very thread holds it, so it is alive
-        yield False
-        return
-    except OSError:
-        yield None
-        return
-    try:
-        yield True
-    finally:
-        lock.release()
-
-
-def holder_alive(layout: Layout, token: str | None) -> bool | None:
-    """True/False when the holder's lock file tells; None when only its heartbeat can (a
-    holder from an older shotcraft, "host:pid", or a file system without locks)."""
-    if not token or token.count(":") < 2:
-        return None
-    try:
-        with _taken(lease_file(layout, token)) as taken:
-            return None if taken is None else not taken
-    except FileNotFoundError:
-        return False  # a lease's file lives as long as its holder; clean-up took a dead one's
-
-
-def sweep_leases(layout: Layout) -> list[str]:
-    """Remove the lock files of holders that died; returns their tokens' file names."""
-    folder = layout.work / LEASES
-    if not folder.is_dir():
-        return []
-    removed = []
-    for path in sorted(folder.glob("*.lock")):
-        with contextlib.suppress(FileNotFoundError), _taken(path) as taken:
-            if taken:
-                path.unlink(missing_ok=True)  # still locked by us: nobody can take it meanwhile
-                removed.append(path.name)
-    return removed
-
-
 def beat(store: Store, job_ids: list[int]) -> None:
     """Renew the lease on these jobs (one heartbeat)."""
     with store.db.write() as session:
