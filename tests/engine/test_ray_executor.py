@@ -114,8 +114,8 @@ def test_previz_through_ray_draws_the_same_takes_as_the_local_executor(tmp_path:
     shutil.copytree(local.root, tmp_path / "copy")
     remote = Project.open(tmp_path / "copy")
 
-    mine = local.render(episode=1, takes=2)
-    theirs = remote.render(episode=1, takes=2, executor="ray")
+    mine = local.draw(Draw(episode=1, takes=2))
+    theirs = remote.draw(Draw(episode=1, takes=2, executor="ray"))
 
     wanted = 2 * len(local.shots(episode=1))
     assert (theirs.executor, theirs.done, theirs.failed) == ("ray", wanted, 0)

@@ -11,7 +11,6 @@ from pathlib import Path
 from types import TracebackType
 
 import numpy as np
-from PIL import Image
 
 from shotcraft.shots.errors import EngineError, ShotcraftError
 from shotcraft.shots.ffmpeg import FramePipe
@@ -84,6 +83,8 @@ def write_video(frames: Iterable[np.ndarray], path: str | Path, *, width: int, h
 
 def write_still(frame: np.ndarray, path: str | Path) -> Path:
     """Save one RGB frame as PNG (keyframe takes are stills)."""
+    from PIL import Image
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(frame).save(path)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
 from pydantic import BaseModel
 
 from shotcraft.projects.paths import Layout
@@ -76,6 +75,8 @@ def filmstrip(layout: Layout, media: Path, *, kind: TakeKind, fps: float | None,
 
 
 def _write(layout: Layout, media: Path, strip: list[StripFrame], *, still: bool) -> None:
+    from PIL import Image
+
     images = [_decode_still(media)] if still else _decode_frames(media, [f.frame for f in strip])
     layout.frames.mkdir(parents=True, exist_ok=True)
     for frame, image in zip(strip, images, strict=True):
@@ -92,6 +93,8 @@ def _scaled(width: int, height: int) -> tuple[int, int]:
 
 
 def _decode_still(media: Path) -> np.ndarray:
+    from PIL import Image
+
     with Image.open(media) as image:
         rgb = image.convert("RGB")
         return np.asarray(rgb.resize(_scaled(rgb.width, rgb.height), Image.Resampling.LANCZOS))

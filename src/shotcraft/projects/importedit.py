@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
-import opentimelineio as otio
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
@@ -116,6 +115,8 @@ def _read(file: Path, fps: int) -> otio.schema.Timeline:
 
 
 def _main_track(timeline: otio.schema.Timeline, file: Path) -> otio.schema.Track:
+    import opentimelineio as otio  # read only here, for an edit: not at every command's start
+
     video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
     enabled = [t for t in video if t.enabled]
     if not video or not any(True for _ in (enabled or video)[0].find_clips(shallow_search=True)):

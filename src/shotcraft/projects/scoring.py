@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 from pydantic import BaseModel
 from pydantic_settings import SettingsConfigDict
 from sqlmodel import col, select
@@ -87,6 +86,8 @@ def score_and_thumbnail(
 
     A lip-sync take is also given the `lipsync` metric (the mouth check against
     `lipsync_audio`, the dialogue it was made to speak; its own track when that is gone)."""
+    from PIL import Image
+
     frames, fps = analysis_frames(stored, kind=kind, info=info)
     previous = None
     if previous_last is not None:

@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
 from pydantic import BaseModel
 
 from shotcraft.ranking.faces import SAME_PERSON, Face, face_model, missing_reason
@@ -130,6 +129,8 @@ def check_reference(path: Path, *, cache_dir: Path | None = None,
 
 
 def _measure_reference(path: Path) -> dict:
+    from PIL import Image, ImageOps
+
     with Image.open(path) as opened:
         image = ImageOps.exif_transpose(opened).convert("RGB")
     image.thumbnail((REFERENCE_LONG_SIDE, REFERENCE_LONG_SIDE))
@@ -469,6 +470,8 @@ def cut_faces(first: np.ndarray, previous_last: np.ndarray,
 
 
 def _at_most(image: np.ndarray, short_side: int) -> np.ndarray:
+    from PIL import Image
+
     height, width = image.shape[:2]
     target = _scaled(width, height, short_side)
     if target == (width - width % 2, height - height % 2):

@@ -57,7 +57,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-from PIL import Image
 from pydantic import BaseModel, ConfigDict
 
 from shotcraft.shots.media import MediaInfo, probe, read_frames
@@ -236,6 +235,8 @@ def _analysis_size(width: int, height: int) -> tuple[int, int]:
 
 def _to_analysis_size(frames: np.ndarray) -> np.ndarray:
     """Downscale (box filter) frames whose short side is well above the analysis size."""
+    from PIL import Image
+
     single = frames.ndim == 3
     batch = frames[None] if single else frames
     height, width = batch.shape[1:3]
@@ -530,6 +531,8 @@ def _motion_score(value: float, explanation: str) -> MetricScore:
 
 
 def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    from PIL import Image
+
     return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX))
 
 

@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from PIL import ImageFont
-
 # faces to avoid as a fallback when a regular sans one covers the character too
 _PLAIN_RANK = ("mono", "bold", "oblique", "italic", "serif", "condensed", "light", "_hint")
 
@@ -127,6 +125,8 @@ def font_runs(text: str, fonts: Sequence[Path]) -> list[tuple[str, Path]]:
 @functools.cache
 def pil_font(path: Path, size: int) -> Any:
     """Pillow's FreeType font for `path` at `size` pixels, loaded once."""
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(path), size)
 
 

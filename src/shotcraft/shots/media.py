@@ -16,7 +16,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 
 from shotcraft.shots import ffmpeg
@@ -97,6 +96,8 @@ def probe(path: str | Path, *, count_frames: bool = True) -> MediaInfo:
 
 
 def _probe_image(path: Path) -> MediaInfo:
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(path) as img:
             width, height = img.size
@@ -178,6 +179,8 @@ def extract_frame(
 
     Seeks on the input instead of decoding the whole clip, so it costs one GOP at most.
     """
+    from PIL import Image
+
     path, out = Path(path), Path(out)
     info = info or probe(path, count_frames=False)
     if info.is_image:

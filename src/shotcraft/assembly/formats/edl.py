@@ -13,9 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import opentimelineio as otio
-
-from shotcraft.assembly.formats import otio_tree
 from shotcraft.assembly.formats.base import ExportFormat
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.files import atomic_target
@@ -30,9 +27,15 @@ class EdlFormat(ExportFormat):
 
     def read(self, path: Path, *, fps: int) -> Any:
         # an EDL carries timecode only: read it at the project's frame rate
+        from shotcraft.assembly.formats import otio_tree
+
         return otio_tree.read_timeline(path, adapter="cmx_3600", what=self.reads_as, rate=fps)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
+        import opentimelineio as otio
+
+        from shotcraft.assembly.formats import otio_tree
+
         def url(media: Path) -> str:
             return Path(media).absolute().as_uri()
 

@@ -15,9 +15,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import opentimelineio as otio
-
-from shotcraft.assembly.formats import otio_tree
 from shotcraft.assembly.formats.base import ExportFormat
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.files import atomic_target
@@ -35,9 +32,15 @@ class FcpxmlFormat(ExportFormat):
     reads_as = "FCPXML"
 
     def read(self, path: Path, *, fps: int) -> Any:
+        from shotcraft.assembly.formats import otio_tree
+
         return otio_tree.read_timeline(path, adapter="fcpx_xml", what=self.reads_as)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
+        import opentimelineio as otio
+
+        from shotcraft.assembly.formats import otio_tree
+
         tree = otio_tree.build(timeline, lambda media: Path(media).absolute().as_uri(),
                                markers="clips", slates="gap")
         text = otio.adapters.write_to_string(tree, adapter_name="fcpx_xml")

@@ -16,9 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import opentimelineio as otio
-
-from shotcraft.assembly.formats import otio_tree
 from shotcraft.assembly.formats.base import ExportFormat, FormatOption
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.errors import AssemblyError
@@ -30,6 +27,10 @@ BUNDLE = FormatOption(name="bundle", type="bool", default=False,
 
 def write_otio(timeline: Timeline, path: Path, *, bundle: bool = False) -> Path:
     """Write `timeline` as an .otio file whose media paths are relative to its folder."""
+    import opentimelineio as otio
+
+    from shotcraft.assembly.formats import otio_tree
+
     path = Path(path)
     folder = path.absolute().parent
     media_dir = bundle_folder(path)
@@ -72,6 +73,8 @@ class OtioFormat(ExportFormat):
     reads_as = "OTIO"
 
     def read(self, path: Path, *, fps: int) -> Any:
+        from shotcraft.assembly.formats import otio_tree
+
         return otio_tree.read_timeline(path, adapter="otio_json", what=self.reads_as)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
@@ -88,9 +91,15 @@ class OtiozFormat(ExportFormat):
     reads_as = "OTIO bundle"
 
     def read(self, path: Path, *, fps: int) -> Any:
+        from shotcraft.assembly.formats import otio_tree
+
         return otio_tree.read_timeline(path, adapter="otioz", what=self.reads_as)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
+        import opentimelineio as otio
+
+        from shotcraft.assembly.formats import otio_tree
+
         tree = otio_tree.build(timeline, lambda media: Path(media).absolute().as_uri())
         with atomic_target(Path(path)) as temp:
             temp.unlink()  # the otioz adapter refuses to overwrite even its own empty temp

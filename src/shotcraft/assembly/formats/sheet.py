@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from shotcraft.assembly import sheet
 from shotcraft.assembly.formats.base import ExportFormat
 from shotcraft.assembly.timeline import Timeline
 
@@ -17,4 +16,8 @@ class SheetFormat(ExportFormat):
     description = "storyboard contact sheet (PNG + PDF)"
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        return sheet.write_contact_sheet(timeline, Path(path))
+        # the sheet draws with Pillow: imported when one is written, not when the format is
+        # listed (every command's start lists the formats, for their flags)
+        from shotcraft.assembly.sheet import write_contact_sheet
+
+        return write_contact_sheet(timeline, Path(path))
