@@ -47,10 +47,18 @@ def entry_points(group: str) -> list[EntryPoint]:
     """Every installed distribution's entry points of `group`, in `sys.path` order, *not* one
     distribution per name: a stale copy of shotcraft's own metadata (an old `*.egg-info` left in
     a source folder that is on the path) must not hide the entry points of the one installed."""
-    found: list[EntryPoint] = []
+    return list(_scanned().get(group, ()))
+
+
+@functools.cache
+def _scanned() -> dict[str, tuple[EntryPoint, ...]]:
+    """shotcraft's groups of every installed distribution, read in one pass over them."""
+    found: dict[str, list[EntryPoint]] = {}
     for dist in distributions():
-        found.extend(dist.entry_points.select(group=group))
-    return found
+        for ep in dist.entry_points:
+            if ep.group.startswith("shotcraft."):
+                found.setdefault(ep.group, []).append(ep)
+    return {group: tuple(eps) for group, eps in found.items()}
 
 
 @functools.cache
@@ -75,6 +83,7 @@ def _dist_name(ep: EntryPoint) -> str:
 
 def refresh() -> None:
     """Forget what was found (after installing a plugin into a running process, and in tests)."""
+    _scanned.cache_clear()
     _group.cache_clear()
     for kind in _KINDS:
         kind._loaded.clear()
