@@ -12,8 +12,8 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from shotcraft.projects import Project
-from shotcraft.projects.plan import RenderPlan, ShotPlan
-from shotcraft.projects.queue import queue_takes
+from shotcraft.projects.draw.plan import RenderPlan, ShotPlan
+from shotcraft.projects.draw.queue import queue_takes
 from shotcraft.shots.models import TakeKind
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.queue import QueueScreen

@@ -20,6 +20,14 @@ from typing import Any
 
 from shotcraft.assembly.formats.base import ExportFormat, FormatOption
 from shotcraft.assembly.formats.otio import BUNDLE
+from shotcraft.assembly.jianying import (
+    DraftAudioClip,
+    DraftAudioTrack,
+    DraftText,
+    DraftVideoClip,
+    JianyingDraft,
+    write_jianying_draft,
+)
 from shotcraft.assembly.timeline import Timeline
 
 DRAFTS = FormatOption(
@@ -29,14 +37,6 @@ DRAFTS = FormatOption(
 
 def draft_spec(timeline: Timeline, name: str) -> Any:
     """The `JianyingDraft` of a timeline: what the draft writer needs, nothing from projects."""
-    from shotcraft.assembly.jianying import (
-        DraftAudioClip,
-        DraftAudioTrack,
-        DraftText,
-        DraftVideoClip,
-        JianyingDraft,
-    )
-
     video, start = [], 0
     for clip in timeline.clips:
         if clip.media is not None:
@@ -75,8 +75,6 @@ class JianyingFormat(ExportFormat):
         return [(folder, True), (folder / draft_folder_name(path.name), True)]
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        from shotcraft.assembly.jianying import write_jianying_draft
-
         path = Path(path)
         drafts = options.get("jianying_drafts")
         folder = Path(drafts).expanduser() if drafts else path.parent
