@@ -39,6 +39,15 @@ FUNCTION_LEVEL = {
                                 "not when the sheet format is listed for the CLI's flags",
     "shotcraft.studio.tui": "the Textual studio, imported when `board` runs: --help and every "
                             "other command stay free of textual",
+    "openai": "the llm extra: only `import --assist llm` needs it; without it, one sentence "
+              "naming the extra",
+    "aiohttp": "the review extra (textual-serve's server): only `board --web` needs it",
+    "textual_serve": "the review extra: only `board --web` serves the studio to a browser",
+    "shotcraft.studio.web": "the studio in a browser over textual-serve (the review extra), "
+                            "imported when `board --web` runs",
+    "shotcraft.studio.review": "the review page over starlette, uvicorn and jinja2 (the review "
+                               "extra), imported when `review` runs: every other command starts "
+                               "without them",
 }
 
 

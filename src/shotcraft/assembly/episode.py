@@ -201,8 +201,6 @@ def planned_outputs(out_path: Path, options: ExportOptions) -> list[tuple[str, P
     """Everything an export to `out_path` with `options` may write, as (what the sentence calls
     it, path, whether it is a folder): the MP4, each side file named after it, the dialogue
     lines' folder. The output guard checks these before anything is written."""
-    from shotcraft.assembly import formats
-
     planned: list[tuple[str, Path, bool]] = []
     if options.video:
         planned.append(("the episode MP4", out_path, False))

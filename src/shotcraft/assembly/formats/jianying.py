@@ -26,6 +26,7 @@ from shotcraft.assembly.jianying import (
     DraftText,
     DraftVideoClip,
     JianyingDraft,
+    draft_folder_name,
     write_jianying_draft,
 )
 from shotcraft.assembly.timeline import Timeline
@@ -67,8 +68,6 @@ class JianyingFormat(ExportFormat):
     options = (BUNDLE, DRAFTS)
 
     def targets(self, episode_output: Path, options: Mapping[str, Any]) -> list[tuple[Path, bool]]:
-        from shotcraft.assembly.jianying import draft_folder_name
-
         path = self.path_for(episode_output)
         drafts = options.get("jianying_drafts")
         folder = Path(drafts).expanduser() if drafts else path.parent
