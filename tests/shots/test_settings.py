@@ -13,6 +13,7 @@ from shotcraft.engine.settings import EngineSettings
 from shotcraft.projects.settings import settings_of
 from shotcraft.providers.kling.settings import KlingSettings
 from shotcraft.shots.errors import ConfigError
+from shotcraft.shots.redact import clean
 from shotcraft.shots.settings import MASK, use_project, user_config_file
 from tests.studio.conftest import invoke
 
@@ -45,6 +46,21 @@ SHOTCRAFT_DIFFUSERS_MAX_SEQUENCE_LENGTH SHOTCRAFT_DIFFUSERS_DEVICE SHOTCRAFT_DIF
 SHOTCRAFT_DIFFUSERS_CPU_OFFLOAD SHOTCRAFT_DIFFUSERS_VAE_TILING SHOTCRAFT_DIFFUSERS_VAE_SLICING
 SHOTCRAFT_DIFFUSERS_MAX_BATCH SHOTCRAFT_DIFFUSERS_HUB_OFFLINE
 """.split()
+# the variables the Seedance and ComfyUI engines and the LLM assist brought, read as sections
+# of the same tree ([seedance], [comfyui], [llm])
+NEWER_VARIABLES = """
+SHOTCRAFT_SEEDANCE_API_KEY SHOTCRAFT_SEEDANCE_REGION SHOTCRAFT_SEEDANCE_MODEL
+SHOTCRAFT_SEEDANCE_BASE_URL SHOTCRAFT_SEEDANCE_RESOLUTION SHOTCRAFT_SEEDANCE_AUDIO
+SHOTCRAFT_SEEDANCE_WATERMARK SHOTCRAFT_SEEDANCE_MAX_TASKS SHOTCRAFT_SEEDANCE_POLL_INTERVAL
+SHOTCRAFT_SEEDANCE_POLL_BACKOFF SHOTCRAFT_SEEDANCE_POLL_MAX_INTERVAL
+SHOTCRAFT_SEEDANCE_MAX_POLL_SECONDS SHOTCRAFT_SEEDANCE_REQUEST_TIMEOUT SHOTCRAFT_SEEDANCE_RETRIES
+SHOTCRAFT_SEEDANCE_RETRY_DELAY SHOTCRAFT_SEEDANCE_MAX_DOWNLOAD_BYTES SHOTCRAFT_SEEDANCE_COST_TABLE
+SHOTCRAFT_COMFYUI_URL SHOTCRAFT_COMFYUI_WORKFLOW SHOTCRAFT_COMFYUI_LONG_SIDE SHOTCRAFT_COMFYUI_FPS
+SHOTCRAFT_COMFYUI_REQUEST_TIMEOUT SHOTCRAFT_COMFYUI_EVENT_TIMEOUT SHOTCRAFT_COMFYUI_POLL_INTERVAL
+SHOTCRAFT_COMFYUI_MAX_RUN_SECONDS SHOTCRAFT_COMFYUI_RETRIES SHOTCRAFT_COMFYUI_RETRY_DELAY
+SHOTCRAFT_LLM_BASE_URL SHOTCRAFT_LLM_MODEL SHOTCRAFT_LLM_API_KEY SHOTCRAFT_LLM_TIMEOUT
+SHOTCRAFT_LLM_RETRIES SHOTCRAFT_LLM_CHUNK_CHARS
+""".split()
 # a value of the right kind for settings whose default is None or a choice
 SAMPLES = {
     "SHOTCRAFT_IMAGES": "halfblock", "SHOTCRAFT_EXECUTOR": "ray", "SHOTCRAFT_KLING_REGION": "china",
@@ -57,6 +73,9 @@ SAMPLES = {
     "SHOTCRAFT_DIFFUSERS_LAST_FRAME": "true", "SHOTCRAFT_RAY_SHARED_FOLDER": "/srv/shared",
     "SHOTCRAFT_RAY_ACTORS": "2", "SHOTCRAFT_KLING_CONCURRENCY": "3",
     "SHOTCRAFT_DIFFUSERS_FRAMES_PER_CLIP": "81", "SHOTCRAFT_DIFFUSERS_MAX_SEQUENCE_LENGTH": "226",
+    "SHOTCRAFT_SEEDANCE_REGION": "international", "SHOTCRAFT_SEEDANCE_RESOLUTION": "1080p",
+    "SHOTCRAFT_SEEDANCE_COST_TABLE": '{"doubao-seedance-2-0-260128/720p": 46}',
+    "SHOTCRAFT_COMFYUI_LONG_SIDE": "1024", "SHOTCRAFT_LLM_CHUNK_CHARS": "800",
 }
 
 
@@ -81,7 +100,7 @@ def _by_key(rows: list) -> dict[str, object]:
     return {f"{row.section}.{row.key}": row for row in rows}
 
 
-@pytest.mark.parametrize("variable", ROUND2_VARIABLES)
+@pytest.mark.parametrize("variable", ROUND2_VARIABLES + NEWER_VARIABLES)
 def test_every_round2_variable_still_sets_its_setting(
     variable: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -188,3 +207,44 @@ def test_shotcraft_config_shows_values_and_sources_and_masks_keys(
     assert "keys are never kept in a project" in refused.stderr
     assert "oops" not in refused.output
     assert os.environ.get("XDG_CONFIG_HOME")  # the tests' own config folder, never the user's
+
+
+@pytest.mark.parametrize(("section", "key", "variable"), [
+    ("seedance", "api_key", "SHOTCRAFT_SEEDANCE_API_KEY"),
+    ("llm", "api_key", "SHOTCRAFT_LLM_API_KEY"),
+])
+def test_the_newer_engines_keys_are_masked_and_never_kept_in_a_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, section: str, key: str, variable: str,
+) -> None:
+    monkeypatch.delenv(variable, raising=False)
+    _write(user_config_file(), f"[{section}]\n{key} = 'key-in-my-own-file'\n")
+    folder = tmp_path / "proj"
+    assert invoke("new", folder).exit_code == 0
+    shown = invoke("config", folder, "--json")
+    assert shown.exit_code == 0, shown.output
+    rows = {f"{r['section']}.{r['key']}": r for r in json.loads(shown.stdout)}
+    assert (rows[f"{section}.{key}"]["value"], rows[f"{section}.{key}"]["source"]) == (
+        MASK, "user")
+    assert "key-in-my-own-file" not in shown.stdout
+
+    project = _write(folder / "shotcraft.toml", f"[{section}]\n{key} = 'key-in-the-project'\n",
+                     mode=0o600)
+    refused = invoke("config", folder)
+    assert refused.exit_code == 1
+    assert (f"{project}: [{section}] {key} is a key, and keys are never kept in a project; set "
+            f"{variable}") in refused.stderr
+    assert "key-in-the-project" not in refused.output
+
+
+def test_a_key_kept_in_the_users_file_is_masked_in_a_providers_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A key may live in the user's file instead of the environment: a provider echoing it
+    back (an error body, a log line) shows it masked all the same."""
+    monkeypatch.delenv("SHOTCRAFT_SEEDANCE_API_KEY", raising=False)
+    _write(user_config_file(), "[seedance]\napi_key = 'ark-1234567890abcdef'\n"
+                               "[comfyui]\nurl = 'http://gpu-box:8188'\n")
+    said = clean("\x1b[31mHTTP 401: the key ark-1234567890abcdef is not valid\x1b[0m")
+    assert said == "HTTP 401: the key *** is not valid"
+    assert clean("server http://gpu-box:8188 did not answer") == (
+        "server http://gpu-box:8188 did not answer")  # not a key: left as it is

@@ -92,6 +92,18 @@ def _tables(path: Path | None) -> dict[str, Any]:
     return tables
 
 
+def user_file_values() -> list[tuple[str, str, Any]]:
+    """(section, key, value) of every setting in the user's config file — the one file keys may
+    be kept in — for masking them wherever text from outside is shown (shots/redact.py); none
+    when the file is missing or does not read (that error is said where the settings are)."""
+    try:
+        tables = _tables(user_config_file())
+    except ConfigError:
+        return []
+    return [(section, key, value) for section, table in tables.items() if isinstance(table, dict)
+            for key, value in table.items()]
+
+
 def is_secret(field: FieldInfo) -> bool:
     """A key: a field declared as SecretStr (masked, and never kept in a project)."""
     annotation = field.annotation

@@ -660,18 +660,6 @@ def _report_until(draw: Draw, summary: Any, *, as_json: bool) -> None:
         err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
 
 
-def _with_progress(project: Project, draw: Draw) -> Any:
-    """`project.draw(draw)` under the progress bars; Ctrl-C stops it after the takes in flight."""
-    project.require_writable("render")  # before the bars start
-    cancel = threading.Event()
-    with RenderProgress(err) as bar:
-        try:
-            return project.draw(draw, on_event=bar.update, cancel=cancel)
-        except KeyboardInterrupt:
-            cancel.set()
-            raise
-
-
 def _print_plan(plan: Any, *, as_json: bool) -> None:
     """`render --dry-run`: what would be drawn and spent (with --until: at most that)."""
     until = (plan.until, plan.max_takes) if plan.until is not None else None
