@@ -72,7 +72,8 @@ def test_an_unknown_name_lists_what_is_installed_the_plugin_too(
     refused = shotcraft("render", tmp_path / "proj", "--engine", "sora", plugins=plugins)
     assert refused.returncode == 1
     assert refused.stderr.strip() == (
-        "error: unknown engine 'sora'; installed: previz, kling, diffusers, solid.")
+        "error: unknown engine 'sora'; installed: previz, kling, diffusers, seedance, "
+        "comfyui, solid.")
     without = shotcraft("render", tmp_path / "proj", "--engine", "solid")
     assert without.returncode == 1 and "unknown engine 'solid'" in without.stderr
 
@@ -89,7 +90,7 @@ def test_a_plugin_of_every_kind_reads_draws_scores_speaks_and_exports(
 
     imported = shotcraft("import", project, tmp_path / "story.plain", plugins=plugins)
     assert imported.returncode == 0, imported.stderr
-    assert "(plain): 1 episodes, 2 scenes" in imported.stdout
+    assert "(plain, ASCII): 1 episodes, 2 scenes" in imported.stdout
     assert "2 characters, 2 dialogue lines" in imported.stdout
     voiced = shotcraft("voice", project, "Mara", "--engine", "tone", "--voice", "hum",
                        plugins=plugins)
