@@ -568,8 +568,12 @@ def _report_draw(directory: Path, draw: Draw, summary: Any) -> None:
 
 def _print_sequence_plan(plan: SequencePlan, *, as_json: bool) -> None:
     """`render --sequence … --dry-run`: the shots, the one clip they come from, the cost."""
-    if as_json:
-        print(json.dumps(plan.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    if as_json:  # the plan every draw prints, and the clip's own numbers
+        data = plan_json(plan) | {
+            "shot_ids": plan.shot_ids, "take_numbers": plan.take_numbers, "seed": plan.seed,
+            "frames": plan.frames, "width": plan.width, "height": plan.height, "fps": plan.fps,
+            "clip_frames": plan.clip_frames, "cuts": plan.cuts, "downgrades": plan.downgrades}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     cost = "no credits" if plan.credits is None else f"{plan.credits:g} credits"
     shots = ", ".join(f"{s} take {plan.take_numbers[s]} ({plan.frames[s]} frames)"
