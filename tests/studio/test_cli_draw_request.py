@@ -40,7 +40,8 @@ def test_every_declared_option_is_a_render_flag_with_its_help(project_dir: Path)
     help_text = invoke("render", "--help").stdout
     for option in DRAW_OPTIONS:
         assert option.flag in help_text, option.flag
-    assert "Installed: previz, kling, diffusers." in " ".join(help_text.replace("│", " ").split())
+    assert "Installed: previz, kling, diffusers, seedance, comfyui." in " ".join(
+        help_text.replace("│", " ").split())
 
 
 @pytest.mark.usefixtures("paid_previz")
@@ -81,11 +82,16 @@ def test_a_sequence_needs_an_engine_that_draws_one_and_consecutive_shots(
     refused = invoke("render", project_dir, "--sequence", f"{first}..{second}")
     assert refused.exit_code == 1
     assert refused.stderr.strip().startswith(
-        "error: previz cannot draw several shots as one task; an engine that declares "
-        "sequences (Capabilities.sequence) can")
+        "error: previz cannot draw several shots as one clip; pick an engine with multi-shot "
+        "(set up here: ")
+    opened = invoke("render", project_dir, "--sequence", f"{first}..", "--dry-run")
+    assert opened.exit_code == 1 and "previz cannot draw several shots" in opened.stderr
     malformed = invoke("render", project_dir, "--sequence", first)
     assert malformed.exit_code == 1
-    assert "sequence: write the shots as FIRST..LAST" in malformed.stderr
+    assert f"sequence: '{first}' is not a range of shots like E01-S01-003..006" in malformed.stderr
+    usage = invoke("render", project_dir, "--sequence", f"{first}..{second}", "--takes", "2")
+    assert usage.exit_code == 2
+    assert usage.stderr.strip().endswith("; --takes does not apply to a sequence")
     assert all(_takes(project_dir, shot) == [] for shot in (first, second))
 
 
@@ -118,3 +124,12 @@ def test_the_request_checks_itself_once_for_every_front_end() -> None:
     draw = Draw.from_options({"shots": ["E01-S01-001"], "until": 0.0, "takes": None})
     assert (draw.what, draw.until, draw.batch, draw.cap) == ("until", 0.0, 2, 8)
     assert Draw(what="keyframes", ray_address="ray://head:10001").executor_name == "ray"
+    # a sequence: a range (short or whole ids) or an open range the engine fills
+    assert Draw(what="sequence", sequence="E01-S01-003..005").sequence_ids() == [
+        "E01-S01-003", "E01-S01-004", "E01-S01-005"]
+    assert Draw(what="sequence", sequence="E01-S01-009..E01-S01-010").sequence_ids() == [
+        "E01-S01-009", "E01-S01-010"]
+    assert Draw(what="sequence", sequence="E01-S01-003..").sequence_ids() is None
+    with pytest.raises(DrawUsageError, match="--executor does not apply to a sequence"):
+        Draw(what="sequence", sequence="E01-S01-003..005", executor="ray")
+    assert Draw(workflow="wan.json").engine_settings == {"workflow": "wan.json"}

@@ -32,7 +32,13 @@ from typing import Any
 from pydantic import Field
 from sqlmodel import col, select
 
-from shotcraft.engine.protocol import Engine, RenderedTake, RenderRequest, SequencePart
+from shotcraft.engine.protocol import (
+    Capabilities,
+    Engine,
+    RenderedTake,
+    RenderRequest,
+    SequencePart,
+)
 from shotcraft.engine.registry import multi_shot_engines
 from shotcraft.engine.request import build_request
 from shotcraft.engine.settings import render_size, scaled_size
@@ -69,6 +75,7 @@ def shots_for(store: Store, ids: list[str] | None, first_id: str, engine: Engine
     if ids is not None:
         return list(ids)
     first = store.shot(first_id)
+    _multi_shot(engine)  # how many shots one clip holds means nothing on another engine
     with store.db.read() as session:
         row = session.get(ShotRow, first.id)
         assert row is not None
@@ -85,6 +92,17 @@ def shots_for(store: Store, ids: list[str] | None, first_id: str, engine: Engine
         chosen.append(shot.id)
         frames += shot.duration_frames
     return chosen
+
+
+def _multi_shot(engine: Engine) -> Capabilities:
+    """The engine's capabilities, when it draws several shots as one clip; EngineError naming
+    the engines set up here that do, when it does not."""
+    caps = engine.capabilities(TakeKind.VIDEO)
+    if not caps.multi_shot:
+        able = ", ".join(multi_shot_engines()) or "none is set up here"
+        raise EngineError(f"{engine.name} cannot draw several shots as one clip; pick an engine "
+                          f"with multi-shot (set up here: {able}).")
+    return caps
 
 
 class SequencePlan(RenderPlan):
@@ -137,11 +155,7 @@ def _shots(store: Store, shot_ids: list[str]) -> list[Shot]:
 def _request(store: Store, shots: list[Shot], engine: Engine, *, seed: int,
              take_number: int, allow_downgrade: bool, params: dict[str, Any]) -> RenderRequest:
     """One request for the whole sequence, checked by the engine."""
-    caps = engine.capabilities(TakeKind.VIDEO)
-    if not caps.multi_shot:
-        able = ", ".join(multi_shot_engines()) or "none is set up here"
-        raise EngineError(f"{engine.name} cannot draw several shots as one clip; pick an engine "
-                          f"with multi-shot (set up here: {able}).")
+    caps = _multi_shot(engine)
     if len(shots) > caps.max_shots:
         raise EngineError(f"{engine.name} draws at most {caps.max_shots} shots as one clip; "
                           f"this sequence has {len(shots)}.")
