@@ -12,8 +12,9 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from shotcraft.projects import Project
-from shotcraft.projects.plan import RenderPlan, ShotPlan
-from shotcraft.projects.queue import queue_takes
+from shotcraft.projects.draw import Draw
+from shotcraft.projects.draw.plan import RenderPlan, ShotPlan
+from shotcraft.projects.draw.queue import queue_takes
 from shotcraft.shots.models import TakeKind
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.queue import QueueScreen
@@ -163,7 +164,7 @@ async def test_a_player_that_cannot_open_a_display_is_reaped(
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("DISPLAY", ":99")  # set, but nothing answers there
     project = Project.open(project_dir)
-    project.render(shot_ids=["E01-S01-001"], takes=1)
+    project.draw(Draw(shots=["E01-S01-001"], takes=1))
     project.close()
     app = make_app(project_dir)
     async with app.run_test(size=SIZE, notifications=True) as pilot:

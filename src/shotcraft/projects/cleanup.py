@@ -33,7 +33,7 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from shotcraft.projects.db import TakeRow
-from shotcraft.projects.lease import LEASES, sweep_leases
+from shotcraft.projects.leases import LEASES, sweep_leases
 from shotcraft.projects.paths import Layout
 from shotcraft.projects.store import Store
 from shotcraft.shots.files import in_flight, temp_writer

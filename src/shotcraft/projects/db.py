@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, UniqueConstraint, event
+from sqlalchemy import Column, UniqueConstraint, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Field, Session, SQLModel, create_engine
 
@@ -131,9 +131,20 @@ class CharacterRow(SQLModel, table=True):
     ip_adapter_scale: float | None = None
     order: int = 0
     edited: list[str] = _json([])
-    # the Kling element made from the usable references: {id, region, references_hash,
-    # created_at}; None until a Kling render needs one (migration 0004)
-    kling_element: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ProviderStateRow(SQLModel, table=True):
+    """What an engine or provider keeps in the project about one subject, beside the domain
+    tables rather than as columns of them (migration 0009): e.g. ("kling", "element",
+    "林晚") → the Kling element made from her references, {id, region, references_hash,
+    created_at}. Not a secret: ids that name things in the provider's account."""
+
+    __tablename__ = "provider_state"
+    provider: str = Field(primary_key=True)  # the engine's or provider's name
+    kind: str = Field(primary_key=True)  # what it is ("element")
+    subject: str = Field(primary_key=True)  # whose it is (a character's name)
+    value: dict[str, Any] = _json({})
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class TakeRow(SQLModel, table=True):
@@ -213,8 +224,6 @@ class Database:
         WAL needs its -shm file to read: with the -wal and -shm files there it opens with
         `mode=ro`; without them (a cleanly closed project) with `immutable=1`, which reads the
         file alone, never creating side files or taking locks."""
-        from urllib.parse import quote
-
         wal = path.with_name(path.name + "-wal")
         shm = path.with_name(path.name + "-shm")
         mode = "mode=ro" if wal.exists() and shm.exists() else "immutable=1"
@@ -247,7 +256,8 @@ class Database:
                 checked = [c for c in table.columns if isinstance(c.type, VersionedJSON | CheckedJSON)]
                 if not checked:
                     continue
-                keys = [c.name for c in table.columns if c.name in _NAMING_COLUMNS]
+                keys = [c.name for c in table.columns
+                        if (c.name in _NAMING_COLUMNS or c.primary_key) and c not in checked]
                 names = ", ".join(f'"{name}"' for name in [*keys, *(c.name for c in checked)])
                 rows = connection.exec_driver_sql(f'SELECT {names} FROM "{table.name}"').all()
                 for row in rows:
@@ -344,6 +354,8 @@ class DamagedValue(BaseModel):
             return f"episode {key.get('number')}"
         if self.table == "character":
             return f"the character {key.get('name')}"
+        if self.table == "provider_state":
+            return f"{key.get('provider')}'s {key.get('kind')} of {key.get('subject')}"
         return f"{self.table} {key.get('id', '')}".strip()
 
 

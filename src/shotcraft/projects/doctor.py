@@ -26,7 +26,7 @@ from sqlmodel import select
 
 from shotcraft.projects.cleanup import sweep
 from shotcraft.projects.db import DamagedValue, TakeRow
-from shotcraft.projects.queue import recover_stale_jobs
+from shotcraft.projects.draw.queue import recover_stale_jobs
 from shotcraft.projects.schema import backup_database
 from shotcraft.projects.store import Store
 from shotcraft.projects.stored_json import wrap

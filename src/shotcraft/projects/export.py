@@ -9,17 +9,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pydantic import ValidationError
+
+from shotcraft.assembly.episode import (
+    ExportOptions,
+    ExportResult,
+    export_episode,
+    parse_transition,
+    planned_outputs,
+    retime,
+)
+from shotcraft.assembly.presets import get_preset
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.projects.cleanup import sweep
 from shotcraft.projects.paths import check_output
+from shotcraft.projects.ranker import effective_score
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
+from shotcraft.projects.voices import speaker_voices
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeStatus
-
-if TYPE_CHECKING:
-    from shotcraft.assembly.episode import ExportOptions, ExportResult
 
 
 def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = None) -> Timeline:
@@ -29,8 +40,6 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
     a trim the take no longer holds (the pick changed to a shorter take) is clamped to the take
     and said in `warnings`.
     """
-    from shotcraft.projects.ranker import effective_score
-
     board = store.storyboard(episode=episode)
     if not board.episodes:
         raise ProjectError(f"there is no episode {episode} in this project.")
@@ -118,10 +127,6 @@ def choose_take(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
 def export_options(**values: Any) -> ExportOptions:
     """Build export options from plain values (CLI flags, studio fields); a bad value is a
     SpecError naming the option."""
-    from pydantic import ValidationError
-
-    from shotcraft.assembly.episode import ExportOptions
-
     try:
         return ExportOptions.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
@@ -135,9 +140,6 @@ def export_options(**values: Any) -> ExportOptions:
 def check_crossfade(timeline: Timeline, options: ExportOptions) -> None:
     """Refuse a crossfade longer than the shots it joins can give, naming the shortest shot:
     the export would otherwise shorten it quietly (every shot keeps one frame of its own)."""
-    from shotcraft.assembly.episode import parse_transition, retime
-    from shotcraft.assembly.presets import get_preset
-
     frames = parse_transition(options.transition)
     if frames == 0 or len(timeline.clips) < 2:
         return
@@ -161,8 +163,6 @@ def check_outputs(out: Path, options: ExportOptions, *, given: Path | None = Non
     write must stay out of the project's managed files and off the command's inputs (music,
     sound effects), and no two may be the same file. `given` is `-o` as typed (None: the
     default). Refused in one sentence before anything is written."""
-    from shotcraft.assembly.episode import planned_outputs
-
     inputs = [("the music bed (--music)", Path(options.music))] if options.music else []
     inputs += [(f"the sound effect of {shot_id} (--sfx)", Path(path))
                for shot_id, path in options.sfx.items()]
@@ -190,14 +190,9 @@ def export(
     progress: Callable[[str, float], None] | None = None, cancel: threading.Event | None = None,
 ) -> ExportResult:
     """Export an episode (default: exports/episode-NN.mp4); see assembly.episode."""
-    from shotcraft.assembly.episode import export_episode
-    from shotcraft.projects.cleanup import sweep
-
     sweep(store)  # what dead runs left (a full disk's truncated temps above all)
     options = options or export_options(language=store.language)
     if options.voice == "bible" and not options.voices:
-        from shotcraft.projects.voices import speaker_voices
-
         options = options.model_copy(update={"voices": speaker_voices(store)})
     warnings: list[str] = []
     timeline = build_timeline(store, episode, warnings=warnings)

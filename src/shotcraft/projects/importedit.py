@@ -1,6 +1,7 @@
 """Reading the edit back: what an editor changed in a timeline shotcraft exported.
 
-The file (OTIO, .otioz, FCPXML or CMX 3600 EDL) is read with OpenTimelineIO's adapters. Each
+The file (OTIO, .otioz, FCPXML or CMX 3600 EDL) is read by the export format that wrote it (its
+adapter declares the suffixes it reads: assembly/formats), through OpenTimelineIO's adapters. Each
 clip of the main video track (the first enabled video track) is matched to a shot and a take:
 the take by its media file (takes are stored under their content hash, so a moved project or
 a relinked copy still matches), the shot by `metadata["shotcraft"]["shot_id"]`, else by the
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -32,7 +34,9 @@ from urllib.parse import unquote, urlparse
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from shotcraft.assembly.formats.registry import reader_for
 from shotcraft.assembly.timeline import Clip, Timeline
+from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.export import build_timeline, take_frames
 from shotcraft.projects.store import Store
@@ -42,13 +46,6 @@ from shotcraft.shots.models import CLIP_KINDS, Take, TakeStatus
 if TYPE_CHECKING:
     import opentimelineio as otio
 
-# suffix → (what the sentence calls it, the OTIO adapter that reads it)
-FORMATS = {
-    ".otio": ("OTIO", "otio_json"),
-    ".otioz": ("OTIO bundle", "otioz"),
-    ".fcpxml": ("FCPXML", "fcpx_xml"),
-    ".edl": ("EDL", "cmx_3600"),
-}
 _CLIP_NAME = re.compile(r"^\s*(E\d+-S\d+-\d+)(?:\s+take\s+(\d+))?\s*$", re.IGNORECASE)
 
 
@@ -122,31 +119,14 @@ def import_edit(store: Store, file: Path, *, dry_run: bool = False,
 
 
 def _read(file: Path, fps: int) -> otio.schema.Timeline:
-    import opentimelineio as otio
-
-    suffix = file.suffix.lower()
-    if suffix not in FORMATS:
-        raise ProjectError(
-            f"{file} is not a timeline shotcraft reads back: use an .otio, .otioz, .fcpxml or "
-            ".edl file."
-        )
-    kind, adapter = FORMATS[suffix]
+    """The edit in `file`, read by the export format whose adapter reads its suffix, once its
+    size (and a bundle's count of files) is known to be an edit's."""
+    reader = reader_for(file)
     if not file.is_file():
         raise ProjectError(f"{file} does not exist.")
-    _check_size(file, kind)
-    # an EDL carries timecode only: read it at the project's frame rate
-    extra: dict[str, Any] = {"rate": fps} if adapter == "cmx_3600" else {}
-    try:
-        read = otio.adapters.read_from_file(str(file), adapter_name=adapter, **extra)
-    except Exception as exc:  # adapters raise anything from XML, JSON, zip and parsing errors
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160].rstrip(".")
-        raise ProjectError(f"{file} is not a readable {kind} timeline ({reason}).") from exc
-    if isinstance(read, otio.schema.SerializableCollection):
-        timelines = list(read.find_children(descended_from_type=otio.schema.Timeline))
-        read = timelines[0] if timelines else read
-    if not isinstance(read, otio.schema.Timeline):
-        raise ProjectError(f"{file} holds no timeline (it is a {type(read).__name__}).")
-    return read
+    _check_size(file, reader.reads_as)
+    timeline: otio.schema.Timeline = reader.read(file, fps=fps)
+    return timeline
 
 
 # an episode's edit is a few hundred KB of text; a timeline this big is damaged or no edit, and
@@ -158,8 +138,6 @@ MAX_BUNDLE_ENTRIES = 10_000
 def _check_size(file: Path, kind: str) -> None:
     """Refuse a timeline (or, inside a bundle, its content.otio) over MAX_EDIT_BYTES, and a
     bundle of more than MAX_BUNDLE_ENTRIES files, before anything is read into memory."""
-    import zipfile
-
     limit = f"{MAX_EDIT_BYTES // (1024 * 1024)} MB"
     if kind != "OTIO bundle":
         size = file.stat().st_size
@@ -182,7 +160,7 @@ def _check_size(file: Path, kind: str) -> None:
 
 
 def _main_track(timeline: otio.schema.Timeline, file: Path) -> otio.schema.Track:
-    import opentimelineio as otio
+    import opentimelineio as otio  # read only here, for an edit: not at every command's start
 
     video: list[otio.schema.Track] = []
     for item in timeline.tracks:
@@ -437,8 +415,6 @@ def _compare_clip(clip: Clip, item: _Seen, shot: ShotRow, takes: dict[tuple[str,
 
 
 def _as_take(row: TakeRow) -> Take:
-    from shotcraft.projects.convert import take_from_row
-
     return take_from_row(row)
 
 
@@ -506,4 +482,4 @@ def _apply(store: Store, result: EditImport) -> None:
             session.add(row)
 
 
-__all__ = ["FORMATS", "EditChange", "EditImport", "EditReport", "import_edit"]
+__all__ = ["EditChange", "EditImport", "EditReport", "import_edit"]

@@ -16,15 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import JSON, insert, update
 from sqlmodel import select
 
+from shotcraft.projects.assist import rewrite as rewrite_text
 from shotcraft.projects.convert import EDITABLE_SHOT_FIELDS, field_columns, shot_columns
 from shotcraft.projects.db import CharacterRow, EpisodeRow, ProjectRow, SceneRow, ShotRow, utcnow
 from shotcraft.projects.store import Store
+from shotcraft.projects.stored_json import CheckedJSON, VersionedJSON, json_text_encoder
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.files import atomic_target
+from shotcraft.storyboard import breakdown, load_script
+from shotcraft.storyboard.assist import diff
+from shotcraft.storyboard.loader import parse_script, read_script_text
 from shotcraft.storyboard.models import Storyboard
 from shotcraft.storyboard.report import ScriptReport, read_report
+from shotcraft.storyboard.text import clean_text
 
 ASSISTS = ("llm",)
 
@@ -102,10 +109,6 @@ def _import_script(
     "write", see IMPORT_PHASES) and once more with ("done", 1.0) when the import is saved (a
     dry run stops after "breakdown"). `assist="llm"` rewrites the text with the LLM first.
     """
-    from shotcraft.storyboard import breakdown, load_script
-    from shotcraft.storyboard.loader import parse_script, read_script_text
-    from shotcraft.storyboard.text import clean_text
-
     def report(phase: str) -> None:
         if progress is not None:
             progress(phase, dict(IMPORT_PHASES).get(phase, 1.0))
@@ -118,8 +121,6 @@ def _import_script(
     rewritten = store.layout.script / f"{source.stem}.assist.txt"
     original_text = ""
     if assist == "llm":
-        from shotcraft.projects.assist import rewrite as rewrite_text
-
         raw, encoding = read_script_text(source)
         original_text, _ = clean_text(raw)
         if not original_text.strip():
@@ -140,8 +141,6 @@ def _import_script(
     read = read_report(script, board, path=str(source))
     assist_report = None
     if rewrite is not None:
-        from shotcraft.storyboard.assist import diff
-
         assist_report = AssistReport(
             model=rewrite.model, server=rewrite.server, parts=rewrite.parts, asked=rewrite.asked,
             cached=rewrite.cached, rewritten=store.layout.relative(rewritten),
@@ -150,7 +149,7 @@ def _import_script(
 
     def done(kept: int, added: int, archived: int) -> ImportReport:
         return ImportReport(
-            script=str(source), format=script.format.value, episodes=len(board.episodes),
+            script=str(source), format=str(script.format), episodes=len(board.episodes),
             scenes=sum(len(ep.scenes) for ep in board.episodes), shots=len(shots),
             characters=len(board.characters), dialogue_lines=script.dialogue_count(),
             action_lines=script.action_count(), kept=kept, added=added, archived=archived,
@@ -173,7 +172,7 @@ def _import_script(
         row = session.get(ProjectRow, 1)
         assert row is not None
         row.script_path = store.layout.relative(rewritten if rewrite is not None else kept_copy)
-        row.script_format = script.format.value
+        row.script_format = str(script.format)
         row.language = script.language
         if script.title and (row.title == store.root.name or not row.title):
             row.title = script.title
@@ -240,8 +239,6 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     Rows are written in bulk (one INSERT / UPDATE statement per table): a 100-episode
     script is tens of thousands of rows.
     """
-    from sqlalchemy import update
-
     existing = session.exec(select(ShotRow)).all()
     by_hash: dict[str, list[ShotRow]] = {}
     for row in sorted(existing, key=lambda r: (r.archived, r.episode, r.order)):
@@ -330,10 +327,6 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     """One prepared INSERT for many rows. On SQLite the JSON columns are encoded here (empty
     values as constants) and the rows go straight to the driver: a first import of a long
     series is tens of thousands of JSON values, and that encoding is most of its write time."""
-    from sqlalchemy import JSON, insert
-
-    from shotcraft.projects.stored_json import CheckedJSON, VersionedJSON, json_text_encoder
-
     table: Any = model.__table__
     connection = session.connection()
     if connection.dialect.name != "sqlite":
@@ -379,8 +372,6 @@ def _defaults(model: Any) -> dict[str, Any]:
 
 
 def _upsert(session: Any, model: Any, key: str, rows: list[dict[str, Any]], existing: set[Any]) -> None:
-    from sqlalchemy import update
-
     defaults = _defaults(model)
     new = [{**defaults, **row} for row in rows if row[key] not in existing]
     old = [row for row in rows if row[key] in existing]

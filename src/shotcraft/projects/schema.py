@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,10 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from shotcraft import __version__
 from shotcraft.projects.db import Database
 from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.files import atomic_target
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -40,7 +41,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001_round1"  # what round 1 made with create_all()
 # The newest revision. Kept here so opening a current project never imports Alembic (a quarter
 # of a second at start-up); tests/projects/test_schema.py checks it against versions/.
-HEAD = "0008_take_lipsync"
+HEAD = "0009_provider_state"
 log = logging.getLogger(__name__)
 
 
@@ -161,22 +162,19 @@ def _backup(db_file: Path, revision: str) -> Path:
     while target.exists():
         n += 1
         target = base.with_name(f"{base.name}-{n}")
-    partial = target.with_name(target.name + ".partial")
-    source = sqlite3.connect(db_file)
-    copy = sqlite3.connect(partial)
-    try:
-        source.backup(copy)
-        copy.execute("PRAGMA journal_mode=DELETE")  # the backup is one self-contained file
-    finally:
-        copy.close()
-        source.close()
-    os.replace(partial, target)
+    with atomic_target(target) as partial:
+        source = sqlite3.connect(db_file)
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # the backup is one self-contained file
+        finally:
+            copy.close()
+            source.close()
     return target
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

@@ -4,6 +4,7 @@ projects/ is built on (the Project facade, importing, the render queue, export, 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -160,3 +161,17 @@ class Store:
             if self.db.is_sqlite:
                 return int(conn.exec_driver_sql("PRAGMA data_version").scalar() or 0)
         return 0
+
+
+def character_row(session: Any, name: str) -> CharacterRow:
+    """The row of the character called `name` (or with `name` among its aliases), in
+    `session`; ProjectError when there is none. The name is normalised first (NFKC, no
+    zero-width characters) as stored names are."""
+    name = normalise_name(name)
+    row = session.get(CharacterRow, name)
+    if row is None:
+        for candidate in session.exec(select(CharacterRow)).all():
+            if name in candidate.aliases:
+                return candidate
+        raise ProjectError(f"there is no character {name} in this project.")
+    return row

@@ -25,7 +25,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, bindparam, select
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.types import TypeDecorator
 
 from shotcraft.shots.errors import ProjectError
@@ -291,10 +293,6 @@ def rewrite_column(connection: Any, table: str, key: str, column: str) -> int:
     The schema name is "table.column". Values already current are written back unchanged, so
     a later revision can call this again after bumping the version. Returns the rows written.
     """
-    from sqlalchemy import bindparam, select
-    from sqlalchemy import column as sql_column
-    from sqlalchemy import table as sql_table
-
     schema = f"{table}.{column}"
     target = sql_table(table, sql_column(key), sql_column(column, JSON()))
     rows = connection.execute(select(target.c[key], target.c[column])).all()

@@ -10,7 +10,10 @@ from sqlmodel import col, select
 
 from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.ranker import effective_score
+from shotcraft.projects.scoring import IdentitySettings
 from shotcraft.projects.store import Store
+from shotcraft.ranking.metrics import rank_takes
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import CLIP_KINDS, RejectReason, Take, TakeKind, TakeStatus
 
@@ -39,8 +42,6 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
                score: Callable[[Take], float | None] | None = None) -> list[TakeView]:
     """Takes of a shot, ranked (rank 1 = best done take of its kind) by their effective total
     (`projects.ranker.effective_score`, or `score` when given), in take order."""
-    from shotcraft.projects.ranker import effective_score
-
     with store.db.read() as session:
         shot = session.get(ShotRow, shot_id)
         if shot is None:
@@ -54,8 +55,6 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
 def take_views_by_shot(store: Store, *, episode: int | None = None) -> dict[str, list[TakeView]]:
     """`take_views` of every live shot (of one episode), in two queries: what a storyboard grid
     shows on each card. A shot without takes maps to an empty list."""
-    from shotcraft.projects.ranker import effective_score
-
     with store.db.read() as session:
         shot_q = select(ShotRow).where(ShotRow.archived == False)  # noqa: E712
         take_q = select(TakeRow).order_by(col(TakeRow.shot_id), col(TakeRow.number))
@@ -74,8 +73,6 @@ def take_views_by_shot(store: Store, *, episode: int | None = None) -> dict[str,
 
 def _views(shot: ShotRow, rows: Sequence[TakeRow], score: Callable[[Take], float | None],
            kind: TakeKind | None) -> list[TakeView]:
-    from shotcraft.ranking.metrics import rank_takes
-
     takes = {row.number: _effective(take_from_row(row), score) for row in rows}
     views = []
     ranks: dict[int, int] = {}
@@ -150,9 +147,6 @@ def auto_pick(store: Store, *, episode: int | None = None,
     over when another take of the shot reaches it — the best-ranked of those is picked, and a
     note says so; when none reaches it the top take is picked, with a note too.
     """
-    from shotcraft.projects.ranker import effective_score
-    from shotcraft.projects.scoring import IdentitySettings
-
     threshold = (identity_threshold if identity_threshold is not None
                  else IdentitySettings().checked().threshold)
     result = AutoPicks()

@@ -9,7 +9,6 @@ says why ("moov atom not found", "No such filter: 'foo'"), with the raw tail kep
 from __future__ import annotations
 
 import functools
-import os
 import re
 import shutil
 import subprocess
@@ -20,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shotcraft.shots.errors import ConfigError, MediaError, ShotcraftError, disk_full
+from shotcraft.shots.settings import GeneralSettings
 
 
 @functools.cache
 def ffmpeg_binary() -> str:
-    """`SHOTCRAFT_FFMPEG`, then PATH, then imageio-ffmpeg's bundled ffmpeg."""
-    configured = os.environ.get("SHOTCRAFT_FFMPEG")
+    """`ffmpeg` of the settings (SHOTCRAFT_FFMPEG), then PATH, then imageio-ffmpeg's."""
+    configured = GeneralSettings().ffmpeg
     if configured:
         if not Path(configured).is_file():
             raise ConfigError(f"SHOTCRAFT_FFMPEG points at {configured}, which does not exist.")
@@ -45,8 +45,9 @@ def ffmpeg_binary() -> str:
 
 @functools.cache
 def ffprobe_binary() -> str | None:
-    """`SHOTCRAFT_FFPROBE`, then PATH, then beside ffmpeg; None (imageio's ffmpeg has none)."""
-    configured = os.environ.get("SHOTCRAFT_FFPROBE")
+    """`ffprobe` of the settings (SHOTCRAFT_FFPROBE), then PATH, then beside ffmpeg; None
+    (imageio's ffmpeg has none)."""
+    configured = GeneralSettings().ffprobe
     if configured:
         return configured
     found = shutil.which("ffprobe")

@@ -3,8 +3,8 @@
 `atomic_target(path)` hands a writer a unique temp name beside `path` (same folder, so the
 rename is atomic); the writer writes and verifies inside the `with` block; on a clean exit the
 temp gets the user's umask and replaces `path`, on any exception it is removed and `path` keeps
-its old content. `file_lock(path)` is an exclusive flock on a lock file that is removed again
-when released.
+its old content. `file_lock(path)` is an exclusive lock (filelock) on a lock file that is
+removed again when released.
 
 Every temp file or folder shotcraft makes has one name shape, `.NAME.<pid>-<8 hex>.partial[.EXT]`
 (`temp_path`, `temp_folder`): hidden, with the writer's pid and a random token, so no name a
@@ -16,16 +16,16 @@ same process never takes one however long its writer runs.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import secrets
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 _umask_lock = threading.Lock()
 
@@ -183,41 +183,27 @@ def file_lock(
     cancel: threading.Event | None = None,
     poll: float = 0.1,
 ) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (created, and removed again on release).
+    """Hold an exclusive lock on `path` (filelock; created, and removed again on release).
 
     When another process holds it, `on_wait()` is called once and this waits (polling, so a
-    set `cancel` event ends the wait with InterruptedError).
+    set `cancel` event ends the wait with InterruptedError). A waiter that had the removed file
+    open finds it gone and locks the new one (filelock checks), so two holders never overlap.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    waited = False
-    while True:
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o666)
+    lock = FileLock(path, thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if on_wait is not None:
+            on_wait()
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if not waited and on_wait is not None:
-                        on_wait()
-                    waited = True
-                    if cancel is not None and cancel.is_set():
-                        raise InterruptedError(f"stopped waiting for {path.name}") from None
-                    time.sleep(poll)
-            # the holder removes the file on release: a lock on a removed file locks nothing
-            try:
-                same = os.fstat(fd).st_ino == os.stat(path).st_ino
-            except FileNotFoundError:
-                same = False
-        except BaseException:
-            os.close(fd)
-            raise
-        if same:
-            break
-        os.close(fd)
+            lock.acquire(poll_interval=poll,
+                         cancel_check=cancel.is_set if cancel is not None else None)
+        except Timeout:  # only a set `cancel` ends a wait without a deadline
+            raise InterruptedError(f"stopped waiting for {path.name}") from None
     try:
         yield
     finally:
-        Path(path).unlink(missing_ok=True)
-        os.close(fd)
+        path.unlink(missing_ok=True)  # while still held: the next holder makes it anew
+        lock.release()

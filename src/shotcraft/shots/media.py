@@ -7,8 +7,8 @@ bundled ffmpeg (which has no ffprobe: probing then falls back to parsing `ffmpeg
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from shotcraft.shots import ffmpeg
 from shotcraft.shots.errors import MediaError
 from shotcraft.shots.ffmpeg import ffmpeg_binary, ffprobe_binary
+from shotcraft.shots.settings import GeneralSettings
 
 __all__ = ["MediaInfo", "cjk_font", "extract_frame", "ffmpeg_binary", "ffprobe_binary", "probe",
            "read_frames", "sha256_file"]
@@ -191,11 +192,11 @@ def extract_frame(
 
     Seeks on the input instead of decoding the whole clip, so it costs one GOP at most.
     """
+    from PIL import Image
+
     path, out = Path(path), Path(out)
     info = info or probe(path, count_frames=False)
     if info.is_image:
-        from PIL import Image
-
         with Image.open(path) as img:
             img.convert("RGB").save(out)
         return out
@@ -219,7 +220,7 @@ def extract_frame(
 @functools.cache
 def cjk_font() -> Path | None:
     """A font file that renders Chinese, found through fontconfig; None when there is none."""
-    env = os.environ.get("SHOTCRAFT_FONT")
+    env = GeneralSettings().font  # SHOTCRAFT_FONT
     if env and Path(env).is_file():
         return Path(env)
     fc_list = shutil.which("fc-list")
@@ -246,8 +247,6 @@ def cjk_font() -> Path | None:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):

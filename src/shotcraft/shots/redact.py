@@ -6,7 +6,8 @@ reason, a job's error) or logged: terminal escape sequences and control characte
 single spaces, and secrets masked — Authorization values and bearer tokens, JWTs (a Kling
 token's payload holds the access key), the password of a URL (`http://user:***@proxy`), and the
 values of configured keys (`SHOTCRAFT_*KEY*`, `*SECRET*`, `*TOKEN*`, `*PASSWORD*` in the
-environment). `install_log_redaction()` makes every log record go through it, and
+environment; `*key*`, `*secret*`, `*token*`, `*password*` in the user's config file).
+`install_log_redaction()` makes every log record go through it, and
 `install_warning_sentences(say)` says a library's warning as one cleaned sentence (never its
 source path and line), once, and keeps numpy's arithmetic warnings (a flat or two-pixel frame
 scored) to the debug log: the metrics that raise them already score such frames.
@@ -20,6 +21,8 @@ import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+
+from shotcraft.shots.settings import user_file_values
 
 MASK = "***"
 
@@ -37,13 +40,19 @@ _SECRET_NAMES = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|PASSWD", re.IGNORECASE)
 
 
 def configured_secrets() -> list[str]:
-    """The values of keys and passwords configured in the environment (and the passwords in
-    configured URLs), longest first so a longer secret is masked whole."""
+    """The values of keys and passwords configured in the environment or in the user's config
+    file (and the passwords in configured URLs), longest first so a longer secret is masked
+    whole."""
     found: set[str] = set()
-    for name, value in os.environ.items():
+    # (whether its name may say it is a key, the name, the value)
+    configured = [(name.startswith("SHOTCRAFT_"), name, value)
+                  for name, value in os.environ.items()]
+    configured += [(True, key, value) for _section, key, value in user_file_values()
+                   if isinstance(value, str)]
+    for ours, name, value in configured:
         if not value:
             continue
-        if name.startswith("SHOTCRAFT_") and _SECRET_NAMES.search(name) and len(value) >= 6:
+        if ours and _SECRET_NAMES.search(name) and len(value) >= 6:
             found.add(value)
         for match in re.finditer(r"://[^/\s:@]*:([^/\s@]+)@", value):
             if len(match.group(1)) >= 3:

@@ -88,7 +88,7 @@ class ScriptWarning(BaseModel):
 
 
 class Script(BaseModel):
-    format: ScriptFormat
+    format: str  # the script format's name: a ScriptFormat, or a plugin's (storyboard/formats.py)
     path: str | None = None
     title: str | None = None
     title_page: dict[str, str] = Field(default_factory=dict)

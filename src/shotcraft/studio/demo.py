@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from shotcraft.projects import Project, export_options
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import ProjectError
 from shotcraft.studio.views import print_sidecars
 
@@ -41,7 +42,8 @@ def run_demo(directory: Path, *, takes: int = 3, console: Console) -> None:
     report = project.import_script(example_path())
     console.print(f"imported {report.scenes} scenes → {report.shots} shots, {report.characters} characters")
     episode = project.episodes()[0]
-    summary = project.render(episode=episode, takes=None if _has_takes(project, episode) else takes)
+    summary = project.draw(Draw(episode=episode,
+                                takes=None if _has_takes(project, episode) else takes))
     console.print(f"drew {summary.done} takes on previz ({summary.failed} failed) in {summary.seconds:.1f} s")
     picked = project.auto_pick(episode=episode)
     console.print(f"auto-picked {len(picked.picked)} shots")

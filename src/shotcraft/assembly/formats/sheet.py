@@ -20,6 +20,8 @@ class SheetFormat(ExportFormat):
         return [(png, False), (png.with_suffix(".pdf"), False)]
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        from shotcraft.assembly import sheet
+        # the sheet draws with Pillow: imported when one is written, not when the format is
+        # listed (every command's start lists the formats, for their flags)
+        from shotcraft.assembly.sheet import write_contact_sheet
 
-        return sheet.write_contact_sheet(timeline, Path(path))
+        return write_contact_sheet(timeline, Path(path))

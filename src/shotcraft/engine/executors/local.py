@@ -17,6 +17,7 @@ from shotcraft.engine.executors.base import (
     ExecutorSettings,
 )
 from shotcraft.engine.protocol import Engine, Progress
+from shotcraft.engine.registry import get_engine
 from shotcraft.shots.errors import ShotcraftError, is_disk_full
 
 WAKE_SECONDS = 0.2
@@ -65,8 +66,6 @@ class LocalExecutor(Executor):
     def _engine(self, batch: Batch) -> Engine:
         if self.engine is not None and self.engine.name == batch.engine:
             return self.engine
-        from shotcraft.engine.registry import get_engine
-
         key = f"{batch.engine}:{sorted(batch.engine_settings.items())!r}"
         with self._lock:
             if key not in self._engines:

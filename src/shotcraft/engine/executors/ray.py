@@ -44,7 +44,9 @@ from shotcraft.engine.executors.base import (
     Executor,
     ExecutorSettings,
 )
+from shotcraft.engine.executors.local import run_batch
 from shotcraft.engine.protocol import Engine
+from shotcraft.engine.registry import get_engine
 from shotcraft.shots.errors import ConfigError, EngineError
 from shotcraft.shots.files import atomic_target
 
@@ -144,8 +146,6 @@ class _Worker:
         self.cancelled.set()
 
     def _engine(self, batch: Batch) -> Engine:
-        from shotcraft.engine.registry import get_engine
-
         key = f"{batch.engine}:{sorted(batch.engine_settings.items())!r}"
         if key not in self.engines:
             self.engines[key] = get_engine(batch.engine, **batch.engine_settings)
@@ -170,8 +170,6 @@ class _Worker:
     def draw(self, batch: Batch) -> tuple[BatchResult, dict[str, bytes]]:
         """Draw `batch` into a folder of this worker; files come back as bytes, or stay in the
         shared folder (their paths then point there)."""
-        from shotcraft.engine.executors.local import run_batch
-
         if self.shared_folder is not None:
             folder = self.shared_folder / f"{batch.id}-a{batch.attempt}-{uuid.uuid4().hex[:8]}"
             folder.mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,7 @@ class PrevizEngine(Engine):
     """The deterministic CPU animatic: storyboard panels with the camera move, in seconds."""
 
     name = "previz"
+    kinds = frozenset({TakeKind.VIDEO, TakeKind.KEYFRAME})
     version = VERSION
 
     def __init__(self, *, resample: str = "nearest", progress_every: int = 10) -> None:

@@ -14,6 +14,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from shotcraft.studio.tui.filtering import ShotFilter
 from shotcraft.studio.tui.messages import DataChanged, RenderFinished, RenderProgress, TakeRendered
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.shot import ShotScreen
+from shotcraft.studio.tui.screens.takes import TakesScreen
 from shotcraft.studio.tui.widgets.shot_table import ShotTable
 
 # fixed widths: measuring 1,000 rows of CJK text for auto widths costs more than the rest of opening
@@ -197,15 +199,11 @@ class BoardScreen(StudioScreen):
         self.query_one("#shots", DataTable).focus()
 
     def action_open_shot(self) -> None:
-        from shotcraft.studio.tui.screens.shot import ShotScreen
-
         shot_id = self.current_shot_id()
         if shot_id:
             self.app.push_screen(ShotScreen(shot_id))
 
     def action_takes(self) -> None:
-        from shotcraft.studio.tui.screens.takes import TakesScreen
-
         shot_id = self.current_shot_id()
         if shot_id:
             self.app.push_screen(TakesScreen(shot_id))

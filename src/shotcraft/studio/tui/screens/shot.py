@@ -15,6 +15,7 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Stat
 from shotcraft.shots.errors import ShotcraftError, SpecError
 from shotcraft.shots.models import Budget, Move, Shot, ShotSize
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.takes import TakesScreen
 
 SAVE_AFTER_SECONDS = 0.6
 
@@ -243,8 +244,6 @@ class ShotScreen(StudioScreen):
         self.app.pop_screen()
 
     def action_takes(self) -> None:
-        from shotcraft.studio.tui.screens.takes import TakesScreen
-
         self.save()
         self.app.push_screen(TakesScreen(self.shot_id))
 

@@ -16,6 +16,7 @@ from shotcraft.shots.models import RejectReason, TakeKind
 from shotcraft.studio.player import CannotPlay, play
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.compare import CompareScreen
 from shotcraft.studio.tui.widgets import Filmstrip
 from shotcraft.studio.tui.widgets.filmstrip import PREFETCH
 
@@ -225,8 +226,6 @@ class TakesScreen(StudioScreen):
             return
         self.marked[which] = number
         if "a" in self.marked and "b" in self.marked:
-            from shotcraft.studio.tui.screens.compare import CompareScreen
-
             # back from compare, the list shows a pick made there
             self.app.push_screen(CompareScreen(self.shot_id, self.marked["a"], self.marked["b"]),
                                  lambda _picked: self.reload())

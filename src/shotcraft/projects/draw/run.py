@@ -26,27 +26,46 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from shotcraft.engine.executors import (
+    Batch,
+    BatchEvent,
+    BatchResult,
+    Executor,
+    ExecutorSettings,
+    get_executor,
+)
+from shotcraft.engine.protocol import Engine, RenderedTake
+from shotcraft.engine.registry import get_engine
+from shotcraft.engine.settings import EngineSettings
 from shotcraft.projects.cleanup import sweep
-from shotcraft.projects.convert import shot_from_row
+from shotcraft.projects.convert import shot_from_row, take_from_row
 from shotcraft.projects.db import JobRow, ShotRow, TakeRow, utcnow
-from shotcraft.projects.lease import Lease
-from shotcraft.projects.media import store_file, validate_still, validate_video
-from shotcraft.projects.plan import RenderPlan, plan_render, previous_last_frame, request_for
-from shotcraft.projects.queue import (
+from shotcraft.projects.draw.batch import request_for
+from shotcraft.projects.draw.elements import ensure_elements
+from shotcraft.projects.draw.events import (
+    EventFn,
+    Interruption,
+    RenderEvent,
+    RenderSummary,
+    TakeResult,
+)
+from shotcraft.projects.draw.lease import Lease
+from shotcraft.projects.draw.plan import RenderPlan, hold_budget, plan_render
+from shotcraft.projects.draw.queue import (
     claim,
     held_by,
     pending_count,
     queue_takes,
     recover_stale_jobs,
 )
+from shotcraft.projects.media import store_file, validate_still, validate_video
+from shotcraft.projects.neighbours import previous_last_frame
 from shotcraft.projects.scoring import score_and_thumbnail
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import (
@@ -61,55 +80,8 @@ from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeOrigin, TakeStatus
 from shotcraft.shots.redact import clean
 
-if TYPE_CHECKING:
-    from shotcraft.engine.executors import Batch, BatchEvent, BatchResult, Executor
-    from shotcraft.engine.protocol import Engine, RenderedTake
-
-
-class RenderEvent(BaseModel):
-    """What the front-ends show while takes render."""
-
-    kind: str  # queued | started | progress | done | failed | budget | resumed | warning | stopped
-    shot_id: str = ""
-    take: int | None = None
-    fraction: float = 0.0  # 0..1 within the take
-    message: str = ""
-    total: int = 0  # takes in this run
-    finished: int = 0  # takes finished (done or failed) so far
-
-
-class TakeResult(BaseModel):
-    shot_id: str
-    take: int
-    status: str
-    reason: str | None = None
-    score: float | None = None
-
-
-class RenderSummary(BaseModel):
-    queued: int = 0
-    resumed: int = 0
-    done: int = 0
-    failed: int = 0
-    cancelled: bool = False
-    executor: str = "local"
-    budget_notes: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)  # trouble that did not fail a take
-    results: list[TakeResult] = Field(default_factory=list)
-    seconds: float = 0.0
-    plan: RenderPlan | None = None
-    interrupted: int = 0  # takes an Interruption sent back to the queue
-
-
-EventFn = Callable[[RenderEvent], None]
-
-
-class Interruption(threading.Event):
-    """A render's cancel event for a stop that means "go on later" (Ctrl-C, SIGTERM): when it
-    is set, the takes being drawn go back to the queue instead of failing as cancelled, and
-    the next `render` draws them under their own numbers and seeds."""
-
-    requeue = True
+__all__ = ["Driver", "Interruption", "RenderEvent", "RenderPlan", "RenderSummary", "TakeResult", "add_take",
+           "render"]
 
 
 def render(
@@ -131,6 +103,7 @@ def render(
     dry_run: bool = False,
     loaded_engine: Engine | None = None,
     lipsync: dict[str, Any] | None = None,
+    budget: float | None = None,
 ) -> RenderSummary:
     """Plan the takes for the chosen shots, queue them, resume interrupted ones, and draw them
     all on an executor. With `dry_run`, return the plan (`summary.plan`) and write nothing.
@@ -139,16 +112,15 @@ def render(
     batch (projects/until.py) keeps one engine, and its loaded pipeline, for all of them.
 
     `lipsync` (with `kind=TakeKind.LIPSYNC`) is `projects.lipsync.lipsync_source`'s entry: the
-    video take and dialogue audio the lip-sync takes are made of, kept in their jobs."""
-    from shotcraft.engine.executors import Executor, get_executor
-    from shotcraft.engine.registry import get_engine
-    from shotcraft.engine.settings import EngineSettings
+    video take and dialogue audio the lip-sync takes are made of, kept in their jobs.
 
+    `budget` is the most credits this run may spend: a plan over it is refused before anything
+    is queued (BudgetExceeded), as a shot's or an episode's budget is."""
     started = time.monotonic()
     emit = on_event or (lambda _event: None)
     engine_name = engine or EngineSettings().default_engine
     engine_obj = loaded_engine or get_engine(engine_name, **(engine_settings or {}))
-    shots = _select_shots(store, shot_ids, episode)
+    shots = select_shots(store, shot_ids, episode)
     summary = RenderSummary()
     if not dry_run:
         sweep(store)  # what dead runs left: work folders, temp files, orphaned media
@@ -162,13 +134,12 @@ def render(
     fresh = takes is not None or interrupted == 0
     element_notes: list[str] = []
     if fresh and not dry_run and engine_obj.capabilities(kind).elements:
-        from shotcraft.projects.elements import ensure_elements
-
         # made once, before the plan, so every take of every shot names the same subject
         element_notes = ensure_elements(store, engine_obj, {n for s in shots for n in s.characters})
     plan = plan_render(store, shots if fresh else [], engine=engine_obj, engine_name=engine_name,
                        kind=kind, takes=takes, seed=seed, options=options,
                        resumed=0 if fresh else interrupted)
+    hold_budget(plan, budget)
     summary.plan, summary.budget_notes = plan, [*plan.notes, *element_notes]
     if dry_run:
         return summary
@@ -177,7 +148,7 @@ def render(
     if isinstance(executor, Executor):
         runner, owned = executor, False
     else:
-        runner = get_executor(executor, **_executor_options(executor, engine_obj, executor_options))
+        runner = get_executor(executor, **executor_kwargs(executor, engine_obj, executor_options))
         owned = True
     try:
         if fresh:
@@ -228,9 +199,9 @@ def render(
             runner.close()
 
 
-def _executor_options(name: str | None, engine: Engine, options: dict[str, Any] | None) -> dict[str, Any]:
-    from shotcraft.engine.executors import ExecutorSettings
-
+def executor_kwargs(name: str | None, engine: Engine, options: dict[str, Any] | None) -> dict[str, Any]:
+    """The options the executor called `name` is made with (the local one keeps the engine
+    already loaded for planning)."""
     chosen = name or ExecutorSettings().executor
     extra = dict(options or {})
     if chosen == "local":
@@ -292,8 +263,6 @@ class Driver:
         return None
 
     def _prepare(self, jobs: list[JobRow]) -> Batch | None:
-        from shotcraft.engine.executors import Batch
-
         shot_id = jobs[0].shot_id
         with self.store.db.read() as session:
             rows = [session.get(TakeRow, job.take_id) for job in jobs]
@@ -437,7 +406,7 @@ class Driver:
         lost = (set(job_ids) - held_by(self.store, [j for j in job_ids if j is not None],
                                        self.lease.token)) if self.lease.failure else set()
         results: list[TakeResult] = []
-        ref_hashes = _reference_hashes(batch.request)
+        ref_hashes = reference_hashes(batch.request)
         per_take_seconds = result.seconds / max(1, len(rendered))
         returned = {r.take_number for r in rendered}
         for item in rendered:
@@ -468,7 +437,7 @@ class Driver:
                 outcome = self._lapsed(take)
             else:
                 reason = "cancelled" if self.cancel.is_set() else "the engine returned no result"
-                outcome = _fail(self.store, job, take, reason)
+                outcome = fail_take(self.store, job, take, reason)
             opened.stored.add(number)
             results.append(outcome)
             self.emit(RenderEvent(kind="failed", shot_id=shot_id, take=take.number,
@@ -488,7 +457,7 @@ class Driver:
     def _fail_all(self, jobs: list[JobRow], takes: list[TakeRow], reason: str) -> list[TakeResult]:
         failed = []
         for job, take in zip(jobs, takes, strict=True):
-            failed.append(_fail(self.store, job, take, reason))
+            failed.append(fail_take(self.store, job, take, reason))
             self.emit(RenderEvent(kind="failed", shot_id=job.shot_id, take=take.number,
                                   total=self.total, finished=self.counter.add(),
                                   message=failed[-1].reason or ""))
@@ -596,7 +565,7 @@ class _Counter:
             return self.value
 
 
-def _select_shots(store: Store, shot_ids: list[str] | None, episode: int | None) -> list[Shot]:
+def select_shots(store: Store, shot_ids: list[str] | None, episode: int | None) -> list[Shot]:
     if shot_ids:
         return [store.shot(shot_id) for shot_id in shot_ids]
     shots = store.shots(episode=episode)
@@ -606,7 +575,7 @@ def _select_shots(store: Store, shot_ids: list[str] | None, episode: int | None)
     return shots
 
 
-def _reference_hashes(request: Any) -> dict[str, str]:
+def reference_hashes(request: Any) -> dict[str, str]:
     """What a batch's takes were conditioned on, by content: character references, keyframes."""
     hashes = {c.name: ",".join(c.reference_hashes) for c in request.characters if c.reference_hashes}
     for key, path in (("first_frame", request.first_frame), ("last_frame", request.last_frame)):
@@ -620,7 +589,7 @@ def _finish(
     ref_hashes: dict[str, str], seconds: float, previous_last: Path | None, shot: Shot,
 ) -> TakeResult:
     if item.failed or item.path is None:
-        return _fail(store, job, take, item.failed or "the engine returned no file", item=item)
+        return fail_take(store, job, take, item.failed or "the engine returned no file", item=item)
     kind = TakeKind(take.kind)
     stored: Path | None = None
     try:
@@ -639,15 +608,15 @@ def _finish(
                                             lipsync_audio=synced.audio if synced else None)
     except Exception as exc:
         if stored is not None:
-            _discard_unregistered(store, stored)
+            discard_unregistered(store, stored)
         if isinstance(exc, ShotcraftError) and not is_disk_full(exc):
-            return _fail(store, job, take, f"invalid output: {exc}", item=item)
+            return fail_take(store, job, take, f"invalid output: {exc}", item=item)
         raise
     try:
-        _register(store, engine, job, take, item, request, ref_hashes, seconds, stored, thumb,
+        register_take(store, engine, job, take, item, request, ref_hashes, seconds, stored, thumb,
                   info, scores)
     except BaseException:
-        _discard_unregistered(store, stored)  # the row was rolled back: the file is nobody's
+        discard_unregistered(store, stored)  # the row was rolled back: the file is nobody's
         raise
     return TakeResult(shot_id=take.shot_id, take=take.number, status="done", score=scores.total)
 
@@ -656,7 +625,7 @@ def _says_disk_full(reason: str) -> bool:
     return "the disk holding" in reason and " is full" in reason
 
 
-def _discard_unregistered(store: Store, stored: Path) -> None:
+def discard_unregistered(store: Store, stored: Path) -> None:
     """Remove a file just stored that no take row names (its registration did not happen);
     the store is content-addressed, so another take may own the same file."""
     relative = store.layout.relative(stored)
@@ -666,7 +635,7 @@ def _discard_unregistered(store: Store, stored: Path) -> None:
         stored.unlink(missing_ok=True)
 
 
-def _register(
+def register_take(
     store: Store, engine: Engine, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
     ref_hashes: dict[str, str], seconds: float, stored: Path, thumb: Path, info: Any, scores: Any,
 ) -> None:
@@ -697,7 +666,7 @@ def _register(
         session.add(job_row)
 
 
-def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: RenderedTake | None = None) -> TakeResult:
+def fail_take(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: RenderedTake | None = None) -> TakeResult:
     reason = clean(reason)  # a provider's words: no escapes, no secrets, in the row or on screen
     with store.db.write() as session:
         row = session.get(TakeRow, take.id)
@@ -731,8 +700,6 @@ def _check_clip_length(file: Path, info: Any, fps: int) -> None:
 
 def add_take(store: Store, shot_id: str, file: Path) -> Take:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
-    from shotcraft.projects.convert import take_from_row
-
     shot = store.shot(shot_id)
     if not file.is_file():
         raise SpecError(f"{file} does not exist", field="file")
