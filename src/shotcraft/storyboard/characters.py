@@ -11,7 +11,9 @@ Rules (deterministic; the README quotes them):
 - A note belongs to a speaker when the note's name or one of its aliases equals the cue name,
   or when the note's name starts with the cue name followed by a space ("MARA VOSS" → "MARA").
   The character keeps the cue name; the note's full name and aliases become aliases, and the
-  note's description becomes the character's description. The first note (by line) wins.
+  note's description is split into appearance (what a camera sees: sex, age, face, hair,
+  build, wardrobe) and biography (everything else; see storyboard/appearance.py). Only
+  appearance reaches prompts. The first note (by line) wins.
 - First appearance: the first scene (in script order) where the character speaks, is listed on
   the 人物： line or is named in an action; `first_line` is that element's (or heading's) line.
   A character only ever named in a note keeps the note's line and no scene.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from shotcraft.storyboard.appearance import split_description
 from shotcraft.storyboard.models import Character
 from shotcraft.storyboard.script import CharacterNote, ElementKind, Script, ScriptScene
 
@@ -160,8 +163,13 @@ def _apply_note(character: Character, note: CharacterNote) -> None:
     for alias in [note.name.strip(), *note.aliases]:
         if alias and alias != character.name and alias not in character.aliases:
             character.aliases.append(alias)
-    if note.description:
-        character.description = note.description
+    appearance, biography = note.appearance, note.biography
+    if appearance is None and biography is None:
+        appearance, biography = split_description(note.description)
+    if appearance:
+        character.appearance = appearance
+    if biography:
+        character.biography = biography
     character.first_line = note.line
 
 

@@ -64,7 +64,9 @@ class CharacterNote(BaseModel):
     """What the script says about a character where it introduces them."""
 
     name: str
-    description: str | None = None
+    description: str | None = None  # the note as written; split when appearance/biography are not given
+    appearance: str | None = None  # what a camera sees (a parser that tells them apart sets these)
+    biography: str | None = None  # who they are (人物小传)
     aliases: list[str] = Field(default_factory=list)
     line: int | None = None
 
