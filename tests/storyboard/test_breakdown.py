@@ -98,7 +98,7 @@ def test_ids_follow_episode_scene_and_shot_order():
     # episode 1 opens on a flash-forward of "Dinner!" (its most intense beat); episode 2's
     # first scene is scenery alone and keeps its establishing wide first
     assert ids == [
-        "E01-S01-001", "E01-S01-002", "E01-S01-003", "E01-S01-004",
+        "E01-S01-000", "E01-S01-001", "E01-S01-002", "E01-S01-003",
         "E01-S02-001", "E01-S02-002",
         "E02-S01-001", "E02-S01-002",
     ]

@@ -6,7 +6,8 @@ biography (job, history, temperament: `前世被害死在订婚宴上，重生�
 
 `split_description(text)` cuts the note into clauses (at ，,；;。 and line ends) and keeps each
 clause whole on one side: a clause with an appearance word is appearance, any other is
-biography. Both sides keep the writer's words and order.
+biography. Both sides keep the writer's words and order (a note that is all one side is kept
+exactly as written).
 """
 
 from __future__ import annotations
@@ -54,4 +55,8 @@ def split_description(text: str | None) -> tuple[str | None, str | None]:
     joiner = "，" if re.search(r"[\u3400-\u9fff]", text) else ", "
     seen = [c for c in clauses if is_appearance(c)]
     told = [c for c in clauses if not is_appearance(c)]
-    return (joiner.join(seen) or None), (joiner.join(told) or None)
+    if not told:
+        return text.strip(), None  # all of it is seen: the writer's words as written
+    if not seen:
+        return None, text.strip()
+    return joiner.join(seen), joiner.join(told)

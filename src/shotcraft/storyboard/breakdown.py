@@ -5,8 +5,9 @@ Rules (deterministic; the same script always gives the same storyboard). The cov
 notes in storyboard/notes.py; docs/guide/breakdown.md lists them all in a director's words.
 
 1. Ids. Scenes are "E-S" (episode number, 1-based scene order in the episode). Shots are
-   `E{ep:02d}-S{scene:02d}-{n:03d}`, n 1-based within the scene; `order` is the 0-based
-   position within the episode. Text before the first heading is a scene without a heading
+   `E{ep:02d}-S{scene:02d}-{n:03d}`, n 1-based within the scene in script order (the hook's
+   flash-forward, a teaser before the scene, is n = 0); `order` is the 0-based position
+   within the episode. Text before the first heading is a scene without a heading
    (and without an establishing shot) only if it holds action, dialogue or a centered line.
 2. Establishing shot. Every scene with a heading has one, even with an empty body: exterior
    EWS with a slow pan right for 4 s; interior (or unknown) WS with a slow push-in, 3 s. In
@@ -409,10 +410,10 @@ class _SceneBreakdown:
         if has_cue(text, EXIT):
             self.present = [name for name in self.present if name not in named]
             self.moved.update(named)
-        elif has_cue(text, ENTRANCE) or has_cue(text, MOVEMENT):
+        elif has_cue(text, ENTRANCE) or has_cue(text, ARRIVAL) or has_cue(text, MOVEMENT):
             self.present += [name for name in named if name not in self.present]
             self.moved.update(named)
-            if named and has_cue(text, ENTRANCE):
+            if named and (has_cue(text, ENTRANCE) or has_cue(text, ARRIVAL)):
                 self.last_arrived = named[-1]
 
     def _dialogue(self, element: Element, following: Element | None) -> None:
@@ -571,6 +572,9 @@ def breakdown(
             )
             work.run()
             drafts = work.drafts
+            # ids follow the script; the hook may reorder the opening and its flash-forward,
+            # a teaser before shot 1, is shot 0
+            numbers = {id(draft): n for n, draft in enumerate(drafts, start=1)}
             if not episode.scenes:  # the episode's first three seconds
                 drafts = hook(drafts, fits_hook, split_line)
             number = len(episode.scenes) + 1
@@ -585,7 +589,8 @@ def breakdown(
                 characters=work.characters,
                 notes=work.notes,
             )
-            for n, draft in enumerate(drafts, start=1):
+            for draft in drafts:
+                n = numbers.get(id(draft), 0)
                 said = {
                     "kind": _said_kind(draft),
                     "episode": episode.number,

@@ -50,7 +50,7 @@ EXIT = (
 )
 MOVEMENT = (
     "walks", "walk", "walking", "runs", "run", "running", "rushes", "hurries", "strides",
-    "chases", "follows", "crosses", "走向", "走来", "走去", "走过", "走到", "走近", "走下", "走上",
+    "chases", "follows", "crosses", "走在", "走向", "走来", "走去", "走过", "走到", "走近", "走下", "走上",
     "穿过", "跑", "冲", "奔", "追", "迈步",
 )
 RISE = ("stands up", "rises", "gets up", "站起", "起身", "站了起来", "坐起", "起立")
@@ -261,6 +261,7 @@ class Exchange:
     pair: frozenset[str] | None = None
     since_two_shot: int = 0
     opened: set[frozenset[str]] = field(default_factory=set)  # pairs a two-shot has shown
+    sides: set[str] = field(default_factory=set)  # who has had an over-the-shoulder since it
 
     def framing(self, speaker: str, listener: str | None, *, moved: set[str], heated: bool,
                 seconds: float, present: list[str] | None = None,
@@ -285,15 +286,22 @@ class Exchange:
         self.opened.add(pair)
         self.pair = pair
         drift = CameraMove(move=Move.TRUCK_LEFT, intensity=0.3)  # keeps people standing alive
+        if heated and not fresh:
+            self.since_two_shot += 1
+            self.sides.add(speaker)
+            return ShotKind.DIALOGUE, ShotSize.CU, close, [speaker]
         if fresh or self.since_two_shot >= REESTABLISH_EVERY:
             self.since_two_shot = 1
+            self.sides = {speaker}  # the two-shot showed the speaker
             group = [name for name in (present or []) if name not in (speaker, listener)]
             if not fresh and group:
                 return ShotKind.DIALOGUE, ShotSize.WS, drift, [speaker, listener, *group]
             return (ShotKind.TWO_SHOT, ShotSize.MS if fresh else ShotSize.MCU, drift,
                     [speaker, listener])
         self.since_two_shot += 1
-        if heated or seconds < SHORT_LINE_SECONDS:
+        first_side = speaker not in self.sides
+        self.sides.add(speaker)
+        if heated or (seconds < SHORT_LINE_SECONDS and not first_side):
             return ShotKind.DIALOGUE, ShotSize.CU, close, [speaker]
         size = ShotSize.MS if seconds >= LONG_LINE_SECONDS else ShotSize.MCU
         return ShotKind.OTS, size, CameraMove(), [speaker, listener]
@@ -348,8 +356,7 @@ def hook(drafts: list[Draft], fits: Callable[[str], bool],
     if rest and rest[0] is best:
         # the whole beat opens the scene (every part of a long line), then the wide
         run = 1
-        while run < len(rest) and rest[run].source_lines == best.source_lines and (
-                rest[run].kind is not ShotKind.INSERT):
+        while run < len(rest) and rest[run].source_lines == best.source_lines:
             run += 1
         return [*rest[:run], *opening, *rest[run:]]
     copy = _flash_forward(best, fits, split)
