@@ -19,6 +19,7 @@ BENCHMARKS = [
     ["executors.py"],
     ["identity.py"],
     ["ranker_fit.py"],
+    ["shot_variety.py"],
 ]
 
 
