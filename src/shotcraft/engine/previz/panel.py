@@ -198,7 +198,8 @@ class Panel:
         jit = self.comp.jitter + [0.0, 0.0]
         if self.framing is ShotKind.OTS and self.request.characters:
             # the face, off centre, looking past the shoulder in the foreground
-            return [(0, self.fx(0.64 + 0.04 * jit[0]), self._head_y(hd, 0, jit), hd)]
+            hd *= 0.85  # further from the lens than the shoulder in front
+            return [(0, self.fx(0.66 + 0.04 * jit[0]), self._head_y(hd, 0, jit), hd)]
         if self.framing is ShotKind.TWO_SHOT and len(self.request.characters) >= 2:
             hd = min(hd, 0.22 * self.W)  # two faces side by side fit the width
             low = 0.06 if self.size not in FEET_Y else 0.0  # a medium two-shot cuts at the waist
@@ -264,9 +265,9 @@ class Panel:
         self._label(draw, ref.name, cx, hy, hd, look.colour, font)
         near = self.request.characters[1]
         back = figure_look(near.name)
-        bd = 1.7 * hd  # nearer the lens: bigger than the face it looks at
-        bx, by = self.fx(0.12), self.fy(0.62)
-        shoulder = (bx - 1.6 * bd * back.build, by + 0.55 * bd, bx + 1.5 * bd * back.build, by + 3.5 * bd)
+        bd = 1.5 * hd  # nearer the lens: bigger than the face it looks at
+        bx, by = self.fx(0.08), self.fy(0.6)
+        shoulder = (bx - 1.4 * bd * back.build, by + 0.55 * bd, bx + 0.7 * bd * back.build, by + 3.5 * bd)
         draw.rounded_rectangle(shoulder, radius=0.6 * bd, fill=scale(back.colour, 0.75))
         draw.rectangle((bx - 0.2 * bd, by + 0.3 * bd, bx + 0.2 * bd, by + 0.8 * bd), fill=scale(back.skin, 0.7))
         head = (bx - 0.45 * bd, by - 0.55 * bd, bx + 0.45 * bd, by + 0.55 * bd)
