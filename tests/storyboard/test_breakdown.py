@@ -388,7 +388,7 @@ def test_never_two_shots_of_one_face_in_the_same_framing_back_to_back():
     scene = interior(action("Mara stares at the door.", 3), say("MARA", "Come in.", 4),
                      say("MARA", "Please.", 5))
     shots = [s for s in body(breakdown(script(scene))) if s.kind is not ShotKind.ESTABLISHING]
-    for before, after in zip(shots, shots[1:]):
+    for before, after in zip(shots, shots[1:], strict=False):
         assert (before.characters, before.size) != (after.characters, after.size)
 
 

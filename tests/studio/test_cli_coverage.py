@@ -89,8 +89,7 @@ def test_establishing_wide_shows_only_who_is_there_when_the_scene_opens(reborn) 
 
 
 def test_two_people_talking_get_a_two_shot_then_over_the_shoulder_coverage(reborn) -> None:
-    lines = [s for s in scene_shots(reborn, "1-1") if s["dialogue"] and s["characters"] != ["沈念"]
-             or (s["dialogue"] and s["kind"] != "dialogue")]
+    lines = [s for s in scene_shots(reborn, "1-1") if s["dialogue"]]
     opening = carrying(reborn, "你醒了")
     assert (opening["kind"], opening["framing"]) == ("two_shot", "2S MS")
     assert opening["characters"] == ["陆景琛", "沈念"]
@@ -107,7 +106,7 @@ def test_a_reaction_is_not_a_second_shot_of_the_same_face(reborn) -> None:
     assert (stunned["characters"], stunned["size"], stunned["camera"]["move"]) == (
         ["陆景琛"], "CU", "dolly_in")
     singles = [s for s in shots if s["kind"] in ("dialogue", "action", "reaction", "ots")]
-    for before, after in zip(shots, shots[1:]):
+    for before, after in zip(shots, shots[1:], strict=False):
         if before in singles and after in singles and before["characters"][:1] == after["characters"][:1]:
             assert before["size"] != after["size"], (before["id"], after["id"])
 
@@ -144,7 +143,7 @@ def test_the_first_three_seconds_are_a_hook_not_the_slate_of_a_wide(reborn) -> N
     # a flash-forward of a beat the scene plays later: 陆景琛 thrown by the broken engagement
     line = first["dialogue"][0]
     later = carrying(reborn, line["text"])
-    assert later["scene"] == "1-1" and later["order"] > first["order"] if "order" in later else True
+    assert later["scene"] == "1-1" and reborn.index(later) > 3  # played again in its place
     assert line["speaker"] == "陆景琛" and line["parenthetical"] == "一愣"
 
 

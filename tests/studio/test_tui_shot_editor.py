@@ -132,3 +132,19 @@ async def test_removing_a_reference_asks_first_and_esc_keeps_it(project_dir: Pat
         await pilot.press("enter")
         await pilot.pause()
         assert app.project.character("顾言").references == []
+
+
+async def test_the_export_screen_says_which_picks_are_outdated_before_exporting(
+        project_dir: Path) -> None:
+    from shotcraft.studio.tui.screens.export import ExportScreen
+
+    project = Project.open(project_dir)
+    project.pick(LINE, 1)
+    project.update_shot(LINE, duration_frames=120)
+    project.close()
+    app = make_app(project_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ExportScreen())
+        await pilot.pause()
+        said = str(app.screen.query_one("#outdated", Static).render())
+        assert f"{LINE}: the picked take 1 is outdated (duration changed since it was drawn)" in said
