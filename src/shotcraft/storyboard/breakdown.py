@@ -91,7 +91,6 @@ from shotcraft.storyboard.coverage import (
     Exchange,
     action_camera,
     action_size,
-    beat_intensity,
     emotional,
     has_cue,
     hook,
@@ -317,9 +316,10 @@ class _SceneBreakdown:
 
     def add(self, draft: Draft, notes: ShotNotes | None = None) -> Draft:
         """Add a draft with the writer's notes (its own, over a pending camera note) applied."""
-        written = (notes or ShotNotes()).over(self.pending)
-        self.pending = ShotNotes()
-        self.drafts.append(_apply_notes(draft, written))
+        if self.pending.found:
+            notes = (notes or ShotNotes()).over(self.pending)
+            self.pending = ShotNotes()
+        self.drafts.append(_apply_notes(draft, notes) if notes is not None else draft)
         return draft
 
     def run(self) -> None:
@@ -385,7 +385,6 @@ class _SceneBreakdown:
                 action=beat,
                 source_lines=[element.line],
                 said={"action": element.text, **({"part": index} if index else {})},
-                intensity=beat_intensity(beat),
             )
             if self.reacting and in_frame == [self.reacting] and index == 0:
                 draft.size, draft.notes = ShotSize.CU, ["reaction"]
@@ -400,7 +399,7 @@ class _SceneBreakdown:
                     kind=ShotKind.INSERT, size=ShotSize.CU, seconds=INSERT_SECONDS,
                     camera=CameraMove(move=Move.DOLLY_IN, intensity=0.3), action=prop,
                     source_lines=[element.line], notes=["insert: the prop"],
-                    said={"insert": element.text}, intensity=beat_intensity(prop),
+                    said={"insert": element.text},
                 ))
         self.reacting = None
         self._presence(text, named)
@@ -476,7 +475,6 @@ class _SceneBreakdown:
                     "mode": element.mode.value if element.mode else None,
                     "part": index if len(parts) > 1 else None,
                 },
-                intensity=beat_intensity(parenthetical, part),
             ), notes)
         self._reaction(speaker, following)
         if speaker and (element.mode is None or inner):

@@ -69,6 +69,7 @@ class NameIndex:
             (re.compile(re.escape(form)), not _CJK_RE.search(form), canonical)
             for form, canonical in self._forms
         ]
+        self._mentioned: dict[str, list[str]] = {}  # the breakdown asks about a text many times
 
     def resolve(self, name: str | None) -> str | None:
         """The canonical character name for `name`, or None if it is nobody in the bible."""
@@ -78,6 +79,12 @@ class NameIndex:
 
     def mentioned(self, text: str) -> list[str]:
         """Characters named in `text`, in the order they are first named."""
+        known = self._mentioned.get(text)
+        if known is None:
+            known = self._mentioned[text] = self._find_mentioned(text)
+        return list(known)
+
+    def _find_mentioned(self, text: str) -> list[str]:
         hits: list[tuple[int, str]] = []
         taken: list[tuple[int, int]] = []
         for pattern, latin, canonical in self._patterns:

@@ -111,8 +111,10 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE = re.compile(r"[^，,；;。.！!？?]+[，,；;。.！!？?]*")
 
 
+@lru_cache(maxsize=16384)
 def has_cue(text: str | None, cues: tuple[str, ...]) -> bool:
-    """True when text holds a cue: Chinese cues anywhere, English cues as whole words."""
+    """True when text holds a cue: Chinese cues anywhere, English cues as whole words.
+    (Cached: the rules ask about one text with the same cues several times.)"""
     if not text:
         return False
     return bool(_cue_pattern(cues).search(text))
@@ -152,7 +154,13 @@ class Draft:
     said: dict[str, Any] = field(default_factory=dict)  # what the script said, for the hash
     angle: Angle | None = None
     written: set[str] = field(default_factory=set)  # fields the writer's own notes set
-    intensity: int = 0  # how strong a beat it is (the hook's pick)
+
+    @property
+    def intensity(self) -> int:
+        """How strong a beat it is (the hook's pick): its words, and a line's delivery."""
+        line = self.dialogue[0] if self.dialogue else None
+        return beat_intensity(self.action, line.parenthetical if line else None,
+                              line.text if line else None)
 
     def face(self) -> str | None:
         """The one face this shot frames alone, if it frames exactly one."""
@@ -248,10 +256,13 @@ def emotional(*texts: str | None) -> bool:
     return any(has_cue(text, EMOTIONAL_DELIVERY) for text in texts)
 
 
+_EXCLAIMED = re.compile(r"[！!]")
+
+
 def beat_intensity(*texts: str | None) -> int:
     """How intense a beat reads: its intensity cues, and a line's exclamation."""
-    score = sum(count_cues(text, INTENSE) for text in texts)
-    return score + sum(1 for text in texts if text and re.search(r"[！!]|[？?][！!]", text))
+    return sum(count_cues(text, INTENSE) + (1 if _EXCLAIMED.search(text) else 0)
+               for text in texts if text)
 
 
 @dataclass
@@ -348,8 +359,9 @@ def hook(drafts: list[Draft], fits: Callable[[str], bool],
     if not beats:
         return drafts
     # the most intense; of equals, one with a face before scenery, then the earliest
-    best = max(beats, key=lambda d: (d.intensity, bool(d.characters)))
-    if not best.intensity and not best.characters:
+    scores = {id(d): d.intensity for d in beats}
+    best = max(beats, key=lambda d: (scores[id(d)], bool(d.characters)))
+    if not scores[id(best)] and not best.characters:
         return drafts  # nothing but scenery: the establishing wide is as good an opening
     opening = [d for d in drafts if d.kind is ShotKind.ESTABLISHING]
     rest = [d for d in drafts if d.kind is not ShotKind.ESTABLISHING]
@@ -384,5 +396,5 @@ def _flash_forward(beat: Draft, fits: Callable[[str], bool],
         characters=[face] if face else [], action=beat.action, dialogue=dialogue,
         source_lines=list(beat.source_lines),
         notes=["hook: a flash-forward of the scene's most intense beat"],
-        said={"hook": dict(beat.said)}, angle=beat.angle, intensity=beat.intensity,
+        said={"hook": dict(beat.said)}, angle=beat.angle,
     )

@@ -97,6 +97,14 @@ LEADING_EN = ("CLOSE ON", "CLOSE-UP ON", "CLOSE UP ON", "CLOSE-UP", "CLOSE UP", 
               "EXTREME CLOSE-UP", "EXTREME WIDE")
 
 _OPEN, _CLOSE = "（(【[〖", "）)】]〗"
+_KEYED = re.compile(rf"(?:{'|'.join(map(re.escape, KEYS[:5]))})\s*[:：]\s*")
+_LEADING = re.compile(rf"({'|'.join(map(re.escape, sorted(LEADING, key=len, reverse=True)))})"
+                      r"(?:镜头)?(?=$|[\s：:，,、。！!—-])")
+_LEADING_EN = re.compile(rf"({'|'.join(map(re.escape, sorted(LEADING_EN, key=len, reverse=True)))})"
+                         r"(?=$|[ \t:,—-])")  # capitals only: a shot line
+# a text with none of these holds no note (most actions): read without the slow path
+_MAYBE = re.compile(rf"[{re.escape(_OPEN)}]|^\s*(?:{_KEYED.pattern}|{_LEADING.pattern}|"
+                    rf"{_LEADING_EN.pattern}|镜头|摄影机|camera)", re.IGNORECASE)
 _BRACKET = re.compile(r"[（(【\[〖]([^（()）【】\[\]〖〗]{1,40})[）)】\]〗]")
 _SEPARATORS = re.compile(r"[\s，,、；;：:/／|+＋·。.\-—→]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -198,7 +206,7 @@ def _unkey(words: str) -> str:
 
 def read_notes(text: str | None) -> ShotNotes:
     """The writer's notes in an action or parenthetical: what they set, and the text without them."""
-    if not text:
+    if not text or not _MAYBE.search(text):
         return ShotNotes(text=text or "")
     found: dict[str, object] = {}
     said: list[str] = []
@@ -233,7 +241,7 @@ def _leading(text: str, take: object) -> str:
     """Take a keyed note (`镜头：特写，…`) or a size word opening the text off its front."""
     assert callable(take)
     stripped = text.lstrip()
-    keyed = re.match(rf"(?:{'|'.join(map(re.escape, KEYS[:5]))})\s*[:：]\s*", stripped)
+    keyed = _KEYED.match(stripped)
     if keyed:
         # note words run up to the first clause that is not all note words
         rest = stripped[keyed.end():]
@@ -257,13 +265,11 @@ def _leading(text: str, take: object) -> str:
         if got and whole:
             take(clause.group(1), clause.group(1))
             return stripped[clause.end():]
-    words = "|".join(map(re.escape, sorted(LEADING, key=len, reverse=True)))
-    opening = re.match(rf"({words})(?:镜头)?(?=$|[\s：:，,、。！!—-])", stripped)
+    opening = _LEADING.match(stripped)
     if opening:
         take(opening.group(1), opening.group(0))
         return stripped[opening.end():]
-    words = "|".join(map(re.escape, sorted(LEADING_EN, key=len, reverse=True)))
-    opening = re.match(rf"({words})(?=$|[ \t:,—-])", stripped)  # capitals only: a shot line
+    opening = _LEADING_EN.match(stripped)
     if opening:
         take(opening.group(1).lower(), opening.group(0))
         return stripped[opening.end():]
