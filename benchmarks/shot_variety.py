@@ -44,7 +44,8 @@ def scripts() -> list[Path]:
 
 def entropy(counts: Counter[str]) -> float:
     total = sum(counts.values())
-    return -sum(c / total * math.log2(c / total) for c in counts.values() if c) if total else 0.0
+    # + 0.0: one category alone is 0 bits, never "-0.00"
+    return -sum(c / total * math.log2(c / total) for c in counts.values() if c) + 0.0 if total else 0.0
 
 
 def shares(counts: Counter[str]) -> dict[str, float]:
