@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.projects.outdated import outdated_picks
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
@@ -56,7 +57,8 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
                 media_frames=take_frames(chosen.take, store.fps) if chosen else None,
                 take=chosen.take.number if chosen else None, source=source,
                 speaks=chosen is not None and chosen.take.kind is TakeKind.LIPSYNC,
-                size=shot.size.value, camera=shot.camera.move.value, action=shot.action,
+                size=shot.size.value, framing=shot.framing, camera=shot.camera.move.value,
+                action=shot.action,
                 dialogue=shot.dialogue, alternates=alternates,
             ))
     if not clips:
@@ -169,7 +171,8 @@ def export(
         from shotcraft.projects.voices import speaker_voices
 
         options = options.model_copy(update={"voices": speaker_voices(store)})
-    warnings: list[str] = []
+    # an outdated pick is said before anything is encoded (and kept in the result)
+    warnings: list[str] = [pick.sentence() for pick in outdated_picks(store, episode=episode)]
     timeline = build_timeline(store, episode, warnings=warnings)
     check_crossfade(timeline, options)
     if out is None:
