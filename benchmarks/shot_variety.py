@@ -38,7 +38,8 @@ def scripts() -> list[Path]:
     found += sorted((ROOT / "src" / "shotcraft" / "examples").glob("*.fountain"))
     real = ROOT / "tests" / "data" / "scripts"
     if real.is_dir():
-        found += sorted(p for p in real.iterdir() if p.suffix in (".txt", ".fountain"))
+        found += sorted(p for p in real.iterdir() if p.suffix in (".txt", ".md", ".fountain")
+                        and p.name != "SOURCES.md")
     return found
 
 

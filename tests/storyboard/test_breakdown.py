@@ -209,6 +209,8 @@ def test_action_size_follows_what_it_describes(text, size):
         ("Mara slowly turns to see the open door.", Move.PAN_RIGHT, 0.3),
         ("她抬头，看见了天台上的人。", Move.TILT_UP, 0.5),
         ("Jonah suddenly runs for the exit.", Move.TRUCK_RIGHT, 0.8),
+        ("Jonah charges at the hoop, dribbling.", Move.TRUCK_RIGHT, 0.5),
+        ("Mara shoves him. Jonah doesn't budge.", Move.HANDHELD, 0.5),
         ("林晓缓缓走向门口。", Move.TRUCK_RIGHT, 0.3),
         ("Jonah enters.", Move.PAN_RIGHT, 0.5),
         ("Jonah leaves.", Move.PAN_LEFT, 0.5),

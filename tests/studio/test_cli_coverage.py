@@ -276,3 +276,55 @@ def test_the_cast_blocks_appearance_lines_and_the_readers_camera_notes_are_used(
         assert heard["characters"] == [] and heard["size"] in ("WS", "MS"), heard
         assert "speaking" not in heard["prompt"]
 
+
+def test_in_a_group_only_the_first_pair_opens_on_a_two_shot(tmp_path: Path) -> None:
+    # four people on a court: the room is shown once, each new pair then opens over the shoulder
+    text = """第1集
+
+1-1 日 外 篮球场
+人物：马一花、陈茉莉、叶小玲、刘娜
+马一花：今天投篮命中率必须过五十。
+陈茉莉：这地儿太阳毒得能脱皮，你那手办都要晒化了。
+叶小玲：根据紫外线强度，该模型涂料在两小时内会发生不可逆的褪色。
+刘娜：你们别吵了，教导主任来了。
+"""
+    shots = board(import_script(tmp_path, text))
+    kinds = [carrying(shots, words)["kind"] for words in ("命中率", "太阳毒", "紫外线", "教导主任")]
+    assert kinds[0] == "two_shot" and "two_shot" not in kinds[1:]
+    newcomer = carrying(shots, "紫外线")
+    assert (newcomer["kind"], newcomer["characters"]) == ("ots", ["叶小玲", "陈茉莉"])
+
+
+def test_a_line_of_camera_notes_alone_sets_the_next_shot_and_is_no_shot(tmp_path: Path) -> None:
+    # JRMoive's layout: "镜头: 特写" and "运镜: 推镜" lines above the action they frame
+    text = """第1集
+
+1-1 夜 内 办公室
+人物：小红
+镜头: 特写
+运镜: 推镜
+动作: 小红轻轻推开门，手里拿着两杯热咖啡
+"""
+    shots = board(import_script(tmp_path, text))
+    assert not any("镜头" in (s["action"] or "") for s in shots)
+    door = carrying(shots, "小红轻轻推开门")
+    assert (door["size"], door["camera"]["move"]) == ("CU", "dolly_in")
+    assert "writer: 镜头: 特写 运镜: 推镜" in door["notes"]
+
+
+def test_a_voice_over_the_setting_drifts_and_a_direction_without_a_subject_is_the_last_named(
+        tmp_path: Path) -> None:
+    text = """第1集
+
+1-1 日 内 餐厅
+人物：小明、小红
+旁白：新的一天开始了。
+△小明和小红坐在餐桌旁。
+△边吃边聊，偶尔大笑。
+"""
+    shots = board(import_script(tmp_path, text))
+    narration = carrying(shots, "新的一天")
+    assert narration["characters"] == [] and narration["camera"]["move"] == "pan_right"
+    assert narration["camera"]["intensity"] == 0.3
+    # 边吃边聊 has no subject: the two the last action named are doing it
+    assert carrying(shots, "边吃边聊")["characters"] == ["小明", "小红"]

@@ -16,22 +16,26 @@ notes in storyboard/notes.py; docs/guide/breakdown.md lists them all in a direct
 3. The writer's notes win. A size, move, angle or framing the script writes (`（全景）`,
    `【特写】`, `【跟拍】`, `镜头：…`, `【镜头语言：…】`, `CLOSE ON`, …) sets the shot's, overrides
    every rule below, and is taken out of the action text. A camera note standing alone (a
-   whole-line note, the 剧本 reader's `运镜：`/`【镜头语言：…】` notes) applies to the next
-   shot; one the reader took out of a line (`△…【镜头语言：推进】…`, a note on the same script
-   line) to that line's shot. The notes as written go to the shot's notes; a camera note that
-   sets nothing a shot has stays a scene note.
+   whole-line note, the 剧本 reader's `运镜：`/`【镜头语言：…】` notes, a line of notes only)
+   applies to the next shot; one the reader took out of a line (`△…【镜头语言：推进】…`, a
+   note on the same script line) to that line's shot. The notes as written go to the shot's
+   notes; a camera note that sets nothing a shot has stays a scene note.
 4. Action. Each action paragraph / △ line is a shot (sized and moved by the coverage rules); a
    walk followed by a look is two shots; a prop beat is followed by a 1.5 s insert close-up.
-   In frame: the characters named in the text.
+   In frame: the characters named in the text; "she"/"他" is the last one named alone, and a
+   direction without a subject (`坐起。`) is done by whoever the last action named (or the
+   last speaker).
 5. Dialogue. Two people talking: a two-shot opens the exchange (and re-opens it every fourth
-   line), then over-the-shoulder shots on the speaker past the listener; an emotional line is a
+   line), then over-the-shoulder shots on the speaker past the listener; in a group, once a
+   pair has been shown together, a new pair opens over the shoulder. An emotional line is a
    close-up single with a slow push-in. Someone talking alone (nobody else there) is a single.
    Voices: an OS line is the speaker off-screen, shot on the listener (MCU), or on the setting
    (WS) when nobody listens; a VO line never shows its speaker; narrators (旁白, NARRATOR),
-   voices without a face (系统音, 广播) and crowds (众人, 全员) are always on the setting. In a
-   剧本, OS is the speaker's inner voice (as are cues marked 内心/心声/独白): a close-up of the
-   speaker, mouth closed, slowly pushed in. The listener is the last other speaker still in
-   the scene, else the one other character present.
+   voices without a face (系统音, 广播) and crowds (众人, 全员) are always on the setting; a
+   line over the setting, nobody in frame, is a slow pan. In a 剧本, OS is the speaker's inner
+   voice (as are cues marked 内心/心声/独白): a close-up of the speaker, mouth closed, slowly
+   pushed in. The listener is the last other speaker still in the scene, else the one other
+   character present.
 6. Long lines. A line longer than the longest shot is split at sentence ends (。！？.!?), then
    at commas (，,、；;：:), then between words, into consecutive shots that each carry their part;
    the parts put together are the line, each part once.
@@ -260,6 +264,7 @@ class _SceneBreakdown:
         self.moved: set[str] = set()  # who came, went or moved since the last line
         self.reacting: str | None = None  # the next shot on this face plays a reaction
         self.last_named: str | None = None  # who "she" / "他" is: the last one named alone
+        self.last_action_named: list[str] = []  # who the last action named, or the last speaker
         self.last_arrived: str | None = None  # who came in last: whom the next line is to
 
     def _scene_characters(self) -> list[str]:
@@ -386,13 +391,21 @@ class _SceneBreakdown:
         notes = read_notes(element.text)
         if inline is not None:
             notes = notes.over(inline)
+        if notes.found and not notes.text.strip():
+            # a line of notes alone (`镜头：中景`, `CLOSE ON:`): no shot, it sets the next one
+            self.pending = notes.over(self.pending)
+            return
         text = notes.text or element.text
         named = self.names.mentioned(text)
-        if not named and self.last_named and (_PRONOUN.match(text) or _bodily(text)):
-            # "She slumps onto a bench", "坐起。": the one last named does it
-            named = [self.last_named]
+        if not named and self.last_named and _PRONOUN.match(text):
+            named = [self.last_named]  # "She slumps onto a bench": the one last named alone
+        elif not named and self.last_action_named and _bodily(text):
+            # "坐起。", "边吃边聊，偶尔大笑": the ones the last action named do it
+            named = list(self.last_action_named)
         elif len(named) == 1:
             self.last_named = named[0]
+        if named:
+            self.last_action_named = named
         beats = split_walk_and_look(text) if not notes.found else [text]
         inserted = False
         for index, beat in enumerate(beats):
@@ -468,6 +481,8 @@ class _SceneBreakdown:
             kind, size, camera, in_frame = self.exchange.framing(
                 speaker, self.listener_for(speaker), moved=self.moved, heated=heated,
                 seconds=speech_seconds(element.text), present=self.present)
+        if not in_frame:
+            camera = scenery_camera(camera, in_frame)  # a voice over the place: it drifts
         self.moved = set()
         self.reacting = None
         parts = split_line(element.text, self.fits) or [element.text]
@@ -505,6 +520,7 @@ class _SceneBreakdown:
         if speaker and (element.mode is None or inner):
             self.last_speaker = speaker
             self.last_named = speaker
+            self.last_action_named = [speaker]
 
     def _reaction(self, speaker: str | None, following: Element | None) -> None:
         """A listener's reaction after a line: played in the next shot of that face alone,

@@ -13,7 +13,8 @@ words). Every function here is pure and deterministic: the same text gives the s
   then the look tilted.
 - A prop beat — a verb acting on an object (撕, 递, 抽出, 扔, 拿起…) — gets an insert: a 1.5 s
   close-up of the hands and the object after the action.
-- Dialogue between two people: a two-shot opens (and every fourth line re-opens) the exchange;
+- Dialogue between two people: a two-shot opens (and every fourth line re-opens) the exchange
+  (in a group, only until one pair has been shown: a new pair then opens over the shoulder);
   the other lines are over-the-shoulder shots on the speaker past the listener; an emotional
   line is a clean close-up single with a slow push-in; an inner voice (OS) is a close-up of
   the thinker, mouth closed, slowly pushed in.
@@ -50,7 +51,8 @@ EXIT = (
 )
 MOVEMENT = (
     "walks", "walk", "walking", "runs", "run", "running", "rushes", "hurries", "strides",
-    "chases", "follows", "crosses", "走在", "走向", "走来", "走去", "走过", "走到", "走近", "走下", "走上",
+    "chases", "follows", "crosses", "approaches", "charges", "dashes", "sprints", "races",
+    "lunges", "leaps", "jumps", "dribbles", "dribbling", "gets into", "走在", "走向", "走来", "走去", "走过", "走到", "走近", "走下", "走上",
     "穿过", "跑", "冲", "奔", "追", "迈步",
 )
 RISE = ("stands up", "rises", "gets up", "站起", "起身", "站了起来", "坐起", "起立")
@@ -58,7 +60,8 @@ SIT = ("sits down", "sits", "kneels", "crouches", "坐下", "蹲下", "跪下", 
        "坐到")
 FIGHT = (
     "fight", "fights", "fighting", "punch", "punches", "struggle", "struggles", "brawl",
-    "chaos", "scuffle", "扭打", "打斗", "搏斗", "混乱", "厮打", "打架", "揪住",
+    "chaos", "scuffle", "shoves", "collide", "collides", "smacks", "slammed", "roughing up",
+    "扭打", "打斗", "搏斗", "混乱", "厮打", "打架", "揪住",
 )
 EMOTION = (
     "tears", "cries", "sobs", "shock", "shocked", "trembles", "trembling",
@@ -85,7 +88,8 @@ PROP = (
     "throws", "tosses", "picks up", "slams", "drops", "unfolds", "signs", "holds up", "grabs",
     "撕", "递", "抽出", "扔", "拿起", "掏出", "摔", "举起", "翻开", "塞进", "塞给", "推到", "攥紧",
     "握紧", "捡起", "拔出", "按下", "接过", "交给", "甩出", "签下", "丢下", "砸",
-    "slides", "pours", "pockets", "unwraps", "takes off", "puts on", "摘下", "戴上",
+    "slides", "pours", "pockets", "unwraps", "takes off", "puts on", "hurls", "catches",
+    "snatches", "stuffs", "摘下", "戴上",
 )
 EMOTIONAL_DELIVERY = (
     "cries", "crying", "sobs", "sobbing", "whispers", "whispering", "shouts", "screams",
@@ -280,8 +284,10 @@ class Exchange:
         """How a line of `speaker` to `listener` is framed (and the exchange moved on).
 
         A two-shot opens the exchange the first time the two talk in the scene, or after
-        someone moved (medium); a running exchange re-opens every fourth line — on the whole
-        group (WS) when more than two people are there, else on a tight two-shot (MCU); then the longer the line, the looser the frame: a speech of
+        someone moved (medium) — in a group (more than two there), only while no other pair is
+        shown: a new pair then opens over the shoulder; a running exchange re-opens every
+        fourth line — on the whole group (WS) when more than two people are there, else on a
+        tight two-shot (MCU); then the longer the line, the looser the frame: a speech of
         5 s or more in a loose over-the-shoulder (MS), a retort under 1.6 s — or any emotional
         line — in a close single (CU, slow push-in), the rest over the shoulder (MCU)."""
         close = CameraMove(move=Move.DOLLY_IN, intensity=0.3)
@@ -294,20 +300,23 @@ class Exchange:
         # a pair the scene has not yet shown together, or shown before one of them moved
         self.opened = {p for p in self.opened if not p & moved}
         fresh = pair not in self.opened
+        # in a group, once one pair has been shown together the room's geography is known:
+        # a new pair opens over the shoulder, not on a two-shot of its own
+        opens = fresh and not (self.opened and len(present or []) > 2)
         self.opened.add(pair)
         self.pair = pair
         drift = CameraMove(move=Move.TRUCK_LEFT, intensity=0.3)  # keeps people standing alive
-        if heated and not fresh:
+        if heated and not opens:
             self.since_two_shot += 1
             self.sides.add(speaker)
             return ShotKind.DIALOGUE, ShotSize.CU, close, [speaker]
-        if fresh or self.since_two_shot >= REESTABLISH_EVERY:
+        if opens or self.since_two_shot >= REESTABLISH_EVERY:
             self.since_two_shot = 1
             self.sides = {speaker}  # the two-shot showed the speaker
             group = [name for name in (present or []) if name not in (speaker, listener)]
-            if not fresh and group:
+            if not opens and group:
                 return ShotKind.DIALOGUE, ShotSize.WS, drift, [speaker, listener, *group]
-            return (ShotKind.TWO_SHOT, ShotSize.MS if fresh else ShotSize.MCU, drift,
+            return (ShotKind.TWO_SHOT, ShotSize.MS if opens else ShotSize.MCU, drift,
                     [speaker, listener])
         self.since_two_shot += 1
         first_side = speaker not in self.sides

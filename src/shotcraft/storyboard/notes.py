@@ -56,7 +56,7 @@ MOVES: tuple[tuple[str, Move], ...] = (
     ("跟镜", Move.TRUCK_RIGHT), ("跟随", Move.TRUCK_RIGHT), ("环绕", Move.ORBIT),
     ("环拍", Move.ORBIT), ("旋转镜头", Move.ORBIT), ("手持", Move.HANDHELD),
     ("晃动镜头", Move.HANDHELD), ("固定镜头", Move.STATIC), ("固定机位", Move.STATIC),
-    ("固定", Move.STATIC),
+    ("固定", Move.STATIC), ("静止镜头", Move.STATIC), ("静止", Move.STATIC),
     ("push in", Move.DOLLY_IN), ("push-in", Move.DOLLY_IN), ("dolly in", Move.DOLLY_IN),
     ("pull out", Move.DOLLY_OUT), ("pull back", Move.DOLLY_OUT), ("dolly out", Move.DOLLY_OUT),
     ("pan left", Move.PAN_LEFT), ("pan right", Move.PAN_RIGHT), ("pan", Move.PAN_RIGHT),
