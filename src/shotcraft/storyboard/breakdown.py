@@ -67,6 +67,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from shotcraft.shots.errors import SpecError
@@ -97,9 +98,12 @@ from shotcraft.storyboard.coverage import (
     LOOK_UP,
     MOVEMENT,
     PROP,
+    PUSH,
     REACTION,
     RISE,
     SIT,
+    SLOW_PUSH,
+    STILL,
     TURN,
     Draft,
     Exchange,
@@ -139,8 +143,10 @@ _CLAUSE_END = re.compile(r"[，,、；;：:—]+\s*")
 _WORD_END = re.compile(r"\s+|[\u3400-\u9fff\uf900-\ufaff]")
 
 
+@lru_cache(maxsize=8192)
 def speech_seconds(text: str) -> float:
-    """How long a line takes to say: 4.5 Chinese characters or 2.7 English words per second."""
+    """How long a line takes to say: 4.5 Chinese characters or 2.7 English words per second.
+    (Cached: a line is measured for its framing, for whether it fits, and for its shot.)"""
     return len(_CJK_RE.findall(text)) / ZH_CHARS_PER_SECOND + len(_WORD_RE.findall(text)) / (
         EN_WORDS_PER_SECOND
     )
@@ -422,7 +428,7 @@ class _SceneBreakdown:
             )
             if self.reacting and in_frame == [self.reacting] and index == 0:
                 draft.size, draft.notes = ShotSize.CU, ["reaction"]
-                draft.camera = CameraMove(move=Move.DOLLY_IN, intensity=0.5)
+                draft.camera = PUSH
             self.add(draft, notes)
             prop = prop_clause(beat)
             if prop and not inserted and not notes.found and draft.size not in (
@@ -431,7 +437,7 @@ class _SceneBreakdown:
                 inserted = True
                 self.drafts.append(Draft(
                     kind=ShotKind.INSERT, size=ShotSize.CU, seconds=INSERT_SECONDS,
-                    camera=CameraMove(move=Move.DOLLY_IN, intensity=0.3), action=prop,
+                    camera=SLOW_PUSH, action=prop,
                     source_lines=[element.line], notes=["insert: the prop"],
                     said={"insert": element.text},
                 ))
@@ -462,7 +468,7 @@ class _SceneBreakdown:
         heated = emotional(parenthetical, element.text)
         if speaker and not inner and element.mode is None and speaker not in self.present:
             self.present.append(speaker)  # someone who speaks on screen is here
-        kind, camera = ShotKind.DIALOGUE, CameraMove()
+        kind, camera = ShotKind.DIALOGUE, STILL
         if is_voice_only(written) or is_group(written) or not written:
             size, in_frame = ShotSize.WS, []  # a narrator, 系统音 or crowd is heard over the setting
         elif speaker is None or (element.mode is not None and not inner):
@@ -472,11 +478,11 @@ class _SceneBreakdown:
         elif inner:
             # a thought: the thinker's face, mouth closed, the camera drawing closer
             size, in_frame = ShotSize.MCU, [speaker]
-            camera = CameraMove(move=Move.DOLLY_IN, intensity=0.3)
+            camera = SLOW_PUSH
         elif self.reacting == speaker:
             # the reaction in their parenthetical opens their own line, close
             size, in_frame = ShotSize.CU, [speaker]
-            camera = CameraMove(move=Move.DOLLY_IN, intensity=0.5)
+            camera = PUSH
         else:
             kind, size, camera, in_frame = self.exchange.framing(
                 speaker, self.listener_for(speaker), moved=self.moved, heated=heated,
@@ -498,7 +504,7 @@ class _SceneBreakdown:
             if len(parts) > 1 and in_frame:
                 # a long speech: the camera moves in on it, part by part
                 part_size = tighter(part_size, index)
-                part_camera = CameraMove(move=Move.DOLLY_IN, intensity=0.3)
+                part_camera = SLOW_PUSH
             self.add(Draft(
                 kind=part_kind,
                 size=part_size,
@@ -547,7 +553,7 @@ class _SceneBreakdown:
             return  # the line was already on the listener's face
         self.drafts.append(Draft(
             kind=ShotKind.REACTION, size=ShotSize.CU, seconds=REACTION_SECONDS,
-            camera=CameraMove(move=Move.DOLLY_IN, intensity=0.5), characters=[listener],
+            camera=PUSH, characters=[listener],
             notes=["reaction"], said={"listener": listener, "after": speaker,
                                       "before": following.text},
         ))
@@ -593,10 +599,13 @@ def _next_shot_element(elements: list[Element], position: int) -> Element | None
     return None
 
 
+# json.dumps(said, sort_keys=True, ensure_ascii=False, separators=(",", ":")), one encoder
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def content_hash(said: dict[str, Any]) -> str:
     """sha1 of a canonical JSON of what the script said for a shot."""
-    canonical = json.dumps(said, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha1(_CANONICAL.encode(said).encode("utf-8")).hexdigest()
 
 
 def breakdown(

@@ -105,6 +105,13 @@ INTENSE = (*EMOTION, *FIGHT, *REACTION, *EMOTIONAL_DELIVERY, "撕", "摔", "扔"
            "巴掌", "砸", "slaps", "screams", "死", "kill", "dies")
 INNER_VOICE = ("内心", "心声", "独白")
 
+# the moves the rules hand out, built once (CameraMove is frozen: shots may share them)
+STILL = CameraMove()
+SLOW_PUSH = CameraMove(move=Move.DOLLY_IN, intensity=0.3)  # closing in on a thought or a line
+PUSH = CameraMove(move=Move.DOLLY_IN, intensity=0.5)  # a reaction played close
+DRIFT = CameraMove(move=Move.TRUCK_LEFT, intensity=0.3)  # a two-shot kept alive
+SLOW_PAN = CameraMove(move=Move.PAN_RIGHT, intensity=0.3)  # a place with nobody in it
+
 SIZE_STEP = {ShotSize.EWS: ShotSize.WS, ShotSize.WS: ShotSize.MS, ShotSize.MS: ShotSize.MCU,
              ShotSize.MCU: ShotSize.CU, ShotSize.CU: ShotSize.MCU, ShotSize.ECU: ShotSize.CU}
 REESTABLISH_EVERY = 4  # lines of an exchange between two-shots
@@ -219,7 +226,7 @@ def action_camera(text: str) -> CameraMove:
     elif has_cue(text, TURN) or has_cue(text, REVEAL):
         move = Move.PAN_RIGHT
     else:
-        return CameraMove()
+        return STILL
     return CameraMove(move=move, intensity=intensity_of(text))
 
 
@@ -227,7 +234,7 @@ def scenery_camera(camera: CameraMove, named: list[str]) -> CameraMove:
     """A shot of the place with nobody in it drifts: a slow pan, where no rule moved it."""
     if named or camera.move is not Move.STATIC:
         return camera
-    return CameraMove(move=Move.PAN_RIGHT, intensity=0.3)
+    return SLOW_PAN
 
 
 def split_walk_and_look(text: str) -> list[str]:
@@ -290,12 +297,12 @@ class Exchange:
         tight two-shot (MCU); then the longer the line, the looser the frame: a speech of
         5 s or more in a loose over-the-shoulder (MS), a retort under 1.6 s — or any emotional
         line — in a close single (CU, slow push-in), the rest over the shoulder (MCU)."""
-        close = CameraMove(move=Move.DOLLY_IN, intensity=0.3)
+        close = SLOW_PUSH
         if listener is None:
             self.pair, self.since_two_shot = None, 0
             if heated:
                 return ShotKind.DIALOGUE, ShotSize.CU, close, [speaker]
-            return ShotKind.DIALOGUE, ShotSize.MCU, CameraMove(), [speaker]
+            return ShotKind.DIALOGUE, ShotSize.MCU, STILL, [speaker]
         pair = frozenset((speaker, listener))
         # a pair the scene has not yet shown together, or shown before one of them moved
         self.opened = {p for p in self.opened if not p & moved}
@@ -305,7 +312,7 @@ class Exchange:
         opens = fresh and not (self.opened and len(present or []) > 2)
         self.opened.add(pair)
         self.pair = pair
-        drift = CameraMove(move=Move.TRUCK_LEFT, intensity=0.3)  # keeps people standing alive
+        drift = DRIFT  # keeps people standing alive
         if heated and not opens:
             self.since_two_shot += 1
             self.sides.add(speaker)
@@ -324,7 +331,7 @@ class Exchange:
         if heated or (seconds < SHORT_LINE_SECONDS and not first_side):
             return ShotKind.DIALOGUE, ShotSize.CU, close, [speaker]
         size = ShotSize.MS if seconds >= LONG_LINE_SECONDS else ShotSize.MCU
-        return ShotKind.OTS, size, CameraMove(), [speaker, listener]
+        return ShotKind.OTS, size, STILL, [speaker, listener]
 
 
 _TIGHTER = (ShotSize.EWS, ShotSize.WS, ShotSize.MS, ShotSize.MCU, ShotSize.CU)

@@ -16,6 +16,9 @@ the listener listening, or the setting, with the speaker heard.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from shotcraft.shots.models import Angle, DialogueMode, Move, Shot, ShotKind, ShotSize
 from shotcraft.storyboard.models import Character, Scene
 
@@ -97,6 +100,7 @@ EMOTION_WORDS = [
 ]
 
 
+@lru_cache(maxsize=256)
 def time_words(time: str | None) -> str:
     """English words for a scene's time of day (日 → day, NIGHT → night); unknown kept as is."""
     if not time:
@@ -111,11 +115,18 @@ def time_words(time: str | None) -> str:
     return key.lower()
 
 
+# each kind of delivery as one pattern over the lower-cased texts, in EMOTION_WORDS' order
+_EMOTION_PATTERNS = [(re.compile("|".join(re.escape(cue.lower()) for cue in cues)), words)
+                     for cues, words in EMOTION_WORDS]
+
+
 def emotion_words(*texts: str | None) -> str | None:
     """The first delivery cue found in the texts, as English words, or None."""
     haystack = " ".join(t for t in texts if t).lower()
-    for cues, words in EMOTION_WORDS:
-        if any(cue.lower() in haystack for cue in cues):
+    if not haystack:
+        return None
+    for pattern, words in _EMOTION_PATTERNS:
+        if pattern.search(haystack):
             return words
     return None
 
@@ -182,14 +193,20 @@ def _content_words(shot: Shot, scene: Scene, language: str) -> str:
 
 
 def _setting_words(scene: Scene) -> str:
+    return _setting(scene.interior, scene.location, scene.time)
+
+
+@lru_cache(maxsize=1024)
+def _setting(interior: bool | None, location: str, time: str | None) -> str:
+    """Interior or exterior, location, time of day (the same for every shot of a scene)."""
     parts: list[str] = []
-    if scene.interior is True:
+    if interior is True:
         parts.append("interior")
-    elif scene.interior is False:
+    elif interior is False:
         parts.append("exterior")
-    if scene.location:
-        parts.append(scene.location)
-    when = time_words(scene.time)
+    if location:
+        parts.append(location)
+    when = time_words(time)
     if when:
         parts.append(when)
     return " ".join(parts)
@@ -225,7 +242,8 @@ def compose_prompt(
         _setting_words(scene),
         *_character_words(shot, characters),
     ]
-    return ", ".join(part.strip() for part in parts if part and part.strip())
+    stripped = [part.strip() for part in parts if part]
+    return ", ".join([part for part in stripped if part])
 
 
 # ---------------------------------------------------------------------------------------------
