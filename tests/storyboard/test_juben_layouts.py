@@ -133,6 +133,18 @@ def test_heavenly_cast_block_numbered_entries_keep_appearance_apart():
     assert all("将军" not in shot.prompt and "医女" not in shot.prompt for shot in board.shots())
 
 
+def test_cast_block_lines_that_wrap_stay_on_their_side_and_the_bible_joins_the_sides():
+    script = parse_juben("【人物小传】\n1.阿山：28岁，守门的兵，\n后来做了将军。\n外貌：高个，黑发，\n铁甲。\n"
+                         "性格：嘴硬心软，\n爱笑。\n【正文】\n1-1 日 外 城门\n人：阿山\n阿山：开门。\n")
+    [note] = script.character_notes
+    assert (note.description, note.appearance, note.biography) == (
+        "28岁，守门的兵，后来做了将军。", "高个，黑发，铁甲。", "嘴硬心软，爱笑。")
+    # the entry's own words are split; each side joins what the 外貌：/性格： lines said
+    [person] = breakdown(script).characters
+    assert (person.appearance, person.biography) == (
+        "28岁；高个，黑发，铁甲。", "守门的兵，后来做了将军；嘴硬心软，爱笑。")
+
+
 def test_markdown_pipe_heading_and_bold_speakers():
     # huobao-drama's skill example: "## S01 | 内景 · 咖啡厅 | 黄昏"; chat exports: **名**（语气）：
     script = parse_juben("# 第 1 集\n## S01 | 内景 · 咖啡厅 | 黄昏\n**出场人物：** 阿山，小梅\n"

@@ -237,9 +237,14 @@ def scene_ids(script: Script) -> Iterator[tuple[str, ScriptScene]]:
 
 
 def _joined(first: str | None, then: str | None) -> str | None:
-    if first and then:
-        return f"{first}；{then}" if _CJK_RE.search(first + then) else f"{first}; {then}"
-    return first or then
+    """Two parts of a note as one text: after a sentence end as they are, else with a ；."""
+    if not (first and then):
+        return first or then
+    cjk = bool(_CJK_RE.search(first + then))
+    first = first.rstrip("，,；; ")
+    if first.endswith(("。", ".", "！", "!", "？", "?")):
+        return f"{first}{'' if cjk else ' '}{then}"
+    return f"{first}{'；' if cjk else '; '}{then}"
 
 
 def _record_first_appearances(
