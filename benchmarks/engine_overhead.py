@@ -31,7 +31,7 @@ def main() -> None:
     from shotcraft.engine.diffusers_common import generators
     from shotcraft.engine.diffusers_engine import DiffusersEngine
     from shotcraft.projects import Project
-    from shotcraft.shots.models import TakeKind
+    from shotcraft.projects.draw import Draw
     from tests.engine.diffusers_tiny import build_sd
 
     root = Path(tempfile.mkdtemp(prefix="shotcraft-bench-"))
@@ -54,8 +54,7 @@ def main() -> None:
 
     def facade() -> float:
         started = time.perf_counter()
-        summary = project.render(shot_ids=[shot.id], takes=1, engine="diffusers", kind=TakeKind.KEYFRAME,
-                                 engine_settings=settings, params={"width": args.size, "height": args.size})
+        summary = project.draw(Draw(what="keyframes", shots=[shot.id], takes=1, engine="diffusers", engine_settings=settings, params={"width": args.size, "height": args.size}))
         assert summary.done == 1, summary.results
         return time.perf_counter() - started
 

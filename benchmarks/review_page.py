@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.studio.review import ReviewServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -70,7 +71,7 @@ def build(folder: Path, shots: int) -> tuple[Project, list[str]]:
     ids = [shot.id for shot in project.shots(episode=1)]
     print(f"episode 1: {len(ids)} shots; drawing one previz take each…", flush=True)
     started = time.perf_counter()
-    project.render(episode=1, takes=1)
+    project.draw(Draw(episode=1, takes=1))
     for views in project.takes_by_shot(episode=1).values():
         for view in views:
             project.rendition(view.take, "poster")  # made once, as a first visit would

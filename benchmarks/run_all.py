@@ -21,6 +21,7 @@ BENCHMARKS = [
     ["identity.py"],
     ["ranker_fit.py"],
     ["shot_variety.py"],
+    ["stop_render.py"],
 ]
 
 

@@ -56,6 +56,7 @@ GUIDES: dict[str, tuple[str, str]] = {
     "demo": ("Getting started", "../getting-started.md#the-demo"),
     "review": ("Reviewing takes in a browser", "../guide/review.md"),
     "play": ("Reviewing takes in a browser", "../guide/review.md"),
+    "doctor": ("Reliability", "../guide/reliability.md#damaged-values-and-shotcraft-doctor"),
 }
 
 # what the variables read straight from the environment (not through a settings class) do

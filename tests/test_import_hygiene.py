@@ -11,8 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "shotcraft"
-LAYERS = {"shots": 0, "storyboard": 1, "providers": 1, "engine": 2, "assembly": 2, "ranking": 2, "projects": 3,
-          "studio": 4}
+LAYERS = {"shots": 0, "storyboard": 1, "providers": 1, "engine": 2, "assembly": 2, "ranking": 2,
+          "projects": 3, "studio": 4}
 HEAVY = ("torch", "diffusers", "transformers", "accelerate")
 
 
@@ -31,7 +31,7 @@ def _layer_name(module: str) -> str:
 @pytest.mark.parametrize("module", ["shotcraft.shots", "shotcraft.storyboard", "shotcraft.engine",
                                     "shotcraft.engine.registry", "shotcraft.engine.previz",
                                     "shotcraft.assembly", "shotcraft.assembly.episode",
-                                    "shotcraft.projects", "shotcraft.projects.render",
+                                    "shotcraft.projects", "shotcraft.projects.draw.run",
                                     "shotcraft.engine.executors", "shotcraft.engine.executors.local",
                                     "shotcraft.ranking.identity", "shotcraft.ranking.mouth",
                                     "shotcraft.projects.scoring", "shotcraft.providers.openai_compat",

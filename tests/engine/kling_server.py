@@ -805,6 +805,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, 5000, "Server internal error")
         elif kind == "balance":
             self._send(429, 1102, "Account balance not enough (resource pack depleted)")
+        elif kind == "echo":
+            # a misbehaving gateway: a coloured refusal that echoes the request's headers
+            self._send(400, 1201, "\x1b[31;1mrequest refused\x1b[0m\x1b]0;pwned\x07\r\n"
+                       f"Authorization: {self.headers.get('Authorization')}\x1b[2K")
         else:
             return False
         return True

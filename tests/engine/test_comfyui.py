@@ -236,7 +236,7 @@ def test_no_server_is_one_sentence(tmp_path):
 
 
 def test_a_prompt_waiting_behind_others_says_how_many_are_ahead(comfy, tmp_path):
-    from shotcraft.providers.comfyui import ComfyClient
+    from shotcraft.providers.comfyui.client import ComfyClient
 
     other = ComfyClient(comfy.base_url)
     plan = engine(comfy, "text_to_video_wan.json").plan(request())

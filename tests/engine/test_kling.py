@@ -479,7 +479,7 @@ def test_the_token_is_cached_and_resigned_before_it_expires(env, monkeypatch):
     assert claims["iss"] == ACCESS and claims["exp"] - claims["nbf"] == 1805
     assert jwt.get_unverified_header(first) == {"alg": "HS256", "typ": "JWT"}
     later = time.time() + 1600  # under five minutes left
-    monkeypatch.setattr("shotcraft.engine.kling.auth.time.time", lambda: later)
+    monkeypatch.setattr("shotcraft.providers.kling.auth.time.time", lambda: later)
     assert eng._bearer() != first
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 from shotcraft.engine.protocol import CharacterRef, Progress, RenderRequest
 from shotcraft.engine.seedance import SeedanceEngine, SeedanceSettings
 from shotcraft.engine.seedance.models import SIZES_1, SIZES_2, tokens
-from shotcraft.providers.ark import HOSTS
+from shotcraft.providers.ark.settings import HOSTS
 from shotcraft.shots.errors import ConfigError, EngineError
 from shotcraft.shots.media import probe
 from tests.engine import seedance_server

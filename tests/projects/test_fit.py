@@ -11,6 +11,7 @@ from shotcraft.assembly.speech import speak, treatment_for
 from shotcraft.projects import Project
 from shotcraft.projects import fit as fit_module
 from shotcraft.projects.db import ShotRow
+from shotcraft.projects.draw import Draw
 from shotcraft.projects.voices import speaker_voices
 
 SENTENCE = re.compile(r"^(E\d\d-S\d\d-\d{3}): (\S+)'s line runs (\d+\.\d) s, the shot is (\d+\.\d) s$")
@@ -57,7 +58,7 @@ def test_fit_lengthens_exactly_the_flagged_shots_and_keeps_their_takes(
 ) -> None:
     _lengthen(project, "E01-S01-004", 150)
     _lengthen(project, "E01-S01-000", 150)
-    project.render(shot_ids=["E01-S01-003"], takes=1)
+    project.draw(Draw(shots=["E01-S01-003"], takes=1))
     before = _frames(project)
     report = project.fit(episode=1)
     after = _frames(project)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.models import CameraMove, Move, ShotSize, TakeStatus
 from tests.projects.faces import FACES
@@ -18,7 +19,7 @@ LINE = "E01-S01-003"  # 顾言：你迟到了。
 
 
 def test_a_take_records_what_it_was_drawn_from(project: Project) -> None:
-    project.render(shot_ids=[LINE], takes=1)
+    project.draw(Draw(shots=[LINE], takes=1))
     [view] = project.takes(LINE)
     drawn = view.take.drawn_from
     assert drawn is not None and view.take.spec_hash
@@ -30,29 +31,29 @@ def test_a_take_records_what_it_was_drawn_from(project: Project) -> None:
 
 
 def test_editing_the_shot_outdates_earlier_takes_which_rank_below_new_ones(project: Project) -> None:
-    project.render(shot_ids=[LINE], takes=2)
+    project.draw(Draw(shots=[LINE], takes=2))
     project.update_shot(LINE, size=ShotSize.WS, camera=CameraMove(move=Move.HANDHELD))
     old = project.takes(LINE)
     assert all(set(v.outdated) >= {"size", "camera", "prompt"} for v in old)
-    project.render(shot_ids=[LINE], takes=1)
+    project.draw(Draw(shots=[LINE], takes=1))
     views = {v.take.number: v for v in project.takes(LINE)}
     assert views[3].outdated == [] and views[3].rank == 1
     assert sorted(views[n].rank for n in (1, 2)) == [2, 3]  # whatever they scored
 
 
 def test_pick_auto_never_picks_an_outdated_take(project: Project) -> None:
-    project.render(shot_ids=[LINE], takes=2)
+    project.draw(Draw(shots=[LINE], takes=2))
     project.update_shot(LINE, duration_frames=120)
     result = project.auto_pick(episode=1)
     assert LINE not in result.picked
     assert any(note.startswith(f"{LINE}: not picked, every take is outdated") for note in result.notes)
     assert project.shot(LINE).picked_take is None
-    project.render(shot_ids=[LINE], takes=1)
+    project.draw(Draw(shots=[LINE], takes=1))
     assert project.auto_pick(episode=1).picked[LINE] == 3
 
 
 def test_a_pick_that_becomes_outdated_is_flagged_in_stats_and_before_export(project: Project) -> None:
-    project.render(shot_ids=[LINE], takes=1)
+    project.draw(Draw(shots=[LINE], takes=1))
     project.pick(LINE, 1)
     assert project.stats(episode=1).outdated_picks == []
     project.update_shot(LINE, action="顾言放下咖啡杯。")
@@ -64,11 +65,11 @@ def test_a_pick_that_becomes_outdated_is_flagged_in_stats_and_before_export(proj
 
 def test_changing_a_characters_references_outdates_the_takes_drawn_with_the_old_face(
         project: Project) -> None:
-    project.render(shot_ids=[LINE], takes=1)
+    project.draw(Draw(shots=[LINE], takes=1))
     project.add_reference("顾言", FACES / "obama.jpg")
     [view] = project.takes(LINE)
     assert view.outdated == ["顾言's references"]
-    project.render(shot_ids=[LINE], takes=1)
+    project.draw(Draw(shots=[LINE], takes=1))
     project.remove_reference("顾言", FACES / "obama.jpg")  # by the image it was added from
     views = {v.take.number: v for v in project.takes(LINE)}
     assert views[1].outdated == []  # drawn with no reference: matches again
@@ -76,7 +77,7 @@ def test_changing_a_characters_references_outdates_the_takes_drawn_with_the_old_
 
 
 def test_a_take_added_from_a_file_is_current_for_the_shot_as_it_was(project: Project) -> None:
-    project.render(shot_ids=[LINE], takes=1)
+    project.draw(Draw(shots=[LINE], takes=1))
     path = project.take_path(project.takes(LINE)[0].take)
     assert path is not None
     added = project.add_take(LINE, path)

@@ -6,15 +6,16 @@ from __future__ import annotations
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.media import probe
 
 
 @pytest.fixture
 def drawn(project: Project, small_previz: None) -> Project:
     first, second = (s.id for s in project.shots(episode=1)[:2])
-    assert project.render(shot_ids=[first], takes=2).done == 2
+    assert project.draw(Draw(shots=[first], takes=2)).done == 2
     project.pick(first, 2)
-    assert project.render(shot_ids=[second], takes=1).done == 1
+    assert project.draw(Draw(shots=[second], takes=1)).done == 1
     return project
 
 

@@ -146,7 +146,7 @@ def test_a_run_over_its_credit_budget_is_one_sentence_and_exit_1(project_dir: Pa
 def test_an_unknown_executor_is_one_sentence(project_dir: Path) -> None:
     result = shotcraft("render", project_dir, "--takes", "1", "--executor", "slurm", check=False)
     assert result.returncode == 1
-    assert "unknown executor 'slurm'; use one of local, ray." in result.stderr
+    assert "unknown executor 'slurm'; installed: local, ray." in result.stderr
     assert json.loads(cli("takes", project_dir, _shot_ids(project_dir)[0], "--json").stdout) == []
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from tests.studio.conftest import invoke
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "scripts"
@@ -113,7 +114,7 @@ def test_a_fixed_script_reimported_keeps_every_take_of_every_unchanged_shot(
         first_scene = [shot.id for shot in project.shots() if shot.scene_id == "1-1"
                        and all(line < 8 for line in shot.source_lines)]
         assert len(first_scene) == 4  # the establishing shot and three lines
-        project.render(shot_ids=first_scene, takes=1)
+        project.draw(Draw(shots=first_scene, takes=1))
         taken = {shot_id: [v.take.number for v in project.takes(shot_id)] for shot_id in first_scene}
     finally:
         project.close()

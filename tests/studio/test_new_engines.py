@@ -11,6 +11,7 @@ import pytest
 
 from shotcraft.assembly.episode import ExportOptions
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.media import probe
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.spend import SpendScreen
@@ -116,7 +117,7 @@ async def test_studio_takes_land_rank_get_picked_and_export_at_1080x1920(
         await wait_for(pilot, lambda: app.project.totals(shot_id=shots[0]).takes_done == wanted)
         await app.workers.wait_for_complete()
         # the rest of the episode, so that it can be exported
-        app.project.render(shot_ids=shots[1:], takes=1, engine=name)
+        app.project.draw(Draw(shots=shots[1:], takes=1, engine=name))
         await pilot.press("t")  # the takes of the highlighted (first) shot, ranked
         await pilot.pause()
         takes_screen = app.screen

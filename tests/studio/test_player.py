@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.studio.player import CannotPlay, play
 from tests.studio.conftest import invoke
 
@@ -30,7 +31,7 @@ def drawn(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str
     project = Project.open(project_dir)
     try:
         shot_id = project.shots()[0].id
-        assert project.render(shot_ids=[shot_id], takes=2).done == 2
+        assert project.draw(Draw(shots=[shot_id], takes=2)).done == 2
     finally:
         project.close()
     return project_dir, shot_id

@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import DataTable
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.models import RejectReason, TakeStatus
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.help import HelpScreen, key_table
@@ -24,7 +25,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
     project = Project.create(tmp_path / "proj", title="测试")
     project.import_script(write_script(tmp_path))
-    project.render(shot_ids=[SHOT], takes=2)
+    project.draw(Draw(shots=[SHOT], takes=2))
     project.close()
     return tmp_path / "proj"
 

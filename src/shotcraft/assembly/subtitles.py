@@ -16,9 +16,7 @@ are drawn with a fallback font (`shotcraft.shots.fonts`) or named in a warning.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Literal
 
 from shotcraft.assembly.timeline import Cue, Timeline
 from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.fonts import (
     covers,
     font_runs,
@@ -411,15 +410,6 @@ def _proportional_bounds(weights: list[float], frames: int) -> list[tuple[int, i
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-        delete=False, newline="\n",
-    )
-    try:
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    """`text` as `path`, complete or not at all (shots.files.atomic_target), LF line ends."""
+    with atomic_target(path) as temp:
+        temp.write_text(text, encoding="utf-8", newline="\n")

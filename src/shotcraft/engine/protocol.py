@@ -39,7 +39,8 @@ class Capabilities(BaseModel):
     cloud: bool = False  # a paid remote service: its tasks are resumed, never re-submitted
     elements: bool = False  # keeps characters as reusable subjects (ensure_elements)
     lipsync: bool = False  # re-animates a video take's mouths to audio (TakeKind.LIPSYNC)
-    # draws consecutive shots as one clip with cuts (RenderRequest.sequence), up to max_shots
+    # draws consecutive shots as one clip with cuts (RenderRequest.sequence), up to max_shots:
+    # a Draw of what="sequence" (projects/draw/sequence.py)
     multi_shot: bool = False
     max_shots: int = 1
 
@@ -188,6 +189,9 @@ class Engine(ABC):
 
     name: ClassVar[str]
     version: ClassVar[str] = "0"
+    # the kinds of take it draws, declared on the class so a front-end can list the engines
+    # that lip-sync (say) without making one; `capabilities(kind)` says the rest
+    kinds: ClassVar[frozenset[TakeKind]] = frozenset({TakeKind.VIDEO})
 
     @abstractmethod
     def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:

@@ -15,19 +15,14 @@ model into the canonical 剧本 layout, part by part, and the rules read the rew
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shotcraft.providers.openai_compat import ChatClient, LLMError, LLMSettings
-from shotcraft.shots.errors import ConfigError
 from shotcraft.shots.files import atomic_target
 from shotcraft.storyboard import assist
 
-DEFAULT_CHUNK_CHARS = 6000  # about 4k tokens of Chinese: fits an 8k window with its answer
-CHUNK_ENV = "SHOTCRAFT_LLM_CHUNK_CHARS"
-MIN_CHUNK = 400  # the smallest SHOTCRAFT_LLM_CHUNK_CHARS
 MIN_HALF = 100  # a part whose answer is cut off is asked again in halves, down to this size
 ANSWER_TRIES = 3
 
@@ -48,22 +43,15 @@ class Rewrite:
 
 
 def chunk_chars() -> int:
-    raw = os.environ.get(CHUNK_ENV, "").strip()
-    if not raw:
-        return DEFAULT_CHUNK_CHARS
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{CHUNK_ENV} must be a whole number of characters, not {raw!r}") from None
-    if value < MIN_CHUNK:
-        raise ConfigError(f"{CHUNK_ENV} must be at least {MIN_CHUNK} characters, not {value}")
-    return value
+    """Characters of script sent in one request: `chunk_chars` of `[llm]`
+    (SHOTCRAFT_LLM_CHUNK_CHARS), at least 400."""
+    return LLMSettings().chunk_chars
 
 
 def rewrite(text: str, *, cache_dir: Path, client: ChatClient | None = None,
             progress: AssistProgress | None = None, source: str = "the script") -> Rewrite:
     """`text` rewritten into the 剧本 layout, part by part, with answers cached in `cache_dir`."""
-    client = client or ChatClient(LLMSettings())  # type: ignore[call-arg]  # from the environment
+    client = client or ChatClient(LLMSettings())  # from the settings (environment, user file)
     size = chunk_chars()
     parts = assist.chunks(text, size)
     result = Rewrite(text="", parts=len(parts), model=client.model, server=client.settings.host)
@@ -95,7 +83,7 @@ def _answer(client: ChatClient, part: str, number: int, parts: int, cache_dir: P
             if len(part) // 2 < MIN_HALF:
                 raise LLMError(f"the model {client.model} cut its answer off at its length limit "
                                f"for {where}, even for a part of {len(part)} characters; use a model "
-                               f"with a longer output or lower {CHUNK_ENV}")
+                               f"with a longer output or lower SHOTCRAFT_LLM_CHUNK_CHARS")
             answers: list[str] = []
             for half in assist.halves(part):
                 answers.extend(_answer(client, half, number, parts, cache_dir, result,

@@ -16,15 +16,17 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from shotcraft.projects.convert import character_from_row, shot_from_row
-from shotcraft.projects.db import CharacterRow, ShotRow, TakeRow
+from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.prompting import compose_in
-from shotcraft.projects.store import Store
+from shotcraft.projects.store import Store, character_row
+from shotcraft.projects.voices import check_voice
 from shotcraft.ranking.faces import SAME_PERSON
-from shotcraft.ranking.identity import ReferenceCheck, check_reference
+from shotcraft.ranking.identity import MIN_REFERENCE_FACE, ReferenceCheck, check_reference
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.files import atomic_target
-from shotcraft.shots.media import sha256_file
+from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import TakeKind, TakeStatus
+from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.models import Character
 
 EDITABLE_CHARACTER_FIELDS = ("appearance", "biography", "aliases", "voice", "ip_adapter_scale")
@@ -39,15 +41,16 @@ def update_character(store: Store, name: str, **changes: Any) -> Character:
     allowed = set(EDITABLE_CHARACTER_FIELDS)
     if set(changes) - allowed:
         raise SpecError("cannot be edited", field=sorted(set(changes) - allowed)[0])
+    if "aliases" in changes:  # one form per name, as the script's names are stored
+        changes["aliases"] = list(dict.fromkeys(
+            alias for alias in map(normalise_name, changes["aliases"] or []) if alias))
     if "ip_adapter_scale" in changes:
         changes["ip_adapter_scale"] = check_ip_adapter_scale(changes["ip_adapter_scale"])
     if "voice" in changes:
-        from shotcraft.projects.voices import check_voice
-
         voice = check_voice(changes["voice"])
         changes["voice"] = voice.model_dump(mode="json") if voice is not None else None
     with store.db.write() as session:
-        row = _character_row(session, name)
+        row = character_row(session, name)
         looked = row.appearance
         for field, value in changes.items():
             setattr(row, field, value)
@@ -106,8 +109,6 @@ class ReferenceAdded(BaseModel):
 
 def finding(check: ReferenceCheck) -> str:
     """What the face check found, in a few words ("1 face, usable", "2 faces", …)."""
-    from shotcraft.ranking.identity import MIN_REFERENCE_FACE
-
     if check.faces is None:
         return "not checked (no face model)" if check.reason and "identity is left out" in check.reason \
             else (check.reason or "not checked").rstrip(".")
@@ -134,8 +135,6 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
     keeps it without identity use. Without the face model the image is kept unchecked.
     `label` is how the image is named in sentences (default: its file name).
     """
-    from shotcraft.shots.media import probe, sha256_file
-
     source = Path(image)
     label = label or source.name
     character = store.character(name)  # an unknown name is refused before the image is read
@@ -154,7 +153,7 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
     relative = store.layout.relative(target)
     lookalike = _look_alike(store, character, check, label) if check.embedding else None
     with store.db.write() as session:
-        row = _character_row(session, character.name)
+        row = character_row(session, character.name)
         if relative not in row.references:
             row.references = [*row.references, relative]
         row.edited = sorted(set(row.edited) | {"references"})
@@ -199,13 +198,12 @@ def _look_alike(store: Store, character: Character, check: ReferenceCheck,
             f"{character.name}'s other references ({own:.2f}); check that it is {character.name}.")
 
 
-def add_reference_from_take(store: Store, name: str, take_number: int, *,
+def add_reference_from_take(store: Store, name: str, take_number: int, *, sheet: str,
                             force: bool = False) -> ReferenceAdded:
-    """Make take `take_number` of the character's sheet a reference (same face check)."""
-    from shotcraft.projects.sheets import sheet_id
-
+    """Make take `take_number` of the character's sheet (the shot `sheet`: projects/draw/
+    sheets.py names it) a reference, through the same face check."""
     character = store.character(name)
-    shot_id = sheet_id(character.name)
+    shot_id = sheet
     with store.db.read() as session:
         row = session.exec(select(TakeRow).where(
             TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()
@@ -250,7 +248,7 @@ def remove_reference(store: Store, name: str, reference: str | Path) -> Characte
     with it become outdated). `reference` is the path as the bible lists it (refs/…), its
     file name, or the original image it was copied from."""
     with store.db.write() as session:
-        row = _character_row(session, name)
+        row = character_row(session, name)
         reference = _which_reference(store, list(row.references), reference)
         if reference not in row.references:
             listed = ", ".join(row.references) or "none"
@@ -277,16 +275,6 @@ def _which_reference(store: Store, references: list[str], given: str | Path) -> 
         if by_content:
             return by_content[0]
     return text
-
-
-def _character_row(session: Any, name: str) -> CharacterRow:
-    row = session.get(CharacterRow, name)
-    if row is None:
-        for candidate in session.exec(select(CharacterRow)).all():
-            if name in candidate.aliases:
-                return candidate
-        raise ProjectError(f"there is no character {name} in this project.")
-    return row
 
 
 def check_ip_adapter_scale(value: Any) -> float | None:

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import JSON, insert, update
 from sqlmodel import select
 
+from shotcraft.projects.assist import rewrite as rewrite_text
 from shotcraft.projects.convert import (
     EDITABLE_SHOT_FIELDS,
     field_columns,
@@ -27,11 +29,16 @@ from shotcraft.projects.convert import (
 from shotcraft.projects.db import CharacterRow, EpisodeRow, ProjectRow, SceneRow, ShotRow, utcnow
 from shotcraft.projects.prompting import PROMPT_FIELDS, compose
 from shotcraft.projects.store import Store
+from shotcraft.projects.stored_json import CheckedJSON, VersionedJSON, json_text_encoder
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.files import atomic_target
 from shotcraft.shots.models import Shot
+from shotcraft.storyboard import breakdown, load_script
+from shotcraft.storyboard.assist import diff
+from shotcraft.storyboard.loader import parse_script, read_script_text
 from shotcraft.storyboard.models import Scene, Storyboard
 from shotcraft.storyboard.report import ScriptReport, read_report
+from shotcraft.storyboard.text import clean_text
 
 ASSISTS = ("llm",)
 
@@ -109,10 +116,6 @@ def _import_script(
     "write", see IMPORT_PHASES) and once more with ("done", 1.0) when the import is saved (a
     dry run stops after "breakdown"). `assist="llm"` rewrites the text with the LLM first.
     """
-    from shotcraft.storyboard import breakdown, load_script
-    from shotcraft.storyboard.loader import parse_script, read_script_text
-    from shotcraft.storyboard.text import clean_text
-
     def report(phase: str) -> None:
         if progress is not None:
             progress(phase, dict(IMPORT_PHASES).get(phase, 1.0))
@@ -125,8 +128,6 @@ def _import_script(
     rewritten = store.layout.script / f"{source.stem}.assist.txt"
     original_text = ""
     if assist == "llm":
-        from shotcraft.projects.assist import rewrite as rewrite_text
-
         raw, encoding = read_script_text(source)
         original_text, _ = clean_text(raw)
         if not original_text.strip():
@@ -147,8 +148,6 @@ def _import_script(
     read = read_report(script, board, path=str(source))
     assist_report = None
     if rewrite is not None:
-        from shotcraft.storyboard.assist import diff
-
         assist_report = AssistReport(
             model=rewrite.model, server=rewrite.server, parts=rewrite.parts, asked=rewrite.asked,
             cached=rewrite.cached, rewritten=store.layout.relative(rewritten),
@@ -157,7 +156,7 @@ def _import_script(
 
     def done(kept: int, added: int, archived: int) -> ImportReport:
         return ImportReport(
-            script=str(source), format=script.format.value, episodes=len(board.episodes),
+            script=str(source), format=str(script.format), episodes=len(board.episodes),
             scenes=sum(len(ep.scenes) for ep in board.episodes), shots=len(shots),
             characters=len(board.characters), dialogue_lines=script.dialogue_count(),
             action_lines=script.action_count(), kept=kept, added=added, archived=archived,
@@ -168,20 +167,19 @@ def _import_script(
         with store.db.read() as session:
             return done(*_would_merge(session, board))
     report("write")
-    # keep the script verbatim inside the project (and the rewrite beside it)
+    # keep the script verbatim inside the project (and the rewrite beside it): staged beside
+    # them and renamed over them only once the storyboard is committed, so a failed import
+    # changes none of them
     store.layout.script.mkdir(parents=True, exist_ok=True)
     kept_copy = store.layout.script / source.name
-    if source.resolve() != kept_copy.resolve():
-        _keep_copy(source, kept_copy)
-    if rewrite is not None:
-        with atomic_target(rewritten) as temp:
-            temp.write_text(rewrite.text, encoding="utf-8")
-    with store.db.write() as session:
+    with _staged_copy(source, kept_copy), \
+            _staged_text(rewritten, rewrite.text if rewrite is not None else None), \
+            store.db.write() as session:
         kept, added, archived = _merge_storyboard(session, board)
         row = session.get(ProjectRow, 1)
         assert row is not None
         row.script_path = store.layout.relative(rewritten if rewrite is not None else kept_copy)
-        row.script_format = script.format.value
+        row.script_format = str(script.format)
         row.language = script.language
         if script.title and (row.title == store.root.name or not row.title):
             row.title = script.title
@@ -207,17 +205,36 @@ def _would_merge(session: Any, board: Storyboard) -> tuple[int, int, int]:
     return len(matched), len(board.shots()) - len(matched), archived
 
 
-def _keep_copy(source: Path, kept_copy: Path) -> None:
-    """Copy the script in under a temp name, then rename: a full disk never leaves half a
-    script in place of the copy an earlier import kept."""
-    try:
-        with atomic_target(kept_copy) as temp:
+@contextmanager
+def _staged_copy(source: Path, kept_copy: Path) -> Iterator[None]:
+    """Copy the script in under a temp name; the block commits the storyboard, and only when
+    it ends without an error is the temp renamed over the kept copy. A full disk, a busy
+    database or a kill never leaves a new script beside an old storyboard (or half a script
+    in place of the copy an earlier import kept)."""
+    if source.resolve() == kept_copy.resolve():
+        yield
+        return
+    with atomic_target(kept_copy) as temp:
+        try:
             shutil.copyfile(source, temp)
-    except OSError as exc:
-        if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
-            raise
-        # name the file the director knows, not the temp
-        raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+        except OSError as exc:
+            if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
+                raise
+            # name the file the director knows, not the temp
+            raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+        yield
+
+
+@contextmanager
+def _staged_text(path: Path, text: str | None) -> Iterator[None]:
+    """Write `text` (None: nothing) under a temp name beside `path`; renamed over it only when
+    the block ends without an error, as the kept script copy is."""
+    if text is None:
+        yield
+        return
+    with atomic_target(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+        yield
 
 
 def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
@@ -229,8 +246,6 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     Rows are written in bulk (one INSERT / UPDATE statement per table): a 100-episode
     script is tens of thousands of rows.
     """
-    from sqlalchemy import update
-
     board = _with_edited_bible(session, board)
     existing = session.exec(select(ShotRow)).all()
     by_hash: dict[str, list[ShotRow]] = {}
@@ -356,10 +371,6 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     """One prepared INSERT for many rows. On SQLite the JSON columns are encoded here (empty
     values as constants) and the rows go straight to the driver: a first import of a long
     series is tens of thousands of JSON values, and that encoding is most of its write time."""
-    from sqlalchemy import JSON, insert
-
-    from shotcraft.projects.stored_json import VersionedJSON, json_text_encoder
-
     table: Any = model.__table__
     connection = session.connection()
     if connection.dialect.name != "sqlite":
@@ -374,7 +385,7 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
 
     encoders: list[Callable[[Any], Any]] = []
     for column in columns:
-        if isinstance(column.type, JSON | VersionedJSON):
+        if isinstance(column.type, JSON | VersionedJSON | CheckedJSON):
             # JSON text exactly as the column type writes it (versioned: in its envelope)
             encoders.append(json_text_encoder(column.type))
         else:
@@ -405,8 +416,6 @@ def _defaults(model: Any) -> dict[str, Any]:
 
 
 def _upsert(session: Any, model: Any, key: str, rows: list[dict[str, Any]], existing: set[Any]) -> None:
-    from sqlalchemy import update
-
     defaults = _defaults(model)
     new = [{**defaults, **row} for row in rows if row[key] not in existing]
     old = [row for row in rows if row[key] in existing]

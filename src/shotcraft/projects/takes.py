@@ -11,7 +11,10 @@ from sqlmodel import col, select
 from shotcraft.projects.convert import shot_from_row, take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.outdated import drawn_now, outdated
+from shotcraft.projects.ranker import effective_score
+from shotcraft.projects.scoring import IdentitySettings
 from shotcraft.projects.store import Store
+from shotcraft.ranking.metrics import rank_takes
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import CLIP_KINDS, RejectReason, Take, TakeKind, TakeStatus
 from shotcraft.storyboard.models import Character
@@ -45,8 +48,6 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
     """Takes of a shot, ranked (rank 1 = best done take of its kind) by their effective total
     (`projects.ranker.effective_score`, or `score` when given), in take order. An outdated
     take (its shot or faces changed since it was drawn) ranks below every current one."""
-    from shotcraft.projects.ranker import effective_score
-
     with store.db.read() as session:
         shot = session.get(ShotRow, shot_id)
         if shot is None:
@@ -60,8 +61,6 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
 def take_views_by_shot(store: Store, *, episode: int | None = None) -> dict[str, list[TakeView]]:
     """`take_views` of every live shot (of one episode), in two queries: what a storyboard grid
     shows on each card. A shot without takes maps to an empty list."""
-    from shotcraft.projects.ranker import effective_score
-
     with store.db.read() as session:
         shot_q = select(ShotRow).where(ShotRow.archived == False)  # noqa: E712
         take_q = select(TakeRow).order_by(col(TakeRow.shot_id), col(TakeRow.number))
@@ -84,8 +83,6 @@ def take_views_by_shot(store: Store, *, episode: int | None = None) -> dict[str,
 def _views(store: Store, shot: ShotRow, rows: Sequence[TakeRow],
            score: Callable[[Take], float | None], kind: TakeKind | None,
            characters: list[Character] | None = None) -> list[TakeView]:
-    from shotcraft.ranking.metrics import rank_takes
-
     takes = {row.number: _effective(take_from_row(row), score) for row in rows}
     now = drawn_now(store, shot_from_row(shot), characters) if any(
         r.drawn_from for r in rows) else {}
@@ -168,9 +165,6 @@ def auto_pick(store: Store, *, episode: int | None = None,
     take (its shot or faces changed since it was drawn) is never picked; a shot with only
     outdated takes is left unpicked, with a note.
     """
-    from shotcraft.projects.ranker import effective_score
-    from shotcraft.projects.scoring import IdentitySettings
-
     threshold = (identity_threshold if identity_threshold is not None
                  else IdentitySettings().checked().threshold)
     result = AutoPicks()

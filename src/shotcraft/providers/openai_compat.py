@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from shotcraft.shots.errors import ConfigError, ShotcraftError
+from shotcraft.shots.settings import Section
 
 __all__ = ["ChatClient", "ChatReply", "LLMError", "LLMSettings"]
 
@@ -37,16 +38,22 @@ class LLMError(ShotcraftError):
     title = "LLM error"
 
 
-class LLMSettings(BaseSettings):
-    """`SHOTCRAFT_LLM_*` environment variables."""
+class LLMSettings(Section):
+    """The chat endpoint `import --assist llm` asks: `[llm]` in the config files,
+    `SHOTCRAFT_LLM_*` in the environment; the key only there or in the user's config file."""
 
+    section: ClassVar[str] = "llm"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_LLM_", extra="ignore")
 
     base_url: str = ""  # an OpenAI-compatible API root, e.g. https://api.deepseek.com/v1
     model: str = ""  # the chat model the endpoint serves, e.g. deepseek-chat, qwen-plus
     api_key: SecretStr = SecretStr("")  # sent as a Bearer token; environment or user config only
-    timeout: float = Field(120.0, gt=0)  # seconds one chat request may take
-    retries: int = Field(3, ge=0, le=10)  # for timeouts, 429, 5xx and answers not in the layout
+    timeout: Annotated[float, Field(gt=0)] = 120.0  # seconds one chat request may take
+    # for timeouts, 429, 5xx and answers not in the layout
+    retries: Annotated[int, Field(ge=0, le=10)] = 3
+    # characters of script sent in one request (about 4k tokens of Chinese at 6000: fits an 8k
+    # window with its answer)
+    chunk_chars: Annotated[int, Field(ge=400)] = 6000
 
     def check(self) -> None:
         """A ConfigError naming the variable when the endpoint or the model is not set."""

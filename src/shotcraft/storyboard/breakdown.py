@@ -648,7 +648,7 @@ def breakdown(
             if scene_id is None:
                 continue
             work = _SceneBreakdown(
-                script_scene, names, fits, juben=script.format is ScriptFormat.JUBEN
+                script_scene, names, fits, juben=script.format == ScriptFormat.JUBEN
             )
             work.run()
             drafts = work.drafts

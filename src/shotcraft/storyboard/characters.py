@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.appearance import split_description
 from shotcraft.storyboard.models import Character
 from shotcraft.storyboard.script import CharacterNote, ElementKind, Script, ScriptScene
@@ -71,13 +72,18 @@ def is_voice_only(name: str | None) -> bool:
     return is_narrator(name) or name is not None and name.strip().upper() in VOICES
 
 
+def _key(name: str) -> str:
+    """How two names are compared: one form (shots.names), then case-folded."""
+    return normalise_name(name).casefold()
+
+
 def _matches_note(cue: str, note: CharacterNote) -> bool:
-    cue_key = cue.casefold()
-    if note.name.casefold() == cue_key:
+    cue_key = _key(cue)
+    if _key(note.name) == cue_key:
         return True
-    if any(alias.casefold() == cue_key for alias in note.aliases):
+    if any(_key(alias) == cue_key for alias in note.aliases):
         return True
-    name = note.name.casefold()
+    name = _key(note.name)
     return name.startswith(cue_key + " ") or name.endswith(" " + cue_key)
 
 
@@ -90,7 +96,7 @@ class NameIndex:
         self._forms: list[tuple[str, str]] = []  # (form as it may appear in text, canonical)
         for character in characters:
             for name in [character.name, *character.aliases]:
-                self._canonical.setdefault(name.casefold(), character.name)
+                self._canonical.setdefault(_key(name), character.name)
                 forms = {name} if _CJK_RE.search(name) else {name, name.upper(), name.title()}
                 self._forms.extend((form, character.name) for form in sorted(forms))
         self._forms.sort(key=lambda pair: (-len(pair[0]), pair[0]))
@@ -103,7 +109,7 @@ class NameIndex:
         """The canonical character name for `name`, or None if it is nobody in the bible."""
         if not name:
             return None
-        return self._canonical.get(name.strip().casefold())
+        return self._canonical.get(_key(name))
 
     def mentioned(self, text: str) -> list[str]:
         """Characters named in `text`, in the order they are first named."""
@@ -153,7 +159,7 @@ def build_bible(script: Script) -> list[Character]:
     used_notes: set[int] = set()
 
     def add(name: str) -> None:
-        name = name.strip()
+        name = normalise_name(name)
         if not name or is_voice_only(name) or is_group(name) or _find(characters, name) is not None:
             return
         character = Character(name=name)
@@ -175,7 +181,7 @@ def build_bible(script: Script) -> list[Character]:
     for index, note in enumerate(notes):
         if index in used_notes or is_voice_only(note.name) or _find(characters, note.name):
             continue
-        character = Character(name=note.name.strip())
+        character = Character(name=normalise_name(note.name))
         _apply_note(character, note)
         characters.append(character)
 
@@ -186,20 +192,20 @@ def build_bible(script: Script) -> list[Character]:
 
 def _find(characters: list[Character], name: str) -> Character | None:
     """The character known as `name`; a cue that is the first word(s) of a name becomes an alias."""
-    key = name.strip().casefold()
+    key = _key(name)
     for character in characters:
-        if character.name.casefold() == key or any(a.casefold() == key for a in character.aliases):
+        if _key(character.name) == key or any(_key(a) == key for a in character.aliases):
             return character
     for character in characters:
-        full = character.name.casefold()
+        full = _key(character.name)
         if full.startswith(key + " ") or full.endswith(" " + key):
-            character.aliases.append(name.strip())
+            character.aliases.append(normalise_name(name))
             return character
     return None
 
 
 def _apply_note(character: Character, note: CharacterNote) -> None:
-    for alias in [note.name.strip(), *note.aliases]:
+    for alias in [normalise_name(note.name), *map(normalise_name, note.aliases)]:
         if alias and alias != character.name and alias not in character.aliases:
             character.aliases.append(alias)
     # a parser that reads appearance and biography apart (the 剧本 reader's 外貌：/形象： and

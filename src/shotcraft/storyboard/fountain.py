@@ -21,6 +21,7 @@ from shotcraft.shots.errors import ScriptError
 from shotcraft.shots.models import DialogueMode
 from shotcraft.storyboard.numerals import NUMERAL, parse_number
 from shotcraft.storyboard.script import (
+    MAX_EPISODE,
     CharacterNote,
     Element,
     ElementKind,
@@ -431,6 +432,11 @@ class _BodyReader:
             raise ScriptError(
                 f"episode numbers start at 1, but the section on line {n} has episode number "
                 f"{number}", file=self.path, line=n,
+            )
+        if number > MAX_EPISODE:
+            raise ScriptError(
+                f"episode numbers go up to {MAX_EPISODE}, but the section on line {n} has "
+                f"episode number {number}", file=self.path, line=n,
             )
         for episode in self.episodes if not self.implicit_episode else []:
             if episode.number == number:

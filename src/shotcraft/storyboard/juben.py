@@ -77,6 +77,7 @@ from shotcraft.storyboard.juben_speakers import (
 )
 from shotcraft.storyboard.numerals import NUMERAL, parse_number
 from shotcraft.storyboard.script import (
+    MAX_EPISODE,
     CharacterNote,
     Element,
     ElementKind,
@@ -282,6 +283,9 @@ class _Parser:
         if number < 1:
             raise self.error(f"episode numbers start at 1, but {line!r} has episode number "
                              f"{number}")  # fmt: skip
+        if number > MAX_EPISODE:
+            raise self.error(f"episode numbers go up to {MAX_EPISODE}, but {line!r} has episode "
+                             f"number {number}")  # fmt: skip
         title = line[rest_at:].strip().lstrip(" \t\u3000:：、,，.．-—").strip()
         if m.group(1) and not closed:
             title = title.rstrip("】]〗)）").strip()

@@ -11,7 +11,8 @@ Format detection, first rule that applies:
    Fountain;
 5. text with more Chinese characters than Latin letters is a 剧本; anything else is Fountain.
 
-An explicit `format` always wins.
+An explicit `format` always wins. Formats are plugins (storyboard/formats.py): each says how
+sure it is of a text, and these rules are the built-in ones' (storyboard/readers.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import re
 from pathlib import Path
 
 from shotcraft.shots.errors import ScriptError
+from shotcraft.shots.settings import GeneralSettings
+from shotcraft.storyboard import formats
 from shotcraft.storyboard.script import Script, ScriptFormat
 from shotcraft.storyboard.text import clean_text, decode, describe_binary, looks_like_prose
 
@@ -30,19 +33,19 @@ FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
 MAX_SCRIPT_MB = 8.0
 MAX_SCRIPT_ENV = "SHOTCRAFT_MAX_SCRIPT_MB"
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN_RE = re.compile(r"[A-Za-z]")
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+LATIN_RE = re.compile(r"[A-Za-z]")
 _LEAD = r"^[ \t]*(?:[#*【\[]+[ \t]*)?"  # Markdown heading marks, bold, a bracket
-_JUBEN_MARKERS = (
+JUBEN_MARKERS = (
     re.compile(r"第\s*[0-9０-９一二三四五六七八九十百零两]+\s*集"),
     re.compile(_LEAD + r"场?\s*[0-9０-９]+\s*[-－—–]\s*[0-9０-９]+.*[日夜晨昏暗].*[内外]", re.MULTILINE),
     re.compile(_LEAD + r"场?\s*[0-9０-９]+\s*[-－—–]\s*[0-9０-９]+.*[内外].*[日夜晨昏暗]", re.MULTILINE),
     re.compile(r"^\s*[△▲∆]", re.MULTILINE),
     re.compile(_LEAD + r"(?:出场)?人物(?:小传)?\s*[:：】]", re.MULTILINE),
 )
-_FOUNTAIN_HEADING = re.compile(r"^\s*(?:INT|EXT|EST|INT\./EXT|INT/EXT|I/E)[.\s]", re.MULTILINE)
+FOUNTAIN_HEADING = re.compile(r"^\s*(?:INT|EXT|EST|INT\./EXT|INT/EXT|I/E)[.\s]", re.MULTILINE)
 # a cue: after a blank line, a line of capitals (optional extension) directly followed by text
-_FOUNTAIN_CUE = re.compile(
+FOUNTAIN_CUE = re.compile(
     r"(?:\A|\n[ \t]*\n)[ \t]*[A-Z][A-Z0-9 .'\-]*[A-Z](?:[ \t]*\(.*\))?[ \t]*\^?\n[ \t]*\S"
 )
 # a speech written on one line, "John: (beat) Hello." — the line layout, in English
@@ -52,7 +55,7 @@ _TITLE_KEYS = frozenset("title credit author authors source draft date contact c
                         "revision synopsis characters logline".split())
 
 
-def _colon_speeches(text: str) -> int:
+def colon_speeches(text: str) -> int:
     """Lines like `John: Hello.`, not counting title-page keys or `CLOSE ON:`-style directions."""
     count = 0
     for match in _COLON_LINE.finditer(text):
@@ -65,31 +68,17 @@ def _colon_speeches(text: str) -> int:
     return count
 
 
-def detect_format(text: str, suffix: str | None = None) -> ScriptFormat:
-    """Which parser a script needs, from its file suffix and then its content."""
-    if suffix and suffix.lower() in FOUNTAIN_SUFFIXES:
-        return ScriptFormat.FOUNTAIN
-    has_cjk = bool(_CJK_RE.search(text))
-    if has_cjk and any(marker.search(text) for marker in _JUBEN_MARKERS):
-        return ScriptFormat.JUBEN
-    cues = len(_FOUNTAIN_CUE.findall(text))
-    # speeches written "Name: line" on one line are the 剧本 line layout, in any language
-    speeches = _colon_speeches(text)
-    if speeches >= 3 and speeches > 2 * cues:
-        return ScriptFormat.JUBEN
-    if _FOUNTAIN_HEADING.search(text) or cues:
-        return ScriptFormat.FOUNTAIN
-    if len(_CJK_RE.findall(text)) > len(_LATIN_RE.findall(text)):
-        return ScriptFormat.JUBEN
-    return ScriptFormat.FOUNTAIN
+def detect_format(text: str, suffix: str | None = None) -> str:
+    """Which script format a script needs, from its file suffix and then its content."""
+    return formats.detect(text, suffix)
 
 
-def _format_of(value: ScriptFormat | str, file: str | None) -> ScriptFormat:
-    try:
-        return ScriptFormat(str(value).strip().lower())
-    except ValueError:
-        known = ", ".join(f.value for f in ScriptFormat)
-        raise ScriptError(f"unknown script format {value!r}; use one of {known}", file=file) from None
+def _format_of(value: ScriptFormat | str, file: str | None) -> str:
+    name = str(value).strip().lower()
+    if name not in formats.names():
+        known = ", ".join(formats.names())
+        raise ScriptError(f"unknown script format {value!r}; installed: {known}", file=file)
+    return name
 
 
 def parse_script(
@@ -104,15 +93,7 @@ def parse_script(
         raise ScriptError("the script is empty", file=path)
     suffix = Path(path).suffix if path else None
     chosen = _format_of(format, path) if format is not None else detect_format(text, suffix)
-    # the parsers are imported here so a broken or missing one never blocks the other
-    if chosen is ScriptFormat.FOUNTAIN:
-        from shotcraft.storyboard.fountain import parse_fountain
-
-        script = parse_fountain(text, path=path)
-    else:
-        from shotcraft.storyboard.juben import parse_juben
-
-        script = parse_juben(text, path=path)
+    script = formats.get(chosen).parse(text, path=path)
     script.reading = reading
     return script
 
@@ -128,16 +109,11 @@ def decode_script(data: bytes, *, file: str | None = None) -> str:
 
 
 def max_script_bytes() -> int:
-    """The largest script `load_script` reads: MAX_SCRIPT_MB, or SHOTCRAFT_MAX_SCRIPT_MB."""
-    raw = os.environ.get(MAX_SCRIPT_ENV, "").strip()
-    megabytes = MAX_SCRIPT_MB
-    if raw:
-        try:
-            megabytes = float(raw)
-        except ValueError:
-            raise ScriptError(f"{MAX_SCRIPT_ENV} must be a number of MB, not {raw!r}") from None
-        if not megabytes > 0:
-            raise ScriptError(f"{MAX_SCRIPT_ENV} must be more than 0 MB, not {raw!r}")
+    """The largest script `load_script` reads: `max_script_mb` of the settings (MAX_SCRIPT_MB
+    by default, SHOTCRAFT_MAX_SCRIPT_MB)."""
+    megabytes = GeneralSettings().max_script_mb
+    if not megabytes > 0:
+        raise ScriptError(f"{MAX_SCRIPT_ENV} must be more than 0 MB, not {megabytes:g}")
     return int(megabytes * 1_000_000)
 
 

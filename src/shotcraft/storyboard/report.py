@@ -131,7 +131,7 @@ def read_report(script: Script, board: Storyboard, *, path: str | None = None) -
     strangers.sort(key=lambda s: s.line)
     reading = script.reading
     return ScriptReport(
-        script=path or script.path or "", format=script.format.value, language=script.language,
+        script=path or script.path or "", format=str(script.format), language=script.language,
         encoding=reading.encoding if reading else None,
         hygiene=reading.changes() if reading else [], title=script.title,
         episodes=len(board.episodes), scenes=sum(len(ep.scenes) for ep in board.episodes),

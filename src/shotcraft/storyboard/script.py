@@ -57,6 +57,11 @@ class ScriptScene(BaseModel):
     line: int = 1
 
 
+# the highest episode number a script may give: a series of a few hundred episodes is long;
+# a number past this is a typo (and past 2**63 - 1 the database could not even store it)
+MAX_EPISODE = 9999
+
+
 class ScriptEpisode(BaseModel):
     number: int
     title: str | None = None
@@ -86,7 +91,7 @@ class ScriptWarning(BaseModel):
 
 
 class Script(BaseModel):
-    format: ScriptFormat
+    format: str  # the script format's name: a ScriptFormat, or a plugin's (storyboard/formats.py)
     path: str | None = None
     title: str | None = None
     title_page: dict[str, str] = Field(default_factory=dict)

@@ -4,6 +4,7 @@ way of showing the shot (labels and units: `3.0 s (90 f)`)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.text import Text
@@ -80,14 +81,21 @@ def parse_angle(text: str) -> Angle | None:
 
 
 def parse_duration(text: str | float, fps: int) -> int:
-    """Seconds (as typed) → whole frames at the episode's fps."""
+    """Seconds (as typed) → whole frames at the episode's fps. What is no length (not a finite
+    number, 0, negative) or less than one frame is refused, as update_shot refuses it, never
+    rounded up to one frame."""
     try:
         seconds = float(text)
     except (TypeError, ValueError):
         seconds = float("nan")
-    if not seconds > 0:  # NaN fails too
-        raise SpecError(f"{text!r} is not a number of seconds above 0", field="duration")
-    return max(1, round(seconds * fps))
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise SpecError(f"{str(text).strip()!r} is not a number of seconds above 0",
+                        field="duration")
+    frames = round(seconds * fps)
+    if frames < 1:
+        raise SpecError(f"a shot lasts at least one frame (1/{fps} s), not {str(text).strip()} s",
+                        field="duration")
+    return frames
 
 
 def parse_characters(text: str) -> list[str]:

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+import segno
+
 from shotcraft.shots.errors import ConfigError
 from shotcraft.studio.review.access import Access
 from shotcraft.studio.review.serve import bind, lan_addresses
@@ -63,8 +65,6 @@ def serve_board(directory: Path, *, host: str, port: int, out: TextIO) -> None:
     link = access.link(where)
     print(f"studio of {directory}: {link}", file=out)
     if access.token_required:
-        import segno
-
         segno.make(link, error="l").terminal(out=out, compact=True, border=2)
     print("Ctrl-C stops it.", file=out, flush=True)
     server.serve()

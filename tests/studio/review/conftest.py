@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.studio.demo import example_path
 from shotcraft.studio.review import ReviewServer
 
@@ -38,8 +39,8 @@ def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         project = Project.create(folder, title="契约新娘")
         try:
             project.import_script(example_path())
-            assert project.render(episode=1, takes=1).failed == 0
-            assert project.render(shot_ids=[TWO_TAKES], takes=1).failed == 0
+            assert project.draw(Draw(episode=1, takes=1)).failed == 0
+            assert project.draw(Draw(shots=[TWO_TAKES], takes=1)).failed == 0
         finally:
             project.close()
     return folder
@@ -84,9 +85,12 @@ def base_url(server: ReviewServer) -> str:
     return f"http://127.0.0.1:{server.port}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium context with a fresh profile (Debian's binary, never a download)."""
+    """A headless Chromium context with a fresh profile (Debian's binary, never a download).
+
+    Module-scoped: Playwright's sync API runs an event loop while it is open, so it must close
+    before another module's asyncio tests (the studio's Pilot tests) run in the same process."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system` (scripts/setup-system.sh installs "
                     "Debian's chromium).")

@@ -16,8 +16,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from shotcraft.engine.comfyui.plan import ComfyPlan
 from shotcraft.engine.comfyui.run import ComfyRun
-from shotcraft.engine.comfyui.settings import URL_MISSING, ComfyUISettings
 from shotcraft.engine.comfyui.workflow import (
     Mapping,
     Workflow,
@@ -39,33 +39,12 @@ from shotcraft.engine.protocol import (
     no_progress,
 )
 from shotcraft.engine.settings import parse_aspect
-from shotcraft.providers.comfyui import ComfyClient, ComfyRefused, ComfyUnreachable
+from shotcraft.providers.comfyui.client import ComfyClient, ComfyRefused, ComfyUnreachable
+from shotcraft.providers.comfyui.settings import URL_MISSING, ComfyUISettings
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.models import Move, TakeKind
 
 __version__ = "1"
-
-
-class ComfyPlan:
-    """A request's prompt (less per-take values), its size and what it delivers."""
-
-    def __init__(self, api: dict[str, Any], inputs: dict[str, tuple[str, str]], width: int,
-                 height: int, frames: int, fps: float, downgrades: list[str],
-                 params: dict[str, Any]) -> None:
-        self.api, self.inputs = api, inputs
-        self.width, self.height, self.frames, self.fps = width, height, frames, fps
-        self.downgrades, self.params = downgrades, params
-
-    def prompt_for(self, seed: int, images: dict[str, str]) -> dict[str, Any]:
-        """The API prompt for one take: the seed and the uploaded image names set."""
-        api = {k: {**v, "inputs": dict(v["inputs"])} for k, v in self.api.items()}
-        if "seed" in self.inputs:
-            node, name = self.inputs["seed"]
-            api[node]["inputs"][name] = seed
-        for role, uploaded in images.items():
-            node, name = self.inputs[role]
-            api[node]["inputs"][name] = uploaded
-        return api
 
 
 class ComfyUIEngine(Engine):

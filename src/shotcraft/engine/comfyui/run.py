@@ -14,8 +14,9 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from shotcraft.engine.comfyui.plan import ComfyPlan
 from shotcraft.engine.protocol import (
     CheckpointFn,
     Progress,
@@ -23,16 +24,20 @@ from shotcraft.engine.protocol import (
     RenderedTake,
     RenderRequest,
 )
-from shotcraft.providers.comfyui import ComfyClient, ComfyRefused, ComfyUnreachable
+from shotcraft.providers.comfyui.client import ComfyClient, ComfyRefused, ComfyUnreachable
+from shotcraft.providers.comfyui.settings import ComfyUISettings
 from shotcraft.shots import ffmpeg
 from shotcraft.shots.errors import EngineError
-
-if TYPE_CHECKING:
-    from shotcraft.engine.comfyui.engine import ComfyPlan, ComfyUIEngine
 
 log = logging.getLogger(__name__)
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".gif")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+class Server(Protocol):
+    """What a take run uses of the engine: its settings (the server, the waits)."""
+
+    settings: ComfyUISettings
 
 
 class _Stop(Exception):
@@ -54,7 +59,7 @@ def refusal(error: ComfyRefused, where: str) -> str:
 
 
 class ComfyRun:
-    def __init__(self, engine: ComfyUIEngine, request: RenderRequest, plan: ComfyPlan,
+    def __init__(self, engine: Server, request: RenderRequest, plan: ComfyPlan,
                  out_dir: Path, progress: ProgressFn, cancel: threading.Event,
                  checkpoint: CheckpointFn, client: ComfyClient) -> None:
         self.engine, self.s = engine, engine.settings

@@ -27,18 +27,19 @@ except ImportError:  # pragma: no cover - exercised only on installs without the
     httpx = None  # type: ignore[assignment]
     jwt = None  # type: ignore[assignment]
 
-from shotcraft.engine.kling.auth import BearerToken
 from shotcraft.engine.kling.client import TakeRun
 from shotcraft.engine.kling.elements import make_elements, region_of
 from shotcraft.engine.kling.extend import EXTENDABLE, MAX_TOTAL_SECONDS, stitched_seconds
+from shotcraft.engine.kling.limits import ASPECTS
 from shotcraft.engine.kling.lipsync import LipsyncRun, lipsync_delivery, plan_lipsync
 from shotcraft.engine.kling.models import MODELS, native_format, task_cost
 from shotcraft.engine.kling.multishot import MAX_SHOTS, MULTI_SHOT_MODELS, plan_multi_shot
 from shotcraft.engine.kling.omni import OMNI_ENDPOINT, omni_format, plan_omni, wants_omni
 from shotcraft.engine.kling.planner import TaskPlan, plan_task
-from shotcraft.engine.kling.settings import ASPECTS, KEYS_MISSING, KlingSettings
 from shotcraft.engine.kling.stills import STILL_SIZES, StillRun, plan_still
 from shotcraft.engine.protocol import CharacterRef
+from shotcraft.providers.kling.auth import BearerToken
+from shotcraft.providers.kling.settings import KEYS_MISSING, KlingSettings
 
 __version__ = "1"
 
@@ -47,6 +48,7 @@ class KlingEngine(Engine):
     """Draws video takes through Kling's API: one task per take, resumable, costed."""
 
     name = "kling"
+    kinds = frozenset({TakeKind.VIDEO, TakeKind.KEYFRAME, TakeKind.LIPSYNC})
     version = __version__
 
     def __init__(self, settings: KlingSettings | None = None) -> None:
@@ -162,7 +164,7 @@ class KlingEngine(Engine):
         """Make a Kling element of each character with two or more references (a frontal one
         and 1-3 more); `{name: element id}`. The project keeps the ids."""
         self._require_keys()
-        return make_elements(self, characters)
+        return make_elements(self.settings, self._token, characters)
 
     def check_ready(self) -> None:
         self._require_keys()
@@ -198,7 +200,7 @@ class KlingEngine(Engine):
             max_workers=max(1, s.concurrency or min(s.max_tasks, len(request.take_numbers))),
             thread_name_prefix="kling"
         ) as pool:
-            run.client = client
+            run.connect(client)
             jobs = list(zip(request.take_numbers, request.seeds, strict=True))
             results = list(pool.map(lambda job: run.take(*job), jobs))
         takes = [t for t in results if t is not None]

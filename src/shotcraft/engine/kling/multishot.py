@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from shotcraft.engine.kling.camera import move_words
+from shotcraft.engine.kling.limits import ASPECTS
 from shotcraft.engine.kling.models import ModelCaps, task_cost
 from shotcraft.engine.kling.planner import TaskPlan, drawn_aspect, encode_image, trim_prompt
-from shotcraft.engine.kling.settings import ASPECTS, KlingSettings
 from shotcraft.engine.protocol import RenderRequest
+from shotcraft.providers.kling.settings import KlingSettings
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import sha256_file
 from shotcraft.shots.models import Move

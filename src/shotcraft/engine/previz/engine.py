@@ -27,7 +27,7 @@ from shotcraft.engine.protocol import (
 )
 from shotcraft.engine.settings import EngineSettings
 from shotcraft.engine.writer import FrameWriter, write_still
-from shotcraft.shots.errors import is_disk_full
+from shotcraft.shots.errors import ShotcraftError, is_disk_full
 from shotcraft.shots.models import TakeKind
 
 VERSION = "1.0"
@@ -41,6 +41,7 @@ class PrevizEngine(Engine):
     """The deterministic CPU animatic: storyboard panels with the camera move, in seconds."""
 
     name = "previz"
+    kinds = frozenset({TakeKind.VIDEO, TakeKind.KEYFRAME})
     version = VERSION
 
     def __init__(self, *, resample: str = "nearest", progress_every: int = 10) -> None:
@@ -127,11 +128,16 @@ class PrevizEngine(Engine):
         frames = Frames(canvas, request, overlay, comp, first, last, resample)
         path = out_dir / f"{stem}.mp4"
         n = request.num_frames
-        with FrameWriter(path, request.width, request.height, request.fps) as writer:
+        with FrameWriter(path, request.width, request.height, request.fps, cancel=cancel) as writer:
             for i in range(n):
                 if cancel is not None and cancel.is_set():
                     raise _Cancelled
-                writer.write(frames.frame(i))
+                try:
+                    writer.write(frames.frame(i))
+                except ShotcraftError:
+                    if cancel is not None and cancel.is_set():  # the encoder was stopped for it
+                        raise _Cancelled from None
+                    raise
                 if (i + 1) % self.progress_every == 0 or i + 1 == n:
                     progress(Progress(take_number=take, done=(i + 1) / n, message=f"frame {i + 1}/{n}"))
         return path, params

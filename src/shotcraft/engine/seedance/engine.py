@@ -22,8 +22,8 @@ from shotcraft.engine.registry import configured_engines
 from shotcraft.engine.seedance.models import FPS, MAX_SHOTS, MODELS, RATIOS
 from shotcraft.engine.seedance.planner import SeedancePlan, plan_task
 from shotcraft.engine.seedance.run import SeedanceRun
-from shotcraft.engine.seedance.settings import KEY_MISSING, SeedanceSettings
-from shotcraft.providers.ark import ArkClient
+from shotcraft.providers.ark.client import ArkClient
+from shotcraft.providers.ark.settings import KEY_MISSING, SeedanceSettings
 from shotcraft.shots.errors import ConfigError, EngineError
 from shotcraft.shots.models import TakeKind
 

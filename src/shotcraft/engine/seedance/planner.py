@@ -24,7 +24,7 @@ from shotcraft.engine.seedance.models import (
     frame_size,
     task_cost,
 )
-from shotcraft.engine.seedance.settings import SeedanceSettings
+from shotcraft.providers.ark.settings import SeedanceSettings
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import sha256_file
 from shotcraft.shots.models import CameraMove, Move, TakeKind

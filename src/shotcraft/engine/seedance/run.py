@@ -19,7 +19,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from shotcraft.engine.protocol import (
     CheckpointFn,
@@ -30,10 +30,8 @@ from shotcraft.engine.protocol import (
 )
 from shotcraft.engine.seedance.models import URL_HOURS, tokens
 from shotcraft.engine.seedance.planner import SeedancePlan
-from shotcraft.providers.ark import ArkClient, ArkError, ArkLost
-
-if TYPE_CHECKING:
-    from shotcraft.engine.seedance.engine import SeedanceEngine
+from shotcraft.providers.ark.client import ArkClient, ArkError, ArkLost
+from shotcraft.providers.ark.settings import SeedanceSettings
 
 log = logging.getLogger(__name__)
 MODERATION = ("SensitiveContentDetected", "SensitiveContent", "RiskControl")
@@ -54,10 +52,19 @@ def refused_on_content(code: str) -> bool:
     return any(mark in code for mark in MODERATION)
 
 
+class Account(Protocol):
+    """What a take run uses of the engine: its settings, and the other engines that could
+    draw a shot Seedance refuses."""
+
+    settings: SeedanceSettings
+
+    def other_engines(self) -> list[str]: ...
+
+
 class SeedanceRun:
     """The takes of one request: each a Seedance task, resumable from its checkpoint."""
 
-    def __init__(self, engine: SeedanceEngine, request: RenderRequest, plan: SeedancePlan,
+    def __init__(self, engine: Account, request: RenderRequest, plan: SeedancePlan,
                  out_dir: Path, progress: ProgressFn, cancel: threading.Event,
                  checkpoint: CheckpointFn, client: ArkClient) -> None:
         self.engine, self.s = engine, engine.settings

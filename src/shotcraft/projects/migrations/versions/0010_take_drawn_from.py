@@ -14,7 +14,7 @@ from biography.
   edit mark follows it ("appearance").
 
 Revision ID: 0010_take_drawn_from
-Revises: 0008_take_lipsync
+Revises: 0009_provider_state
 Create Date: 2026-12-12
 """
 
@@ -28,7 +28,7 @@ from alembic import op
 from shotcraft.storyboard.appearance import split_description
 
 revision = "0010_take_drawn_from"
-down_revision = "0008_take_lipsync"
+down_revision = "0009_provider_state"
 branch_labels = None
 depends_on = None
 

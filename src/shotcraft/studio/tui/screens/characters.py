@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Tex
 
 from shotcraft.projects import ReferenceRefused, finding
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.confirm import ConfirmScreen
 
 SAVE_AFTER_SECONDS = 0.6
 
@@ -149,7 +150,7 @@ class CharactersScreen(StudioScreen):
                    if a.strip()]
         appearance = self.query_one("#appearance", TextArea).text.strip() or None
         biography = self.query_one("#biography", TextArea).text.strip() or None
-        self.app.guard(self.app.project.update_character, character.name,
+        self.app.write(self.app.project.update_character, character.name,
                        aliases=aliases, appearance=appearance, biography=biography)
 
     @on(Input.Submitted, "#ref-path")
@@ -202,13 +203,15 @@ class CharactersScreen(StudioScreen):
             return
         ref = character.references[refs.cursor_row]
 
-        def answered(yes: bool | None) -> None:
-            if yes and self.app.guard(self.app.project.remove_reference, character.name,
-                                      ref) is not None:
-                self.notify(f"Removed {ref} from {character.name}.", markup=False)
+        def removed(_character: Any) -> None:
+            self.notify(f"Removed {ref} from {character.name}.", markup=False)
+            if self.is_mounted:
                 self.reload()
 
-        from shotcraft.studio.tui.screens.confirm import ConfirmScreen
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.write(self.app.project.remove_reference, character.name, ref,
+                               done=removed)
 
         self.app.push_screen(ConfirmScreen(
             f"Remove {ref} from {character.name}?",

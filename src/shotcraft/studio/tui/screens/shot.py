@@ -5,6 +5,7 @@ was written by hand (Ctrl+P composes it again); takes drawn before an edit show 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.text import Text
@@ -14,8 +15,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
-from shotcraft.shots.errors import SpecError
-from shotcraft.shots.models import Angle, Budget, CameraMove, Move, ShotKind, ShotSize
+from shotcraft.shots.errors import ShotcraftError, SpecError
+from shotcraft.shots.models import Angle, Budget, Move, Shot, ShotKind, ShotSize
 from shotcraft.studio.shot_fields import (
     ANGLE_WORDS,
     duration_words,
@@ -25,13 +26,25 @@ from shotcraft.studio.shot_fields import (
     takes_line,
 )
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.takes import TakesScreen
 
 SAVE_AFTER_SECONDS = 0.6
 
 
-def _number(text: str, kind: type = float) -> Any:
+def _number(text: str, field: str, kind: type = float) -> Any:
+    """A field's number, or None when it is empty; what is not a finite number is a SpecError
+    naming the field (`inf`, `nan`, `1e999` and words alike), never an OverflowError."""
     text = text.strip()
-    return kind(text) if text else None
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SpecError(f"{text!r} is not {what}.", field=field) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(f"must be a finite number, not {text!r}.", field=field)
+    return value
 
 
 class ShotScreen(StudioScreen):
@@ -189,13 +202,15 @@ class ShotScreen(StudioScreen):
         current = getattr(self.shot, f"{which}_keyframe")
         if current and current.path == path:
             path = current.path  # already inside the project: keep it as it is
-        updated = self.app.guard(self.app.project.set_keyframe, self.shot_id, which, path or None,
-                                 chain_previous=chain)
-        if updated is not None:
+        def saved(updated: Shot) -> None:
             self.shot = updated
             kf = getattr(updated, f"{which}_keyframe")
-            self.query_one(f"#{which}_keyframe", Input).value = kf.path or "" if kf else ""
+            if self.is_mounted:
+                self.query_one(f"#{which}_keyframe", Input).value = kf.path or "" if kf else ""
             self.notify(f"{which.title()} keyframe saved.", markup=False)
+
+        self.app.write(self.app.project.set_keyframe, self.shot_id, which, path or None,
+                       chain_previous=chain, done=saved)
 
     def changes(self) -> dict[str, Any]:
         """The pending fields as update_shot arguments (frames stored, seconds shown)."""
@@ -218,18 +233,20 @@ class ShotScreen(StudioScreen):
             elif field == "angle":
                 changes["angle"] = parse_angle(value("angle"))
             elif field in ("move", "intensity"):
-                changes["camera"] = CameraMove(move=Move(value("move")),
-                                               intensity=_number(value("intensity")) or 0.0)
+                intensity = _number(value("intensity"), "intensity")
+                changes["camera"] = {"move": Move(value("move")),
+                                     "intensity": 0.0 if intensity is None else intensity}
             elif field == "duration":
                 changes["duration_frames"] = parse_duration(value("duration"), self.fps)
             elif field == "takes_wanted":
-                changes["takes_wanted"] = int(value("takes_wanted"))
+                changes["takes_wanted"] = _number(value("takes_wanted"), "takes wanted", int)
             elif field == "characters":
                 changes["characters"] = parse_characters(value("characters"))
             elif field in ("max_takes", "max_credits"):
-                budget = Budget(max_takes=_number(value("max_takes"), int),
-                                max_credits=_number(value("max_credits")))
-                changes["budget"] = None if budget == Budget() else budget
+                budget = {"max_takes": _number(value("max_takes"), "budget max takes", int),
+                          "max_credits": _number(value("max_credits"), "budget max credits")}
+                changes["budget"] = None if budget == Budget().model_dump(
+                    include={"max_takes", "max_credits"}) else budget
         return changes
 
     def save(self) -> bool:
@@ -241,17 +258,19 @@ class ShotScreen(StudioScreen):
             return True
         try:
             changes = self.changes()
-        except (ValueError, SpecError) as exc:
-            field = getattr(exc, "field", None) or "a field"
-            self.notify(f"{field}: that is not a valid value; fix it to save.", severity="error",
-                        markup=False)
+        except ShotcraftError as error:  # nothing is saved until every field reads
+            self.app.show_error(error)
             return False
-        updated = self.app.guard(self.app.project.update_shot, self.shot_id, **changes)
-        if updated is None:
-            return False
-        self.pending.clear()
-        self._shown(updated)
-        return True
+        saving = set(self.pending)
+
+        def saved(updated: Shot) -> None:
+            self.pending -= saving
+            if self.is_mounted:
+                self._shown(updated)
+            else:
+                self.shot = updated
+
+        return self.app.write(self.app.project.update_shot, self.shot_id, done=saved, **changes)
 
     def _shown(self, updated: Any) -> None:
         """Show a saved shot: its summary, and the prompt as composed from the new spec."""
@@ -275,8 +294,6 @@ class ShotScreen(StudioScreen):
         self.app.pop_screen()
 
     def action_takes(self) -> None:
-        from shotcraft.studio.tui.screens.takes import TakesScreen
-
         self.save()
         self.app.push_screen(TakesScreen(self.shot_id))
 
@@ -288,8 +305,11 @@ class ShotScreen(StudioScreen):
         """Give the prompt back to the composer: made from the spec again, and after every edit."""
         self.pending.discard("prompt")
         self.save()
-        updated = self.app.guard(self.app.project.update_shot, self.shot_id, auto_prompt=True)
-        if updated is not None:
-            self.query_one("#prompt", TextArea).blur()
-            self._shown(updated)
+
+        def composed(updated: Shot) -> None:
+            if self.is_mounted:
+                self.query_one("#prompt", TextArea).blur()
+                self._shown(updated)
             self.notify("The prompt is composed from the spec again.")
+
+        self.app.write(self.app.project.update_shot, self.shot_id, auto_prompt=True, done=composed)

@@ -16,6 +16,7 @@ from shotcraft.shots.models import RejectReason, TakeKind
 from shotcraft.studio.player import CannotPlay, play
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.compare import CompareScreen
 from shotcraft.studio.tui.widgets import Filmstrip
 from shotcraft.studio.tui.widgets.filmstrip import PREFETCH
 
@@ -160,22 +161,32 @@ class TakesScreen(StudioScreen):
 
     def action_pick(self) -> None:
         view = self.current()
-        if view and self.app.guard(self.app.project.pick, self.shot_id, view.take.number):
+        if view is None:
+            return
+
+        def picked(_take: Any) -> None:
             self.notify(f"Picked take {view.take.number} of {self.shot_id}.", markup=False)
-            self.reload()
+            if self.is_mounted:
+                self.reload()
+
+        self.app.write(self.app.project.pick, self.shot_id, view.take.number, done=picked)
 
     def action_unpick(self) -> None:
-        self.app.guard(self.app.project.unpick, self.shot_id)
-        self.reload()
+        self.app.write(self.app.project.unpick, self.shot_id,
+                       done=lambda _none: self.reload() if self.is_mounted else None)
 
     def action_reject(self, reason: str | None = None) -> None:
         view = self.current()
         if view is None:
             return
-        if self.app.guard(self.app.project.reject, self.shot_id, view.take.number, reason):
+        def rejected(_take: Any) -> None:
             why = f" ({reason})" if reason else ""
             self.notify(f"Rejected take {view.take.number} of {self.shot_id}{why}.", markup=False)
-        self.reload()
+            if self.is_mounted:
+                self.reload()
+
+        self.app.write(self.app.project.reject, self.shot_id, view.take.number, reason,
+                       done=rejected)
 
     def action_play(self) -> None:
         view = self.current()
@@ -220,8 +231,6 @@ class TakesScreen(StudioScreen):
             return
         self.marked[which] = number
         if "a" in self.marked and "b" in self.marked:
-            from shotcraft.studio.tui.screens.compare import CompareScreen
-
             # back from compare, the list shows a pick made there
             self.app.push_screen(CompareScreen(self.shot_id, self.marked["a"], self.marked["b"]),
                                  lambda _picked: self.reload())

@@ -1,23 +1,31 @@
-"""Seedance settings from `SHOTCRAFT_SEEDANCE_*` environment variables."""
+"""Seedance's settings (`[seedance]` in the config files, `SHOTCRAFT_SEEDANCE_*` in the
+environment): the Ark account and what each draw asks for; the key only in the environment or
+the user's config file (mode 0600)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from shotcraft.providers.ark import HOSTS
+from shotcraft.shots.settings import Section
+
+# Ark's API hosts: Volcengine Ark (china) and BytePlus ModelArk (international)
+HOSTS = {"china": "https://ark.cn-beijing.volces.com/api/v3",
+         "international": "https://ark.ap-southeast.bytepluses.com/api/v3"}
 
 # the model each region calls its Seedance 2.0 (Volcengine: doubao-, BytePlus: dreamina-)
 DEFAULT_MODELS = {"china": "doubao-seedance-2-0-260128",
                   "international": "dreamina-seedance-2-0-260128"}
-KEY_MISSING = "Seedance needs an Ark API key: set SHOTCRAFT_SEEDANCE_API_KEY."
+KEY_MISSING = ("Seedance needs an Ark API key: set SHOTCRAFT_SEEDANCE_API_KEY, or api_key under "
+               "[seedance] in your config file (mode 0600; `shotcraft config` names it).")
 
 
-class SeedanceSettings(BaseSettings):
+class SeedanceSettings(Section):
     """Seedance on Volcengine Ark (china) or BytePlus ModelArk (international)."""
 
+    section: ClassVar[str] = "seedance"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_SEEDANCE_", extra="ignore")
 
     api_key: SecretStr | None = None  # Ark's API key, sent as a Bearer token

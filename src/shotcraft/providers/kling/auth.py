@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from shotcraft.engine.kling.settings import KlingSettings
+from shotcraft.providers.kling.settings import KlingSettings
 
 try:  # the `kling` extra; without it the engine refuses to start before a token is wanted
     import jwt

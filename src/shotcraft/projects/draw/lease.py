@@ -1,9 +1,10 @@
-"""Who holds a render's jobs: a lease owned by the driver, with a heartbeat and a lock file.
+"""Who holds a render's jobs: a lease owned by the driver, with a heartbeat and a lock file
+(whose holder's liveness projects/leases.py tells).
 
 A render's driver takes one lease for its whole run. Jobs it claims carry the lease's token;
 its heartbeat renews every job it holds, whichever executor (threads here, Ray workers
-elsewhere) is drawing them. Whether a holder is alive is told by an exclusive `flock` on
-`work/leases/<token>.lock`, which the operating system drops the moment the holder dies
+elsewhere) is drawing them. Whether a holder is alive is told by an exclusive lock (filelock)
+on `work/leases/<token>.lock`, which the operating system drops the moment the holder dies
 (kill -9 included) — no `host:pid` that only this machine's `os.kill` could check. A holder
 whose lock cannot be read (another machine, an older shotcraft) is judged by its heartbeat.
 """
@@ -12,82 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import secrets
 import socket
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import IO
+from collections.abc import Callable
 
+from filelock import FileLock, Timeout
 from sqlmodel import col, select
 
 from shotcraft.projects.db import JobRow, utcnow
-from shotcraft.projects.paths import Layout
+from shotcraft.projects.leases import lease_file
 from shotcraft.projects.store import Store
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: liveness falls back to the heartbeat
-    fcntl = None  # type: ignore[assignment]
-
 HEARTBEAT_SECONDS = 5.0
-LEASES = "leases"
-
-
-def lease_file(layout: Layout, token: str) -> Path:
-    return layout.work / LEASES / f"{re.sub(r'[^A-Za-z0-9._-]', '_', token)}.lock"
-
-
-@contextlib.contextmanager
-def _taken(path: Path) -> Iterator[bool | None]:
-    """Try the lease file's lock: True while we hold it (its holder is dead), False when a
-    live holder does, None when it cannot be locked; FileNotFoundError when there is none."""
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below; the lock dies with it
-    except FileNotFoundError:
-        raise
-    except OSError:
-        yield None
-        return
-    with handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        except OSError:
-            yield None
-            return
-        yield True
-
-
-def holder_alive(layout: Layout, token: str | None) -> bool | None:
-    """True/False when the holder's lock file tells; None when only its heartbeat can (a
-    holder from an older shotcraft, "host:pid", or a file system without locks)."""
-    if not token or fcntl is None or token.count(":") < 2:
-        return None
-    try:
-        with _taken(lease_file(layout, token)) as taken:
-            return None if taken is None else not taken
-    except FileNotFoundError:
-        return False  # a lease's file lives as long as its holder; clean-up took a dead one's
-
-
-def sweep_leases(layout: Layout) -> list[str]:
-    """Remove the lock files of holders that died; returns their tokens' file names."""
-    folder = layout.work / LEASES
-    if fcntl is None or not folder.is_dir():
-        return []
-    removed = []
-    for path in sorted(folder.glob("*.lock")):
-        with contextlib.suppress(FileNotFoundError), _taken(path) as taken:
-            if taken:
-                path.unlink(missing_ok=True)  # still locked by us: nobody can take it meanwhile
-                removed.append(path.name)
-    return removed
-
-
 def beat(store: Store, job_ids: list[int]) -> None:
     """Renew the lease on these jobs (one heartbeat)."""
     with store.db.write() as session:
@@ -114,19 +52,18 @@ class Lease:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="lease")
-        self._file: IO[bytes] | None = None
+        self._file: FileLock | None = None
 
     def __enter__(self) -> Lease:
         """Take the lock file before any job is claimed; a folder that cannot hold it refuses
         the render (as the rest of the render's work folder would)."""
         path = lease_file(self.store.layout, self.token)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(path, "wb")  # noqa: SIM115 - held for the lease's life
+        self._file = FileLock(path, thread_local=False)  # held for the lease's life
         try:
-            if fcntl is not None:
-                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self._close_file()
+            self._file.acquire(timeout=0)
+        except (OSError, Timeout):
+            self._file = None
             raise
         self._thread.start()
         return self
@@ -140,7 +77,7 @@ class Lease:
         if self._file is not None:
             path = lease_file(self.store.layout, self.token)
             path.unlink(missing_ok=True)
-            self._file.close()
+            self._file.release()
             self._file = None
             with contextlib.suppress(OSError):
                 path.parent.rmdir()  # only when no other render holds a lease
@@ -158,14 +95,13 @@ class Lease:
             return sorted(self._held)
 
     def _run(self) -> None:
-        from shotcraft.projects import lease as module  # tests turn the beat and its pace down
-
-        while not self._stop.wait(module.HEARTBEAT_SECONDS):
+        # module globals, read at each beat: tests turn the beat and its pace down
+        while not self._stop.wait(HEARTBEAT_SECONDS):
             job_ids = self.held()
             if not job_ids:
                 continue
             try:
-                module.beat(self.store, job_ids)
+                beat(self.store, job_ids)
             except Exception as exc:  # any cause: this thread has nobody else to tell
                 first = self.failure is None
                 self.failure = f"{type(exc).__name__}: {_first_line(exc)}"

@@ -16,9 +16,9 @@ from typing import Any
 from sqlmodel import col, select
 
 from shotcraft.projects.db import JobRow, TakeRow, utcnow
-from shotcraft.projects.lease import holder_alive
-from shotcraft.projects.plan import RenderPlan, next_takes
-from shotcraft.projects.sheets import is_sheet, same_view
+from shotcraft.projects.draw.plan import RenderPlan, next_takes
+from shotcraft.projects.draw.sheets import is_sheet, same_view
+from shotcraft.projects.leases import holder_alive
 from shotcraft.projects.store import Store
 from shotcraft.shots.models import TakeStatus
 

@@ -1,53 +1,61 @@
-"""Sequences as one draw: consecutive shots of one scene sent as one multi-shot task, then split
-at the clip's real cuts into one take per shot.
+"""A sequence: consecutive shots of one scene drawn as one multi-shot task, then split at the
+clip's real cuts into one take per shot (a `Draw` of what="sequence").
 
 - `plan_sequence` reads the project and writes nothing: the shots (`E01-S01-003..006`: one
-  scene, consecutive, none archived), each shot's request, joined into one (`RenderRequest.
-  sequence`) and checked by the engine, which must declare `multi_shot`; the price; the cuts
-  the engine asks for (`engine.delivers(request).cuts`).
+  scene, consecutive, none archived; `E01-S01-003..`: as many as one clip holds), each shot's
+  request, joined into one (`RenderRequest.sequence`) and checked by the engine, which must
+  declare `multi_shot` (`Capabilities`); the price, held against the draw's budget; the cuts
+  the engine asks for (`engine.delivers(request).cuts`). The plan is a `RenderPlan` with one
+  take of each shot, so every front-end shows and confirms it as any other draw.
 - `draw_sequence` queues a take of every shot (their jobs under the engine name
-  "<engine>+sequence", so a plain `render` never draws one alone), holds them under a lease,
-  saves the provider's state on the first shot's job before polling (a render killed mid-poll
-  is resumed by the next `render --sequence` of the same shots, never created again), then finds
-  the clip's cuts with ffmpeg's scene score (shots/cuts.py). Cuts that match the plan (as many,
-  each within half a second) split the clip into one take per shot, each recording the task it
+  "<engine>+sequence", so a plain draw never draws one alone), holds them under a lease,
+  saves the provider's state on the first shot's job before polling (a draw killed mid-poll
+  is resumed by the next draw of the same shots, never created again), then finds the clip's
+  cuts with ffmpeg's scene score (shots/cuts.py). Cuts that match the plan (as many, each
+  within half a second) split the clip into one take per shot, each recording the task it
   came from; cuts that do not are never used to split: the clip is kept whole as a take of the
   first shot and the others say why they have none.
+
+A sequence is one task, drawn from this process: no executor is used.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import col, select
 
-from shotcraft.engine.protocol import SequencePart
+from shotcraft.engine.protocol import (
+    Capabilities,
+    Engine,
+    RenderedTake,
+    RenderRequest,
+    SequencePart,
+)
 from shotcraft.engine.registry import multi_shot_engines
 from shotcraft.engine.request import build_request
 from shotcraft.engine.settings import render_size, scaled_size
 from shotcraft.projects.convert import scene_from_row
 from shotcraft.projects.db import JobRow, SceneRow, ShotRow, TakeRow, utcnow
-from shotcraft.projects.lease import Lease
-from shotcraft.projects.media import store_file, validate_video
-from shotcraft.projects.plan import next_takes, previous_last_frame
-from shotcraft.projects.queue import recover_stale_jobs
-from shotcraft.projects.render import (
-    RenderEvent,
-    TakeResult,
-    _discard_unregistered,
-    _fail,
-    _reference_hashes,
-    _register,
+from shotcraft.projects.draw.events import EventFn, RenderEvent, RenderSummary, TakeResult
+from shotcraft.projects.draw.lease import Lease
+from shotcraft.projects.draw.plan import RenderPlan, ShotPlan, hold_budget, next_takes
+from shotcraft.projects.draw.queue import recover_stale_jobs
+from shotcraft.projects.draw.run import (
+    discard_unregistered,
+    fail_take,
+    reference_hashes,
+    register_take,
 )
+from shotcraft.projects.media import store_file, validate_video
+from shotcraft.projects.neighbours import previous_last_frame
 from shotcraft.projects.scoring import score_and_thumbnail
 from shotcraft.projects.store import Store
 from shotcraft.shots import ffmpeg
@@ -56,34 +64,18 @@ from shotcraft.shots.errors import EngineError, MediaError, ProjectError, Shotcr
 from shotcraft.shots.media import probe
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
 
-if TYPE_CHECKING:
-    from shotcraft.engine.protocol import Engine, RenderedTake, RenderRequest
-
 SUFFIX = "+sequence"  # a sequence's jobs wait under "<engine>+sequence"
 CLIP_SECONDS = 15  # the longest multi-shot clip the providers document
-_RANGE = re.compile(r"^(?P<head>.*?)(?P<first>\d+)\.\.(?:(?P=head))?(?P<last>\d+)$")
 
 
-def parse_range(text: str) -> list[str]:
-    """`E01-S01-003..006` (or `E01-S01-003..E01-S01-006`) → the shot ids it spans."""
-    match = _RANGE.match(text.strip())
-    if not match or int(match["last"]) <= int(match["first"]):
-        raise SpecError(f"'{text}' is not a range of shots like E01-S01-003..006.",
-                        field="sequence")
-    width = len(match["first"])
-    return [f"{match['head']}{n:0{width}d}"
-            for n in range(int(match["first"]), int(match["last"]) + 1)]
-
-
-def shots_for(store: Store, spec: str | list[str], engine: Engine) -> list[str]:
-    """The shots `spec` names: a range (E01-S01-003..006), a list, or an open range
-    (E01-S01-003..): that shot and the ones after it in its scene, as many as one clip holds
-    (the engine's most shots, 15 s at most)."""
-    if not isinstance(spec, str):
-        return list(spec)
-    if not spec.strip().endswith(".."):
-        return parse_range(spec)
-    first = store.shot(spec.strip()[:-2])
+def shots_for(store: Store, ids: list[str] | None, first_id: str, engine: Engine) -> list[str]:
+    """The shots of a sequence: `ids` (a range, `Draw.sequence_ids`), or for an open range
+    (E01-S01-003..) the shot `first_id` and the ones after it in its scene, as many as one
+    clip holds (the engine's most shots, 15 s at most)."""
+    if ids is not None:
+        return list(ids)
+    first = store.shot(first_id)
+    _multi_shot(engine)  # how many shots one clip holds means nothing on another engine
     with store.db.read() as session:
         row = session.get(ShotRow, first.id)
         assert row is not None
@@ -102,42 +94,37 @@ def shots_for(store: Store, spec: str | list[str], engine: Engine) -> list[str]:
     return chosen
 
 
-class SequencePlan(BaseModel):
-    engine: str
-    shot_ids: list[str]
+def _multi_shot(engine: Engine) -> Capabilities:
+    """The engine's capabilities, when it draws several shots as one clip; EngineError naming
+    the engines set up here that do, when it does not."""
+    caps = engine.capabilities(TakeKind.VIDEO)
+    if not caps.multi_shot:
+        able = ", ".join(multi_shot_engines()) or "none is set up here"
+        raise EngineError(f"{engine.name} cannot draw several shots as one clip; pick an engine "
+                          f"with multi-shot (set up here: {able}).")
+    return caps
+
+
+class SequencePlan(RenderPlan):
+    """A sequence's plan: one take of each shot (`shots`), and the clip they come from."""
+
+    shot_ids: list[str] = Field(default_factory=list)
     take_numbers: dict[str, int] = Field(default_factory=dict)
-    seed: int = 0
     frames: dict[str, int] = Field(default_factory=dict)  # planned, at the project's fps
     width: int = 0
     height: int = 0
     fps: float = 0.0
     clip_frames: int = 0  # what the engine delivers
     cuts: list[int] = Field(default_factory=list)  # where it asked for cuts, at `fps`
-    credits: float | None = None
     downgrades: list[str] = Field(default_factory=list)
-    resumed: bool = False
 
 
-class SequenceSummary(BaseModel):
-    plan: SequencePlan
-    results: list[TakeResult] = Field(default_factory=list)
+class SequenceSummary(RenderSummary):
+    """A sequence's draw: its takes, the cuts found in the clip, and whether it was kept whole."""
+
     found_cuts: list[int] = Field(default_factory=list)
     kept_whole: bool = False
     message: str = ""
-    cancelled: bool = False
-    seconds: float = 0.0
-    budget_notes: list[str] = Field(default_factory=list)
-
-    @property
-    def done(self) -> int:
-        return sum(1 for r in self.results if r.status == TakeStatus.DONE.value)
-
-    @property
-    def failed(self) -> int:
-        return sum(1 for r in self.results if r.status != TakeStatus.DONE.value)
-
-
-EventFn = Callable[[RenderEvent], None]
 
 
 def _shots(store: Store, shot_ids: list[str]) -> list[Shot]:
@@ -168,11 +155,7 @@ def _shots(store: Store, shot_ids: list[str]) -> list[Shot]:
 def _request(store: Store, shots: list[Shot], engine: Engine, *, seed: int,
              take_number: int, allow_downgrade: bool, params: dict[str, Any]) -> RenderRequest:
     """One request for the whole sequence, checked by the engine."""
-    caps = engine.capabilities(TakeKind.VIDEO)
-    if not caps.multi_shot:
-        able = ", ".join(multi_shot_engines()) or "none is set up here"
-        raise EngineError(f"{engine.name} cannot draw several shots as one clip; pick an engine "
-                          f"with multi-shot (set up here: {able}).")
+    caps = _multi_shot(engine)
     if len(shots) > caps.max_shots:
         raise EngineError(f"{engine.name} draws at most {caps.max_shots} shots as one clip; "
                           f"this sequence has {len(shots)}.")
@@ -225,13 +208,28 @@ def plan_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_n
     request = _request(store, shots, engine, seed=first_seed, take_number=numbers[shots[0].id],
                        allow_downgrade=allow_downgrade, params=dict(params or {}))
     delivery = engine.delivers(request)
+    credits = engine.describe_cost(request)
+    share = None if credits is None else credits / len(shots)
     plan = SequencePlan(
-        engine=engine_name, shot_ids=[s.id for s in shots], take_numbers=numbers,
-        seed=first_seed, frames={p.shot_id: p.num_frames for p in request.sequence},
+        engine=engine_name, kind=TakeKind.VIDEO, seed=first_seed,
+        shot_ids=[s.id for s in shots], frames={p.shot_id: p.num_frames for p in request.sequence},
         width=delivery.width, height=delivery.height, fps=float(delivery.fps or store.fps),
         clip_frames=int(delivery.frames or 0), cuts=list(delivery.cuts),
-        credits=engine.describe_cost(request), downgrades=list(request.downgrades))
+        downgrades=list(request.downgrades),
+        shots=[ShotPlan(shot_id=s.id, episode=s.episode, takes=1, seeds=[first_seed],
+                        width=delivery.width, height=delivery.height, credits_per_take=share)
+               for s in shots],
+        notes=[f"one {int(delivery.frames or 0) / float(delivery.fps or store.fps):.1f} s clip, "
+               f"cut into its {len(shots)} shots", *request.downgrades])
+    _number(plan, numbers)
     return plan, request
+
+
+def _number(plan: SequencePlan, numbers: dict[str, int]) -> None:
+    """Give each shot of the plan its take number."""
+    plan.take_numbers = dict(numbers)
+    for entry in plan.shots:
+        entry.take_numbers = [numbers[entry.shot_id]]
 
 
 def _waiting(store: Store, shot_ids: list[str], engine_name: str) -> list[JobRow] | None:
@@ -252,12 +250,13 @@ def _waiting(store: Store, shot_ids: list[str], engine_name: str) -> list[JobRow
 def _queue(store: Store, plan: SequencePlan, options: dict[str, Any]) -> list[JobRow]:
     """A queued take and job per shot; the first shot's job leads (it holds the task)."""
     jobs: list[JobRow] = []
+    numbers: dict[str, int] = {}
     key = uuid.uuid4().hex
     with store.db.write() as session:
         for shot_id in plan.shot_ids:
             rows = session.exec(select(TakeRow).where(TakeRow.shot_id == shot_id)).all()
             number = max((r.number for r in rows), default=0) + 1
-            plan.take_numbers[shot_id] = number
+            numbers[shot_id] = number
             take = TakeRow(shot_id=shot_id, number=number, kind=TakeKind.VIDEO.value,
                            engine=plan.engine, seed=plan.seed, status=TakeStatus.QUEUED.value)
             session.add(take)
@@ -268,6 +267,7 @@ def _queue(store: Store, plan: SequencePlan, options: dict[str, Any]) -> list[Jo
             session.add(job)
             session.flush()
             jobs.append(job)
+        _number(plan, numbers)
         spec = {"key": key, "shots": plan.shot_ids, "takes": plan.take_numbers,
                 "seed": plan.seed, "jobs": [j.id for j in jobs]}
         for index, job in enumerate(jobs):
@@ -279,7 +279,8 @@ def _queue(store: Store, plan: SequencePlan, options: dict[str, Any]) -> list[Jo
 def draw_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_name: str,
                   seed: int | None = None, allow_downgrade: bool = False,
                   params: dict[str, Any] | None = None, on_event: EventFn | None = None,
-                  cancel: threading.Event | None = None) -> SequenceSummary:
+                  cancel: threading.Event | None = None,
+                  budget: float | None = None) -> SequenceSummary:
     """Draw the shots as one multi-shot clip and split it into one take per shot (module doc)."""
     emit = on_event or (lambda _event: None)
     cancel = cancel if cancel is not None else threading.Event()
@@ -292,16 +293,19 @@ def draw_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_n
         options = {k: v for k, v in waiting[0].options.items() if k != "sequence"}
         plan, request = plan_sequence(store, shot_ids, engine=engine, engine_name=engine_name,
                                       seed=spec["seed"], **_flags(options))
-        plan.take_numbers, plan.seed, plan.resumed = dict(spec["takes"]), spec["seed"], True
+        _number(plan, dict(spec["takes"]))
+        plan.seed, plan.resumed = spec["seed"], len(shot_ids)
         jobs = waiting
     else:
         plan, request = plan_sequence(store, shot_ids, engine=engine, engine_name=engine_name,
                                       seed=seed, allow_downgrade=allow_downgrade, params=params)
+        hold_budget(plan, budget)
         engine.check_ready()
         jobs = _queue(store, plan, options)
     request = request.model_copy(update={"seeds": [plan.seed],
                                          "take_numbers": [plan.take_numbers[shot_ids[0]]]})
-    summary = SequenceSummary(plan=plan)
+    summary = SequenceSummary(plan=plan, queued=0 if plan.resumed else len(jobs),
+                              resumed=plan.resumed)
     lead = jobs[0]
     total = len(jobs)
     with Lease(store) as lease:
@@ -319,7 +323,7 @@ def draw_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_n
                 emit(RenderEvent(kind="progress", shot_id=shot_ids[0], fraction=event.done,
                                  message=event.message, total=total))
 
-            def checkpoint(_number: int, state: dict[str, Any]) -> None:
+            def checkpoint(_take: int, state: dict[str, Any]) -> None:
                 with store.db.write() as session:
                     row = session.get(JobRow, lead.id)
                     if row is not None:
@@ -333,12 +337,15 @@ def draw_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_n
             except Exception:
                 _requeue(store, jobs)  # its saved state lets the next draw resume it
                 raise
-            if not rendered:  # cancelled: the takes wait for the next `render --sequence`
+            if not rendered:  # cancelled: the takes wait for the next draw of the sequence
                 _requeue(store, jobs)
                 summary.cancelled = True
+                summary.interrupted = total if getattr(cancel, "requeue", False) else 0
                 summary.message = "cancelled; draw the sequence again to resume it unpaid."
                 return summary
             _settle(store, engine, jobs, request, rendered[0], plan, summary, emit)
+            summary.done = sum(1 for r in summary.results if r.status == TakeStatus.DONE.value)
+            summary.failed = len(summary.results) - summary.done
             summary.seconds = time.monotonic() - started
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -400,7 +407,7 @@ def _settle(store: Store, engine: Engine, jobs: list[JobRow], request: RenderReq
 
     def failed_all(reason: str) -> None:
         for job, take in pairs:
-            summary.results.append(_fail(store, job, take, reason, item=item))
+            summary.results.append(fail_take(store, job, take, reason, item=item))
             emit(RenderEvent(kind="failed", shot_id=take.shot_id, take=take.number, total=total,
                              message=reason))
 
@@ -433,7 +440,7 @@ def _settle(store: Store, engine: Engine, jobs: list[JobRow], request: RenderReq
         for job, take in pairs[1:]:
             reason = (f"the sequence clip was kept whole as take {pairs[0][1].number} of "
                       f"{pairs[0][1].shot_id}: {summary.message}")
-            summary.results.append(_fail(store, job, take, reason))
+            summary.results.append(fail_take(store, job, take, reason))
             emit(RenderEvent(kind="failed", shot_id=take.shot_id, take=take.number, total=total,
                              message=reason))
         return None
@@ -443,7 +450,7 @@ def _settle(store: Store, engine: Engine, jobs: list[JobRow], request: RenderReq
         try:
             _cut(item.path, part, start, end, fps)
         except ShotcraftError as exc:
-            summary.results.append(_fail(store, pair[0], pair[1], f"invalid output: {exc}"))
+            summary.results.append(fail_take(store, pair[0], pair[1], f"invalid output: {exc}"))
             continue
         piece = item.model_copy(update={
             "take_number": pair[1].number, "path": part, "cost_credits": share,
@@ -484,12 +491,12 @@ def _store_part(store: Store, engine: Engine, pair: tuple[JobRow, TakeRow], item
         previous, _ = previous_last_frame(store, shot)
         scores, thumb = score_and_thumbnail(store, stored, kind=TakeKind.VIDEO, info=info,
                                             shot=shot, previous_last=previous)
-        _register(store, engine, job, take, item, request, _reference_hashes(request), 0.0,
+        register_take(store, engine, job, take, item, request, reference_hashes(request), 0.0,
                   stored, thumb, info, scores)
     except ShotcraftError as exc:
         if stored is not None:
-            _discard_unregistered(store, stored)
-        summary.results.append(_fail(store, job, take, f"invalid output: {exc}", item=item))
+            discard_unregistered(store, stored)
+        summary.results.append(fail_take(store, job, take, f"invalid output: {exc}", item=item))
         emit(RenderEvent(kind="failed", shot_id=take.shot_id, take=take.number, total=total,
                          message=str(exc)))
         return

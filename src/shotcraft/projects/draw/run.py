@@ -14,37 +14,59 @@
 A full disk stops the whole render at once (it will not heal mid-run) with the one disk-full
 sentence naming the project: the takes being drawn go back to the queue with that reason
 (the next `render` draws them under their own numbers and seeds), takes already done stay,
-and nothing half-written is kept or registered.
+and nothing half-written is kept or registered. A render cancelled through an `Interruption`
+(the CLI's, set by Ctrl-C or SIGTERM) ends the same way: the takes it was drawing go back to
+the queue, never left `running` nor failed as cancelled.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from shotcraft.engine.executors import (
+    Batch,
+    BatchEvent,
+    BatchResult,
+    Executor,
+    ExecutorSettings,
+    get_executor,
+)
+from shotcraft.engine.protocol import Engine, RenderedTake
+from shotcraft.engine.registry import get_engine
+from shotcraft.engine.settings import EngineSettings
 from shotcraft.projects.cleanup import sweep
-from shotcraft.projects.convert import shot_from_row
+from shotcraft.projects.convert import shot_from_row, take_from_row
 from shotcraft.projects.db import JobRow, ShotRow, TakeRow, utcnow
-from shotcraft.projects.lease import Lease
-from shotcraft.projects.media import store_file, validate_still, validate_video
-from shotcraft.projects.outdated import record
-from shotcraft.projects.plan import RenderPlan, plan_render, previous_last_frame, request_for
-from shotcraft.projects.queue import (
+from shotcraft.projects.draw.batch import request_for
+from shotcraft.projects.draw.elements import ensure_elements
+from shotcraft.projects.draw.events import (
+    EventFn,
+    Interruption,
+    RenderEvent,
+    RenderSummary,
+    TakeResult,
+)
+from shotcraft.projects.draw.lease import Lease
+from shotcraft.projects.draw.plan import RenderPlan, hold_budget, plan_render
+from shotcraft.projects.draw.queue import (
     claim,
     held_by,
     pending_count,
     queue_takes,
     recover_stale_jobs,
 )
+from shotcraft.projects.media import store_file, validate_still, validate_video
+from shotcraft.projects.neighbours import previous_last_frame
+from shotcraft.projects.outdated import record
 from shotcraft.projects.scoring import score_and_thumbnail
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import (
@@ -57,47 +79,10 @@ from shotcraft.shots.errors import (
 )
 from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeOrigin, TakeStatus
+from shotcraft.shots.redact import clean
 
-if TYPE_CHECKING:
-    from shotcraft.engine.executors import Batch, BatchEvent, BatchResult, Executor
-    from shotcraft.engine.protocol import Engine, RenderedTake
-
-
-class RenderEvent(BaseModel):
-    """What the front-ends show while takes render."""
-
-    kind: str  # queued | started | progress | done | failed | budget | resumed | warning | stopped
-    shot_id: str = ""
-    take: int | None = None
-    fraction: float = 0.0  # 0..1 within the take
-    message: str = ""
-    total: int = 0  # takes in this run
-    finished: int = 0  # takes finished (done or failed) so far
-
-
-class TakeResult(BaseModel):
-    shot_id: str
-    take: int
-    status: str
-    reason: str | None = None
-    score: float | None = None
-
-
-class RenderSummary(BaseModel):
-    queued: int = 0
-    resumed: int = 0
-    done: int = 0
-    failed: int = 0
-    cancelled: bool = False
-    executor: str = "local"
-    budget_notes: list[str] = Field(default_factory=list)
-    warnings: list[str] = Field(default_factory=list)  # trouble that did not fail a take
-    results: list[TakeResult] = Field(default_factory=list)
-    seconds: float = 0.0
-    plan: RenderPlan | None = None
-
-
-EventFn = Callable[[RenderEvent], None]
+__all__ = ["Driver", "Interruption", "RenderEvent", "RenderPlan", "RenderSummary", "TakeResult", "add_take",
+           "render"]
 
 
 def render(
@@ -119,6 +104,7 @@ def render(
     dry_run: bool = False,
     loaded_engine: Engine | None = None,
     lipsync: dict[str, Any] | None = None,
+    budget: float | None = None,
 ) -> RenderSummary:
     """Plan the takes for the chosen shots, queue them, resume interrupted ones, and draw them
     all on an executor. With `dry_run`, return the plan (`summary.plan`) and write nothing.
@@ -127,16 +113,15 @@ def render(
     batch (projects/until.py) keeps one engine, and its loaded pipeline, for all of them.
 
     `lipsync` (with `kind=TakeKind.LIPSYNC`) is `projects.lipsync.lipsync_source`'s entry: the
-    video take and dialogue audio the lip-sync takes are made of, kept in their jobs."""
-    from shotcraft.engine.executors import Executor, get_executor
-    from shotcraft.engine.registry import get_engine
-    from shotcraft.engine.settings import EngineSettings
+    video take and dialogue audio the lip-sync takes are made of, kept in their jobs.
 
+    `budget` is the most credits this run may spend: a plan over it is refused before anything
+    is queued (BudgetExceeded), as a shot's or an episode's budget is."""
     started = time.monotonic()
     emit = on_event or (lambda _event: None)
     engine_name = engine or EngineSettings().default_engine
     engine_obj = loaded_engine or get_engine(engine_name, **(engine_settings or {}))
-    shots = _select_shots(store, shot_ids, episode)
+    shots = select_shots(store, shot_ids, episode)
     summary = RenderSummary()
     if not dry_run:
         sweep(store)  # what dead runs left: work folders, temp files, orphaned media
@@ -150,13 +135,12 @@ def render(
     fresh = takes is not None or interrupted == 0
     element_notes: list[str] = []
     if fresh and not dry_run and engine_obj.capabilities(kind).elements:
-        from shotcraft.projects.elements import ensure_elements
-
         # made once, before the plan, so every take of every shot names the same subject
         element_notes = ensure_elements(store, engine_obj, {n for s in shots for n in s.characters})
     plan = plan_render(store, shots if fresh else [], engine=engine_obj, engine_name=engine_name,
                        kind=kind, takes=takes, seed=seed, options=options,
                        resumed=0 if fresh else interrupted)
+    hold_budget(plan, budget)
     summary.plan, summary.budget_notes = plan, [*plan.notes, *element_notes]
     if dry_run:
         return summary
@@ -165,7 +149,7 @@ def render(
     if isinstance(executor, Executor):
         runner, owned = executor, False
     else:
-        runner = get_executor(executor, **_executor_options(executor, engine_obj, executor_options))
+        runner = get_executor(executor, **executor_kwargs(executor, engine_obj, executor_options))
         owned = True
     try:
         if fresh:
@@ -199,11 +183,15 @@ def render(
         if driver.full or failure is not None:
             error = driver.full[0] if driver.full else _disk_full_error(store, failure)
             # every worker has stopped and its work folder is gone, and the reserve is given back
-            _requeue_interrupted(store, driver.interrupted_jobs, str(error),
+            _requeue_interrupted(store, driver.interrupted_jobs, clean(error),
                                  worker=driver.lease.token)
             if failure is None:
                 raise error
             raise error from failure
+        if driver.requeue and cancel.is_set():
+            summary.interrupted = _requeue_interrupted(
+                store, driver.interrupted_jobs, "interrupted before it was finished; render "
+                "again to draw it", worker=driver.lease.token)
         summary.cancelled = cancel.is_set()
         summary.seconds = time.monotonic() - started
         return summary
@@ -212,9 +200,9 @@ def render(
             runner.close()
 
 
-def _executor_options(name: str | None, engine: Engine, options: dict[str, Any] | None) -> dict[str, Any]:
-    from shotcraft.engine.executors import ExecutorSettings
-
+def executor_kwargs(name: str | None, engine: Engine, options: dict[str, Any] | None) -> dict[str, Any]:
+    """The options the executor called `name` is made with (the local one keeps the engine
+    already loaded for planning)."""
     chosen = name or ExecutorSettings().executor
     extra = dict(options or {})
     if chosen == "local":
@@ -252,6 +240,7 @@ class Driver:
         self.engine_settings = dict(engine_settings or {})
         self.shot_ids, self.emit, self.total, self.summary = shot_ids, emit, total, summary
         self.cancel = cancel
+        self.requeue = bool(getattr(cancel, "requeue", False))  # an Interruption: re-queue
         self.caps = engine.capabilities(kind)
         self.parallel = max(1, self.caps.parallel)
         self.cloud = self.caps.cloud  # the local executor does not cap a cloud engine at the CPUs
@@ -277,8 +266,6 @@ class Driver:
         return None
 
     def _prepare(self, jobs: list[JobRow]) -> Batch | None:
-        from shotcraft.engine.executors import Batch
-
         shot_id = jobs[0].shot_id
         with self.store.db.read() as session:
             rows = [session.get(TakeRow, job.take_id) for job in jobs]
@@ -348,8 +335,8 @@ class Driver:
                     session.add(row)
             return
         self.emit(RenderEvent(kind="progress", shot_id=opened.shot.id, take=event.take_number,
-                              fraction=event.fraction, message=event.message, total=self.total,
-                              finished=self.counter.value))
+                              fraction=event.fraction, message=clean(event.message),
+                              total=self.total, finished=self.counter.value))
 
     def deliver(self, batch: Batch, result: BatchResult) -> None:
         opened = self.open.get(batch.id)
@@ -378,7 +365,7 @@ class Driver:
         if opened is None:
             return
         owed = opened.owed(batch.request.take_numbers)
-        if self.halt.is_set():  # a full disk stopped the run: these go back to the queue
+        if self.halt.is_set() or self._interrupted():  # these go back to the queue
             with self.lock:
                 self.interrupted_jobs.extend(opened.by_number[n][0] for n in owed)
         else:
@@ -411,6 +398,10 @@ class Driver:
             pending = opened.owed(numbers)
             return self._fail_all([opened.by_number[n][0] for n in pending],
                                   [opened.by_number[n][1] for n in pending], result.error)
+        if self._interrupted():  # stop within seconds: scoring waits for the next render
+            for number in opened.owed(numbers):
+                self._put_back(opened, number)
+            return []
         rendered = result.takes
         if any(item.failed and _says_disk_full(item.failed) for item in rendered):
             raise disk_full(self.store.root)  # an engine that reported the full disk instead of raising
@@ -419,13 +410,16 @@ class Driver:
         lost = (set(job_ids) - held_by(self.store, [j for j in job_ids if j is not None],
                                        self.lease.token)) if self.lease.failure else set()
         results: list[TakeResult] = []
-        ref_hashes = _reference_hashes(batch.request)
+        ref_hashes = reference_hashes(batch.request)
         per_take_seconds = result.seconds / max(1, len(rendered))
         returned = {r.take_number for r in rendered}
         for item in rendered:
             if item.take_number not in opened.by_number or item.take_number in opened.stored:
                 continue  # not ours to store, or stored on an earlier attempt: never twice
             job, take = opened.by_number[item.take_number]
+            if self._interrupted():  # even a finished file: scoring it waits for next time
+                self._put_back(opened, item.take_number)
+                continue
             if job.id in lost:
                 outcome = self._lapsed(take)
             else:
@@ -441,11 +435,14 @@ class Driver:
             if number in returned or number in opened.stored:
                 continue
             job, take = opened.by_number[number]
+            if self._interrupted():
+                self._put_back(opened, number)
+                continue
             if job.id in lost:
                 outcome = self._lapsed(take)
             else:
                 reason = "cancelled" if self.cancel.is_set() else "the engine returned no result"
-                outcome = _fail(self.store, job, take, reason)
+                outcome = fail_take(self.store, job, take, reason)
             opened.stored.add(number)
             results.append(outcome)
             self.emit(RenderEvent(kind="failed", shot_id=shot_id, take=take.number,
@@ -453,12 +450,22 @@ class Driver:
                                   message=outcome.reason or ""))
         return results
 
+    def _interrupted(self) -> bool:
+        return self.requeue and self.cancel.is_set()
+
+    def _put_back(self, opened: _Open, number: int) -> None:
+        """An interrupted take: back to the queue when the run ends (_requeue_interrupted)."""
+        opened.stored.add(number)
+        with self.lock:
+            self.interrupted_jobs.append(opened.by_number[number][0])
+
     def _fail_all(self, jobs: list[JobRow], takes: list[TakeRow], reason: str) -> list[TakeResult]:
         failed = []
         for job, take in zip(jobs, takes, strict=True):
-            failed.append(_fail(self.store, job, take, reason))
+            failed.append(fail_take(self.store, job, take, reason))
             self.emit(RenderEvent(kind="failed", shot_id=job.shot_id, take=take.number,
-                                  total=self.total, finished=self.counter.add(), message=reason))
+                                  total=self.total, finished=self.counter.add(),
+                                  message=failed[-1].reason or ""))
         return failed
 
     def _lapsed(self, take: TakeRow) -> TakeResult:
@@ -519,13 +526,15 @@ def _disk_full_error(store: Store, failure: Exception | None) -> Exception:
     return disk_full(store.root)
 
 
-def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str, *, worker: str) -> None:
-    """Batches stopped by a full disk: their takes still leased here go back to the queue —
-    the interrupted batches' and any a worker had claimed but not yet started.
+def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str, *, worker: str) -> int:
+    """Batches stopped by a full disk or an Interruption: their takes still leased here go
+    back to the queue — the interrupted batches' and any a worker had claimed but not yet
+    started. Returns how many.
 
     If even that write fails (SQLite needs a little room too), the jobs stay leased to this
     process, which is about to exit: the next render gives them back to the queue.
     """
+    requeued = 0
     try:
         with store.db.write() as session:
             leased = session.exec(select(JobRow).where(
@@ -542,8 +551,10 @@ def _requeue_interrupted(store: Store, jobs: list[JobRow], reason: str, *, worke
                 if take is not None:
                     take.status, take.reason = TakeStatus.QUEUED.value, reason
                     session.add(take)
+                requeued += 1
     except Exception:  # noqa: BLE001 - the disk refused even this; the next render recovers
-        return
+        return 0
+    return requeued
 
 
 class _Counter:
@@ -559,7 +570,7 @@ class _Counter:
             return self.value
 
 
-def _select_shots(store: Store, shot_ids: list[str] | None, episode: int | None) -> list[Shot]:
+def select_shots(store: Store, shot_ids: list[str] | None, episode: int | None) -> list[Shot]:
     if shot_ids:
         return [store.shot(shot_id) for shot_id in shot_ids]
     shots = store.shots(episode=episode)
@@ -569,7 +580,7 @@ def _select_shots(store: Store, shot_ids: list[str] | None, episode: int | None)
     return shots
 
 
-def _reference_hashes(request: Any) -> dict[str, str]:
+def reference_hashes(request: Any) -> dict[str, str]:
     """What a batch's takes were conditioned on, by content: character references, keyframes."""
     hashes = {c.name: ",".join(c.reference_hashes) for c in request.characters if c.reference_hashes}
     for key, path in (("first_frame", request.first_frame), ("last_frame", request.last_frame)):
@@ -584,7 +595,7 @@ def _finish(
     drawn: tuple[str, dict[str, Any]] | None = None,
 ) -> TakeResult:
     if item.failed or item.path is None:
-        return _fail(store, job, take, item.failed or "the engine returned no file", item=item)
+        return fail_take(store, job, take, item.failed or "the engine returned no file", item=item)
     kind = TakeKind(take.kind)
     stored: Path | None = None
     try:
@@ -603,15 +614,15 @@ def _finish(
                                             lipsync_audio=synced.audio if synced else None)
     except Exception as exc:
         if stored is not None:
-            _discard_unregistered(store, stored)
+            discard_unregistered(store, stored)
         if isinstance(exc, ShotcraftError) and not is_disk_full(exc):
-            return _fail(store, job, take, f"invalid output: {exc}", item=item)
+            return fail_take(store, job, take, f"invalid output: {exc}", item=item)
         raise
     try:
-        _register(store, engine, job, take, item, request, ref_hashes, seconds, stored, thumb,
-                  info, scores, drawn=drawn)
+        register_take(store, engine, job, take, item, request, ref_hashes, seconds, stored, thumb,
+                      info, scores, drawn=drawn)
     except BaseException:
-        _discard_unregistered(store, stored)  # the row was rolled back: the file is nobody's
+        discard_unregistered(store, stored)  # the row was rolled back: the file is nobody's
         raise
     return TakeResult(shot_id=take.shot_id, take=take.number, status="done", score=scores.total)
 
@@ -620,7 +631,7 @@ def _says_disk_full(reason: str) -> bool:
     return "the disk holding" in reason and " is full" in reason
 
 
-def _discard_unregistered(store: Store, stored: Path) -> None:
+def discard_unregistered(store: Store, stored: Path) -> None:
     """Remove a file just stored that no take row names (its registration did not happen);
     the store is content-addressed, so another take may own the same file."""
     relative = store.layout.relative(stored)
@@ -630,7 +641,7 @@ def _discard_unregistered(store: Store, stored: Path) -> None:
         stored.unlink(missing_ok=True)
 
 
-def _register(
+def register_take(
     store: Store, engine: Engine, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
     ref_hashes: dict[str, str], seconds: float, stored: Path, thumb: Path, info: Any, scores: Any,
     *, drawn: tuple[str, dict[str, Any]] | None = None,
@@ -664,7 +675,8 @@ def _register(
         session.add(job_row)
 
 
-def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: RenderedTake | None = None) -> TakeResult:
+def fail_take(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: RenderedTake | None = None) -> TakeResult:
+    reason = clean(reason)  # a provider's words: no escapes, no secrets, in the row or on screen
     with store.db.write() as session:
         row = session.get(TakeRow, take.id)
         job_row = session.get(JobRow, job.id)
@@ -682,10 +694,21 @@ def _fail(store: Store, job: JobRow, take: TakeRow, reason: str, *, item: Render
     return TakeResult(shot_id=take.shot_id, take=take.number, status="failed", reason=reason)
 
 
+def _check_clip_length(file: Path, info: Any, fps: int) -> None:
+    """Refuse a clip that is not at least one frame long at the project's frame rate (every
+    export would refuse it), or whose video stream has no frame to decode."""
+    if info.frames < 1 or not info.fps or not math.isfinite(info.fps):
+        raise SpecError(f"{file.name} has no video frame shotcraft can read", field="file")
+    seconds = info.frames / info.fps
+    if seconds * fps < 1:
+        raise SpecError(
+            f"{file.name} lasts {seconds:.3f} s ({info.frames} frames at {info.fps:g} fps), less "
+            f"than one frame at the project's {fps} fps; a take needs at least one frame",
+            field="file")
+
+
 def add_take(store: Store, shot_id: str, file: Path) -> Take:
     """Import a clip drawn elsewhere (e.g. the Kling web app) as a take of a shot."""
-    from shotcraft.projects.convert import take_from_row
-
     shot = store.shot(shot_id)
     if not file.is_file():
         raise SpecError(f"{file} does not exist", field="file")
@@ -694,6 +717,8 @@ def add_take(store: Store, shot_id: str, file: Path) -> Take:
     except MediaError as exc:
         raise SpecError(f"{file.name} is not a readable video or image ({exc})", field="file") from exc
     kind = TakeKind.KEYFRAME if info.is_image else TakeKind.VIDEO
+    if kind is TakeKind.VIDEO:
+        _check_clip_length(file, info, store.fps)
     stored, digest = store_file(store.layout, file, move=False)
     previous_last, _missing = previous_last_frame(store, shot)
     scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,

@@ -27,7 +27,7 @@ from shotcraft.assembly import subtitles
 from shotcraft.assembly.speech.cache import RATE, read_samples
 from shotcraft.assembly.speech.timing import spoken_lines
 from shotcraft.assembly.timeline import Timeline
-from shotcraft.engine.protocol import LipsyncSource, RenderRequest
+from shotcraft.engine.protocol import Engine, LipsyncSource, RenderRequest
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.export import build_timeline
 from shotcraft.projects.store import Store
@@ -71,19 +71,17 @@ def lipsync_source(store: Store, shot_id: str, *, from_take: int | None = None,
     }
 
 
-def lipsync_shots(store: Store, episode: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def lipsync_shots(store: Store, episode: int,
+                  engine: Engine) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The shots of an episode to lip-sync, each with its `lipsync_source` entry, and one
     sentence for each dialogue shot left out:
-    every shot with a line spoken on screen whose video take Kling can lip-sync (the checks of
-    `lipsync_source` and the engine's), except one that already has a done lip-sync take of
+    every shot with a line spoken on screen whose video take `engine` can lip-sync (the checks
+    of `lipsync_source` and the engine's), except one that already has a done lip-sync take of
     that take speaking the same audio."""
     if episode not in store.episodes():
         raise ProjectError(f"there is no episode {episode} in this project.")
-    from shotcraft.engine.registry import get_engine
-
     chosen: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
-    engine = get_engine("kling")
     timeline = build_timeline(store, episode)  # once: every shot's audio is placed on it
     for shot in store.shots(episode=episode):
         if not any(on_screen(line.mode) for line in shot.dialogue):
@@ -161,7 +159,7 @@ def _parent(store: Store, shot: Shot, from_take: int | None) -> TakeRow:
                     key=lambda v: v.rank or 0)
     if not ranked:
         raise ProjectError(f"{shot.id} has no done video take to lip-sync; draw one first "
-                           f"(`shotcraft render DIR --shot {shot.id} --engine kling`).")
+                           f"(`shotcraft render DIR --shot {shot.id}`).")
     return rows[ranked[0].take.number]
 
 

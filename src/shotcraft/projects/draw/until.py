@@ -22,36 +22,30 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from shotcraft.engine.executors import Executor, get_executor
+from shotcraft.engine.protocol import Engine
+from shotcraft.engine.registry import get_engine
+from shotcraft.engine.settings import EngineSettings
 from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import TakeRow
-from shotcraft.projects.plan import RenderPlan, ShotPlan, plan_render
-from shotcraft.projects.queue import pending_count, recover_stale_jobs
-from shotcraft.projects.render import (
-    EventFn,
-    RenderEvent,
-    RenderSummary,
-    _executor_options,
-    _select_shots,
-    render,
-)
+from shotcraft.projects.draw.events import EventFn, RenderEvent, RenderSummary
+from shotcraft.projects.draw.plan import RenderPlan, ShotPlan, plan_render
+from shotcraft.projects.draw.queue import pending_count, recover_stale_jobs
+from shotcraft.projects.draw.request import DEFAULT_MAX_TAKES, DEFAULT_UNTIL_BATCH
+from shotcraft.projects.draw.run import executor_kwargs, render, select_shots
+from shotcraft.projects.ranker import effective_score
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import BudgetExceeded
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeStatus
 
-if TYPE_CHECKING:
-    from shotcraft.engine.executors import Executor
-    from shotcraft.engine.protocol import Engine
-
 StopRule = Literal["score", "max_takes", "budget", "failed", "already_good", "cancelled"]
 
-DEFAULT_UNTIL = 0.8
-DEFAULT_MAX_TAKES = 8
-DEFAULT_BATCH = 2  # small batches: at most one take drawn past the good one
+DEFAULT_BATCH = DEFAULT_UNTIL_BATCH  # small batches: at most one take drawn past the good one
 KIND = TakeKind.VIDEO  # a take is judged good as a clip; keyframes are picked by eye
 
 
@@ -81,8 +75,6 @@ def effective_scores(store: Store, takes: list[Take]) -> dict[int, float]:
     The project's effective total (projects.ranker): the learned weights' once they are in use,
     otherwise the stored fixed-weight total; identity is included wherever it was measured.
     """
-    from shotcraft.projects.ranker import effective_score
-
     score = effective_score(store)
     scored = {take.number: score(take) for take in takes}
     return {number: value for number, value in scored.items() if value is not None}
@@ -118,7 +110,7 @@ def _standing(store: Store, shot_id: str) -> _Standing:
 
 def until_shots(store: Store, shot_ids: list[str] | None, episode: int | None) -> list[Shot]:
     """The shots named, or every shot of the episode (or project) that has no pick yet."""
-    shots = _select_shots(store, shot_ids, episode)
+    shots = select_shots(store, shot_ids, episode)
     return shots if shot_ids else [shot for shot in shots if shot.picked_take is None]
 
 
@@ -160,6 +152,8 @@ class _Run:
     rooms: dict[str, int]  # the most takes each shot might have drawn, when the run began
     drawn: dict[str, int] = field(default_factory=dict)
     stops: dict[str, ShotStop] = field(default_factory=dict)
+    budget: float | None = None  # the draw's own credits, all rounds together
+    spent: float = 0.0  # credits the rounds so far planned (and so paid for)
 
     def stop(self, shot_id: str, rule: StopRule, *, why: str = "") -> None:
         standing = _standing(self.store, shot_id)
@@ -176,16 +170,14 @@ def render_until(
     params: dict[str, Any] | None = None, on_event: EventFn | None = None,
     cancel: threading.Event | None = None, engine_settings: dict[str, Any] | None = None,
     executor: str | Executor | None = None, executor_options: dict[str, Any] | None = None,
+    budget: float | None = None,
 ) -> UntilSummary:
     """Draw each shot `takes` (default 2) at a time until a take scores at least `until`, the
     shot has `max_takes` takes, its budget is reached or a whole batch fails.
 
     Shots are drawn in rounds: one batch of every shot still drawing per round, in one render,
-    so an executor draws several shots at once as a plain render does."""
-    from shotcraft.engine.executors import Executor, get_executor
-    from shotcraft.engine.registry import get_engine
-    from shotcraft.engine.settings import EngineSettings
-
+    so an executor draws several shots at once as a plain render does. With `budget`, each
+    round is held to the credits the draw has left (its earlier rounds' planned credits spent)."""
     started = time.monotonic()
     cancel = cancel if cancel is not None else threading.Event()
     engine_name = engine or EngineSettings().default_engine
@@ -198,14 +190,14 @@ def render_until(
     if isinstance(executor, Executor):
         runner, owned = executor, False
     else:
-        runner = get_executor(executor, **_executor_options(executor, engine_obj, executor_options))
+        runner = get_executor(executor, **executor_kwargs(executor, engine_obj, executor_options))
         owned = True
     common: dict[str, Any] = dict(
         engine=engine_name, loaded_engine=engine_obj, allow_downgrade=allow_downgrade,
         params=params, engine_settings=engine_settings, executor=runner, cancel=cancel,
         on_event=relay, kind=KIND)
     run = _Run(store, until, max_takes, takes or DEFAULT_BATCH, common,
-               UntilSummary(until=until, max_takes=max_takes), relay, rooms)
+               UntilSummary(until=until, max_takes=max_takes), relay, rooms, budget=budget)
     try:
         live = list(shots)
         first_round = True
@@ -254,7 +246,9 @@ def _draw(run: _Run, shot_ids: list[str], count: int | None, *, seed: int | None
     if run.common["cancel"].is_set():
         return  # the next round stops them
     try:
-        part = render(run.store, shot_ids=shot_ids, takes=count, seed=seed, **run.common)
+        left = None if run.budget is None else max(0.0, run.budget - run.spent)
+        part = render(run.store, shot_ids=shot_ids, takes=count, seed=seed, budget=left,
+                      **run.common)
     except BudgetExceeded as exc:  # the credits the batch would spend: plan.py's check
         if len(shot_ids) == 1:
             run.stop(shot_ids[0], "budget", why=str(exc))
@@ -263,6 +257,7 @@ def _draw(run: _Run, shot_ids: list[str], count: int | None, *, seed: int | None
                 _draw(run, [shot_id], count, seed=seed)
         return
     run.relay.base += part.done + part.failed
+    run.spent += (part.plan.credits or 0.0) if part.plan else 0.0
     _merge(run.summary, part)
     planned = {entry.shot_id: entry for entry in (part.plan.shots if part.plan else [])}
     for shot_id in shot_ids:
@@ -321,13 +316,10 @@ def plan_until(
 ) -> RenderPlan:
     """The most `render_until` could draw and spend (an upper bound: each shot up to its cap,
     or the first batch where the credit budget refuses more), writing nothing."""
-    from shotcraft.engine.registry import get_engine
-    from shotcraft.engine.settings import EngineSettings
-
     engine_name = engine or EngineSettings().default_engine
     engine_obj: Engine = get_engine(engine_name, **(engine_settings or {}))
     options = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
-    plan = RenderPlan(engine=engine_name, kind=KIND, seed=seed)
+    plan = RenderPlan(engine=engine_name, kind=KIND, seed=seed, until=until, max_takes=max_takes)
     batch = takes or DEFAULT_BATCH
     for shot in until_shots(store, shot_ids, episode):
         standing = _standing(store, shot.id)

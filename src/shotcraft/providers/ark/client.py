@@ -5,7 +5,8 @@ volcengine-python-sdk, without the SDK's hundred other services) covers the whol
 `content_generation.tasks.create / get / list / delete`. Its own retries are turned off
 (`max_retries=0`): a create retried blindly after a lost answer would be paid twice, so the
 engine decides what to do after every failure. Ark keeps no idempotency key; a create whose
-answer was lost is looked for in the task list instead (engine/seedance/run.py).
+answer was lost is looked for in the task list instead (engine/seedance/run.py). The hosts and
+the account's settings are `settings.py`'s.
 
 The API key is sent as `Authorization: Bearer <key>`; it is never logged nor put in an error.
 """
@@ -27,8 +28,6 @@ except ImportError:  # pragma: no cover - exercised only on installs without the
     Ark = None  # type: ignore[assignment,misc]
     ArkAPIConnectionError = ArkAPIStatusError = Exception  # type: ignore[assignment,misc]
 
-HOSTS = {"china": "https://ark.cn-beijing.volces.com/api/v3",
-         "international": "https://ark.ap-southeast.bytepluses.com/api/v3"}
 
 
 class ArkError(Exception):

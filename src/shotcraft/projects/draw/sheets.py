@@ -13,16 +13,11 @@ the prompt is composed per take from the bible's description when a batch is dra
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from shotcraft.projects.db import ShotRow
 from shotcraft.projects.store import Store
-from shotcraft.shots.errors import EngineError, ProjectError
-from shotcraft.shots.models import Shot, ShotSize, TakeKind
+from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.models import Shot, ShotSize
 from shotcraft.storyboard.prompts import NEGATIVE_PROMPT, compose_sheet_prompt, sheet_view
-
-if TYPE_CHECKING:
-    from shotcraft.projects.render import RenderSummary
 
 SHEET_PREFIX = "SHEET-"
 SHEET_TAKES = 4  # two of each view, unless --takes says otherwise
@@ -42,21 +37,37 @@ def same_view(first: int, other: int) -> bool:
     return sheet_view(first) == sheet_view(other)
 
 
+def _sheet_row(name: str) -> ShotRow:
+    return ShotRow(
+        id=sheet_id(name), episode=0, scene_id="", order=0, size=ShotSize.MCU.value,
+        duration_frames=1, characters=[name], negative_prompt=NEGATIVE_PROMPT,
+        takes_wanted=SHEET_TAKES, content_hash=f"sheet:{name}", edited=["archived"],
+        archived=True,
+    )
+
+
 def ensure_sheet(store: Store, name: str) -> Shot:
     """The sheet shot of the character `name` (a name or an alias), made on first use."""
     character = store.character(name)
     shot_id = sheet_id(character.name)
     with store.db.write() as session:
-        row = session.get(ShotRow, shot_id)
-        if row is None:
-            row = ShotRow(
-                id=shot_id, episode=0, scene_id="", order=0, size=ShotSize.MCU.value,
-                duration_frames=1, characters=[character.name], negative_prompt=NEGATIVE_PROMPT,
-                takes_wanted=SHEET_TAKES, content_hash=f"sheet:{character.name}",
-                edited=["archived"], archived=True,
-            )
-            session.add(row)
+        if session.get(ShotRow, shot_id) is None:
+            session.add(_sheet_row(character.name))
     return store.shot(shot_id)
+
+
+def sheet_to_plan(store: Store, name: str) -> Shot:
+    """The character's sheet shot as it is, or as `ensure_sheet` would make it: a plan of a
+    first sheet writes nothing."""
+    character = store.character(name)
+    shot_id = sheet_id(character.name)
+    with store.db.read() as session:
+        exists = session.get(ShotRow, shot_id) is not None
+    if exists:
+        return store.shot(shot_id)
+    return Shot(id=shot_id, episode=0, scene_id="", order=0, size=ShotSize.MCU,
+                duration_frames=1, characters=[character.name],
+                negative_prompt=NEGATIVE_PROMPT, takes_wanted=SHEET_TAKES)
 
 
 def existing_sheet(store: Store, name: str) -> str:
@@ -78,25 +89,3 @@ def sheet_for_take(store: Store, shot: Shot, take_number: int) -> Shot:
         "characters": [character.name],
         "first_keyframe": None, "last_keyframe": None,  # a portrait starts from nothing
     })
-
-
-def render_sheet(store: Store, name: str, *, engine: str | None = None,
-                 **kwargs: Any) -> RenderSummary:
-    """Draw keyframe portraits of one character alone as takes of its sheet."""
-    from shotcraft.engine.registry import get_engine
-    from shotcraft.engine.settings import EngineSettings
-    from shotcraft.projects.render import render
-
-    store.character(name)  # an unknown name is refused before anything is made
-    engine_name = engine or EngineSettings().default_engine
-    engine_obj = get_engine(engine_name, **(kwargs.get("engine_settings") or {}))
-    if not engine_obj.capabilities(TakeKind.KEYFRAME).keyframes:
-        raise EngineError(
-            f"{engine_name} cannot draw stills, so it cannot draw a character sheet; use an "
-            "engine that draws keyframes (previz, diffusers with a keyframe model, or kling)."
-        )
-    sheet = ensure_sheet(store, name)
-    kwargs.pop("kind", None)
-    kwargs.pop("shot_ids", None)
-    kwargs.pop("episode", None)
-    return render(store, shot_ids=[sheet.id], engine=engine_name, kind=TakeKind.KEYFRAME, **kwargs)

@@ -1,12 +1,13 @@
 """Engine elements (Kling's reusable subjects) of the bible's characters, kept in the project.
 
 An element is made from a character's usable references (the face check passed) once, before a
-render queues its takes, by the engine (`Engine.ensure_elements`); its id is stored on the
-character (`character.kling_element`: id, region, references_hash, created_at) and put on the
-character in every request (`CharacterRef.element_id`) for as long as the usable references
-are the same images (the hash of their contents) and the engine works in the same region. When
-they change (a reference added or removed), the next render makes a new element. Engines never
-see the database; the project never talks to Kling.
+render queues its takes, by the engine (`Engine.ensure_elements`); its id is kept as the
+engine's own state in the project (`provider_state`: (engine, "element", character) → id,
+region, references_hash, created_at; migration 0009) and put on the character in every request
+(`CharacterRef.element_id`) for as long as the usable references are the same images (the hash
+of their contents) and the engine works in the same region. When they change (a reference added
+or removed), the next render makes a new element. Engines never see the database; the project
+never talks to Kling.
 """
 
 from __future__ import annotations
@@ -17,16 +18,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shotcraft.engine.protocol import CharacterRef, Engine, RenderRequest
-from shotcraft.projects.db import CharacterRow
+from shotcraft.projects.cast import reference_checks
+from shotcraft.projects.db import ProviderStateRow, utcnow
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ShotcraftError
 from shotcraft.shots.media import sha256_file
 
+ELEMENT = "element"  # the provider_state kind of an engine's reusable subject
+
+
+def kept_element(store: Store, engine: str, name: str) -> dict[str, Any] | None:
+    """The element record `engine` keeps for the character `name`, or None."""
+    with store.db.read() as session:
+        row = session.get(ProviderStateRow, (engine, ELEMENT, name))
+    return dict(row.value) if row is not None else None
+
 
 def usable_refs(store: Store, name: str) -> CharacterRef:
     """The character with only its usable references (absolute paths, in the bible's order)."""
-    from shotcraft.projects.cast import reference_checks
-
     character = store.character(name)
     paths = [store.layout.resolve(check.path, what="reference image")
              for check in reference_checks(store, character.name) if check.usable]
@@ -59,9 +68,7 @@ def ensure_elements(store: Store, engine: Engine, names: Iterable[str]) -> list[
             continue  # a name in a shot that is not in the bible
         if not character.references:
             continue
-        with store.db.read() as session:
-            row = session.get(CharacterRow, character.name)
-            record = row.kling_element if row is not None else None
+        record = kept_element(store, engine.name, character.name)
         if _current(record, references_hash(character), region) is None:
             wanted.append(character)
     if not wanted:
@@ -75,11 +82,13 @@ def ensure_elements(store: Store, engine: Engine, names: Iterable[str]) -> list[
         for character in wanted:
             if character.name not in made:
                 continue
-            row = session.get(CharacterRow, character.name)
+            record = {"id": made[character.name], "region": region,
+                      "references_hash": references_hash(character), "created_at": now}
+            row = session.get(ProviderStateRow, (engine.name, ELEMENT, character.name))
             if row is None:
-                continue
-            row.kling_element = {"id": made[character.name], "region": region,
-                                 "references_hash": references_hash(character), "created_at": now}
+                row = ProviderStateRow(provider=engine.name, kind=ELEMENT,
+                                       subject=character.name, value=record)
+            row.value, row.updated_at = record, utcnow()
             session.add(row)
     return []
 
@@ -91,9 +100,7 @@ def with_elements(store: Store, engine: Engine, request: RenderRequest) -> Rende
     region = engine.element_region()
     characters = []
     for ref in request.characters:
-        with store.db.read() as session:
-            row = session.get(CharacterRow, ref.name)
-            record = row.kling_element if row is not None else None
+        record = kept_element(store, engine.name, ref.name)
         element = None
         if record:
             try:

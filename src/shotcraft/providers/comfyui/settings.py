@@ -1,16 +1,23 @@
-"""ComfyUI settings from `SHOTCRAFT_COMFYUI_*` environment variables."""
+"""ComfyUI's settings (`[comfyui]` in the config files, `SHOTCRAFT_COMFYUI_*` in the
+environment): the server and the workflow shotcraft fills from each shot."""
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import ClassVar
+
+from pydantic_settings import SettingsConfigDict
+
+from shotcraft.shots.settings import Section
 
 URL_MISSING = ("ComfyUI needs a server: set SHOTCRAFT_COMFYUI_URL (e.g. http://127.0.0.1:8188) "
-               "and SHOTCRAFT_COMFYUI_WORKFLOW to a workflow file.")
+               "and SHOTCRAFT_COMFYUI_WORKFLOW to a workflow file, or url and workflow under "
+               "[comfyui] in shotcraft.toml.")
 
 
-class ComfyUISettings(BaseSettings):
+class ComfyUISettings(Section):
     """A self-hosted ComfyUI server and the workflow shotcraft fills from each shot."""
 
+    section: ClassVar[str] = "comfyui"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_COMFYUI_", extra="ignore")
 
     url: str = ""  # the server, local or on a GPU box

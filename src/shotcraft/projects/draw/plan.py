@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from shotcraft.projects.convert import scene_from_row
-from shotcraft.projects.db import EpisodeRow, SceneRow, ShotRow, TakeRow
-from shotcraft.projects.media import frame_of
+from shotcraft.engine.protocol import Engine
+from shotcraft.projects.db import EpisodeRow, ShotRow, TakeRow
+from shotcraft.projects.draw.batch import request_for
+from shotcraft.projects.limits import SEED_SPACE
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import BudgetExceeded, ShotcraftError
 from shotcraft.shots.models import Budget, Shot, TakeKind, TakeStatus
-
-if TYPE_CHECKING:
-    from shotcraft.engine.protocol import Engine, RenderRequest
-
-SEED_SPACE = 2**31 - 1
 
 
 class ShotPlan(BaseModel):
@@ -58,6 +53,11 @@ class RenderPlan(BaseModel):
     seed: int | None = None  # the first seed asked for; None: each shot goes on from its last
     resumed: int = 0  # takes left queued by an earlier run (planned then)
     notes: list[str] = Field(default_factory=list)
+    # shots the draw leaves out, each with why (a lip-sync of an episode names them)
+    skipped: list[str] = Field(default_factory=list)
+    # draw-until: its takes and credits are upper bounds (each shot stops at a good take)
+    until: float | None = None
+    max_takes: int | None = None
 
     @property
     def takes(self) -> int:
@@ -84,98 +84,6 @@ def next_takes(
         seeds = [r.seed for r in rows if r.seed is not None]
         seed = max(seeds) + 1 if seeds else first_seed(shot_id)
     return ([start + i for i in range(count)], [(seed + i) % SEED_SPACE for i in range(count)])
-
-
-def request_for(
-    store: Store, shot: Shot, *, engine: Engine, kind: TakeKind, seeds: list[int],
-    take_numbers: list[int], options: dict[str, Any],
-) -> tuple[RenderRequest, Path | None]:
-    """The checked request for these takes of `shot`, and the previous shot's last frame.
-
-    Used by the plan (before queueing) and by the driver (when a batch is claimed), so both
-    hold the same request to the engine.
-    """
-    from shotcraft.engine.request import build_request
-    from shotcraft.engine.settings import render_size, scaled_size
-    from shotcraft.projects.elements import with_elements
-    from shotcraft.projects.sheets import is_sheet, sheet_for_take
-
-    if kind is TakeKind.LIPSYNC:  # a video take of the shot and its lines, planned beforehand
-        from shotcraft.projects.lipsync import lipsync_request
-
-        request = lipsync_request(store, shot, seeds=seeds, take_numbers=take_numbers,
-                                  options=options)
-        engine.check(request)
-        return request, None
-    if is_sheet(shot.id):  # a character sheet's prompt depends on the take's view
-        shot = sheet_for_take(store, shot, take_numbers[0])
-    with store.db.read() as session:
-        shot_row = session.get(ShotRow, shot.id)
-        scene_row = session.get(SceneRow, shot_row.scene_id) if shot_row else None
-    params = dict(options.get("params") or {})
-    width, height = scaled_size(*render_size(store.aspect), engine.capabilities(kind).scale)
-    width, height = int(params.get("width", width)), int(params.get("height", height))
-    previous_last, previous_missing = previous_last_frame(store, shot)
-    request = build_request(
-        shot, engine=engine, kind=kind, seeds=seeds, take_numbers=take_numbers,
-        width=width, height=height, fps=store.fps, aspect=store.aspect, project_dir=store.root,
-        scene=scene_from_row(scene_row) if scene_row else None,
-        characters=[c for c in store.characters() if c.name in shot.characters],
-        previous_last_frame=previous_last, previous_frame_missing=previous_missing,
-        picked_keyframe=(_picked_keyframe(store, shot_row)
-                         if kind is TakeKind.VIDEO and shot_row is not None else None),
-        allow_downgrade=bool(options.get("allow_downgrade")), params=params,
-    )
-    request = with_elements(store, engine, request)  # the kept element ids, where still current
-    engine.check(request)
-    return request, previous_last
-
-
-def previous_last_frame(store: Store, shot: Shot) -> tuple[Path | None, str | None]:
-    """The last frame of the previous shot's picked take (chaining and continuity), or None
-    and why not, in words that end "shot X chains from the previous shot, but …"."""
-    with store.db.read() as session:
-        prev = _previous_row(session, shot)
-        if prev is None:
-            return None, f"it is the first shot of episode {shot.episode}"
-        if prev.picked_take is None:
-            return None, f"{prev.id} has no picked take yet"
-        take = session.exec(select(TakeRow).where(
-            TakeRow.shot_id == prev.id, TakeRow.number == prev.picked_take)).first()
-    pick = f"take {prev.picked_take} of {prev.id} (its pick)"
-    if take is None:
-        return None, f"{pick} is not in the project"
-    if not take.media_path:
-        return None, f"{pick} has no file"
-    try:
-        return frame_of(store.layout, store.layout.resolve(take.media_path), "last"), None
-    except ShotcraftError as exc:
-        return None, f"the last frame of {pick} could not be read: {str(exc).rstrip('.')}"
-
-
-def previous_characters(store: Store, shot: Shot) -> list[str]:
-    """The characters in frame of the shot before this one in its episode (none for the first)."""
-    with store.db.read() as session:
-        prev = _previous_row(session, shot)
-        return list(prev.characters) if prev is not None else []
-
-
-def _previous_row(session: Any, shot: Shot) -> ShotRow | None:
-    return session.exec(select(ShotRow).where(
-        ShotRow.episode == shot.episode, col(ShotRow.order) < shot.order,
-        ShotRow.archived == False,  # noqa: E712
-    ).order_by(col(ShotRow.order).desc())).first()
-
-
-def _picked_keyframe(store: Store, shot_row: ShotRow) -> Path | None:
-    if shot_row.picked_keyframe is None:
-        return None
-    with store.db.read() as session:
-        take = session.exec(select(TakeRow).where(
-            TakeRow.shot_id == shot_row.id, TakeRow.number == shot_row.picked_keyframe)).first()
-    if take is None or not take.media_path:
-        return None
-    return store.layout.resolve(take.media_path)
 
 
 def plan_render(
@@ -230,6 +138,15 @@ def plan_render(
         plan.shots.append(entry)
     _hold_credits(plan, shots, rows_by_shot, ep_budgets, ep_rows)
     return plan
+
+
+def hold_budget(plan: RenderPlan, budget: float | None, *, spent: float = 0.0) -> None:
+    """Refuse a plan whose credits go past the draw's own budget (`Draw.budget`), of which
+    `spent` is gone already (earlier rounds of the same draw)."""
+    cost = plan.credits
+    if budget is None or not cost:
+        return
+    _refuse_over("this draw", cost, plan.takes, None, spent, budget)
 
 
 def _about(shot_id: str, message: str) -> str:

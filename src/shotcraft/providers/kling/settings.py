@@ -1,4 +1,5 @@
-"""Kling settings from `SHOTCRAFT_KLING_*` environment variables, and Kling's fixed limits."""
+"""Kling's settings (`[kling]` in the config files, `SHOTCRAFT_KLING_*` in the environment):
+one account for video, stills, elements, lip-sync and speech."""
 
 from __future__ import annotations
 
@@ -6,15 +7,11 @@ from datetime import timedelta
 from typing import Literal
 
 from pydantic import SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-MAX_PROMPT = 2500  # Kling's limit for prompt and negative_prompt, in characters
-MAX_IMAGE_BYTES = 10 * 1024 * 1024  # Kling refuses reference images over 10 MB
-# multi-image2video takes 1-4 images in image_list (kling-v1-6): Kling's multiImageToVideo page,
-# as linked from docs.yutoai.net and repeated by doc.ezmodel.cloud and docs.anyfast.ai (README)
-MAX_REFERENCES = 4
+from shotcraft.shots.settings import Section
+
 RESULT_LIFETIME = timedelta(days=30)  # Kling deletes generated videos after 30 days
-ASPECTS = ("16:9", "9:16", "1:1")
 # Kling's API hosts per region; keys are issued per region and work only on their own host.
 # global: Kling "General Information" (api-singapore.klingai.com, "for users whose servers are
 # located outside of China"); china: api-beijing.klingai.com, named in the issue, ASSUMED (no
@@ -27,9 +24,11 @@ KEYS_MISSING = (
 )
 
 
-class KlingSettings(BaseSettings):
-    """Kling settings from `SHOTCRAFT_KLING_*` environment variables."""
+class KlingSettings(Section):
+    """The Kling account: `[kling]` in the config files, `SHOTCRAFT_KLING_*` in the environment;
+    the keys only in the environment or the user's config file (mode 0600)."""
 
+    section = "kling"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_KLING_", extra="ignore")
 
     region: Literal["global", "china"] = "global"  # picks the host; keys are per region
@@ -53,6 +52,7 @@ class KlingSettings(BaseSettings):
     request_timeout: float = 30.0
     retries: int = 5  # for 429, 5xx and timeouts, per call
     retry_delay: float = 1.0  # first back-off after a 429/5xx, doubled each time
+    tts_poll_interval: float = 1.0  # speech tasks: the wait between polls, seconds
     token_ttl: int = 1800  # JWT lifetime, seconds; re-signed with < 5 min left
     max_download_bytes: int = 512 * 1024 * 1024
     callback_url: str | None = None
