@@ -46,6 +46,15 @@ from shotcraft.studio.demo import run_demo
 from shotcraft.studio.player import CannotPlay
 from shotcraft.studio.player import play as play_file
 from shotcraft.studio.progress import ExportProgress, ImportProgress, RenderProgress
+from shotcraft.studio.shot_fields import (
+    parse_angle,
+    parse_camera,
+    parse_characters,
+    parse_duration,
+    parse_kind,
+    parse_size,
+    shot_lines,
+)
 from shotcraft.studio.views import (
     agreement_sentence,
     export_json,
@@ -53,6 +62,7 @@ from shotcraft.studio.views import (
     plan_json,
     print_export_summary,
     ranker_json,
+    shot_json,
     shots_json,
     stats_json,
     stats_lines,
@@ -338,17 +348,6 @@ def shot(
 ) -> None:
     """Show a shot, or edit it as the studio's editor does (edits survive re-import; takes
     drawn before an edit become outdated)."""
-    from shotcraft.studio.shot_fields import (
-        parse_angle,
-        parse_camera,
-        parse_characters,
-        parse_duration,
-        parse_kind,
-        parse_size,
-        shot_lines,
-    )
-    from shotcraft.studio.views import shot_json, takes_json
-
     if prompt is not None and auto_prompt:
         err.print(Text("usage: shotcraft shot DIR SHOT_ID takes --prompt T or --auto-prompt, not both"))
         raise typer.Exit(2)
