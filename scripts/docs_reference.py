@@ -57,30 +57,24 @@ GUIDES: dict[str, tuple[str, str]] = {
     "review": ("Reviewing takes in a browser", "../guide/review.md"),
     "play": ("Reviewing takes in a browser", "../guide/review.md"),
     "doctor": ("Reliability", "../guide/reliability.md#damaged-values-and-shotcraft-doctor"),
+    "config": ("Settings", "../guide/settings.md#shotcraft-config"),
 }
 
-# what the variables read straight from the environment (not through a settings class) do
-DIRECT: dict[str, str] = {
-    "SHOTCRAFT_DEBUG": "any value: print ffmpeg's last lines and the traceback after an error's sentence",
-    "SHOTCRAFT_FFMPEG": "the ffmpeg binary (default: the one on PATH, else imageio-ffmpeg's)",
-    "SHOTCRAFT_FFPROBE": "the ffprobe binary (default: the one on PATH)",
-    "SHOTCRAFT_FONT": "the font file for captions and burned subtitles (default: fontconfig's CJK font)",
-    "SHOTCRAFT_IMAGES": "how the studio draws frames: auto, kitty, sixel, iterm, halfblock",
-    "SHOTCRAFT_MAX_SCRIPT_MB": "the largest script `import` reads, in MB (default 8)",
-    "SHOTCRAFT_TTS_API_KEY": "the key of the OpenAI-compatible speech server (environment only)",
-    "SHOTCRAFT_TTS_BASE_URL": "the OpenAI-compatible speech server, e.g. https://api.openai.com/v1",
-    "SHOTCRAFT_TTS_MODEL": "its model (default tts-1)",
-    "SHOTCRAFT_TTS_REQUEST_TIMEOUT": "seconds a speech request may take",
-    "SHOTCRAFT_TTS_RETRIES": "retries for rate limits and server errors",
-    "SHOTCRAFT_TTS_RETRY_DELAY": "first back-off, seconds (doubled each time)",
-    "SHOTCRAFT_KLING_TTS_POLL_INTERVAL": "seconds between polls of a Kling speech task (default 1)",
-    "SHOTCRAFT_LLM_CHUNK_CHARS": "characters of script sent to the LLM assist per request (default 6000, at least 400)",
-}
+# what the variables read straight from the environment (not through a settings class) do; none
+# is now: every SHOTCRAFT_* variable is a field of a section of the settings tree
+DIRECT: dict[str, str] = {}
 
 
 # what the settings fields without a comment in the source do; a field with neither fails the
 # generation, so a new setting cannot reach the reference without a meaning
 MEANINGS: dict[str, str] = {
+    "SHOTCRAFT_TTS_API_KEY": "the key of the OpenAI-compatible speech server (the environment or the user's 0600 config file, never a project)",
+    "SHOTCRAFT_TTS_BASE_URL": "the OpenAI-compatible speech server, e.g. https://api.openai.com/v1",
+    "SHOTCRAFT_TTS_MODEL": "its model (default tts-1)",
+    "SHOTCRAFT_TTS_REQUEST_TIMEOUT": "seconds a speech request may take",
+    "SHOTCRAFT_TTS_RETRIES": "retries for rate limits and server errors",
+    "SHOTCRAFT_TTS_RETRY_DELAY": "first back-off, seconds (doubled each time)",
+    "SHOTCRAFT_LLM_CHUNK_CHARS": "characters of script sent to the LLM assist per request (default 6000, at least 400)",
     "SHOTCRAFT_DIFFUSERS_KEYFRAME_MODEL": "folder (or hub id, when online) of the text-to-image pipeline",
     "SHOTCRAFT_DIFFUSERS_KEYFRAME_STEPS": "denoising steps of stills",
     "SHOTCRAFT_DIFFUSERS_KEYFRAME_GUIDANCE": "CFG of stills",
@@ -175,21 +169,23 @@ def commands_help() -> None:
 
 
 def _settings_classes() -> list[type]:
-    """Every pydantic-settings class under src/, found in the source (no module is imported
-    that does not define one, so torch and the studio stay out)."""
+    """Every pydantic-settings class under src/ that holds settings: the sections of the one
+    tree (`shots.settings.Section`) and any plain BaseSettings, found in the source (no module
+    is imported that does not define one, so torch and the studio stay out)."""
     from pydantic_settings import BaseSettings
 
     found = []
     for path in sorted((SRC / "shotcraft").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
-        if "(BaseSettings)" not in text:
+        if "(BaseSettings)" not in text and "(Section)" not in text:
             continue
         module = ".".join(path.relative_to(SRC).with_suffix("").parts)
         loaded = importlib.import_module(module)
         for node in ast.parse(text).body:
             if isinstance(node, ast.ClassDef):
                 cls = getattr(loaded, node.name)
-                if isinstance(cls, type) and issubclass(cls, BaseSettings):
+                # the Section base itself holds no setting
+                if isinstance(cls, type) and issubclass(cls, BaseSettings) and cls.model_fields:
                     found.append(cls)
     return found
 
@@ -277,6 +273,9 @@ def settings() -> None:
                 module = ".".join(path.relative_to(SRC).with_suffix("").parts)
                 direct.setdefault(variable, set()).add(module)
     cog.outl("## Read directly from the environment\n")
+    if not direct:
+        cog.outl("None: every `SHOTCRAFT_*` variable the code reads is a setting above.\n")
+        return
     cog.outl("| variable | meaning | read by |")
     cog.outl("|---|---|---|")
     for variable in sorted(direct):
