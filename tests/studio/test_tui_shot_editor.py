@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.board import BoardScreen
 from shotcraft.studio.tui.screens.characters import CharactersScreen
@@ -28,7 +29,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
     project = Project.create(tmp_path / "proj", title="测试")
     project.import_script(write_script(tmp_path))
-    project.render(shot_ids=[LINE], takes=1)
+    project.draw(Draw(shots=[LINE], takes=1))
     project.close()
     return tmp_path / "proj"
 
