@@ -44,7 +44,8 @@ demo: system $(CORE_STAMP)
 
 # the documentation site: cog refreshes the pages generated from the code (CLI help, settings,
 # migrations), then mkdocs builds it into site/, failing on any warning (a broken link or anchor)
-DOCS_GENERATED := docs/reference/cli.md docs/reference/settings.md docs/develop/migrations.md
+DOCS_GENERATED := docs/reference/cli.md docs/reference/settings.md docs/develop/migrations.md \
+	docs/guide/settings.md
 MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
 docs: $(FULL_STAMP)

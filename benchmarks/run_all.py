@@ -20,6 +20,7 @@ BENCHMARKS = [
     ["executors.py"],
     ["identity.py"],
     ["ranker_fit.py"],
+    ["shot_variety.py"],
     ["stop_render.py"],
 ]
 

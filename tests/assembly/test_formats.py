@@ -113,6 +113,9 @@ def test_otio_has_the_cut_relative_media_alternates_and_scene_markers(episode) -
         resolved = (path.parent / otio.url_utils.filepath_from_url(url)).resolve()
         assert resolved == takes[shot.id][picked[shot.id]].resolve() and resolved.is_file()
         assert clip.metadata["shotcraft"]["take"] == picked[shot.id]
+    # how each shot is framed: "2S MS", "OTS MCU", "INS CU" or the size
+    assert [c.metadata["shotcraft"]["framing"] for c in clips] == [s.framing for s in shots]
+    assert "2S MS" in [s.framing for s in shots]
     assert picked[shots[0].id] == 2  # the director's pick, not the top rank
     slate = clips[-1]
     assert isinstance(slate.media_reference, otio.schema.GeneratorReference)
@@ -205,7 +208,8 @@ def test_edl_keeps_the_cut_and_names_the_alternates(episode) -> None:
         assert clip.metadata["cmx_3600"]["reel"] == media.stem[:8].upper()
         [other] = [n for n in takes[shot.id] if n != picked[shot.id]]
         assert list(clip.metadata["cmx_3600"]["comments"]) == [
-            f"ALTERNATE: {shot.id} take {other} {takes[shot.id][other].as_uri()}"]
+            f"ALTERNATE: {shot.id} take {other} {takes[shot.id][other].as_uri()}",
+            f"SHOT: {shot.framing} · {shot.camera.move.value.replace('_', ' ')}"]
     assert clips[-1].metadata["cmx_3600"]["reel"] == "BL"  # black, under the slate's name
     assert clips[0].markers[0].name.startswith("1-1")
 

@@ -19,7 +19,7 @@ import shotcraft.engine.previz.engine as previz_engine
 from shotcraft.engine.previz import PrevizEngine, character_colour
 from shotcraft.engine.protocol import CharacterRef, Progress
 from shotcraft.shots.media import probe, read_frames
-from shotcraft.shots.models import CameraMove, Move, ShotSize, TakeKind
+from shotcraft.shots.models import CameraMove, Move, ShotKind, ShotSize, TakeKind
 from tests.engine.conftest import make_request, save_image
 
 CAST = [CharacterRef(name="林夏"), CharacterRef(name="陈默")]
@@ -275,3 +275,36 @@ def test_previz_static_and_reversed_dolly_score_low_against_a_dolly_in(tmp_path:
     dolly_in = CameraMove(move=Move.DOLLY_IN, intensity=0.5)
     assert _previz_motion(tmp_path / "static", CameraMove(move=Move.STATIC), dolly_in) < 0.2
     assert _previz_motion(tmp_path / "out", CameraMove(move=Move.DOLLY_OUT, intensity=0.5), dolly_in) < 0.2
+
+
+def _centre_x(frame: np.ndarray, colour: tuple[int, int, int], tol: int = 6) -> float:
+    close = np.all(np.abs(frame.astype(int) - np.array(colour)) <= tol, axis=-1)
+    return float(np.nonzero(close)[1].mean() / frame.shape[1])
+
+
+def test_a_two_shot_stands_both_people_side_by_side(tmp_path: Path) -> None:
+    frame = still(tmp_path, size=ShotSize.MS, framing=ShotKind.TWO_SHOT, characters=CAST)
+    left, right = (character_colour(c.name) for c in CAST)
+    assert colour_share(frame, left) > 0.02 and colour_share(frame, right) > 0.02
+    assert _centre_x(frame, left) < 0.45 < 0.55 < _centre_x(frame, right)
+
+
+def test_an_over_the_shoulder_puts_the_second_characters_back_in_the_foreground(tmp_path: Path) -> None:
+    from shotcraft.engine.previz.colour import scale
+
+    frame = still(tmp_path, size=ShotSize.MCU, framing=ShotKind.OTS, characters=CAST)
+    facing, shoulder = character_colour(CAST[0].name), scale(character_colour(CAST[1].name), 0.75)
+    assert colour_share(frame, facing) > 0.05 and _centre_x(frame, facing) > 0.55
+    assert colour_share(frame, shoulder) > 0.03 and _centre_x(frame, shoulder) < 0.35
+    plain = still(tmp_path / "single", size=ShotSize.MCU, characters=CAST[:1])
+    assert colour_share(plain, shoulder) < 0.005  # a single has no shoulder in front
+
+
+def test_an_insert_draws_the_prop_and_no_one(tmp_path: Path) -> None:
+    frame = still(tmp_path, size=ShotSize.CU, framing=ShotKind.INSERT, characters=CAST,
+                  action="沈念从包里抽出婚书")
+    assert all(colour_share(frame, character_colour(c.name)) < 0.002 for c in CAST)
+    h, w, _ = frame.shape
+    centre = frame[int(0.35 * h):int(0.55 * h), int(0.3 * w):int(0.7 * w)].astype(float)
+    edges = frame[int(0.35 * h):int(0.55 * h), : int(0.1 * w)].astype(float)
+    assert centre.mean() > edges.mean() + 40  # the light paper held in the middle

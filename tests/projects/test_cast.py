@@ -72,3 +72,15 @@ def test_an_unknown_character_is_refused_before_the_picture_is_read(project: Pro
     with pytest.raises(Exception, match="no character 无名"):
         project.add_reference("无名", FACES / "obama.jpg")
     assert refs_folder(project) == []
+
+
+def test_a_face_that_looks_like_another_character_is_added_with_a_warning(project: Project) -> None:
+    project.add_reference("顾言", FACES / "obama.jpg")
+    first = project.add_reference("林晚", FACES / "obama2.jpg")  # the same man, as 林晚's first
+    assert first.lookalike is not None and "looks like 顾言's references" in first.lookalike
+    project.remove_reference("林晚", first.reference)
+    project.add_reference("林晚", FACES / "biden.jpg")
+    nearer = project.add_reference("林晚", FACES / "obama3.jpg")
+    assert nearer.lookalike is not None
+    assert "looks more like 顾言" in nearer.lookalike and "than like 林晚's other references" in nearer.lookalike
+    assert project.add_reference("顾言", FACES / "obama2.jpg").lookalike is None  # his own face

@@ -31,7 +31,7 @@ def test_a_characters_scale_survives_reimport_and_rides_on_the_request(
     assert edited.ip_adapter_scale == 0.35
     project.import_script(script_file)
     assert project.character("林晚").ip_adapter_scale == 0.35
-    assert scales_in_request(project, "E01-S01-001") == {"林晚": 0.35, "顾言": None}
+    assert scales_in_request(project, "E01-S01-003") == {"顾言": None, "林晚": 0.35}
     project.update_character("林晚", ip_adapter_scale=None)
     assert project.character("林晚").ip_adapter_scale is None
 

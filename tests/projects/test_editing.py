@@ -37,8 +37,9 @@ def test_split_at_a_dialogue_line_gives_each_part_its_lines(project: Project) ->
     assert [d.text for d in project.shot(first.id).dialogue] == ["你迟到了。"]
     assert [d.text for d in project.shot(second.id).dialogue] == ["是你来早了。"]
     assert first.duration_frames + second.duration_frames == 90
-    assert ids(project)[:5] == ["E01-S01-001", "E01-S01-002", "E01-S01-005", "E01-S01-006",
-                                "E01-S02-001"]
+    # E01-S01-000 is the episode's hook, a flash-forward that opens it
+    assert ids(project)[:6] == ["E01-S01-000", "E01-S01-001", "E01-S01-002", "E01-S01-005",
+                                "E01-S01-006", "E01-S02-001"]
     assert project.shot("E01-S01-003").archived
 
 
@@ -47,7 +48,7 @@ def test_split_in_half_by_duration(project: Project) -> None:
     assert (first.duration_frames, second.duration_frames) == (52, 53)
     assert first.action == "林晚（25岁，白裙）推门走进咖啡馆。" and second.action is None
     order = ids(project)
-    assert order.index(first.id) + 1 == order.index(second.id) == 2
+    assert order.index(first.id) + 1 == order.index(second.id) == 3
 
 
 def test_split_refuses_a_line_outside_the_dialogue(project: Project) -> None:
@@ -58,7 +59,7 @@ def test_split_refuses_a_line_outside_the_dialogue(project: Project) -> None:
 def test_insert_adds_an_empty_insert_shot_right_after(project: Project) -> None:
     shot = project.insert_shot_after("E01-S01-001")
     assert shot.kind == ShotKind.INSERT and shot.id == "E01-S01-005"
-    assert ids(project)[:3] == ["E01-S01-001", "E01-S01-005", "E01-S01-002"]
+    assert ids(project)[:4] == ["E01-S01-000", "E01-S01-001", "E01-S01-005", "E01-S01-002"]
     assert project.shot(shot.id).duration_frames == 60
     assert project.shot(shot.id).content_hash.startswith("manual:")
 
@@ -73,14 +74,15 @@ def test_delete_archives_and_keeps_the_row(project: Project) -> None:
 
 def test_move_swaps_within_a_scene_and_crosses_scene_edges(project: Project) -> None:
     project.move_shot("E01-S01-003", -1)
-    assert ids(project)[:4] == ["E01-S01-001", "E01-S01-003", "E01-S01-002", "E01-S01-004"]
+    assert ids(project)[:5] == ["E01-S01-000", "E01-S01-001", "E01-S01-003", "E01-S01-002",
+                                "E01-S01-004"]
     # the last shot of scene 1 moving down becomes the first of scene 2
     moved = project.move_shot("E01-S01-004", 1)
     assert moved.scene_id == "1-2"
     board = project.storyboard(episode=1)
     assert [s.id for s in board.episodes[0].scenes[1].shots][0] == "E01-S01-004"
     with pytest.raises(ProjectError, match="already the first"):
-        project.move_shot("E01-S01-001", -1)
+        project.move_shot("E01-S01-000", -1)
 
 
 def test_edits_survive_reimport_of_the_same_script(project: Project, script_file: Path) -> None:

@@ -32,6 +32,7 @@ def test_a_line_longer_than_its_shot_is_flagged_in_one_sentence_with_its_spoken_
     project: Project,
 ) -> None:
     _lengthen(project, "E01-S01-004", 150)  # 林晚's line has room here: not flagged
+    _lengthen(project, "E01-S01-000", 150)  # nor in the hook that repeats it
     report = project.fit(episode=1, dry_run=True)
     flagged = [SENTENCE.match(line) for line in report.lines]
     assert all(flagged), report.lines
@@ -45,8 +46,9 @@ def test_a_line_longer_than_its_shot_is_flagged_in_one_sentence_with_its_spoken_
 def test_a_dry_run_lists_the_new_lengths_and_changes_nothing(project: Project) -> None:
     before = _frames(project)
     report = project.fit(episode=1, dry_run=True)
+    # E01-S01-000 is the episode's hook: a flash-forward of 林晚's line, which must fit too
     assert report.dry_run and {c.shot_id for c in report.changes} == {
-        "E01-S01-003", "E01-S01-004", "E01-S02-003"}
+        "E01-S01-000", "E01-S01-003", "E01-S01-004", "E01-S02-003"}
     assert all(c.new_frames > c.old_frames for c in report.changes)
     assert _frames(project) == before
 
@@ -55,6 +57,7 @@ def test_fit_lengthens_exactly_the_flagged_shots_and_keeps_their_takes(
     project: Project, small_previz: None,
 ) -> None:
     _lengthen(project, "E01-S01-004", 150)
+    _lengthen(project, "E01-S01-000", 150)
     project.draw(Draw(shots=["E01-S01-003"], takes=1))
     before = _frames(project)
     report = project.fit(episode=1)
@@ -64,7 +67,7 @@ def test_fit_lengthens_exactly_the_flagged_shots_and_keeps_their_takes(
     assert all(after[c.shot_id] == c.new_frames for c in report.changes)
     assert [t.take.number for t in project.takes("E01-S01-003")] == [1]
     assert project.fit(episode=1).lines == []  # every line fits now
-    assert project.store.shot("E02-S01-003").duration_frames == 45  # episode 2 untouched
+    assert project.store.shot("E02-S01-004").duration_frames == 45  # episode 2 untouched
     with project.store.db.read() as session:  # re-import keeps a fitted length
         assert "duration_frames" in session.get(ShotRow, "E01-S01-003").edited
 

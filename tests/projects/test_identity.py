@@ -12,11 +12,12 @@ from sqlmodel import select
 from shotcraft.projects import Project
 from shotcraft.projects.db import TakeRow
 from shotcraft.projects.draw import Draw
+from shotcraft.shots.models import ShotKind, ShotSize
 from tests.studio.conftest import invoke
 
 FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
 CLOSE_UP = "E01-S01-004"  # CU, 林晚 alone
-MEDIUM_CLOSE = "E01-S01-003"  # MCU, 顾言 alone
+MEDIUM_CLOSE = "E01-S01-003"  # 顾言's line (a two-shot with 林晚 as the breakdown draws it)
 
 
 @pytest.fixture
@@ -121,7 +122,8 @@ def test_without_the_face_model_identity_is_left_out_with_the_install_line(
 def test_continuity_asks_whether_a_character_in_both_shots_looks_the_same_across_the_cut(
         cast: Project, small_previz: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.5")
-    # E01-S01-003 (MCU, 顾言) then E01-S01-004 (CU, 林晚): different people, no face check
+    # E01-S01-003 (a single of 顾言) then E01-S01-004 (CU, 林晚): different people, no face check
+    cast.update_shot(MEDIUM_CLOSE, kind=ShotKind.DIALOGUE, size=ShotSize.MCU, characters=["顾言"])
     cast.draw(Draw(shots=[MEDIUM_CLOSE], takes=1))
     cast.pick(MEDIUM_CLOSE, 1)
     cast.draw(Draw(shots=[CLOSE_UP], takes=1))
@@ -146,3 +148,15 @@ def test_rescore_goes_on_past_a_take_whose_file_is_gone(project: Project, small_
     assert f"{CLOSE_UP} take 1: " in result.output and "does not exist" in result.output
     assert "rescored 1 takes; 0 changed; 1 could not be read and keep their scores" in result.output
     assert project.takes(CLOSE_UP)[0].take.score == first.take.score
+
+
+def test_an_over_the_shoulder_is_judged_on_the_face_it_shows_not_the_shoulder_in_front(
+        cast: Project, small_previz: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.5")  # faces need pixels: 540×960
+    cast.update_shot(MEDIUM_CLOSE, kind=ShotKind.OTS, size=ShotSize.MCU,
+                     characters=["顾言", "林晚"])  # 顾言's face past 林晚's shoulder
+    cast.draw(Draw(shots=[MEDIUM_CLOSE], takes=1))
+    [view] = cast.takes(MEDIUM_CLOSE)
+    explained = view.explanations["identity"]
+    assert explained.startswith("顾言 ") and "林晚" not in explained  # a back is not a missing face
+    assert view.take.scores["identity"] > 0.8

@@ -114,6 +114,20 @@ def test_four_shots_on_seedance_are_one_task_and_four_takes_with_their_lengths(p
         720 * 1280 * 24 * 11 // 1024 * 46 / 1e6, rel=1e-3)
 
 
+def test_each_take_cut_from_a_sequence_knows_its_shot_and_goes_outdated_when_it_is_edited(
+        project_dir, ark):
+    result = invoke("render", project_dir, "--sequence", "E01-S01-003..006", "--engine",
+                    "seedance")
+    assert result.exit_code == 0, result.output
+    assert not any(t["outdated"] for shot_id in SEQUENCE for t in takes_json(project_dir, shot_id))
+    edited = invoke("shot", project_dir, SEQUENCE[1], "--size", "ECU")
+    assert edited.exit_code == 0, edited.output
+    [take] = takes_json(project_dir, SEQUENCE[1])
+    assert take["outdated"] and "size" in take["outdated_changes"]
+    assert not any(t["outdated"] for shot_id in (SEQUENCE[0], *SEQUENCE[2:])
+                   for t in takes_json(project_dir, shot_id))
+
+
 def test_four_shots_on_kling_v3_are_one_multi_shot_task(project_dir, monkeypatch):
     with kling_stand_in(monkeypatch, MODEL_NAME="kling-v3") as fake:
         result = invoke("render", project_dir, "--sequence", "E01-S01-003..006", "--engine",

@@ -376,11 +376,36 @@ def test_a_0007_project_opens_with_its_takes_as_videos_without_a_parent(old_proj
     with closing(sqlite3.connect(db_file)) as conn:
         before = conn.execute("SELECT shot_id, number, kind, status FROM take ORDER BY id").fetchall()
     project = _open_upgraded(old_project, "0007_character_voice")
-    assert head() == "0009_provider_state"
+    assert head() == "0010_take_drawn_from"
+    assert stored_revision(db_file) == head()
     views = [v for shot in project.shots() for v in project.takes(shot.id)]
     assert [(v.take.shot_id, v.take.number, v.take.kind.value, v.take.status.value)
             for v in views] == [tuple(row) for row in before]
     assert all(v.take.parent_take is None and v.take.audio_hash is None for v in views)
+    project.close()
+
+
+def test_a_0009_project_opens_with_no_take_outdated_and_its_descriptions_split(
+        old_project: Path) -> None:
+    """0010 records what takes are drawn from and splits descriptions: nothing drawn before is
+    called outdated (there is nothing to compare), every shot is at eye level, and a
+    description becomes appearance (what prompts use) and biography."""
+    db_file = _schema_at(old_project, "0009_provider_state")
+    with closing(sqlite3.connect(db_file)) as conn, conn:
+        conn.execute("UPDATE character SET description = '23岁，落魄设计师，白衬衫' "
+                     "WHERE name = '林晚'")
+    project = _open_upgraded(old_project, "0009_provider_state")
+    views = [v for shot in project.shots() for v in project.takes(shot.id)]
+    assert views and all(v.take.drawn_from is None and not v.outdated for v in views)
+    assert all(shot.angle is None for shot in project.shots())
+    lin = project.character("林晚")
+    assert (lin.appearance, lin.biography) == ("23岁，白衬衫", "落魄设计师")
+    # a description the director wrote is theirs: kept whole, as the appearance, still edited
+    gu = project.character("顾言")
+    assert (gu.appearance, gu.biography) == ("30岁, 黑西装", None)
+    project.import_script(old_project / "script" / "short.txt")
+    assert project.character("顾言").appearance == "30岁, 黑西装"
+    assert project.auto_pick(episode=1).notes == []  # picks stand; nothing is outdated
     project.close()
 
 

@@ -108,7 +108,7 @@ def test_noted_character_who_never_appears_comes_last_with_the_note_line():
     bible = build_bible(script(scene(say("林晓", 10), line=9), notes=notes))
     assert names(bible) == ["林晓", "父亲"]
     father = bible[1]
-    assert (father.first_scene, father.first_line, father.description) == (None, 2, "已故")
+    assert (father.first_scene, father.first_line, father.biography) == (None, 2, "已故")
     assert bible[0].first_line == 10 and bible[0].first_scene == "1-1"
 
 

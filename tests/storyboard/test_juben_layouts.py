@@ -122,12 +122,27 @@ def test_heavenly_cast_block_numbered_entries_keep_appearance_apart():
     script = parse_juben("《试》\n【人物小传】\n1.阿山：守门的兵，后来做了将军。\n外貌：高个，黑发，铁甲。\n\n"
                          "2. 小梅\n核心身份：城里的医女。\n形象：青衣，背药箱。\n【正文】\n第一集\n"
                          "1—1场景：日，外，城门\n人：阿山，小梅\n阿山：开门。\n")
-    notes = {n.name: (n.description, n.appearance) for n in script.character_notes}
-    assert notes == {"阿山": ("守门的兵，后来做了将军。", "高个，黑发，铁甲。"),
-                     "小梅": ("城里的医女。", "青衣，背药箱。")}
-    # only how they look reaches the bible's description (and so the prompts)
-    assert {c.name: c.description for c in breakdown(script).characters} == {
-        "阿山": "高个，黑发，铁甲。", "小梅": "青衣，背药箱。"}
+    notes = {n.name: (n.description, n.appearance, n.biography) for n in script.character_notes}
+    assert notes == {"阿山": ("守门的兵，后来做了将军。", "高个，黑发，铁甲。", None),
+                     "小梅": (None, "青衣，背药箱。", "城里的医女。")}
+    # only how they look is the bible's appearance (and so reaches the prompts); who they are
+    # is its biography
+    board = breakdown(script)
+    assert {c.name: (c.appearance, c.biography) for c in board.characters} == {
+        "阿山": ("高个，黑发，铁甲。", "守门的兵，后来做了将军。"), "小梅": ("青衣，背药箱。", "城里的医女。")}
+    assert all("将军" not in shot.prompt and "医女" not in shot.prompt for shot in board.shots())
+
+
+def test_cast_block_lines_that_wrap_stay_on_their_side_and_the_bible_joins_the_sides():
+    script = parse_juben("【人物小传】\n1.阿山：28岁，守门的兵，\n后来做了将军。\n外貌：高个，黑发，\n铁甲。\n"
+                         "性格：嘴硬心软，\n爱笑。\n【正文】\n1-1 日 外 城门\n人：阿山\n阿山：开门。\n")
+    [note] = script.character_notes
+    assert (note.description, note.appearance, note.biography) == (
+        "28岁，守门的兵，后来做了将军。", "高个，黑发，铁甲。", "嘴硬心软，爱笑。")
+    # the entry's own words are split; each side joins what the 外貌：/性格： lines said
+    [person] = breakdown(script).characters
+    assert (person.appearance, person.biography) == (
+        "28岁；高个，黑发，铁甲。", "守门的兵，后来做了将军；嘴硬心软，爱笑。")
 
 
 def test_markdown_pipe_heading_and_bold_speakers():

@@ -28,18 +28,20 @@ def test_fit_lengthens_the_shots_export_flags_and_the_cues_then_follow_the_speec
     first = invoke("export", project_dir, *EXPORT)
     assert first.exit_code == 0, first.stderr
     warned = [w for w in json.loads(first.stdout)["warnings"] if "'s line runs" in w]
-    assert [w.split(":")[0] for w in warned] == ["E01-S01-003", "E01-S01-004", "E01-S02-003"]
+    # E01-S01-000 is the episode's hook, a flash-forward of 林晚's line
+    assert [w.split(":")[0] for w in warned] == ["E01-S01-000", "E01-S01-003", "E01-S01-004",
+                                                 "E01-S02-003"]
     assert re.fullmatch(r"E01-S01-003: 顾言's line runs \d\.\d s, the shot is 1\.5 s; "
-                        r"shotcraft fit lengthens it\.", warned[0])
+                        r"shotcraft fit lengthens it\.", warned[1])
 
     dry = invoke("fit", project_dir, "--episode", 1, "--dry-run")
     assert dry.exit_code == 0, dry.stderr
-    assert dry.stdout.splitlines()[:3] == [w.removesuffix("; shotcraft fit lengthens it.")
+    assert dry.stdout.splitlines()[:4] == [w.removesuffix("; shotcraft fit lengthens it.")
                                            for w in warned]
     assert "E01-S01-003: would go from 1.5 s to" in dry.stdout
     assert dry.stdout.strip().endswith("Dry run: nothing changed.")
     assert json.loads(invoke("fit", project_dir, "--episode", 1, "--json").stdout)[
-        "changes"][0]["shot_id"] == "E01-S01-003"
+        "changes"][1]["shot_id"] == "E01-S01-003"
     assert invoke("fit", project_dir, "--episode", 1).stdout.strip() == "Every line fits its shot."
 
     second = invoke("export", project_dir, *EXPORT)
@@ -50,7 +52,7 @@ def test_fit_lengthens_the_shots_export_flags_and_the_cues_then_follow_the_speec
                else result["files"]["srt"])
     spans = _cue_spans(srt)
     spoken = [line["seconds"] for line in result["voice_lines"]]
-    assert len(spans) == len(spoken) == 3
+    assert len(spans) == len(spoken) == 4  # the hook's line, then the scene's three
     frame = 1 / result["fps"]
     for (start, end), seconds in zip(spans, spoken, strict=True):
         assert abs((end - start) - TAIL_SECONDS - seconds) <= frame + 0.001, (start, end, seconds)

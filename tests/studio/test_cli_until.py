@@ -48,10 +48,10 @@ def test_the_dry_run_says_the_plan_is_an_upper_bound(project_dir: Path) -> None:
     result = invoke("render", project_dir, "--episode", "2", "--until", "0.9", "--max-takes", "3",
                     "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "plan: at most 9 takes on previz" in " ".join(result.stdout.split())
+    assert "plan: at most 12 takes on previz" in " ".join(result.stdout.split())  # 4 shots × 3
     data = json.loads(invoke("render", project_dir, "--episode", "2", "--until", "0.9",
                              "--dry-run", "--json").stdout)
-    assert data["upper_bound"] is True and data["max_takes"] == 8 and data["takes"] == 24
+    assert data["upper_bound"] is True and data["max_takes"] == 8 and data["takes"] == 32
     assert invoke("shots", project_dir, "--json").exit_code == 0
     assert _takes(project_dir, GOOD) == []  # nothing queued
 

@@ -80,17 +80,19 @@ def test_export_bible_speaks_each_line_in_its_voice_and_resynthesises_only_a_cha
     first = invoke(*args)
     assert first.exit_code == 0, first.stderr
     lines = json.loads(first.stdout)["voice_lines"]
+    # the episode's hook (E01-S01-000) plays 林晚's line first, then the scene plays it again
     assert [(line["speaker"], line["voice"]["voice"], line["treatment"]) for line in lines] == [
-        ("顾言", "cmn+m3", "line"), ("林晚", "cmn+f4", "line"), ("顾言", "cmn+m3", "os")]
-    assert lines[1]["voice"]["speed"] == 1.1 and all(line["seconds"] > 0.5 for line in lines)
-    assert len(calls) == 3
+        ("林晚", "cmn+f4", "line"), ("顾言", "cmn+m3", "line"), ("林晚", "cmn+f4", "line"),
+        ("顾言", "cmn+m3", "os")]
+    assert lines[2]["voice"]["speed"] == 1.1 and all(line["seconds"] > 0.5 for line in lines)
+    assert len(calls) == 3  # the line said twice is synthesised once
 
     calls.clear()
     changed = write_script(tmp_path, SCRIPT.replace("是你来早了。", "是你来得太早了。"), name="v2.txt")
     assert invoke("import", project_dir, changed).exit_code == 0
     second = json.loads(invoke(*args).stdout)["voice_lines"]
     assert calls == ["是你来得太早了。"]
-    assert [line["cached"] for line in second] == [True, False, True]
+    assert [line["cached"] for line in second] == [False, True, True, True]
 
 
 def test_export_voice_none_speaks_no_line(project_dir: Path) -> None:

@@ -29,6 +29,12 @@ from tests.studio.test_tui_studio import shot_ids_shown
 SHOT = "E01-S01-001"
 
 
+def _shot(board: dict) -> dict:
+    """SHOT as `shots --json` lists it."""
+    return next(s for ep in board["episodes"] for sc in ep["scenes"] for s in sc["shots"]
+                if s["id"] == SHOT)
+
+
 def _mount(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
 
@@ -81,9 +87,10 @@ def test_read_commands_work_on_a_read_only_project(read_only: Path, writable: Pa
     shots = invoke("shots", read_only, "--json")
     assert shots.exit_code == 0, shots.output
     data = json.loads(shots.stdout)
-    first = data["episodes"][0]["scenes"][0]["shots"][0]
-    assert first["id"] == SHOT and first["picked_take"] == 1
-    assert sum(len(s["shots"]) for ep in data["episodes"] for s in ep["scenes"]) == 10
+    listed_shots = [s for ep in data["episodes"] for sc in ep["scenes"] for s in sc["shots"]]
+    [first] = [s for s in listed_shots if s["id"] == SHOT]
+    assert first["picked_take"] == 1
+    assert len(listed_shots) == 12
     takes = invoke("takes", read_only, SHOT, "--json")
     assert takes.exit_code == 0, takes.output
     listed = json.loads(takes.stdout)
@@ -109,8 +116,7 @@ def test_write_commands_say_the_folder_is_read_only(read_only: Path, tmp_path: P
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith(f"error: the project folder {read_only.resolve()} is read-only; ")
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.output
-    assert json.loads(invoke("shots", read_only, "--json").stdout)["episodes"][0]["scenes"][0][
-        "shots"][0]["picked_take"] == 1
+    assert _shot(json.loads(invoke("shots", read_only, "--json").stdout))["picked_take"] == 1
 
 
 def test_an_old_project_on_a_read_only_folder_is_not_upgraded(tmp_path: Path) -> None:
@@ -140,8 +146,8 @@ async def test_the_studio_opens_read_only_and_refuses_a_pick(read_only: Path) ->
         assert app_.project.read_only
         await pilot.pause()
         board = app_.screen
-        assert isinstance(board, BoardScreen) and len(shot_ids_shown(board)) == 10
-        await pilot.press("enter")  # open the first shot
+        assert isinstance(board, BoardScreen) and len(shot_ids_shown(board)) == 12
+        await pilot.press("down", "enter")  # open SHOT, the first after the episode's hook
         await pilot.pause()
         await pilot.press("ctrl+t")  # its takes
         await pilot.pause()
@@ -171,5 +177,4 @@ def test_a_project_copied_while_open_shows_what_its_wal_holds(writable: Path, tm
     with mounted_read_only(copy, tmp_path / "只读 mounted") as target:
         result = invoke("shots", target, "--json")
         assert result.exit_code == 0, result.output
-        first = json.loads(result.stdout)["episodes"][0]["scenes"][0]["shots"][0]
-        assert first["prompt"] == "雨夜 WAL"
+        assert _shot(json.loads(result.stdout))["prompt"] == "雨夜 WAL"

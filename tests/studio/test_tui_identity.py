@@ -24,7 +24,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = Project.create(tmp_path / "proj", title="t")
     project.import_script(write_script(tmp_path))
     project.add_reference("林晚", FACES / "obama.jpg")
-    project.draw(Draw(shots=["E01-S01-004", "E01-S01-003"], takes=1))  # CU 林晚, MCU 顾言
+    project.draw(Draw(shots=["E01-S01-004", "E01-S02-002"], takes=1))  # CU 林晚, MS 顾言 alone
     project.close()
     return project.root
 
@@ -49,5 +49,5 @@ async def test_takes_screen_shows_the_identity_line_first(project_dir: Path) -> 
         measured = await _explain(app, pilot, "E01-S01-004")
         lines = measured.splitlines()
         assert lines[1].startswith("identity ") and "林晚 " in lines[1] and "frames" in lines[1]
-        left_out = await _explain(app, pilot, "E01-S01-003")
+        left_out = await _explain(app, pilot, "E01-S02-002")
         assert "identity ·  left out: no character in frame has a usable reference: 顾言 (no reference image)." in left_out

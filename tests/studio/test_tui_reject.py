@@ -53,7 +53,7 @@ async def test_a_digit_rejects_the_highlighted_take_with_its_reason(project_dir:
 
     app.notify = recording  # type: ignore[method-assign]
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("t")  # the takes of the first shot
+        await pilot.press("down", "t")  # the takes of SHOT, the first after the episode's hook
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, TakesScreen) and screen.shot_id == SHOT

@@ -50,21 +50,24 @@ async def test_storyboard_lists_every_shot_and_filters(project_dir: Path) -> Non
     async with app.run_test(size=SIZE) as pilot:
         board = app.screen
         assert isinstance(board, BoardScreen)
-        assert len(shot_ids_shown(board)) == 10
+        assert len(shot_ids_shown(board)) == 12
         await pilot.press("slash", *"ep:2")
         await pilot.pause()
-        assert shot_ids_shown(board) == ["E02-S01-001", "E02-S01-002", "E02-S01-003"]
+        # episode 2 opens on its most intense beat, then its establishing wide and the insert
+        assert shot_ids_shown(board) == ["E02-S01-002", "E02-S01-003", "E02-S01-001",
+                                         "E02-S01-004"]
         await pilot.press("escape")
         board.query_one("#filter", Input).value = "char:顾言"
         await pilot.pause()
         assert shot_ids_shown(board) == ["E01-S01-001", "E01-S01-003", "E01-S02-001",
-                                         "E01-S02-002", "E01-S02-003", "E02-S01-001"]
+                                         "E01-S02-002", "E01-S02-003", "E02-S01-001",
+                                         "E02-S01-004"]
 
 
 async def test_edit_draw_pick_and_export_end_to_end(project_dir: Path) -> None:
     app = make_app(project_dir)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("down", "enter")  # open E01-S01-002
+        await pilot.press("down", "down", "enter")  # open E01-S01-002 (after the hook, 000)
         await pilot.pause()
         shot_screen = app.screen
         assert isinstance(shot_screen, ShotScreen) and shot_screen.shot_id == "E01-S01-002"
@@ -131,14 +134,14 @@ async def test_shot_list_keys_split_and_archive(project_dir: Path) -> None:
     app = make_app(project_dir)
     async with app.run_test(size=SIZE) as pilot:
         board = app.screen
-        await pilot.press("down", "s")  # split E01-S01-002 in half
+        await pilot.press("down", "down", "s")  # split E01-S01-002 in half
         await pilot.pause()
         shown = shot_ids_shown(board)
-        assert "E01-S01-002" not in shown and shown[1:3] == ["E01-S01-005", "E01-S01-006"]
+        assert "E01-S01-002" not in shown and shown[2:4] == ["E01-S01-005", "E01-S01-006"]
         await pilot.press("delete")
         await pilot.pause()
-        assert app.project.shot(shot_ids_shown(board)[1]).archived is False
-        assert len(shot_ids_shown(board)) == 10
+        assert app.project.shot(shot_ids_shown(board)[2]).archived is False
+        assert len(shot_ids_shown(board)) == 12
 
 
 async def test_studio_picks_up_takes_another_process_added(project_dir: Path) -> None:
@@ -159,7 +162,7 @@ async def test_play_without_a_player_says_so(project_dir: Path, monkeypatch: pyt
     project.draw(Draw(shots=["E01-S01-001"], takes=1))
     app = make_app(project_dir)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await pilot.press("t")
+        await pilot.press("down", "t")  # E01-S01-001, after the hook
         await pilot.pause()
         await pilot.press("space")
         await pilot.pause()

@@ -52,9 +52,10 @@ class CacheStats:
 
 
 def slate_text(clip: Clip) -> tuple[str, str]:
-    """The slate's title (shot id, take state) and body (scene heading and action)."""
+    """The slate's title (shot id, take state) and body (scene heading, framing and action)."""
     title = clip.shot_id
-    body = "\n".join(part for part in (clip.scene_heading, clip.action or "") if part)
+    framing = " · ".join(part for part in (clip.framing, clip.camera.replace("_", " ")) if part)
+    body = "\n".join(part for part in (clip.scene_heading, framing, clip.action or "") if part)
     return title, body or "(no take yet)"
 
 

@@ -125,7 +125,8 @@ def _panel(clip: Clip, frame: Image.Image | None, image_height: int, fps: int,
     seconds = f"{clip.duration_frames / fps:.1f}s"
     take = "slate" if clip.source == ClipSource.SLATE or clip.take is None else (
         f"take {clip.take} · {clip.source.value}")
-    framing = " / ".join(part for part in (clip.size, clip.camera.replace("_", " ")) if part)
+    framing = " / ".join(part for part in (clip.framing or clip.size, clip.camera.replace("_", " "))
+                         if part)
     y = image_height + 8
     draw.text((6, y), clip.shot_id, font=fonts["id"], fill=INK)
     draw.text((PANEL_WIDTH - 6, y), seconds, font=fonts["id"], fill=INK, anchor="ra")

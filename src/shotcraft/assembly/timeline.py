@@ -74,6 +74,7 @@ class Clip(BaseModel):
     speaks: bool = False
     source: ClipSource = ClipSource.PICKED
     size: str = ""  # shot size, for the contact sheet
+    framing: str = ""  # "OTS MCU", "2S MS", "INS CU" or the size: the sheet, slates, metadata
     camera: str = ""  # camera move, for the contact sheet
     action: str | None = None
     dialogue: list[DialogueLine] = Field(default_factory=list)

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from shotcraft.shots.errors import EngineError
-from shotcraft.shots.models import CameraMove, DialogueLine, ShotSize, TakeKind
+from shotcraft.shots.models import Angle, CameraMove, DialogueLine, ShotKind, ShotSize, TakeKind
 
 
 class Capabilities(BaseModel):
@@ -106,6 +106,10 @@ class RenderRequest(BaseModel):
     num_frames: int
     aspect: str = "9:16"
     size: ShotSize = ShotSize.MS
+    # the framing: an OTS frames characters[0] past characters[1]'s shoulder, a two-shot both,
+    # an insert a prop with no face (engines that read only the prompt find it said there too)
+    framing: ShotKind = ShotKind.ACTION
+    angle: Angle | None = None
     camera: CameraMove = CameraMove()
     characters: list[CharacterRef] = Field(default_factory=list)
     dialogue: list[DialogueLine] = Field(default_factory=list)

@@ -84,7 +84,7 @@ def _character_refs(
 
 def _default_prompt(shot: Shot, scene: Scene | None) -> str:
     # only used when the storyboard has not composed (or the director cleared) the prompt
-    parts = [f"{shot.size.value} shot"]
+    parts = [f"{shot.framing} shot"]
     if shot.characters:
         parts.append(", ".join(shot.characters))
     if shot.action:
@@ -243,6 +243,8 @@ def build_request(
         num_frames=num_frames,
         aspect=aspect,
         size=shot.size,
+        framing=shot.kind,
+        angle=shot.angle,
         camera=shot.camera,
         characters=refs,
         dialogue=list(shot.dialogue),

@@ -1,4 +1,4 @@
-"""The cast: editing the character bible (descriptions, aliases, voices, reference images).
+"""The cast: editing the character bible (appearance, biography, aliases, voices, references).
 
 A reference image must show exactly one clear face (ranking.identity.check_reference): the
 identity metric compares the faces of takes with it. Checks are cached in cache/faces/.
@@ -11,13 +11,16 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
 from sqlmodel import select
 
-from shotcraft.projects.convert import character_from_row
-from shotcraft.projects.db import TakeRow
+from shotcraft.projects.convert import character_from_row, shot_from_row
+from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.prompting import compose_in
 from shotcraft.projects.store import Store, character_row
 from shotcraft.projects.voices import check_voice
+from shotcraft.ranking.faces import SAME_PERSON
 from shotcraft.ranking.identity import MIN_REFERENCE_FACE, ReferenceCheck, check_reference
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.files import atomic_target
@@ -26,12 +29,15 @@ from shotcraft.shots.models import TakeKind, TakeStatus
 from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.models import Character
 
-EDITABLE_CHARACTER_FIELDS = ("description", "aliases", "voice", "ip_adapter_scale")
+EDITABLE_CHARACTER_FIELDS = ("appearance", "biography", "aliases", "voice", "ip_adapter_scale")
 
 
 def update_character(store: Store, name: str, **changes: Any) -> Character:
-    """Edit a character's description, aliases, voice or IP-Adapter scale; the edit survives
-    re-import. `ip_adapter_scale=None` goes back to the engine's default."""
+    """Edit a character's appearance (the words prompts use), biography, aliases, voice or
+    IP-Adapter scale; the edit survives re-import. `ip_adapter_scale=None` goes back to the
+    engine's default. `description` is taken as the appearance (its name before the split)."""
+    if "description" in changes:
+        changes.setdefault("appearance", changes.pop("description"))
     allowed = set(EDITABLE_CHARACTER_FIELDS)
     if set(changes) - allowed:
         raise SpecError("cannot be edited", field=sorted(set(changes) - allowed)[0])
@@ -45,11 +51,25 @@ def update_character(store: Store, name: str, **changes: Any) -> Character:
         changes["voice"] = voice.model_dump(mode="json") if voice is not None else None
     with store.db.write() as session:
         row = character_row(session, name)
+        looked = row.appearance
         for field, value in changes.items():
             setattr(row, field, value)
         row.edited = sorted(set(row.edited) | set(changes))
         session.add(row)
+        if row.appearance != looked:
+            session.flush()
+            _compose_prompts_with(session, row.name)
         return character_from_row(row)
+
+
+def _compose_prompts_with(session: Any, name: str) -> None:
+    """A new appearance reaches the composed prompts of every live shot the character is in
+    (hand-written prompts are the director's and stay as written)."""
+    for shot_row in session.exec(select(ShotRow).where(ShotRow.archived == False)).all():  # noqa: E712
+        if name not in shot_row.characters or "prompt" in shot_row.edited:
+            continue
+        shot_row.prompt = compose_in(session, shot_from_row(shot_row))
+        session.add(shot_row)
 
 
 class ReferenceRefused(ProjectError):
@@ -69,6 +89,8 @@ class ReferenceAdded(BaseModel):
     character: Character
     reference: str  # project-relative path of the copy in refs/
     check: ReferenceCheck
+    # one sentence when the new face looks more like another character than like this one
+    lookalike: str | None = None
 
     @property
     def note(self) -> str | None:
@@ -129,6 +151,7 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
         with atomic_target(target) as temp:
             shutil.copyfile(source, temp)
     relative = store.layout.relative(target)
+    lookalike = _look_alike(store, character, check, label) if check.embedding else None
     with store.db.write() as session:
         row = character_row(session, character.name)
         if relative not in row.references:
@@ -136,8 +159,43 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
         row.edited = sorted(set(row.edited) | {"references"})
         session.add(row)
         updated = character_from_row(row)
-    return ReferenceAdded(character=updated, reference=relative,
+    return ReferenceAdded(character=updated, reference=relative, lookalike=lookalike,
                           check=check.model_copy(update={"path": relative, "embedding": None}))
+
+
+def _look_alike(store: Store, character: Character, check: ReferenceCheck,
+                label: str) -> str | None:
+    """A sentence when the new face is nearer another character's references than its own
+    (or, as a first reference, within the same-person distance of another character's)."""
+    face = np.asarray(check.embedding, dtype=float)
+
+    def nearest(person: Character) -> float | None:
+        found = []
+        for reference in person.references:
+            try:
+                path = store.layout.resolve(reference, what="reference image")
+            except ProjectError:
+                continue
+            if not path.is_file():
+                continue
+            other = check_reference(path, cache_dir=faces_cache(store), label=reference)
+            if other.embedding:
+                found.append(float(np.linalg.norm(np.asarray(other.embedding) - face)))
+        return min(found) if found else None
+
+    own = nearest(character)
+    others = [(d, person.name) for person in store.characters() if person.name != character.name
+              and (d := nearest(person)) is not None]
+    if not others:
+        return None
+    distance, name = min(others)
+    if distance >= SAME_PERSON or (own is not None and own <= distance):
+        return None
+    if own is None:
+        return (f"the face in {label} looks like {name}'s references (distance {distance:.2f}, "
+                f"the same person under {SAME_PERSON:g}); check that it is {character.name}.")
+    return (f"the face in {label} looks more like {name} (distance {distance:.2f}) than like "
+            f"{character.name}'s other references ({own:.2f}); check that it is {character.name}.")
 
 
 def add_reference_from_take(store: Store, name: str, take_number: int, *, sheet: str,
@@ -185,18 +243,38 @@ def _check_stored(store: Store, reference: str) -> ReferenceCheck:
     return check.model_copy(update={"path": reference, "embedding": None})
 
 
-def remove_reference(store: Store, name: str, reference: str) -> Character:
-    """Detach a reference image from a character (the file stays in refs/)."""
+def remove_reference(store: Store, name: str, reference: str | Path) -> Character:
+    """Detach a reference image from a character (the file stays in refs/, and the takes drawn
+    with it become outdated). `reference` is the path as the bible lists it (refs/…), its
+    file name, or the original image it was copied from."""
     with store.db.write() as session:
         row = character_row(session, name)
+        reference = _which_reference(store, list(row.references), reference)
         if reference not in row.references:
-            raise ProjectError(f"{name} has no reference {reference}.")
+            listed = ", ".join(row.references) or "none"
+            raise ProjectError(f"{row.name} has no reference {reference} (references: {listed}).")
         row.references = [r for r in row.references if r != reference]
         row.edited = sorted(set(row.edited) | {"references"})
         session.add(row)
         return character_from_row(row)
 
 
+def _which_reference(store: Store, references: list[str], given: str | Path) -> str:
+    """The listed reference `given` names: as listed, by file name, or by the content of the
+    image it was copied from (refs/ names copies by their sha256)."""
+    text = str(given)
+    if text in references:
+        return text
+    by_name = [ref for ref in references if Path(ref).name == Path(text).name]
+    if len(by_name) == 1:
+        return by_name[0]
+    source = Path(text).expanduser()
+    if source.is_file():
+        digest = sha256_file(source)[:16]
+        by_content = [ref for ref in references if Path(ref).stem == digest]
+        if by_content:
+            return by_content[0]
+    return text
 
 
 def check_ip_adapter_scale(value: Any) -> float | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from shotcraft.projects.db import CharacterRow, SceneRow, ShotRow, TakeRow
 from shotcraft.shots.models import (
+    Angle,
     Budget,
     CameraMove,
     DialogueLine,
@@ -25,8 +26,9 @@ from shotcraft.storyboard.voices import Voice
 
 # Shot fields a director can edit; re-import keeps the edited ones
 EDITABLE_SHOT_FIELDS = (
-    "size", "camera", "duration_frames", "characters", "action", "dialogue", "prompt",
-    "negative_prompt", "first_keyframe", "last_keyframe", "takes_wanted", "budget", "notes",
+    "kind", "size", "camera", "angle", "duration_frames", "characters", "action", "dialogue",
+    "prompt", "negative_prompt", "first_keyframe", "last_keyframe", "takes_wanted", "budget",
+    "notes",
 )
 
 
@@ -39,6 +41,7 @@ def shot_from_row(row: ShotRow) -> Shot:
         kind=ShotKind(row.kind),
         size=ShotSize(row.size),
         camera=CameraMove(move=Move(row.camera_move), intensity=row.camera_intensity),
+        angle=Angle(row.angle) if row.angle else None,
         duration_frames=row.duration_frames,
         characters=list(row.characters),
         action=row.action,
@@ -56,6 +59,7 @@ def shot_from_row(row: ShotRow) -> Shot:
         source_lines=list(row.source_lines),
         content_hash=row.content_hash,
         archived=row.archived,
+        prompt_by_hand="prompt" in row.edited,
     )
 
 
@@ -69,6 +73,7 @@ def shot_columns(shot: Shot) -> dict[str, Any]:
         "size": shot.size.value,
         "camera_move": shot.camera.move.value,
         "camera_intensity": shot.camera.intensity,
+        "angle": shot.angle.value if shot.angle else None,
         "duration_frames": shot.duration_frames,
         "characters": list(shot.characters),
         "action": shot.action,
@@ -104,7 +109,8 @@ def scene_from_row(row: SceneRow) -> Scene:
 
 def character_from_row(row: CharacterRow) -> Character:
     return Character(
-        name=row.name, aliases=list(row.aliases), description=row.description,
+        name=row.name, aliases=list(row.aliases), appearance=row.appearance,
+        biography=row.biography,
         references=list(row.references), first_scene=row.first_scene,
         first_line=row.first_line, voice=_voice(row.voice),
         ip_adapter_scale=row.ip_adapter_scale,
@@ -131,5 +137,6 @@ def take_from_row(row: TakeRow) -> Take:
         duration_frames=row.duration_frames, fps=row.fps, width=row.width, height=row.height,
         scores=dict(row.scores), score=row.score, cost_seconds=row.cost_seconds,
         cost_credits=row.cost_credits, provider=dict(row.provider),
-        parent_take=row.parent_take, audio_hash=row.audio_hash, created_at=row.created_at,
+        parent_take=row.parent_take, audio_hash=row.audio_hash, spec_hash=row.spec_hash,
+        drawn_from=dict(row.drawn_from) if row.drawn_from else None, created_at=row.created_at,
     )

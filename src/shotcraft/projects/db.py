@@ -93,6 +93,7 @@ class ShotRow(SQLModel, table=True):
     size: str = "MS"
     camera_move: str = "static"
     camera_intensity: float = 0.5
+    angle: str | None = None  # shots.models.Angle; None: eye level (migration 0010)
     duration_frames: int
     characters: list[str] = _json([])
     action: str | None = None
@@ -122,7 +123,10 @@ class CharacterRow(SQLModel, table=True):
     __tablename__ = "character"
     name: str = Field(primary_key=True)
     aliases: list[str] = _json([])
-    description: str | None = None
+    # what a camera sees (the only words prompts use) and who they are (migration 0010 split
+    # the old `description` into these two)
+    appearance: str | None = None
+    biography: str | None = None
     references: list[str] = _json([])
     first_scene: str | None = None
     first_line: int | None = None
@@ -178,6 +182,11 @@ class TakeRow(SQLModel, table=True):
     provider: dict[str, Any] = _versioned("take.provider", {})
     parent_take: int | None = None  # a lip-sync take: the number of its video take
     audio_hash: str | None = None  # a lip-sync take: SHA-256 of the dialogue audio sent
+    # what the take was drawn from (shots.spec.drawn_from) and its hash, recorded when it is
+    # drawn (migration 0010); None for takes drawn before: they are never called outdated
+    spec_hash: str | None = None
+    drawn_from: dict[str, Any] | None = Field(default=None,
+                                              sa_column=Column(CheckedJSON(dict), nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
 

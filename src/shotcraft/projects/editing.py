@@ -27,6 +27,7 @@ from shotcraft.projects.convert import (
     shot_from_row,
 )
 from shotcraft.projects.db import ProjectRow, ShotRow, utcnow
+from shotcraft.projects.prompting import PROMPT_FIELDS, compose_in
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.media import probe, sha256_file
@@ -35,8 +36,16 @@ from shotcraft.shots.models import DialogueLine, Keyframe, Shot, ShotKind
 DEFAULT_INSERT_SECONDS = 2
 
 
-def update_shot(store: Store, shot_id: str, **changes: Any) -> Shot:
-    """Edit a shot's spec; the edit is validated, saved at once and survives re-import."""
+def update_shot(store: Store, shot_id: str, *, auto_prompt: bool = False,
+                **changes: Any) -> Shot:
+    """Edit a shot's spec; the edit is validated, saved at once and survives re-import.
+
+    The prompt is composed again from the edited spec (projects/prompting.py) unless the
+    director wrote it by hand; a prompt given here is hand-written from now on, and
+    `auto_prompt` (or an empty prompt) hands it back to the composer."""
+    if changes.get("prompt") is not None and not str(changes["prompt"]).strip():
+        changes.pop("prompt")
+        auto_prompt = True
     unknown = set(changes) - set(EDITABLE_SHOT_FIELDS)
     if unknown:
         raise SpecError(
@@ -60,10 +69,15 @@ def update_shot(store: Store, shot_id: str, **changes: Any) -> Shot:
             for column, value in field_columns(field, updated).items():
                 setattr(row, column, value)
             edited.add(field)
+        if auto_prompt:
+            edited.discard("prompt")
+        if "prompt" not in edited and (auto_prompt or set(changes) & PROMPT_FIELDS):
+            updated = updated.model_copy(update={"prompt": compose_in(session, updated)})
+            row.prompt = updated.prompt
         row.edited = sorted(edited)
         row.updated_at = utcnow()
         session.add(row)
-    return updated
+    return updated.model_copy(update={"prompt_by_hand": "prompt" in edited})
 
 
 def split_shot(store: Store, shot_id: str, *, at_line: int | None = None) -> tuple[Shot, Shot]:
@@ -95,6 +109,8 @@ def split_shot(store: Store, shot_id: str, *, at_line: int | None = None) -> tup
             "picked_take": None,
         })
         for part in (first, second):
+            if "prompt" not in row.edited:
+                part.prompt = compose_in(session, part)  # each part says what it shows
             session.add(_new_row(part, edited=row.edited))
         _archive(session, row)
     return first, second
@@ -117,8 +133,10 @@ def merge_with_next(store: Store, shot_id: str) -> Shot:
             "duration_frames": shot.duration_frames + other.duration_frames,
             "characters": list(dict.fromkeys([*shot.characters, *other.characters])),
         })
+        if "prompt" not in row.edited:
+            merged = merged.model_copy(update={"prompt": compose_in(session, merged)})
         columns = shot_columns(merged)
-        for column in ("action", "dialogue", "duration_frames", "characters"):
+        for column in ("action", "dialogue", "duration_frames", "characters", "prompt"):
             setattr(row, column, columns[column])
         row.edited = sorted(set(row.edited) | {"action", "dialogue", "duration_frames", "characters"})
         row.trim_in = row.trim_out = None  # an editor's trim of half the merged shot no longer fits
@@ -185,7 +203,8 @@ def set_keyframe(store: Store, shot_id: str, which: str, image: str | Path | Non
     field = f"{which}_keyframe"
     if image is None or str(image).strip() == "":
         value = Keyframe(chain_previous=True) if chain_previous else None
-        return update_shot(store, shot_id, **{field: value})
+        changes: dict[str, Any] = {field: value}
+        return update_shot(store, shot_id, **changes)
     source = Path(image).expanduser()
     if not source.is_absolute():
         inside = store.root / source
@@ -199,7 +218,8 @@ def set_keyframe(store: Store, shot_id: str, which: str, image: str | Path | Non
     if not target.exists():
         shutil.copyfile(source, target)
     keyframe = Keyframe(path=store.layout.relative(target), chain_previous=chain_previous)
-    return update_shot(store, shot_id, **{field: keyframe})
+    given: dict[str, Any] = {field: keyframe}
+    return update_shot(store, shot_id, **given)
 
 
 # -- helpers ------------------------------------------------------------------------------

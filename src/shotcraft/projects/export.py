@@ -24,6 +24,7 @@ from shotcraft.assembly.episode import (
 from shotcraft.assembly.presets import get_preset
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
 from shotcraft.projects.cleanup import sweep
+from shotcraft.projects.outdated import outdated_picks
 from shotcraft.projects.paths import check_output
 from shotcraft.projects.ranker import effective_score
 from shotcraft.projects.store import Store
@@ -66,7 +67,8 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
                 media_frames=take_frames(chosen.take, store.fps) if chosen else None,
                 take=chosen.take.number if chosen else None, source=source,
                 speaks=chosen is not None and chosen.take.kind is TakeKind.LIPSYNC,
-                size=shot.size.value, camera=shot.camera.move.value, action=shot.action,
+                size=shot.size.value, framing=shot.framing, camera=shot.camera.move.value,
+                action=shot.action,
                 dialogue=shot.dialogue, alternates=alternates,
             ))
     if not clips:
@@ -194,7 +196,8 @@ def export(
     options = options or export_options(language=store.language)
     if options.voice == "bible" and not options.voices:
         options = options.model_copy(update={"voices": speaker_voices(store)})
-    warnings: list[str] = []
+    # an outdated pick is said before anything is encoded (and kept in the result)
+    warnings: list[str] = [pick.sentence() for pick in outdated_picks(store, episode=episode)]
     timeline = build_timeline(store, episode, warnings=warnings)
     check_crossfade(timeline, options)
     given = out

@@ -20,16 +20,23 @@ from sqlalchemy import JSON, insert, update
 from sqlmodel import select
 
 from shotcraft.projects.assist import rewrite as rewrite_text
-from shotcraft.projects.convert import EDITABLE_SHOT_FIELDS, field_columns, shot_columns
+from shotcraft.projects.convert import (
+    EDITABLE_SHOT_FIELDS,
+    field_columns,
+    shot_columns,
+    shot_from_row,
+)
 from shotcraft.projects.db import CharacterRow, EpisodeRow, ProjectRow, SceneRow, ShotRow, utcnow
+from shotcraft.projects.prompting import PROMPT_FIELDS, compose
 from shotcraft.projects.store import Store
 from shotcraft.projects.stored_json import CheckedJSON, VersionedJSON, json_text_encoder
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.files import atomic_target
+from shotcraft.shots.models import Shot
 from shotcraft.storyboard import breakdown, load_script
 from shotcraft.storyboard.assist import diff
 from shotcraft.storyboard.loader import parse_script, read_script_text
-from shotcraft.storyboard.models import Storyboard
+from shotcraft.storyboard.models import Scene, Storyboard
 from shotcraft.storyboard.report import ScriptReport, read_report
 from shotcraft.storyboard.text import clean_text
 
@@ -239,6 +246,7 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     Rows are written in bulk (one INSERT / UPDATE statement per table): a 100-episode
     script is tens of thousands of rows.
     """
+    board = _with_edited_bible(session, board)
     existing = session.exec(select(ShotRow)).all()
     by_hash: dict[str, list[ShotRow]] = {}
     for row in sorted(existing, key=lambda r: (r.archived, r.episode, r.order)):
@@ -278,6 +286,9 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
                         if field in EDITABLE_SHOT_FIELDS:
                             for column in field_columns(field, shot):
                                 columns.pop(column, None)
+                    if "prompt" not in row.edited and PROMPT_FIELDS & set(row.edited):
+                        # the director's edits and the script's new words, composed together
+                        columns["prompt"] = _merged_prompt(row, shot, scene, board)
                     # a shot the director archived (studio delete/merge/split) stays archived
                     updates.append({"id": row.id, **columns, "archived": "archived" in row.edited,
                                     "updated_at": now})
@@ -314,13 +325,46 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     stored = {row.name: row for row in session.exec(select(CharacterRow)).all()}
     for order, character in enumerate(board.characters):
         row = stored.get(character.name) or CharacterRow(name=character.name)
-        for field in ("aliases", "description", "references", "first_scene", "first_line"):
+        for field in ("aliases", "appearance", "biography", "references", "first_scene",
+                      "first_line"):
             if field not in row.edited:
                 value = getattr(character, field)
                 setattr(row, field, list(value) if isinstance(value, list) else value)
         row.order = order
         session.add(row)
     return len(updates), len(inserts), len(to_archive)
+
+
+def _with_edited_bible(session: Any, board: Storyboard) -> Storyboard:
+    """The fresh storyboard with the appearances the director edited in the bible, and the
+    prompts of the shots those characters are in composed with them."""
+    stored = {row.name: row for row in session.exec(select(CharacterRow)).all()}
+    changed: dict[str, str | None] = {}
+    characters = []
+    for character in board.characters:
+        row = stored.get(character.name)
+        if row is not None and "appearance" in row.edited and row.appearance != character.appearance:
+            changed[character.name] = row.appearance
+            character = character.model_copy(update={"appearance": row.appearance})
+        characters.append(character)
+    if not changed:
+        return board
+    board = board.model_copy(update={"characters": characters})
+    for episode in board.episodes:
+        for scene in episode.scenes:
+            for shot in scene.shots:
+                if set(shot.characters) & set(changed):
+                    shot.prompt = compose(shot, scene, characters, language=board.language)
+    return board
+
+
+def _merged_prompt(row: ShotRow, shot: Shot, scene: Scene, board: Storyboard) -> str:
+    """The prompt of a re-imported shot whose spec the director edited: composed from the
+    edited fields as they are and the rest as the script now says."""
+    kept = shot_from_row(row)
+    merged = shot.model_copy(update={field: getattr(kept, field) for field in row.edited
+                                     if field in EDITABLE_SHOT_FIELDS})
+    return compose(merged, scene, board.characters, language=board.language)
 
 
 def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from shotcraft.assembly.episode import ExportOptions, ExportResult
 from shotcraft.engine.executors import Executor
-from shotcraft.projects import cast, editing, importing, scoring, takes, voices
+from shotcraft.projects import cast, editing, importing, outdated, scoring, takes, voices
 from shotcraft.projects.cast import ReferenceAdded, ReferenceRefused
 from shotcraft.projects.cleanup import sweep_temps
 from shotcraft.projects.cut import Cut, episode_cut
@@ -36,6 +36,7 @@ from shotcraft.projects.fit import FitReport, fit
 from shotcraft.projects.importedit import EditImport, import_edit
 from shotcraft.projects.importing import ImportReport
 from shotcraft.projects.limits import check_episode, check_take_number
+from shotcraft.projects.outdated import OutdatedPick
 from shotcraft.projects.paths import Layout
 from shotcraft.projects.ranker import RankerState, effective_score, ranker_state
 from shotcraft.projects.renditions import rendition as make_rendition
@@ -257,9 +258,18 @@ class Project:
     # -- editing -------------------------------------------------------------------------
 
     @_writes
-    def update_shot(self, shot_id: str, **changes: Any) -> Shot:
-        """Edit a shot's spec; the edit is validated, saved at once and survives re-import."""
-        return editing.update_shot(self.store, shot_id, **changes)
+    def update_shot(self, shot_id: str, *, auto_prompt: bool = False, **changes: Any) -> Shot:
+        """Edit a shot's spec; the edit is validated, saved at once and survives re-import.
+
+        The prompt is composed again from the edited spec unless the director wrote it by hand
+        (a `prompt` given here is hand-written from now on; `auto_prompt` composes it again).
+        Takes drawn before the edit become outdated (see `takes`)."""
+        return editing.update_shot(self.store, shot_id, auto_prompt=auto_prompt, **changes)
+
+    def outdated_picks(self, *, episode: int | None = None) -> list[OutdatedPick]:
+        """Shots whose picked take no longer matches the shot or its faces (projects/outdated.py)."""
+        check_episode(episode)
+        return outdated.outdated_picks(self.store, episode=episode)
 
     @_writes
     def set_episode_budget(self, episode: int, budget: Budget | None) -> None:
@@ -327,7 +337,9 @@ class Project:
         return cast.character_faces(self.store)
 
     @_writes
-    def remove_reference(self, name: str, reference: str) -> Character:
+    def remove_reference(self, name: str, reference: str | Path) -> Character:
+        """Detach a reference image (as listed, by file name, or the original image) from a
+        character; the file stays in refs/ and the takes drawn with it become outdated."""
         return cast.remove_reference(self.store, name, reference)
 
     # -- takes and picks -----------------------------------------------------------------

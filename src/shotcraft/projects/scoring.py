@@ -94,10 +94,13 @@ def score_and_thumbnail(
         with Image.open(previous_last) as image:
             previous = np.asarray(image.convert("RGB"))
     # the bible (every reference hashed, embeddings from the cache) only where faces are judged
-    identity = score_take_identity(stored, kind=kind, size=shot.size, in_frame=shot.characters,
-                                   bible=bible(store) if shot.characters else Bible(), info=info)
+    # the faces the framing shows: an OTS's foreground shoulder and an insert's hands are not
+    # faces to find, and must not count as missing ones
+    faces = shot.faces()
+    identity = score_take_identity(stored, kind=kind, size=shot.size, in_frame=faces,
+                                   bible=bible(store) if faces else Bible(), info=info)
     cut = None
-    shared = [c for c in shot.characters if c in previous_characters(store, shot)] if (
+    shared = [c for c in faces if c in previous_characters(store, shot)] if (
         previous is not None) else []
     if previous is not None and shared and _model_ready():
         # the same people on both sides of the cut: faces need more pixels than the 144 px

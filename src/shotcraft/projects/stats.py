@@ -6,7 +6,8 @@
   the picked shots, divided by their number; per finished minute: the same spend divided by the
   picked shots' running time (their durations at the project's fps) in minutes;
 - rejects by reason (over the whole scope; a take rejected without one counts as
-  "unspecified"), failed takes, the ranker's agreement, and the shots still unpicked.
+  "unspecified"), failed takes, the ranker's agreement, the shots still unpicked, and the picks
+  that are outdated (their shot or faces changed since the take was drawn).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 
 from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.outdated import OutdatedPick, outdated_picks
 from shotcraft.projects.ranker import AgreementFigure, ranker_state
 from shotcraft.projects.store import Store
 from shotcraft.shots.models import CLIP_KINDS, TakeStatus
@@ -45,6 +47,8 @@ class Stats(BaseModel):
     finished_minutes: float = 0.0  # running time of the picked shots
     seconds_per_minute: float | None = None
     credits_per_minute: float | None = None
+    # picks whose take no longer matches its shot or faces (projects/outdated.py)
+    outdated_picks: list[OutdatedPick] = []
     ranker_fixed: AgreementFigure = AgreementFigure()
     ranker_learned: AgreementFigure = AgreementFigure()
     ranker_in_use: bool = False
@@ -104,6 +108,7 @@ def stats(store: Store, *, episode: int | None = None) -> Stats:
     result.seconds, result.credits = round(result.seconds, 3), round(result.credits, 3)
     result.picked_seconds = round(result.picked_seconds, 3)
     result.picked_credits = round(result.picked_credits, 3)
+    result.outdated_picks = outdated_picks(store, episode=episode)
     ranker = ranker_state(store)
     result.ranker_fixed, result.ranker_learned = ranker.fixed, ranker.learned
     result.ranker_in_use = ranker.in_use

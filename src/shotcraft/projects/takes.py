@@ -8,14 +8,16 @@ from collections.abc import Callable, Iterable, Sequence
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from shotcraft.projects.convert import take_from_row
+from shotcraft.projects.convert import shot_from_row, take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.outdated import drawn_now, outdated
 from shotcraft.projects.ranker import effective_score
 from shotcraft.projects.scoring import IdentitySettings
 from shotcraft.projects.store import Store
 from shotcraft.ranking.metrics import rank_takes
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import CLIP_KINDS, RejectReason, Take, TakeKind, TakeStatus
+from shotcraft.storyboard.models import Character
 
 
 class TakeView(BaseModel):
@@ -26,6 +28,9 @@ class TakeView(BaseModel):
     rank: int | None = None
     picked: bool = False
     explanations: dict[str, str] = {}
+    # what changed in the shot or its characters' references since the take was drawn
+    # (projects/outdated.py); empty: the take matches its shot
+    outdated: list[str] = []
 
 
 class Totals(BaseModel):
@@ -41,7 +46,8 @@ class Totals(BaseModel):
 def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
                score: Callable[[Take], float | None] | None = None) -> list[TakeView]:
     """Takes of a shot, ranked (rank 1 = best done take of its kind) by their effective total
-    (`projects.ranker.effective_score`, or `score` when given), in take order."""
+    (`projects.ranker.effective_score`, or `score` when given), in take order. An outdated
+    take (its shot or faces changed since it was drawn) ranks below every current one."""
     with store.db.read() as session:
         shot = session.get(ShotRow, shot_id)
         if shot is None:
@@ -49,7 +55,7 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
         rows = session.exec(
             select(TakeRow).where(TakeRow.shot_id == shot_id).order_by(col(TakeRow.number))
         ).all()
-    return _views(shot, rows, score or effective_score(store), kind)
+    return _views(store, shot, rows, score or effective_score(store), kind)
 
 
 def take_views_by_shot(store: Store, *, episode: int | None = None) -> dict[str, list[TakeView]]:
@@ -68,18 +74,27 @@ def take_views_by_shot(store: Store, *, episode: int | None = None) -> dict[str,
     for row in rows:
         grouped.setdefault(row.shot_id, []).append(row)
     score = effective_score(store)
-    return {shot.id: _views(shot, grouped.get(shot.id, []), score, None) for shot in shots}
+    # the bible is read once for every shot's "drawn now" (outdated takes), not once a shot
+    characters = store.characters() if any(row.drawn_from for row in rows) else []
+    return {shot.id: _views(store, shot, grouped.get(shot.id, []), score, None, characters)
+            for shot in shots}
 
 
-def _views(shot: ShotRow, rows: Sequence[TakeRow], score: Callable[[Take], float | None],
-           kind: TakeKind | None) -> list[TakeView]:
+def _views(store: Store, shot: ShotRow, rows: Sequence[TakeRow],
+           score: Callable[[Take], float | None], kind: TakeKind | None,
+           characters: list[Character] | None = None) -> list[TakeView]:
     takes = {row.number: _effective(take_from_row(row), score) for row in rows}
+    now = drawn_now(store, shot_from_row(shot), characters) if any(
+        r.drawn_from for r in rows) else {}
+    stale = {row.number: outdated(row.drawn_from, now) for row in rows if row.drawn_from}
     views = []
     ranks: dict[int, int] = {}
     for take_kind in TakeKind:
-        done = [takes[r.number] for r in rows if r.kind == take_kind.value
-                and r.status == TakeStatus.DONE.value]
-        for position, take in enumerate(rank_takes(done), start=1):
+        done = rank_takes([takes[r.number] for r in rows if r.kind == take_kind.value
+                           and r.status == TakeStatus.DONE.value])
+        current = [t for t in done if not stale.get(t.number)]
+        for position, take in enumerate(current + [t for t in done if stale.get(t.number)],
+                                        start=1):
             ranks[take.number] = position
     for row in rows:
         if kind is not None and row.kind != kind.value:
@@ -90,6 +105,7 @@ def _views(shot: ShotRow, rows: Sequence[TakeRow], score: Callable[[Take], float
         views.append(TakeView(
             take=takes[row.number], fixed_score=row.score, rank=ranks.get(row.number), picked=picked,
             explanations={k: str(v) for k, v in row.explanations.items()},
+            outdated=stale.get(row.number, []),
         ))
     return views
 
@@ -145,7 +161,9 @@ def auto_pick(store: Store, *, episode: int | None = None,
 
     A take whose identity is under the threshold (`SHOTCRAFT_IDENTITY_THRESHOLD`, 0.5) is passed
     over when another take of the shot reaches it — the best-ranked of those is picked, and a
-    note says so; when none reaches it the top take is picked, with a note too.
+    note says so; when none reaches it the top take is picked, with a note too. An outdated
+    take (its shot or faces changed since it was drawn) is never picked; a shot with only
+    outdated takes is left unpicked, with a note.
     """
     threshold = (identity_threshold if identity_threshold is not None
                  else IdentitySettings().checked().threshold)
@@ -154,10 +172,13 @@ def auto_pick(store: Store, *, episode: int | None = None,
     for shot in store.shots(episode=episode):
         if shot.picked_take is not None:
             continue
-        ranked = sorted((v for v in take_views(store, shot.id, kind=TakeKind.VIDEO, score=score)
-                         if v.rank),
-                        key=lambda v: v.rank or 0)
+        views = [v for v in take_views(store, shot.id, kind=TakeKind.VIDEO, score=score) if v.rank]
+        ranked = sorted((v for v in views if not v.outdated), key=lambda v: v.rank or 0)
         if not ranked:
+            if views:
+                result.notes.append(
+                    f"{shot.id}: not picked, every take is outdated ({', '.join(views[0].outdated)} "
+                    "changed since they were drawn); draw it again.")
             continue
         choice = ranked[0]
         top_identity = choice.take.scores.get("identity")

@@ -21,6 +21,7 @@ from shotcraft.shots.errors import (
     user_error,
 )
 from shotcraft.shots.models import (
+    Angle,
     Budget,
     CameraMove,
     DialogueLine,
@@ -38,6 +39,7 @@ from shotcraft.shots.models import (
 )
 
 __all__ = [
+    "Angle",
     "AssemblyError",
     "Budget",
     "BudgetExceeded",

@@ -43,6 +43,16 @@ class Move(StrEnum):
     HANDHELD = "handheld"
 
 
+class Angle(StrEnum):
+    """Where the camera looks from, when it is not eye level (the writer's 俯拍, 仰拍, …)."""
+
+    HIGH = "high"  # 俯拍: looking down on the subject
+    LOW = "low"  # 仰拍: looking up at the subject
+    OVERHEAD = "overhead"  # 顶拍 / 鸟瞰: straight down
+    POV = "pov"  # 主观镜头: through a character's eyes
+    DUTCH = "dutch"  # a tilted horizon
+
+
 class CameraMove(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -91,11 +101,29 @@ class Budget(BaseModel):
 
 
 class ShotKind(StrEnum):
+    """What a shot shows. OTS, two-shot and insert are framings a director draws on purpose:
+    each engine, previz, the ranker's face checks and every export tell them apart."""
+
     ESTABLISHING = "establishing"
     ACTION = "action"
-    DIALOGUE = "dialogue"
+    DIALOGUE = "dialogue"  # a single on one face
     REACTION = "reaction"
-    INSERT = "insert"  # added by hand in the studio
+    INSERT = "insert"  # a close-up of a prop or a detail, no face (or added by hand in the studio)
+    OTS = "ots"  # over the shoulder: characters[0] faces the camera past characters[1]'s shoulder
+    TWO_SHOT = "two_shot"  # two characters side by side, both faces seen
+    TITLE = "title"  # a title card (a centered line)
+
+
+# the short names shot lists use for the framings that are more than a size
+KIND_LABELS = {ShotKind.OTS: "OTS", ShotKind.TWO_SHOT: "2S", ShotKind.INSERT: "INS"}
+
+
+def framing_label(kind: ShotKind, size: ShotSize) -> str:
+    """How a shot list names a framing: "OTS MCU", "2S MS", "INS CU", or the size alone."""
+    if kind is ShotKind.TITLE:
+        return "TITLE"
+    label = KIND_LABELS.get(kind)
+    return f"{label} {size.value}" if label else size.value
 
 
 # Ten minutes at 120 fps: no single shot of a short drama runs longer; a bigger number is a typo
@@ -112,6 +140,7 @@ class Shot(BaseModel):
     kind: ShotKind = ShotKind.ACTION
     size: ShotSize = ShotSize.MS
     camera: CameraMove = CameraMove()
+    angle: Angle | None = None  # None: eye level
     duration_frames: int = Field(gt=0, le=MAX_SHOT_FRAMES)
     characters: list[str] = Field(default_factory=list)
     action: str | None = None
@@ -132,6 +161,23 @@ class Shot(BaseModel):
     # hash of what the script said about this shot; re-import matches shots on it
     content_hash: str = ""
     archived: bool = False
+    # True when the director wrote the prompt by hand: it is kept as written instead of being
+    # composed again from the spec (bookkeeping, from the row's edited fields)
+    prompt_by_hand: bool = False
+
+    @property
+    def framing(self) -> str:
+        """"OTS MCU", "2S MS", "INS CU", "MCU": the size with the kind of framing it is."""
+        return framing_label(self.kind, self.size)
+
+    def faces(self) -> list[str]:
+        """The characters whose faces the shot shows: an OTS sees only the first (the second
+        is a shoulder in the foreground); an insert or a title card sees nobody."""
+        if self.kind in (ShotKind.INSERT, ShotKind.TITLE):
+            return []
+        if self.kind is ShotKind.OTS:
+            return self.characters[:1]
+        return list(self.characters)
 
     @field_validator("characters")
     @classmethod
@@ -209,4 +255,8 @@ class Take(BaseModel):
     provider: dict[str, Any] = Field(default_factory=dict)  # e.g. Kling task/video ids
     parent_take: int | None = None  # a lip-sync take: the video take it was made from
     audio_hash: str | None = None  # a lip-sync take: SHA-256 of the dialogue audio it speaks
+    # what it was drawn from (shots.spec.drawn_from): the shot's spec and the references of
+    # the characters in frame at draw time; None for takes drawn before this was recorded
+    spec_hash: str | None = None
+    drawn_from: dict[str, Any] | None = None
     created_at: datetime = Field(default_factory=_now)

@@ -16,7 +16,10 @@ Rules (deterministic; the README quotes them):
   or when the note's name starts or ends with the cue name as a word ("MARA VOSS" → "MARA",
   "Ma Yihua" → "YIHUA": pinyin names put the given name last).
   The character keeps the cue name; the note's full name and aliases become aliases, and the
-  note's description becomes the character's description. The first note (by line) wins.
+  note's description is split into appearance (what a camera sees: sex, age, face, hair,
+  build, wardrobe) and biography (everything else; see storyboard/appearance.py); what a
+  parser read apart (a 人物小传's 外貌：/形象： and 身份：/性格： lines) is taken as written and
+  joins its side. Only appearance reaches prompts. The first note (by line) wins.
 - First appearance: the first scene (in script order) where the character speaks, is listed on
   the 人物： line or is named in an action; `first_line` is that element's (or heading's) line.
   A character only ever named in a note keeps the note's line and no scene.
@@ -32,6 +35,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from shotcraft.shots.names import normalise_name
+from shotcraft.storyboard.appearance import split_description
 from shotcraft.storyboard.models import Character
 from shotcraft.storyboard.script import CharacterNote, ElementKind, Script, ScriptScene
 
@@ -204,9 +208,16 @@ def _apply_note(character: Character, note: CharacterNote) -> None:
     for alias in [normalise_name(note.name), *map(normalise_name, note.aliases)]:
         if alias and alias != character.name and alias not in character.aliases:
             character.aliases.append(alias)
-    # what reaches prompts is how they look; the biography stays in the script's notes
-    if note.appearance or note.description:
-        character.description = note.appearance or note.description
+    # a parser that reads appearance and biography apart (the 剧本 reader's 外貌：/形象： and
+    # 身份：/性格： lines) gives them as written; the note's free text is split clause by clause
+    # and each side joins what was given
+    seen, told = split_description(note.description)
+    appearance = _joined(seen, note.appearance)
+    biography = _joined(told, note.biography)
+    if appearance:
+        character.appearance = appearance
+    if biography:
+        character.biography = biography
     character.first_line = note.line
 
 
@@ -229,6 +240,17 @@ def scene_ids(script: Script) -> Iterator[tuple[str, ScriptScene]]:
                 continue
             number += 1
             yield f"{episode.number}-{number}", scene
+
+
+def _joined(first: str | None, then: str | None) -> str | None:
+    """Two parts of a note as one text: after a sentence end as they are, else with a ；."""
+    if not (first and then):
+        return first or then
+    cjk = bool(_CJK_RE.search(first + then))
+    first = first.rstrip("，,；; ")
+    if first.endswith(("。", ".", "！", "!", "？", "?")):
+        return f"{first}{'' if cjk else ' '}{then}"
+    return f"{first}{'；' if cjk else '; '}{then}"
 
 
 def _record_first_appearances(

@@ -25,7 +25,8 @@ Decisions, so the breakdown and the writers know what to expect:
   `title_page`), a 人物表/人物小传 block (`name：description` lines, also numbered `1.林叶：…`,
   also several `名（17）：…` entries on one line, become character notes, not dialogue; 外貌：
   and 形象： lines under an entry are that character's appearance, 身份：/性格： lines its
-  biography) and plain synopsis lines (into `title_page["synopsis"]`). 【正文】 ends it. A △
+  biography, each as written; the entry's own text is the note's description, which the
+  bible splits into the two) and plain synopsis lines (into `title_page["synopsis"]`). 【正文】 ends it. A △
   action, a dialogue line outside the cast block, a marker or a 人物： line there opens an
   implicit episode 1 and an implicit scene (number None, empty heading); so does content after
   an episode header but before its first scene header. A later explicit 第1集 adopts it.
@@ -157,6 +158,7 @@ class _Parser:
     implicit_episode: bool = False
     front: bool = True  # still in the front matter
     front_mode: str | None = None  # "cast" | "synopsis"
+    last_note_field: str = "appearance"  # the 人物小传 line written last: appearance | biography
     episode_lines: dict[int, int] = field(default_factory=dict)
     scene_lines: dict[str, int] = field(default_factory=dict)
     last_dialogue: Element | None = None  # speech a plain next line may continue
@@ -404,11 +406,15 @@ class _Parser:
         if self.front_mode == "body":
             return False
         notes = self.script.character_notes
-        if self.front_mode == "cast" and notes and (notes[-1].description or notes[-1].appearance):
-            if notes[-1].description:
-                notes[-1].description += line  # a description that runs onto the next line
+        last = notes[-1] if notes else None
+        if self.front_mode == "cast" and last and (last.description or last.appearance or last.biography):
+            # a note that runs onto the next line: the part written last goes on
+            if last.appearance is None and last.biography is None:
+                last.description = (last.description or "") + line
+            elif self.last_note_field == "appearance":
+                last.appearance = (last.appearance or "") + line
             else:
-                notes[-1].appearance = (notes[-1].appearance or "") + line
+                last.biography = (last.biography or "") + line
         else:
             self.add_synopsis(line)
             if self.front_mode is None:
@@ -441,8 +447,10 @@ class _Parser:
             note = notes[-1]
             if m.group(1).strip() in w.APPEARANCE_KEYS:
                 note.appearance = f"{note.appearance}；{value}" if note.appearance else value
+                self.last_note_field = "appearance"
             else:
-                note.description = f"{note.description}；{value}" if note.description else value
+                note.biography = f"{note.biography}；{value}" if note.biography else value
+                self.last_note_field = "biography"
             return True
         if self.cast_entry(line, folded):
             return True
@@ -564,7 +572,8 @@ class _Parser:
         colon = folded.find(":")
         if 0 < colon <= 20:
             key = folded[:colon].strip()
-            if w.note_kind(key):
+            # 字幕浮现：… is a note; 推门走进来[视角：俯拍] is an action with a note inside it
+            if w.note_kind(key) and not any(mark in key for mark in "【[〖"):
                 self.add(ElementKind.NOTE, text, note_kind=w.note_kind(key))
                 return
             if self.dialogue(text, folded, marked=True):

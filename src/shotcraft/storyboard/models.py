@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, field_validator
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from shotcraft.shots.models import Shot
 from shotcraft.shots.names import normalise_name
+from shotcraft.storyboard.appearance import split_description
 from shotcraft.storyboard.voices import Voice
 
 
 class Character(BaseModel):
+    """A character of the bible. `appearance` (face, hair, build, wardrobe) is what prompts and
+    engines are told; `biography` (who they are, 人物小传) is for the director and never drawn."""
+
     name: str
     aliases: list[str] = Field(default_factory=list)
-    description: str | None = None  # appearance, wardrobe
+    appearance: str | None = None
+    biography: str | None = None
     references: list[str] = Field(default_factory=list)  # image paths inside the project
     first_scene: str | None = None  # scene id of the first appearance
     first_line: int | None = None
     voice: Voice | None = None  # None: a default voice (storyboard.voices.assign_voices)
     # how strongly the references steer the diffusers keyframe stage, 0-1; None: the engine's
     ip_adapter_scale: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _description(cls, data: Any) -> Any:
+        # `description` was the one text field before appearance and biography were apart:
+        # given alone, it is split into the two (storyboard.appearance)
+        if isinstance(data, dict) and "description" in data:
+            data = dict(data)
+            seen, told = split_description(data.pop("description"))
+            data.setdefault("appearance", seen)
+            data.setdefault("biography", told)
+        return data
+
+    @property
+    def description(self) -> str | None:
+        """What a prompt may say of the character: its appearance."""
+        return self.appearance
 
     @field_validator("name")
     @classmethod

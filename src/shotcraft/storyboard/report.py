@@ -122,7 +122,7 @@ def read_report(script: Script, board: Storyboard, *, path: str | None = None) -
         characters.append(CharacterRead(
             name=character.name, aliases=list(character.aliases), line=line,
             first_scene=character.first_scene, lines=sum(spoken[n] for n in names),
-            described=bool(character.description)))
+            described=bool(character.appearance or character.biography)))
     known = {n.casefold() for n in cast} | {
         a.casefold() for c in board.characters if c.name in cast for a in c.aliases}
     strangers = [SpeakerRead(name=name, line=first_spoken[name], lines=count,

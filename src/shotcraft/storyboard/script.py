@@ -73,8 +73,11 @@ class CharacterNote(BaseModel):
     """What the script says about a character where it introduces them."""
 
     name: str
-    description: str | None = None  # who they are (biography, role), as the script says it
-    appearance: str | None = None  # how they look (外貌/形象/造型 lines), kept apart from biography
+    # the note as written (a cast entry's text): split clause by clause into appearance and
+    # biography, each side joining what a parser read apart (the 剧本 reader's 外貌：/身份： lines)
+    description: str | None = None
+    appearance: str | None = None  # what a camera sees (外貌/形象/造型 lines), as written
+    biography: str | None = None  # who they are (身份/性格/背景 lines of a 人物小传), as written
     aliases: list[str] = Field(default_factory=list)
     line: int | None = None
 

@@ -46,6 +46,15 @@ from shotcraft.studio.demo import run_demo
 from shotcraft.studio.player import CannotPlay
 from shotcraft.studio.player import play as play_file
 from shotcraft.studio.progress import ExportProgress, ImportProgress, RenderProgress
+from shotcraft.studio.shot_fields import (
+    parse_angle,
+    parse_camera,
+    parse_characters,
+    parse_duration,
+    parse_kind,
+    parse_size,
+    shot_lines,
+)
 from shotcraft.studio.views import (
     agreement_sentence,
     export_json,
@@ -53,6 +62,7 @@ from shotcraft.studio.views import (
     plan_json,
     print_export_summary,
     ranker_json,
+    shot_json,
     shots_json,
     stats_json,
     stats_lines,
@@ -281,7 +291,7 @@ def shots(
         priced = any(t.credits for t in totals.values())
         # ids, numbers and moves never wrap or shrink; the script's words give way
         ids = max((len(s.id) for sc in ep.scenes for s in sc.shots), default=5)
-        fixed = {"shot": max(ids, len(ep.scenes[0].id) if ep.scenes else 4), "size": 4,
+        fixed = {"shot": max(ids, len(ep.scenes[0].id) if ep.scenes else 4), "size": 7,
                  "camera": 6, "sec": 4, "takes": 5, "pick": 4, "credits": 7}
         for column in ("shot", "size", "camera", "sec", "who", "what", "takes", "pick",
                        *(("credits",) if priced else ())):
@@ -296,7 +306,7 @@ def shots(
                 total = totals.get(shot.id)
                 # Text cells: names and words are the script's, never markup
                 table.add_row(
-                    shot.id, shot.size.value, shot.camera.move.value,
+                    shot.id, shot.framing, shot.camera.move.value,
                     f"{shot.duration_frames / board.fps:.1f}", Text(", ".join(shot.characters)),
                     Text(_summary(shot)), f"{total.takes_done if total else 0}",
                     str(shot.picked_take or ""),
@@ -322,6 +332,66 @@ def _summary(shot: Any, width: int = 40) -> str:
 
 
 @command()
+def shot(
+    directory: DirArg,
+    shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.", show_default=False)],
+    size: Annotated[str | None, typer.Option("--size", help="EWS, WS, MS, MCU, CU or ECU.", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="The framing: ots (over the shoulder), two_shot (2S), insert (INS), dialogue, action, reaction, establishing, title.", show_default=False)] = None,
+    camera: Annotated[str | None, typer.Option("--camera", help="MOVE[:INTENSITY], e.g. handheld, dolly_in:0.3, pan_left:0.8 (intensity 0-1).", show_default=False)] = None,
+    angle: Annotated[str | None, typer.Option("--angle", help="eye, high, low, overhead, pov or dutch.", show_default=False)] = None,
+    duration: Annotated[float | None, typer.Option("--duration", help="Length in seconds (stored as frames at the project's fps).", show_default=False)] = None,
+    characters: Annotated[str | None, typer.Option("--characters", help="Who is in frame, A,B (an OTS shot: the face first, the shoulder second; '' for nobody).", show_default=False)] = None,
+    action: Annotated[str | None, typer.Option("--action", help="What happens in the shot.", show_default=False)] = None,
+    prompt: Annotated[str | None, typer.Option("--prompt", help="Write the prompt by hand (kept as written from now on).", show_default=False)] = None,
+    auto_prompt: Annotated[bool, typer.Option("--auto-prompt", help="Compose the prompt from the spec again (drops a hand-written one).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a shot, or edit it as the studio's editor does (edits survive re-import; takes
+    drawn before an edit become outdated)."""
+    if prompt is not None and auto_prompt:
+        err.print(Text("usage: shotcraft shot DIR SHOT_ID takes --prompt T or --auto-prompt, not both"))
+        raise typer.Exit(2)
+    project = _open(directory)
+    current = project.shot(shot_id)
+    changes: dict[str, Any] = {}
+    if size is not None:
+        changes["size"] = parse_size(size)
+    if kind is not None:
+        changes["kind"] = parse_kind(kind)
+    if camera is not None:
+        changes["camera"] = parse_camera(camera, current=current.camera)
+    if angle is not None:
+        changes["angle"] = parse_angle(angle)
+    if duration is not None:
+        changes["duration_frames"] = parse_duration(duration, project.fps)
+    if characters is not None:
+        changes["characters"] = parse_characters(characters)
+    if action is not None:
+        changes["action"] = action or None
+    if prompt is not None:
+        changes["prompt"] = prompt
+    edited = project.update_shot(shot_id, auto_prompt=auto_prompt, **changes) if (
+        changes or auto_prompt) else current
+    views = project.takes(shot_id)
+    if as_json:
+        totals = project.totals(shot_id=shot_id)
+        print(json.dumps({**shot_json(edited, totals, project.fps),
+                          "scene_id": edited.scene_id, "edited": bool(changes or auto_prompt),
+                          "takes_list": takes_json(project, views)},
+                         ensure_ascii=False, indent=2))
+        return
+    scene = project.scene(edited.scene_id) if edited.scene_id else None
+    for line in shot_lines(edited, project.fps, scene=scene, views=views):
+        out.print(line)
+    if changes or auto_prompt:
+        stale = [v.take.number for v in views if v.outdated]
+        if stale:
+            err.print(Text.assemble(("note:", "yellow"), f" {len(stale)} take{'s' if len(stale) > 1 else ''} "
+                                    f"drawn before this edit {'are' if len(stale) > 1 else 'is'} outdated; "
+                                    "they rank below new takes and pick --auto leaves them."))
+
+
+@command()
 def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
     """List the character bible, with the face check of each reference image."""
     project = _open(directory)
@@ -330,7 +400,10 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
     voices = {v.name: v for v in project.character_voices()}
     if as_json:
         print(json.dumps([
-            {"name": c.name, "aliases": c.aliases, "description": c.description,
+            {"name": c.name, "aliases": c.aliases,
+             # appearance is what prompts use; biography never reaches one ("description" is
+             # the appearance, kept for scripts written before the split)
+             "appearance": c.appearance, "biography": c.biography, "description": c.appearance,
              "first_scene": c.first_scene, "ip_adapter_scale": c.ip_adapter_scale,
              # the voice it speaks with: set on it, or its default ("default": true)
              "voice": voices[c.name].as_json(),
@@ -342,10 +415,11 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
         ], ensure_ascii=False, indent=2))
         return
     table = Table(show_edge=False)
-    for column in ("name", "aliases", "description", "refs", "first", "voice"):
+    for column in ("name", "aliases", "appearance", "biography", "refs", "first", "voice"):
         table.add_column(column)
     for c in people:
-        table.add_row(Text(c.name), Text(", ".join(c.aliases)), Text(c.description or ""),
+        table.add_row(Text(c.name), Text(", ".join(c.aliases)), Text(c.appearance or ""),
+                      Text(c.biography or ""),
                       _refs_cell(faces.get(c.name, [])), Text(c.first_scene or ""),
                       Text(_voice_words(voices[c.name])))
     out.print(table)
@@ -453,26 +527,58 @@ def add_ref(
     out.print(Text(f"added {added.reference} to {added.character.name}{found}"))
     if added.note:
         err.print(Text.assemble(("note:", "yellow"), f" {added.note}"))
+    if added.lookalike:
+        err.print(Text.assemble(("warning:", "yellow"), f" {added.lookalike}"))
+    _say_outdated(project, added.character.name)
+
+
+@command("remove-ref")
+def remove_ref(
+    directory: DirArg,
+    name: Annotated[str, typer.Argument(help="The character (name or alias).", show_default=False)],
+    image: Annotated[str, typer.Argument(help="The reference as `characters` lists it (refs/…), its file name, or the image it was added from.", show_default=False)],
+) -> None:
+    """Remove a reference image from a character (the file stays in refs/)."""
+    project = _open(directory)
+    person = project.remove_reference(name, image)
+    out.print(Text(f"removed {image} from {person.name}; {len(person.references)} "
+                   f"reference{'s' if len(person.references) != 1 else ''} left"))
+    _say_outdated(project, person.name)
+
+
+def _say_outdated(project: Project, name: str) -> None:
+    """After a character's references changed: how many drawn takes now show an old face."""
+    stale = sum(1 for shot in project.shots() if name in shot.characters
+                for view in project.takes(shot.id) if view.outdated)
+    if stale:
+        err.print(Text.assemble(("note:", "yellow"), f" {stale} take{'s' if stale > 1 else ''} "
+                                f"drawn with {name}'s earlier references {'are' if stale > 1 else 'is'} "
+                                "outdated now (see shotcraft takes)."))
 
 
 @command()
 def character(
     directory: DirArg,
     name: Annotated[str, typer.Argument(help="The character (name or alias).", show_default=False)],
-    description: Annotated[str | None, typer.Option("--description", help="Appearance and wardrobe, used in prompts.")] = None,
+    appearance: Annotated[str | None, typer.Option("--appearance", "--description", help="Face, hair, build, wardrobe: the only words of the bible prompts use.")] = None,
+    biography: Annotated[str | None, typer.Option("--biography", help="Who they are (人物小传); never in a prompt.")] = None,
     ip_adapter_scale: Annotated[str | None, typer.Option("--ip-adapter-scale", help="How closely the diffusers keyframe stage follows this character's references, 0-1; 'default' goes back to the engine's setting.")] = None,
 ) -> None:
     """Edit a character (edits survive re-import); with no option, show it."""
     project = _open(directory)
     changes: dict[str, Any] = {}
-    if description is not None:
-        changes["description"] = description
+    if appearance is not None:
+        changes["appearance"] = appearance or None
+    if biography is not None:
+        changes["biography"] = biography or None
     if ip_adapter_scale is not None:
         changes["ip_adapter_scale"] = None if ip_adapter_scale == "default" else ip_adapter_scale
     person = project.update_character(name, **changes) if changes else project.character(name)
     scale = "default" if person.ip_adapter_scale is None else f"{person.ip_adapter_scale:g}"
-    out.print(Text(f"{person.name}: {person.description or '(no description)'}; "
+    out.print(Text(f"{person.name}: {person.appearance or '(no appearance)'}; "
                    f"{len(person.references)} references, IP-Adapter scale {scale}"))
+    if person.biography:
+        out.print(Text(f"biography (never in a prompt): {person.biography}"))
 
 
 def _with_draw_options(function: Callable[..., T]) -> Callable[..., T]:
@@ -734,6 +840,7 @@ def takes(
     # a reject's reason is read in full ("rejected: continuity"); a failure's may give way
     reasons = [len(f"rejected: {v.take.reject_reason.value}") for v in views if v.take.reject_reason]
     reasons += [len(f"done lip-sync of {v.take.parent_take} ★") for v in views if v.take.parent_take]
+    reasons += [len("done ★ · outdated") for v in views if v.outdated]
     widths = {"weakest": 14, "status": max([12, *reasons]), "seed": 7, "engine": 9}
     for column in ("take", "rank", "score", "identity", "weakest", "status", "seed", "engine", "sec"):
         table.add_column(column, no_wrap=True, min_width=widths.get(column, len(column)))
@@ -749,6 +856,8 @@ def takes(
             status += f" lip-sync of {take.parent_take}"
         if view.picked:
             status += " ★"
+        if view.outdated:
+            status += " · outdated"
         table.add_row(
             str(take.number), str(view.rank or ""),
             f"{take.score:.2f}" if take.score is not None else "",
@@ -767,6 +876,11 @@ def takes(
     for view in views:  # the mouth check of each lip-sync take, in its own words
         if view.take.kind is TakeKind.LIPSYNC and view.explanations.get("lipsync"):
             out.print(Text(f"take {view.take.number}: {view.explanations['lipsync']}"))
+    for view in views:  # what no longer matches: the shot was edited, or a face changed
+        if view.outdated:
+            out.print(Text(f"take {view.take.number} is outdated: {', '.join(view.outdated)} "
+                           "changed since it was drawn; it ranks below current takes and "
+                           "pick --auto leaves it.", style="yellow"))
     totals = project.totals(shot_id=shot_id)
     out.print(f"{totals.takes_done} done, {totals.takes_queued} queued, {totals.takes_failed} failed; "
               f"compute {totals.seconds:.1f} s, credits {totals.credits:g}")
@@ -936,6 +1050,10 @@ def export(
                              formats=formats or [], format_options=format_options or {},
                              video=video, language=project.language,
                              sfx=parse_sfx(sfx or []))
+    # an outdated pick is said before anything is encoded
+    said = [pick.sentence() for pick in project.outdated_picks(episode=episode)]
+    for warning in said:
+        err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
     cancel = threading.Event()  # SIGTERM or Ctrl-C: ffmpeg is stopped, the old files stay
     _drawing.append(cancel)
     try:
@@ -957,7 +1075,8 @@ def export(
     else:
         print_export_summary(out, result)
     for warning in result.warnings:
-        err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
+        if warning not in said:
+            err.print(Text.assemble(("warning:", "yellow"), f" {warning}"))
 
 
 @command("import-edit")

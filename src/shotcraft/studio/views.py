@@ -27,7 +27,8 @@ def shots_json(board: Storyboard, totals: dict[str, Totals]) -> dict[str, Any]:
                         "time": scene.time,
                         "interior": scene.interior,
                         "characters": scene.characters,
-                        "shots": [_shot_json(shot, totals.get(shot.id)) for shot in scene.shots],
+                        "shots": [shot_json(shot, totals.get(shot.id), board.fps)
+                                  for shot in scene.shots],
                     }
                     for scene in ep.scenes
                 ],
@@ -37,13 +38,17 @@ def shots_json(board: Storyboard, totals: dict[str, Totals]) -> dict[str, Any]:
     }
 
 
-def _shot_json(shot: Any, totals: Totals | None) -> dict[str, Any]:
+def shot_json(shot: Any, totals: Totals | None, fps: int | None = None) -> dict[str, Any]:
+    """One shot as `shots --json` and `shot --json` give it."""
     return {
         "id": shot.id,
         "kind": shot.kind.value,
         "size": shot.size.value,
+        "framing": shot.framing,  # "OTS MCU", "2S MS", "INS CU", or the size
         "camera": {"move": shot.camera.move.value, "intensity": shot.camera.intensity},
+        "angle": shot.angle.value if shot.angle else None,
         "duration_frames": shot.duration_frames,
+        **({"duration_seconds": round(shot.duration_frames / fps, 3)} if fps else {}),
         "characters": shot.characters,
         "action": shot.action,
         "dialogue": [
@@ -52,7 +57,10 @@ def _shot_json(shot: Any, totals: Totals | None) -> dict[str, Any]:
             for d in shot.dialogue
         ],
         "prompt": shot.prompt,
+        # "hand": the director wrote it and it is kept; "composed": made from the spec
+        "prompt_source": "hand" if shot.prompt_by_hand else "composed",
         "negative_prompt": shot.negative_prompt,
+        "notes": shot.notes,
         "picked_take": shot.picked_take,
         # an editor's trim read back by import-edit: frames [in, out) of the take
         "trim": {"in": shot.trim_in, "out": shot.trim_out} if shot.trim_out is not None else None,
@@ -91,6 +99,9 @@ def takes_json(project: Project, views: list[TakeView]) -> list[dict[str, Any]]:
             "cost_seconds": take.cost_seconds,
             "cost_credits": take.cost_credits,
             "downgrades": take.downgrades,
+            # what changed in the shot or its faces since it was drawn; [] when current
+            "outdated": bool(view.outdated),
+            "outdated_changes": list(view.outdated),
         })
     return rows
 
@@ -227,6 +238,9 @@ def stats_lines(stats: Any) -> list[Text]:
     shown = ", ".join(stats.unpicked_ids[:10])
     more = f" and {len(stats.unpicked_ids) - 10} more" if len(stats.unpicked_ids) > 10 else ""
     lines.append(Text(f"unpicked: {stats.unpicked_shots}" + (f" ({shown}{more})" if shown else "")))
+    if stats.outdated_picks:
+        lines.append(Text(f"outdated picks: {len(stats.outdated_picks)}", style="yellow"))
+        lines += [Text(f"  {pick.sentence()}", style="yellow") for pick in stats.outdated_picks]
     return lines
 
 

@@ -4,7 +4,8 @@ An EDL has one video track: the picked takes, in order, one event per shot with 
 in/out (a slate is a black `BL` event). Reel names are 8 characters: the first 8 of the take's
 content hash. What else survives as comments the adapter reads back: `* FROM CLIP NAME:` (the
 shot id), `* FROM CLIP:` (the take's absolute file:// URL), `* LOC:` scene markers, and
-`* ALTERNATE:` lines naming each other take and its file. Audio tracks are not written.
+`* ALTERNATE:` lines naming each other take and its file, and a `* SHOT:` line saying how the
+shot is framed and moved (`SHOT: OTS MCU · static`). Audio tracks are not written.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class EdlFormat(ExportFormat):
             meta["comments"] = [
                 f"ALTERNATE: {otio_tree.alternate_name(clip.shot_id, alt.take)} {url(Path(alt.path))}"
                 for alt in clip.alternates if alt.path
-            ]
+            ] + ([f"SHOT: {clip.framing} · {clip.camera.replace('_', ' ')}"] if clip.framing else [])
         text = otio.adapters.write_to_string(tree, adapter_name="cmx_3600")
         with atomic_target(Path(path)) as temp:
             temp.write_text(text, encoding="utf-8")

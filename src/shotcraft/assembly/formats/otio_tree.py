@@ -144,6 +144,9 @@ def _picture_clip(clip: Clip, media_url: MediaUrl, frames: dict[Path, int],
         "scene_id": clip.scene_id,
         "take": clip.take,
         "source": "slate" if _is_slate(clip) else clip.source.value,
+        # how the shot is framed: "OTS MCU", "2S MS", "INS CU" or the size, and the move
+        "framing": clip.framing or clip.size,
+        "camera": clip.camera,
         "takes": [alternate.model_dump() for alternate in clip.alternates],
     }
     if clip.speaks:  # a lip-sync take: its sound is the line the Dialogue track says

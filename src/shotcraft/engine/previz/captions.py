@@ -17,6 +17,7 @@ from shotcraft.engine.previz.figures import character_colour
 from shotcraft.engine.protocol import RenderRequest
 from shotcraft.shots.fonts import draw_text, fonts_for, missing_glyphs_sentence, undrawable
 from shotcraft.shots.media import cjk_font
+from shotcraft.shots.models import framing_label
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,8 @@ def build_overlay(request: RenderRequest, take_number: int, seed: int) -> list[P
     slate = [
         (f"{request.shot_id}  T{take_number:02d}", (255, 255, 255)),
         (f"seed {seed}", (200, 200, 200)),
-        (f"{request.size.value} · {move} {request.camera.intensity:g}", (200, 200, 200)),
+        (f"{framing_label(request.framing, request.size)} · {move} {request.camera.intensity:g}",
+         (200, 200, 200)),
     ]
     margin = max(2, round(min(width, height) * 0.03))
     image = _text_box(slate, slate_font, pad=max(2, base // 4), max_w=width - 2 * margin)

@@ -154,6 +154,8 @@ class PrevizEngine(Engine):
             "num_frames": 1 if request.kind is TakeKind.KEYFRAME else request.num_frames,
             "aspect": request.aspect,
             "size": request.size.value,
+            "framing": request.framing.value,
+            "angle": request.angle.value if request.angle else None,
             "camera": request.camera.model_dump(mode="json"),
             "location": request.location,
             "time_of_day": request.time_of_day,

@@ -1,4 +1,10 @@
-"""The panel: the set and the cast of one take drawn once on a canvas larger than the frame."""
+"""The panel: the set and the cast of one take drawn once on a canvas larger than the frame.
+
+Framings are drawn so a storyboard tells them apart at a glance: a two-shot stands its two
+people side by side, an over-the-shoulder puts the second character's back and shoulder large
+in the foreground with the first facing the camera past it, and an insert draws the prop held
+in two hands and no face. A high angle lifts the horizon, a low one drops it, a dutch angle
+rolls the frame."""
 
 from __future__ import annotations
 
@@ -23,10 +29,13 @@ from shotcraft.engine.previz.framing import (
 )
 from shotcraft.engine.previz.scenery import LIGHTS, set_look, time_of_day
 from shotcraft.engine.protocol import RenderRequest
-from shotcraft.shots.models import ShotSize
+from shotcraft.shots.models import Angle, ShotKind, ShotSize
 
 MARGIN = 1.3  # canvas size / frame size: room for the camera to move
 _ROTATE_PAD = 0.06  # extra canvas drawn so the small seeded camera roll never shows corners
+ANGLE_HORIZON = {Angle.HIGH: -0.14, Angle.LOW: 0.14, Angle.OVERHEAD: -0.45}  # frame heights
+DUTCH_ROLL = 9.0  # degrees a dutch angle adds to the seeded roll
+PAPER = (236, 230, 214)
 
 
 class Panel:
@@ -45,7 +54,10 @@ class Panel:
         self.light = LIGHTS[time_of_day(request.time_of_day)]
         self.look = set_look(request.location)
         self.zoom = SET_ZOOM[self.size]
-        self.horizon = self.oy + (HORIZON[self.size] + comp.horizon_shift) * self.H
+        self.framing = request.framing
+        angle_shift = ANGLE_HORIZON.get(request.angle, 0.0) if request.angle else 0.0
+        self.horizon = self.oy + (HORIZON[self.size] + comp.horizon_shift + angle_shift) * self.H
+        self.roll = comp.roll_deg + (DUTCH_ROLL if request.angle is Angle.DUTCH else 0.0)
 
     def fx(self, frac: float) -> float:
         return self.ox + frac * self.W
@@ -56,11 +68,14 @@ class Panel:
     def compose(self) -> Image.Image:
         image = self._lit_set()
         draw = ImageDraw.Draw(image)
-        self._cast(image, draw)
-        if self.comp.roll_deg:
+        if self.framing is ShotKind.INSERT:
+            self._prop(draw)
+        else:
+            self._cast(image, draw)
+        if self.roll:
             image = image.rotate(
                 # nearest: a bilinear roll of the whole canvas costs more than all the frames
-                self.comp.roll_deg, resample=Image.Resampling.NEAREST,
+                self.roll, resample=Image.Resampling.NEAREST,
                 center=(self.draw_w / 2, self.draw_h / 2), fillcolor=self.look.trim,
             )
         left = (self.draw_w - self.canvas_w) // 2
@@ -176,12 +191,24 @@ class Panel:
 
     def _placements(self) -> list[tuple[int, float, float, float]]:
         """(character index, head centre x, head centre y, head diameter) in drawing order."""
+        if self.framing in (ShotKind.INSERT, ShotKind.TITLE):
+            return []
+        a, b = HEAD[self.size]
+        hd = min(a * self.H, b * self.W)
+        jit = self.comp.jitter + [0.0, 0.0]
+        if self.framing is ShotKind.OTS and self.request.characters:
+            # the face, off centre, looking past the shoulder in the foreground
+            hd *= 0.85  # further from the lens than the shoulder in front
+            return [(0, self.fx(0.66 + 0.04 * jit[0]), self._head_y(hd, 0, jit), hd)]
+        if self.framing is ShotKind.TWO_SHOT and len(self.request.characters) >= 2:
+            hd = min(hd, 0.22 * self.W)  # two faces side by side fit the width
+            low = 0.06 if self.size not in FEET_Y else 0.0  # a medium two-shot cuts at the waist
+            return [(i, self.fx(x + 0.03 * jit[i]), self._head_y(hd, i, jit) + low * self.H, hd)
+                    for i, x in enumerate((0.29, 0.71))]
         cast = self.request.characters[: MAX_CAST.get(self.size, len(self.request.characters))]
         n = len(cast)
         if n == 0:
             return []
-        a, b = HEAD[self.size]
-        hd = min(a * self.H, b * self.W)
         if self.size is ShotSize.MS and n > 1:
             hd /= 1 + 0.2 * (n - 1)
         jit = self.comp.jitter + [0.0] * n
@@ -203,8 +230,16 @@ class Panel:
             spots.reverse()  # the second character is further away: draw them first
         return spots
 
+    def _head_y(self, hd: float, i: int, jit: list[float]) -> float:
+        if self.size in FEET_Y:
+            return self.oy + (FEET_Y[self.size] + 0.03 * jit[i] * (1 if i % 2 else -1)) * self.H - 6.4 * hd
+        return self.fy(HEAD_Y[self.size])
+
     def _cast(self, image: Image.Image, draw: ImageDraw.ImageDraw) -> None:
         label_font = load_font(max(7, round(min(self.W, self.H) * 0.034)))
+        if self.framing is ShotKind.OTS and len(self.request.characters) >= 2:
+            self._facing_and_shoulder(image, draw, label_font)
+            return
         for index, cx, hy, hd in self._placements():
             ref = self.request.characters[index]
             look = figure_look(ref.name)
@@ -215,6 +250,49 @@ class Panel:
                 bust = (cx - 1.0 * hd * look.build, hy - 0.65 * hd, cx + 1.0 * hd * look.build, hy + 2.35 * hd)
                 paste_reference(image, reference, bust, look.colour)
             self._label(draw, ref.name, cx, hy, hd, look.colour, label_font)
+
+    def _facing_and_shoulder(self, image: Image.Image, draw: ImageDraw.ImageDraw, font: Any) -> None:
+        """An over-the-shoulder: the first character facing the camera, the second's back
+        and shoulder large in the foreground, cut by the frame's edge."""
+        [(index, cx, hy, hd)] = self._placements()
+        ref = self.request.characters[index]
+        look = figure_look(ref.name)
+        draw_figure(draw, cx, hy, hd, look)
+        reference = self.refs.get(ref.name)
+        if reference is not None:
+            bust = (cx - 1.0 * hd * look.build, hy - 0.65 * hd, cx + 1.0 * hd * look.build, hy + 2.35 * hd)
+            paste_reference(image, reference, bust, look.colour)
+        self._label(draw, ref.name, cx, hy, hd, look.colour, font)
+        near = self.request.characters[1]
+        back = figure_look(near.name)
+        bd = 1.5 * hd  # nearer the lens: bigger than the face it looks at
+        bx, by = self.fx(0.08), self.fy(0.6)
+        shoulder = (bx - 1.4 * bd * back.build, by + 0.55 * bd, bx + 0.7 * bd * back.build, by + 3.5 * bd)
+        draw.rounded_rectangle(shoulder, radius=0.6 * bd, fill=scale(back.colour, 0.75))
+        draw.rectangle((bx - 0.2 * bd, by + 0.3 * bd, bx + 0.2 * bd, by + 0.8 * bd), fill=scale(back.skin, 0.7))
+        head = (bx - 0.45 * bd, by - 0.55 * bd, bx + 0.45 * bd, by + 0.55 * bd)
+        draw.ellipse(head, fill=back.hair)  # the back of the head: hair, no face
+        self._label(draw, near.name, self.fx(0.2), self.fy(0.86), hd, back.colour, font)
+
+    def _prop(self, draw: ImageDraw.ImageDraw) -> None:
+        """An insert: the prop large in frame, held in two hands, no face."""
+        w, h = 0.62 * self.W, 0.36 * self.H
+        cx, cy = self.fx(0.5), self.fy(0.46)
+        box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        shadow = tuple(v + max(2.0, 0.02 * self.W) for v in box)
+        draw.rounded_rectangle(shadow, radius=0.02 * self.W, fill=(40, 40, 44))
+        draw.rounded_rectangle(box, radius=0.02 * self.W, fill=self.lit(PAPER, cx, cy),
+                               outline=(120, 110, 95), width=max(1, round(0.006 * self.W)))
+        for k in range(1, 7):  # lines of writing: a letter, a contract, a screen
+            y = box[1] + k * h / 8
+            draw.line((box[0] + 0.1 * w, y, box[2] - (0.1 + 0.15 * (k % 3)) * w, y),
+                      fill=(90, 84, 76), width=max(1, round(0.008 * self.W)))
+        skin = (224, 178, 140)
+        hand = 0.16 * self.W
+        for side in (-1, 1):
+            hx = cx + side * (w / 2 - 0.05 * w)
+            draw.ellipse((hx - hand / 2, cy + 0.05 * h, hx + hand / 2, cy + 0.05 * h + hand * 1.3),
+                         fill=self.lit(skin, hx, cy), outline=scale(skin, 0.7))
 
     def _label(self, draw: ImageDraw.ImageDraw, name: str, cx: float, hy: float, hd: float, colour: RGB, font: Any) -> None:
         if self.size is ShotSize.ECU:

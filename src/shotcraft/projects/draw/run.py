@@ -66,6 +66,7 @@ from shotcraft.projects.draw.queue import (
 )
 from shotcraft.projects.media import store_file, validate_still, validate_video
 from shotcraft.projects.neighbours import previous_last_frame
+from shotcraft.projects.outdated import record
 from shotcraft.projects.scoring import score_and_thumbnail
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import (
@@ -217,6 +218,8 @@ class _Open:
     previous_last: Path | None
     by_number: dict[int, tuple[JobRow, TakeRow]]  # take number → its job and take rows
     stored: set[int] = field(default_factory=set)  # take numbers already delivered
+    # what the takes are drawn from (projects/outdated.py): (spec hash, drawn_from)
+    drawn: tuple[str, dict[str, Any]] | None = None
 
     @property
     def jobs(self) -> list[JobRow]:
@@ -287,7 +290,8 @@ class Driver:
                           if job.provider_state}
         batch_id = f"job-{jobs[0].id}"
         opened = _Open(shot, previous_last,
-                       by_number={t.number: (j, t) for j, t in zip(jobs, takes, strict=True)})
+                       by_number={t.number: (j, t) for j, t in zip(jobs, takes, strict=True)},
+                       drawn=record(self.store, shot))
         with self.lock:
             self.open[batch_id] = opened
         self.lease.hold(_ids(jobs))  # the heartbeat renews them from here on
@@ -420,7 +424,8 @@ class Driver:
                 outcome = self._lapsed(take)
             else:
                 outcome = _finish(self.store, self.engine, job, take, item, batch.request,
-                                  ref_hashes, per_take_seconds, opened.previous_last, opened.shot)
+                                  ref_hashes, per_take_seconds, opened.previous_last, opened.shot,
+                                  drawn=opened.drawn)
             opened.stored.add(item.take_number)
             results.append(outcome)
             self.emit(RenderEvent(kind=outcome.status, shot_id=shot_id, take=take.number,
@@ -586,7 +591,8 @@ def reference_hashes(request: Any) -> dict[str, str]:
 
 def _finish(
     store: Store, engine: Engine, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
-    ref_hashes: dict[str, str], seconds: float, previous_last: Path | None, shot: Shot,
+    ref_hashes: dict[str, str], seconds: float, previous_last: Path | None, shot: Shot, *,
+    drawn: tuple[str, dict[str, Any]] | None = None,
 ) -> TakeResult:
     if item.failed or item.path is None:
         return fail_take(store, job, take, item.failed or "the engine returned no file", item=item)
@@ -614,7 +620,7 @@ def _finish(
         raise
     try:
         register_take(store, engine, job, take, item, request, ref_hashes, seconds, stored, thumb,
-                  info, scores)
+                      info, scores, drawn=drawn)
     except BaseException:
         discard_unregistered(store, stored)  # the row was rolled back: the file is nobody's
         raise
@@ -638,6 +644,7 @@ def discard_unregistered(store: Store, stored: Path) -> None:
 def register_take(
     store: Store, engine: Engine, job: JobRow, take: TakeRow, item: RenderedTake, request: Any,
     ref_hashes: dict[str, str], seconds: float, stored: Path, thumb: Path, info: Any, scores: Any,
+    *, drawn: tuple[str, dict[str, Any]] | None = None,
 ) -> None:
     with store.db.write() as session:
         row = session.get(TakeRow, take.id)
@@ -648,6 +655,8 @@ def register_take(
         row.engine_version = engine.version
         row.params = dict(item.params)
         row.reference_hashes = dict(ref_hashes)
+        if drawn is not None:
+            row.spec_hash, row.drawn_from = drawn[0], dict(drawn[1])
         row.downgrades = list(dict.fromkeys([*request.downgrades, *item.downgrades]))
         row.media_path = store.layout.relative(stored)
         row.thumbnail_path = store.layout.relative(thumb)
@@ -714,6 +723,7 @@ def add_take(store: Store, shot_id: str, file: Path) -> Take:
     previous_last, _missing = previous_last_frame(store, shot)
     scores, thumb = score_and_thumbnail(store, stored, kind=kind, info=info, shot=shot,
                                         previous_last=previous_last)
+    drawn_hash, drawn = record(store, shot)  # drawn elsewhere, for the shot as it is now
     with store.db.write() as session:
         rows = session.exec(select(TakeRow).where(TakeRow.shot_id == shot_id)).all()
         number = max((r.number for r in rows), default=0) + 1
@@ -725,6 +735,7 @@ def add_take(store: Store, shot_id: str, file: Path) -> Take:
             duration_frames=None if info.is_image else info.frames, fps=info.fps or None,
             width=info.width, height=info.height, scores=scores.as_dict(), score=scores.total,
             explanations=scores.explanations(), finished_at=utcnow(),
+            spec_hash=drawn_hash, drawn_from=drawn,
         )
         session.add(row)
         session.flush()

@@ -56,6 +56,7 @@ from shotcraft.projects.draw.run import (
 )
 from shotcraft.projects.media import store_file, validate_video
 from shotcraft.projects.neighbours import previous_last_frame
+from shotcraft.projects.outdated import record
 from shotcraft.projects.scoring import score_and_thumbnail
 from shotcraft.projects.store import Store
 from shotcraft.shots import ffmpeg
@@ -308,6 +309,8 @@ def draw_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_n
                               resumed=plan.resumed)
     lead = jobs[0]
     total = len(jobs)
+    # what each shot's take is drawn from, as the shots are when the clip is asked for
+    drawn = {shot_id: record(store, store.shot(shot_id)) for shot_id in shot_ids}
     with Lease(store) as lease:
         _claim(store, jobs, lease.token)
         lease.hold([j.id for j in jobs if j.id is not None])
@@ -343,7 +346,7 @@ def draw_sequence(store: Store, shot_ids: list[str], *, engine: Engine, engine_n
                 summary.interrupted = total if getattr(cancel, "requeue", False) else 0
                 summary.message = "cancelled; draw the sequence again to resume it unpaid."
                 return summary
-            _settle(store, engine, jobs, request, rendered[0], plan, summary, emit)
+            _settle(store, engine, jobs, request, rendered[0], plan, summary, emit, drawn)
             summary.done = sum(1 for r in summary.results if r.status == TakeStatus.DONE.value)
             summary.failed = len(summary.results) - summary.done
             summary.seconds = time.monotonic() - started
@@ -400,7 +403,7 @@ def _rows(store: Store, jobs: list[JobRow]) -> list[tuple[JobRow, TakeRow]]:
 
 def _settle(store: Store, engine: Engine, jobs: list[JobRow], request: RenderRequest,
             item: RenderedTake, plan: SequencePlan, summary: SequenceSummary,
-            emit: EventFn) -> None:
+            emit: EventFn, drawn: dict[str, tuple[str, dict[str, Any]]]) -> None:
     """Validate the clip, find its cuts, split it (or keep it whole), register the takes."""
     pairs = _rows(store, jobs)
     total = len(pairs)
@@ -436,7 +439,8 @@ def _settle(store: Store, engine: Engine, jobs: list[JobRow], request: RenderReq
             "task": task, "shots": plan.shot_ids, "kept_whole": True, "found_cuts": found,
             "planned_cuts": list(delivery.cuts)}},
             "downgrades": [*item.downgrades, f"sequence clip kept whole: {summary.message}"]})
-        _store_part(store, engine, pairs[0], whole, item.path, request, summary, emit, total)
+        _store_part(store, engine, pairs[0], whole, item.path, request, summary, emit, total,
+                    drawn)
         for job, take in pairs[1:]:
             reason = (f"the sequence clip was kept whole as take {pairs[0][1].number} of "
                       f"{pairs[0][1].shot_id}: {summary.message}")
@@ -458,7 +462,7 @@ def _settle(store: Store, engine: Engine, jobs: list[JobRow], request: RenderReq
                 "task": task, "shots": plan.shot_ids, "index": index + 1, "of": total,
                 "clip_frames": bounds[-1], "start_frame": start, "end_frame": end,
                 "found_cuts": found, "planned_cuts": list(delivery.cuts)}}})
-        _store_part(store, engine, pair, piece, part, request, summary, emit, total)
+        _store_part(store, engine, pair, piece, part, request, summary, emit, total, drawn)
     return None
 
 
@@ -481,7 +485,7 @@ def _cut(source: Path, out: Path, start: int, end: int, fps: float) -> None:
 
 def _store_part(store: Store, engine: Engine, pair: tuple[JobRow, TakeRow], item: RenderedTake,
                 path: Path, request: RenderRequest, summary: SequenceSummary, emit: EventFn,
-                total: int) -> None:
+                total: int, drawn: dict[str, tuple[str, dict[str, Any]]]) -> None:
     job, take = pair
     shot = store.shot(take.shot_id)
     stored: Path | None = None
@@ -492,7 +496,7 @@ def _store_part(store: Store, engine: Engine, pair: tuple[JobRow, TakeRow], item
         scores, thumb = score_and_thumbnail(store, stored, kind=TakeKind.VIDEO, info=info,
                                             shot=shot, previous_last=previous)
         register_take(store, engine, job, take, item, request, reference_hashes(request), 0.0,
-                  stored, thumb, info, scores)
+                      stored, thumb, info, scores, drawn=drawn.get(take.shot_id))
     except ShotcraftError as exc:
         if stored is not None:
             discard_unregistered(store, stored)

@@ -19,7 +19,7 @@ from shotcraft.studio.tui.screens.takes import TakesScreen
 from shotcraft.studio.tui.widgets.shot_table import ShotTable
 
 # fixed widths: measuring 1,000 rows of CJK text for auto widths costs more than the rest of opening
-COLUMNS = (("Shot", 12), ("Scene", 6), ("Size", 4), ("Camera", 11), ("Dur s", 5),
+COLUMNS = (("Shot", 12), ("Scene", 6), ("Framing", 7), ("Camera", 11), ("Dur s", 5),
            ("Characters", 16), ("Words", 44), ("Takes d/q/f", 11), ("Pick", 4), ("Top", 5),
            ("Credits", 7))
 
@@ -69,6 +69,11 @@ class BoardScreen(StudioScreen):
             table.add_column(label, width=width)
         self.reload()
         table.focus()
+
+    def on_screen_resume(self) -> None:
+        # back from the shot editor (or any screen that edits): show the shots as saved
+        if self.rows:
+            self.reload()
 
     # -- data ----------------------------------------------------------------------------
 
@@ -123,7 +128,7 @@ class BoardScreen(StudioScreen):
         takes = f"{totals.takes_done}/{totals.takes_queued}/{totals.takes_failed}" if totals else "-"
         score = self.top.get(shot.id)
         return (
-            shot.id, shot.scene_id, shot.size.value, shot.camera.move.value,
+            shot.id, shot.scene_id, shot.framing, shot.camera.move.value,
             f"{shot.duration_frames / self.fps:.1f}", ",".join(shot.characters)[:8], words, takes,
             str(shot.picked_take) if shot.picked_take is not None else "·",
             f"{score:.2f}" if score is not None else "·",

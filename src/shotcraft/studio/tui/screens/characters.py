@@ -1,4 +1,5 @@
-"""The character bible: names, aliases, descriptions, reference images, and where each appears."""
+"""The character bible: names, aliases, appearance (what prompts use), biography (never in a
+prompt), reference images, and where each appears. Removing a reference asks first."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Tex
 
 from shotcraft.projects import ReferenceRefused, finding
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.confirm import ConfirmScreen
 
 SAVE_AFTER_SECONDS = 0.6
 
@@ -41,8 +43,10 @@ class CharactersScreen(StudioScreen):
             with Vertical(id="character-side"):
                 yield Label("Aliases (comma separated)")
                 yield Input(id="aliases")
-                yield Label("Description")
-                yield TextArea(id="description", soft_wrap=True)
+                yield Label("Appearance: face, hair, build, wardrobe (the words prompts use)")
+                yield TextArea(id="appearance", soft_wrap=True)
+                yield Label("Biography: who they are (never in a prompt)")
+                yield TextArea(id="biography", soft_wrap=True)
                 yield Label("References (Ctrl+D removes the highlighted one)")
                 yield DataTable(id="refs", cursor_type="row")
                 yield Input(id="ref-path", placeholder="path to an image; Enter adds it (Ctrl+O)")
@@ -102,7 +106,8 @@ class CharactersScreen(StudioScreen):
             self._filling = False
             return
         self.query_one("#aliases", Input).value = ", ".join(character.aliases)
-        self.query_one("#description", TextArea).text = character.description or ""
+        self.query_one("#appearance", TextArea).text = character.appearance or ""
+        self.query_one("#biography", TextArea).text = character.biography or ""
         checks = {check.path: check for check in self.faces.get(character.name, [])}
         for ref in character.references:
             check = checks.get(ref)
@@ -123,7 +128,8 @@ class CharactersScreen(StudioScreen):
         self.save()
         self.show_character()
 
-    @on(TextArea.Changed, "#description")
+    @on(TextArea.Changed, "#appearance")
+    @on(TextArea.Changed, "#biography")
     @on(Input.Changed, "#aliases")
     def _edited(self) -> None:
         if self._filling:
@@ -142,9 +148,10 @@ class CharactersScreen(StudioScreen):
             return
         aliases = [a.strip() for a in self.query_one("#aliases", Input).value.replace("，", ",").split(",")
                    if a.strip()]
-        description = self.query_one("#description", TextArea).text.strip() or None
+        appearance = self.query_one("#appearance", TextArea).text.strip() or None
+        biography = self.query_one("#biography", TextArea).text.strip() or None
         self.app.write(self.app.project.update_character, character.name,
-                       aliases=aliases, description=description)
+                       aliases=aliases, appearance=appearance, biography=biography)
 
     @on(Input.Submitted, "#ref-path")
     def _add_reference(self, event: Input.Submitted) -> None:
@@ -180,7 +187,9 @@ class CharactersScreen(StudioScreen):
             return
         self.refused = None
         self.query_one("#ref-path", Input).value = ""
-        status.update(Text(added.note or f"Added {added.reference}: {finding(added.check)}."))
+        said = added.note or f"Added {added.reference}: {finding(added.check)}."
+        status.update(Text.assemble(said, *(("\n" + added.lookalike, "yellow"),)
+                                    if added.lookalike else ()))
         self.notify(f"Added a reference image to {name}.", markup=False)
         self.reload()
 
@@ -193,12 +202,20 @@ class CharactersScreen(StudioScreen):
         if character is None or refs.row_count == 0:
             return
         ref = character.references[refs.cursor_row]
+
         def removed(_character: Any) -> None:
             self.notify(f"Removed {ref} from {character.name}.", markup=False)
             if self.is_mounted:
                 self.reload()
 
-        self.app.write(self.app.project.remove_reference, character.name, ref, done=removed)
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.write(self.app.project.remove_reference, character.name, ref,
+                               done=removed)
+
+        self.app.push_screen(ConfirmScreen(
+            f"Remove {ref} from {character.name}?",
+            "The file stays in refs/; takes drawn with it will be marked outdated."), answered)
 
     def action_back(self) -> None:
         self.save()

@@ -89,6 +89,7 @@ class ExportScreen(StudioScreen):
                                   name=option.name)
                     field.tooltip = Text(option.help)
                     yield field
+            yield Static(id="outdated")  # picks that no longer match their shot, said before
             yield Label("", id="stage")
             yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
             yield Static(id="result")
@@ -96,6 +97,18 @@ class ExportScreen(StudioScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "export"
+        self.show_outdated()
+
+    @on(Select.Changed, "#episode")
+    def show_outdated(self) -> None:
+        """Before exporting: the picks of the episode that are outdated (their shot or faces
+        changed since the take was drawn)."""
+        episode = self.query_one("#episode", Select).value
+        picks = self.app.guard(self.app.project.outdated_picks, episode=episode) if isinstance(
+            episode, int) else None
+        # Text, not markup: the sentences name characters from the script
+        self.query_one("#outdated", Static).update(Text("\n".join(
+            pick.sentence() for pick in picks or []), style="yellow"))
 
     @staticmethod
     def _options(kind: str) -> list[FormatOption]:
@@ -165,7 +178,8 @@ class ExportScreen(StudioScreen):
             f"\n{r.width}×{r.height} · {r.duration_frames / r.fps:.1f} s · "
             f"{len(r.clips)} shots ({', '.join(f'{n} {k}' for k, n in sources.items())})"
             f" · {r.seconds:.1f} s to export · cache {r.cache_hits} hits / {r.cache_misses} misses"
-            f"\n{files}\nCtrl+O opens the folder."))
+            f"\n{files}\nCtrl+O opens the folder.",
+            *((("\n" + "\n".join(r.warnings)), "yellow"),) if r.warnings else ()))
 
     def action_open_folder(self) -> None:
         written = self.result and (self.result.output or next(

@@ -1,4 +1,7 @@
-"""One shot's full spec, edited in place; every change is saved (debounced) through update_shot."""
+"""One shot's full spec, edited in place; every change is saved (debounced) through update_shot
+(the CLI twin is `shotcraft shot`). Every field has a label and its unit; the duration shows its
+frames (`3.0 s (90 f)`); the prompt is composed again from the spec after each edit unless it
+was written by hand (Ctrl+P composes it again); takes drawn before an edit show as outdated."""
 
 from __future__ import annotations
 
@@ -13,7 +16,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
 from shotcraft.shots.errors import ShotcraftError, SpecError
-from shotcraft.shots.models import Budget, Move, Shot, ShotSize
+from shotcraft.shots.models import Angle, Budget, Move, Shot, ShotKind, ShotSize
+from shotcraft.studio.shot_fields import (
+    ANGLE_WORDS,
+    duration_words,
+    parse_angle,
+    parse_characters,
+    parse_duration,
+    takes_line,
+)
 from shotcraft.studio.tui.screens.base import StudioScreen
 from shotcraft.studio.tui.screens.takes import TakesScreen
 
@@ -42,6 +53,7 @@ class ShotScreen(StudioScreen):
         Binding("ctrl+s", "save", "Save now"),
         Binding("ctrl+t", "takes", "Takes"),
         Binding("ctrl+r", "draw", "Draw takes"),
+        Binding("ctrl+p", "compose_prompt", "Compose prompt"),
     ]
 
     def __init__(self, shot_id: str) -> None:
@@ -59,28 +71,44 @@ class ShotScreen(StudioScreen):
         yield Header()
         with VerticalScroll(id="form"):
             yield Static(id="summary")
-            yield Label("Prompt")
+            yield Label(self._prompt_label(shot), id="prompt-label")
             yield TextArea(shot.prompt, id="prompt", soft_wrap=True)
             yield Label("Negative prompt")
             yield TextArea(shot.negative_prompt, id="negative_prompt", soft_wrap=True)
             yield Label("Action")
             yield TextArea(shot.action or "", id="action", soft_wrap=True)
             with Horizontal(classes="row"):
+                yield Label("Kind")
+                yield Select([(k.value.replace("_", "-"), k.value) for k in ShotKind],
+                             value=shot.kind.value, allow_blank=False, id="kind")
+                yield Label("Size")
                 yield Select([(s.value, s.value) for s in ShotSize], value=shot.size.value,
                              allow_blank=False, id="size")
-                yield Select([(m.value, m.value) for m in Move], value=shot.camera.move.value,
-                             allow_blank=False, id="move")
-                yield Input(f"{shot.camera.intensity:g}", id="intensity", placeholder="intensity 0-1")
+                yield Label("Angle")
+                yield Select([(ANGLE_WORDS[None], "eye")] + [(ANGLE_WORDS[a], a.value) for a in Angle],
+                             value=shot.angle.value if shot.angle else "eye", allow_blank=False,
+                             id="angle")
             with Horizontal(classes="row"):
-                yield Input(f"{shot.duration_frames / fps:g}", id="duration",
-                            placeholder="seconds")
-                yield Input(str(shot.takes_wanted), id="takes_wanted", placeholder="takes wanted")
+                yield Label("Camera move")
+                yield Select([(m.value.replace("_", " "), m.value) for m in Move],
+                             value=shot.camera.move.value, allow_blank=False, id="move")
+                yield Label("Intensity (0–1)")
+                yield Input(f"{shot.camera.intensity:g}", id="intensity", placeholder="0.5")
+            with Horizontal(classes="row"):
+                yield Label("Duration (s)")
+                yield Input(f"{shot.duration_frames / fps:.1f}", id="duration", placeholder="seconds")
+                yield Label(duration_words(shot.duration_frames, fps), id="duration-frames")
+                yield Label("Takes wanted")
+                yield Input(str(shot.takes_wanted), id="takes_wanted", placeholder="3")
+            with Horizontal(classes="row"):
                 budget = shot.budget or Budget()
+                yield Label("Budget: max takes")
                 yield Input("" if budget.max_takes is None else str(budget.max_takes),
-                            id="max_takes", placeholder="budget: max takes")
+                            id="max_takes", placeholder="no limit")
+                yield Label("max credits")
                 yield Input("" if budget.max_credits is None else f"{budget.max_credits:g}",
-                            id="max_credits", placeholder="budget: max credits")
-            yield Label("Characters (comma separated)")
+                            id="max_credits", placeholder="no limit")
+            yield Label("Characters in frame (comma separated; an OTS: the face first, the shoulder second)")
             yield Input(", ".join(shot.characters), id="characters")
             for which in ("first", "last"):
                 keyframe = getattr(shot, f"{which}_keyframe")
@@ -94,6 +122,12 @@ class ShotScreen(StudioScreen):
             yield Input(shot.notes or "", id="notes")
         yield Footer()
 
+    @staticmethod
+    def _prompt_label(shot: Any) -> str:
+        if shot.prompt_by_hand:
+            return "Prompt — written by hand, kept as written (Ctrl+P composes it from the spec)"
+        return "Prompt — composed from the spec after every edit (type to write it by hand)"
+
     def on_mount(self) -> None:
         self.show_summary()
         self.query_one("#prompt", TextArea).focus()
@@ -105,9 +139,12 @@ class ShotScreen(StudioScreen):
     def show_summary(self) -> None:
         shot = self.shot
         lines = "\n".join(f"  {d.speaker}：{d.text}" for d in shot.dialogue)
+        views = self.app.guard(self.app.project.takes, shot.id) or []
+        # Text, not markup: dialogue and names are the script's words
         self.query_one("#summary", Static).update(Text.assemble(
-            (shot.id, "bold"), f" · scene {shot.scene_id} · {shot.kind.value} · "
-            f"{shot.duration_frames} frames · pick {shot.picked_take or '·'}\n{lines}"))
+            (shot.id, "bold"), f" · scene {shot.scene_id} · {shot.framing} · "
+            f"{duration_words(shot.duration_frames, self.fps)} · pick {shot.picked_take or '·'}\n",
+            takes_line(views), f"\n{lines}" if lines else ""))
         self.sub_title = shot.id
 
     # -- saving --------------------------------------------------------------------------
@@ -126,8 +163,18 @@ class ShotScreen(StudioScreen):
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "duration":
+            self._show_frames(event.value)
         if event.input.id not in ("first_keyframe", "last_keyframe"):
             self._changed(event.input.id or "")
+
+    def _show_frames(self, typed: str) -> None:
+        """The frames the typed seconds make, next to them: `3.0 s (90 f)`."""
+        try:
+            words = duration_words(parse_duration(typed, self.fps), self.fps)
+        except Exception:  # noqa: BLE001 - a half-typed number is said, not raised
+            words = "not a number of seconds"
+        self.query_one("#duration-frames", Label).update(words)
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
@@ -181,35 +228,26 @@ class ShotScreen(StudioScreen):
                 changes["notes"] = value("notes") or None
             elif field == "size":
                 changes["size"] = ShotSize(value("size"))
+            elif field == "kind":
+                changes["kind"] = ShotKind(value("kind"))
+            elif field == "angle":
+                changes["angle"] = parse_angle(value("angle"))
             elif field in ("move", "intensity"):
                 intensity = _number(value("intensity"), "intensity")
                 changes["camera"] = {"move": Move(value("move")),
                                      "intensity": 0.0 if intensity is None else intensity}
             elif field == "duration":
-                changes["duration_frames"] = self._frames(value("duration"))
+                changes["duration_frames"] = parse_duration(value("duration"), self.fps)
             elif field == "takes_wanted":
                 changes["takes_wanted"] = _number(value("takes_wanted"), "takes wanted", int)
             elif field == "characters":
-                changes["characters"] = [c.strip() for c in value("characters").replace("，", ",").split(",")
-                                         if c.strip()]
+                changes["characters"] = parse_characters(value("characters"))
             elif field in ("max_takes", "max_credits"):
                 budget = {"max_takes": _number(value("max_takes"), "budget max takes", int),
                           "max_credits": _number(value("max_credits"), "budget max credits")}
                 changes["budget"] = None if budget == Budget().model_dump(
                     include={"max_takes", "max_credits"}) else budget
         return changes
-
-    def _frames(self, text: str) -> int:
-        """The duration field (seconds) in frames; 0, negatives and less than a frame are
-        refused as update_shot refuses them, never rounded up to one frame."""
-        seconds = _number(text, "duration")
-        if seconds is None:
-            raise SpecError("give the shot's length in seconds.", field="duration")
-        frames = round(seconds * self.fps)
-        if seconds <= 0 or frames < 1:
-            raise SpecError(f"a shot lasts at least one frame (1/{self.fps} s), not {text.strip()} s.",
-                            field="duration")
-        return frames
 
     def save(self) -> bool:
         """Write pending edits; a bad value is named in a notification and kept for correction."""
@@ -227,11 +265,23 @@ class ShotScreen(StudioScreen):
 
         def saved(updated: Shot) -> None:
             self.pending -= saving
-            self.shot = updated
             if self.is_mounted:
-                self.show_summary()
+                self._shown(updated)
+            else:
+                self.shot = updated
 
         return self.app.write(self.app.project.update_shot, self.shot_id, done=saved, **changes)
+
+    def _shown(self, updated: Any) -> None:
+        """Show a saved shot: its summary, and the prompt as composed from the new spec."""
+        self.shot = updated
+        prompt = self.query_one("#prompt", TextArea)
+        if prompt.text != updated.prompt and not prompt.has_focus:
+            self._loading = True  # the composer's words are not the director's edit
+            prompt.text = updated.prompt
+            self.call_after_refresh(self._ready)
+        self.query_one("#prompt-label", Label).update(self._prompt_label(updated))
+        self.show_summary()
 
     # -- actions -------------------------------------------------------------------------
 
@@ -250,3 +300,16 @@ class ShotScreen(StudioScreen):
     def action_draw(self) -> None:
         self.save()
         self.app.draw_takes([self.shot_id], None)
+
+    def action_compose_prompt(self) -> None:
+        """Give the prompt back to the composer: made from the spec again, and after every edit."""
+        self.pending.discard("prompt")
+        self.save()
+
+        def composed(updated: Shot) -> None:
+            if self.is_mounted:
+                self.query_one("#prompt", TextArea).blur()
+                self._shown(updated)
+            self.notify("The prompt is composed from the spec again.")
+
+        self.app.write(self.app.project.update_shot, self.shot_id, auto_prompt=True, done=composed)

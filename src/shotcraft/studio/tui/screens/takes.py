@@ -82,7 +82,8 @@ class TakesScreen(StudioScreen):
                 str(take.number), str(view.rank or "·"),
                 f"{take.score:.2f}" if take.score is not None else "·",
                 take.status.value + (f": {take.reject_reason.value}" if take.reject_reason else "")
-                + (f" lip-sync of {take.parent_take}" if take.parent_take else ""),
+                + (f" lip-sync of {take.parent_take}" if take.parent_take else "")
+                + (" · outdated" if view.outdated else ""),
                 "★" if view.picked else "", str(take.seed if take.seed is not None else "·"),
                 take.engine, f"{take.cost_seconds:.1f}", (take.reason or "")[:30],
             )
@@ -129,6 +130,10 @@ class TakesScreen(StudioScreen):
             lines.append(Text.assemble(("identity", "bold"), f" ·  {view.explanations['identity']}"))
         if take.reason:
             lines.append(Text(take.reason, style="red"))
+        if view.outdated:
+            lines.append(Text(f"outdated: {', '.join(view.outdated)} changed since this take was "
+                              "drawn; it ranks below current takes and pick --auto leaves it.",
+                              style="yellow"))
         marks = " · ".join(f"{k.upper()} = take {n}" for k, n in sorted(self.marked.items()))
         if marks:
             lines.append(Text(f"compare: {marks}", style="italic"))
