@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -229,3 +230,34 @@ def test_the_events_stream_says_when_another_process_changes_the_project(project
             seen += stream.readline()
         assert b"event: change" in seen
         connection.close()
+
+
+def test_a_take_drawn_before_its_shot_changed_is_marked_outdated_on_every_page(
+        project_dir: Path) -> None:
+    from shotcraft.shots.models import ShotSize
+
+    client, project = _client(project_dir)
+    try:
+        project.pick(TWO_TAKES, 1)
+        before = project.shot(TWO_TAKES).size
+        project.update_shot(TWO_TAKES, size=ShotSize.ECU if before != ShotSize.ECU else ShotSize.WS)
+        with client:
+            grid = client.get("/").text
+            cards = {key: classes for classes, key in re.findall(
+                r'<li class="card([^"]*)" data-key="([^"]+)"', grid)}
+            assert "outdated" in cards.pop(TWO_TAKES).split()
+            # shots nobody edited carry no mark
+            assert cards and not any("outdated" in classes.split() for classes in cards.values())
+            said = re.findall(r'<span class="badge old" title="([^"]+)">outdated</span>', grid)
+            assert len(said) == 1 and said[0].startswith("outdated: size")  # what changed
+
+            page = client.get(f"/shot/{TWO_TAKES}").text
+            # both takes were drawn for the shot as it was
+            assert re.findall(r'<div class="dim stale">([^<]+)</div>', page) == said * 2
+
+            episode = client.get("/episode/1").text
+            row = re.search(rf'<li><a href="[^"]+" class="shot-id">{TWO_TAKES}</a> '
+                            r'<span class="dim">([^<]+)</span>', episode)
+            assert row is not None and row[1] == f"picked take 1 is {said[0]}"
+    finally:
+        project.close()

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from shotcraft.projects import Project, TakeView
+from shotcraft.projects.outdated import sentence as outdated_sentence
 from shotcraft.shots.models import RejectReason, Shot, TakeKind, TakeStatus
 
 REASONS = [reason.value for reason in RejectReason]
@@ -60,6 +61,9 @@ def _card(project: Project, shot: Shot, views: list[TakeView],
     done = [v for v in views if v.take.status in (TakeStatus.DONE, TakeStatus.REJECTED)]
     busy = [v for v in views if v.take.status in (TakeStatus.QUEUED, TakeStatus.RUNNING)]
     take = shown.take if shown else None
+    # what changed since the shown take was drawn (a card's take, picked or best, that no
+    # longer matches its shot says so, as `takes` and the studio do)
+    stale = next((v.outdated for v in views if take and v.take.number == take.number), [])
     card = {
         "id": shot.id, "url": f"/shot/{quote(shot.id, safe='')}",
         "size": shot.size.value, "move": shot.camera.move.value,
@@ -73,6 +77,7 @@ def _card(project: Project, shot: Shot, views: list[TakeView],
         "identity": f"{take.scores['identity']:.2f}" if take and "identity" in take.scores else "",
         "poster": media_url(shot.id, take.number, "poster") if take and take.media_path else "",
         "still": bool(take and take.kind is TakeKind.KEYFRAME),
+        "outdated": outdated_sentence(stale),
     }
     card["sig"] = signature(card)
     return card
@@ -126,6 +131,7 @@ def _take(project: Project, shot: Shot, view: TakeView) -> dict[str, Any]:
         "poster": media_url(shot.id, take.number, "poster") if has_media else "",
         "fps": take.fps or project.fps,
         "parent": take.parent_take,
+        "outdated": outdated_sentence(view.outdated),
     }
     row["sig"] = signature(row)
     return row
@@ -139,7 +145,8 @@ def compare_page(project: Project, shot_id: str, numbers: list[int]) -> dict[str
 
 
 def episode_page(project: Project, episode: int) -> dict[str, Any]:
-    """The cut playing through the picks, the subtitles, and what is still unpicked."""
+    """The cut playing through the picks, the subtitles, and what is still open: unpicked
+    shots, and picked ones whose take no longer matches the shot (outdated)."""
     cut = project.cut(episode)
     shots = {shot.id: shot for shot in project.shots(episode=episode)}
     clips = []
@@ -159,10 +166,15 @@ def episode_page(project: Project, episode: int) -> dict[str, Any]:
         })
     cues = [{"start": c.start_frame / cut.fps, "end": c.end_frame / cut.fps,
              "speaker": c.speaker, "text": c.text} for c in cut.cues]
+    stale = {pick.shot_id: pick for pick in project.outdated_picks(episode=episode)}
     open_shots = [{"id": c.shot_id, "url": f"/shot/{quote(c.shot_id, safe='')}",
-                   "why": "no take yet" if c.source == "slate" else f"unpicked: plays take {c.take}",
+                   "why": ("no take yet" if c.source == "slate"
+                           else f"unpicked: plays take {c.take}" if c.source != "picked"
+                           else f"picked take {c.take} is "
+                                f"{outdated_sentence(stale[c.shot_id].changed)}"),
+                   "outdated": c.shot_id in stale,
                    "line": _line(shots[c.shot_id]) if c.shot_id in shots else ""}
-                  for c in cut.clips if c.source != "picked"]
+                  for c in cut.clips if c.source != "picked" or c.shot_id in stale]
     return {"episode": episode, "episodes": project.episodes(), "clips": clips, "cues": cues,
             "open_shots": open_shots, "seconds": f"{cut.duration_frames / cut.fps:.1f}",
             "exported": cut.exported is not None,
