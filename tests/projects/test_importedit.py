@@ -163,7 +163,7 @@ def test_an_alternate_take_and_a_trim_from_the_editor_reach_the_next_export(fold
     assert applied.exit_code == 0, applied.output
     assert "applied 2 changes to episode 1." in applied.stdout
     assert differences(db_before, snapshot(folder)) == {
-        ("shot", switched.name, "picked_take"),
+        ("shot", switched.name, "picked_take"), ("shot", switched.name, "picked_by"),
         ("shot", trimmed.name, "trim_in"), ("shot", trimmed.name, "trim_out"),
     }
 
@@ -171,6 +171,7 @@ def test_an_alternate_take_and_a_trim_from_the_editor_reach_the_next_export(fold
     shots = {s["id"]: s for sc in listing["episodes"][0]["scenes"] for s in sc["shots"]}
     assert shots[trimmed.name]["trim"] == {"in": 6, "out": trimmed_frames - 4}
     assert shots[switched.name]["picked_take"] == new_take and shots[switched.name]["trim"] is None
+    assert shots[switched.name]["picked_by"] == "import-edit"  # the editor's, never learned from
 
     result = invoke("export", folder, "--episode", 1, "--preset", "test-small", "--subtitles", "none")
     assert result.exit_code == 0, result.output

@@ -313,11 +313,33 @@ def test_a_0007_project_opens_with_its_takes_as_videos_without_a_parent(old_proj
     with closing(sqlite3.connect(db_file)) as conn:
         before = conn.execute("SELECT shot_id, number, kind, status FROM take ORDER BY id").fetchall()
     project = _open_upgraded(old_project, "0007_character_voice")
-    assert head() == "0008_take_lipsync"
     views = [v for shot in project.shots() for v in project.takes(shot.id)]
     assert [(v.take.shot_id, v.take.number, v.take.kind.value, v.take.status.value)
             for v in views] == [tuple(row) for row in before]
     assert all(v.take.parent_take is None and v.take.audio_hash is None for v in views)
+    project.close()
+
+
+def test_a_0008_project_keeps_its_picks_unrecorded_and_its_rejects_as_the_director_s(
+    old_project: Path,
+) -> None:
+    """0011 records who made each pick and reject. Nobody knows who made an older pick, so it
+    stays unrecorded and teaches the ranker nothing; only the director could reject."""
+    from shotcraft.shots.models import MadeBy
+
+    _schema_at(old_project, "0008_take_lipsync")
+    project = _open_upgraded(old_project, "0008_take_lipsync")
+    assert head() == "0011_picked_by"
+    shots = project.shots()
+    assert all(s.picked_take is not None and s.picked_by is None for s in shots)
+    views = [v for shot in shots for v in project.takes(shot.id)]
+    rejected = [v.take for v in views if v.take.status.value == "rejected"]
+    assert len(rejected) == 1 and rejected[0].rejected_by is MadeBy.DIRECTOR
+    state = project.ranker()
+    assert state.picked_shots == 0 and state.left_out == {"unrecorded": 5}
+    project.pick(SHOTS[0], project.shot(SHOTS[0]).picked_take or 1)  # picked again, by hand
+    assert project.shot(SHOTS[0]).picked_by is MadeBy.DIRECTOR
+    assert project.ranker().left_out == {"unrecorded": 4}
     project.close()
 
 

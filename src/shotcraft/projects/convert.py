@@ -10,6 +10,7 @@ from shotcraft.shots.models import (
     CameraMove,
     DialogueLine,
     Keyframe,
+    MadeBy,
     Move,
     RejectReason,
     Shot,
@@ -22,6 +23,8 @@ from shotcraft.shots.models import (
 )
 from shotcraft.storyboard.models import Character, Scene
 from shotcraft.storyboard.voices import Voice
+
+_MADE_BY = {value.value for value in MadeBy}
 
 # Shot fields a director can edit; re-import keeps the edited ones
 EDITABLE_SHOT_FIELDS = (
@@ -50,6 +53,7 @@ def shot_from_row(row: ShotRow) -> Shot:
         takes_wanted=row.takes_wanted,
         budget=Budget(**row.budget) if row.budget else None,
         picked_take=row.picked_take,
+        picked_by=MadeBy(row.picked_by) if row.picked_by in _MADE_BY else None,
         trim_in=row.trim_in,
         trim_out=row.trim_out,
         notes=row.notes,
@@ -127,6 +131,7 @@ def take_from_row(row: TakeRow) -> Take:
         seed=row.seed, params=dict(row.params), reference_hashes=dict(row.reference_hashes),
         downgrades=list(row.downgrades), status=TakeStatus(row.status), reason=row.reason,
         reject_reason=RejectReason(row.reject_reason) if row.reject_reason else None,
+        rejected_by=MadeBy(row.rejected_by) if row.rejected_by in _MADE_BY else None,
         media_path=row.media_path, thumbnail_path=row.thumbnail_path,
         duration_frames=row.duration_frames, fps=row.fps, width=row.width, height=row.height,
         scores=dict(row.scores), score=row.score, cost_seconds=row.cost_seconds,

@@ -14,8 +14,9 @@ Compared with the episode as shotcraft would export it now:
 - shots removed or reordered, clips that are not shots of this episode, a take of another
   shot → reported, never applied (the storyboard's order is the script's, not the editor's).
 
-Every change is applied in one transaction, touching only `shot.picked_take`, `trim_in` and
-`trim_out`; a dry run computes the same list and writes nothing.
+Every change is applied in one transaction, touching only `shot.picked_take` (recorded as
+picked by import-edit, which the ranker does not learn from), `trim_in` and `trim_out`; a
+dry run computes the same list and writes nothing.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.export import build_timeline, take_frames
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError
-from shotcraft.shots.models import CLIP_KINDS, Take, TakeStatus
+from shotcraft.shots.models import CLIP_KINDS, MadeBy, Take, TakeStatus
 
 if TYPE_CHECKING:
     import opentimelineio as otio
@@ -368,6 +369,7 @@ def _apply(store: Store, result: EditImport) -> None:
                         "nothing was applied."
                     )
                 row.picked_take = change.take
+                row.picked_by = MadeBy.IMPORT_EDIT.value  # the editor's, not the director's eye
             else:
                 if (row.trim_in, row.trim_out) != (change.was_trim_in, change.was_trim_out):
                     raise ProjectError(

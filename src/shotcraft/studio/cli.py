@@ -798,7 +798,7 @@ def reject(
 @command()
 def ranker(directory: DirArg, as_json: JsonOpt = False) -> None:
     """Show the metric weights learned from your picks and rejects, and how often they agree."""
-    from shotcraft.studio.views import agreement_sentence, ranker_json
+    from shotcraft.studio.views import agreement_sentence, left_out_sentence, ranker_json
 
     state = _open(directory).ranker()
     if as_json:
@@ -812,10 +812,11 @@ def ranker(directory: DirArg, as_json: JsonOpt = False) -> None:
         table.add_row(name, f"{default:.2f}", f"{learned:.2f}", f"×{learned / default:.2f}")
     out.print(table)
     low, high = state.bounds
-    out.print(Text(f"learned from {state.preferences} preferences on {state.picked_shots} picked "
-                   f"shots (a pick beats every other take of its shot; every take left standing "
-                   f"beats a rejected one); each weight stays within ×{low:g}–×{high:g} of its "
-                   "default."))
+    out.print(Text(f"rests on {state.preferences} preferences from {state.picked_shots} shots you "
+                   f"picked by hand (a pick beats every other take of its shot; every take left "
+                   f"standing beats one you rejected); each weight stays within ×{low:g}–×{high:g} "
+                   "of its default."))
+    out.print(Text(left_out_sentence(state.left_out)))
     out.print(Text(f"agreement: {agreement_sentence(state.fixed, state.learned)}."))
     out.print(Text(state.reason if state.in_use else f"not in use: {state.reason}"))
 
