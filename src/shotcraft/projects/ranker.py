@@ -107,18 +107,21 @@ def judgements(store: Store, left_out: dict[str, int] | None = None) -> list[Sho
         shots = session.exec(select(ShotRow.id, ShotRow.picked_take, ShotRow.picked_by).where(
             ShotRow.archived == False).order_by(  # noqa: E712
             col(ShotRow.episode), col(ShotRow.order))).all()
+        by_director = set(session.exec(select(TakeRow.shot_id, TakeRow.number).where(
+            TakeRow.status == TakeStatus.REJECTED.value,
+            TakeRow.rejected_by == MadeBy.DIRECTOR.value)).all())
         rows = session.exec(select(TakeRow.shot_id, TakeRow.number, TakeRow.status,
-                                   TakeRow.scores, TakeRow.rejected_by).where(
+                                   TakeRow.scores).where(
             TakeRow.kind == TakeKind.VIDEO.value, TakeRow.score != None,  # noqa: E711
             col(TakeRow.status).in_((TakeStatus.DONE.value, TakeStatus.REJECTED.value)),
         ).order_by(col(TakeRow.shot_id), col(TakeRow.number))).all()
     takes: dict[str, dict[int, dict[str, float]]] = {}
     rejected: dict[str, set[int]] = {}
-    for shot_id, number, status, scores, rejected_by in rows:
+    for shot_id, number, status, scores in rows:
         if not scores:
             continue
         takes.setdefault(shot_id, {})[number] = {k: float(v) for k, v in scores.items()}
-        if status == TakeStatus.REJECTED.value and rejected_by == MadeBy.DIRECTOR.value:
+        if status == TakeStatus.REJECTED.value and (shot_id, number) in by_director:
             rejected.setdefault(shot_id, set()).add(number)
     found: list[ShotJudgement] = []
     for shot_id, picked, picked_by in shots:
