@@ -56,6 +56,7 @@ class PrevizEngine(Engine):
             character_references=True, camera_control=True, keyframes=True, max_seconds=None,
             # two shots at once: one composes while the other's ffmpeg encodes and is scored
             batch_size=4, parallel=2, scale=EngineSettings().previz_scale,
+            deterministic=True,  # a seed moves the composition, never the camera or the look
         )
 
     def render(
