@@ -14,6 +14,7 @@ BENCHMARKS = [
     ["side_files.py"],
     ["tui_open.py"],
     ["take_review.py"],
+    ["defects.py"],
     ["card_draw_batching.py"],
     ["engine_overhead.py"],
     ["executors.py"],

@@ -22,6 +22,14 @@ Metrics and their mappings:
   a take that is one still picture from first frame to last, drawn for a *static* shot (a
   previz panel), is a still, not a stall, and scores 1 with that said; for any other camera
   move a wholly still take is both frozen here and motionless under `motion`.
+- cadence: short defects between frames, each a fault a viewer sees: a frame shown twice
+  while the picture moves (stutter: a step far under the steps around it, or a short one and
+  then a catch-up), a frame left out (a step at least four fifths of the way from what one
+  step changes there to what two steps change: compressed video's frames alternate in
+  quality, which alone moves a step about half-way), a single frame unlike both its neighbours while they agree with each other (a flashed
+  or broken frame). Each costs 0.35 of the score; none scores 1. A step is the mean absolute
+  difference of neighbouring frames, read against the median one- and two-frame differences
+  around it (so fast and slow moves are judged alike); a still picture has no steps to judge.
 - flicker: brightness reversals (the frame-to-frame mean luminance change flips sign, both
   steps ≥ 1.5 levels) per frame step; 25 % of steps reversing gives 0.
 - motion: global motion of frames ~0.1 s apart against the requested camera move. Phase
@@ -68,6 +76,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "black_frames": 1.5,
     "frozen": 1.5,
     "flicker": 1.0,
+    "cadence": 1.5,
     "motion": 1.5,
     "continuity": 1.0,
     "identity": 2.0,
@@ -136,7 +145,7 @@ def score_frames(
     metrics = [_sharpness(gray), _exposure(gray), _black_frames(gray)]
     if len(frames) >= 2:
         static = camera is not None and camera.move is Move.STATIC
-        metrics += [_frozen(gray, fps, static_shot=static), _flicker(gray)]
+        metrics += [_frozen(gray, fps, static_shot=static), _flicker(gray), _cadence(gray, fps)]
         if camera is not None:
             metrics.append(_motion(gray, fps, camera))
     if previous_last_frame is not None:
@@ -381,6 +390,54 @@ def _flicker(gray: np.ndarray) -> MetricScore:
             f"largest step {amplitude:.1f} levels."
         ),
     )
+
+
+CADENCE_COST = 0.35  # of the score, per short defect
+STILL_STEP = 0.1  # levels: a picture changing less than this between frames is not moving
+
+
+def _cadence(gray: np.ndarray, fps: float) -> MetricScore:
+    """Short defects, each read against the frames around it: what one step and two steps of
+    the picture's own motion look like there (mean absolute differences of frames one and two
+    apart), so a fast pan and a slow dolly are judged alike."""
+    flat = gray.reshape(len(gray), -1)
+    one = np.abs(np.diff(flat, axis=0)).mean(axis=1)  # one[i]: frame i to i + 1
+    two = np.abs(flat[2:] - flat[:-2]).mean(axis=1)  # two[i]: frame i to i + 2
+    found: list[tuple[int, str]] = []
+    skip: set[int] = set()
+    for i in range(1, len(gray) - 1):  # frame i unlike both neighbours, which agree
+        if min(one[i - 1], one[i]) > 2.5 * two[i - 1] + 1.5:
+            found.append((i, "a flashed frame"))
+            skip.update((i - 1, i))
+    for i in range(len(one)):
+        if i in skip:
+            continue
+        near = [j for j in range(max(0, i - 6), min(len(one), i + 7)) if abs(j - i) > 1]
+        if len(near) < 4:
+            continue
+        step = float(np.median(one[near]))
+        double = float(np.median(two[[j for j in near if j < len(two)]]))
+        if step < STILL_STEP or double < 1.3 * step:
+            continue  # a still picture, or one whose steps noise drowns
+        middle = (step + double) / 2
+        following = one[i + 1] if i + 1 < len(one) else step
+        if one[i] < 0.35 * step or (one[i] < 0.6 * step and following > middle):
+            found.append((i + 1, "a repeated frame"))
+            skip.update((i, i + 1))  # its catch-up step is the same defect
+        elif step + 0.8 * (double - step) < one[i] < 1.5 * double:  # not an encoder's beat
+            found.append((i + 1, "a dropped frame"))
+            skip.add(i)
+    found.sort()
+    value = max(0.0, 1.0 - CADENCE_COST * len(found))
+    if not found:
+        explanation = f"every one of {len(one)} frame steps even: no stutter, drop or flash."
+    else:
+        at = "; ".join(f"{what} at {frame / fps:.2f} s" if fps > 0 else f"{what} at frame {frame}"
+                       for frame, what in found[:4])
+        more = f" and {len(found) - 4} more" if len(found) > 4 else ""
+        explanation = f"{len(found)} short defect{'s' if len(found) > 1 else ''}: {at}{more}."
+    return MetricScore(name="cadence", value=value, weight=DEFAULT_WEIGHTS["cadence"],
+                       explanation=explanation)
 
 
 # ---------------------------------------------------------------------------------------------
