@@ -28,7 +28,7 @@ from shotcraft.shots.models import Shot, TakeKind
 PROBE_SHORT_SIDE = 270  # small enough to draw in about a second, large enough to read motion
 PROBE_FRAMES = 60
 MARGIN = 0.05  # what another seed's composition may add to a probed check
-TECHNICAL = ("sharpness", "exposure", "black_frames", "frozen", "flicker", "motion")
+TECHNICAL = ("sharpness", "exposure", "black_frames", "frozen", "flicker", "cadence", "motion")
 
 
 class Reach(BaseModel):
