@@ -5,7 +5,7 @@ The component configs follow diffusers' own fast tests (tests/pipelines/*/test_*
 is reachable. Every builder saves with `save_pretrained(folder)` so the engine loads them back
 through its real settings path (`from_pretrained(folder, local_files_only=True)`).
 
-    python -m tests.engine.diffusers_tiny DIR      # writes DIR/sd, DIR/ip_adapter, DIR/ltx, ...
+    python -m shotcraft.engine.diffusers_tiny DIR   # writes DIR/sd, DIR/ip_adapter, DIR/ltx, ...
 
 then point SHOTCRAFT_DIFFUSERS_* at them (see docs/diffusers.md).
 """
@@ -303,6 +303,6 @@ def build_all(root: Path) -> dict[str, Path]:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m tests.engine.diffusers_tiny DIR")
+        sys.exit("usage: python -m shotcraft.engine.diffusers_tiny DIR")
     for name, path in build_all(Path(sys.argv[1])).items():
         print(f"{name}: {path}")
