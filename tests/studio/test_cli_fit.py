@@ -25,24 +25,39 @@ def _cue_spans(srt: Path) -> list[tuple[float, float]]:
 def test_fit_lengthens_the_shots_export_flags_and_the_cues_then_follow_the_speech(
     project_dir: Path,
 ) -> None:
+    """The director slows 顾言 down: export says which lines are cut and by how much, strict
+    export refuses, fit lengthens those shots within the pace kept, and the cues follow."""
+    assert invoke("voice", project_dir, "顾言", "--speed", "0.6").exit_code == 0
     first = invoke("export", project_dir, *EXPORT)
     assert first.exit_code == 0, first.stderr
     warned = [w for w in json.loads(first.stdout)["warnings"] if "'s line runs" in w]
-    assert [w.split(":")[0] for w in warned] == ["E01-S01-003", "E01-S01-004", "E01-S02-003"]
-    assert re.fullmatch(r"E01-S01-003: 顾言's line runs \d\.\d s, the shot is 1\.5 s; "
-                        r"shotcraft fit lengthens it\.", warned[0])
+    assert [w.split(":")[0] for w in warned] == ["E01-S01-003", "E01-S02-003"]
+    assert re.fullmatch(r"E01-S01-003: 顾言's line runs \d\.\d s, the shot is 1\.5 s: \d\.\d s "
+                        r"of it is cut where the next line starts or the episode ends; shotcraft "
+                        r"fit lengthens the shot\.", warned[0])
+
+    exports = sorted(p.name for p in (project_dir / "exports").iterdir())
+    strict = invoke("export", project_dir, *EXPORT, "--strict")
+    assert strict.exit_code == 1
+    assert re.fullmatch(r"error: export --strict refuses to cut: 2 lines would lose \d+\.\d s in "
+                        r"all, the first 顾言's line in E01-S01-003 \(\d\.\d s of \d\.\d s\); run "
+                        r"shotcraft fit, lengthen those shots, or export without --strict\.",
+                        strict.stderr.strip())
+    assert sorted(p.name for p in (project_dir / "exports").iterdir()) == exports
 
     dry = invoke("fit", project_dir, "--episode", 1, "--dry-run")
     assert dry.exit_code == 0, dry.stderr
-    assert dry.stdout.splitlines()[:3] == [w.removesuffix("; shotcraft fit lengthens it.")
+    assert dry.stdout.splitlines()[:2] == [w.removesuffix("; shotcraft fit lengthens the shot.")
                                            for w in warned]
     assert "E01-S01-003: would go from 1.5 s to" in dry.stdout
     assert dry.stdout.strip().endswith("Dry run: nothing changed.")
-    assert json.loads(invoke("fit", project_dir, "--episode", 1, "--json").stdout)[
-        "changes"][0]["shot_id"] == "E01-S01-003"
+    fitted = json.loads(invoke("fit", project_dir, "--episode", 1, "--max-stretch", "3",
+                               "--json").stdout)
+    assert fitted["changes"][0]["shot_id"] == "E01-S01-003"
+    assert fitted["cut_seconds_before"] > 0 and fitted["cut_seconds_after"] == 0
     assert invoke("fit", project_dir, "--episode", 1).stdout.strip() == "Every line fits its shot."
 
-    second = invoke("export", project_dir, *EXPORT)
+    second = invoke("export", project_dir, *EXPORT, "--strict")
     assert second.exit_code == 0, second.stderr
     result = json.loads(second.stdout)
     assert not [w for w in result["warnings"] if "'s line" in w]  # nothing flagged, nothing cut

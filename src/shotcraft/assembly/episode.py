@@ -86,6 +86,7 @@ class ExportOptions(BaseModel):
     formats: list[str] = Field(default_factory=list)  # side files by format name (assembly.formats)
     format_options: dict[str, Any] = Field(default_factory=dict)  # the formats' declared options
     video: bool = True  # False: only the side files, no MP4 encode
+    strict: bool = False  # refuse to export when a line would be cut (--voice bible)
     sfx: dict[str, Path] = Field(default_factory=dict)  # shot id → a sound effect at its start
 
     @field_validator("formats")
@@ -263,14 +264,24 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
     flagged: set[int] = set()
     fresh: set[int] = set()  # lines synthesised by this export (timing the cues spoke them first)
     if options.voice == "bible" and cues:  # the subtitles follow the lines as spoken
-        from shotcraft.assembly.speech.timing import misfits, spoken_lines, time_to_speech
+        from shotcraft.assembly.speech.timing import cuts, misfits, spoken_lines, time_to_speech
 
         lines = spoken_lines(cues, options.voices, cache_dir, options.language)
         fresh = {index for index, line in lines.items() if not line.cached}
         seconds = {index: line.seconds for index, line in lines.items()}
+        cut = cuts(cues, seconds, fps=preset.fps, total_frames=total)
+        if options.strict and cut:
+            raise AssemblyError(_strict_refusal(cut, cues, clips, starts))
         for misfit in misfits(timeline, starts, cues, seconds):
-            warnings.append(f"{misfit.sentence()}; shotcraft fit lengthens it.")
+            fits = "; shotcraft fit lengthens the shot" if misfit.cut_seconds > 0 else ""
+            warnings.append(f"{misfit.sentence()}{fits}.")
             flagged.add(misfit.index)
+        for line in cut:
+            if line.index not in flagged:  # cut though its shot is long enough: said, never hidden
+                warnings.append(
+                    f"{line.speaker}'s line \"{line.text}\" runs {line.seconds:.1f} s: "
+                    f"{line.lost_seconds:.1f} s of it is cut where the next line starts or the "
+                    "episode ends; lengthen its shot.")
         cues = time_to_speech(cues, seconds, fps=preset.fps, total_frames=total)
     fragments = _burn_fragments(clips, starts, cues, preset, cache_dir, warnings) if (
         options.subtitles == "burn"
@@ -328,12 +339,6 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
 
         report("measuring loudness", 0.95)
         result.loudness_lufs, result.true_peak_dbtp = measure_loudness(out_path)
-    for line in spoken:
-        if line.cut_seconds > 0 and line.index not in flagged:  # the shot is too short: said, never hidden
-            result.warnings.append(
-                f"{line.speaker}'s line \"{line.text}\" runs {line.seconds:.1f} s and is cut by "
-                f"{line.cut_seconds:.1f} s where the next line starts or the episode ends; "
-                "lengthen its shot.")
     side_cues = cues  # timed as in the MP4, so the SRT matches it (crossfades included)
     if not cues:  # --subtitles none: editors still get the lines (--format srt, OTIO metadata)
         from shotcraft.assembly import subtitles
@@ -412,6 +417,20 @@ def check_sfx(timeline: Timeline, options: ExportOptions) -> None:
                             "not have.", field="sfx")
         if not Path(path).is_file():
             raise AssemblyError(f"the sound effect file {path} for {shot_id} does not exist.")
+
+
+def _strict_refusal(cut: list[Any], cues: list[Cue], clips: list[Clip], starts: list[int]) -> str:
+    """`export --strict`'s one sentence: how many lines would be cut, the seconds lost, where."""
+    start_of = {cue.index: cue.start_frame for cue in cues}
+    first = min(cut, key=lambda line: start_of[line.index])
+    shot = next((c.shot_id for c, s in reversed(list(zip(clips, starts, strict=True)))
+                 if s <= start_of[first.index]), clips[0].shot_id)
+    lost = sum(line.lost_seconds for line in cut)
+    lines = f"{len(cut)} line{'s' if len(cut) > 1 else ''}"
+    return (f"export --strict refuses to cut: {lines} would lose {lost:.1f} s in all, the first "
+            f"{first.speaker}'s line in {shot} ({first.lost_seconds:.1f} s of "
+            f"{first.seconds:.1f} s); run shotcraft fit, lengthen those shots, or export "
+            "without --strict.")
 
 
 def _effect_clips(timeline: Timeline, options: ExportOptions, starts: list[int]) -> list[AudioClip]:

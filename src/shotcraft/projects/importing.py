@@ -31,6 +31,7 @@ class ImportReport(BaseModel):
     kept: int  # shots matched to an existing shot (id, edits and takes kept)
     added: int
     archived: int
+    fitted: Any = None  # with import --fit-voices: the lengths the voices set (fit.FitReport)
 
 
 # The phases an import reports, in order, with the share of a long import done when each

@@ -198,12 +198,25 @@ class Project:
     @_writes
     def import_script(
         self, path: str | Path, *, format: str | None = None,
-        progress: Callable[[str, float], None] | None = None,
+        progress: Callable[[str, float], None] | None = None, fit_voices: bool = False,
+        max_stretch: float | None = None,
     ) -> ImportReport:
         """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots.
 
-        `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order."""
-        return importing.import_script(self.store, path, format=format, progress=progress)
+        `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order.
+        With `fit_voices`, every dialogue shot whose length nobody edited then follows its
+        lines as the characters' voices speak them, within `max_stretch` of the breakdown's
+        length (projects.fit; `report.fitted` says what changed)."""
+        from shotcraft.projects.fit import DEFAULT_MAX_STRETCH, fit
+
+        stretch = DEFAULT_MAX_STRETCH if max_stretch is None else max_stretch
+        if fit_voices and not stretch >= 1.0:  # refused before the script is imported
+            raise SpecError(f"must be at least 1 (1.5 lets a shot grow by half), not {stretch:g}",
+                            field="max_stretch")
+        report = importing.import_script(self.store, path, format=format, progress=progress)
+        if fit_voices:
+            report.fitted = fit(self.store, follow=True, max_stretch=stretch)
+        return report
 
     # -- reading -------------------------------------------------------------------------
 
@@ -258,6 +271,11 @@ class Project:
     def character_voice(self, name: str) -> CharacterVoice:
         return voices.character_voice(self.store, name)
 
+    def speaking_rate(self, entry: CharacterVoice) -> float | None:
+        """The character's measured speaking rate (characters or words a second), or None
+        where measuring it would be billed or no engine runs here."""
+        return voices.speaking_rate_of(self.store, entry)
+
     @_writes
     def set_voice(self, name: str, **fields: Any) -> CharacterVoice:
         """Set a character's voice fields (engine, voice, speed, pitch, language), checked by
@@ -268,16 +286,19 @@ class Project:
     def clear_voice(self, name: str) -> CharacterVoice:
         return voices.clear_voice(self.store, name)
 
-    def fit(self, *, episode: int | None = None, dry_run: bool = False) -> FitReport:
+    def fit(self, *, episode: int | None = None, dry_run: bool = False,
+            max_stretch: float | None = None) -> FitReport:
         """Flag the lines that run past their shot, spoken in the characters' voices, and
-        (unless `dry_run`) lengthen those shots in one transaction; takes are kept."""
-        from shotcraft.projects.fit import fit
+        (unless `dry_run`) lengthen those shots in one transaction, each to at most
+        `max_stretch` times its length (default 1.5); takes are kept."""
+        from shotcraft.projects.fit import DEFAULT_MAX_STRETCH, fit
 
         if episode is not None:
             check_episode(episode)
         if not dry_run:
             self.require_writable("fit")
-        return fit(self.store, episode=episode, dry_run=dry_run)
+        return fit(self.store, episode=episode, dry_run=dry_run,
+                   max_stretch=DEFAULT_MAX_STRETCH if max_stretch is None else max_stretch)
 
     @_writes
     def add_reference(self, name: str, image: str | Path, *, force: bool = False) -> ReferenceAdded:

@@ -36,7 +36,8 @@ Rules (deterministic; the same script always gives the same storyboard):
    listener follows (the character named in that action, the next speaker, or the listener of
    rule 4), kind REACTION, no action text, no dialogue, notes "reaction". The action keeps its
    own shot.
-7. Durations. Speech: 4.5 Chinese characters/s plus 2.7 English words/s. Action: 1.5 s plus
+7. Durations. Speech: the short-drama pace (storyboard.pace: 5.0 Chinese characters or 2.7
+   English words a second) plus 0.35 s of air after the last word. Action: 1.5 s plus
    one second per 3.5 words (a Chinese word counted as 2 characters). At least 1.5 s, at most
    the longest shot (`max_shot_frames`, default 10 s); stored as whole frames at the fps.
 8. Never shots: transitions and notes go to the scene's notes as written; lyrics go there as
@@ -71,14 +72,13 @@ from shotcraft.shots.models import (
 )
 from shotcraft.storyboard.characters import NameIndex, build_bible, is_narrator, scene_ids
 from shotcraft.storyboard.models import Character, Episode, Scene, Storyboard
+from shotcraft.storyboard.pace import LINE_AIR, paced_seconds
 from shotcraft.storyboard.prompts import NEGATIVE_PROMPT, compose_prompt
 from shotcraft.storyboard.script import Element, ElementKind, Script, ScriptFormat, ScriptScene
 
 MIN_SHOT_SECONDS = 1.5
 DEFAULT_MAX_SHOT_SECONDS = 10.0
 REACTION_SECONDS = 1.5
-ZH_CHARS_PER_SECOND = 4.5
-EN_WORDS_PER_SECOND = 2.7
 ACTION_BASE_SECONDS = 1.5
 ACTION_WORDS_PER_SECOND = 3.5
 
@@ -150,10 +150,8 @@ def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def speech_seconds(text: str) -> float:
-    """How long a line takes to say: 4.5 Chinese characters or 2.7 English words per second."""
-    return len(_CJK_RE.findall(text)) / ZH_CHARS_PER_SECOND + len(_WORD_RE.findall(text)) / (
-        EN_WORDS_PER_SECOND
-    )
+    """How long a line's shot runs: the line at the short-drama pace, plus the air after it."""
+    return paced_seconds(text) + LINE_AIR
 
 
 def action_seconds(text: str) -> float:

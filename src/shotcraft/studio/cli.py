@@ -155,24 +155,53 @@ def new(
                             f" in {project.root} ({aspect}, {fps} fps)"))
 
 
+MaxStretch = Annotated[float | None, typer.Option(
+    "--max-stretch", help="The most a shot may grow to fit its lines, as a factor of its length "
+    "(default 1.5); a line still too long is cut, and said.", show_default=False)]
+
+
 @command("import")
 def import_(
     directory: DirArg,
     script: Annotated[Path, typer.Argument(help="A Fountain (.fountain) or Chinese 剧本 (.txt) script.")],
     format: Annotated[str | None, typer.Option("--format", help="fountain or juben (default: detect).")] = None,
+    fit_voices: Annotated[bool, typer.Option("--fit-voices", help="Time each dialogue shot by its lines as the characters' voices speak them (shots nobody edited).")] = False,
+    max_stretch: MaxStretch = None,
 ) -> None:
     """Parse a script and break it down into shots (re-import keeps takes of unchanged shots)."""
     from shotcraft.studio.progress import ImportProgress
 
+    if max_stretch is not None and not fit_voices:
+        err.print(Text("usage: --max-stretch goes with --fit-voices (or shotcraft fit)"))
+        raise typer.Exit(2)
     project = _open(directory)
     with ImportProgress(err) as bar:  # shown only if the import runs over a second
-        report = project.import_script(script, format=format, progress=bar.update)
+        report = project.import_script(script, format=format, progress=bar.update,
+                                       fit_voices=fit_voices, max_stretch=max_stretch)
     out.print(Text(
         f"imported {report.script} ({report.format}): {report.episodes} episodes, {report.scenes} scenes, "
         f"{report.shots} shots, {report.characters} characters, {report.dialogue_lines} dialogue lines"
     ))
     if report.kept or report.archived:
         out.print(f"kept {report.kept} unchanged shots, added {report.added}, archived {report.archived}")
+    if report.fitted is not None:
+        fitted = report.fitted
+        shorter = sum(c.new_frames < c.old_frames for c in fitted.changes if not c.trimmed)
+        longer = sum(c.new_frames > c.old_frames for c in fitted.changes if not c.trimmed)
+        out.print(Text(f"timed {shorter + longer} dialogue shots by the voices ({shorter} shorter, "
+                       f"{longer} longer, at most ×{fitted.max_stretch:g})"))
+        _print_cuts(fitted.cut_after)
+
+
+def _print_cuts(cut: list[Any]) -> None:
+    """Each line the voice track will cut, as a warning, and the seconds lost in all."""
+    for line in cut:
+        err.print(Text.assemble(("warning:", "yellow"), f" {line.sentence()}."))
+    if cut:
+        lost = sum(line.lost_seconds for line in cut)
+        err.print(Text.assemble(("warning:", "yellow"),
+                                f" {len(cut)} line{'s' if len(cut) > 1 else ''} cut, "
+                                f"{lost:.1f} s lost in all."))
 
 
 @command()
@@ -250,6 +279,8 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
              "first_scene": c.first_scene, "ip_adapter_scale": c.ip_adapter_scale,
              # the voice it speaks with: set on it, or its default ("default": true)
              "voice": voices[c.name].as_json(),
+             # measured: characters (zh) or words a second; null where that would be billed
+             "rate": project.speaking_rate(voices[c.name]),
              # each reference with its face check, in the bible's order
              "references": [{"path": check.path, "faces": check.faces,
                              "usable": check.usable, "reason": check.reason}
@@ -263,16 +294,20 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
     for c in people:
         table.add_row(Text(c.name), Text(", ".join(c.aliases)), Text(c.description or ""),
                       _refs_cell(faces.get(c.name, [])), Text(c.first_scene or ""),
-                      Text(_voice_words(voices[c.name])))
+                      Text(_voice_words(voices[c.name], project.speaking_rate(voices[c.name]),
+                                        project.language)))
     out.print(table)
 
 
-def _voice_words(entry: Any) -> str:
-    """"espeak cmn+f2, speed 1, pitch 70 (default)": a voice in a table cell or a line."""
+def _voice_words(entry: Any, rate: float | None = None, project_language: str = "zh") -> str:
+    """"espeak cmn+f2, speed 1.25, pitch 70 (default), 4.96 characters a second": a voice in a
+    table cell or a line, with its measured rate where known."""
     v = entry.voice
     language = f", {v.language}" if v.language else ""
     source = "default" if entry.default else "set"
-    return f"{v.engine} {v.voice}, speed {v.speed:g}, pitch {v.pitch}{language} ({source})"
+    unit = "characters" if (v.language or project_language).startswith(("zh", "cmn")) else "words"
+    speaks = f", {rate:.2f} {unit} a second" if rate is not None else ""
+    return f"{v.engine} {v.voice}, speed {v.speed:g}, pitch {v.pitch}{language} ({source}){speaks}"
 
 
 @command()
@@ -301,11 +336,12 @@ def voice(
         entry = project.set_voice(name, **changes)
     else:
         entry = project.character_voice(name)
+    rate = project.speaking_rate(entry)
     if as_json:
-        print(json.dumps({"name": entry.name, "voice": entry.as_json()}, ensure_ascii=False,
-                         indent=2))
+        print(json.dumps({"name": entry.name, "voice": entry.as_json(), "rate": rate},
+                         ensure_ascii=False, indent=2))
         return
-    out.print(Text(f"{entry.name}: {_voice_words(entry)}"))
+    out.print(Text(f"{entry.name}: {_voice_words(entry, rate, project.language)}"))
 
 
 def _refs_cell(checks: list[Any]) -> str:
@@ -322,11 +358,12 @@ def fit(
     directory: DirArg,
     episode: Annotated[int | None, typer.Option("--episode", help="Only this episode (default: every episode).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the lines and the new lengths; change nothing.")] = False,
+    max_stretch: MaxStretch = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Lengthen the shots whose lines, spoken in the characters' voices, run past them (takes kept)."""
     project = _open(directory)
-    report = project.fit(episode=episode, dry_run=dry_run)
+    report = project.fit(episode=episode, dry_run=dry_run, max_stretch=max_stretch)
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         return
@@ -340,11 +377,14 @@ def fit(
             continue
         verb = "would go" if report.dry_run else "goes"
         kept = {0: "no takes yet", 1: "its take kept"}.get(change.takes, f"its {change.takes} takes kept")
-        out.print(Text(f"{change.shot_id}: {verb} from {old:.1f} s to {new:.1f} s ({kept})."))
+        held = (f"; its lines need {(change.needed_frames or 0) / change.fps:.1f} s, held at "
+                f"×{report.max_stretch:g}") if change.capped else ""
+        out.print(Text(f"{change.shot_id}: {verb} from {old:.1f} s to {new:.1f} s ({kept}{held})."))
     if not report.changes:
         out.print(Text("Every line fits its shot."))
     elif report.dry_run:
         out.print(Text("Dry run: nothing changed."))
+    _print_cuts(report.cut_after)
 
 
 @command("add-ref")
@@ -856,6 +896,7 @@ def export(
         "--format", help=f"Also write this side file (repeatable): {', '.join(format_names())}.",
         show_default=False)] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="--no-video: write only the side files, no MP4 encode.")] = True,
+    strict: Annotated[bool, typer.Option("--strict", help="Refuse to export when a line would be cut (--voice bible); nothing is written.")] = False,
     sfx: Annotated[list[str] | None, typer.Option(
         "--sfx", help="SHOT_ID=FILE: a sound effect from the shot's first frame (repeatable).",
         show_default=False)] = None,
@@ -874,7 +915,7 @@ def export(
     options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
                              voice=voice, take_audio=take_audio, otio=otio, sheet=sheet,
                              formats=formats or [], format_options=format_options or {},
-                             video=video, language=project.language,
+                             video=video, strict=strict, language=project.language,
                              sfx=parse_sfx(sfx or []))
     with ExportProgress(err, enabled=not as_json) as bar:
         result = project.export(episode, options, out=output, progress=bar.update)

@@ -86,6 +86,7 @@ def refusal(status: int, code: int | None, message: str) -> str:
 
 class KlingSpeech(SpeechEngine):
     name = "kling"
+    paid = True
 
     def version(self) -> str:
         return VERSION

@@ -47,6 +47,7 @@ def refusal(status: int, message: str) -> str:
 
 class OpenAISpeech(SpeechEngine):
     name = "openai"
+    paid = True
 
     def version(self) -> str:
         host = urlsplit(os.environ.get(BASE, "")).netloc or "unset"
