@@ -19,12 +19,13 @@ How the MP4 is made:
    generated while muxing. After the mux the written file's loudness and true peak are measured
    (ExportResult.loudness_lufs / true_peak_dbtp), and the voice is cut into one WAV per line
    (`ep-dialogue/NNN-<shot>.wav`) for the editors' Dialogue track.
-4. The mux (concat + audio, +faststart) writes a temp file unique to this export next to the
-   output (`.NAME.<pid>-<random>.partial.mp4`, shots.files.atomic_target), probes it (video
-   stream, exact frame count and duration, an audio track) and only then renames it into place,
-   so a failed, killed or wrong export never replaces a good one. The SRT, OTIO and contact
-   sheet are written the same way, named after the MP4 (`ep.mp4` → `ep.srt`, `ep.otio`,
-   `ep-sheet.png`/`.pdf`), with the user's umask.
+4. Everything is written into staging folders beside where it goes (assembly.staging) and
+   moved into place only when all of it succeeded: the mux (concat + audio, +faststart) writes
+   the MP4 there, probes it (video stream, exact frame count and duration, an audio track), and
+   the SRT, OTIO, sheet and the other side files follow, named after the MP4 (`ep.mp4` →
+   `ep.srt`, `ep.otio`, `ep-sheet.png`/`.pdf`, `ep-dialogue/`), with the user's umask. A failed,
+   killed or wrong export never replaces any file of the previous set; a cancelled one
+   neither.
 5. Exports of the same output file take turns: an exclusive lock on `.NAME.mp4.lock` beside it;
    the second says "waiting for another export of episode N…" and then runs (mostly from cache).
 """
@@ -57,6 +58,7 @@ from shotcraft.assembly.normalize import (
 from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
 from shotcraft.assembly.runner import run
 from shotcraft.assembly.speech.track import SpokenCue
+from shotcraft.assembly.staging import Staging, remove_stale_staging, staging
 from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
 from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
@@ -228,8 +230,21 @@ def export_episode(
         with file_lock(lock_path(out_path), on_wait=waiting, cancel=cancel):
             for target in (out_path, *sidecar_paths(out_path).values()):
                 remove_stale_temps(target)  # left by a killed export of this file
-            return _export(timeline, options, cache_dir=Path(cache_dir), out_path=out_path,
-                           report=report, cancel=cancel)
+            remove_stale_staging(out_path)
+            started = time.monotonic()
+            with staging(out_path.name) as stage:  # all or nothing: see assembly.staging
+                result = _export(timeline, options, cache_dir=Path(cache_dir),
+                                 out_path=stage.path(out_path), report=report, cancel=cancel)
+                result = _at_final_places(result, stage)
+                if cancel is not None and cancel.is_set():
+                    raise AssemblyError(f"export of {out_path.name} cancelled; the previous "
+                                        "files were kept.")
+                report("moving the files into place", 0.99)
+                stage.commit()
+            result.seconds = round(time.monotonic() - started, 3)
+            _record_sizes(result)
+            report("done", 1.0)
+            return result
     except InterruptedError:
         raise AssemblyError(
             f"export cancelled while waiting for another export of {out_path.name}."
@@ -347,8 +362,6 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
     tracks = with_tracks(timeline, side_cues, options, starts=starts, dialogue=dialogue)
     _write_side_files(result, tracks, options, out_path, report)
     result.seconds = round(time.monotonic() - started, 3)
-    _record_sizes(result)
-    report("done", 1.0)
     return result
 
 
@@ -379,8 +392,6 @@ def _export_side_files(timeline: Timeline, options: ExportOptions, *, out_path: 
     )
     _write_side_files(result, with_tracks(timeline, cues, options), options, out_path, report)
     result.seconds = round(time.monotonic() - started, 3)
-    _record_sizes(result)
-    report("done", 1.0)
     return result
 
 
@@ -493,6 +504,18 @@ def _write_side_files(result: ExportResult, timeline: Timeline, options: ExportO
     result.srt = next(iter(result.files.get("srt", [])), None)
     result.otio = next(iter(result.files.get("otio", [])), None)
     result.sheet = result.files.get("sheet", [])
+
+
+def _at_final_places(result: ExportResult, stage: Staging) -> ExportResult:
+    """The result with every staged path replaced by where it is once committed."""
+    def final(path: Path | None) -> Path | None:
+        return stage.final(path) if path is not None else None
+
+    files = {name: [stage.final(p) for p in paths] for name, paths in result.files.items()}
+    return result.model_copy(update={
+        "output": final(result.output), "files": files, "srt": final(result.srt),
+        "otio": final(result.otio), "sheet": [stage.final(p) for p in result.sheet],
+    })
 
 
 def _record_sizes(result: ExportResult) -> None:

@@ -57,6 +57,7 @@ class DraftVideoClip(BaseModel):
     """One take on the main video track: frames `source_start_frames ..` of `path`."""
 
     path: Path  # the take file (video or still), absolute
+    linked_as: Path | None = None  # where the draft says it is, if not `path` (a staged export)
     source_start_frames: int = Field(default=0, ge=0)  # first frame used; > 0 for a trimmed head
     duration_frames: int = Field(gt=0)
     timeline_start_frames: int = Field(ge=0)
@@ -76,6 +77,7 @@ class DraftText(BaseModel):
 
 class DraftAudioClip(BaseModel):
     path: Path  # an audio file (WAV, MP3, M4A…); 剪映 refuses a file with a video stream here
+    linked_as: Path | None = None  # where the draft says it is, if not `path` (a staged export)
     start_frames: int = Field(ge=0)  # where it starts on the timeline
     duration_frames: int = Field(gt=0)
     source_start_frames: int = Field(default=0, ge=0)
@@ -130,18 +132,21 @@ def write_jianying_draft(
     *,
     bundle: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    final_folder: Path | None = None,
 ) -> Path:
     """Write `spec` as a 剪映 draft folder inside `folder` and return the draft folder's path.
 
     `folder` is where drafts live (the project's exports/, or 剪映's drafts folder); it is
-    created if missing. With `bundle`, media are copied into the draft (hard-linked where the
+    created if missing. With `final_folder`, `folder` is a staging folder and the draft moves
+    to `final_folder` later (assembly.staging): the draft is checked against, and names, the
+    place it will be. With `bundle`, media are copied into the draft (hard-linked where the
     disk allows) and linked there; `progress(done, total)` follows the copies. Raises
     AssemblyError with one sentence for a missing or unusable media file, overlapping clips, or
     a folder of that name that shotcraft did not write or that 剪映 changed since.
     """
     folder = Path(folder)
     _check_spec(spec)
-    final = folder / draft_folder_name(spec.name)
+    final = Path(final_folder or folder) / draft_folder_name(spec.name)
     _check_replaceable(final)
     folder.mkdir(parents=True, exist_ok=True)
 
@@ -157,11 +162,12 @@ def write_jianying_draft(
             "sha256": {name: _sha256(temp / name) for name in CONTENT_FILES},
         })
         os.chmod(temp, 0o777 & ~current_umask())  # mkdtemp's 0700 would hide it from others
-        _move_into_place(temp, final)
+        written = folder / final.name
+        _move_into_place(temp, written)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
-    return final
+    return written
 
 
 def _check_spec(spec: JianyingDraft) -> None:
@@ -247,7 +253,7 @@ def _build(spec: JianyingDraft, temp: Path, final: Path, *, bundle: bool,
         _add_media(script, jy.VideoMaterial, jy.VideoSegment, VIDEO_TRACK, [
             _Placed(c.path, c.name, span(c.timeline_start_frames, c.duration_frames),
                     c.source_start_frames, {"volume": c.volume} if c.volume != 1.0 else {},
-                    f"video clip {c.name}" if c.name else "video clip")
+                    f"video clip {c.name}" if c.name else "video clip", c.linked_as)
             for c in sorted(spec.video, key=lambda c: c.timeline_start_frames)
         ], source, linked, fps)
 
@@ -273,7 +279,7 @@ def _build(spec: JianyingDraft, temp: Path, final: Path, *, bundle: bool,
         script.append_track(jy.TrackSpec(jy.TrackType.audio, track.name))
         _add_media(script, jy.AudioMaterial, jy.AudioSegment, track.name, [
             _Placed(c.path, "", span(c.start_frames, c.duration_frames), c.source_start_frames,
-                    {"volume": c.volume}, f"{track.name} audio clip")
+                    {"volume": c.volume}, f"{track.name} audio clip", c.linked_as)
             for c in sorted(track.clips, key=lambda c: c.start_frames)
         ], source, linked, fps)
 
@@ -291,6 +297,7 @@ class _Placed(NamedTuple):
     source_start_frames: int
     options: dict[str, Any]
     what: str  # how an error names it
+    linked_as: Path | None = None  # where the draft says the file is, if not `path`
 
 
 def _add_media(script: Any, kind: Any, segment_kind: Any, track: str, placed: list[_Placed],
@@ -301,7 +308,7 @@ def _add_media(script: Any, kind: Any, segment_kind: Any, track: str, placed: li
     for p, src in zip(placed, ranges, strict=True):
         if p.path not in materials:
             material = _material(kind, p.path, p.name or None, p.what)
-            material.path = str(linked.get(p.path, Path(p.path).resolve()))
+            material.path = str(linked.get(p.path, Path(p.linked_as or p.path).resolve()))
             materials[p.path] = material
         # before any segment copies the material: its length must cover every use of the file
         _fit_source(materials[p.path], src, fps, p.path, p.what)

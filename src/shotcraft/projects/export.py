@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.projects.media import frame_of
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
@@ -49,11 +50,16 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
             ]
             media = store.take_path(chosen.take) if chosen else None
             start, frames = shot_span(shot, chosen.take if chosen else None, store.fps, warnings)
+            length = take_frames(chosen.take, store.fps) if chosen else None
+            # a take shorter than its shot (kept when fit lengthened the shot) holds its last
+            # frame: a still of it, from the project's frame store, for every format to show
+            hold = frame_of(store.layout, media, "last") if (
+                media is not None and length is not None and start + frames > length) else None
             clips.append(Clip(
                 shot_id=shot.id, scene_id=scene.id, scene_heading=scene.heading,
                 duration_frames=frames, source_start_frames=start, media=media,
                 media_hash=Path(chosen.take.media_path).stem if chosen and chosen.take.media_path else None,
-                media_frames=take_frames(chosen.take, store.fps) if chosen else None,
+                media_frames=length, hold=hold,
                 take=chosen.take.number if chosen else None, source=source,
                 speaks=chosen is not None and chosen.take.kind is TakeKind.LIPSYNC,
                 size=shot.size.value, camera=shot.camera.move.value, action=shot.action,

@@ -4,7 +4,8 @@ The file (OTIO, .otioz, FCPXML or CMX 3600 EDL) is read with OpenTimelineIO's ad
 clip of the main video track (the first enabled video track) is matched to a shot and a take:
 the take by its media file (takes are stored under their content hash, so a moved project or
 a relinked copy still matches), the shot by `metadata["shotcraft"]["shot_id"]`, else by the
-take's shot, else by the clip's name (`E01-S01-002` or `E01-S01-002 take 3`).
+take's shot, else by the clip's name (`E01-S01-002` or `E01-S01-002 take 3`). The still that
+holds a short take's last frame (`E01-S01-002 hold`) counts as the rest of that shot.
 
 Compared with the episode as shotcraft would export it now:
 
@@ -47,6 +48,8 @@ FORMATS = {
     ".edl": ("EDL", "cmx_3600"),
 }
 _CLIP_NAME = re.compile(r"^\s*(E\d+-S\d+-\d+)(?:\s+take\s+(\d+))?\s*$", re.IGNORECASE)
+# the still of a short take's last frame that an export puts after it: part of the same shot
+_HOLD_NAME = re.compile(r"^\s*(E\d+-S\d+-\d+)\s+hold\s*$", re.IGNORECASE)
 
 
 class EditChange(BaseModel):
@@ -171,10 +174,17 @@ def _match(store: Store, timeline: otio.schema.Timeline, file: Path) -> list[_Se
         takes = session.exec(select(TakeRow).where(TakeRow.media_path != None)).all()  # noqa: E711
     by_name = {Path(row.media_path).name: row for row in takes if row.media_path}
     track = _main_track(timeline, file)
-    seen = []
+    seen: list[_Seen] = []
     for index, clip in enumerate(track.find_clips(shallow_search=True), start=1):
         meta: Any = clip.metadata.get("shotcraft")
         meta = meta if hasattr(meta, "get") else {}
+        held = _HOLD_NAME.match(clip.name or "")
+        if meta.get("hold") or held:  # the held last frame of the clip before it
+            shot_of_hold = meta.get("shot_id") or (held[1].upper() if held else None)
+            if seen and seen[-1].shot_id == shot_of_hold:
+                source = clip.source_range or clip.available_range()
+                seen[-1].frames += _frames(source.duration, store.fps)
+            continue
         named = _CLIP_NAME.match(clip.name or "")
         media = _media_name(clip)
         row = by_name.get(media) if media else None

@@ -42,7 +42,11 @@ class ExportFormat(ABC):
 
     @abstractmethod
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        """Write `timeline` to `path` (complete or not at all); return every file written."""
+        """Write `timeline` to `path` (complete or not at all); return every file written.
+
+        An export writes every file into staging folders first (assembly.staging): `path`, the
+        timeline's dialogue WAVs and `options["video"]` are where they are now; a file that
+        names another file names it where it will be, `staging.final_path(path)`."""
 
     def path_for(self, episode_output: Path) -> Path:
         """Where this format goes for an episode exported to `episode_output` (named after it)."""
