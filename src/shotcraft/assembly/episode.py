@@ -59,6 +59,7 @@ from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
 from shotcraft.assembly.runner import run
 from shotcraft.assembly.speech.track import SpokenCue
 from shotcraft.assembly.staging import Staging, remove_stale_staging, staging
+from shotcraft.assembly.subtitle_style import SubtitleStyle
 from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
 from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
@@ -89,6 +90,17 @@ class ExportOptions(BaseModel):
     format_options: dict[str, Any] = Field(default_factory=dict)  # the formats' declared options
     video: bool = True  # False: only the side files, no MP4 encode
     strict: bool = False  # refuse to export when a line would be cut (--voice bible)
+    # burned subtitles (assembly.subtitle_style): a platform's safe area, and overrides
+    subtitle_preset: Literal["douyin", "kuaishou", "wechat-channels", "generic"] | None = None
+    subtitle_size: int | None = Field(default=None, ge=12, le=200)  # px on a 1080 short side
+    subtitle_font: Path | None = None
+    subtitle_outline: int | None = Field(default=None, ge=0, le=20)
+    subtitle_position: float | None = Field(default=None, gt=0.0, le=1.0)  # block bottom, of height
+
+    def subtitle_style(self) -> SubtitleStyle:
+        return SubtitleStyle(preset=self.subtitle_preset, size=self.subtitle_size,
+                             font=self.subtitle_font, outline=self.subtitle_outline,
+                             position=self.subtitle_position)
     sfx: dict[str, Path] = Field(default_factory=dict)  # shot id → a sound effect at its start
 
     @field_validator("formats")
@@ -288,9 +300,10 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         if options.strict and cut:
             raise AssemblyError(_strict_refusal(cut, cues, clips, starts))
         for misfit in misfits(timeline, starts, cues, seconds):
-            fits = "; shotcraft fit lengthens the shot" if misfit.cut_seconds > 0 else ""
-            warnings.append(f"{misfit.sentence()}{fits}.")
             flagged.add(misfit.index)
+            if misfit.heard:  # a subtitle's tail running over is not worth a warning
+                fits = "; shotcraft fit lengthens the shot" if misfit.cut_seconds > 0 else ""
+                warnings.append(f"{misfit.sentence()}{fits}.")
         for line in cut:
             if line.index not in flagged:  # cut though its shot is long enough: said, never hidden
                 warnings.append(
@@ -298,7 +311,8 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
                     f"{line.lost_seconds:.1f} s of it is cut where the next line starts or the "
                     "episode ends; lengthen its shot.")
         cues = time_to_speech(cues, seconds, fps=preset.fps, total_frames=total)
-    fragments = _burn_fragments(clips, starts, cues, preset, cache_dir, warnings) if (
+    fragments = _burn_fragments(clips, starts, cues, preset, cache_dir, warnings,
+                                options.subtitle_style()) if (
         options.subtitles == "burn"
     ) else [None] * len(clips)
 
@@ -415,8 +429,13 @@ def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions, *,
             audio.append(AudioClip(kind="music", path=music.absolute(), start_frame=start,
                                    duration_frames=min(length, total - start), name=music.name))
     preset = get_preset(options.preset)
-    return timeline.model_copy(update={"subtitles": cues, "audio": audio,
-                                       "width": preset.width, "height": preset.height})
+    placement = options.subtitle_style().resolve(preset.width, preset.height)
+    return timeline.model_copy(update={
+        "subtitles": cues, "audio": audio, "width": preset.width, "height": preset.height,
+        # where burned subtitles go, for the editors' text tracks (the 剪映 draft)
+        "subtitle_bottom": placement.bottom / preset.height,
+        "subtitle_size": placement.fontsize * 1080 / min(preset.width, preset.height),
+    })
 
 
 def check_sfx(timeline: Timeline, options: ExportOptions) -> None:
@@ -564,10 +583,14 @@ def _clip_starts(clips: list[Clip], fade: int) -> list[int]:
 
 
 def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path,
-                    warnings: list[str]) -> list[str | None]:
+                    warnings: list[str], style: SubtitleStyle) -> list[str | None]:
     """Per clip, the drawtext chain for the cues it shows, in frames relative to its start."""
     from shotcraft.assembly import subtitles
 
+    placement = style.resolve(preset.width, preset.height)
+    where = placement.warning(block_height=round(placement.fontsize * 1.4))
+    if where and cues:
+        warnings.append(where[0].upper() + where[1:])
     fragments: list[str | None] = []
     for clip, start in zip(clips, starts, strict=True):
         end = start + clip.duration_frames
@@ -581,7 +604,7 @@ def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path,
         ]
         fragments.append(subtitles.clip_subtitle_filter(
             local, work_dir=cache_dir / "subtitles", width=preset.width, height=preset.height,
-            font=cjk_font(), where=clip.shot_id, warnings=warnings,
+            font=cjk_font(), where=clip.shot_id, warnings=warnings, placement=placement,
         ))
     return fragments
 

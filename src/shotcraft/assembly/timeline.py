@@ -105,6 +105,10 @@ class Timeline(BaseModel):
     clips: list[Clip] = Field(default_factory=list)
     subtitles: list[Cue] = Field(default_factory=list)  # filled for exports (subtitles.build_cues)
     audio: list[AudioClip] = Field(default_factory=list)  # dialogue, music and effects tracks
+    # where the subtitle block's bottom edge sits (share of the height) and its font size (px
+    # on a 1080 short side), as burned: editors' text tracks put theirs there too
+    subtitle_bottom: float | None = None
+    subtitle_size: float | None = None
 
     @property
     def duration_frames(self) -> int:

@@ -35,6 +35,7 @@ def draft_spec(timeline: Timeline, name: str) -> Any:
         DraftAudioClip,
         DraftAudioTrack,
         DraftText,
+        DraftTextStyle,
         DraftVideoClip,
         JianyingDraft,
     )
@@ -64,8 +65,16 @@ def draft_spec(timeline: Timeline, name: str) -> Any:
             start_frames=audio.start_frame,
             duration_frames=audio.duration_frames))
     width, height = timeline.width or 1080, timeline.height or 1920
+    style = DraftTextStyle()
+    if timeline.subtitle_bottom is not None and timeline.subtitle_size is not None:
+        # 剪映's default size 8 is our 60 px on a 1080 short side; a line's centre sits
+        # about 0.7 of a font size above the block's bottom edge
+        px = timeline.subtitle_size * min(width, height) / 1080
+        style = DraftTextStyle(size=round(8.0 * timeline.subtitle_size / 60, 2),
+                               centre_y=max(0.0, timeline.subtitle_bottom - 0.7 * px / height))
     return JianyingDraft(
         name=name, width=width, height=height, fps=timeline.fps, video=video, texts=texts,
+        text_style=style,
         audio_tracks=[DraftAudioTrack(name=kind, clips=clips)  # type: ignore[arg-type]
                       for kind, clips in tracks.items()])
 

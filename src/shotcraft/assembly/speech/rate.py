@@ -4,7 +4,8 @@ A voice's rate is measured by speaking a calibration passage — real dialogue i
 language, with the commas and full stops that make an engine pause — through the per-line cache
 (speech.cache) and dividing its speech units (storyboard.pace) by the seconds it lasts. The
 rate is kept in `cache/speech/rates.json` under the same key as the passage's audio (engine,
-engine version, the voice, the text), so each engine and voice is measured once.
+engine version, the voice, the text), so each engine and voice is measured once. A project
+that cannot be written (read-only) is measured in the user's cache folder instead.
 
 `at_pace` gives a voice the speed at which it speaks at a pace (by default the short-drama pace,
 storyboard.pace): the speed is scaled by pace ÷ measured rate, and measured again once, since an
@@ -13,6 +14,7 @@ engine's pauses do not scale with its speed. It stays within the voices' 0.5–2
 
 from __future__ import annotations
 
+import errno
 import json
 import threading
 from pathlib import Path
@@ -44,6 +46,24 @@ def calibration_units(language: str | None) -> int:
 
 def speaking_rate(voice: Voice, cache_dir: Path, language: str | None = None) -> float:
     """Speech units a second `voice` really says (characters for Chinese, words otherwise)."""
+    try:
+        return _measured(voice, cache_dir, language)
+    except PermissionError:
+        return _measured(voice, user_cache(), language)
+    except OSError as exc:
+        if exc.errno != errno.EROFS:
+            raise
+        return _measured(voice, user_cache(), language)
+
+
+def user_cache() -> Path:
+    """Where rates go when a project cannot be written: the user's cache folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("shotcraft")) / "voices"
+
+
+def _measured(voice: Voice, cache_dir: Path, language: str | None) -> float:
     unit = pace_unit(voice.language or language)
     text = CALIBRATION[unit]
     engine = get_engine(voice.engine)
@@ -70,6 +90,8 @@ def known_rate(voice: Voice, cache_dir: Path, language: str | None = None) -> fl
     text = CALIBRATION[pace_unit(voice.language or language)]
     key = speech_key(engine.name, engine.version(), voice, text, "line")
     cached = _read(cache_dir).get(key)
+    if cached is None:
+        cached = _read(user_cache()).get(key)  # measured where the project was read-only
     if cached is not None or engine.paid:
         return cached
     return speaking_rate(voice, cache_dir, language)

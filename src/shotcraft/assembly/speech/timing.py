@@ -48,8 +48,15 @@ class Misfit(BaseModel):
                     "or the episode ends")
         over = self.seconds - self.room_seconds
         if over > 0:
-            return f"{said}: it runs {over:.1f} s past the shot's end (nothing cut)"
-        return f"{said}: its subtitle stays past the shot's end (nothing cut)"
+            room = "its part" if self.shared else "the shot"
+            return f"{said}: it runs {over:.1f} s past {room} (nothing cut)"
+        return f"{said}: only its subtitle's tail runs over (nothing cut)"
+
+    @property
+    def heard(self) -> bool:
+        """Whether a viewer hears the trouble: the line is cut, or its voice runs on past its
+        room (a subtitle's tail alone is not)."""
+        return self.cut_seconds > 0 or self.seconds > self.room_seconds
 
 
 class Cut(BaseModel):
