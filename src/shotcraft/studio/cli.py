@@ -24,9 +24,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
-from shotcraft.assembly.formats import FormatOption
-from shotcraft.assembly.formats import names as format_names
-from shotcraft.projects import Project, export_options, finding
+from shotcraft.projects import Project, finding
 from shotcraft.shots.errors import SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
 
@@ -111,30 +109,39 @@ def _open(directory: Path) -> Project:
     return project
 
 
-def _with_format_options(function: Callable[..., T]) -> Callable[..., T]:
-    """Give a command one flag per option the export formats declare (`--bundle`, …), passed on
-    as `format_options`: a new format's options need no code here."""
-    from shotcraft.assembly.formats import formats as export_formats
+def _with_export_options(function: Callable[..., T]) -> Callable[..., T]:
+    """Give the export command one flag per declared export option (studio.options: the same
+    declarations build the studio's export screen), passed on as `values`: a new option, or a
+    new format's, needs no code here."""
+    from shotcraft.studio.options import export_declarations
 
-    declared: dict[str, FormatOption] = {}
-    for fmt in export_formats():
-        for option in fmt.options:
-            declared.setdefault(option.name, option)
+    declared = export_declarations()
     signature = inspect.signature(function, eval_str=True)
-    params = [p for p in signature.parameters.values() if p.name != "format_options"]
-    for option in declared.values():
-        annotation: Any = (
-            Annotated[bool, typer.Option(option.flag, help=option.help)] if option.type == "bool"
-            else Annotated[Path | None, typer.Option(option.flag, help=option.help,
-                                                     show_default=False)]
-        )
+    params = [p for p in signature.parameters.values() if p.name != "values"]
+    for option in declared:
+        kind = option.kind
+        flags = option.flags()
+        annotation: Any
+        if kind == "bool":
+            annotation = Annotated[bool, typer.Option(*flags, help=option.help)]
+        elif kind == "switch":
+            annotation = Annotated[bool, typer.Option(option.flag, help=option.help)]
+        elif kind in ("formats", "many"):
+            annotation = Annotated[list[str] | None, typer.Option(*flags, help=option.help,
+                                                                  show_default=False)]
+        else:
+            python = {"path": Path, "int": int, "float": float}.get(kind, str)
+            annotation = Annotated[python | None, typer.Option(  # type: ignore[valid-type]
+                *flags, help=option.help, show_default=option.default is not None)]
+        default = option.default if kind in ("bool", "switch", "choice", "text") else None
         params.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY,
-                                        default=option.default, annotation=annotation))
+                                        default=default, annotation=annotation))
 
     @functools.wraps(function)
     def body(*args: Any, **kwargs: Any) -> T:
-        given = {name: kwargs.pop(name) for name in declared if name in kwargs}
-        return function(*args, format_options=given, **kwargs)
+        given = {option.name: kwargs.pop(option.name) for option in declared
+                 if option.name in kwargs}
+        return function(*args, values=given, **kwargs)
 
     body.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     body.__annotations__ = {p.name: p.annotation for p in params}
@@ -879,44 +886,23 @@ def stats(
 
 
 @command()
-@_with_format_options
+@_with_export_options
 def export(
     directory: DirArg,
     episode: Annotated[int, typer.Option("--episode", help="The episode to export.")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output MP4 (default: exports/episode-NN.mp4).")] = None,
-    preset: Annotated[str, typer.Option("--preset", help="vertical-1080, vertical-720 or landscape-1080.")] = "vertical-1080",
-    subtitles: Annotated[str, typer.Option("--subtitles", help="srt, burn or none.")] = "srt",
-    transition: Annotated[str, typer.Option("--transition", help="cut or crossfade[:FRAMES].")] = "cut",
-    music: Annotated[Path | None, typer.Option("--music", help="A music bed, ducked under dialogue.")] = None,
-    voice: Annotated[str | None, typer.Option("--voice", help="bible: each line in its character's voice; scratch: one voice reads every line; none: no voice.")] = None,
-    take_audio: Annotated[bool, typer.Option("--take-audio/--no-take-audio", help="Keep the takes' own sound (e.g. Kling native sound) in the mix.")] = True,
-    otio: Annotated[bool, typer.Option("--otio", help="The same as --format otio.")] = False,
-    sheet: Annotated[bool, typer.Option("--sheet", help="The same as --format sheet.")] = False,
-    formats: Annotated[list[str] | None, typer.Option(
-        "--format", help=f"Also write this side file (repeatable): {', '.join(format_names())}.",
-        show_default=False)] = None,
-    video: Annotated[bool, typer.Option("--video/--no-video", help="--no-video: write only the side files, no MP4 encode.")] = True,
-    strict: Annotated[bool, typer.Option("--strict", help="Refuse to export when a line would be cut (--voice bible); nothing is written.")] = False,
-    sfx: Annotated[list[str] | None, typer.Option(
-        "--sfx", help="SHOT_ID=FILE: a sound effect from the shot's first frame (repeatable).",
-        show_default=False)] = None,
     as_json: JsonOpt = False,
-    format_options: dict[str, Any] | None = None,  # the formats' own flags (_with_format_options)
+    values: dict[str, Any] | None = None,  # every declared export option (studio.options)
 ) -> None:
     """Assemble an episode from the picked takes into a platform-ready MP4 and side files."""
-    from shotcraft.assembly.episode import parse_sfx
     from shotcraft.projects.limits import check_episode
+    from shotcraft.studio.options import export_request
     from shotcraft.studio.progress import ExportProgress
     from shotcraft.studio.views import export_json, print_export_summary
 
     check_episode(episode)
     project = _open(directory)
     project.require_writable("export")  # before the bar starts
-    options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
-                             voice=voice, take_audio=take_audio, otio=otio, sheet=sheet,
-                             formats=formats or [], format_options=format_options or {},
-                             video=video, strict=strict, language=project.language,
-                             sfx=parse_sfx(sfx or []))
+    options, output = export_request(values or {}, language=project.language)
     with ExportProgress(err, enabled=not as_json) as bar:
         result = project.export(episode, options, out=output, progress=bar.update)
     if as_json:
