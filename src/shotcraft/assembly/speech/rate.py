@@ -25,11 +25,12 @@ from shotcraft.shots.files import atomic_target
 from shotcraft.storyboard.pace import PACE, pace_unit, speech_units
 from shotcraft.storyboard.voices import MAX_SPEED, MIN_SPEED, Voice
 
-# Public-domain dialogue. zh: 鲁迅《故乡》(1921): the narrator, his mother and 闰土;
-# en: Lewis Carroll, "Alice's Adventures in Wonderland" (1865), chapter VII.
+# Public-domain dialogue. zh: the opening lines of 鲁迅's 《过客》 (1925), as in
+# tests/data/scripts/guoke-luxun; en: Lewis Carroll, "Alice's Adventures in Wonderland" (1865),
+# chapter VII.
 CALIBRATION: dict[str, str] = {
-    "zh": "我们坐火车去么？我们坐火车去。船呢？先坐船，你休息一两天，去拜望亲戚本家一回，"
-          "我们便可以走了。老爷！你回来了？阿呀，阿呀，真是愈加了不得，变成这样了。",
+    "zh": "孩子。喂，孩子！怎么不动了呢？有谁走来了，看一看罢。不用看他。扶我进去罢。"
+          "太阳要下去了。可是，已经近来了。阿阿，是一个乞丐。老丈，你晚上好？阿，好！托福。你好？",
     "en": "Have some wine, the March Hare said in an encouraging tone. I don't see any wine, "
           "she remarked. There isn't any, said the March Hare. Then it wasn't very civil of "
           "you to offer it, said Alice angrily.",
