@@ -69,3 +69,20 @@ def test_fit_lengthens_the_shots_export_flags_and_the_cues_then_follow_the_speec
     frame = 1 / result["fps"]
     for (start, end), seconds in zip(spans, spoken, strict=True):
         assert abs((end - start) - TAIL_SECONDS - seconds) <= frame + 0.001, (start, end, seconds)
+
+
+def test_import_fit_voices_times_the_dialogue_shots_by_the_voices(tmp_path: Path) -> None:
+    """鲁迅's 《过客》 has long lines: timed by the voices, shots change length both ways."""
+    folder = tmp_path / "proj"
+    assert invoke("new", folder).exit_code == 0
+    script = Path(__file__).resolve().parents[1] / "data" / "scripts" / "guoke-luxun" / "过客.txt"
+    usage = invoke("import", folder, script, "--max-stretch", "1.2")
+    assert usage.exit_code == 2 and "--max-stretch goes with --fit-voices" in usage.output
+    result = invoke("import", folder, script, "--fit-voices")
+    assert result.exit_code == 0, result.output
+    timed = re.search(r"timed (\d+) dialogue shots by the voices \((\d+) shorter, (\d+) longer, "
+                      r"at most ×1\.5\)", result.stdout)
+    assert timed and int(timed[1]) == int(timed[2]) + int(timed[3]) >= 1, result.stdout
+    assert "cut" not in result.stderr  # default voices at the pace: no line cut
+    fitted = json.loads(invoke("fit", folder, "--dry-run", "--json").stdout)
+    assert fitted["changes"] == [] and fitted["cut_seconds_before"] == 0
