@@ -101,7 +101,10 @@ def known_rate(voice: Voice, cache_dir: Path, language: str | None = None) -> fl
 def at_pace(voice: Voice, cache_dir: Path, language: str | None = None,
             pace: float | None = None) -> Voice:
     """`voice` at the speed where it speaks `pace` units a second (default: the short-drama
-    pace of its language), within the 0.5–2.0 voices allow."""
+    pace of its language), within the 0.5–2.0 voices allow. A paid engine's voice is left as it
+    is: measuring it would bill a synthesis nobody asked for."""
+    if get_engine(voice.engine).paid:
+        return voice
     wanted = pace if pace is not None else PACE[pace_unit(voice.language or language)]
     current = voice
     for _ in range(2):  # the second pass corrects for pauses that do not scale with speed
