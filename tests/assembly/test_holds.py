@@ -147,6 +147,10 @@ def test_the_jianying_draft_plays_the_take_then_a_photo_of_its_last_frame(held: 
     played = track["segments"][take_at]["target_timerange"]["duration"]
     total = played + hold["target_timerange"]["duration"]
     assert abs(total - held["shot_frames"] * us) <= us
+    # its subtitles sit where the burned ones would: above 抖音's description (transform_y
+    # counts half heights up from the centre; the old place, 87 % down, was -0.74)
+    texts = next(t for t in content["tracks"] if t["type"] == "text")["segments"]
+    assert texts and all(-0.55 < seg["clip"]["transform"]["y"] < -0.4 for seg in texts)
 
 
 def test_the_srt_and_the_sheet_are_written_with_the_longer_shot(held: dict) -> None:
