@@ -32,7 +32,7 @@ def main() -> None:
     from shotcraft.engine.diffusers_engine import DiffusersEngine
     from shotcraft.engine.diffusers_tiny import build_sd
     from shotcraft.projects import Project
-    from shotcraft.shots.models import TakeKind
+    from shotcraft.projects.draw import Draw
 
     root = Path(tempfile.mkdtemp(prefix="shotcraft-bench-"))
     build_sd(root / "sd")
@@ -54,8 +54,7 @@ def main() -> None:
 
     def facade() -> float:
         started = time.perf_counter()
-        summary = project.render(shot_ids=[shot.id], takes=1, engine="diffusers", kind=TakeKind.KEYFRAME,
-                                 engine_settings=settings, params={"width": args.size, "height": args.size})
+        summary = project.draw(Draw(what="keyframes", shots=[shot.id], takes=1, engine="diffusers", engine_settings=settings, params={"width": args.size, "height": args.size}))
         assert summary.done == 1, summary.results
         return time.perf_counter() - started
 

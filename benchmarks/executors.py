@@ -36,6 +36,7 @@ from shotcraft.engine.protocol import (  # noqa: E402
     RenderedTake,
     RenderRequest,
 )
+from shotcraft.projects.draw import Draw  # noqa: E402
 from shotcraft.shots.models import TakeKind  # noqa: E402
 
 
@@ -66,7 +67,7 @@ def register() -> None:
     """Ray's worker_process_setup_hook: the stand-in engine, known in every worker."""
     from shotcraft.engine import registry
 
-    registry.BUILTIN_ENGINES.setdefault("bench-hold", "executors:HoldEngine")
+    registry.ENGINES.add("bench-hold", "executors:HoldEngine")
 
 
 class Source:
@@ -116,15 +117,15 @@ def previz_vs_local(takes: int) -> None:
             shutil.copytree(base.root, root / name)
         count = len(base.shots()) * takes
         started = time.perf_counter()
-        local = Project.open(root / "local").render(takes=takes, executor="local")
+        local = Project.open(root / "local").draw(Draw(takes=takes, executor="local"))
         local_s = time.perf_counter() - started
         executor = RayExecutor()
         try:
             started = time.perf_counter()
-            first = Project.open(root / "ray1").render(takes=takes, executor=executor)
+            first = Project.open(root / "ray1").draw(Draw(takes=takes), executor=executor)
             cold_s = time.perf_counter() - started
             started = time.perf_counter()
-            second = Project.open(root / "ray2").render(takes=takes, executor=executor)
+            second = Project.open(root / "ray2").draw(Draw(takes=takes), executor=executor)
             warm_s = time.perf_counter() - started
         finally:
             executor.close()

@@ -13,6 +13,7 @@ BENCHMARKS = [
     ["export_speed.py"],
     ["side_files.py"],
     ["tui_open.py"],
+    ["review_page.py"],
     ["take_review.py"],
     ["defects.py"],
     ["card_draw_batching.py"],
@@ -20,6 +21,7 @@ BENCHMARKS = [
     ["executors.py"],
     ["identity.py"],
     ["ranker_fit.py"],
+    ["stop_render.py"],
 ]
 
 

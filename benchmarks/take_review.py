@@ -39,6 +39,7 @@ from textual.app import App  # noqa: E402
 from textual.widgets import DataTable  # noqa: E402
 
 from shotcraft.projects import Project  # noqa: E402
+from shotcraft.projects.draw import Draw
 from shotcraft.studio.tui.app import make_app  # noqa: E402
 from shotcraft.studio.tui.screens.takes import TakesScreen  # noqa: E402
 from shotcraft.studio.tui.widgets import Filmstrip  # noqa: E402
@@ -206,7 +207,7 @@ def main() -> None:
         project.import_script(script)
         shot = project.shots()[0].id
         started = time.perf_counter()
-        project.render(shot_ids=[shot], takes=args.takes)
+        project.draw(Draw(shots=[shot], takes=args.takes))
         print(f"drew {args.takes} previz takes of {shot} in {time.perf_counter() - started:.1f} s")
         project.close()
         baseline = asyncio.run(empty_app())

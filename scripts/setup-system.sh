@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages shotcraft uses: ffmpeg/ffprobe (libx264, libass, drawtext), a CJK font for
 # captions and burned subtitles, fallback fonts for Hebrew, Arabic and emoji, espeak-ng for the
-# scratch voice. Installs them with apt where it can; elsewhere says what is missing and goes on
+# scratch voice, and Chromium (Debian's own build) for the review page's browser tests. Installs them with apt where it can; elsewhere says what is missing and goes on
 # (imageio-ffmpeg is the ffmpeg fallback).
 set -u
 missing=()
@@ -12,6 +12,8 @@ if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing+=(fonts-wqy-microhei
 if ! fc-list ':charset=5d0 627' 2>/dev/null | grep -q .; then missing+=(fonts-dejavu-core fontconfig); fi
 if ! fc-list ':charset=1f984' 2>/dev/null | grep -q .; then missing+=(fonts-symbola fontconfig); fi
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
+# the browser tests drive this binary (playwright's executable_path); never a downloaded browser
+[ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
 command -v tmux >/dev/null 2>&1 || true
 [ ${#missing[@]} -eq 0 ] && exit 0
 pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')

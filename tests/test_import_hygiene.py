@@ -11,8 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "shotcraft"
-LAYERS = {"shots": 0, "storyboard": 1, "engine": 2, "assembly": 2, "ranking": 2, "projects": 3,
-          "studio": 4}
+LAYERS = {"shots": 0, "storyboard": 1, "providers": 1, "engine": 2, "assembly": 2, "ranking": 2,
+          "projects": 3, "studio": 4}
 HEAVY = ("torch", "diffusers", "transformers", "accelerate")
 
 
@@ -31,16 +31,18 @@ def _layer_name(module: str) -> str:
 @pytest.mark.parametrize("module", ["shotcraft.shots", "shotcraft.storyboard", "shotcraft.engine",
                                     "shotcraft.engine.registry", "shotcraft.engine.previz",
                                     "shotcraft.assembly", "shotcraft.assembly.episode",
-                                    "shotcraft.projects", "shotcraft.projects.render",
+                                    "shotcraft.projects", "shotcraft.projects.draw.run",
                                     "shotcraft.engine.executors", "shotcraft.engine.executors.local",
                                     "shotcraft.ranking.identity", "shotcraft.ranking.mouth",
-                                    "shotcraft.projects.scoring"])
+                                    "shotcraft.projects.scoring", "shotcraft.providers.openai_compat",
+                                    "shotcraft.projects.assist"])
 def test_headless_packages_load_neither_textual_nor_torch(module: str) -> None:
     loaded = _loaded_after(f"import {module}")
     assert "textual" not in loaded, module
     assert not loaded & set(HEAVY), module
     assert "ray" not in loaded, module  # only the ray executor loads it, when it is asked for
     assert "dlib" not in loaded, module  # the face model loads on the first face, not on import
+    assert "openai" not in loaded, module  # the llm extra loads when --assist llm runs
 
 
 def test_the_cli_help_runs_without_torch_or_textual() -> None:

@@ -15,6 +15,7 @@ import pytest
 from shotcraft.assembly import staging as staging_module
 from shotcraft.assembly.formats import edl, fcpxml
 from shotcraft.projects import Project, export_options
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import AssemblyError
 from shotcraft.shots.media import ffmpeg_binary
 from tests.projects.conftest import write_script
@@ -51,7 +52,7 @@ def exported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
                     "sine=frequency=220:duration=3", str(music)], check=True)
     project = Project.create(tmp_path / "proj", title="全有全无")
     project.import_script(write_script(tmp_path, SCRIPT))
-    project.render(episode=1, takes=2)
+    project.draw(Draw(episode=1, takes=2))
     project.auto_pick(episode=1)
     drafts = tmp_path / "JianyingPro Drafts"
     options = dict(preset="test-small", voice="bible", music=music, formats=EVERY,

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from shotcraft.assembly.speech import get_engine, kling, speak
+from shotcraft.assembly.speech import get_engine, speak
+from shotcraft.providers.kling.tasks import KlingApi
 from shotcraft.shots.errors import AssemblyError, ConfigError, SpecError
+from shotcraft.shots.settings import user_config_file
 from shotcraft.storyboard.voices import Voice
 from tests.assembly.cloud_fixtures import (  # noqa: F401 - fixtures
     ACCESS,
@@ -96,19 +98,19 @@ def test_kling_speaks_through_a_task_once_and_never_stores_the_keys(fake_kling, 
 
 def test_a_crash_while_polling_kling_resumes_the_same_task(fake_kling, tmp_path, monkeypatch) -> None:
     fake_kling.hold = True  # the task stays processing
-    real_sleep = kling.time.sleep
+    real_sleep = KlingApi.sleep
 
-    def crash(seconds: float) -> None:
+    def crash(self: KlingApi, seconds: float) -> None:
         raise KeyboardInterrupt  # killed between two polls
 
-    monkeypatch.setattr(kling.time, "sleep", crash)
+    monkeypatch.setattr(KlingApi, "sleep", crash)
     voice = Voice(engine="kling", voice="genshin_vindi2")
     with pytest.raises(KeyboardInterrupt):
         speak(LINE, voice, "line", tmp_path)
     saved = list((tmp_path / "speech").glob("*.task.json"))
     assert len(saved) == 1 and fake_kling.tts_created[0]["task_id"] in saved[0].read_text()
 
-    monkeypatch.setattr(kling.time, "sleep", real_sleep)
+    monkeypatch.setattr(KlingApi, "sleep", real_sleep)
     fake_kling.hold = False
     line = speak(LINE, voice, "line", tmp_path)
     assert abs(line.seconds - tts_seconds(LINE)) <= FRAME
@@ -134,8 +136,9 @@ def test_a_kling_create_whose_answer_is_lost_is_found_not_made_again(fake_kling,
 
 
 @pytest.mark.parametrize(("setup", "sentence"), [
-    ("no-key", "Kling's TTS needs SHOTCRAFT_KLING_ACCESS_KEY: set it in the environment "
-               "(it is never stored)."),
+    ("no-key", "Kling's TTS needs SHOTCRAFT_KLING_ACCESS_KEY: set it in the environment, or "
+               "access_key under [kling] in {user_file} (mode 0600); it is never stored in a "
+               "project."),
     ("bad-secret", "Kling refused the keys (code 1002): check SHOTCRAFT_KLING_ACCESS_KEY and "
                    "SHOTCRAFT_KLING_SECRET_KEY for this region."),
     ("429", "Kling's TTS is rate-limited (code 1302); try again later."),
@@ -150,7 +153,7 @@ def test_kling_refusals_are_one_sentence(fake_kling, tmp_path, monkeypatch, setu
         fake_kling.inject(setup, "submit", times=2)  # more than the one retry allowed
     with pytest.raises((AssemblyError, ConfigError)) as refused:
         speak(LINE, Voice(engine="kling", voice="genshin_vindi2"), "line", tmp_path)
-    assert refused.value.message == sentence
+    assert refused.value.message == sentence.format(user_file=user_config_file())
     assert fake_kling.tts_created == [] and list((tmp_path / "speech").glob("*.wav")) == []
 
 

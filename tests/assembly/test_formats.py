@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,8 +18,10 @@ import pytest
 from shotcraft.assembly import formats
 from shotcraft.assembly.staging import final_path
 from shotcraft.projects import Project, export_options
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import AssemblyError, SpecError
 from shotcraft.shots.media import ffmpeg_binary
+from tests.plugins import added
 from tests.projects.conftest import write_script
 from tests.studio.conftest import invoke
 
@@ -53,7 +56,7 @@ def episode(tmp_path_factory: pytest.TempPathFactory):
         project = Project.create(base / "proj", title="改稿")
         project.import_script(write_script(base, SCRIPT))
         shots = project.shots(episode=1)
-        project.render(shot_ids=[s.id for s in shots[:-1]], takes=2)
+        project.draw(Draw(shots=[s.id for s in shots[:-1]], takes=2))
         project.pick(shots[0].id, 2)
         project.auto_pick(episode=1)
         result = project.export(1, export_options(preset="test-small", formats=FORMATS))
@@ -76,7 +79,7 @@ def test_the_registry_lists_every_format_and_an_unknown_one_is_one_sentence() ->
         formats.get("avid")
     message = str(caught.value)
     assert message.count(".") == 1 and message.endswith(".")
-    assert "'avid'" in message and "otio, otioz, fcpxml, edl, jianying, srt, sheet" in message
+    assert "'avid'" in message and "installed: otio, otioz, fcpxml, edl, jianying, srt, sheet" in message
 
 
 def test_every_format_lands_beside_the_episode(episode) -> None:
@@ -264,7 +267,7 @@ def test_bundle_copies_the_takes_beside_the_otio(episode, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(("args", "expected"), [
-    (["--format", "avid"], "the formats are otio, otioz, fcpxml, edl"),
+    (["--format", "avid"], "unknown export format 'avid'; installed: otio, otioz, fcpxml, edl"),
     (["--format", "edl", "--bundle"],
      "--bundle is an option of otio and jianying; add --format otio or --format jianying."),
     (["--format", "otio", "--jianying-drafts", "x"],
@@ -297,10 +300,17 @@ class PosterFormat(formats.ExportFormat):
         return [path]
 
 
+@pytest.fixture
+def poster_format() -> Iterator[None]:
+    """The poster format, installed for one test as a plugin's entry point would be."""
+    with added(formats.registry.FORMATS, "poster", PosterFormat):
+        yield
+
+
+@pytest.mark.usefixtures("poster_format")
 def test_a_format_made_from_the_mp4_gets_it_and_is_refused_without_it(
-    episode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    episode, tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(formats.registry._registered, "poster", PosterFormat)
     root = tmp_path / "proj"
     shutil.copytree(episode["root"], root, ignore=shutil.ignore_patterns("exports"))
     project = Project.open(root)

@@ -16,6 +16,7 @@ from PIL import Image
 
 from shotcraft.projects import Project, export_options
 from shotcraft.projects.db import ShotRow
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.media import probe, read_frames
 from tests.projects.conftest import write_script
 
@@ -41,7 +42,7 @@ def held(tmp_path_factory: pytest.TempPathFactory) -> dict:
         project = Project.create(base / "proj", title="加长")
         project.import_script(write_script(base, SCRIPT))
         shots = project.shots(episode=1)
-        project.render(episode=1, takes=1)
+        project.draw(Draw(episode=1, takes=1))
         project.auto_pick(episode=1)
         shot = shots[-1]  # 顾言's line
         take = project.takes(shot.id)[0].take

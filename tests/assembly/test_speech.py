@@ -100,7 +100,7 @@ def test_an_unknown_espeak_voice_names_some_that_exist() -> None:
 
 def test_an_unknown_speech_engine_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError,
-                       match="there is no speech engine 'azure'; use one of: espeak, kling, openai."):
+                       match="unknown speech engine 'azure'; installed: espeak, kling, openai."):
         get_engine("azure")
 
 

@@ -43,6 +43,15 @@ zh|en, `voice_speed` 0.8-2.0, nothing else; the same task flow and faults as vid
 expires `tts_url_lifetime` seconds after the poll that gave it (then 403). Counted in
 `tts_created`.
 
+Multi-shot (kling-v3 text2video and image2video, read 2026-12-07: videopromptkit.com "Kling v3
+Pro: Writing a multi_prompt Shot List", kling3.pro "Multi-Shot Guide" 2026-06-26, cinemasetfree.com
+kwaivgi/kling-v3-video): `multi_shot: true`, `shot_type: "customize"`, `multi_prompt` a list of
+1-6 `{index, prompt, duration}` (whole seconds, at least 1 each, adding up to `duration`, 3-15),
+and no `prompt` beside it ("prompt and multi_prompt are mutually exclusive"). ASSUMED: the
+field names `multi_shot`/`shot_type` as the Kling console names them, the string durations (as
+`duration` is sent), no `image_tail` or `camera_control` with it, and that the model cuts exactly
+at the stated seconds; the result cuts hard there (tests/engine/clips.py).
+
 And lip-sync (`POST/GET /v1/videos/lip-sync`, listed like the other video endpoints): only
 `input` (and `callback_url`), no external_task_id; `input` holds exactly one of `video_id`
 (a finished video task of this account, at most 30 days old, 2-10 s long) and `video_url`
@@ -75,6 +84,7 @@ from PIL import Image
 
 from shotcraft.shots.ffmpeg import ffprobe_binary
 from shotcraft.shots.media import ffmpeg_binary
+from tests.engine.clips import clip
 from tests.http_stub import Served
 
 MODELS = {"kling-v1", "kling-v1-5", "kling-v1-6", "kling-v2-master", "kling-v2-1",
@@ -89,9 +99,10 @@ FIELDS = {
     "omni-video": {"model_name", "prompt", "image_list", "element_list", "video_list", "mode",
                    "aspect_ratio", "duration", "watermark_info", "callback_url",
                    "external_task_id"},
-    "text2video": COMMON | {"camera_control", "sound"},
+    "text2video": COMMON | {"camera_control", "sound", "multi_shot", "shot_type",
+                            "multi_prompt"},
     "image2video": COMMON | {"image", "image_tail", "camera_control", "static_mask",
-                             "dynamic_masks", "sound"},
+                             "dynamic_masks", "sound", "multi_shot", "shot_type", "multi_prompt"},
     "multi-image2video": COMMON | {"image_list"},
     # video extension: only these fields (no model_name, mode, duration or external_task_id:
     # the extension takes the source video's model and mode and adds 4-5 s to it)
@@ -269,6 +280,7 @@ class FakeKling(Served):
         self.created: list[dict[str, Any]] = []  # the tasks actually created (= paid for)
         self.faults: list[list[Any]] = []  # [where, kind, times left, calls to let pass first]
         self.hold = False  # keep tasks processing (to kill a client mid-poll)
+        self.media_gone = False  # result URLs answer 404, as after Kling deleted the video
         self.auth_headers: list[str] = []
         self.elements_created: list[dict[str, Any]] = []  # element tasks made (each a new id)
         self.images_created: list[dict[str, Any]] = []  # image tasks made
@@ -389,7 +401,11 @@ class FakeKling(Served):
                 raise BadParams(f"{key} cannot exceed 2500 characters")
         if not (0 <= float(body.get("cfg_scale", 0.5)) <= 1):
             raise BadParams("cfg_scale must be in [0, 1]")
-        if endpoint == "text2video" and not body.get("prompt"):
+        if body.get("multi_shot"):
+            self.validate_multi_shot(model, body)
+        elif "multi_prompt" in body or "shot_type" in body:
+            raise BadParams("multi_prompt and shot_type need multi_shot true")
+        if endpoint == "text2video" and not body.get("prompt") and not body.get("multi_shot"):
             raise BadParams("prompt is required")
         if endpoint == "image2video":
             if not body.get("image") and not body.get("image_tail"):
@@ -413,6 +429,32 @@ class FakeKling(Served):
         ext = body.get("external_task_id")
         if ext is not None and any(t.get("external_task_id") == ext for t in self.created):
             raise BadParams("external_task_id must be unique")
+
+    def validate_multi_shot(self, model: str, body: dict[str, Any]) -> None:
+        """kling-v3's custom multi-shot: 1-6 shots of whole seconds adding up to `duration`."""
+        if model not in ANY_LENGTH:
+            raise BadParams(f"{model} does not support multi_shot")
+        if body.get("shot_type") != "customize":
+            raise BadParams("shot_type must be customize with multi_prompt")
+        if body.get("prompt"):
+            raise BadParams("prompt and multi_prompt are mutually exclusive")
+        if body.get("image_tail") or body.get("camera_control"):
+            raise BadParams("multi_shot cannot be combined with image_tail or camera_control")
+        shots = body.get("multi_prompt")
+        if not isinstance(shots, list) or not 1 <= len(shots) <= 6:
+            raise BadParams("multi_prompt must hold 1 to 6 shots")
+        total = 0
+        for number, shot in enumerate(shots, 1):
+            if not isinstance(shot, dict) or set(shot) != {"index", "prompt", "duration"}:
+                raise BadParams("multi_prompt items are {index, prompt, duration}")
+            if shot["index"] != number or not str(shot["prompt"]).strip() or \
+                    len(str(shot["prompt"])) > 512:
+                raise BadParams("multi_prompt indexes run from 1; each prompt 1-512 characters")
+            if not str(shot["duration"]).isdigit() or int(shot["duration"]) < 1:
+                raise BadParams("each multi_prompt duration is a whole number of seconds, at least 1")
+            total += int(shot["duration"])
+        if str(total) != str(body.get("duration")):
+            raise BadParams("the multi_prompt durations must add up to duration")
 
     def _parent_of(self, body: dict[str, Any]) -> dict[str, Any]:
         """The succeeded task whose video `body["video_id"]` names (video-extend)."""
@@ -763,6 +805,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, 5000, "Server internal error")
         elif kind == "balance":
             self._send(429, 1102, "Account balance not enough (resource pack depleted)")
+        elif kind == "echo":
+            # a misbehaving gateway: a coloured refusal that echoes the request's headers
+            self._send(400, 1201, "\x1b[31;1mrequest refused\x1b[0m\x1b]0;pwned\x07\r\n"
+                       f"Authorization: {self.headers.get('Authorization')}\x1b[2K")
         else:
             return False
         return True
@@ -879,10 +925,17 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if self.path.startswith("/media/"):
             task = self.fake.tasks.get(self.path.split("/")[-1].removesuffix(".mp4"))
-            if task is None:
+            if task is None or self.fake.media_gone:
                 return self._send(404, 1203, "The requested resource does not exist")
             if task["endpoint"] == "lip-sync":
                 body = self.fake.lipsync_clip(task)
+            elif task["body"].get("multi_shot"):  # cut hard where each shot was asked to end
+                width, height, fps, seconds = self.fake.format_of(task)
+                ends = list(itertools.accumulate(int(s["duration"])
+                                                 for s in task["body"]["multi_prompt"]))
+                body = clip(width, height, fps, seconds * fps,
+                            cuts=tuple(end * fps for end in ends[:-1]),
+                            sound=task["body"].get("sound") == "on")
             else:
                 body = self.fake.video or native_clip(*self.fake.format_of(task),
                                                       sound=task["body"].get("sound") == "on")

@@ -56,7 +56,7 @@ def register() -> None:
     """Ray's worker_process_setup_hook: make the stand-in engine known in every worker."""
     from shotcraft.engine import registry
 
-    registry.BUILTIN_ENGINES.setdefault("hold", "tests.engine.ray_support:HoldEngine")
+    registry.ENGINES.add("hold", "tests.engine.ray_support:HoldEngine")
 
 
 def batch(number: int, out: Path, *, engine: str = "hold", takes: int = 1, cloud: bool = False,

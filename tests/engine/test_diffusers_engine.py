@@ -17,6 +17,7 @@ pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
 
 from shotcraft.engine import diffusers_tiny  # noqa: E402
 from shotcraft.engine.protocol import CharacterRef, RenderRequest  # noqa: E402
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import ConfigError, EngineError  # noqa: E402
 from shotcraft.shots.media import probe, read_frames  # noqa: E402
 from shotcraft.shots.models import TakeKind  # noqa: E402
@@ -112,13 +113,11 @@ def test_keyframes_then_video_takes_through_the_project(tiny: dict[str, Path], t
     settings = {**keyframe_settings(tiny, tmp_path / "emb"), **adapter(tiny),
                 **video_settings(tiny, "wan_i2v")}
 
-    keys = project.render(shot_ids=[shot.id], takes=2, engine="diffusers", kind=TakeKind.KEYFRAME,
-                          engine_settings=settings, params={"width": 32, "height": 32})
+    keys = project.draw(Draw(what="keyframes", shots=[shot.id], takes=2, engine="diffusers", engine_settings=settings, params={"width": 32, "height": 32}))
     assert (keys.done, keys.failed) == (2, 0), keys.results
     project.pick(shot.id, keys.results[0].take)
 
-    clips = project.render(shot_ids=[shot.id], takes=2, engine="diffusers",
-                           engine_settings=settings, params={"width": 32, "height": 32})
+    clips = project.draw(Draw(shots=[shot.id], takes=2, engine="diffusers", engine_settings=settings, params={"width": 32, "height": 32}))
     assert (clips.done, clips.failed) == (2, 0), clips.results
     views = project.takes(shot.id, kind=TakeKind.VIDEO)
     assert len(views) == 2 and sorted(v.rank for v in views) == [1, 2]

@@ -430,7 +430,7 @@ def test_endless_server_errors_fail_the_take_with_a_sentence(env, fake, tmp_path
 def test_a_moderation_failure_is_the_take_s_reason(env, fake, tmp_path):
     fake.inject("moderation", where="after-create")
     takes = engine(concurrency=1).render(request(), out_dir=tmp_path / "out")
-    assert takes[0].failed == "Kling failed the task: Failure to pass the risk control system"
+    assert takes[0].failed == "Kling failed the task: Failure to pass the risk control system."
     assert takes[0].path is None and takes[1].failed is None
 
 
@@ -479,7 +479,7 @@ def test_the_token_is_cached_and_resigned_before_it_expires(env, monkeypatch):
     assert claims["iss"] == ACCESS and claims["exp"] - claims["nbf"] == 1805
     assert jwt.get_unverified_header(first) == {"alg": "HS256", "typ": "JWT"}
     later = time.time() + 1600  # under five minutes left
-    monkeypatch.setattr("shotcraft.engine.kling.auth.time.time", lambda: later)
+    monkeypatch.setattr("shotcraft.providers.kling.auth.time.time", lambda: later)
     assert eng._bearer() != first
 
 

@@ -21,6 +21,7 @@ ray = pytest.importorskip("ray", reason="the ray extra is not installed")
 from shotcraft.engine.executors import get_executor  # noqa: E402
 from shotcraft.engine.executors.ray import RayExecutor  # noqa: E402
 from shotcraft.projects import Project  # noqa: E402
+from shotcraft.projects.draw import Draw  # noqa: E402
 from shotcraft.shots.media import ffmpeg_binary, probe, read_frames, sha256_file  # noqa: E402
 from shotcraft.shots.models import TakeKind, TakeStatus  # noqa: E402
 from tests.engine import ray_support  # noqa: E402
@@ -113,8 +114,8 @@ def test_previz_through_ray_draws_the_same_takes_as_the_local_executor(tmp_path:
     shutil.copytree(local.root, tmp_path / "copy")
     remote = Project.open(tmp_path / "copy")
 
-    mine = local.render(episode=1, takes=2)
-    theirs = remote.render(episode=1, takes=2, executor="ray")
+    mine = local.draw(Draw(episode=1, takes=2))
+    theirs = remote.draw(Draw(episode=1, takes=2, executor="ray"))
 
     wanted = 2 * len(local.shots(episode=1))
     assert (theirs.executor, theirs.done, theirs.failed) == ("ray", wanted, 0)
@@ -139,9 +140,7 @@ def test_a_diffusers_pipeline_is_loaded_once_per_worker(tmp_path: Path) -> None:
     try:
         shots = project.shots(episode=1)
         for shot in shots:  # two runs, two shots, two takes each: one worker, one load
-            summary = project.render(shot_ids=[shot.id], takes=2, engine="diffusers",
-                                     kind=TakeKind.KEYFRAME, engine_settings=settings,
-                                     params={"width": 32, "height": 32}, executor=executor)
+            summary = project.draw(Draw(what="keyframes", shots=[shot.id], takes=2, engine="diffusers", engine_settings=settings, params={"width": 32, "height": 32}), executor=executor)
             assert (summary.done, summary.failed) == (2, 0), summary.results
         [worker] = executor.workers()  # no GPU here: one CPU worker stands in for the device
         assert ray.get(worker.stats.remote())["loads"] == 1
@@ -169,8 +168,7 @@ def test_a_worker_killed_mid_run_is_retried_on_the_others_without_duplicates(tmp
     shots = [shot.id for shot in project.shots()[:3]]
     started = time.monotonic()
     try:
-        summary = project.render(shot_ids=shots, takes=4, executor=executor,
-                                 on_event=kill_the_first_drawing_worker)
+        summary = project.draw(Draw(shots=shots, takes=4), on_event=kill_the_first_drawing_worker, executor=executor)
         seconds = time.monotonic() - started
         assert killed and executor.retries == 1
         assert [ray.get(w.ping.remote()) for w in executor.workers()] != killed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from importlib.metadata import EntryPoint
@@ -9,6 +10,7 @@ from importlib.metadata import EntryPoint
 import pytest
 
 import shotcraft.engine.registry as registry
+import shotcraft.shots.plugins as plugins
 from shotcraft.engine.previz import PrevizEngine
 from shotcraft.engine.registry import engine_names, get_engine
 from shotcraft.engine.settings import EngineSettings, render_size, scaled_size
@@ -19,7 +21,7 @@ def test_unknown_engine_names_the_known_ones() -> None:
     with pytest.raises(ConfigError) as err:
         get_engine("sora")
     message = str(err.value)
-    assert message.startswith("unknown engine 'sora'; known engines:")
+    assert message.startswith("unknown engine 'sora'; installed:")
     for name in ("previz", "kling", "diffusers"):
         assert name in message
 
@@ -47,27 +49,49 @@ def test_importing_the_registry_loads_no_engine_and_no_heavy_dependency() -> Non
     assert out.stdout.strip() == "[]"
 
 
-def test_missing_optional_dependency_says_how_to_install_it(tmp_path, monkeypatch) -> None:
-    (tmp_path / "fake_heavy_engine.py").write_text("import shotcraft_missing_dependency_xyz\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(registry.BUILTIN_ENGINES, "diffusers", "fake_heavy_engine:Nope")
+def test_missing_optional_dependency_says_how_to_install_it(monkeypatch) -> None:
+    """The entry point names its extra (`diffusers = "…:DiffusersEngine [diffusers]"`): a
+    dependency of it that is missing is said with the pip line that brings it."""
+    real = importlib.import_module
+
+    def without_it(name: str, *args, **kwargs):  # noqa: ANN202
+        if name == "shotcraft.engine.diffusers_engine":
+            raise ModuleNotFoundError("No module named 'shotcraft_missing_dependency_xyz'",
+                                      name="shotcraft_missing_dependency_xyz")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(plugins.importlib, "import_module", without_it)
+    monkeypatch.setattr(registry.ENGINES, "_loaded", {})
     with pytest.raises(ConfigError) as err:
         get_engine("diffusers")
     assert "pip install 'shotcraft[diffusers]'" in str(err.value)
     assert "shotcraft_missing_dependency_xyz" in str(err.value)
 
 
-def test_entry_point_engines_are_found(monkeypatch) -> None:
-    fake = [EntryPoint(name="plugin-previz", value="shotcraft.engine.previz:PrevizEngine", group=registry.ENTRY_POINT_GROUP)]
-    monkeypatch.setattr(registry, "entry_points", lambda group: fake if group == registry.ENTRY_POINT_GROUP else [])
+@pytest.fixture
+def entry_points_of(monkeypatch):  # noqa: ANN201
+    """Make the installed entry points these, for one test."""
+    def use(found: list[EntryPoint]) -> None:
+        monkeypatch.setattr(plugins, "entry_points", lambda group: [
+            ep for ep in found if ep.group == group])
+        plugins.refresh()
+
+    yield use
+    monkeypatch.undo()
+    plugins.refresh()
+
+
+def test_entry_point_engines_are_found(entry_points_of) -> None:
+    entry_points_of([EntryPoint(name="plugin-previz", value="shotcraft.engine.previz:PrevizEngine",
+                                group=registry.ENTRY_POINT_GROUP)])
     assert "plugin-previz" in engine_names()
     assert isinstance(get_engine("plugin-previz"), PrevizEngine)
 
 
-def test_entry_point_that_is_not_an_engine_is_refused(monkeypatch) -> None:
-    fake = [EntryPoint(name="bogus", value="pathlib:Path", group=registry.ENTRY_POINT_GROUP)]
-    monkeypatch.setattr(registry, "entry_points", lambda group: fake)
-    with pytest.raises(ConfigError, match="not an Engine class"):
+def test_entry_point_that_is_not_an_engine_is_refused(entry_points_of) -> None:
+    entry_points_of([EntryPoint(name="bogus", value="pathlib:Path",
+                                group=registry.ENTRY_POINT_GROUP)])
+    with pytest.raises(ConfigError, match="points at pathlib:Path, which is not a subclass of Engine"):
         get_engine("bogus")
 
 

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from shotcraft.projects import Project
 from shotcraft.projects.db import TakeRow
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import SpecError
 from shotcraft.shots.models import Keyframe, TakeStatus
 
@@ -21,7 +22,7 @@ def _reason(project: Project, shot_id: str) -> str:
     """The refusal, planned before anything is queued: no take number is burnt."""
     before = [v.take.number for v in project.takes(shot_id)]
     with pytest.raises(SpecError) as refused:
-        project.render(shot_ids=[shot_id], takes=1)
+        project.draw(Draw(shots=[shot_id], takes=1))
     assert [v.take.number for v in project.takes(shot_id)] == before
     return str(refused.value)
 
@@ -36,7 +37,7 @@ def test_first_shot_of_an_episode_has_no_previous_shot_to_chain_from(project: Pr
 
 def test_previous_shot_without_a_pick_is_named(project: Project) -> None:
     previous, shot = project.shots(episode=1)[:2]
-    project.render(shot_ids=[previous.id], takes=1)  # a take, but nobody picked it
+    project.draw(Draw(shots=[previous.id], takes=1))  # a take, but nobody picked it
     _chain(project, shot.id)
     reason = _reason(project, shot.id)
     assert f"shot {shot.id} chains from the previous shot, but {previous.id} has no picked take yet." in reason
@@ -44,7 +45,7 @@ def test_previous_shot_without_a_pick_is_named(project: Project) -> None:
 
 def test_picked_take_without_a_file_says_so(project: Project) -> None:
     previous, shot = project.shots(episode=1)[:2]
-    project.render(shot_ids=[previous.id], takes=1)
+    project.draw(Draw(shots=[previous.id], takes=1))
     project.pick(previous.id, 1)
     with project.db.write() as session:
         row = session.exec(select(TakeRow).where(TakeRow.shot_id == previous.id)).one()
@@ -58,7 +59,7 @@ def test_picked_take_without_a_file_says_so(project: Project) -> None:
 
 def test_picked_take_whose_last_frame_cannot_be_read_gives_the_cause(project: Project) -> None:
     previous, shot = project.shots(episode=1)[:2]
-    project.render(shot_ids=[previous.id], takes=1)
+    project.draw(Draw(shots=[previous.id], takes=1))
     take = project.pick(previous.id, 1)
     media = project.take_path(take)
     assert media is not None
@@ -73,10 +74,10 @@ def test_picked_take_whose_last_frame_cannot_be_read_gives_the_cause(project: Pr
 
 def test_chained_shot_renders_from_the_picked_take_of_the_previous_shot(project: Project) -> None:
     previous, shot = project.shots(episode=1)[:2]
-    project.render(shot_ids=[previous.id], takes=1)
+    project.draw(Draw(shots=[previous.id], takes=1))
     project.pick(previous.id, 1)
     _chain(project, shot.id)
-    summary = project.render(shot_ids=[shot.id], takes=1)
+    summary = project.draw(Draw(shots=[shot.id], takes=1))
     assert summary.done == 1
     take = project.takes(shot.id)[0].take
     assert take.status is TakeStatus.DONE and "first_frame" in take.reference_hashes

@@ -10,7 +10,7 @@ from PIL import Image
 
 from shotcraft.engine.registry import get_engine
 from shotcraft.projects import Project
-from shotcraft.projects.plan import request_for
+from shotcraft.projects.draw.batch import request_for
 from shotcraft.shots.errors import SpecError
 from shotcraft.shots.models import TakeKind
 

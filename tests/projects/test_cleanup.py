@@ -13,7 +13,7 @@ import pytest
 
 from shotcraft.projects import Project
 from shotcraft.projects.cleanup import sweep
-from shotcraft.shots.models import TakeKind
+from shotcraft.projects.draw import Draw
 
 HOUR = 3600
 
@@ -102,7 +102,7 @@ def test_a_live_runs_files_are_untouched(project: Project, live_pid: int) -> Non
 def test_temps_without_a_pid_go_once_stale_and_orphaned_media_after_an_hour(
     project: Project, small_previz: None,
 ) -> None:
-    project.render(shot_ids=[project.shots()[0].id], takes=1, kind=TakeKind.VIDEO)
+    project.draw(Draw(shots=[project.shots()[0].id], takes=1))
     registered = [p for p in (project.root / "media" / "takes").rglob("*") if p.is_file()]
     assert registered
     for path in registered:  # a registered take is never an orphan, however old
@@ -120,7 +120,7 @@ def test_temps_without_a_pid_go_once_stale_and_orphaned_media_after_an_hour(
 def test_render_and_export_sweep_orphans_first(project: Project, small_previz: None, dead_pid: int) -> None:
     orphan = _write(project.root / "media" / "takes" / "ef" / ("ef" * 32 + ".mp4"), age=2 * HOUR)
     work = _write(project.root / "work" / f"{dead_pid}-3" / "take-001.mp4")
-    project.render(shot_ids=[project.shots()[0].id], takes=1)
+    project.draw(Draw(shots=[project.shots()[0].id], takes=1))
     assert not orphan.exists() and not work.exists()
     orphan = _write(project.root / "media" / "takes" / "ef" / ("ef" * 32 + ".mp4"), age=2 * HOUR)
     from shotcraft.projects.export import export_options

@@ -14,6 +14,7 @@ import pytest
 from shotcraft.engine.executors import Batch, BatchEvent, BatchResult, BatchSource, Executor
 from shotcraft.engine.executors.local import run_batch
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.media import sha256_file
 
 pytestmark = pytest.mark.usefixtures("small_previz")
@@ -61,9 +62,9 @@ def _hashes(project: Project) -> dict[tuple[str, int], tuple[int | None, str]]:
 
 def test_batches_drawn_in_another_process_are_the_takes_drawn_here(project: Project, tmp_path: Path) -> None:
     copy = Project.open(shutil.copytree(project.root, tmp_path / "copy"))
-    project.render(episode=1, takes=2)  # local threads
+    project.draw(Draw(episode=1, takes=2))  # local threads
     executor = SpawnExecutor()
-    summary = copy.render(episode=1, takes=2, executor=executor)
+    summary = copy.draw(Draw(episode=1, takes=2), executor=executor)
     assert summary.executor == "spawn" and summary.failed == 0
     assert _hashes(copy) == _hashes(project)
     for batch in executor.batches:
@@ -84,7 +85,7 @@ class RefusingExecutor(Executor):
 
 def test_a_batch_refused_at_draw_time_fails_its_takes_with_the_sentence(project: Project) -> None:
     shot = project.shots(episode=1)[0]
-    summary = project.render(shot_ids=[shot.id], takes=2, executor=RefusingExecutor())
+    summary = project.draw(Draw(shots=[shot.id], takes=2), executor=RefusingExecutor())
     assert (summary.done, summary.failed) == (0, 2)
     assert {r.reason for r in summary.results} == {"the service said no."}
     assert not [j for j in project.jobs() if j["state"] in ("queued", "running")]
@@ -116,6 +117,6 @@ def test_a_retried_batch_resumes_saved_provider_state_and_ends_once_delivered(pr
                 source.deliver(more, run_batch(get_engine(more.engine), more,
                                                emit=source.event, cancel=cancel))
 
-    summary = project.render(shot_ids=[shot.id], takes=2, executor=DyingOnce())
+    summary = project.draw(Draw(shots=[shot.id], takes=2), executor=DyingOnce())
     assert (summary.done, summary.failed) == (2, 0) and seen == [None]
     assert [v.take.number for v in project.takes(shot.id)] == [1, 2]

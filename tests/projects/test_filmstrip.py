@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.projects.filmstrip import SHORT_SIDE
 from shotcraft.shots.ffmpeg import ffmpeg_binary
 from shotcraft.shots.models import TakeKind
@@ -54,7 +55,7 @@ def test_scoring_a_take_makes_its_first_middle_and_last_frames(
 
 def test_filmstrip_frames_are_large_enough_to_judge_a_face(
         project: Project, small_previz: None) -> None:
-    project.render(shot_ids=[SHOT], takes=1)
+    project.draw(Draw(shots=[SHOT], takes=1))
     take = project.takes(SHOT)[0].take
     strip = project.filmstrip(take, make=False)
     assert strip is not None and len(strip) == 3

@@ -14,6 +14,7 @@ from shotcraft.assembly.speech import speak, treatment_for
 from shotcraft.projects import Project
 from shotcraft.projects import fit as fit_module
 from shotcraft.projects.db import ShotRow
+from shotcraft.projects.draw import Draw
 from shotcraft.projects.voices import speaker_voices
 from tests.projects.conftest import write_script
 
@@ -74,7 +75,7 @@ def test_fit_lengthens_exactly_the_flagged_shots_and_keeps_their_takes(
     slow: Project, small_previz: None,
 ) -> None:
     _lengthen(slow, "E01-S01-004", 150)
-    slow.render(shot_ids=["E01-S01-003"], takes=1)
+    slow.draw(Draw(shots=["E01-S01-003"], takes=1))
     before = _frames(slow)
     report = slow.fit(episode=1, max_stretch=10)
     after = _frames(slow)

@@ -22,6 +22,7 @@ from sqlmodel import select
 
 from shotcraft.projects import Project
 from shotcraft.projects.db import JobRow
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import DiskFullError
 from shotcraft.shots.media import ffprobe_binary
 from tests.projects.conftest import SCRIPT, write_script
@@ -237,7 +238,7 @@ def test_a_worker_meeting_the_full_disk_while_claiming_leaves_no_take_running(
     and fails preparing it (here: the disk refuses the chained first frame). The claimed takes
     go back to the queue with the one sentence, instead of staying "running" until a lease
     expires."""
-    import shotcraft.projects.render as render_module
+    import shotcraft.projects.draw.run as render_module
 
     real = render_module.request_for
     calls = {"n": 0}
@@ -251,7 +252,7 @@ def test_a_worker_meeting_the_full_disk_while_claiming_leaves_no_take_running(
     monkeypatch.setattr(render_module, "request_for", filling)
     shots = [s.id for s in project.shots(episode=1)[:3]]
     with pytest.raises(DiskFullError) as caught:  # one worker: the order is deterministic
-        project.render(shot_ids=shots, takes=1, executor_options={"workers": 1})
+        project.draw(Draw(shots=shots, takes=1, executor_options={"workers": 1}))
     assert str(caught.value).startswith("the disk holding")
     statuses = [v.take.status.value for s in shots for v in project.takes(s)]
     assert "running" not in statuses
@@ -259,5 +260,5 @@ def test_a_worker_meeting_the_full_disk_while_claiming_leaves_no_take_running(
     with project.db.read() as session:
         assert {job.state for job in session.exec(select(JobRow)).all()} == {"done", "queued"}
     monkeypatch.setattr(render_module, "request_for", real)
-    project.render(shot_ids=shots)  # the next render draws what the full disk left
+    project.draw(Draw(shots=shots))  # the next render draws what the full disk left
     assert [v.take.status.value for s in shots for v in project.takes(s)] == ["done"] * 3

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from shotcraft.projects import Project
 from shotcraft.projects.db import TakeRow
+from shotcraft.projects.draw import Draw
 from tests.studio.conftest import invoke
 
 FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
@@ -28,7 +29,7 @@ def cast(project: Project) -> Project:
 def test_takes_of_characters_with_references_are_scored_by_their_faces(
         cast: Project, small_previz: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.5")  # faces need pixels: 540×960
-    cast.render(shot_ids=[CLOSE_UP], takes=1)
+    cast.draw(Draw(shots=[CLOSE_UP], takes=1))
     [view] = cast.takes(CLOSE_UP)
     assert view.take.scores["identity"] > 0.8
     assert view.explanations["identity"].startswith("林晚 ")
@@ -38,7 +39,7 @@ def test_takes_of_characters_with_references_are_scored_by_their_faces(
 def test_without_references_identity_is_left_out_and_rescore_counts_it_once_added(
         project: Project, small_previz: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.5")
-    project.render(shot_ids=[CLOSE_UP], takes=1)
+    project.draw(Draw(shots=[CLOSE_UP], takes=1))
     [before] = project.takes(CLOSE_UP)
     assert "identity" not in before.take.scores  # never guessed
     assert "林晚 (no reference image)" in before.explanations["identity"]
@@ -75,7 +76,7 @@ def _set_scores(project: Project, shot_id: str, values: dict[int, tuple[float, f
 
 def test_auto_pick_passes_over_a_take_of_the_wrong_person_and_says_so(
         project: Project, small_previz: None) -> None:
-    project.render(shot_ids=[CLOSE_UP, MEDIUM_CLOSE], takes=3)
+    project.draw(Draw(shots=[CLOSE_UP, MEDIUM_CLOSE], takes=3))
     # take 1 is the sharpest but shows somebody else; take 3 is the right face
     _set_scores(project, CLOSE_UP, {1: (0.95, 0.2), 2: (0.9, 0.4), 3: (0.85, 0.9)})
     # nobody reaches the threshold: the top take is picked, with a warning
@@ -91,7 +92,7 @@ def test_auto_pick_passes_over_a_take_of_the_wrong_person_and_says_so(
 
 def test_identity_threshold_is_a_setting(project: Project, small_previz: None,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    project.render(shot_ids=[CLOSE_UP], takes=2)
+    project.draw(Draw(shots=[CLOSE_UP], takes=2))
     _set_scores(project, CLOSE_UP, {1: (0.95, 0.2), 2: (0.85, 0.3)})
     monkeypatch.setenv("SHOTCRAFT_IDENTITY_THRESHOLD", "0.25")
     assert project.auto_pick().picked == {CLOSE_UP: 2}
@@ -107,7 +108,7 @@ def test_without_the_face_model_identity_is_left_out_with_the_install_line(
     sentence = "the face model is not installed (dlib); install it with `pip install 'shotcraft[identity]'`."
     monkeypatch.setattr("shotcraft.ranking.identity.missing_reason", lambda: sentence)
     monkeypatch.setattr("shotcraft.ranking.faces.missing_reason", lambda: sentence)
-    cast.render(shot_ids=[CLOSE_UP], takes=1)
+    cast.draw(Draw(shots=[CLOSE_UP], takes=1))
     [view] = cast.takes(CLOSE_UP)
     assert "identity" not in view.take.scores
     assert view.explanations["identity"] == f"left out: {sentence}"
@@ -121,15 +122,15 @@ def test_continuity_asks_whether_a_character_in_both_shots_looks_the_same_across
         cast: Project, small_previz: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.5")
     # E01-S01-003 (MCU, 顾言) then E01-S01-004 (CU, 林晚): different people, no face check
-    cast.render(shot_ids=[MEDIUM_CLOSE], takes=1)
+    cast.draw(Draw(shots=[MEDIUM_CLOSE], takes=1))
     cast.pick(MEDIUM_CLOSE, 1)
-    cast.render(shot_ids=[CLOSE_UP], takes=1)
+    cast.draw(Draw(shots=[CLOSE_UP], takes=1))
     [view] = cast.takes(CLOSE_UP)
     assert "faces" not in view.explanations["continuity"]
     # the same cut with 林晚 in both shots: her face is compared across it
     cast.update_shot(MEDIUM_CLOSE, characters=["林晚"])
     cast.unpick(MEDIUM_CLOSE)
-    cast.render(shot_ids=[MEDIUM_CLOSE], takes=1)
+    cast.draw(Draw(shots=[MEDIUM_CLOSE], takes=1))
     cast.pick(MEDIUM_CLOSE, 2)
     cast.rescore(shot_ids=[CLOSE_UP])
     [view] = cast.takes(CLOSE_UP)
@@ -137,7 +138,7 @@ def test_continuity_asks_whether_a_character_in_both_shots_looks_the_same_across
 
 
 def test_rescore_goes_on_past_a_take_whose_file_is_gone(project: Project, small_previz: None) -> None:
-    project.render(shot_ids=[CLOSE_UP], takes=2)
+    project.draw(Draw(shots=[CLOSE_UP], takes=2))
     [first, second] = project.takes(CLOSE_UP)
     project.take_path(first.take).unlink()
     result = invoke("rescore", str(project.root), "--shot", CLOSE_UP)

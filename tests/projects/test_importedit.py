@@ -15,6 +15,7 @@ import opentimelineio as otio
 import pytest
 
 from shotcraft.projects import Project, export_options
+from shotcraft.projects.draw import Draw
 from shotcraft.projects.export import build_timeline
 from shotcraft.shots.media import probe, read_frames
 from tests.projects.conftest import write_script
@@ -33,8 +34,8 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
         project = Project.create(base / "proj")
         project.import_script(write_script(base))
-        project.render(episode=1, takes=1)
-        project.render(shot_ids=[s.id for s in project.shots(episode=1)[:2]], takes=1)  # alternates
+        project.draw(Draw(episode=1, takes=1))
+        project.draw(Draw(shots=[s.id for s in project.shots(episode=1)[:2]], takes=1))  # alternates
         project.auto_pick(episode=1)
         project.export(1, export_options(**OPTIONS))
         project.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.projects.export import export_options
 from shotcraft.shots.media import ffmpeg_binary, probe
 from shotcraft.shots.models import TakeStatus
@@ -46,7 +47,7 @@ def test_native_sound_takes_keep_their_length_and_sound_and_the_mix_decides(
     monkeypatch.setenv("SHOTCRAFT_KLING_SOUND", "on")
     try:
         shots = project.shots(episode=1)
-        summary = project.render(episode=1, takes=1, engine="kling")
+        summary = project.draw(Draw(episode=1, takes=1, engine="kling"))
     finally:
         fake.stop()
     assert (summary.done, summary.failed) == (len(shots), 0), summary.results
@@ -68,8 +69,10 @@ def test_native_sound_takes_keep_their_length_and_sound_and_the_mix_decides(
     assert project.totals(episode=1).credits == pytest.approx(
         sum(t.credits for t in by_shot.values()))
 
-    kept = project.export(1, export_options(subtitles="none"))
-    dropped = project.export(1, export_options(subtitles="none", take_audio=False),
+    # the sound is what is judged here, not the picture: the small preset
+    kept = project.export(1, export_options(subtitles="none", preset="test-small"))
+    dropped = project.export(1, export_options(subtitles="none", take_audio=False,
+                                               preset="test-small"),
                              out=Path(project.root) / "exports" / "silent.mp4")
     assert _loudness(kept.output) > -40
     assert _loudness(dropped.output) < -80
@@ -83,7 +86,7 @@ def test_a_twelve_take_draw_never_runs_more_kling_tasks_than_the_limit(
     shots = project.shots(episode=1)
     takes = max(1, math.ceil(12 / len(shots)))
     try:
-        summary = project.render(episode=1, takes=takes, engine="kling")
+        summary = project.draw(Draw(episode=1, takes=takes, engine="kling"))
     finally:
         fake.stop()
     assert summary.failed == 0, summary.results

@@ -12,7 +12,8 @@ from PIL import Image
 
 from shotcraft.engine.kling.stills import STILL_SIZES
 from shotcraft.projects import Project
-from shotcraft.projects.db import CharacterRow
+from shotcraft.projects.db import ProviderStateRow
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.models import TakeKind, TakeStatus
 from tests.engine.kling_server import FakeKling
 from tests.projects.faces import FACES
@@ -26,8 +27,10 @@ def kling(monkeypatch: pytest.MonkeyPatch):
 
 
 def stored_element(project: Project, name: str) -> dict | None:
+    """The element Kling's engine keeps for `name` in the project (its provider state)."""
     with project.store.db.read() as session:
-        return session.get(CharacterRow, name).kling_element
+        row = session.get(ProviderStateRow, ("kling", "element", name))
+        return dict(row.value) if row is not None else None
 
 
 def test_an_element_is_made_once_for_every_shot_and_again_when_the_references_change(
@@ -38,7 +41,7 @@ def test_an_element_is_made_once_for_every_shot_and_again_when_the_references_ch
     lin_shots = [s.id for s in project.shots(episode=1) if "林晚" in s.characters]
     assert len(lin_shots) >= 2
 
-    summary = project.render(shot_ids=lin_shots, takes=1, engine="kling")
+    summary = project.draw(Draw(shots=lin_shots, takes=1, engine="kling"))
     assert summary.failed == 0, summary.results
     [made] = kling.elements_created  # one element for all the shots
     body = made["body"]
@@ -58,12 +61,12 @@ def test_an_element_is_made_once_for_every_shot_and_again_when_the_references_ch
     assert all(v.take.params["endpoint"] == "omni-video" for v in views)
     assert all(str(made["element_id"]) in v.take.params["element_ids"] for v in views)
 
-    project.render(shot_ids=lin_shots, takes=1, engine="kling")  # more takes: the same element
+    project.draw(Draw(shots=lin_shots, takes=1, engine="kling"))  # more takes: the same element
     assert len(kling.elements_created) == 1
     assert stored_element(project, "林晚") == record
 
     project.add_reference("林晚", FACES / "obama3.jpg")  # the references changed
-    project.render(shot_ids=lin_shots[:1], takes=1, engine="kling")
+    project.draw(Draw(shots=lin_shots[:1], takes=1, engine="kling"))
     assert len(kling.elements_created) == 2
     remade = kling.elements_created[1]
     assert len(remade["body"]["element_image_list"]["refer_images"]) == 2
@@ -79,7 +82,7 @@ def test_one_portrait_is_not_enough_for_an_element_so_the_shot_keeps_its_referen
 ) -> None:
     project.add_reference("林晚", FACES / "obama.jpg")  # Kling wants a frontal image and 1-3 more
     shot = next(s.id for s in project.shots(episode=1) if "林晚" in s.characters)
-    summary = project.render(shot_ids=[shot], takes=1, engine="kling")
+    summary = project.draw(Draw(shots=[shot], takes=1, engine="kling"))
     assert summary.failed == 0, summary.results
     assert kling.elements_created == [] and stored_element(project, "林晚") is None
     assert {t["endpoint"] for t in kling.created} == {"multi-image2video"}
@@ -90,7 +93,7 @@ def test_keyframe_stills_are_drawn_by_image_generation_with_the_character_s_face
 ) -> None:
     project.add_reference("林晚", FACES / "obama.jpg")
     shot = next(s for s in project.shots(episode=1) if "林晚" in s.characters)
-    summary = project.render(shot_ids=[shot.id], takes=2, engine="kling", kind=TakeKind.KEYFRAME)
+    summary = project.draw(Draw(what="keyframes", shots=[shot.id], takes=2, engine="kling"))
     assert (summary.done, summary.failed) == (2, 0), summary.results
     assert len(kling.images_created) == 2 and kling.created == []  # no video task, no element
     body = kling.images_created[0]["body"]
@@ -107,7 +110,7 @@ def test_keyframe_stills_are_drawn_by_image_generation_with_the_character_s_face
 
 def test_a_character_sheet_is_drawn_on_kling(project: Project, kling: FakeKling) -> None:
     project.add_reference("林晚", FACES / "obama.jpg")
-    summary = project.render_sheet("林晚", engine="kling", takes=2)
+    summary = project.draw(Draw(what="sheet", character="林晚", engine="kling", takes=2))
     assert (summary.done, summary.failed) == (2, 0), summary.results
     views = project.takes("SHEET-林晚")
     assert [v.take.kind for v in views] == [TakeKind.KEYFRAME] * 2

@@ -14,8 +14,9 @@ import pytest
 from sqlmodel import select
 
 from shotcraft.engine.kling import COST_TABLE
-from shotcraft.projects import Project
+from shotcraft.projects import Project, export_options
 from shotcraft.projects.db import JobRow
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import probe
 from shotcraft.shots.models import TakeStatus
@@ -41,7 +42,7 @@ def _long_shot(project: Project, seconds: float = 14) -> str:
 
 def test_the_dry_run_prices_the_extensions(project: Project, kling: FakeKling) -> None:
     shot_id = _long_shot(project)
-    plan = project.plan_render(shot_ids=[shot_id], takes=2, engine="kling")
+    plan = project.plan(Draw(shots=[shot_id], takes=2, engine="kling"))
     [entry] = plan.shots
     assert entry.credits_per_take == CLIP_10 + EXTENSION
     assert plan.credits == 2 * (CLIP_10 + EXTENSION)
@@ -55,10 +56,10 @@ def test_a_model_that_cannot_extend_refuses_the_long_shot(
     monkeypatch.setenv("SHOTCRAFT_KLING_MODEL_NAME", "kling-v2-master")
     shot_id = _long_shot(project)
     with pytest.raises(EngineError, match="cannot extend a video") as refused:
-        project.plan_render(shot_ids=[shot_id], takes=1, engine="kling")
+        project.plan(Draw(shots=[shot_id], takes=1, engine="kling"))
     assert shot_id in str(refused.value) and "\n" not in str(refused.value)
     # with --allow-downgrade it draws (and prices) the model's 10 s; the take records why
-    plan = project.plan_render(shot_ids=[shot_id], takes=1, engine="kling", allow_downgrade=True)
+    plan = project.plan(Draw(shots=[shot_id], takes=1, engine="kling", allow_downgrade=True))
     assert plan.shots[0].credits_per_take == COST_TABLE["kling-v2-master/std/10"]
 
 
@@ -86,7 +87,7 @@ def test_kill_9_between_the_clip_and_its_extension_resumes_unpaid_and_exports_th
     assert saved["task_id"] and saved["video_id"]
     assert [step["state"] for step in saved["extends"]] == ["submitting"]
 
-    summary = project.render(shot_ids=[shot_id], engine="kling")
+    summary = project.draw(Draw(shots=[shot_id], engine="kling"))
 
     assert summary.resumed == 1 and summary.done == 1, summary.results
     assert len(kling.posted_to("text2video")) == len(kling.created_on("text2video")) == 1
@@ -98,6 +99,6 @@ def test_kill_9_between_the_clip_and_its_extension_resumes_unpaid_and_exports_th
     assert abs(take.duration_frames - 14 * 30) <= 30 // 4  # 10 s clip + 4 s extension
     assert take.cost_credits == CLIP_10 + EXTENSION
     project.pick(shot_id, take.number)
-    result = project.export(1)
+    result = project.export(1, export_options(preset="test-small"))  # frames are judged, not size
     assert probe(result.output).frames == result.duration_frames == sum(
         s.duration_frames for s in project.shots(episode=1))

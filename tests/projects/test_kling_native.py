@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.media import probe
 from shotcraft.shots.models import TakeStatus
 from shotcraft.studio.views import takes_json
@@ -25,7 +26,7 @@ def test_kling_takes_keep_their_native_size_and_export_at_the_project_s(
 ) -> None:
     monkeypatch.setenv("SHOTCRAFT_KLING_MODE", mode)
     shots = project.shots(episode=1)
-    summary = project.render(episode=1, takes=1, engine="kling")
+    summary = project.draw(Draw(episode=1, takes=1, engine="kling"))
 
     assert (summary.done, summary.failed) == (len(shots), 0), summary.results
     assert {t["body"]["mode"] for t in kling.created} == {mode}
@@ -53,7 +54,7 @@ def test_without_keys_a_kling_draw_is_one_sentence_and_burns_no_take(
     shot = next(s for s in project.shots(episode=1)
                 if any(not (line.mode or "") for line in s.dialogue))
     if lipsync:
-        project.render(shot_ids=[shot.id], takes=1, engine="kling")
+        project.draw(Draw(shots=[shot.id], takes=1, engine="kling"))
     before = [v.take.number for v in project.takes(shot.id)]
     monkeypatch.delenv("SHOTCRAFT_KLING_ACCESS_KEY")
     monkeypatch.delenv("SHOTCRAFT_KLING_SECRET_KEY")

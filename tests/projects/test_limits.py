@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import ProjectError, SpecError
 
 HUGE = 99999999999999999999999
@@ -42,6 +43,6 @@ def test_numbers_the_database_cannot_hold_are_refused_as_missing(project: Projec
                                                ({"seed": -1}, "seed"), ({"seed": 2**31 - 1}, "seed")])
 def test_render_out_of_range_queues_nothing(project: Project, kwargs: dict[str, int], field: str) -> None:
     with pytest.raises(SpecError) as caught:
-        project.render(shot_ids=[project.shots()[0].id], **kwargs)
+        project.draw(Draw(shots=[project.shots()[0].id], **kwargs))
     assert caught.value.field == field
     assert project.jobs() == [] and project.totals().takes_queued == 0

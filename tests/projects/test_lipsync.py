@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.projects.export import build_timeline
 from shotcraft.shots.media import probe
 from shotcraft.shots.models import TakeKind, TakeStatus
@@ -46,7 +47,7 @@ def lipsync_posts(fake: FakeKling) -> list[dict]:
 def test_a_lip_sync_take_is_drawn_stored_checked_and_picked_like_any_take(
         project: Project, kling: FakeKling) -> None:
     shot_id = spoken_shot(project)
-    summary = project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    summary = project.draw(Draw(shots=[shot_id], takes=1, engine="kling"))
     assert summary.done == 1, summary.results
     folder = project.store.root
 
@@ -96,7 +97,7 @@ def test_a_lip_sync_take_is_drawn_stored_checked_and_picked_like_any_take(
 def test_a_mouth_that_does_not_follow_the_line_fails_the_check_in_words(
         project: Project, kling: FakeKling) -> None:
     shot_id = spoken_shot(project)
-    project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    project.draw(Draw(shots=[shot_id], takes=1, engine="kling"))
     kling.lipsync_mode = "frozen"  # the stand-in returns a face whose mouth never opens
 
     result = invoke("render", project.store.root, "--shot", shot_id, "--lipsync",
@@ -116,13 +117,13 @@ def test_what_cannot_be_lip_synced_is_one_sentence_and_nothing_is_sent(
     args: list[object] = []
     if case == "inner voice":
         shot_id = inner_voice_shot(project)
-        project.render(shot_ids=[shot_id], takes=1, engine="kling")
+        project.draw(Draw(shots=[shot_id], takes=1, engine="kling"))
         says = "has no line spoken on screen"
     elif case == "previz take":
-        project.render(shot_ids=[shot_id], takes=1, engine="previz")
+        project.draw(Draw(shots=[shot_id], takes=1, engine="previz"))
         says = "was drawn by previz; Kling lip-syncs only videos it drew itself"
     elif case == "lip-sync parent":
-        project.render(shot_ids=[shot_id], takes=1, engine="kling")
+        project.draw(Draw(shots=[shot_id], takes=1, engine="kling"))
         assert invoke("render", folder, "--shot", shot_id, "--lipsync").exit_code == 0
         kling.posts.clear()
         args = ["--from-take", "2"]
@@ -144,7 +145,6 @@ def test_lipsync_options_are_a_usage_error_with_other_kinds_of_draw(project: Pro
     folder = project.store.root
     shot_id = spoken_shot(project)
     for args in (["--shot", shot_id, "--from-take", "1"], ["--lipsync"],
-                 ["--shot", shot_id, "--lipsync", "--engine", "previz"],
                  ["--shot", shot_id, "--lipsync", "--keyframes"],
                  ["--shot", shot_id, "--episode", "1", "--lipsync"],
                  ["--episode", "1", "--lipsync", "--from-take", "1"]):
@@ -154,6 +154,23 @@ def test_lipsync_options_are_a_usage_error_with_other_kinds_of_draw(project: Pro
             in result.output
 
 
+def test_an_engine_that_cannot_lip_sync_is_one_sentence_naming_those_that_can(
+        project: Project, kling: FakeKling) -> None:
+    """Lip-sync is an engine's capability (`Engine.kinds`), not Kling's by name: an engine
+    without it is refused before anything is read or sent, naming the installed ones that can."""
+    shot_id = spoken_shot(project)
+    project.draw(Draw(shots=[shot_id], takes=1, engine="kling"))
+
+    result = invoke("render", project.store.root, "--shot", shot_id, "--lipsync",
+                    "--engine", "previz")
+
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("error: previz cannot lip-sync; the installed engines that "
+                                     "can: kling.")
+    assert lipsync_posts(kling) == []
+    assert [v.take.kind for v in project.takes(shot_id)] == [TakeKind.VIDEO]
+
+
 def test_the_lip_sync_audio_places_each_line_where_the_subtitles_do(
         project: Project, kling: FakeKling, tmp_path: Path) -> None:
     """The line's speech lies where its cue is in the shot (this one speaks from the shot's
@@ -161,10 +178,10 @@ def test_the_lip_sync_audio_places_each_line_where_the_subtitles_do(
     length."""
     import numpy as np
 
-    from shotcraft.projects.lipsync import lipsync_source
+    from shotcraft.projects.draw.lipsync import lipsync_source
 
     shot_id = spoken_shot(project)
-    project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    project.draw(Draw(shots=[shot_id], takes=1, engine="kling"))
     source = lipsync_source(project.store, shot_id)
     audio = project.store.root / source["audio"]
     with wave.open(str(audio)) as handle:
@@ -188,8 +205,8 @@ def test_an_episode_lip_syncs_every_dialogue_shot_it_can_once_and_names_the_rest
               if any(not (line.mode or "") for line in s.dialogue)]
     assert len(spoken) >= 2
     on_previz, on_kling = spoken[0], spoken[1:]
-    project.render(shot_ids=[on_previz], takes=1, engine="previz")
-    project.render(shot_ids=on_kling, takes=1, engine="kling")
+    project.draw(Draw(shots=[on_previz], takes=1, engine="previz"))
+    project.draw(Draw(shots=on_kling, takes=1, engine="kling"))
 
     result = invoke("render", folder, "--episode", 1, "--lipsync")
 
@@ -218,7 +235,7 @@ def test_a_picked_lip_sync_take_s_own_sound_is_not_mixed_over_the_dialogue(
     from shotcraft.shots.media import ffmpeg_binary
 
     shot_id = spoken_shot(project)
-    project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    project.draw(Draw(shots=[shot_id], takes=1, engine="kling"))
     assert invoke("render", project.store.root, "--shot", shot_id, "--lipsync").exit_code == 0
     project = Project.open(project.store.root)
     project.pick(shot_id, 2)

@@ -9,9 +9,10 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from shotcraft.engine.previz import PrevizEngine
-from shotcraft.projects import Project, lease
+from shotcraft.projects import Project
 from shotcraft.projects.db import JobRow
-from shotcraft.projects.render import RenderEvent
+from shotcraft.projects.draw import Draw, lease
+from shotcraft.projects.draw.run import RenderEvent
 
 pytestmark = pytest.mark.usefixtures("small_previz")
 
@@ -46,7 +47,7 @@ def test_a_failing_heartbeat_is_reported_once_and_the_job_released(
     _slow_previz(monkeypatch)
     shot = project.shots(episode=1)[0]
     events: list[RenderEvent] = []
-    summary = project.render(shot_ids=[shot.id], takes=1, on_event=events.append)
+    summary = project.draw(Draw(shots=[shot.id], takes=1), on_event=events.append)
     warnings = [e for e in events if e.kind == "warning"]
     assert len(warnings) == 1, "the first failed beat is told at once, not once per beat"
     message = warnings[0].message
@@ -71,7 +72,7 @@ def test_a_take_whose_lease_lapsed_is_failed_and_not_registered_over_another_ren
 
     _slow_previz(monkeypatch, before_return=taken_over)
     shot = project.shots(episode=1)[0]
-    summary = project.render(shot_ids=[shot.id], takes=1)
+    summary = project.draw(Draw(shots=[shot.id], takes=1))
     assert (summary.done, summary.failed) == (0, 1)
     reason = summary.results[0].reason or ""
     assert "lease lapsed" in reason and "database is locked" in reason

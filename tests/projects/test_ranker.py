@@ -93,7 +93,7 @@ def test_rejects_are_preferences_too(tmp_path: Path) -> None:
 
 def test_draw_until_good_judges_a_shot_by_the_learned_total(tmp_path: Path) -> None:
     """`render --until` stops on the score the director's ranker gives, not the stored one."""
-    from shotcraft.projects.until import effective_scores
+    from shotcraft.projects.draw.until import effective_scores
 
     judged = judged_project(tmp_path / "p", shots=12, takes=5, seed=3)
     project, ids = judged.project, judged.ids

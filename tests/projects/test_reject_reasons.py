@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import RejectReason, TakeStatus
 
@@ -12,7 +13,7 @@ from shotcraft.shots.models import RejectReason, TakeStatus
 @pytest.fixture
 def shot_id(project: Project, small_previz: None) -> str:
     shot = project.shots(episode=1)[0]
-    project.render(shot_ids=[shot.id], takes=2)
+    project.draw(Draw(shots=[shot.id], takes=2))
     return shot.id
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from shotcraft.engine.previz import PrevizEngine
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import Budget, TakeKind, TakeStatus
@@ -27,7 +28,7 @@ def _done(project: Project, shot_id: str) -> list:
 
 def test_render_draws_numbered_seeded_takes_into_the_store(project: Project) -> None:
     shot = project.shots(episode=1)[1]
-    summary = project.render(shot_ids=[shot.id], takes=3)
+    summary = project.draw(Draw(shots=[shot.id], takes=3))
     assert (summary.done, summary.failed) == (3, 0)
     views = project.takes(shot.id)
     assert [v.take.number for v in views] == [1, 2, 3]
@@ -51,20 +52,20 @@ def test_render_draws_numbered_seeded_takes_into_the_store(project: Project) -> 
 
 def test_more_takes_continue_numbers_and_seeds(project: Project) -> None:
     shot = project.shots(episode=1)[0]
-    project.render(shot_ids=[shot.id], takes=2)
-    project.render(shot_ids=[shot.id], takes=1)
+    project.draw(Draw(shots=[shot.id], takes=2))
+    project.draw(Draw(shots=[shot.id], takes=1))
     views = project.takes(shot.id)
     assert [v.take.number for v in views] == [1, 2, 3]
     assert views[2].take.seed == views[1].take.seed + 1
-    project.render(shot_ids=[shot.id], takes=1, seed=42)
+    project.draw(Draw(shots=[shot.id], takes=1, seed=42))
     assert project.takes(shot.id)[3].take.seed == 42
 
 
 def test_render_without_takes_fills_each_shot_to_its_takes_wanted(project: Project) -> None:
     shot = project.shots(episode=1)[0]
     project.update_shot(shot.id, takes_wanted=2)
-    project.render(shot_ids=[shot.id])
-    project.render(shot_ids=[shot.id])  # nothing missing: draws nothing more
+    project.draw(Draw(shots=[shot.id]))
+    project.draw(Draw(shots=[shot.id]))  # nothing missing: draws nothing more
     assert len(_done(project, shot.id)) == 2
 
 
@@ -72,9 +73,9 @@ def test_same_seed_gives_the_same_picture(project: Project) -> None:
     from shotcraft.shots.media import read_frames
 
     shot = project.shots(episode=1)[0]
-    project.render(shot_ids=[shot.id], takes=1, seed=7)
-    project.render(shot_ids=[shot.id], takes=1, seed=7)
-    project.render(shot_ids=[shot.id], takes=1, seed=8)
+    project.draw(Draw(shots=[shot.id], takes=1, seed=7))
+    project.draw(Draw(shots=[shot.id], takes=1, seed=7))
+    project.draw(Draw(shots=[shot.id], takes=1, seed=8))
     first, second, third = (read_frames(project.take_path(v.take), every=10).astype(int)
                             for v in project.takes(shot.id))
     # only the slate (it names the take number) may differ between two draws of one seed
@@ -86,7 +87,7 @@ def test_same_seed_gives_the_same_picture(project: Project) -> None:
 
 def test_pick_auto_pick_and_reject(project: Project) -> None:
     shots = project.shots(episode=1)[:2]
-    project.render(shot_ids=[s.id for s in shots], takes=2)
+    project.draw(Draw(shots=[s.id for s in shots], takes=2))
     project.pick(shots[0].id, 2)
     picked = project.auto_pick(episode=1).picked
     assert shots[0].id not in picked and shots[1].id in picked
@@ -104,11 +105,11 @@ def test_pick_auto_pick_and_reject(project: Project) -> None:
 
 def test_a_picked_keyframe_becomes_the_first_frame_of_later_video_takes(project: Project) -> None:
     shot = project.shots(episode=1)[1]
-    project.render(shot_ids=[shot.id], takes=1, kind=TakeKind.KEYFRAME)
+    project.draw(Draw(what="keyframes", shots=[shot.id], takes=1))
     keyframe = project.takes(shot.id)[0].take
     assert keyframe.kind is TakeKind.KEYFRAME and keyframe.media_path.endswith(".png")
     project.pick(shot.id, keyframe.number)
-    project.render(shot_ids=[shot.id], takes=1)
+    project.draw(Draw(shots=[shot.id], takes=1))
     video = project.takes(shot.id, kind=TakeKind.VIDEO)[0].take
     assert video.number == 2
     assert video.reference_hashes["first_frame"] == sha256_file(project.take_path(keyframe))
@@ -129,16 +130,16 @@ def test_add_take_imports_a_clip_drawn_elsewhere(project: Project, tmp_path: Pat
 def test_shot_budget_stops_render_and_says_so(project: Project) -> None:
     shot = project.shots(episode=1)[0]
     project.update_shot(shot.id, budget=Budget(max_takes=2))
-    summary = project.render(shot_ids=[shot.id], takes=3)
+    summary = project.draw(Draw(shots=[shot.id], takes=3))
     assert summary.done == 2
     assert any("allows 2 takes" in note for note in summary.budget_notes)
-    again = project.render(shot_ids=[shot.id], takes=1)
+    again = project.draw(Draw(shots=[shot.id], takes=1))
     assert again.done == 0 and again.budget_notes
 
 
 def test_episode_budget_caps_the_whole_episode(project: Project) -> None:
     project.set_episode_budget(2, Budget(max_takes=1))
-    summary = project.render(episode=2, takes=1)
+    summary = project.draw(Draw(episode=2, takes=1))
     assert summary.done == 1
     assert project.totals(episode=2).takes_done == 1
 
@@ -158,7 +159,7 @@ def test_an_invalid_engine_output_fails_that_take_and_the_others_go_on(
 
     monkeypatch.setattr(previz.PrevizEngine, "render", short_second_take)
     shot = project.shots(episode=1)[0]
-    summary = project.render(shot_ids=[shot.id], takes=3)
+    summary = project.draw(Draw(shots=[shot.id], takes=3))
     statuses = [v.take.status for v in project.takes(shot.id)]
     assert statuses.count(TakeStatus.DONE) == 2 and statuses.count(TakeStatus.FAILED) == 1
     failed = next(v.take for v in project.takes(shot.id) if v.take.status is TakeStatus.FAILED)
@@ -166,7 +167,7 @@ def test_an_invalid_engine_output_fails_that_take_and_the_others_go_on(
     assert summary.failed == 1
     monkeypatch.setattr(previz.PrevizEngine, "render", real)
     assert project.retry_failed(shot_id=shot.id) == 1
-    project.render(shot_ids=[shot.id])
+    project.draw(Draw(shots=[shot.id]))
     assert [v.take.status for v in project.takes(shot.id)].count(TakeStatus.DONE) == 3
 
 
@@ -194,7 +195,7 @@ def test_sigkill_mid_render_keeps_finished_takes_and_resumes_the_rest(project: P
                 assert project.take_path(view.take).is_file()
     assert not list((project.root / "media" / "takes").rglob("*.partial"))
     # run again: the interrupted takes re-run under their own numbers, nothing more is queued
-    summary = project.render(episode=1)
+    summary = project.draw(Draw(episode=1))
     assert summary.resumed == wanted - before.takes_done and summary.queued == 0
     for shot in shots:
         views = project.takes(shot.id)
@@ -206,7 +207,7 @@ def test_sigkill_mid_render_keeps_finished_takes_and_resumes_the_rest(project: P
 
 def test_reimporting_the_same_script_keeps_every_take_and_pick(project: Project, script_file: Path) -> None:
     shot = project.shots(episode=1)[2]
-    project.render(shot_ids=[shot.id], takes=2)
+    project.draw(Draw(shots=[shot.id], takes=2))
     project.pick(shot.id, 2)
     report = project.import_script(script_file)
     assert report.added == 0 and report.archived == 0
@@ -215,12 +216,12 @@ def test_reimporting_the_same_script_keeps_every_take_and_pick(project: Project,
 
 
 def test_takes_queued_for_another_engine_wait_for_that_engine(project: Project) -> None:
-    from shotcraft.projects.plan import RenderPlan, ShotPlan
-    from shotcraft.projects.queue import queue_takes
+    from shotcraft.projects.draw.plan import RenderPlan, ShotPlan
+    from shotcraft.projects.draw.queue import queue_takes
 
     shot = project.shots(episode=1)[0]
     queue_takes(project.store, RenderPlan(engine="kling", kind=TakeKind.VIDEO, shots=[ShotPlan(shot_id=shot.id, episode=shot.episode, takes=1)]))  # left by a crash
-    summary = project.render(shot_ids=[shot.id], takes=1)  # previz
+    summary = project.draw(Draw(shots=[shot.id], takes=1))  # previz
     assert summary.done == 1
     kling, previz = project.takes(shot.id)
     assert (kling.take.engine, kling.take.status) == ("kling", TakeStatus.QUEUED)

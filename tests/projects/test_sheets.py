@@ -9,18 +9,20 @@ import pytest
 from shotcraft.engine.registry import get_engine
 from shotcraft.projects import Project, ReferenceRefused
 from shotcraft.projects.db import TakeRow
-from shotcraft.projects.plan import request_for
-from shotcraft.projects.queue import claim, queue_takes
-from shotcraft.projects.sheets import ensure_sheet
+from shotcraft.projects.draw import Draw
+from shotcraft.projects.draw.batch import request_for
+from shotcraft.projects.draw.queue import claim, queue_takes
+from shotcraft.projects.draw.sheets import ensure_sheet
 from shotcraft.shots.errors import EngineError, ProjectError
 from shotcraft.shots.models import TakeKind, TakeStatus
+from tests.plugins import added
 from tests.projects.conftest import write_script
 from tests.projects.faces import FACES
 
 
 def test_a_sheet_draws_ranked_pickable_keyframe_takes_of_the_character(project: Project) -> None:
     project.add_reference("林晚", FACES / "obama.jpg")
-    summary = project.render_sheet("林晚", takes=2)
+    summary = project.draw(Draw(what="sheet", character="林晚", takes=2))
     assert (summary.done, summary.failed) == (2, 0)
     views = project.takes(project.sheet_id("林晚"))
     assert [v.take.kind for v in views] == [TakeKind.KEYFRAME] * 2
@@ -33,7 +35,7 @@ def test_a_sheet_draws_ranked_pickable_keyframe_takes_of_the_character(project: 
 
 def test_a_sheet_stays_out_of_the_storyboard_episodes_and_auto_pick(project: Project, small_previz: None) -> None:
     before = [s.id for s in project.shots()]
-    project.render_sheet("顾言", takes=1)
+    project.draw(Draw(what="sheet", character="顾言", takes=1))
     assert [s.id for s in project.shots()] == before
     assert project.episodes() == [1, 2]
     assert "SHEET-顾言" not in {s.id for s in project.storyboard(include_archived=True).shots()}
@@ -41,7 +43,7 @@ def test_a_sheet_stays_out_of_the_storyboard_episodes_and_auto_pick(project: Pro
 
 
 def test_reimport_keeps_the_sheet_and_its_takes(project: Project, tmp_path: Path, small_previz: None) -> None:
-    project.render_sheet("顾言", takes=1)
+    project.draw(Draw(what="sheet", character="顾言", takes=1))
     project.import_script(write_script(tmp_path, name="again.txt"))
     assert [v.take.status for v in project.takes("SHEET-顾言")] == [TakeStatus.DONE]
     assert "SHEET-顾言" not in {s.id for s in project.shots()}
@@ -60,7 +62,7 @@ def test_takes_alternate_front_and_three_quarter_views_from_the_bible(project: P
 
 def test_one_engine_batch_holds_one_view(project: Project) -> None:
     sheet = ensure_sheet(project.store, "林晚")
-    plan = project.plan_render(shot_ids=[sheet.id], takes=4, kind=TakeKind.KEYFRAME)
+    plan = project.plan(Draw(what="keyframes", shots=[sheet.id], takes=4))
     assert plan.engine == "previz"
     queue_takes(project.store, plan)
     batches = []
@@ -84,21 +86,21 @@ def test_an_engine_that_cannot_draw_stills_is_refused_in_one_sentence(
         def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
             return super().capabilities(kind).model_copy(update={"keyframes": False})
 
-    monkeypatch.setattr(registry, "get_engine", lambda name, **_: VideoOnly())
-    with pytest.raises(EngineError, match="video-only cannot draw stills"):
-        project.render_sheet("林晚", engine="video-only", takes=1)
-    with pytest.raises(ProjectError):
-        project.shot("SHEET-林晚")  # nothing was made
+    with added(registry.ENGINES, "video-only", VideoOnly):  # as if installed
+        with pytest.raises(EngineError, match="video-only cannot draw stills"):
+            project.draw(Draw(what="sheet", character="林晚", engine="video-only", takes=1))
+        with pytest.raises(ProjectError):
+            project.shot("SHEET-林晚")  # nothing was made
 
 
 def test_a_sheet_take_becomes_a_reference_through_the_face_check(project: Project) -> None:
     project.add_reference("林晚", FACES / "obama.jpg")
-    project.render_sheet("林晚", takes=1)
+    project.draw(Draw(what="sheet", character="林晚", takes=1))
     added = project.add_reference_from_take("林晚", 1)
     assert added.check.usable
     assert len(project.character("林晚").references) == 2
 
-    project.render_sheet("顾言", takes=1, seed=7)  # no reference: previz draws a plain figure
+    project.draw(Draw(what="sheet", character="顾言", takes=1, seed=7))  # no reference: previz draws a plain figure
     with pytest.raises(ReferenceRefused, match="take 1 of SHEET-顾言 shows no face"):
         project.add_reference_from_take("顾言", 1)
     assert project.character("顾言").references == []

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.projects.stats import reject_reason
 from shotcraft.shots.models import RejectReason
 
@@ -15,8 +16,8 @@ pytestmark = pytest.mark.usefixtures("small_previz")
 
 def test_stats_count_draws_rejects_and_spend_per_picked_shot_and_minute(project: Project) -> None:
     first, second = project.shots(episode=1)[:2]
-    project.render(shot_ids=[first.id], takes=4)
-    project.render(shot_ids=[second.id], takes=2)
+    project.draw(Draw(shots=[first.id], takes=4))
+    project.draw(Draw(shots=[second.id], takes=2))
     project.reject(first.id, 1)
     project.reject(first.id, 3, "face")
     project.pick(first.id, 2)

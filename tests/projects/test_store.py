@@ -90,8 +90,8 @@ def test_update_shot_validates_fields_and_keeps_paths_inside(project: Project) -
 
 
 def _queue_many(root: str, rounds: int) -> None:
-    from shotcraft.projects.plan import RenderPlan, ShotPlan
-    from shotcraft.projects.queue import queue_takes
+    from shotcraft.projects.draw.plan import RenderPlan, ShotPlan
+    from shotcraft.projects.draw.queue import queue_takes
     from shotcraft.shots.models import TakeKind
 
     project = Project.open(root)

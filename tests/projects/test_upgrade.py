@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from shotcraft.assembly.episode import ExportOptions
 from shotcraft.projects import Project
 from shotcraft.projects import schema as schema_module
+from shotcraft.projects.draw.elements import kept_element
 from shotcraft.projects.schema import BASELINE, HEAD, head
 from shotcraft.shots.errors import ProjectError
 from shotcraft.studio.cli import app
@@ -221,28 +222,90 @@ def test_a_0002_project_gains_per_character_ip_adapter_scales_at_the_engine_defa
     assert Project.open(old_project).character("林晚").ip_adapter_scale == 0.8
 
 
-def test_a_0003_project_gains_an_empty_kling_element_per_character(old_project: Path) -> None:
-    from shotcraft.projects.db import CharacterRow
+def test_a_0003_project_has_no_element_until_a_kling_render_makes_one(old_project: Path) -> None:
+    """0004 gave each character an empty Kling element; 0009 moves elements into the engine's
+    own state, where a character with none has no row."""
+    from shotcraft.projects.db import CharacterRow, ProviderStateRow
 
     db_file = _schema_at(old_project, "0003_character_ip_adapter_scale")  # the previous release's schema
     assert stored_revision(db_file) == "0003_character_ip_adapter_scale"
 
     project = _open_upgraded(old_project, "0003_character_ip_adapter_scale")
     with project.store.db.read() as session:
-        rows = {row.name: row for row in session.exec(select(CharacterRow)).all()}
-    assert rows and all(row.kling_element is None for row in rows.values())  # none made yet
+        assert session.exec(select(CharacterRow)).all()
+        assert session.exec(select(ProviderStateRow)).all() == []  # none made yet
     assert project.character("林晚").references  # the bible is intact
     record = {"id": "863121023120580600", "region": "api-singapore.klingai.com",
               "references_hash": "ab" * 32, "created_at": "2026-12-06T00:00:00+00:00"}
     with project.store.db.write() as session:
-        row = session.get(CharacterRow, "林晚")
-        row.kling_element = record
-        session.add(row)
+        session.add(ProviderStateRow(provider="kling", kind="element", subject="林晚",
+                                     value=record))
     project.close()
     reopened = Project.open(old_project)
-    with reopened.store.db.read() as session:
-        assert session.get(CharacterRow, "林晚").kling_element == record
+    assert kept_element(reopened.store, "kling", "林晚") == record
     reopened.close()
+
+
+def test_a_0008_project_keeps_each_kling_element_as_the_engine_s_own_state(
+    old_project: Path,
+) -> None:
+    """The element on `character.kling_element` becomes the row ("kling", "element", name),
+    the same record; the column is gone from the character table."""
+    record = {"id": "863121023120580600", "region": "api-singapore.klingai.com",
+              "references_hash": "cd" * 32, "created_at": "2026-12-06T00:00:00+00:00"}
+    db_file = _schema_at(old_project, "0008_take_lipsync")  # the release before this one
+    with closing(sqlite3.connect(db_file)) as conn, conn:
+        conn.execute("UPDATE character SET kling_element = ? WHERE name = '林晚'",
+                     (json.dumps(record),))
+
+    project = _open_upgraded(old_project, "0008_take_lipsync")
+    assert kept_element(project.store, "kling", "林晚") == record
+    assert kept_element(project.store, "kling", "顾言") is None  # NULL: none was made
+    project.close()
+    with closing(sqlite3.connect(db_file)) as conn:
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(character)")}
+    assert "kling_element" not in columns and {"name", "references", "voice"} <= columns
+
+
+def test_a_project_made_before_the_draw_request_draws_picks_and_exports_as_it_did(
+    old_project: Path, tmp_path: Path,
+) -> None:
+    """Made by the release before `Draw` (schema 0008): its takes, picks and scores are read
+    as they were; `render` draws the next take under the next number and seed, the plan's
+    --json keeps its shape, and the episode exports with the new pick."""
+    _schema_at(old_project, "0008_take_lipsync")
+    project = _open_upgraded(old_project, "0008_take_lipsync")
+    before = {(v.take.shot_id, v.take.number): (v.take.seed, v.take.score, v.take.media_path)
+              for shot_id in SHOTS for v in project.takes(shot_id)}
+    project.close()
+
+    planned = runner.invoke(app, ["render", str(old_project), "--shot", SHOTS[0], "--takes", "1",
+                                  "--dry-run", "--json"], catch_exceptions=False)
+    assert planned.exit_code == 0, planned.output
+    plan = json.loads(planned.stdout)
+    assert set(plan) == {"engine", "kind", "takes", "resumed", "credits", "notes", "shots"}
+    [entry] = plan["shots"]
+    numbers = [n for (shot_id, n) in before if shot_id == SHOTS[0]]
+    assert (plan["engine"], plan["kind"], entry["take_numbers"]) == (
+        "previz", "video", [max(numbers) + 1])
+    drawn = runner.invoke(app, ["render", str(old_project), "--shot", SHOTS[0], "--takes", "1"],
+                          catch_exceptions=False)
+    assert drawn.exit_code == 0, drawn.output
+    assert "drew 1 takes, 0 failed" in drawn.stdout
+
+    project = Project.open(old_project)
+    after = {(v.take.shot_id, v.take.number): (v.take.seed, v.take.score, v.take.media_path)
+             for shot_id in SHOTS for v in project.takes(shot_id)}
+    assert {key: after[key] for key in before} == before  # nothing old was touched
+    [new] = [key for key in after if key not in before]
+    assert new == (SHOTS[0], max(numbers) + 1) and after[new][2]
+    project.pick(SHOTS[0], new[1])
+    result = project.export(1, ExportOptions(preset="test-small", subtitles="none"),
+                            out=tmp_path / "ep1.mp4")
+    assert result.output.is_file() and [c.shot_id for c in result.clips] == SHOTS
+    assert result.clips[0].take == new[1]
+    assert [c.take for c in result.clips[1:]] == [s.picked_take for s in project.shots()[1:]]
+    project.close()
 
 
 def test_a_0004_project_keeps_its_rejected_takes_without_a_reason_and_can_give_one(

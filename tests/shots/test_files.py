@@ -75,9 +75,24 @@ def test_a_second_process_waits_for_the_lock_and_says_so(tmp_path: Path) -> None
 
 def test_a_cancelled_wait_for_the_lock_stops_waiting(tmp_path: Path) -> None:
     lock = tmp_path / ".ep.mp4.lock"
-    cancel = threading.Event()
-    with file_lock(lock):
+    cancel, held, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold() -> None:  # another export holds it (here a thread of this process)
+        with file_lock(lock):
+            held.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
         threading.Timer(0.2, cancel.set).start()
         with pytest.raises(InterruptedError):
             with file_lock(lock, cancel=cancel):
                 pass
+    finally:
+        done.set()
+        holder.join()
+    with file_lock(lock):  # free again once the holder is done
+        pass
+    assert not lock.exists()

@@ -53,10 +53,11 @@ def test_multiline_title_joins_into_one_line_title():
     assert script.title_page["Title"] == "Brick &\nSteel"
 
 
-def test_fade_in_first_line_is_not_a_title_page():
-    script = parse_fountain("FADE IN:\n\nINT. HOUSE - DAY\n")
+def test_fade_in_first_line_is_a_transition_not_a_title_page():
+    script = parse_fountain("FADE IN:\n\nINT. HOUSE - DAY\n\nFADE OUT.\n")
     assert script.title is None and script.title_page == {}
-    assert only(script, ElementKind.ACTION)[0].text == "FADE IN:"
+    assert [e.text for e in only(script, ElementKind.TRANSITION)] == ["FADE IN:", "FADE OUT."]
+    assert not only(script, ElementKind.ACTION)
 
 
 # ---------------------------------------------------------------- scene headings

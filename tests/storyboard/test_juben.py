@@ -37,7 +37,7 @@ def one(text: str):
 
 def test_example_counts_match_the_script_as_written():
     script = parse_juben(EXAMPLE.read_text(encoding="utf-8"), path=str(EXAMPLE))
-    assert script.format is ScriptFormat.JUBEN and script.language == "zh"
+    assert script.format == ScriptFormat.JUBEN and script.language == "zh"
     assert script.title == "契约新娘"
     assert script.title_page == {"author": "苏小夏", "genre": "都市/甜宠/霸总"}
     assert [(ep.number, ep.title) for ep in script.episodes] == [(1, "契约"), (2, "新婚夜")]

@@ -55,7 +55,7 @@ JUBEN = """第1集 重逢
     ],
 )
 def test_detect_format_from_suffix_then_content(text, suffix, expected):
-    assert detect_format(text, suffix) is expected
+    assert detect_format(text, suffix) == expected
 
 
 # --- decoding -------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def test_decode_accepts_utf8_with_or_without_bom_and_gb18030():
 def test_undecodable_file_names_the_file(tmp_path):
     path = tmp_path / "broken.txt"
     path.write_bytes(b"\xff\xff\xff\x80\x80")
-    with pytest.raises(ScriptError, match="not UTF-8 or GB18030 text") as caught:
+    with pytest.raises(ScriptError, match="not UTF-8, UTF-16, GBK or GB18030 text") as caught:
         load_script(path)
     assert caught.value.file == str(path)
     assert str(path) in str(caught.value)
@@ -109,7 +109,7 @@ def test_fountain_file_with_bom_and_crlf_loads(tmp_path):
     path = tmp_path / "night.txt"
     path.write_bytes(b"\xef\xbb\xbf" + FOUNTAIN.replace("\n", "\r\n").encode("utf-8"))
     script = load_script(path)
-    assert script.format is ScriptFormat.FOUNTAIN
+    assert script.format == ScriptFormat.FOUNTAIN
     assert script.path == str(path)
     [scene] = script.episodes[0].scenes
     assert scene.heading == "INT. DINER - NIGHT"
@@ -123,7 +123,7 @@ def test_gb18030_juben_loads_and_breaks_down(tmp_path):
     path = tmp_path / "重逢.txt"
     path.write_bytes(JUBEN.replace("\n", "\r\n").encode("gb18030"))
     script = load_script(path)
-    assert script.format is ScriptFormat.JUBEN
+    assert script.format == ScriptFormat.JUBEN
     assert script.language == "zh"
     board = breakdown(script)
     assert [c.name for c in board.characters][:2] == ["林晓", "陈默"]
@@ -134,15 +134,15 @@ def test_gb18030_juben_loads_and_breaks_down(tmp_path):
 def test_explicit_format_overrides_detection(tmp_path):
     path = tmp_path / "misnamed.fountain"
     path.write_text(JUBEN, encoding="utf-8")
-    assert detect_format(JUBEN, path.suffix) is ScriptFormat.FOUNTAIN
+    assert detect_format(JUBEN, path.suffix) == ScriptFormat.FOUNTAIN
     script = load_script(path, format="juben")
-    assert script.format is ScriptFormat.JUBEN
+    assert script.format == ScriptFormat.JUBEN
     assert script.episodes[0].scenes[0].location == "咖啡馆"
 
 
 def test_parse_script_detects_from_the_path_suffix():
     script = parse_script("林晓\n你好。\n", path="scene.fountain")
-    assert script.format is ScriptFormat.FOUNTAIN
+    assert script.format == ScriptFormat.FOUNTAIN
 
 
 def test_a_script_over_the_size_limit_is_refused_with_its_size(tmp_path, monkeypatch) -> None:
@@ -155,7 +155,8 @@ def test_a_script_over_the_size_limit_is_refused_with_its_size(tmp_path, monkeyp
     monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or b"")
     with pytest.raises(ScriptError) as caught:
         load_script(big)
-    assert str(caught.value).startswith(f"{big} is 9.3 MB; scripts over 8 MB are refused")
+    assert str(caught.value).startswith(f"{big} is 9.3 MB and looks like binary data")
+    assert "scripts over 8 MB are refused" in str(caught.value)
     assert caught.value.file == str(big)
     assert not read  # refused from its size, before it was read
 
@@ -164,7 +165,7 @@ def test_the_script_size_limit_can_be_raised(tmp_path, monkeypatch) -> None:
     script = tmp_path / "ep.fountain"
     script.write_text(FOUNTAIN + "\n" + "MARA wipes the counter again.\n" * 40_000, encoding="utf-8")
     monkeypatch.setenv("SHOTCRAFT_MAX_SCRIPT_MB", "1")
-    with pytest.raises(ScriptError, match=r"is 1\.2 MB; scripts over 1 MB are refused"):
+    with pytest.raises(ScriptError, match=r"is 1\.2 MB and looks like prose \(a novel or a book\), not a script; scripts over 1 MB"):
         load_script(script)
     monkeypatch.setenv("SHOTCRAFT_MAX_SCRIPT_MB", "2")
     assert load_script(script).action_count() >= 1  # read and parsed under the raised limit

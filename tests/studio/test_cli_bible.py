@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.plugins import added
 from tests.projects.faces import FACES, flat, two_faces
 from tests.studio.conftest import invoke
 
@@ -91,12 +92,12 @@ def test_a_sheet_on_an_engine_without_stills_is_refused(
         def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
             return super().capabilities(kind).model_copy(update={"keyframes": False})
 
-    monkeypatch.setattr(registry, "get_engine", lambda name, **_: VideoOnly())
-    result = invoke("render", project_dir, "--character", "林晚", "--engine", "video-only")
-    assert result.exit_code == 1
-    assert "video-only cannot draw stills" in result.stderr
-    listed = invoke("takes", project_dir, "--character", "林晚")
-    assert listed.exit_code == 1 and "林晚 has no character sheet yet" in listed.stderr
+    with added(registry.ENGINES, "video-only", VideoOnly):  # as if installed
+        result = invoke("render", project_dir, "--character", "林晚", "--engine", "video-only")
+        assert result.exit_code == 1
+        assert "video-only cannot draw stills" in result.stderr
+        listed = invoke("takes", project_dir, "--character", "林晚")
+        assert listed.exit_code == 1 and "林晚 has no character sheet yet" in listed.stderr
 
 
 def test_add_ref_of_a_take_not_drawn_names_the_sheet(project_dir: Path) -> None:

@@ -118,8 +118,9 @@ def test_an_oversized_script_is_refused_with_its_size_and_nothing_changes(projec
     result = invoke("import", project_dir, big)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"error: {big} is 9.3 MB; scripts over 8 MB are refused (split the series into several "
-        "projects, or raise SHOTCRAFT_MAX_SCRIPT_MB).")
+        f"error: {big} is 9.3 MB and looks like binary data (it holds zero bytes, which text never "
+        "does); scripts over 8 MB are refused (split the series into several projects, or raise "
+        "SHOTCRAFT_MAX_SCRIPT_MB).")
     assert invoke("shots", project_dir, "--json").stdout == before
 
 

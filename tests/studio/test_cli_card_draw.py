@@ -1,4 +1,9 @@
-"""The card-draw contract from the command line, as a director (or a script) drives it."""
+"""The card-draw contract from the command line, as a director (or a script) drives it.
+
+Draws, refusals and concurrent runs go through real `shotcraft` processes (exit codes, stderr,
+two processes on one database); the set-up and the listings read between them run the same CLI
+in this process (`cli`), which spares a Python start-up per call.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,21 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.projects.conftest import write_script
+from tests.studio.conftest import invoke
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: object) -> Any:
+    """`shotcraft ARGS…` in this process; it must succeed."""
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    return result
 
 
 def shotcraft(*args: object, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -24,22 +38,22 @@ def shotcraft(*args: object, check: bool = True) -> subprocess.CompletedProcess[
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "proj"
-    shotcraft("new", folder)
-    shotcraft("import", folder, write_script(tmp_path))
+    cli("new", folder)
+    cli("import", folder, write_script(tmp_path))
     return folder
 
 
 def _shot_ids(folder: Path) -> list[str]:
-    data = json.loads(shotcraft("shots", folder, "--json").stdout)
+    data = json.loads(cli("shots", folder, "--json").stdout)
     return [s["id"] for ep in data["episodes"] for sc in ep["scenes"] for s in sc["shots"]]
 
 
 def test_render_three_takes_pick_auto_then_takes_json(project_dir: Path) -> None:
     result = shotcraft("render", project_dir, "--takes", "3")
     assert "failed" in result.stdout and result.returncode == 0
-    shotcraft("pick", project_dir, "--auto")
+    cli("pick", project_dir, "--auto")
     for shot_id in _shot_ids(project_dir):
-        takes = json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout)
+        takes = json.loads(cli("takes", project_dir, shot_id, "--json").stdout)
         assert [t["status"] for t in takes] == ["done"] * 3
         assert len({t["seed"] for t in takes}) == 3
         assert sorted(t["rank"] for t in takes) == [1, 2, 3]
@@ -54,7 +68,7 @@ def test_render_three_takes_pick_auto_then_takes_json(project_dir: Path) -> None
         assert set(picked["explanations"]) == set(picked["scores"]) | {"identity"}
         assert "identity" not in picked["scores"]
         assert picked["explanations"]["identity"].startswith("left out: no character in frame has a usable reference")
-    table = shotcraft("takes", project_dir, _shot_ids(project_dir)[0]).stdout
+    table = cli("takes", project_dir, _shot_ids(project_dir)[0]).stdout
     assert "weakest" in table and "done" in table
 
 
@@ -66,10 +80,10 @@ def test_two_render_processes_on_one_project_do_not_collide(project_dir: Path) -
     for proc in procs:
         _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
-    data = json.loads(shotcraft("shots", project_dir, "--episode", "1", "--json").stdout)
+    data = json.loads(cli("shots", project_dir, "--episode", "1", "--json").stdout)
     for scene in data["episodes"][0]["scenes"]:
         for shot in scene["shots"]:
-            takes = json.loads(shotcraft("takes", project_dir, shot["id"], "--json").stdout)
+            takes = json.loads(cli("takes", project_dir, shot["id"], "--json").stdout)
             assert [t["take"] for t in takes] == [1, 2, 3, 4]
             assert all(t["status"] == "done" for t in takes)
             assert len({t["seed"] for t in takes}) == 4
@@ -81,7 +95,7 @@ def test_add_take_and_a_bad_pick_from_the_cli(project_dir: Path, tmp_path: Path)
                     "-pix_fmt", "yuv420p", str(clip)], check=True)
     shot_id = _shot_ids(project_dir)[0]
     assert "added take 1" in shotcraft("add-take", project_dir, shot_id, clip).stdout
-    takes = json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout)
+    takes = json.loads(cli("takes", project_dir, shot_id, "--json").stdout)
     assert takes[0]["engine"] == "import" and takes[0]["status"] == "done"
     bad = shotcraft("pick", project_dir, shot_id, "7", check=False)
     assert bad.returncode == 1 and "has no take 7" in bad.stderr
@@ -102,7 +116,7 @@ def test_dry_run_prints_the_plan_and_queues_nothing(project_dir: Path) -> None:
     plan = json.loads(shotcraft("render", project_dir, "--shot", shot_id, "--takes", "2",
                                 "--dry-run", "--json").stdout)
     assert plan["takes"] == 2 and plan["shots"][0]["take_numbers"] == [1, 2]
-    assert json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout) == []
+    assert json.loads(cli("takes", project_dir, shot_id, "--json").stdout) == []
 
 
 def test_a_run_over_its_credit_budget_is_one_sentence_and_exit_1(project_dir: Path) -> None:
@@ -118,14 +132,14 @@ def test_a_run_over_its_credit_budget_is_one_sentence_and_exit_1(project_dir: Pa
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert "would spend 4 credits" in result.stderr and "3 of 3 credits left" in result.stderr
-    assert json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout) == []
+    assert json.loads(cli("takes", project_dir, shot_id, "--json").stdout) == []
 
 
 def test_an_unknown_executor_is_one_sentence(project_dir: Path) -> None:
     result = shotcraft("render", project_dir, "--takes", "1", "--executor", "slurm", check=False)
     assert result.returncode == 1
-    assert "unknown executor 'slurm'; use one of local, ray." in result.stderr
-    assert json.loads(shotcraft("takes", project_dir, _shot_ids(project_dir)[0], "--json").stdout) == []
+    assert "unknown executor 'slurm'; installed: local, ray." in result.stderr
+    assert json.loads(cli("takes", project_dir, _shot_ids(project_dir)[0], "--json").stdout) == []
 
 
 def test_render_on_ray_from_the_command_line(project_dir: Path) -> None:
@@ -134,5 +148,5 @@ def test_render_on_ray_from_the_command_line(project_dir: Path) -> None:
                        check=False)
     assert result.returncode == 0, result.stderr
     assert "drew 2 takes, 0 failed" in result.stdout and "on ray" in result.stdout
-    takes = json.loads(shotcraft("takes", project_dir, shot_id, "--json").stdout)
+    takes = json.loads(cli("takes", project_dir, shot_id, "--json").stdout)
     assert [(t["take"], t["status"]) for t in takes] == [(1, "done"), (2, "done")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from tests.studio.conftest import invoke
 from tests.studio.test_tui_spend import SHOT
 from tests.studio.test_tui_spend import project_dir as project_dir  # noqa: F401 - the fixture
@@ -14,7 +15,7 @@ def test_shots_lists_credits_per_shot_and_per_episode_after_a_paid_draw(project_
     before = invoke("shots", project_dir)
     assert "credits" not in before.stdout.splitlines()[1]  # nothing spent: no column
     project = Project.open(project_dir)
-    project.render(shot_ids=[SHOT], takes=2)  # kling (the fake), 2 credits a take
+    project.draw(Draw(shots=[SHOT], takes=2))  # kling (the fake), 2 credits a take
     project.close()
     result = invoke("shots", project_dir)
     assert result.exit_code == 0, result.output

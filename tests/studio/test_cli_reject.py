@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from tests.studio.conftest import invoke
 
 SHOT = "E01-S01-001"
@@ -18,7 +19,7 @@ def drawn(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The sample project with two done takes of its first shot."""
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
     project = Project.open(project_dir)
-    project.render(shot_ids=[SHOT], takes=2)
+    project.draw(Draw(shots=[SHOT], takes=2))
     project.close()
     return project_dir
 

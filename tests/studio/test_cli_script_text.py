@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from shotcraft.assembly.episode import ExportResult
 from shotcraft.projects import Project
-from shotcraft.projects.render import RenderEvent
+from shotcraft.projects.draw import Draw
+from shotcraft.projects.draw.run import RenderEvent
 from shotcraft.studio.cli import app
 from shotcraft.studio.progress import RenderProgress
 from shotcraft.studio.views import print_export_summary
@@ -33,7 +34,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
     folder = hostile_project(tmp_path)
     project = Project.open(folder)
-    project.render(shot_ids=["E01-S01-003"], takes=2)
+    project.draw(Draw(shots=["E01-S01-003"], takes=2))
     project.close()
     with closing(sqlite3.connect(folder / "shotcraft.db")) as db, db:
         db.execute("UPDATE take SET status='failed', reason=? WHERE shot_id='E01-S01-003' AND number=2",

@@ -75,7 +75,7 @@ def test_characters_json_and_table_show_each_voice(project_dir: Path) -> None:
     (["--pitch", "120"], "error: pitch: 120 is outside 0-99 (50 is the voice's own)"),
     (["--voice", "cmn+zz"], "error: voice: 'cmn+zz' is not an espeak-ng voice: 'zz' is no variant;"),
     (["--engine", "azure"],
-     "error: there is no speech engine 'azure'; use one of: espeak, kling, openai."),
+     "error: unknown speech engine 'azure'; installed: espeak, kling, openai."),
 ])
 def test_a_bad_voice_is_one_sentence_and_keeps_the_old_one(project_dir, args, sentence) -> None:
     invoke("voice", project_dir, "林晚", "--voice", "cmn+f4")

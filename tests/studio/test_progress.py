@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from shotcraft.projects.render import RenderEvent
+from shotcraft.projects.draw.run import RenderEvent
 from shotcraft.studio.progress import RenderProgress
 
 

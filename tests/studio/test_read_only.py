@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.models import TakeStatus
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.board import BoardScreen
@@ -40,7 +41,7 @@ def writable(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
         project = Project.create(base / "proj", title="只读")
         project.import_script(write_script(base))
-        project.render(shot_ids=[SHOT], takes=2)
+        project.draw(Draw(shots=[SHOT], takes=2))
         project.pick(SHOT, 1)
         project.close()
     return base / "proj"

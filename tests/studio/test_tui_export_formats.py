@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from shotcraft.assembly.formats import ExportFormat, FormatOption, registry
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.projects import Project
 from shotcraft.studio.tui.app import make_app
+from tests.plugins import added
 from tests.projects.conftest import write_script
 from tests.studio.test_tui_studio import SIZE, wait_for
 
@@ -65,10 +66,17 @@ class NotesFormat(ExportFormat):
         return [target]
 
 
+@pytest.fixture
+def notes_format() -> Iterator[None]:
+    """The notes format, installed for one test as a plugin's entry point would be."""
+    with added(registry.FORMATS, "notes", NotesFormat):
+        yield
+
+
+@pytest.mark.usefixtures("notes_format")
 async def test_a_registered_format_gets_its_checkbox_and_options_without_studio_code(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path
 ) -> None:
-    monkeypatch.setitem(registry._registered, "notes", NotesFormat)
     project = Project.create(tmp_path / "proj", title="测试")
     project.import_script(write_script(tmp_path))
     shots = [s.id for s in project.shots(episode=1)]

@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.board import BoardScreen
 from shotcraft.studio.tui.screens.takes import TakesScreen
@@ -23,7 +24,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = Project.create(tmp_path / "proj", title="t")
     project.import_script(write_script(tmp_path))
     project.add_reference("林晚", FACES / "obama.jpg")
-    project.render(shot_ids=["E01-S01-004", "E01-S01-003"], takes=1)  # CU 林晚, MCU 顾言
+    project.draw(Draw(shots=["E01-S01-004", "E01-S01-003"], takes=1))  # CU 林晚, MCU 顾言
     project.close()
     return project.root
 

@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.models import TakeKind, TakeStatus
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.spend import SpendScreen
@@ -37,7 +38,7 @@ async def test_l_lip_syncs_the_highlighted_take_after_the_estimate(tmp_path: Pat
     project = Project.create(tmp_path / "proj", title="t")
     project.import_script(write_script(tmp_path))
     shot_id = spoken_shot(project)
-    project.render(shot_ids=[shot_id], takes=1, engine="kling")
+    project.draw(Draw(shots=[shot_id], takes=1, engine="kling"))
     project.close()
     app = make_app(tmp_path / "proj")
     async with app.run_test(size=(160, 48), notifications=True) as pilot:

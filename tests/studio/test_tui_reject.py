@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import DataTable
 
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.models import RejectReason, TakeStatus
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.screens.help import HelpScreen, key_table
@@ -24,7 +25,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
     project = Project.create(tmp_path / "proj", title="测试")
     project.import_script(write_script(tmp_path))
-    project.render(shot_ids=[SHOT], takes=2)
+    project.draw(Draw(shots=[SHOT], takes=2))
     project.close()
     return tmp_path / "proj"
 
@@ -41,6 +42,16 @@ def highlight(screen: TakesScreen, number: int) -> None:
 
 async def test_a_digit_rejects_the_highlighted_take_with_its_reason(project_dir: Path) -> None:
     app = make_app(project_dir)
+    # every notification the studio posts, kept: a toast leaves the screen after a few seconds,
+    # and on a loaded machine it can be gone before the test looks
+    said: list[str] = []
+    notify = app.notify
+
+    def recording(message: str, *args: object, **kwargs: object) -> None:
+        said.append(str(message))
+        notify(message, *args, **kwargs)  # type: ignore[arg-type]
+
+    app.notify = recording  # type: ignore[method-assign]
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("t")  # the takes of the first shot
         await pilot.pause()
@@ -53,8 +64,7 @@ async def test_a_digit_rejects_the_highlighted_take_with_its_reason(project_dir:
         assert take.status is TakeStatus.REJECTED and take.reject_reason is RejectReason.MOTION
         assert status_cells(screen)[first] == "rejected: motion"
         # notify posts a message: wait for it rather than race it
-        await wait_for(pilot, lambda: any(n.message == f"Rejected take {first} of {SHOT} (motion)."
-                                          for n in app._notifications), timeout=10)
+        await wait_for(pilot, lambda: f"Rejected take {first} of {SHOT} (motion)." in said)
 
         # the rejected take sank below the ranked ones; back on it, the director corrects himself
         highlight(screen, first)

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Static
 from textual.widgets._toast import Toast
 
 from shotcraft.projects import Project
-from shotcraft.projects.render import RenderEvent
+from shotcraft.projects.draw import Draw
+from shotcraft.projects.draw.events import RenderEvent
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.messages import RenderProgress, TakeRendered
 from shotcraft.studio.tui.screens.board import BoardScreen
@@ -36,7 +37,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
     folder = hostile_project(tmp_path)
     project = Project.open(folder)
-    project.render(shot_ids=["E01-S01-003"], takes=1)  # previz draws the "[/]" dialogue card
+    project.draw(Draw(shots=["E01-S01-003"], takes=1))  # previz draws the "[/]" dialogue card
     project.close()
     # a take that failed for a hostile reason
     with closing(sqlite3.connect(folder / "shotcraft.db")) as db, db:

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, TextArea
 
 from shotcraft.assembly.episode import ExportOptions
 from shotcraft.projects import Project
+from shotcraft.projects.draw import Draw
 from shotcraft.shots.models import TakeStatus
 from shotcraft.studio.tui.app import make_app
 from shotcraft.studio.tui.messages import RenderProgress, TakeRendered
@@ -144,7 +145,7 @@ async def test_studio_picks_up_takes_another_process_added(project_dir: Path) ->
     app = make_app(project_dir)
     async with app.run_test(size=SIZE) as pilot:
         other = Project.open(project_dir)  # stands in for `shotcraft render` in another terminal
-        other.render(shot_ids=["E01-S02-001"], takes=1)
+        other.draw(Draw(shots=["E01-S02-001"], takes=1))
         board = app.screen
         row = shot_ids_shown(board).index("E01-S02-001")
         table = board.query_one("#shots", DataTable)
@@ -152,21 +153,23 @@ async def test_studio_picks_up_takes_another_process_added(project_dir: Path) ->
 
 
 async def test_play_without_a_player_says_so(project_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("shotcraft.studio.tui.screens.takes.shutil.which", lambda _name: None)
+    monkeypatch.setattr("shotcraft.studio.player.shutil.which", lambda _name: None)
+    monkeypatch.setenv("DISPLAY", ":0")
     project = Project.open(project_dir)
-    project.render(shot_ids=["E01-S01-001"], takes=1)
+    project.draw(Draw(shots=["E01-S01-001"], takes=1))
     app = make_app(project_dir)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.press("t")
         await pilot.pause()
         await pilot.press("space")
         await pilot.pause()
-        assert any("No player found" in n.message for n in app._notifications)
+        assert any("Cannot play take 1: no player found (mpv, ffplay or xdg-open)" in n.message
+                   for n in app._notifications)
 
 
 async def test_queue_screen_lists_and_cancels_queued_takes_through_the_facade(project_dir: Path) -> None:
-    from shotcraft.projects.plan import RenderPlan, ShotPlan
-    from shotcraft.projects.queue import queue_takes
+    from shotcraft.projects.draw.plan import RenderPlan, ShotPlan
+    from shotcraft.projects.draw.queue import queue_takes
     from shotcraft.shots.models import TakeKind
     from shotcraft.studio.tui.screens.queue import QueueScreen
 

@@ -103,7 +103,7 @@ async def test_a_paid_engine_shows_the_most_the_draw_can_spend_first(
 
 
 def test_an_episode_report_tallies_the_good_shots_and_lists_those_short_of_it() -> None:
-    from shotcraft.projects.until import ShotStop
+    from shotcraft.projects.draw.until import ShotStop
     from shotcraft.studio.tui.app import _until_report
 
     def stop(number: int, rule: str) -> ShotStop:

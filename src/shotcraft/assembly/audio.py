@@ -16,11 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 import wave
 from collections.abc import Sequence
 from fractions import Fraction
@@ -31,6 +29,7 @@ import numpy as np
 from shotcraft.assembly.subtitles import Cue
 from shotcraft.shots import ffmpeg
 from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.files import atomic_target
 
 RATE = 48_000
 TARGET_LUFS = -14.0
@@ -102,7 +101,7 @@ def scratch_voice(
 
     total = samples_for(total_frames, fps)
     out = work_dir / "scratch-voice.wav"
-    with _atomic_output(out) as temp:
+    with atomic_target(out) as temp:
         _run_ffmpeg(
             ["-i", str(native), "-af", f"{_STEREO},apad=whole_len={total},atrim=end_sample={total}",
              "-c:a", "pcm_s16le", "-f", "wav", str(temp)],
@@ -142,7 +141,7 @@ def mix_audio(
     finish = f"aresample={RATE},apad=whole_len={total},atrim=end_sample={total}"
     loudnorm = _loudness_chain(inputs, graph) if len(inputs) > 4 else None  # not the base alone
     tail = f"{loudnorm},{finish}" if loudnorm else finish
-    with _atomic_output(out) as temp:
+    with atomic_target(out) as temp:
         _run_ffmpeg(
             [*inputs, "-filter_complex", f"{graph};[mix]{tail}[final]", "-map", "[final]",
              "-c:a", "aac", "-b:a", "192k", "-ar", str(RATE), "-ac", "2",
@@ -264,7 +263,7 @@ def split_lines(
     for start, end, stem in spans:
         first, last = samples_for(start, fps, rate), samples_for(end, fps, rate)
         final = out_dir / f"{stem}.wav"
-        with _atomic_output(final) as temp, wave.open(str(temp), "wb") as handle:
+        with atomic_target(final) as temp, wave.open(str(temp), "wb") as handle:
             handle.setnchannels(channels)
             handle.setsampwidth(width)
             handle.setframerate(rate)
@@ -382,15 +381,15 @@ def _speak(espeak: str, voice: str, text: str, wpm: int, work_dir: Path) -> tupl
     if not wav.is_file():
         text_file = work_dir / f"voice-{key}.txt"
         text_file.write_text(text, encoding="utf-8")
-        partial = work_dir / f".voice-{key}.tmp.wav"
-        result = subprocess.run(  # noqa: S603 - argument list, text passed as a file
-            [espeak, "-v", voice, "-s", str(wpm), "-b", "1", "-w", str(partial), "-f", str(text_file)],
-            capture_output=True, text=True, errors="replace", check=False,
-        )
-        if result.returncode != 0 or not partial.is_file():
-            raise AssemblyError(f"espeak-ng could not speak voice {voice!r}: {_tail(result.stderr)}",
-                                stderr_tail=result.stderr[-2000:])
-        os.replace(partial, wav)
+        with atomic_target(wav) as partial:
+            result = subprocess.run(  # noqa: S603 - argument list, text passed as a file
+                [espeak, "-v", voice, "-s", str(wpm), "-b", "1", "-w", str(partial), "-f",
+                 str(text_file)],
+                capture_output=True, text=True, errors="replace", check=False,
+            )
+            if result.returncode != 0 or not partial.stat().st_size:
+                raise AssemblyError(f"espeak-ng could not speak voice {voice!r}: "
+                                    f"{_tail(result.stderr)}", stderr_tail=result.stderr[-2000:])
     with wave.open(str(wav), "rb") as handle:
         rate, channels, width = handle.getframerate(), handle.getnchannels(), handle.getsampwidth()
         frames = handle.readframes(handle.getnframes())
@@ -400,27 +399,6 @@ def _speak(espeak: str, voice: str, text: str, wpm: int, work_dir: Path) -> tupl
     if channels > 1:
         samples = samples.reshape(-1, channels)[:, 0].copy()
     return rate, samples
-
-
-class _atomic_output:
-    """A temp path beside `path`, renamed onto it only when the block succeeds."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.stem}.",
-                                    suffix=f".tmp{self.path.suffix}")
-        os.close(fd)
-        self.temp = Path(name)
-        return self.temp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            os.replace(self.temp, self.path)
-        else:
-            self.temp.unlink(missing_ok=True)
 
 
 def _run_ffmpeg(args: list[str], what: str) -> str:

@@ -32,21 +32,21 @@ How the MP4 is made:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from shotcraft.assembly import graph
+from shotcraft.assembly import audio, formats, graph, subtitles
+from shotcraft.assembly.audio import measure_loudness, sound_seconds, split_lines
 from shotcraft.assembly.normalize import (
     IMAGE_SUFFIXES,
     CacheStats,
@@ -57,12 +57,14 @@ from shotcraft.assembly.normalize import (
 )
 from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
 from shotcraft.assembly.runner import run
+from shotcraft.assembly.speech import voice_track
+from shotcraft.assembly.speech.timing import cuts, misfits, spoken_lines, time_to_speech
 from shotcraft.assembly.speech.track import SpokenCue
 from shotcraft.assembly.staging import Staging, remove_stale_staging, staging
 from shotcraft.assembly.subtitle_style import SubtitleStyle
 from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
-from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
+from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps, temp_folder
 from shotcraft.shots.media import cjk_font, probe, sha256_file
 from shotcraft.storyboard.voices import Voice
 
@@ -106,15 +108,11 @@ class ExportOptions(BaseModel):
     @field_validator("formats")
     @classmethod
     def _known_formats(cls, names: list[str]) -> list[str]:
-        from shotcraft.assembly import formats
-
         known = [formats.get(name).name for name in names]  # an unknown name says which exist
         return list(dict.fromkeys(known))
 
     @model_validator(mode="after")
     def _options_of_wanted_formats(self) -> ExportOptions:
-        from shotcraft.assembly import formats
-
         wanted = set(self.wanted_formats())
         for name, value in self.format_options.items():
             if value in (None, False):
@@ -132,8 +130,6 @@ class ExportOptions(BaseModel):
     def wanted_formats(self) -> list[str]:
         """The side files to write, in the registry's order: the SRT goes with a video whose
         subtitles are srt or burn (as before), or wherever srt is asked for by name."""
-        from shotcraft.assembly import formats
-
         wanted = set(self.formats)
         wanted |= {name for name, flag in (("otio", self.otio), ("sheet", self.sheet)) if flag}
         if self.video and self.subtitles in ("srt", "burn"):
@@ -211,11 +207,27 @@ def lock_path(out_path: Path) -> Path:
 def sidecar_paths(out_path: Path) -> dict[str, Path]:
     """Where the side files of an export to `out_path` go, by format: named after it, in its
     folder (`ep.mp4` → `ep.srt`, `ep.otio`, `ep-sheet.png`, …)."""
-    from shotcraft.assembly import formats
-
     paths = {fmt.name: fmt.path_for(out_path) for fmt in formats.formats()}
     paths["sheet_pdf"] = paths["sheet"].with_suffix(".pdf")  # written beside the PNG
     return paths
+
+
+def planned_outputs(out_path: Path, options: ExportOptions) -> list[tuple[str, Path, bool]]:
+    """Everything an export to `out_path` with `options` may write, as (what the sentence calls
+    it, path, whether it is a folder): the MP4, each side file named after it, the dialogue
+    lines' folder. The output guard checks these before anything is written."""
+    planned: list[tuple[str, Path, bool]] = []
+    if options.video:
+        planned.append(("the episode MP4", out_path, False))
+        if _speaks(options):
+            planned.append(("the dialogue lines' folder", out_path.with_name(
+                f"{out_path.stem}-dialogue"), True))
+    for name in options.wanted_formats():
+        fmt = formats.get(name)
+        values = fmt.option_values(options.format_options)
+        planned += [(f"the {name} side file", path, folder)
+                    for path, folder in fmt.targets(out_path, values)]
+    return planned
 
 
 def export_episode(
@@ -284,15 +296,11 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
 
     cues = []
     if options.subtitles != "none" or _speaks(options):
-        from shotcraft.assembly import subtitles
-
         cues = subtitles.build_cues(timeline, starts, language=options.language)
     warnings: list[str] = []
     flagged: set[int] = set()
     fresh: set[int] = set()  # lines synthesised by this export (timing the cues spoke them first)
     if options.voice == "bible" and cues:  # the subtitles follow the lines as spoken
-        from shotcraft.assembly.speech.timing import cuts, misfits, spoken_lines, time_to_speech
-
         lines = spoken_lines(cues, options.voices, cache_dir, options.language)
         fresh = {index for index, line in lines.items() if not line.cached}
         seconds = {index: line.seconds for index, line in lines.items()}
@@ -316,8 +324,7 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         options.subtitles == "burn"
     ) else [None] * len(clips)
 
-    work = Path(tempfile.mkdtemp(prefix=".export-", dir=cache_dir))
-    try:
+    with temp_folder(cache_dir / "export") as work:
         report("normalising clips", 0.0)
         segments = _normalise_all(
             clips, preset, cache_dir, fade, options.fit, fragments, stats, report, cancel
@@ -345,8 +352,6 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         if voice is not None:
             report("writing the dialogue lines", 0.95)
             dialogue = _dialogue_clips(voice, cues, timeline, starts, total, out_path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
     result = ExportResult(
         output=out_path, duration_frames=total, fps=preset.fps, width=preset.width,
@@ -364,14 +369,10 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
     if dialogue:
         result.files["dialogue"] = [clip.path for clip in dialogue]
     if audio is not None:
-        from shotcraft.assembly.audio import measure_loudness
-
         report("measuring loudness", 0.95)
         result.loudness_lufs, result.true_peak_dbtp = measure_loudness(out_path)
     side_cues = cues  # timed as in the MP4, so the SRT matches it (crossfades included)
     if not cues:  # --subtitles none: editors still get the lines (--format srt, OTIO metadata)
-        from shotcraft.assembly import subtitles
-
         side_cues = subtitles.build_cues(timeline, starts, language=options.language)
     tracks = with_tracks(timeline, side_cues, options, starts=starts, dialogue=dialogue)
     _write_side_files(result, tracks, options, out_path, report)
@@ -387,14 +388,10 @@ def _export_side_files(timeline: Timeline, options: ExportOptions, *, out_path: 
     wanted = options.wanted_formats()
     if not wanted:
         raise AssemblyError("--no-video writes only side files: name at least one with --format.")
-    from shotcraft.assembly import formats
-
     for name in wanted:
         if formats.get(name).needs_video:
             raise AssemblyError(f"the {name} format is made from the MP4, so it cannot be "
                                 "written with --no-video.")
-    from shotcraft.assembly import subtitles
-
     starts = timeline.clip_starts()
     cues = subtitles.build_cues(timeline, starts, language=options.language)
     result = ExportResult(
@@ -417,8 +414,6 @@ def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions, *,
     audio: list[AudioClip] = list(dialogue or [])
     audio.extend(_effect_clips(timeline, options, starts or timeline.clip_starts()))
     if options.music is not None:
-        from shotcraft.assembly.audio import sound_seconds
-
         music = Path(options.music)
         if not music.is_file():
             raise AssemblyError(f"the music file {music} does not exist.")
@@ -467,8 +462,6 @@ def _effect_clips(timeline: Timeline, options: ExportOptions, starts: list[int])
     """Each shot's sound effect from its first frame, cut at the next shot's first frame."""
     if not options.sfx:
         return []
-    from shotcraft.assembly.audio import sound_seconds
-
     clips: list[AudioClip] = []
     total = starts[-1] + timeline.clips[-1].duration_frames
     for index, (clip, start) in enumerate(zip(timeline.clips, starts, strict=True)):
@@ -486,8 +479,6 @@ def _dialogue_clips(voice: Path, cues: list[Cue], timeline: Timeline, starts: li
                     total: int, out_path: Path) -> list[AudioClip]:
     """The voice cut into one WAV per line beside the MP4 (`ep-dialogue/NNN-<shot>.wav`), as
     Dialogue clips named "<shot> <speaker>", each at its cue and at most until the next one."""
-    from shotcraft.assembly.audio import split_lines
-
     ordered = sorted((c for c in cues if c.end_frame > c.start_frame), key=lambda c: c.start_frame)
     spans: list[tuple[int, int, str]] = []
     names: list[str] = []
@@ -509,8 +500,6 @@ def _dialogue_clips(voice: Path, cues: list[Cue], timeline: Timeline, starts: li
 
 def _write_side_files(result: ExportResult, timeline: Timeline, options: ExportOptions,
                       out_path: Path, report: Progress) -> None:
-    from shotcraft.assembly import formats
-
     wanted = options.wanted_formats()
     for index, name in enumerate(wanted):
         fmt = formats.get(name)
@@ -585,8 +574,6 @@ def _clip_starts(clips: list[Clip], fade: int) -> list[int]:
 def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path,
                     warnings: list[str], style: SubtitleStyle) -> list[str | None]:
     """Per clip, the drawtext chain for the cues it shows, in frames relative to its start."""
-    from shotcraft.assembly import subtitles
-
     placement = style.resolve(preset.width, preset.height)
     where = placement.warning(block_height=round(placement.fontsize * 1.4))
     if where and cues:
@@ -627,8 +614,7 @@ def _normalise_all(clips, preset, cache_dir, fade, fit, fragments, stats, report
             report("normalising clips", 0.8 * done / len(clips))
         return paths
 
-    with ThreadPoolExecutor(max_workers=_workers()) as pool:
-        return list(pool.map(one, range(len(clips))))
+    return _in_parallel(one, len(clips))
 
 
 def _render_joins(segments, preset, cache_dir: Path, fade: int, report, cancel):
@@ -658,13 +644,21 @@ def _render_joins(segments, preset, cache_dir: Path, fade: int, report, cancel):
         return final, 1
 
     report("rendering transitions", 0.8)
+    return _in_parallel(one, len(segments) - 1)
+
+
+def _in_parallel(one: Callable[[int], Any], count: int) -> list[Any]:
+    """`[one(0), …, one(count - 1)]` on a few threads, waited for in short steps: a signal the
+    kernel hands a worker thread still has its handler run (in the main thread) at once, so a
+    SIGTERM can cancel the export instead of waiting for every clip."""
     with ThreadPoolExecutor(max_workers=_workers()) as pool:
-        return list(pool.map(one, range(len(segments) - 1)))
+        futures = [pool.submit(one, index) for index in range(count)]
+        while wait(futures, timeout=0.2).not_done:
+            pass
+        return [future.result() for future in futures]
 
 
 def _join_key(tail: Path, head: Path, fade: int, preset: Preset) -> str:
-    import hashlib
-
     # segment names are content hashes already, so the names identify the join's inputs
     blob = json.dumps([tail.name, head.name, fade, preset.model_dump()]).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
@@ -707,18 +701,12 @@ def _episode_audio(timeline, starts, cues, options, preset, total, cache_dir, wo
                for clip in _effect_clips(timeline, options, starts)]
     if not (clip_audio or _speaks(options) or options.music or effects):
         return None, None
-    try:
-        from shotcraft.assembly import audio
-    except ImportError as exc:
-        raise AssemblyError("audio mixing is not available in this build (assembly.audio).") from exc
     voice = None
     if options.voice == "scratch":
         voice = audio.scratch_voice(
             cues, fps=preset.fps, total_frames=total, work_dir=work, language=options.language
         )
     elif options.voice == "bible":
-        from shotcraft.assembly.speech import voice_track
-
         track = voice_track(cues, options.voices, fps=preset.fps, total_frames=total,
                             cache_dir=cache_dir, out=work / "bible-voice.wav",
                             language=options.language)

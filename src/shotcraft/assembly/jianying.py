@@ -14,8 +14,10 @@ export plug-in turns an episode's timeline into a spec and calls `write_jianying
 Media are linked by absolute path where they lie, or copied into `materials/` inside the draft
 (`bundle=True`) and linked there. The draft is built in a temp folder beside its final place and
 renamed into it, so a failed export leaves nothing half-written. An existing folder is replaced
-only when shotcraft wrote it (a marker file holds the hash of what it wrote) and 剪映 has not
-changed it since; otherwise the export stops with one sentence.
+only when shotcraft wrote it (a marker file holds the hash of what it wrote and the list of its
+files) and 剪映 has not changed it since; otherwise the export stops with one sentence. Files in
+it that shotcraft did not write (the director's notes, what 剪映 adds) move into the new draft;
+one whose name the new draft also writes stops the export, named, before anything is written.
 
 Versions: pyJianYingDraft (0.3.1) documents draft generation for 剪映 5.9 and for newer versions
 checked on 10.8. 剪映 6 and newer save `draft_content.json` encrypted once a draft is edited in
@@ -30,7 +32,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -40,7 +41,7 @@ from typing import Any, Literal, NamedTuple
 from pydantic import BaseModel, Field
 
 from shotcraft.shots.errors import AssemblyError
-from shotcraft.shots.files import current_umask
+from shotcraft.shots.files import current_umask, temp_folder
 
 MARKER = ".shotcraft-draft.json"  # in every draft folder shotcraft writes
 # 5.9 reads draft_content.json; 6 and newer read draft_info.json (pyJianYingDraft PR #198,
@@ -146,28 +147,39 @@ def write_jianying_draft(
     """
     folder = Path(folder)
     _check_spec(spec)
-    final = Path(final_folder or folder) / draft_folder_name(spec.name)
-    _check_replaceable(final)
+    where = Path(final_folder or folder)
+    if where.exists() and not where.is_dir():
+        raise AssemblyError(f"{where} is a file, not a folder to write 剪映 drafts into.")
+    final = where / draft_folder_name(spec.name)
+    theirs = _check_replaceable(final)
     folder.mkdir(parents=True, exist_ok=True)
+    written_at = folder / final.name  # `final` itself unless the export is staged
 
-    temp = Path(tempfile.mkdtemp(dir=folder, prefix=f".{final.name}.", suffix=".partial"))
-    try:
+    with temp_folder(written_at) as temp:
         content = _build(spec, temp, final, bundle=bundle, progress=progress)
         for name in CONTENT_FILES:
             _write_json(temp / name, content, indent=4)
         _write_meta(temp / "draft_meta_info.json", spec, final, content)
+        written = sorted(_files_in(temp) | {MARKER})
+        clash = [name for name in theirs if name in written or any(
+            w.startswith(name + "/") or name.startswith(w + "/") for w in written)]
+        if clash:
+            raise AssemblyError(
+                f"{final / clash[0]} was not written by shotcraft, and the new draft writes a "
+                "file of that name; move it away, then export again.")
         _write_json(temp / MARKER, {
             "written_by": "shotcraft",
             "name": spec.name,
             "sha256": {name: _sha256(temp / name) for name in CONTENT_FILES},
+            "files": written,
         })
-        os.chmod(temp, 0o777 & ~current_umask())  # mkdtemp's 0700 would hide it from others
-        written = folder / final.name
-        _move_into_place(temp, written)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    return written
+        os.chmod(temp, 0o777 & ~current_umask())  # a temp folder's 0700 would hide it
+        if written_at == final:
+            _move_into_place(temp, final, keep=theirs)
+        else:  # staged: the commit swaps whole folders, so the director's files come along now
+            _copy_kept(final, temp, theirs)
+            _move_into_place(temp, written_at, keep=[])
+    return written_at
 
 
 def _check_spec(spec: JianyingDraft) -> None:
@@ -207,22 +219,45 @@ def _check_no_overlap(what: str, spans: list[tuple[int, int, str]]) -> None:
                                 f"ends at frame {end}: one 剪映 track cannot overlap clips.")
 
 
-def _check_replaceable(final: Path) -> None:
-    """An existing draft folder may go only if shotcraft wrote it and 剪映 has not saved it since."""
+# what a draft written before the marker listed its files held (bundled media under materials/)
+_OURS = (*CONTENT_FILES, "draft_meta_info.json", MARKER)
+
+
+def _check_replaceable(final: Path) -> list[str]:
+    """An existing draft folder may go only if shotcraft wrote it and 剪映 has not saved it
+    since; returns the files in it shotcraft did not write (relative paths), which are kept."""
     if not final.exists() and not final.is_symlink():
-        return
+        return []
     marker = final / MARKER
     if not final.is_dir() or final.is_symlink() or not marker.is_file():
         raise AssemblyError(f"{final} already exists and was not written by shotcraft; "
                             "move it away or export under another name.")
     try:
-        written = json.loads(marker.read_text(encoding="utf-8"))["sha256"]
+        recorded = json.loads(marker.read_text(encoding="utf-8"))
+        written = recorded["sha256"]
         current = {name: _sha256(final / name) for name in CONTENT_FILES}
     except (OSError, ValueError, KeyError, TypeError):
-        written, current = {}, None
+        recorded, written, current = {}, {}, None
     if written != current:
         raise AssemblyError(f"{final} was changed in 剪映 since shotcraft wrote it; "
                             "move it away or export under another name to keep those edits.")
+    files = recorded.get("files")
+    if isinstance(files, list):
+        ours = {str(name) for name in files}
+    else:  # written before the marker listed its files
+        ours = set(_OURS) | {name for name in _files_in(final)
+                             if name.startswith(MATERIALS + "/")}
+    return sorted(name for name in _files_in(final) if name not in ours)
+
+
+def _files_in(folder: Path) -> set[str]:
+    """Every file under `folder`, as paths relative to it (links are files here)."""
+    found: set[str] = set()
+    for root, dirs, files in os.walk(folder):
+        base = Path(root).relative_to(folder)
+        for name in files + [d for d in dirs if (Path(root) / d).is_symlink()]:
+            found.add((base / name).as_posix())
+    return found
 
 
 def _build(spec: JianyingDraft, temp: Path, final: Path, *, bundle: bool,
@@ -407,8 +442,24 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _move_into_place(temp: Path, final: Path) -> None:
-    """Rename the finished draft onto `final`; a shotcraft draft already there is swapped out."""
+def _copy_kept(old: Path, new: Path, keep: list[str]) -> None:
+    """Copy the files of draft `old` that shotcraft did not write into draft `new` (hard links
+    where the disk allows; a link stays a link); `old` is left as it is until the commit."""
+    for name in keep:
+        source, target = old / name, new / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+            continue
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+
+def _move_into_place(temp: Path, final: Path, *, keep: list[str]) -> None:
+    """Rename the finished draft onto `final`; a shotcraft draft already there is swapped out,
+    and the files in it that shotcraft did not write (`keep`) move into the new one."""
     if not final.exists():
         os.replace(temp, final)
         return
@@ -419,4 +470,12 @@ def _move_into_place(temp: Path, final: Path) -> None:
     except BaseException:
         os.replace(old, final)
         raise
+    for name in keep:
+        target = final / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(old / name, target)
+        except OSError as exc:  # never delete what is left of the director's files
+            raise AssemblyError(f"{old / name} could not be moved into the new draft ({exc}); "
+                                f"the rest of the old draft is kept in {old}.") from exc
     shutil.rmtree(old, ignore_errors=True)

@@ -21,8 +21,12 @@ first CJK line, quietly; its dictionary cache lives in the system temp folder.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Callable
+from types import ModuleType
+
+import jieba
 
 # closing marks glue to the word before them; opening marks to the word after them
 CLOSING = set("，。！？；：、…）」』”’》〉】〕,.!?;:)]}%—～·")
@@ -35,11 +39,8 @@ Measure = Callable[[str], float]
 
 
 @functools.cache
-def _jieba():  # type: ignore[no-untyped-def]
-    import logging
-
-    import jieba
-
+def _jieba() -> ModuleType:
+    """jieba with its dictionary loaded (once, on the first CJK line), quietly."""
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba

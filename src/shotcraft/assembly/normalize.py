@@ -28,7 +28,7 @@ from shotcraft.assembly.presets import Preset
 from shotcraft.assembly.runner import run
 from shotcraft.assembly.timeline import Clip
 from shotcraft.shots.errors import AssemblyError, MediaError
-from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps
+from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps, temp_folder
 from shotcraft.shots.media import cjk_font, probe, sha256_file
 
 CACHE_VERSION = 1
@@ -163,10 +163,8 @@ def _encode(clip, preset, cache_dir, key, finals, frames, manifest, fit, fragmen
     for stale in (*finals, manifest):
         stale.unlink(missing_ok=True)
         remove_stale_temps(stale)
-    # unique per process and thread, so parallel exports sharing a cache never collide
-    tmp = cache_dir / f".tmp-{key}-{os.getpid()}-{threading.get_ident()}"
-    tmp.mkdir(exist_ok=True)
-    try:
+    # unique per writer, so parallel exports sharing a cache never collide
+    with temp_folder(cache_dir / f"clip-{key}") as tmp:
         out = tmp / ("part-%d.mp4" if split_at else "part-0.mp4")
         args = _clip_args(clip, preset, out, tmp, fit, fragment, split_at)
         run(args, what=f"normalising shot {clip.shot_id}", total_frames=clip.duration_frames,
@@ -181,10 +179,6 @@ def _encode(clip, preset, cache_dir, key, finals, frames, manifest, fit, fragmen
         for part, final in zip(parts, finals, strict=True):
             os.replace(part, final)
         write_manifest(manifest, finals, frames)
-    finally:
-        for leftover in tmp.glob("*"):
-            leftover.unlink(missing_ok=True)
-        tmp.rmdir()
 
 
 def clip_problem(path: Path, preset: Preset, *, frames: int, audio: bool = False) -> str | None:

@@ -19,18 +19,17 @@ are drawn with a fallback font (`shotcraft.shots.fonts`) or named in a warning.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
 from shotcraft.assembly.linebreak import break_lines
-from shotcraft.assembly.subtitle_style import Placement
+from shotcraft.assembly.subtitle_style import Placement, SubtitleStyle
 from shotcraft.assembly.timeline import Cue, Timeline
 from shotcraft.shots.errors import AssemblyError
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.fonts import (
     covers,
     font_runs,
@@ -179,8 +178,6 @@ def clip_subtitle_filter(
     """
     if not cues:
         return None
-    from shotcraft.assembly.subtitle_style import SubtitleStyle
-
     place = placement or SubtitleStyle(preset="generic").resolve(width, height)
     font = place.font or font
     if font is None and any(has_cjk(cue.text) for cue in cues):
@@ -387,15 +384,6 @@ def _proportional_bounds(weights: list[float], frames: int) -> list[tuple[int, i
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp",
-        delete=False, newline="\n",
-    )
-    try:
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    """`text` as `path`, complete or not at all (shots.files.atomic_target), LF line ends."""
+    with atomic_target(path) as temp:
+        temp.write_text(text, encoding="utf-8", newline="\n")

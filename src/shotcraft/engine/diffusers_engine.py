@@ -30,6 +30,9 @@ for _needed in ("torch", "diffusers", "transformers"):
         # the registry turns this into "install shotcraft[diffusers]"
         raise ImportError(f"the diffusers engine needs {_needed}", name=_needed)
 
+from PIL import Image  # noqa: E402
+
+from shotcraft.engine.diffusers_cogvideox import draw as draw_cog  # noqa: E402
 from shotcraft.engine.diffusers_common import (  # noqa: E402
     VideoJob,
     batch_layouts,
@@ -47,6 +50,7 @@ from shotcraft.engine.diffusers_keyframe import (  # noqa: E402
     keyframe_family,
     keyframe_size,
 )
+from shotcraft.engine.diffusers_ltx import draw as draw_ltx  # noqa: E402
 from shotcraft.engine.diffusers_settings import (  # noqa: E402
     FAMILIES,
     FAMILY_OF_PIPELINE,
@@ -56,6 +60,7 @@ from shotcraft.engine.diffusers_settings import (  # noqa: E402
     env_name,
     parse_size,
 )
+from shotcraft.engine.diffusers_wan import draw_i2v, draw_vace, last_frame_supported  # noqa: E402
 from shotcraft.engine.protocol import (  # noqa: E402
     Capabilities,
     CheckpointFn,
@@ -96,6 +101,7 @@ class DiffusersEngine(Engine):
     """Local diffusers pipelines; `DiffusersEngine(video_model=..., family=...)` overrides env."""
 
     name: ClassVar[str] = "diffusers"
+    kinds: ClassVar[frozenset[TakeKind]] = frozenset({TakeKind.VIDEO, TakeKind.KEYFRAME})
     version: ClassVar[str] = VERSION
 
     def __init__(self, **settings: Any) -> None:
@@ -141,8 +147,6 @@ class DiffusersEngine(Engine):
         if family == "wan_i2v":
             if self.settings.last_frame is not None:
                 return self.settings.last_frame
-            from shotcraft.engine.diffusers_wan import last_frame_supported
-
             return last_frame_supported(self.settings.video_model)
         return family in {"ltx", "wan_vace"}
 
@@ -311,8 +315,6 @@ class DiffusersEngine(Engine):
             stills, kf_params = stage.draw(prompt=request.prompt, negative=request.negative_prompt,
                                            refs=request.characters, width=width, height=height,
                                            seeds=layout, scale=scale, callback=callback)
-            from PIL import Image
-
             firsts = [Image.fromarray(still) for still in stills]
             kf_params["keyframe_drawn"] = True
         last = load_image(request.last_frame, width, height) if request.last_frame else None
@@ -349,19 +351,11 @@ class DiffusersEngine(Engine):
 
 def _draw_family(family: str, pipe: Any, job: VideoJob) -> Any:
     if family == "ltx":
-        from shotcraft.engine.diffusers_ltx import draw
-
-        return np_list(draw(pipe, job))
+        return np_list(draw_ltx(pipe, job))
     if family == "wan_i2v":
-        from shotcraft.engine.diffusers_wan import draw_i2v
-
         return np_list(draw_i2v(pipe, job))
     if family == "wan_vace":
-        from shotcraft.engine.diffusers_wan import draw_vace
-
         return np_list(draw_vace(pipe, job))
-    from shotcraft.engine.diffusers_cogvideox import draw as draw_cog
-
     return np_list(draw_cog(pipe, job))
 
 

@@ -12,16 +12,19 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from pathlib import Path as _Path
 from typing import Any
 
 import numpy as np
 
 from shotcraft.engine.diffusers_common import (
     generators,
+    hub_offline,
     load_image,
     load_pipeline,
     pipeline_class_name,
     resolve_device,
+    to_uint8,
 )
 from shotcraft.engine.diffusers_settings import (
     KEYFRAME_BUCKETS,
@@ -32,6 +35,7 @@ from shotcraft.engine.diffusers_settings import (
 )
 from shotcraft.engine.protocol import CharacterRef
 from shotcraft.shots.errors import ConfigError
+from shotcraft.shots.media import sha256_file
 
 WITH_IP_ADAPTER = {"sd", "sdxl"}  # families whose pipelines take ip_adapter_image_embeds here
 
@@ -141,8 +145,6 @@ class KeyframeStage:
         """len(seeds) stills in one call: (B, H, W, 3) uint8 and the parameters used.
 
         `scale` is the IP-Adapter scale of characters that have none of their own."""
-        from shotcraft.engine.diffusers_common import to_uint8
-
         s = self.settings
         kwargs: dict[str, Any] = {
             "prompt": prompt, "height": height, "width": width,
@@ -193,10 +195,6 @@ def character_scales(refs: list[CharacterRef], default: float) -> dict[str, floa
 
 def _load_ip_adapter(pipe: Any, settings: DiffusersSettings) -> None:
     """Attach the IP-Adapter (and its image encoder) from local folders, with clear errors."""
-    from pathlib import Path as _Path
-
-    from shotcraft.engine.diffusers_common import hub_offline
-
     folder = settings.ip_adapter or ""
     local = _Path(folder).expanduser().is_dir()
     try:
@@ -226,6 +224,4 @@ def _load_ip_adapter(pipe: Any, settings: DiffusersSettings) -> None:
 
 
 def _sha256(path: Path) -> str:
-    from shotcraft.shots.media import sha256_file
-
     return sha256_file(path)

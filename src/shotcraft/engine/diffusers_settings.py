@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from shotcraft.shots.errors import ConfigError
+from shotcraft.shots.settings import Section
 
 VideoFamily = Literal["ltx", "wan_i2v", "wan_vace", "cogvideox_i2v"]
 KeyframeFamily = Literal["sd", "sdxl", "flux"]
@@ -54,9 +55,11 @@ KEYFRAME_BUCKETS = {
 }
 
 
-class DiffusersSettings(BaseSettings):
-    """Where the models are and how to run them; constructor arguments override the env."""
+class DiffusersSettings(Section):
+    """Where the models are and how to run them (`[diffusers]`, `SHOTCRAFT_DIFFUSERS_*`);
+    constructor arguments override the files and the environment."""
 
+    section = "diffusers"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_DIFFUSERS_", extra="forbid")
 
     # the keyframe stage (text → still, with character references through IP-Adapter)

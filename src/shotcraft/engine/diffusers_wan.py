@@ -11,6 +11,8 @@ the mask is 0 (keep) on keyframe frames and 1 (generate) everywhere else.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,9 +23,6 @@ from shotcraft.engine.diffusers_common import VideoJob, generators, to_uint8
 
 def last_frame_supported(model: str | None) -> bool:
     """True for an FLF2V checkpoint (its transformer config sets pos_embed_seq_len)."""
-    import json
-    from pathlib import Path
-
     if not model:
         return False
     config = Path(model) / "transformer" / "config.json"

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from shotcraft.shots.errors import EngineError
 from shotcraft.shots.models import CameraMove, DialogueLine, ShotSize, TakeKind
 
 
@@ -41,6 +42,10 @@ class Capabilities(BaseModel):
     # takes of one request differ only in composition, so one small draw shows what any take
     # scores on the shot's checks (render --until refuses a score none can reach)
     deterministic: bool = False
+    # draws consecutive shots as one clip with cuts (RenderRequest.sequence), up to max_shots:
+    # a Draw of what="sequence" (projects/draw/sequence.py)
+    multi_shot: bool = False
+    max_shots: int = 1
 
 
 class CharacterRef(BaseModel):
@@ -80,6 +85,17 @@ class LipsyncSource(BaseModel):
         return self.frames / self.fps if self.fps else 0.0
 
 
+class SequencePart(BaseModel):
+    """One shot of a multi-shot request: what it shows and how long it is, in the request's fps."""
+
+    shot_id: str
+    prompt: str
+    num_frames: int = Field(ge=1)
+    characters: list[str] = Field(default_factory=list)
+    camera: CameraMove = CameraMove()
+    size: ShotSize = ShotSize.MS
+
+
 class RenderRequest(BaseModel):
     """One shot, N seeds: everything an engine needs, resolved to absolute paths."""
 
@@ -110,6 +126,9 @@ class RenderRequest(BaseModel):
     # provider state saved by an earlier, interrupted run of the same takes (take number → state)
     resume: dict[int, dict[str, Any]] = Field(default_factory=dict)
     lipsync: LipsyncSource | None = None  # TakeKind.LIPSYNC: the take and audio it is made of
+    # several consecutive shots drawn as one clip (engines with multi_shot); num_frames is their
+    # sum and the clip is cut at the shots' boundaries afterwards (projects/sequence.py)
+    sequence: list[SequencePart] = Field(default_factory=list)
 
 
 class RenderedTake(BaseModel):
@@ -136,6 +155,8 @@ class Delivery(BaseModel):
     fps: float | None = None  # None for stills
     frames: int | None = None  # None for stills
     frames_tolerance: int = 1  # ± frames a container may round to
+    # a multi-shot clip: the frame (at `fps`) where each shot after the first was asked to start
+    cuts: list[int] = Field(default_factory=list)
 
     @property
     def still(self) -> bool:
@@ -167,6 +188,9 @@ class Engine(ABC):
 
     name: ClassVar[str]
     version: ClassVar[str] = "0"
+    # the kinds of take it draws, declared on the class so a front-end can list the engines
+    # that lip-sync (say) without making one; `capabilities(kind)` says the rest
+    kinds: ClassVar[frozenset[TakeKind]] = frozenset({TakeKind.VIDEO})
 
     @abstractmethod
     def capabilities(self, kind: TakeKind = TakeKind.VIDEO) -> Capabilities:
@@ -195,7 +219,9 @@ class Engine(ABC):
         rules of their own (models, modes, lengths) refuse here, before any take is queued.
         Engines that drop inputs under `request.allow_downgrade` do it in `render` too.
         """
-        return None
+        if request.sequence and not self.capabilities(request.kind).multi_shot:
+            raise EngineError(f"{self.name} cannot draw several shots as one clip; draw them one "
+                              "by one or pick an engine with multi-shot.")
 
     def check_ready(self) -> None:
         """Raise EngineError, in one sentence, if this engine cannot draw anything now (a cloud

@@ -1,4 +1,4 @@
-"""Engine settings from `SHOTCRAFT_*` environment variables, and render sizes by aspect.
+"""Engine settings (`[engine]`, `SHOTCRAFT_*`: shots/settings.py), and render sizes by aspect.
 
 Engine-specific settings (Kling keys, diffusers model ids) live with their engines; these are the
 ones every render path shares.
@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from shotcraft.shots.errors import SpecError
+from shotcraft.shots.settings import Section
 
 _ASPECT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*$")
 
 
-class EngineSettings(BaseSettings):
-    """Shared render settings; `SHOTCRAFT_DEFAULT_ENGINE=kling` etc. override them."""
+class EngineSettings(Section):
+    """Shared render settings (`[engine]`); `SHOTCRAFT_DEFAULT_ENGINE=kling` etc. override them."""
 
+    section = "engine"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_", extra="ignore")
 
     default_engine: str = "previz"

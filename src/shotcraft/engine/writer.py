@@ -6,6 +6,7 @@ share one encoder setting and one failure path.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -26,12 +27,14 @@ class FrameWriter:
     removed, so a half-written take never looks finished.
     """
 
-    def __init__(self, path: str | Path, width: int, height: int, fps: int | float) -> None:
+    def __init__(self, path: str | Path, width: int, height: int, fps: int | float, *,
+                 cancel: threading.Event | None = None) -> None:
         if width % 2 or height % 2:
             raise EngineError(f"frame size {width}×{height} must be even for H.264 yuv420p.")
         self.path = Path(path)
         self.width, self.height, self.fps = width, height, fps
         self.frames = 0
+        self.cancel = cancel  # set: the encoder is killed, a blocked write ends at once
         self._pipe: FramePipe | None = None
 
     def __enter__(self) -> FrameWriter:
@@ -42,7 +45,8 @@ class FrameWriter:
             "-r", str(self.fps), "-i", "-",
             *X264_ARGS, "-r", str(self.fps), "-movflags", "+faststart", "-f", "mp4", str(self.path),
         ]
-        self._pipe = FramePipe(args, what=f"encoding {self.path.name}", error=EngineError)
+        self._pipe = FramePipe(args, what=f"encoding {self.path.name}", error=EngineError,
+                               cancel=self.cancel)
         return self
 
     def write(self, frame: np.ndarray) -> None:

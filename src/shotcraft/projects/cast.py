@@ -15,12 +15,15 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from shotcraft.projects.convert import character_from_row
-from shotcraft.projects.db import CharacterRow, TakeRow
-from shotcraft.projects.store import Store
-from shotcraft.ranking.identity import ReferenceCheck, check_reference
+from shotcraft.projects.db import TakeRow
+from shotcraft.projects.store import Store, character_row
+from shotcraft.projects.voices import check_voice
+from shotcraft.ranking.identity import MIN_REFERENCE_FACE, ReferenceCheck, check_reference
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.files import atomic_target
+from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import TakeKind, TakeStatus
+from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.models import Character
 
 EDITABLE_CHARACTER_FIELDS = ("description", "aliases", "voice", "ip_adapter_scale")
@@ -32,15 +35,16 @@ def update_character(store: Store, name: str, **changes: Any) -> Character:
     allowed = set(EDITABLE_CHARACTER_FIELDS)
     if set(changes) - allowed:
         raise SpecError("cannot be edited", field=sorted(set(changes) - allowed)[0])
+    if "aliases" in changes:  # one form per name, as the script's names are stored
+        changes["aliases"] = list(dict.fromkeys(
+            alias for alias in map(normalise_name, changes["aliases"] or []) if alias))
     if "ip_adapter_scale" in changes:
         changes["ip_adapter_scale"] = check_ip_adapter_scale(changes["ip_adapter_scale"])
     if "voice" in changes:
-        from shotcraft.projects.voices import check_voice
-
         voice = check_voice(changes["voice"])
         changes["voice"] = voice.model_dump(mode="json") if voice is not None else None
     with store.db.write() as session:
-        row = _character_row(session, name)
+        row = character_row(session, name)
         for field, value in changes.items():
             setattr(row, field, value)
         row.edited = sorted(set(row.edited) | set(changes))
@@ -83,8 +87,6 @@ class ReferenceAdded(BaseModel):
 
 def finding(check: ReferenceCheck) -> str:
     """What the face check found, in a few words ("1 face, usable", "2 faces", …)."""
-    from shotcraft.ranking.identity import MIN_REFERENCE_FACE
-
     if check.faces is None:
         return "not checked (no face model)" if check.reason and "identity is left out" in check.reason \
             else (check.reason or "not checked").rstrip(".")
@@ -111,8 +113,6 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
     keeps it without identity use. Without the face model the image is kept unchecked.
     `label` is how the image is named in sentences (default: its file name).
     """
-    from shotcraft.shots.media import probe, sha256_file
-
     source = Path(image)
     label = label or source.name
     character = store.character(name)  # an unknown name is refused before the image is read
@@ -130,7 +130,7 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
             shutil.copyfile(source, temp)
     relative = store.layout.relative(target)
     with store.db.write() as session:
-        row = _character_row(session, character.name)
+        row = character_row(session, character.name)
         if relative not in row.references:
             row.references = [*row.references, relative]
         row.edited = sorted(set(row.edited) | {"references"})
@@ -140,13 +140,12 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
                           check=check.model_copy(update={"path": relative, "embedding": None}))
 
 
-def add_reference_from_take(store: Store, name: str, take_number: int, *,
+def add_reference_from_take(store: Store, name: str, take_number: int, *, sheet: str,
                             force: bool = False) -> ReferenceAdded:
-    """Make take `take_number` of the character's sheet a reference (same face check)."""
-    from shotcraft.projects.sheets import sheet_id
-
+    """Make take `take_number` of the character's sheet (the shot `sheet`: projects/draw/
+    sheets.py names it) a reference, through the same face check."""
     character = store.character(name)
-    shot_id = sheet_id(character.name)
+    shot_id = sheet
     with store.db.read() as session:
         row = session.exec(select(TakeRow).where(
             TakeRow.shot_id == shot_id, TakeRow.number == take_number)).first()
@@ -189,7 +188,7 @@ def _check_stored(store: Store, reference: str) -> ReferenceCheck:
 def remove_reference(store: Store, name: str, reference: str) -> Character:
     """Detach a reference image from a character (the file stays in refs/)."""
     with store.db.write() as session:
-        row = _character_row(session, name)
+        row = character_row(session, name)
         if reference not in row.references:
             raise ProjectError(f"{name} has no reference {reference}.")
         row.references = [r for r in row.references if r != reference]
@@ -198,14 +197,6 @@ def remove_reference(store: Store, name: str, reference: str) -> Character:
         return character_from_row(row)
 
 
-def _character_row(session: Any, name: str) -> CharacterRow:
-    row = session.get(CharacterRow, name)
-    if row is None:
-        for candidate in session.exec(select(CharacterRow)).all():
-            if name in candidate.aliases:
-                return candidate
-        raise ProjectError(f"there is no character {name} in this project.")
-    return row
 
 
 def check_ip_adapter_scale(value: Any) -> float | None:

@@ -5,11 +5,13 @@ The rules are conservative: nothing a live process may still want is touched.
 - `work/<pid>-<job>/` (a render's engine output): removed once `<pid>` is no live process on
   this machine; a folder without a pid in its name, once untouched for an hour.
 - `work/leases/*.lock` (a render's lease): removed once no process holds its lock.
-- Temp files and folders (`.tmp-*`, `.export-*`, `*.partial*`, `.NAME.<pid>.png` and other hidden
-  `.NAME.<pid>…` writers' temps) in `cache/`, `exports/`, `media/takes/*/`, `media/frames/`,
-  `script/`: removed when the writer pid in the name is dead; with a live pid, once untouched
-  for an hour (the pid was reused); with no pid in the name, once untouched for ten minutes
-  (a folder: an hour).
+- Temp files and folders in `cache/`, `exports/`, `media/takes/*/`, `media/frames/`, `script/`:
+  only names of the one temp shape (`.NAME.<pid>-<8 hex>.partial[.EXT]`, shots.files) or of the
+  exact shapes older releases wrote (`shots.files.temp_writer`); a user's `cut.partial.mp4` or
+  `draft.partial.txt` is never one. Removed when the writer pid in the name is dead; with a
+  live pid, once untouched for an hour (the pid was reused) unless this process has it in
+  flight; with no pid in the name (older releases), once untouched for ten minutes (a folder:
+  an hour).
 - Orphaned media (`media/takes/<aa>/<sha256>.<ext>` named by no take row): removed once
   untouched for an hour, since a live render stores a file a moment before it registers it.
 
@@ -31,18 +33,15 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from shotcraft.projects.db import TakeRow
-from shotcraft.projects.lease import LEASES, sweep_leases
+from shotcraft.projects.leases import LEASES, sweep_leases
 from shotcraft.projects.paths import Layout
 from shotcraft.projects.store import Store
+from shotcraft.shots.files import in_flight, temp_writer
 
 TEMP_STALE_SECONDS = 10 * 60
 LIVE_STALE_SECONDS = 60 * 60
 ORPHAN_STALE_SECONDS = 60 * 60
 
-# where writers put their pid: ".tmp-KEY-PID-THREAD[.mp4]", ".NAME.PID[.THREAD][.png|.partial]",
-# ".NAME.PID-RANDOM.partial.EXT" (shots.files.atomic_target)
-_PIDS = (re.compile(r"\.(\d+)-[0-9a-f]{8}\.partial"),
-         re.compile(r"-(\d+)-\d+(?:\.\w+)?$"), re.compile(r"\.(\d+)(?:\.\d+)?(?:\.(?:png|partial|mp4))?$"))
 _WORK_PID = re.compile(r"^(\d+)-")
 
 
@@ -89,7 +88,7 @@ def sweep_temps(layout: Layout, *, media: bool = False) -> Swept:
         folders += [Path(e.path) for e in _entries(layout.takes) if e.is_dir(follow_symlinks=False)]
     for folder in folders:
         for entry in _entries(folder):
-            if _is_temp(entry.name) and _stale_temp(entry, now) and _remove(entry):
+            if _is_temp(entry) and _stale_temp(entry, now) and _remove(entry):
                 swept.temps.append(layout.relative(Path(entry.path)))
     return swept
 
@@ -115,32 +114,20 @@ def _sweep_orphans(store: Store) -> list[str]:
     return removed
 
 
-def _is_temp(name: str) -> bool:
-    if name.startswith((".tmp-", ".export-")) or ".partial" in name:
-        return True
-    # ".NAME.<pid>.png", ".NAME.<pid>.<thread>": a hidden name that carries a writer's pid
-    return _writer_pid(name) is not None
+def _is_temp(entry: os.DirEntry[str]) -> bool:
+    # the one temp shape (or an older release's), never a substring of a name: a user's
+    # "cut.partial.mp4" is theirs
+    return temp_writer(entry.name) is not None and not in_flight(entry.path)
 
 
 def _stale_temp(entry: os.DirEntry[str], now: float) -> bool:
     age = now - _touched(entry)
-    pid = _writer_pid(entry.name)
-    if pid is None:  # a folder (an export's `.export-*` lists) may sit quiet while ffmpeg works
+    pid = temp_writer(entry.name)
+    if not pid or pid > _pid_max():  # a folder (an export's work list) may sit quiet a while
         return age > (LIVE_STALE_SECONDS if entry.is_dir(follow_symlinks=False) else TEMP_STALE_SECONDS)
     if pid == os.getpid() or _alive(pid):
         return age > LIVE_STALE_SECONDS
     return True
-
-
-def _writer_pid(name: str) -> int | None:
-    """The pid a temp's writer put in its name, or None."""
-    if not name.startswith("."):
-        return None
-    for pattern in _PIDS:
-        match = pattern.search(name)
-        if match and 1 < int(match.group(1)) <= _pid_max():
-            return int(match.group(1))
-    return None
 
 
 def _pid_max() -> int:

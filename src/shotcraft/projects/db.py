@@ -8,17 +8,26 @@ takes the write lock.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
-from sqlalchemy import JSON, Column, UniqueConstraint, event
-from sqlalchemy.engine import Connection, Engine
+from pydantic import BaseModel
+from sqlalchemy import Column, UniqueConstraint, event
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Field, Session, SQLModel, create_engine
 
-from shotcraft.projects.stored_json import VersionedJSON
+from shotcraft.projects.stored_json import (
+    SHAPES,
+    CheckedJSON,
+    StoredValueError,
+    VersionedJSON,
+    damage,
+)
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -29,7 +38,7 @@ def utcnow() -> datetime:
 
 def _json(default: Any = None) -> Any:
     factory: Any = dict if isinstance(default, dict) else list
-    return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))
+    return Field(default_factory=factory, sa_column=Column(CheckedJSON(factory), nullable=False))
 
 
 def _versioned(schema: str, default: Any = None) -> Any:
@@ -123,9 +132,20 @@ class CharacterRow(SQLModel, table=True):
     ip_adapter_scale: float | None = None
     order: int = 0
     edited: list[str] = _json([])
-    # the Kling element made from the usable references: {id, region, references_hash,
-    # created_at}; None until a Kling render needs one (migration 0004)
-    kling_element: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ProviderStateRow(SQLModel, table=True):
+    """What an engine or provider keeps in the project about one subject, beside the domain
+    tables rather than as columns of them (migration 0009): e.g. ("kling", "element",
+    "林晚") → the Kling element made from her references, {id, region, references_hash,
+    created_at}. Not a secret: ids that name things in the provider's account."""
+
+    __tablename__ = "provider_state"
+    provider: str = Field(primary_key=True)  # the engine's or provider's name
+    kind: str = Field(primary_key=True)  # what it is ("element")
+    subject: str = Field(primary_key=True)  # whose it is (a character's name)
+    value: dict[str, Any] = _json({})
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class TakeRow(SQLModel, table=True):
@@ -206,8 +226,6 @@ class Database:
         WAL needs its -shm file to read: with the -wal and -shm files there it opens with
         `mode=ro`; without them (a cleanly closed project) with `immutable=1`, which reads the
         file alone, never creating side files or taking locks."""
-        from urllib.parse import quote
-
         wal = path.with_name(path.name + "-wal")
         shm = path.with_name(path.name + "-shm")
         mode = "mode=ro" if wal.exists() and shm.exists() else "immutable=1"
@@ -215,15 +233,77 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except StoredValueError as exc:
+            raise self.located(exc) from exc
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that holds the write lock from its first statement."""
-        with Session(self._write_engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        try:
+            with Session(self._write_engine, expire_on_commit=False) as session:
+                with session.begin():
+                    yield session
+        except StoredValueError as exc:
+            raise self.located(exc) from exc
+
+    def damaged_values(self) -> list[DamagedValue]:
+        """Every stored JSON value that does not read (not JSON, no valid envelope, the wrong
+        shape), read as raw text so that nothing else fails first."""
+        found: list[DamagedValue] = []
+        with self.engine.connect() as connection:
+            for table in SQLModel.metadata.sorted_tables:
+                checked = [c for c in table.columns if isinstance(c.type, VersionedJSON | CheckedJSON)]
+                if not checked:
+                    continue
+                keys = [c.name for c in table.columns
+                        if (c.name in _NAMING_COLUMNS or c.primary_key) and c not in checked]
+                names = ", ".join(f'"{name}"' for name in [*keys, *(c.name for c in checked)])
+                rows = connection.exec_driver_sql(f'SELECT {names} FROM "{table.name}"').all()
+                for row in rows:
+                    key = dict(zip(keys, row[:len(keys)], strict=True))
+                    for column, text in zip(checked, row[len(keys):], strict=True):
+                        schema = column.type.schema if isinstance(column.type, VersionedJSON) else None
+                        shape = column.type.shape if isinstance(column.type, CheckedJSON) else None
+                        why = damage(text, schema=schema, shape=shape)
+                        if why is not None:
+                            kind = shape or SHAPES[str(schema)]
+                            found.append(DamagedValue(table=table.name, column=column.name,
+                                                      key=key, why=why, schema_name=schema,
+                                                      nullable=bool(column.nullable),
+                                                      empty=kind()))
+        return found
+
+    def located(self, error: StoredValueError) -> StoredValueError:
+        """`error` naming the row it came from and the command that repairs it."""
+        try:
+            damaged = self.damaged_values()
+        except Exception:  # noqa: BLE001 - the sentence without the row is still a sentence
+            damaged = []
+        folder = self.folder
+        doctor = f"shotcraft doctor {folder}" if folder is not None else "shotcraft doctor DIR"
+        if not damaged:
+            return StoredValueError(f"{error.message.rstrip('.')}; run `{doctor}` to find and "
+                                    "repair it (a backup is made first).", schema=error.schema,
+                                    why=error.why)
+        first = damaged[0]
+        more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
+        return StoredValueError(
+            f"{first.where} has a damaged {first.column} value ({first.why}){more}; run "
+            f"`{doctor}` to repair what can be repaired (a backup is made first).",
+            schema=error.schema, why=first.why)
+
+    @property
+    def folder(self) -> Path | None:
+        """The project folder of a SQLite file database (None for another database)."""
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.url).database or ""
+        if database.startswith("file:"):
+            database = unquote(database.removeprefix("file:"))
+        return Path(database).parent if database and database != ":memory:" else None
 
     @contextmanager
     def locked(self) -> Iterator[Connection]:
@@ -231,8 +311,57 @@ class Database:
         with self._write_engine.begin() as connection:
             yield connection
 
+    @contextmanager
+    def wait_at_most(self, seconds: float) -> Iterator[None]:
+        """Transactions begun on this thread inside the block wait at most `seconds` for a
+        project another process holds (then raise "database is locked"), instead of the
+        usual busy timeout: the studio tries a write at once and, when the project is busy,
+        hands it to a worker rather than freezing."""
+        previous = getattr(_patience, "ms", None)
+        _patience.ms = max(0, int(seconds * 1000))
+        try:
+            yield
+        finally:
+            _patience.ms = previous
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# the columns that name a row in a sentence ("take 3 of shot E01-S01-002")
+_NAMING_COLUMNS = ("id", "number", "name", "shot_id", "take_id")
+
+
+class DamagedValue(BaseModel):
+    """A stored JSON value that does not read: where it is and what is wrong with it."""
+
+    table: str
+    column: str
+    key: dict[str, Any]
+    why: str
+    nullable: bool
+    schema_name: str | None  # a versioned column's schema (its value is stored in an envelope)
+    empty: Any  # what the column holds when there is nothing: [] or {}
+
+    @property
+    def where(self) -> str:
+        key = self.key
+        if self.table == "take":
+            return f"take {key.get('number')} of shot {key.get('shot_id')}"
+        if self.table == "job":
+            return f"the render job {key.get('id')} of shot {key.get('shot_id')}"
+        if self.table == "project":
+            return "the project's settings"
+        if self.table == "episode":
+            return f"episode {key.get('number')}"
+        if self.table == "character":
+            return f"the character {key.get('name')}"
+        if self.table == "provider_state":
+            return f"{key.get('provider')}'s {key.get('kind')} of {key.get('subject')}"
+        return f"{self.table} {key.get('id', '')}".strip()
+
+
+_patience = threading.local()  # Database.wait_at_most's busy timeout for this thread
 
 
 def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
@@ -251,4 +380,9 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        wait = getattr(_patience, "ms", None)
+        wait = BUSY_TIMEOUT_MS if wait is None else wait
+        if connection.info.get("busy_timeout_ms", BUSY_TIMEOUT_MS) != wait:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+            connection.info["busy_timeout_ms"] = wait
         connection.exec_driver_sql(f"BEGIN {mode}")

@@ -29,6 +29,7 @@ from shotcraft.projects.convert import (
 from shotcraft.projects.db import ProjectRow, ShotRow, utcnow
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError, SpecError
+from shotcraft.shots.media import probe, sha256_file
 from shotcraft.shots.models import DialogueLine, Keyframe, Shot, ShotKind
 
 DEFAULT_INSERT_SECONDS = 2
@@ -179,8 +180,6 @@ def set_keyframe(store: Store, shot_id: str, which: str, image: str | Path | Non
                  chain_previous: bool = False) -> Shot:
     """Set a shot's first or last keyframe from any image file (copied into refs/keyframes/),
     chain it from the previous shot's last frame, or clear it (image None, no chaining)."""
-    from shotcraft.shots.media import probe, sha256_file
-
     if which not in ("first", "last"):
         raise SpecError(f"must be first or last, not {which!r}", field="keyframe")
     field = f"{which}_keyframe"

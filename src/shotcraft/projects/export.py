@@ -9,17 +9,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pydantic import ValidationError
+
+from shotcraft.assembly.episode import (
+    ExportOptions,
+    ExportResult,
+    export_episode,
+    parse_transition,
+    planned_outputs,
+    retime,
+)
+from shotcraft.assembly.presets import get_preset
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
+from shotcraft.projects.cleanup import sweep
 from shotcraft.projects.media import frame_of
+from shotcraft.projects.paths import check_output
+from shotcraft.projects.ranker import effective_score
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
+from shotcraft.projects.voices import speaker_voices
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeStatus
-
-if TYPE_CHECKING:
-    from shotcraft.assembly.episode import ExportOptions, ExportResult
 
 
 def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = None) -> Timeline:
@@ -29,8 +41,6 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
     a trim the take no longer holds (the pick changed to a shorter take) is clamped to the take
     and said in `warnings`.
     """
-    from shotcraft.projects.ranker import effective_score
-
     board = store.storyboard(episode=episode)
     if not board.episodes:
         raise ProjectError(f"there is no episode {episode} in this project.")
@@ -40,7 +50,7 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
     for scene in ep.scenes:
         for shot in scene.shots:
             views = take_views(store, shot.id, score=score)
-            chosen, source = _choose(views)
+            chosen, source = choose_take(views)
             alternates = [
                 Alternate(take=v.take.number, path=str(store.take_path(v.take)) if v.take.media_path else None,
                           frames=take_frames(v.take, store.fps),
@@ -102,7 +112,9 @@ def shot_span(shot: Shot, take: Take | None, fps: int,
     return start, end - start
 
 
-def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
+def choose_take(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
+    """The take a shot's clip uses: its picked clip, else the best video take, else its
+    picked or best still; None (a slate) when it has no finished take."""
     done = [v for v in views if v.take.status == TakeStatus.DONE and v.take.media_path]
     picked_clip = [v for v in done if v.take.kind.moving and v.picked]  # a video or lip-sync pick
     if picked_clip:
@@ -121,10 +133,6 @@ def _choose(views: list[TakeView]) -> tuple[TakeView | None, ClipSource]:
 def export_options(**values: Any) -> ExportOptions:
     """Build export options from plain values (CLI flags, studio fields); a bad value is a
     SpecError naming the option."""
-    from pydantic import ValidationError
-
-    from shotcraft.assembly.episode import ExportOptions
-
     try:
         return ExportOptions.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
@@ -138,9 +146,6 @@ def export_options(**values: Any) -> ExportOptions:
 def check_crossfade(timeline: Timeline, options: ExportOptions) -> None:
     """Refuse a crossfade longer than the shots it joins can give, naming the shortest shot:
     the export would otherwise shorten it quietly (every shot keeps one frame of its own)."""
-    from shotcraft.assembly.episode import parse_transition, retime
-    from shotcraft.assembly.presets import get_preset
-
     frames = parse_transition(options.transition)
     if frames == 0 or len(timeline.clips) < 2:
         return
@@ -159,27 +164,51 @@ def check_crossfade(timeline: Timeline, options: ExportOptions) -> None:
         )
 
 
+def check_outputs(out: Path, options: ExportOptions, *, given: Path | None = None) -> None:
+    """The output guard for an export to `out`: the MP4, every side file and folder it would
+    write must stay out of the project's managed files and off the command's inputs (music,
+    sound effects), and no two may be the same file. `given` is `-o` as typed (None: the
+    default). Refused in one sentence before anything is written."""
+    inputs = [("the music bed (--music)", Path(options.music))] if options.music else []
+    inputs += [(f"the sound effect of {shot_id} (--sfx)", Path(path))
+               for shot_id, path in options.sfx.items()]
+    drafts = options.format_options.get("jianying_drafts")
+    seen: dict[Path, tuple[str, bool]] = {}
+    for label, path, folder in planned_outputs(out, options):
+        if label == "the episode MP4" and given is not None:
+            what = f"-o {given}"
+        elif drafts and Path(path) == Path(drafts).expanduser():
+            what = f"--jianying-drafts {drafts}"
+        else:
+            what = f"{label} {path}"
+        resolved = check_output(path, what=what, inputs=inputs, folder=folder)
+        if resolved in seen and not (folder and seen[resolved][1]):
+            first = seen[resolved][0]
+            raise SpecError(
+                f"{first} is also where {label} would go ({path}): side "
+                f"files are named after the MP4, so name it with .mp4 (e.g. "
+                f"{out.with_suffix('.mp4').name}) or leave out that format.")
+        seen.setdefault(resolved, (what, folder))
+
+
 def export(
     store: Store, episode: int, options: ExportOptions | None = None, *, out: Path | None = None,
     progress: Callable[[str, float], None] | None = None, cancel: threading.Event | None = None,
 ) -> ExportResult:
     """Export an episode (default: exports/episode-NN.mp4); see assembly.episode."""
-    from shotcraft.assembly.episode import export_episode
-    from shotcraft.projects.cleanup import sweep
-
     sweep(store)  # what dead runs left (a full disk's truncated temps above all)
     options = options or export_options(language=store.language)
     if options.voice == "bible" and not options.voices:
-        from shotcraft.projects.voices import speaker_voices
-
         options = options.model_copy(update={"voices": speaker_voices(store)})
     warnings: list[str] = []
     timeline = build_timeline(store, episode, warnings=warnings)
     check_crossfade(timeline, options)
+    given = out
     if out is None:
         out = store.layout.exports / f"episode-{episode:02d}.mp4"
     elif not out.is_absolute():
         out = Path.cwd() / out
+    check_outputs(out, options, given=given)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         result = export_episode(timeline, options, cache_dir=store.layout.cache, out_path=out,

@@ -8,15 +8,16 @@ draw quickly. Each PNG is written under a temp name and renamed, so a crash leav
 
 from __future__ import annotations
 
-import os
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from pydantic import BaseModel
 
 from shotcraft.projects.paths import Layout
 from shotcraft.shots.errors import MediaError
+from shotcraft.shots.ffmpeg import FrameReader
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.media import MediaInfo, probe
 from shotcraft.shots.models import TakeKind
 
@@ -79,13 +80,9 @@ def _write(layout: Layout, media: Path, strip: list[StripFrame], *, still: bool)
     images = [_decode_still(media)] if still else _decode_frames(media, [f.frame for f in strip])
     layout.frames.mkdir(parents=True, exist_ok=True)
     for frame, image in zip(strip, images, strict=True):
-        temp = frame.path.with_name(
-            f".{frame.path.name}.{os.getpid()}.{threading.get_ident()}.png")
-        try:
-            Image.fromarray(image).save(temp)
-            os.replace(temp, frame.path)
-        finally:
-            temp.unlink(missing_ok=True)  # a full disk leaves half a PNG: never keep it
+        # a full disk leaves half a PNG under the temp name only, and it is removed
+        with atomic_target(frame.path) as temp:
+            Image.fromarray(image).save(temp, format="PNG")
 
 
 def _scaled(width: int, height: int) -> tuple[int, int]:
@@ -96,7 +93,6 @@ def _scaled(width: int, height: int) -> tuple[int, int]:
 
 
 def _decode_still(media: Path) -> np.ndarray:
-    import numpy as np
     from PIL import Image
 
     with Image.open(media) as image:
@@ -106,10 +102,6 @@ def _decode_still(media: Path) -> np.ndarray:
 
 def _decode_frames(media: Path, numbers: list[int]) -> list[np.ndarray]:
     """The frames `numbers` of a clip, in one decode, scaled to the filmstrip size."""
-    import numpy as np
-
-    from shotcraft.shots.ffmpeg import FrameReader
-
     info = probe(media, count_frames=False)
     width, height = _scaled(info.width, info.height)
     wanted = sorted(set(numbers))

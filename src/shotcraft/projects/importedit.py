@@ -1,6 +1,7 @@
 """Reading the edit back: what an editor changed in a timeline shotcraft exported.
 
-The file (OTIO, .otioz, FCPXML or CMX 3600 EDL) is read with OpenTimelineIO's adapters. Each
+The file (OTIO, .otioz, FCPXML or CMX 3600 EDL) is read by the export format that wrote it (its
+adapter declares the suffixes it reads: assembly/formats), through OpenTimelineIO's adapters. Each
 clip of the main video track (the first enabled video track) is matched to a shot and a take:
 the take by its media file (takes are stored under their content hash, so a moved project or
 a relinked copy still matches), the shot by `metadata["shotcraft"]["shot_id"]`, else by the
@@ -13,7 +14,10 @@ Compared with the episode as shotcraft would export it now:
 - a clip whose source range differs → the shot's trim (`trim_in`, `trim_out`, frames of the take
   at the episode fps) is stored, and the next export plays those frames;
 - shots removed or reordered, clips that are not shots of this episode, a take of another
-  shot → reported, never applied (the storyboard's order is the script's, not the editor's).
+  shot → reported, never applied (the storyboard's order is the script's, not the editor's);
+- a shot whose pick moved after the export the edit was made from (OTIO timelines record the
+  take each shot played, `metadata["shotcraft"]["picks"]`) → reported and left alone, so an
+  edit of an older export never reverts a newer pick; `force` applies the edit to it anyway.
 
 Every change is applied in one transaction, touching only `shot.picked_take` (recorded as
 picked by import-edit, which the ranker does not learn from), `trim_in` and `trim_out`; a
@@ -22,7 +26,9 @@ dry run computes the same list and writes nothing.
 
 from __future__ import annotations
 
+import math
 import re
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -30,7 +36,9 @@ from urllib.parse import unquote, urlparse
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from shotcraft.assembly.formats.registry import reader_for
 from shotcraft.assembly.timeline import Clip, Timeline
+from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.export import build_timeline, take_frames
 from shotcraft.projects.store import Store
@@ -40,13 +48,6 @@ from shotcraft.shots.models import CLIP_KINDS, MadeBy, Take, TakeStatus
 if TYPE_CHECKING:
     import opentimelineio as otio
 
-# suffix → (what the sentence calls it, the OTIO adapter that reads it)
-FORMATS = {
-    ".otio": ("OTIO", "otio_json"),
-    ".otioz": ("OTIO bundle", "otioz"),
-    ".fcpxml": ("FCPXML", "fcpx_xml"),
-    ".edl": ("EDL", "cmx_3600"),
-}
 _CLIP_NAME = re.compile(r"^\s*(E\d+-S\d+-\d+)(?:\s+take\s+(\d+))?\s*$", re.IGNORECASE)
 # the still of a short take's last frame that an export puts after it: part of the same shot
 _HOLD_NAME = re.compile(r"^\s*(E\d+-S\d+-\d+)\s+hold\s*$", re.IGNORECASE)
@@ -81,6 +82,8 @@ class EditImport(BaseModel):
     changes: list[EditChange] = Field(default_factory=list)
     reported: list[EditReport] = Field(default_factory=list)
     applied: bool = False
+    # shots picked anew after the export this edit was made from: left alone unless forced
+    moved: list[str] = Field(default_factory=list)
 
 
 class _Seen(BaseModel):
@@ -96,17 +99,20 @@ class _Seen(BaseModel):
     frames: int
 
 
-def import_edit(store: Store, file: Path, *, dry_run: bool = False) -> EditImport:
+def import_edit(store: Store, file: Path, *, dry_run: bool = False,
+                force: bool = False) -> EditImport:
     """Read `file`, list what the editor changed, and apply it in one transaction (unless
-    `dry_run`). Raises ProjectError with one sentence naming the file for anything unreadable
-    or foreign."""
+    `dry_run`). Shots picked anew since the export the edit was made from are left alone
+    (`result.moved`) unless `force`. Raises ProjectError with one sentence naming the file for
+    anything unreadable or foreign."""
     file = Path(file)
     timeline_file = _read(file, store.fps)
     seen = _match(store, timeline_file, file)
     episode = _episode(store, timeline_file, seen, file)
     current = build_timeline(store, episode)
     result = EditImport(file=file, episode=episode)
-    _compare(store, current, seen, result)
+    exported = None if force else _exported_picks(timeline_file)
+    _compare(store, current, seen, result, exported)
     if result.changes and not dry_run:
         _apply(store, result)
         result.applied = True
@@ -117,40 +123,105 @@ def import_edit(store: Store, file: Path, *, dry_run: bool = False) -> EditImpor
 
 
 def _read(file: Path, fps: int) -> otio.schema.Timeline:
-    import opentimelineio as otio
-
-    suffix = file.suffix.lower()
-    if suffix not in FORMATS:
-        raise ProjectError(
-            f"{file} is not a timeline shotcraft reads back: use an .otio, .otioz, .fcpxml or "
-            ".edl file."
-        )
-    kind, adapter = FORMATS[suffix]
+    """The edit in `file`, read by the export format whose adapter reads its suffix, once its
+    size (and a bundle's count of files) is known to be an edit's."""
+    reader = reader_for(file)
     if not file.is_file():
         raise ProjectError(f"{file} does not exist.")
-    # an EDL carries timecode only: read it at the project's frame rate
-    extra: dict[str, Any] = {"rate": fps} if adapter == "cmx_3600" else {}
+    _check_size(file, reader.reads_as)
+    timeline: otio.schema.Timeline = reader.read(file, fps=fps)
+    return timeline
+
+
+# an episode's edit is a few hundred KB of text; a timeline this big is damaged or no edit, and
+# reading one costs memory many times its size
+MAX_EDIT_BYTES = 32 * 1024 * 1024
+MAX_BUNDLE_ENTRIES = 10_000
+
+
+def _check_size(file: Path, kind: str) -> None:
+    """Refuse a timeline (or, inside a bundle, its content.otio) over MAX_EDIT_BYTES, and a
+    bundle of more than MAX_BUNDLE_ENTRIES files, before anything is read into memory."""
+    limit = f"{MAX_EDIT_BYTES // (1024 * 1024)} MB"
+    if kind != "OTIO bundle":
+        size = file.stat().st_size
+        if size > MAX_EDIT_BYTES:
+            raise ProjectError(f"{file} is {size / 1e6:.0f} MB; an edit over {limit} is refused "
+                               "(damaged, or not an edit).")
+        return
     try:
-        read = otio.adapters.read_from_file(str(file), adapter_name=adapter, **extra)
-    except Exception as exc:  # adapters raise anything from XML, JSON, zip and parsing errors
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160].rstrip(".")
-        raise ProjectError(f"{file} is not a readable {kind} timeline ({reason}).") from exc
-    if isinstance(read, otio.schema.SerializableCollection):
-        timelines = list(read.find_children(descended_from_type=otio.schema.Timeline))
-        read = timelines[0] if timelines else read
-    if not isinstance(read, otio.schema.Timeline):
-        raise ProjectError(f"{file} holds no timeline (it is a {type(read).__name__}).")
-    return read
+        with zipfile.ZipFile(file) as bundle:
+            entries = bundle.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ProjectError(f"{file} is not a readable {kind} ({exc}).") from exc
+    if len(entries) > MAX_BUNDLE_ENTRIES:
+        raise ProjectError(f"{file} holds {len(entries)} files; a bundle of more than "
+                           f"{MAX_BUNDLE_ENTRIES} is refused (damaged, or not an edit).")
+    content = next((e for e in entries if e.filename == "content.otio"), None)
+    if content is not None and content.file_size > MAX_EDIT_BYTES:
+        raise ProjectError(f"{file} holds a timeline that unpacks to {content.file_size / 1e6:.0f} "
+                           f"MB; an edit over {limit} is refused (damaged, or not an edit).")
 
 
 def _main_track(timeline: otio.schema.Timeline, file: Path) -> otio.schema.Track:
-    import opentimelineio as otio
+    import opentimelineio as otio  # read only here, for an edit: not at every command's start
 
-    video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
+    video: list[otio.schema.Track] = []
+    for item in timeline.tracks:
+        if isinstance(item, otio.schema.Stack):  # a nested stack of tracks: as it plays
+            flat = _flatten(item)
+            if flat is not None:
+                video.append(flat)
+        elif isinstance(item, otio.schema.Track) and item.kind == otio.schema.TrackKind.Video:
+            video.append(item)
     enabled = [t for t in video if t.enabled]
-    if not video or not any(True for _ in (enabled or video)[0].find_clips(shallow_search=True)):
+    if not video or not _clips((enabled or video)[0]):
         raise ProjectError(f"{file} has no clips on a video track.")
     return (enabled or video)[0]
+
+
+def _flatten(stack: otio.schema.Stack) -> otio.schema.Track | None:
+    """A nested stack (an editor's compound clip) as one video track, with the editor's own
+    semantics (OTIO's flatten_stack: where tracks overlap, the top-most enabled one plays),
+    trimmed to the part of it the outer track uses; None when it holds no video."""
+    import opentimelineio as otio
+
+    tracks: list[otio.schema.Track] = []
+    for item in stack:
+        if isinstance(item, otio.schema.Stack):
+            inner = _flatten(item)
+            if inner is not None:
+                tracks.append(inner)
+        elif isinstance(item, otio.schema.Track) and item.kind == otio.schema.TrackKind.Video:
+            tracks.append(item)
+    tracks = [t for t in tracks if t.enabled]
+    if not tracks:
+        return None
+    flat = otio.algorithms.flatten_stack(tracks)
+    flat.kind = otio.schema.TrackKind.Video
+    flat.enabled = stack.enabled
+    if stack.source_range is not None:
+        flat = otio.algorithms.track_trimmed_to_range(flat, stack.source_range)
+    return flat
+
+
+def _clips(track: otio.schema.Track) -> list[otio.schema.Clip]:
+    """The clips a track plays, in order; nested stacks and tracks are read as they play."""
+    import opentimelineio as otio
+
+    found: list[otio.schema.Clip] = []
+    for item in track:
+        if isinstance(item, otio.schema.Clip):
+            found.append(item)
+        elif isinstance(item, otio.schema.Stack):
+            flat = _flatten(item)
+            if flat is not None:
+                found.extend(_clips(flat))
+        elif isinstance(item, otio.schema.Track):
+            trimmed = (otio.algorithms.track_trimmed_to_range(item, item.source_range)
+                       if item.source_range is not None else item)
+            found.extend(_clips(trimmed))
+    return found
 
 
 def _media_name(clip: otio.schema.Clip) -> str | None:
@@ -164,8 +235,22 @@ def _media_name(clip: otio.schema.Clip) -> str | None:
     return Path(path.replace("\\", "/")).name or None
 
 
-def _frames(value: Any, fps: int) -> int:
-    return round(value.rescaled_to(fps).value)
+# the longest range an edit may give a clip: ten hours at 120 fps (no take is longer)
+MAX_EDIT_FRAMES = 10 * 3600 * 120
+
+
+def _frames(value: Any, fps: int, file: Path, label: str) -> int:
+    """A clip's time in frames at `fps`; a time or rate that is not a finite number, or one
+    beyond any take, is refused in one sentence naming the file and the clip."""
+    rate, amount = float(value.rate), float(value.value)
+    if not (math.isfinite(rate) and math.isfinite(amount)) or rate <= 0:
+        raise ProjectError(f"{file} is not a readable edit: {label} has a time of {amount:g} at "
+                           f"a rate of {rate:g}, which are not a finite time and rate.")
+    frames = amount * fps / rate
+    if abs(frames) > MAX_EDIT_FRAMES:
+        raise ProjectError(f"{file} is not a readable edit: {label} reaches frame "
+                           f"{frames:.0f}, beyond any take.")
+    return round(frames)
 
 
 def _match(store: Store, timeline: otio.schema.Timeline, file: Path) -> list[_Seen]:
@@ -175,7 +260,7 @@ def _match(store: Store, timeline: otio.schema.Timeline, file: Path) -> list[_Se
     by_name = {Path(row.media_path).name: row for row in takes if row.media_path}
     track = _main_track(timeline, file)
     seen: list[_Seen] = []
-    for index, clip in enumerate(track.find_clips(shallow_search=True), start=1):
+    for index, clip in enumerate(_clips(track), start=1):
         meta: Any = clip.metadata.get("shotcraft")
         meta = meta if hasattr(meta, "get") else {}
         held = _HOLD_NAME.match(clip.name or "")
@@ -183,7 +268,8 @@ def _match(store: Store, timeline: otio.schema.Timeline, file: Path) -> list[_Se
             shot_of_hold = meta.get("shot_id") or (held[1].upper() if held else None)
             if seen and seen[-1].shot_id == shot_of_hold:
                 source = clip.source_range or clip.available_range()
-                seen[-1].frames += _frames(source.duration, store.fps)
+                seen[-1].frames += _frames(source.duration, store.fps, file,
+                                           f"clip {index} ({clip.name or 'unnamed'})")
             continue
         named = _CLIP_NAME.match(clip.name or "")
         media = _media_name(clip)
@@ -198,11 +284,12 @@ def _match(store: Store, timeline: otio.schema.Timeline, file: Path) -> list[_Se
         elif media is None and isinstance(meta.get("take"), int):
             take = meta["take"]  # no media: what the export said (a slate has none)
         source = clip.source_range or clip.available_range()
+        label = f"clip {index} ({clip.name or 'unnamed'})"
         seen.append(_Seen(
             index=index, name=clip.name or "", shot_id=str(shot_id) if shot_id else None,
             take=take, take_of=take_of, unknown_media=media if media and row is None else None,
-            start=_frames(source.start_time, store.fps),
-            frames=_frames(source.duration, store.fps),
+            start=_frames(source.start_time, store.fps, file, label),
+            frames=_frames(source.duration, store.fps, file, label),
         ))
     return seen
 
@@ -229,7 +316,18 @@ def _episode(store: Store, timeline: otio.schema.Timeline, seen: list[_Seen], fi
 # -- comparing -----------------------------------------------------------------------------
 
 
-def _compare(store: Store, current: Timeline, seen: list[_Seen], result: EditImport) -> None:
+def _exported_picks(timeline: otio.schema.Timeline) -> dict[str, int | None] | None:
+    """The take each shot played in the export the edit was made from (None: not recorded,
+    e.g. an EDL, an FCPXML or an OTIO from before it was)."""
+    meta: Any = timeline.metadata.get("shotcraft")
+    picks: Any = meta.get("picks") if hasattr(meta, "get") else None
+    if not hasattr(picks, "items"):
+        return None
+    return {str(shot): take if isinstance(take, int) else None for shot, take in picks.items()}
+
+
+def _compare(store: Store, current: Timeline, seen: list[_Seen], result: EditImport,
+             exported: dict[str, int | None] | None = None) -> None:
     clips = {clip.shot_id: clip for clip in current.clips}
     with store.db.read() as session:
         shots = {row.id: row for row in session.exec(select(ShotRow)).all()}
@@ -265,6 +363,15 @@ def _compare(store: Store, current: Timeline, seen: list[_Seen], result: EditImp
         if item.take_of is not None and item.take_of != item.shot_id:
             report(EditReport(shot_id=shot.id, sentence=(
                 f"{shot.id}: the edit plays take {item.take} of {item.take_of} there; not applied.")))
+            continue
+        now = clips[item.shot_id].take
+        if exported is not None and item.shot_id in exported and exported[item.shot_id] != now:
+            then = exported[item.shot_id]
+            was = f"take {then}" if then is not None else "no take"
+            result.moved.append(shot.id)
+            report(EditReport(shot_id=shot.id, sentence=(
+                f"{shot.id}: take {now} was picked after this edit was exported (with {was}); "
+                "not applied, so the newer pick stays (--force applies the edit).")))
             continue
         _compare_clip(clips[item.shot_id], item, shot, takes, current.fps, result)
     _report_order([c.shot_id for c in current.clips], order, result)
@@ -320,8 +427,6 @@ def _compare_clip(clip: Clip, item: _Seen, shot: ShotRow, takes: dict[tuple[str,
 
 
 def _as_take(row: TakeRow) -> Take:
-    from shotcraft.projects.convert import take_from_row
-
     return take_from_row(row)
 
 
@@ -390,4 +495,4 @@ def _apply(store: Store, result: EditImport) -> None:
             session.add(row)
 
 
-__all__ = ["FORMATS", "EditChange", "EditImport", "EditReport", "import_edit"]
+__all__ = ["EditChange", "EditImport", "EditReport", "import_edit"]

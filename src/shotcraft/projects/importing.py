@@ -1,22 +1,51 @@
 """Script import: parse and break down a script, then merge the fresh storyboard over the
-stored one (ids, edits, takes and picks of unchanged shots kept), written in bulk."""
+stored one (ids, edits, takes and picks of unchanged shots kept), written in bulk.
+
+`dry_run=True` reads and breaks the script down and says what an import would do — nothing in
+the project changes (an `--assist llm` dry run does fill the answer cache, so the real import
+after it asks nothing again). `assist="llm"` has the text rewritten first (projects/assist.py).
+"""
 
 from __future__ import annotations
 
+import gc
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import JSON, insert, update
 from sqlmodel import select
 
+from shotcraft.projects.assist import rewrite as rewrite_text
 from shotcraft.projects.convert import EDITABLE_SHOT_FIELDS, field_columns, shot_columns
 from shotcraft.projects.db import CharacterRow, EpisodeRow, ProjectRow, SceneRow, ShotRow, utcnow
 from shotcraft.projects.store import Store
+from shotcraft.projects.stored_json import CheckedJSON, VersionedJSON, json_text_encoder
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.files import atomic_target
+from shotcraft.storyboard import breakdown, load_script
+from shotcraft.storyboard.assist import diff
+from shotcraft.storyboard.loader import parse_script, read_script_text
 from shotcraft.storyboard.models import Storyboard
+from shotcraft.storyboard.report import ScriptReport, read_report
+from shotcraft.storyboard.text import clean_text
+
+ASSISTS = ("llm",)
+
+
+class AssistReport(BaseModel):
+    """What `--assist llm` did: the model, the parts sent, the rewritten file and its diff."""
+
+    model: str
+    server: str
+    parts: int
+    asked: int  # requests sent; 0 when every part came from the cache
+    cached: int  # parts answered from the project's cache
+    rewritten: str  # the rewritten script, relative to the project (script/NAME.assist.txt)
+    diff: str = ""  # unified diff of the script as written → as rewritten (dry runs)
 
 
 class ImportReport(BaseModel):
@@ -32,6 +61,9 @@ class ImportReport(BaseModel):
     added: int
     archived: int
     fitted: Any = None  # with import --fit-voices: the lengths the voices set (fit.FitReport)
+    dry_run: bool = False  # True: nothing was saved; kept/added/archived say what an import would do
+    read: ScriptReport | None = None  # what was read: scenes, characters, speakers, warnings
+    assist: AssistReport | None = None
 
 
 # The phases an import reports, in order, with the share of a long import done when each
@@ -41,66 +73,162 @@ IMPORT_PHASES: tuple[tuple[str, float], ...] = (("parse", 0.0), ("breakdown", 0.
 ImportProgressCallback = Callable[[str, float], None]
 
 
+@contextmanager
+def _cycles_collected_after() -> Iterator[None]:
+    """Python's cycle collector paused while an import builds its tens of thousands of models:
+    each of its passes walks every live object again, and during a long series' import that was
+    about 40 % of the import's time. Reference counting frees everything as before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def import_script(
     store: Store, path: str | Path, *, format: str | None = None,
-    progress: ImportProgressCallback | None = None,
+    progress: ImportProgressCallback | None = None, dry_run: bool = False,
+    assist: str | None = None,
+) -> ImportReport:
+    """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots
+    (see `_import_script`)."""
+    with _cycles_collected_after():
+        return _import_script(store, path, format=format, progress=progress, dry_run=dry_run,
+                              assist=assist)
+
+
+def _import_script(
+    store: Store, path: str | Path, *, format: str | None = None,
+    progress: ImportProgressCallback | None = None, dry_run: bool = False,
+    assist: str | None = None,
 ) -> ImportReport:
     """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots.
 
     `progress(phase, fraction)` is called as each phase starts ("parse", "breakdown",
-    "write", see IMPORT_PHASES) and once more with ("done", 1.0) when the import is saved.
+    "write", see IMPORT_PHASES) and once more with ("done", 1.0) when the import is saved (a
+    dry run stops after "breakdown"). `assist="llm"` rewrites the text with the LLM first.
     """
-    from shotcraft.storyboard import breakdown, load_script
-
     def report(phase: str) -> None:
         if progress is not None:
             progress(phase, dict(IMPORT_PHASES).get(phase, 1.0))
 
+    if assist is not None and assist not in ASSISTS:
+        raise ProjectError(f"unknown assist {assist!r}; use one of {', '.join(ASSISTS)}")
     source = Path(path)
     report("parse")
-    script = load_script(source, format=format)
+    rewrite = None
+    rewritten = store.layout.script / f"{source.stem}.assist.txt"
+    original_text = ""
+    if assist == "llm":
+        raw, encoding = read_script_text(source)
+        original_text, _ = clean_text(raw)
+        if not original_text.strip():
+            raise ProjectError(f"{source} is empty; there is nothing to rewrite.")
+        rewrite = rewrite_text(original_text, cache_dir=store.layout.cache / "llm",
+                               source=source.name)
+        script = parse_script(rewrite.text, path=str(rewritten), format="juben")
+        if script.reading is not None:
+            script.reading.encoding = encoding
+    else:
+        script = load_script(source, format=format)
     meta = store.meta()
     report("breakdown")
     board = breakdown(script, fps=meta.fps, aspect=meta.aspect)
     shots = board.shots()
     if not shots:
         raise ProjectError(f"{source} has no scenes, action or dialogue to make shots from.")
+    read = read_report(script, board, path=str(source))
+    assist_report = None
+    if rewrite is not None:
+        assist_report = AssistReport(
+            model=rewrite.model, server=rewrite.server, parts=rewrite.parts, asked=rewrite.asked,
+            cached=rewrite.cached, rewritten=store.layout.relative(rewritten),
+            diff=diff(original_text, rewrite.text, original_name=source.name,
+                      rewritten_name=store.layout.relative(rewritten)) if dry_run else "")
+
+    def done(kept: int, added: int, archived: int) -> ImportReport:
+        return ImportReport(
+            script=str(source), format=str(script.format), episodes=len(board.episodes),
+            scenes=sum(len(ep.scenes) for ep in board.episodes), shots=len(shots),
+            characters=len(board.characters), dialogue_lines=script.dialogue_count(),
+            action_lines=script.action_count(), kept=kept, added=added, archived=archived,
+            dry_run=dry_run, read=read, assist=assist_report,
+        )
+
+    if dry_run:
+        with store.db.read() as session:
+            return done(*_would_merge(session, board))
     report("write")
-    # keep the script verbatim inside the project
+    # keep the script verbatim inside the project (and the rewrite beside it): staged beside
+    # them and renamed over them only once the storyboard is committed, so a failed import
+    # changes none of them
     store.layout.script.mkdir(parents=True, exist_ok=True)
     kept_copy = store.layout.script / source.name
-    if source.resolve() != kept_copy.resolve():
-        _keep_copy(source, kept_copy)
-    with store.db.write() as session:
+    with _staged_copy(source, kept_copy), \
+            _staged_text(rewritten, rewrite.text if rewrite is not None else None), \
+            store.db.write() as session:
         kept, added, archived = _merge_storyboard(session, board)
         row = session.get(ProjectRow, 1)
         assert row is not None
-        row.script_path = store.layout.relative(kept_copy)
-        row.script_format = script.format.value
+        row.script_path = store.layout.relative(rewritten if rewrite is not None else kept_copy)
+        row.script_format = str(script.format)
         row.language = script.language
         if script.title and (row.title == store.root.name or not row.title):
             row.title = script.title
         session.add(row)
     report("done")
-    return ImportReport(
-        script=str(source), format=script.format.value, episodes=len(board.episodes),
-        scenes=sum(len(ep.scenes) for ep in board.episodes), shots=len(shots),
-        characters=len(board.characters), dialogue_lines=script.dialogue_count(),
-        action_lines=script.action_count(), kept=kept, added=added, archived=archived,
-    )
+    return done(kept, added, archived)
 
 
-def _keep_copy(source: Path, kept_copy: Path) -> None:
-    """Copy the script in under a temp name, then rename: a full disk never leaves half a
-    script in place of the copy an earlier import kept."""
-    try:
-        with atomic_target(kept_copy) as temp:
+def _would_merge(session: Any, board: Storyboard) -> tuple[int, int, int]:
+    """(kept, added, archived) an import of `board` would give: `_merge_storyboard`'s matching,
+    read without writing."""
+    existing = session.exec(select(ShotRow)).all()
+    by_hash: dict[str, list[Any]] = {}
+    for row in sorted(existing, key=lambda r: (r.archived, r.episode, r.order)):
+        by_hash.setdefault(row.content_hash, []).append(row)
+    matched: set[str] = set()
+    for shot in board.shots():
+        candidates = by_hash.get(shot.content_hash)
+        if candidates:
+            matched.add(candidates.pop(0).id)
+    archived = sum(1 for row in existing if row.id not in matched and not row.archived
+                   and not row.content_hash.startswith("manual:"))
+    return len(matched), len(board.shots()) - len(matched), archived
+
+
+@contextmanager
+def _staged_copy(source: Path, kept_copy: Path) -> Iterator[None]:
+    """Copy the script in under a temp name; the block commits the storyboard, and only when
+    it ends without an error is the temp renamed over the kept copy. A full disk, a busy
+    database or a kill never leaves a new script beside an old storyboard (or half a script
+    in place of the copy an earlier import kept)."""
+    if source.resolve() == kept_copy.resolve():
+        yield
+        return
+    with atomic_target(kept_copy) as temp:
+        try:
             shutil.copyfile(source, temp)
-    except OSError as exc:
-        if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
-            raise
-        # name the file the director knows, not the temp
-        raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+        except OSError as exc:
+            if exc.filename is None or not Path(exc.filename).name.startswith(f".{kept_copy.stem}."):
+                raise
+            # name the file the director knows, not the temp
+            raise OSError(exc.errno, exc.strerror, str(kept_copy)) from exc
+        yield
+
+
+@contextmanager
+def _staged_text(path: Path, text: str | None) -> Iterator[None]:
+    """Write `text` (None: nothing) under a temp name beside `path`; renamed over it only when
+    the block ends without an error, as the kept script copy is."""
+    if text is None:
+        yield
+        return
+    with atomic_target(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+        yield
 
 
 def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
@@ -112,8 +240,6 @@ def _merge_storyboard(session: Any, board: Storyboard) -> tuple[int, int, int]:
     Rows are written in bulk (one INSERT / UPDATE statement per table): a 100-episode
     script is tens of thousands of rows.
     """
-    from sqlalchemy import update
-
     existing = session.exec(select(ShotRow)).all()
     by_hash: dict[str, list[ShotRow]] = {}
     for row in sorted(existing, key=lambda r: (r.archived, r.episode, r.order)):
@@ -202,10 +328,6 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     """One prepared INSERT for many rows. On SQLite the JSON columns are encoded here (empty
     values as constants) and the rows go straight to the driver: a first import of a long
     series is tens of thousands of JSON values, and that encoding is most of its write time."""
-    from sqlalchemy import JSON, insert
-
-    from shotcraft.projects.stored_json import VersionedJSON, json_text_encoder
-
     table: Any = model.__table__
     connection = session.connection()
     if connection.dialect.name != "sqlite":
@@ -220,7 +342,7 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
 
     encoders: list[Callable[[Any], Any]] = []
     for column in columns:
-        if isinstance(column.type, JSON | VersionedJSON):
+        if isinstance(column.type, JSON | VersionedJSON | CheckedJSON):
             # JSON text exactly as the column type writes it (versioned: in its envelope)
             encoders.append(json_text_encoder(column.type))
         else:
@@ -231,8 +353,12 @@ def _insert_many(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
     quoted = ", ".join('"' + name + '"' for name in names)
     marks = ", ".join("?" for _ in names)
     sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})'
-    connection.exec_driver_sql(sql, [tuple(encode(row.get(name)) for name, encode in pairs)
-                                     for row in rows])
+    # column by column: one map() per column runs the encoders without a Python loop per cell
+    values = []
+    for name, encode in pairs:
+        column = [row.get(name) for row in rows]
+        values.append(column if encode is identity else list(map(encode, column)))
+    connection.exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 
 def _defaults(model: Any) -> dict[str, Any]:
@@ -247,8 +373,6 @@ def _defaults(model: Any) -> dict[str, Any]:
 
 
 def _upsert(session: Any, model: Any, key: str, rows: list[dict[str, Any]], existing: set[Any]) -> None:
-    from sqlalchemy import update
-
     defaults = _defaults(model)
     new = [{**defaults, **row} for row in rows if row[key] not in existing]
     old = [row for row in rows if row[key] in existing]

@@ -6,7 +6,6 @@ SQLite driver (its INTEGER is 64-bit signed: a Python int over 2**63-1 cannot ev
 
 from __future__ import annotations
 
-from shotcraft.projects.plan import SEED_SPACE
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import MAX_TAKES_WANTED
 
@@ -15,6 +14,7 @@ from shotcraft.shots.models import MAX_TAKES_WANTED
 MAX_TAKES_PER_RUN = MAX_TAKES_WANTED
 # Seeds are stored modulo SEED_SPACE (2**31-1, within what numpy, torch and Kling accept), so
 # a larger seed would silently become another one.
+SEED_SPACE = 2**31 - 1
 MAX_SEED = SEED_SPACE - 1
 SQLITE_MAX_INT = 2**63 - 1
 

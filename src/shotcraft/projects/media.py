@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 from shotcraft.projects.paths import Layout
 from shotcraft.shots.errors import MediaError
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.media import MediaInfo, extract_frame, probe, sha256_file
 
 
@@ -50,8 +50,8 @@ def store_file(layout: Layout, source: Path, *, move: bool) -> tuple[Path, str]:
         if move:
             source.unlink(missing_ok=True)
         return target, digest
-    temp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
-    try:
+    # a full disk leaves a partial copy under the temp name only, and it is removed
+    with atomic_target(target) as temp:
         if move:
             try:
                 os.replace(source, temp)
@@ -60,10 +60,6 @@ def store_file(layout: Layout, source: Path, *, move: bool) -> tuple[Path, str]:
                 source.unlink(missing_ok=True)
         else:
             shutil.copyfile(source, temp)
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)  # a full disk leaves a partial copy: never keep it
-        raise
     return target, digest
 
 
@@ -71,11 +67,6 @@ def frame_of(layout: Layout, media: Path, position: str) -> Path:
     """The first/middle/last frame of a stored take as PNG, extracted once and cached."""
     out = layout.frames / f"{media.stem}-{position}.png"
     if not out.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        temp = out.with_name(f".{out.name}.{os.getpid()}.{threading.get_ident()}.png")
-        try:
+        with atomic_target(out) as temp:
             extract_frame(media, temp, position=position)
-            os.replace(temp, out)
-        finally:
-            temp.unlink(missing_ok=True)
     return out

@@ -1,7 +1,9 @@
 """The Project facade: the only API the front-ends (CLI, studio) call.
 
 Each method is a line or two over the store (projects/store.py) and the modules that do the
-work: importing, takes (ranking and picks), cast, editing, queue, render, export.
+work: importing, takes (ranking and picks), cast, editing, draw (plan, queue, run), export.
+Drawing has two entry points, `plan(draw)` and `draw(draw, on_event, cancel)`, over one typed
+request (`projects.draw.Draw`).
 """
 
 from __future__ import annotations
@@ -9,43 +11,45 @@ from __future__ import annotations
 import functools
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from shotcraft.projects import cast, editing, importing, queue, sheets, takes, voices
+from shotcraft.assembly.episode import ExportOptions, ExportResult
+from shotcraft.engine.executors import Executor
+from shotcraft.projects import cast, editing, importing, scoring, takes, voices
 from shotcraft.projects.cast import ReferenceAdded, ReferenceRefused
 from shotcraft.projects.cleanup import sweep_temps
+from shotcraft.projects.cut import Cut, episode_cut
 from shotcraft.projects.db import Database, ProjectRow
+from shotcraft.projects.doctor import Checkup
+from shotcraft.projects.doctor import doctor as run_doctor
+from shotcraft.projects.draw import dispatch, queue, sheets
+from shotcraft.projects.draw.events import EventFn, RenderSummary
+from shotcraft.projects.draw.plan import RenderPlan
+from shotcraft.projects.draw.request import Draw
+from shotcraft.projects.draw.run import add_take
+from shotcraft.projects.export import choose_take, export
 from shotcraft.projects.filmstrip import StripFrame, filmstrip
+from shotcraft.projects.fit import DEFAULT_MAX_STRETCH, FitReport, fit
+from shotcraft.projects.importedit import EditImport, import_edit
 from shotcraft.projects.importing import ImportReport
-from shotcraft.projects.limits import (
-    check_episode,
-    check_max_takes,
-    check_seed,
-    check_take_number,
-    check_takes,
-    check_until,
-)
+from shotcraft.projects.limits import check_episode, check_take_number
 from shotcraft.projects.paths import Layout
+from shotcraft.projects.ranker import RankerState, effective_score, ranker_state
+from shotcraft.projects.renditions import rendition as make_rendition
 from shotcraft.projects.schema import HEAD, Upgrade, known_revisions, migrate, stored_revision
+from shotcraft.projects.stats import Stats, stats
 from shotcraft.projects.store import Store
 from shotcraft.projects.takes import AutoPicks, TakeView, Totals
 from shotcraft.projects.voices import CharacterVoice
+from shotcraft.ranking import faces
 from shotcraft.ranking.identity import ReferenceCheck
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, read_only_error
 from shotcraft.shots.models import Budget, RejectReason, Shot, Take, TakeKind
+from shotcraft.shots.settings import use_project
 from shotcraft.storyboard.models import Character, Scene, Storyboard
-
-if TYPE_CHECKING:
-    from shotcraft.assembly.episode import ExportOptions, ExportResult
-    from shotcraft.projects.fit import FitReport
-    from shotcraft.projects.importedit import EditImport
-    from shotcraft.projects.plan import RenderPlan
-    from shotcraft.projects.ranker import RankerState
-    from shotcraft.projects.render import RenderSummary
-    from shotcraft.projects.stats import Stats
-    from shotcraft.projects.until import UntilSummary
 
 ASPECTS = ("9:16", "16:9", "1:1")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -110,6 +114,7 @@ class Project:
         with db.write() as session:
             session.add(ProjectRow(title=title or layout.root.name, fps=fps, aspect=aspect,
                                    settings={"db_url": db_url} if db_url else {}))
+        use_project(layout.root)  # its shotcraft.toml is read from now on
         return cls(layout.root, db)
 
     @classmethod
@@ -128,6 +133,7 @@ class Project:
             db.dispose()
             raise
         sweep_temps(layout)  # dead runs' temp files and work folders: a few scandir calls
+        use_project(layout.root)  # its shotcraft.toml is read from now on
         return cls(layout.root, db, upgrade=upgrade)
 
     @classmethod
@@ -150,6 +156,7 @@ class Project:
                 f"{layout.root} was saved by a newer shotcraft (schema {stored}); upgrade "
                 "shotcraft to open it."
             )
+        use_project(layout.root)
         return cls(layout.root, db)
 
     def close(self) -> None:
@@ -198,25 +205,39 @@ class Project:
     @_writes
     def import_script(
         self, path: str | Path, *, format: str | None = None,
-        progress: Callable[[str, float], None] | None = None, fit_voices: bool = False,
-        max_stretch: float | None = None,
+        progress: Callable[[str, float], None] | None = None, assist: str | None = None,
+        fit_voices: bool = False, max_stretch: float | None = None,
     ) -> ImportReport:
         """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots.
 
         `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order.
-        With `fit_voices`, every dialogue shot whose length nobody edited then follows its
-        lines as the characters' voices speak them, within `max_stretch` of the breakdown's
-        length (projects.fit; `report.fitted` says what changed)."""
-        from shotcraft.projects.fit import DEFAULT_MAX_STRETCH, fit
-
+        `assist="llm"` has an OpenAI-compatible model rewrite the text into the 剧本 layout first.
+        The report's `read` says what was read (scenes, characters, warnings). With
+        `fit_voices`, every dialogue shot whose length nobody edited then follows its lines as
+        the characters' voices speak them, within `max_stretch` of the breakdown's length
+        (projects.fit; `report.fitted` says what changed)."""
         stretch = DEFAULT_MAX_STRETCH if max_stretch is None else max_stretch
         if fit_voices and not stretch >= 1.0:  # refused before the script is imported
             raise SpecError(f"must be at least 1 (1.5 lets a shot grow by half), not {stretch:g}",
                             field="max_stretch")
-        report = importing.import_script(self.store, path, format=format, progress=progress)
+        report = importing.import_script(self.store, path, format=format, progress=progress,
+                                         assist=assist)
         if fit_voices:
             report.fitted = fit(self.store, follow=True, max_stretch=stretch)
         return report
+
+    def read_script(
+        self, path: str | Path, *, format: str | None = None, assist: str | None = None,
+        progress: Callable[[str, float], None] | None = None,
+    ) -> ImportReport:
+        """What importing `path` would read and do (`import --dry-run`); nothing is saved."""
+        return importing.import_script(self.store, path, format=format, progress=progress,
+                                       assist=assist, dry_run=True)
+
+    def script_copy(self) -> Path | None:
+        """The copy of the imported script kept in script/ (None before the first import)."""
+        kept = self.store.meta().script_path
+        return self.layout.resolve(kept, what="script") if kept else None
 
     # -- reading -------------------------------------------------------------------------
 
@@ -291,8 +312,6 @@ class Project:
         """Flag the lines that run past their shot, spoken in the characters' voices, and
         (unless `dry_run`) lengthen those shots in one transaction, each to at most
         `max_stretch` times its length (default 1.5); takes are kept."""
-        from shotcraft.projects.fit import DEFAULT_MAX_STRETCH, fit
-
         if episode is not None:
             check_episode(episode)
         if not dry_run:
@@ -314,7 +333,9 @@ class Project:
                                 force: bool = False) -> ReferenceAdded:
         """Make take N of the character's sheet a reference, through the same face check."""
         check_take_number(sheets.sheet_id(name), take_number)
-        return cast.add_reference_from_take(self.store, name, take_number, force=force)
+        sheet = sheets.sheet_id(self.store.character(name).name)
+        return cast.add_reference_from_take(self.store, name, take_number, sheet=sheet,
+                                            force=force)
 
     def reference_checks(self, name: str) -> list[ReferenceCheck]:
         """The face check of each of a character's references, in order."""
@@ -347,6 +368,35 @@ class Project:
             return None
         return filmstrip(self.store.layout, path, kind=take.kind, fps=take.fps,
                          frames=take.duration_frames, make=make)
+
+    def takes_by_shot(self, *, episode: int | None = None) -> dict[str, list[TakeView]]:
+        """`takes` of every live shot (of one episode) in two queries, for a storyboard grid."""
+        check_episode(episode)
+        return takes.take_views_by_shot(self.store, episode=episode)
+
+    def covers(self, *, episode: int | None = None) -> dict[str, tuple[TakeView | None, str]]:
+        """Each live shot's takes' cover: the take an export would use (the pick, else the
+        best take, else None for a slate) and which of "picked", "auto", "slate" it is; from
+        `takes_by_shot`'s two queries."""
+        return {shot_id: (chosen, source.value) for shot_id, views in
+                self.takes_by_shot(episode=episode).items()
+                for chosen, source in [choose_take(views)]}
+
+    def rendition(self, take: Take, kind: str, *, make: bool = True) -> Path | None:
+        """A done take's small rendition for streaming: "poster" (a JPEG of its middle frame)
+        or "proxy" (a small MP4 that starts at once), made with ffmpeg once and cached under
+        cache/review/; None for a take without media, or when missing and not `make`. Slow
+        when it makes one: call it off the UI or event-loop thread."""
+        path = self.store.take_path(take)
+        if path is None or not path.is_file():
+            return None
+        return make_rendition(self.store.layout, path, kind, make=make)
+
+    def cut(self, episode: int) -> Cut:
+        """The episode's current cut: each shot's pick (else what export would use), where it
+        starts and how long it plays, and the subtitle cues (projects/cut.py)."""
+        check_episode(episode)
+        return episode_cut(self.store, episode)
 
     @_writes
     def pick(self, shot_id: str, take_number: int) -> Take:
@@ -396,21 +446,15 @@ class Project:
     def ranker(self) -> RankerState:
         """The ranker: weights learned from picks and rejects, the agreement with the picks
         before and after learning (held out), and whether the learned weights are in use."""
-        from shotcraft.projects.ranker import ranker_state
-
         return ranker_state(self.store)
 
     def effective_score(self) -> Callable[[Take], float | None]:
         """A take's effective total (learned weights when in use, else the stored total)."""
-        from shotcraft.projects.ranker import effective_score
-
         return effective_score(self.store)
 
     def stats(self, *, episode: int | None = None) -> Stats:
         """Draws, rejects, spend per picked shot and per finished minute, the ranker's
         agreement and the shots still unpicked (see projects/stats.py)."""
-        from shotcraft.projects.stats import stats
-
         check_episode(episode)
         return stats(self.store, episode=episode)
 
@@ -434,115 +478,39 @@ class Project:
         """Cancel takes still waiting in the queue; returns how many."""
         return queue.cancel_queued(self.store, shot_id=shot_id)
 
-    # -- render and export (see projects/render.py and projects/export.py) ----------------
+    # -- drawing (see projects/draw/) -----------------------------------------------------
+
+    def plan(self, draw: Draw) -> RenderPlan:
+        """What `draw` would draw and spend, writing nothing (also on a read-only project):
+        every request built and checked against its engine, priced, held against the budgets;
+        a refusal raises as the draw would. For draw-until, its takes and credits are the most
+        it could draw and spend."""
+        return dispatch.plan(self.store, draw)
 
     @_writes
-    def render(self, **kwargs: Any) -> RenderSummary:
-        """Draw takes (see projects/render.py); takes, seed and episode are bounds-checked first."""
-        from shotcraft.projects.render import render
-
-        check_takes(kwargs.get("takes"))
-        check_seed(kwargs.get("seed"))
-        check_episode(kwargs.get("episode"))
-        return render(self.store, **kwargs)
-
-    def lipsync_source(self, shot_id: str, *, from_take: int | None = None) -> dict[str, Any]:
-        """What a lip-sync take of the shot is made of: its video take and dialogue audio
-        (projects/lipsync.py); ProjectError in one sentence when it cannot be made."""
-        from shotcraft.projects.lipsync import lipsync_source
-
-        return lipsync_source(self.store, shot_id, from_take=from_take)
-
-    def render_lipsync(self, shot_id: str, *, from_take: int | None = None, takes: int | None = None,
-                       source: dict[str, Any] | None = None, dry_run: bool = False,
-                       **kwargs: Any) -> RenderSummary:
-        """Draw lip-sync takes of a dialogue shot on Kling (projects/lipsync.py): its picked
-        (or best) video take, or `from_take`, re-animated to the shot's lines in the bible's
-        voices (`source`: `lipsync_source`'s answer, when the caller has it already).
-        Everything is checked before anything is queued or paid for."""
-        from shotcraft.projects.render import render
-        from shotcraft.shots.models import TakeKind
-
-        check_takes(takes)
-        if source is None:
-            source = self.lipsync_source(shot_id, from_take=from_take)
-        return render(self.store, shot_ids=[shot_id], takes=takes or 1, engine="kling",
-                      kind=TakeKind.LIPSYNC, lipsync=source, dry_run=dry_run, **kwargs)
-
-    def lipsync_shots(self, episode: int) -> tuple[dict[str, dict[str, Any]], list[str]]:
-        """The episode's shots to lip-sync (each with its `lipsync_source`), and a sentence for
-        each dialogue shot left out (projects/lipsync.py)."""
-        from shotcraft.projects.lipsync import lipsync_shots
-
-        check_episode(episode)
-        return lipsync_shots(self.store, episode)
-
-    def plan_render(self, **kwargs: Any) -> RenderPlan:
-        """What `render` with these arguments would draw and spend, writing nothing (also on
-        a read-only project); refusals raise as `render` would."""
-        from shotcraft.projects.render import render
-
-        check_takes(kwargs.get("takes"))
-        check_seed(kwargs.get("seed"))
-        check_episode(kwargs.get("episode"))
-        plan = render(self.store, **kwargs, dry_run=True).plan
-        assert plan is not None
-        return plan
-
-    @_writes
-    def render_until(self, *, until: float, max_takes: int | None = None,
-                     **kwargs: Any) -> UntilSummary:
-        """Draw each shot a batch (`takes`, default 2) at a time until a take scores at least
-        `until`, it has `max_takes` takes (default 8), its budget stops it or a whole batch
-        fails; without `shot_ids`, every shot of the episode (or project) with no pick. See
-        projects/until.py; `summary.shots` says which rule stopped each shot."""
-        from shotcraft.projects.until import DEFAULT_MAX_TAKES, render_until
-
-        max_takes = DEFAULT_MAX_TAKES if max_takes is None else max_takes
-        self._check_until(until, max_takes, kwargs)
-        return render_until(self.store, until=until, max_takes=max_takes, **kwargs)
-
-    def plan_until(self, *, until: float, max_takes: int | None = None,
-                   **kwargs: Any) -> RenderPlan:
-        """The most `render_until` with these arguments could draw and spend (an upper
-        bound), writing nothing."""
-        from shotcraft.projects.until import DEFAULT_MAX_TAKES, plan_until
-
-        max_takes = DEFAULT_MAX_TAKES if max_takes is None else max_takes
-        self._check_until(until, max_takes, kwargs)
-        return plan_until(self.store, until=until, max_takes=max_takes, **kwargs)
-
-    @staticmethod
-    def _check_until(until: float, max_takes: int, kwargs: dict[str, Any]) -> None:
-        check_until(until)
-        check_max_takes(max_takes)
-        check_takes(kwargs.get("takes"))
-        check_seed(kwargs.get("seed"))
-        check_episode(kwargs.get("episode"))
+    def draw(self, draw: Draw, on_event: EventFn | None = None,
+             cancel: threading.Event | None = None, *,
+             executor: Executor | None = None) -> RenderSummary:
+        """Draw what `draw` asks for (projects/draw/): takes of shots, keyframes, a character's
+        sheet, lip-sync takes, draw-until or a sequence. `on_event` hears each take queued,
+        started, progressing and finished; `cancel` stops the draw after the takes in flight.
+        Returns the summary (an `UntilSummary`, saying what stopped each shot, for until).
+        `executor` is one already made (a Ray cluster kept warm between draws); by default
+        the draw makes the one `draw.executor` names and closes it when done."""
+        return dispatch.draw(self.store, draw, on_event=on_event, cancel=cancel,
+                             executor=executor)
 
     @_writes
     def rescore(self, *, shot_ids: list[str] | None = None,
                 progress: Callable[[int, int, Any], None] | None = None) -> list[Any]:
         """Score finished takes again (all shots when none are named): after a reference was
         added or the face model installed, old and new takes count the same metrics."""
-        from shotcraft.projects.scoring import rescore
-
-        return rescore(self.store, shot_ids=shot_ids, progress=progress)
+        return scoring.rescore(self.store, shot_ids=shot_ids, progress=progress)
 
     def reference_model_note(self) -> str | None:
         """None when identity can be measured; otherwise the one line saying how to install it."""
-        from shotcraft.ranking.faces import missing_reason
-
-        reason = missing_reason()
+        reason = faces.missing_reason()
         return None if reason is None else f"identity is left out of the total: {reason}"
-
-    @_writes
-    def render_sheet(self, name: str, **kwargs: Any) -> RenderSummary:
-        """Draw keyframe portraits of one character alone as takes of its sheet
-        (`SHEET-<name>`: front and three-quarter views in turn); see projects/sheets.py."""
-        check_takes(kwargs.get("takes"))
-        check_seed(kwargs.get("seed"))
-        return sheets.render_sheet(self.store, name, **kwargs)
 
     def sheet_id(self, name: str) -> str:
         """The shot id of a character's sheet (`SHEET-<name>`), for takes and pick; a
@@ -551,8 +519,6 @@ class Project:
 
     @_writes
     def add_take(self, shot_id: str, file: str | Path) -> Take:
-        from shotcraft.projects.render import add_take
-
         return add_take(self.store, shot_id, Path(file))
 
     @_writes
@@ -560,21 +526,29 @@ class Project:
         self, episode: int, options: ExportOptions | None = None, *, out: str | Path | None = None,
         progress: Callable[[str, float], None] | None = None, cancel: Any = None,
     ) -> ExportResult:
-        from shotcraft.projects.export import export
-
         check_episode(episode)
         return export(self.store, episode, options, out=Path(out) if out else None,
                       progress=progress, cancel=cancel)
 
-    def import_edit(self, file: str | Path, *, dry_run: bool = False) -> EditImport:
+    def import_edit(self, file: str | Path, *, dry_run: bool = False,
+                    force: bool = False) -> EditImport:
         """Read back an edit of an exported episode (OTIO, .otioz, FCPXML, EDL): alternate takes
         become picks and trims are stored, in one transaction; removals and moves are reported.
-        `dry_run` lists the same changes and writes nothing."""
-        from shotcraft.projects.importedit import import_edit
-
+        A shot picked anew since the export the edit was made from is left alone unless
+        `force`. `dry_run` lists the same changes and writes nothing."""
         if not dry_run:
             self.require_writable("import the edit")
-        return import_edit(self.store, Path(file), dry_run=dry_run)
+        return import_edit(self.store, Path(file), dry_run=dry_run, force=force)
+
+    # -- health (see projects/doctor.py) ----------------------------------------------------
+
+    def doctor(self, *, repair: bool = True) -> Checkup:
+        """What is wrong with the project (a damaged file, stored values that do not read,
+        takes without their file, renders that died, leftovers), and unless `repair` is False
+        the repair of what can be repaired, after a backup of the database."""
+        if repair:
+            self.require_writable("doctor")
+        return run_doctor(self.store, repair=repair)
 
     # -- shot-list editing (see projects/editing.py) --------------------------------------
 
@@ -605,6 +579,6 @@ class Project:
 
 
 __all__ = [
-    "ImportReport", "Project", "ReferenceAdded", "ReferenceCheck", "ReferenceRefused",
+    "Draw", "ImportReport", "Project", "ReferenceAdded", "ReferenceCheck", "ReferenceRefused",
     "ShotcraftError", "TakeView", "Totals",
 ]

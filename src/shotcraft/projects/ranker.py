@@ -37,7 +37,7 @@ from shotcraft.ranking.learn import (
     held_out_agreement,
     preferences,
 )
-from shotcraft.ranking.metrics import DEFAULT_WEIGHTS, weighted_total
+from shotcraft.ranking.metrics import default_weights, weighted_total
 from shotcraft.shots.models import MadeBy, Take, TakeKind, TakeStatus
 
 
@@ -155,11 +155,12 @@ def ranker_state(store: Store) -> RankerState:
 
 
 def _fit(shots: list[ShotJudgement]) -> RankerState:
+    defaults = default_weights()  # every installed metric's, a plugin's too
     judged = [s for s in shots if s.judged]
     prefs = preferences(shots)
-    fit = fit_weights(prefs)
-    fixed = AgreementFigure.of(agreement(judged, DEFAULT_WEIGHTS))
-    learned = AgreementFigure.of(held_out_agreement(shots))
+    fit = fit_weights(prefs, defaults)
+    fixed = AgreementFigure.of(agreement(judged, defaults))
+    learned = AgreementFigure.of(held_out_agreement(shots, defaults))
     needed = max(0, MIN_PICKS - len(judged))
     if needed:
         in_use = False
@@ -176,7 +177,7 @@ def _fit(shots: list[ShotJudgement]) -> RankerState:
         reason = (f"in use: totals, the takes list and pick --auto rank video takes by the "
                   f"learned weights ({len(judged)} picked shots, {fit.preferences} preferences).")
     return RankerState(
-        defaults=dict(DEFAULT_WEIGHTS), weights=fit.weights if len(prefs) else dict(DEFAULT_WEIGHTS),
+        defaults=dict(defaults), weights=fit.weights if len(prefs) else dict(defaults),
         preferences=fit.preferences, picked_shots=len(judged), picks_needed=needed,
         fixed=fixed, learned=learned, in_use=in_use, reason=reason,
     )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,10 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from shotcraft import __version__
 from shotcraft.projects.db import Database
 from shotcraft.shots.errors import ProjectError
+from shotcraft.shots.files import atomic_target
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -147,6 +148,12 @@ def _refuse_unknown(revision: str | None, where: str) -> None:
         )
 
 
+def backup_database(db_file: Path, label: str) -> Path:
+    """Copy the database beside itself (`shotcraft.db.backup-LABEL-TIME`) with SQLite's online
+    backup API; never overwrites. Returns the copy's path."""
+    return _backup(db_file, label)
+
+
 def _backup(db_file: Path, revision: str) -> Path:
     """Copy the database beside itself with the online backup API; never overwrites."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -155,22 +162,19 @@ def _backup(db_file: Path, revision: str) -> Path:
     while target.exists():
         n += 1
         target = base.with_name(f"{base.name}-{n}")
-    partial = target.with_name(target.name + ".partial")
-    source = sqlite3.connect(db_file)
-    copy = sqlite3.connect(partial)
-    try:
-        source.backup(copy)
-        copy.execute("PRAGMA journal_mode=DELETE")  # the backup is one self-contained file
-    finally:
-        copy.close()
-        source.close()
-    os.replace(partial, target)
+    with atomic_target(target) as partial:
+        source = sqlite3.connect(db_file)
+        copy = sqlite3.connect(partial)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # the backup is one self-contained file
+        finally:
+            copy.close()
+            source.close()
     return target
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -192,4 +196,5 @@ def schema_tables(db: Database) -> dict[str, Any]:
         }
 
 
-__all__ = ["BASELINE", "HEAD", "Upgrade", "alembic_config", "head", "migrate", "schema_tables", "stored_revision"]
+__all__ = ["BASELINE", "HEAD", "Upgrade", "alembic_config", "backup_database", "head", "migrate",
+           "schema_tables", "stored_revision"]

@@ -10,28 +10,44 @@ over the same metrics as new ones.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlmodel import col, select
 
 from shotcraft.projects.cast import faces_cache
+from shotcraft.projects.convert import shot_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.filmstrip import filmstrip
+from shotcraft.projects.neighbours import previous_characters, previous_last_frame
 from shotcraft.projects.store import Store
+from shotcraft.ranking import faces
+from shotcraft.ranking.identity import (
+    Bible,
+    build_bible,
+    cut_faces,
+    sample_frames,
+    score_take_identity,
+)
+from shotcraft.ranking.lipsync import lipsync_metric
+from shotcraft.ranking.metrics import analysis_frames, score_frames
 from shotcraft.shots.errors import ProjectError, ShotcraftError, SpecError, is_disk_full
+from shotcraft.shots.files import atomic_target
+from shotcraft.shots.media import probe
 from shotcraft.shots.models import Shot, TakeKind, TakeStatus
+from shotcraft.shots.settings import Section
 
 RESCORED = (TakeStatus.DONE.value, TakeStatus.REJECTED.value)
 
 
-class IdentitySettings(BaseSettings):
-    """`SHOTCRAFT_IDENTITY_THRESHOLD=0.6` etc."""
+class IdentitySettings(Section):
+    """`[identity]`; `SHOTCRAFT_IDENTITY_THRESHOLD=0.6` etc."""
 
+    section = "identity"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_IDENTITY_", extra="ignore")
 
     # `pick --auto` passes over a take whose identity is under this when another take of the
@@ -49,8 +65,6 @@ class IdentitySettings(BaseSettings):
 
 def bible(store: Store) -> Any:
     """The usable reference embeddings of every character (from the cache where measured)."""
-    from shotcraft.ranking.identity import build_bible
-
     references = {}
     for character in store.characters():
         paths = []
@@ -72,12 +86,7 @@ def score_and_thumbnail(
 
     A lip-sync take is also given the `lipsync` metric (the mouth check against
     `lipsync_audio`, the dialogue it was made to speak; its own track when that is gone)."""
-    import numpy as np
     from PIL import Image
-
-    from shotcraft.projects.plan import previous_characters
-    from shotcraft.ranking.identity import Bible, cut_faces, sample_frames, score_take_identity
-    from shotcraft.ranking.metrics import analysis_frames, score_frames
 
     frames, fps = analysis_frames(stored, kind=kind, info=info)
     previous = None
@@ -105,16 +114,10 @@ def score_and_thumbnail(
         scores_notes["lipsync"] = synced_note
     thumb = store.layout.frames / f"{stored.stem}-thumb.png"
     if thumbnail and not thumb.exists():
-        thumb.parent.mkdir(parents=True, exist_ok=True)
-        temp = thumb.with_name(f".{thumb.name}.{os.getpid()}.{threading.get_ident()}.png")
-        try:
-            Image.fromarray(frames[len(frames) // 2]).save(temp)
-            os.replace(temp, thumb)
-        finally:
-            temp.unlink(missing_ok=True)  # a full disk leaves half a PNG: never keep it
+        # a full disk leaves half a PNG under the temp name only, and it is removed
+        with atomic_target(thumb) as temp:
+            Image.fromarray(frames[len(frames) // 2]).save(temp, format="PNG")
     if thumbnail:
-        from shotcraft.projects.filmstrip import filmstrip
-
         # first, middle and last frames for the takes screen, made while the clip is warm
         filmstrip(store.layout, stored, kind=kind, fps=info.fps or None,
                   frames=None if info.is_image else info.frames, info=info)
@@ -123,19 +126,14 @@ def score_and_thumbnail(
 
 def _lipsync(stored: Path, audio: Path | None) -> tuple[Any, str | None]:
     """The lip-sync metric, or None and why it was left out (no face model)."""
-    from shotcraft.ranking.faces import missing_reason
-    from shotcraft.ranking.lipsync import lipsync_metric
-
-    missing = missing_reason()
+    missing = faces.missing_reason()
     if missing is not None:
         return None, f"mouth check left out: {missing}"
     return lipsync_metric(stored, audio if audio is not None and audio.is_file() else None), None
 
 
 def _model_ready() -> bool:
-    from shotcraft.ranking.faces import missing_reason
-
-    return missing_reason() is None
+    return faces.missing_reason() is None
 
 
 class Scored(BaseModel):
@@ -168,10 +166,6 @@ class RescoreResult(BaseModel):
 def rescore(store: Store, *, shot_ids: list[str] | None = None,
             progress: Callable[[int, int, RescoreResult], None] | None = None) -> list[RescoreResult]:
     """Score every finished take of the shots again (all shots when none are named)."""
-    from shotcraft.projects.convert import shot_from_row
-    from shotcraft.projects.plan import previous_last_frame
-    from shotcraft.shots.media import probe
-
     with store.db.read() as session:
         query = select(ShotRow)
         if shot_ids:

@@ -4,6 +4,7 @@ projects/ is built on (the Project facade, importing, the render queue, export, 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -12,6 +13,7 @@ from shotcraft.projects.db import CharacterRow, Database, EpisodeRow, ProjectRow
 from shotcraft.projects.paths import Layout
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.models import Budget, Shot, Take
+from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.models import Character, Episode, Scene, Storyboard
 
 
@@ -124,7 +126,9 @@ class Store:
         return [character_from_row(r) for r in rows]
 
     def character(self, name: str) -> Character:
-        """A character by name or alias; ProjectError if there is none."""
+        """A character by name or alias (in its one form: shots.names); ProjectError if there
+        is none."""
+        name = normalise_name(name)
         for character in self.characters():
             if character.name == name or name in character.aliases:
                 return character
@@ -157,3 +161,17 @@ class Store:
             if self.db.is_sqlite:
                 return int(conn.exec_driver_sql("PRAGMA data_version").scalar() or 0)
         return 0
+
+
+def character_row(session: Any, name: str) -> CharacterRow:
+    """The row of the character called `name` (or with `name` among its aliases), in
+    `session`; ProjectError when there is none. The name is normalised first (NFKC, no
+    zero-width characters) as stored names are."""
+    name = normalise_name(name)
+    row = session.get(CharacterRow, name)
+    if row is None:
+        for candidate in session.exec(select(CharacterRow)).all():
+            if name in candidate.aliases:
+                return candidate
+        raise ProjectError(f"there is no character {name} in this project.")
+    return row

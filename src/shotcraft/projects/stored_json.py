@@ -12,6 +12,11 @@ versions in memory is the safety net, not the normal path.
 
 To change a stored shape: bump `CURRENT[schema]`, add an `@upgrader(schema, old_version)` step,
 and add an Alembic revision that calls `rewrite_column` for that column (see README, Upgrades).
+
+A stored value that is not JSON, has no valid envelope or the wrong shape (a damaged file, a
+hand edit) raises `StoredValueError` on read, never a bare JSONDecodeError; `damage(...)` says
+what is wrong with a stored text, for the doctor (`shotcraft doctor DIR`) and for the sentence
+that names the row.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, bindparam, select
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 from sqlalchemy.types import TypeDecorator
 
 from shotcraft.shots.errors import ProjectError
@@ -41,6 +48,20 @@ CURRENT: dict[str, int] = {
     "job.provider_state": 2,
     "character.voice": 2,
 }
+
+# the container each schema holds (what `damage` checks a value against)
+SHAPES: dict[str, type] = {schema: list if schema == "shot.dialogue" else dict for schema in CURRENT}
+
+
+class StoredValueError(ProjectError):
+    """A stored JSON value that cannot be read; `why` says what is wrong with it."""
+
+    title = "Damaged value"
+
+    def __init__(self, message: str, *, schema: str | None = None, why: str = "") -> None:
+        super().__init__(message)
+        self.schema, self.why = schema, why
+
 
 Upgrade = Callable[[Any], Any]
 _UPGRADERS: dict[tuple[str, int], Upgrade] = {}
@@ -92,6 +113,69 @@ def unwrap(schema: str, stored: Any, *, current: int | None = None) -> Any:
     return data
 
 
+def damage(text: Any, *, schema: str | None = None, shape: type | None = None) -> str | None:
+    """What is wrong with a stored JSON text (a few words), or None when it reads: not JSON,
+    an envelope or version that does not read, or not the `shape` (list or dict) the column
+    holds. `schema` names a versioned column's schema."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text) if isinstance(text, str | bytes) else text
+    except ValueError:
+        return "not JSON"
+    if value is None:
+        return None
+    if schema is not None:
+        try:
+            value = unwrap(schema, value)
+        except ProjectError as exc:
+            return str(exc).rstrip(".")
+        shape = SHAPES[schema]
+        if schema == "take.scores" and isinstance(value, dict) and not _all_numbers(value):
+            return "a score that is not a number"
+    if shape is not None and not isinstance(value, shape):
+        return f"a {type(value).__name__}, not a {shape.__name__}"
+    return None
+
+
+def _all_numbers(scores: dict[str, Any]) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in scores.values())
+
+
+class CheckedJSON(TypeDecorator[Any]):
+    """A plain JSON column (a list or a dict) whose damaged values raise StoredValueError."""
+
+    impl = JSON
+    cache_ok = True
+
+    def __init__(self, shape: type) -> None:
+        super().__init__()
+        self.shape = shape
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        return _checked(super().result_processor(dialect, coltype), None, self.shape)
+
+
+def _checked(inner: Any, schema: str | None, shape: type | None) -> Any:
+    """A result processor that turns any failure to read a value into StoredValueError."""
+    what = f"stored {schema} value" if schema else "stored value"
+
+    def process(value: Any) -> Any:
+        try:
+            result = inner(value) if inner is not None else value
+        except (ValueError, TypeError, KeyError, ProjectError) as exc:
+            why = damage(value, schema=schema, shape=shape) or str(exc)
+            raise StoredValueError(f"a {what} is damaged ({why}).", schema=schema,
+                                   why=why) from exc
+        if result is not None and (shape is not None and not isinstance(result, shape) or (
+                schema == "take.scores" and not _all_numbers(result))):
+            why = damage(value, schema=schema, shape=shape) or "the wrong shape"
+            raise StoredValueError(f"a {what} is damaged ({why}).", schema=schema, why=why)
+        return result
+
+    return process
+
+
 class VersionedJSON(TypeDecorator[Any]):
     """A JSON column whose values carry `schema` and a version; see the module docstring."""
 
@@ -112,6 +196,10 @@ class VersionedJSON(TypeDecorator[Any]):
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return unwrap(self.schema, value)
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        return _checked(super().result_processor(dialect, coltype), self.schema,
+                        SHAPES[self.schema])
 
     def text(self, value: Any) -> str:
         """Exactly the text SQLAlchemy stores for `value` (the bulk insert writes it directly)."""
@@ -205,10 +293,6 @@ def rewrite_column(connection: Any, table: str, key: str, column: str) -> int:
     The schema name is "table.column". Values already current are written back unchanged, so
     a later revision can call this again after bumping the version. Returns the rows written.
     """
-    from sqlalchemy import bindparam, select
-    from sqlalchemy import column as sql_column
-    from sqlalchemy import table as sql_table
-
     schema = f"{table}.{column}"
     target = sql_table(table, sql_column(key), sql_column(column, JSON()))
     rows = connection.execute(select(target.c[key], target.c[column])).all()

@@ -3,14 +3,17 @@ totals of takes and spend per shot, episode or project."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel
 from sqlmodel import col, select
 
 from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
+from shotcraft.projects.ranker import effective_score
+from shotcraft.projects.scoring import IdentitySettings
 from shotcraft.projects.store import Store
+from shotcraft.ranking.metrics import rank_takes
 from shotcraft.shots.errors import ProjectError, SpecError
 from shotcraft.shots.models import CLIP_KINDS, MadeBy, RejectReason, Take, TakeKind, TakeStatus
 
@@ -39,9 +42,6 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
                score: Callable[[Take], float | None] | None = None) -> list[TakeView]:
     """Takes of a shot, ranked (rank 1 = best done take of its kind) by their effective total
     (`projects.ranker.effective_score`, or `score` when given), in take order."""
-    from shotcraft.projects.ranker import effective_score
-    from shotcraft.ranking.metrics import rank_takes
-
     with store.db.read() as session:
         shot = session.get(ShotRow, shot_id)
         if shot is None:
@@ -49,7 +49,30 @@ def take_views(store: Store, shot_id: str, *, kind: TakeKind | None = None,
         rows = session.exec(
             select(TakeRow).where(TakeRow.shot_id == shot_id).order_by(col(TakeRow.number))
         ).all()
-    score = score or effective_score(store)
+    return _views(shot, rows, score or effective_score(store), kind)
+
+
+def take_views_by_shot(store: Store, *, episode: int | None = None) -> dict[str, list[TakeView]]:
+    """`take_views` of every live shot (of one episode), in two queries: what a storyboard grid
+    shows on each card. A shot without takes maps to an empty list."""
+    with store.db.read() as session:
+        shot_q = select(ShotRow).where(ShotRow.archived == False)  # noqa: E712
+        take_q = select(TakeRow).order_by(col(TakeRow.shot_id), col(TakeRow.number))
+        if episode is not None:
+            shot_q = shot_q.where(ShotRow.episode == episode)
+            take_q = take_q.where(col(TakeRow.shot_id).in_(
+                select(ShotRow.id).where(ShotRow.episode == episode)))
+        shots = session.exec(shot_q).all()
+        rows = session.exec(take_q).all()
+    grouped: dict[str, list[TakeRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.shot_id, []).append(row)
+    score = effective_score(store)
+    return {shot.id: _views(shot, grouped.get(shot.id, []), score, None) for shot in shots}
+
+
+def _views(shot: ShotRow, rows: Sequence[TakeRow], score: Callable[[Take], float | None],
+           kind: TakeKind | None) -> list[TakeView]:
     takes = {row.number: _effective(take_from_row(row), score) for row in rows}
     views = []
     ranks: dict[int, int] = {}
@@ -127,9 +150,6 @@ def auto_pick(store: Store, *, episode: int | None = None,
     over when another take of the shot reaches it — the best-ranked of those is picked, and a
     note says so; when none reaches it the top take is picked, with a note too.
     """
-    from shotcraft.projects.ranker import effective_score
-    from shotcraft.projects.scoring import IdentitySettings
-
     threshold = (identity_threshold if identity_threshold is not None
                  else IdentitySettings().checked().threshold)
     result = AutoPicks()

@@ -12,11 +12,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shotcraft.assembly.speech import get_engine
 from shotcraft.assembly.speech.rate import at_pace, known_rate
-from shotcraft.projects.cast import _character_row
 from shotcraft.projects.convert import character_from_row
-from shotcraft.projects.store import Store
-from shotcraft.shots.errors import ShotcraftError
+from shotcraft.projects.store import Store, character_row
+from shotcraft.shots.errors import ShotcraftError, SpecError
 from shotcraft.storyboard.models import Character
 from shotcraft.storyboard.voices import (
     Voice,
@@ -85,8 +85,6 @@ def speaker_voices(store: Store) -> dict[str, Voice]:
 
 def check_voice(value: Voice | dict[str, Any] | None) -> Voice | None:
     """A voice its engine can speak (None stays None); SpecError naming the field otherwise."""
-    from shotcraft.assembly.speech import get_engine
-
     if value is None:
         return None
     voice = value if isinstance(value, Voice) else make_voice(**value)
@@ -99,8 +97,6 @@ def set_voice(store: Store, name: str, **fields: Any) -> CharacterVoice:
 
     A default voice changed without a speed keeps speaking at the short-drama pace: its new
     speed is measured for the new voice (a speed the director set is never changed)."""
-    from shotcraft.shots.errors import SpecError
-
     unknown = set(fields) - set(VOICE_FIELDS)
     if unknown:
         raise SpecError("is not a voice setting", field=sorted(unknown)[0])
@@ -127,7 +123,7 @@ def clear_voice(store: Store, name: str) -> CharacterVoice:
 
 def _store(store: Store, name: str, voice: Voice | None) -> Character:
     with store.db.write() as session:
-        row = _character_row(session, name)
+        row = character_row(session, name)
         row.voice = voice.model_dump(mode="json") if voice is not None else None
         row.edited = sorted(set(row.edited) | {"voice"})
         session.add(row)

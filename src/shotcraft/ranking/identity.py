@@ -34,6 +34,7 @@ import itertools
 import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,9 @@ from pydantic import BaseModel
 
 from shotcraft.ranking.faces import SAME_PERSON, Face, face_model, missing_reason
 from shotcraft.ranking.metrics import DEFAULT_WEIGHTS, MetricScore
+from shotcraft.shots.errors import MediaError
+from shotcraft.shots.ffmpeg import FrameReader
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.media import MediaInfo, probe, sha256_file
 from shotcraft.shots.models import ShotSize, TakeKind
 
@@ -145,6 +149,10 @@ _memory: dict[str, dict] = {}
 
 def _read_cache(cache_dir: Path | None, digest: str) -> dict | None:
     if digest in _memory:
+        # measured in this process for another project (or before this project's cache was
+        # cleared): this project's cache/faces/ keeps its own copy all the same
+        if cache_dir is not None and not (Path(cache_dir) / f"{digest}.json").exists():
+            _write_cache(cache_dir, digest, _memory[digest])
         return _memory[digest]
     if cache_dir is None:
         return None
@@ -163,8 +171,6 @@ def _write_cache(cache_dir: Path | None, digest: str, value: dict) -> None:
     _memory[digest] = value
     if cache_dir is None:
         return
-    from shotcraft.shots.files import atomic_target
-
     try:
         with atomic_target(Path(cache_dir) / f"{digest}.json") as temp:
             temp.write_text(json.dumps(value))
@@ -219,9 +225,6 @@ def iter_sample_frames(path: Path, *, kind: TakeKind, size: ShotSize,
                        info: MediaInfo | None = None) -> Iterator[np.ndarray]:
     """`sample_frames` one at a time, as ffmpeg decodes them: faces are searched on one frame
     while the next is decoded. Raises MediaError when the file has no decodable frame."""
-    from shotcraft.shots.errors import MediaError
-    from shotcraft.shots.ffmpeg import FrameReader
-
     path = Path(path)
     info = info or probe(path, count_frames=kind.moving)
     width, height = _scaled(info.width, info.height, ANALYSIS[size].short_side)
@@ -288,8 +291,6 @@ def detect(frames: Iterable[np.ndarray], *, size: ShotSize) -> list[list[Face]]:
     Two threads: while one embeds the faces of a frame, the other searches the next frame
     (and ffmpeg, a process of its own, decodes the one after).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     model = face_model()
     upsample = ANALYSIS[size].upsample
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="faces") as pool:
@@ -473,10 +474,10 @@ def cut_faces(first: np.ndarray, previous_last: np.ndarray,
 
 
 def _at_most(image: np.ndarray, short_side: int) -> np.ndarray:
+    from PIL import Image
+
     height, width = image.shape[:2]
     target = _scaled(width, height, short_side)
     if target == (width - width % 2, height - height % 2):
         return image
-    from PIL import Image
-
     return np.asarray(Image.fromarray(image).resize(target, Image.Resampling.BOX))

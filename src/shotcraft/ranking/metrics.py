@@ -48,22 +48,32 @@ Metrics and their mappings:
   faces, also whether those characters look the same (`ranking.identity.cut_faces`), as a
   third equal part.
 - identity: measured by `ranking.identity` (faces against the character bible) on its own
-  frames, decoded larger than these, and passed in as a finished metric.
+  frames, decoded larger than these, and passed in as a finished metric (lipsync likewise,
+  from `ranking.lipsync`).
+
+Every metric is a plugin: a `Metric` class declared as a `shotcraft.metrics` entry point
+(shots/plugins.py), with its name, its default weight and `measure(take)`, which sees the
+take's frames (`TakeFrames`) and returns its score, or None where it does not apply. The
+built-in ones are the classes at the end of this module; another distribution adds one (and
+its weight, which the ranker learns like the others) without editing shotcraft.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from shotcraft.shots.media import MediaInfo, probe, read_frames
 from shotcraft.shots.models import CameraMove, Move, Take, TakeKind, TakeStatus
 from shotcraft.shots.motion import MIN_TRAVEL, CameraPath, shake_speed
+from shotcraft.shots.plugins import PluginKind
 
 ANALYSIS_SHORT_SIDE = 144
 MAX_PER_FRAME_SAMPLES = 48  # sharpness/exposure look at most at this many frames
@@ -138,27 +148,22 @@ def score_frames(
         frames = frames[None]
     if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) == 0:
         raise ValueError("frames must be a non-empty (N, H, W, 3) array.")
-    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
     frames = _to_analysis_size(frames)
-    gray = _luma(frames)
-
-    metrics = [_sharpness(gray), _exposure(gray), _black_frames(gray)]
-    if len(frames) >= 2:
-        static = camera is not None and camera.move is Move.STATIC
-        metrics += [_frozen(gray, fps, static_shot=static), _flicker(gray), _cadence(gray, fps)]
-        if camera is not None:
-            metrics.append(_motion(gray, fps, camera))
-    if previous_last_frame is not None:
-        metrics.append(_continuity(frames[0], _to_analysis_size(np.asarray(previous_last_frame)),
-                                   cut=cut))
-    if identity is not None:
-        metrics.append(identity.model_copy())
-    if lipsync is not None:
-        metrics.append(lipsync.model_copy())
-
-    for metric in metrics:
-        metric.weight = weights.get(metric.name, metric.weight)
-        metric.value = float(min(1.0, max(0.0, metric.value)))
+    take = TakeFrames(
+        frames=frames, gray=_luma(frames), fps=fps, camera=camera,
+        previous=(_to_analysis_size(np.asarray(previous_last_frame))
+                  if previous_last_frame is not None else None),
+        cut=cut, identity=identity, lipsync=lipsync)
+    weights = {**default_weights(), **(weights or {})}
+    metrics = []
+    for metric in installed_metrics():
+        measured = metric.measure(take)
+        if measured is None:
+            continue
+        measured = measured.model_copy()
+        measured.weight = weights.get(measured.name, metric.weight)
+        measured.value = float(min(1.0, max(0.0, measured.value)))
+        metrics.append(measured)
     total = weighted_total({m.name: m.value for m in metrics}, {m.name: m.weight for m in metrics})
     return TakeScores(metrics=metrics, total=total)
 
@@ -172,7 +177,7 @@ def weighted_total(values: Mapping[str, float], weights: Mapping[str, float]) ->
     total_weight = 0.0
     weighted = 0.0
     for name, value in values.items():
-        weight = weights.get(name, DEFAULT_WEIGHTS.get(name, 1.0))
+        weight = weights.get(name, DEFAULT_WEIGHTS.get(name) or _plugin_weight(name))
         total_weight += weight
         weighted += weight * value
     return round(weighted / total_weight, 4) if total_weight else 0.0
@@ -242,13 +247,13 @@ def _analysis_size(width: int, height: int) -> tuple[int, int]:
 
 def _to_analysis_size(frames: np.ndarray) -> np.ndarray:
     """Downscale (box filter) frames whose short side is well above the analysis size."""
+    from PIL import Image
+
     single = frames.ndim == 3
     batch = frames[None] if single else frames
     height, width = batch.shape[1:3]
     if min(height, width) <= ANALYSIS_SHORT_SIDE * 1.5:
         return frames
-    from PIL import Image
-
     size = _analysis_size(width, height)
     out = np.stack([
         np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BOX)) for frame in batch
@@ -711,3 +716,142 @@ def _continuity(first: np.ndarray, previous: np.ndarray, *,
         name="continuity", value=value, weight=DEFAULT_WEIGHTS["continuity"],
         explanation=explanation + ".",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# metrics as plugins
+
+
+class TakeFrames(BaseModel):
+    """What a metric sees of a take: its frames at analysis size, and what it is judged by."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    frames: Any  # (N, H, W, 3) uint8 RGB at the analysis size; one frame: a still
+    gray: Any  # (N, H, W) luma of the same frames
+    fps: float  # of the decoded frames (0 for a still)
+    camera: CameraMove | None = None  # the move asked for (None: a still, or not judged)
+    previous: Any = None  # the previous shot's last frame at the analysis size, if chained
+    cut: tuple[float, str] | None = None  # the faces' match across the cut, where both show faces
+    identity: MetricScore | None = None  # measured by ranking.identity, when it could be
+    lipsync: MetricScore | None = None  # measured by ranking.lipsync, for a lip-sync take
+
+    @property
+    def moving(self) -> bool:
+        return len(self.frames) >= 2
+
+
+class Metric(ABC):
+    """One ranking metric: a `shotcraft.metrics` entry point (see the module docstring)."""
+
+    name: ClassVar[str]
+    weight: ClassVar[float] = 1.0  # its default weight in the total; the ranker learns it
+
+    @abstractmethod
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        """The take's score (0..1, one sentence with the raw figure), or None where the metric
+        does not apply (a still, no previous shot, nothing measured)."""
+
+
+METRICS: PluginKind[Metric] = PluginKind(
+    "shotcraft.metrics", "ranking metric", Metric,
+    order=("sharpness", "exposure", "black_frames", "frozen", "flicker", "cadence", "motion",
+           "continuity", "identity", "lipsync"))
+
+
+def installed_metrics() -> list[Metric]:
+    """One instance of every installed metric, in listing order."""
+    return [METRICS.make(name) for name in METRICS.names()]
+
+
+def default_weights() -> dict[str, float]:
+    """Every installed metric's default weight, by name."""
+    return {metric.name: metric.weight for metric in installed_metrics()}
+
+
+def _plugin_weight(name: str) -> float:
+    """The default weight of a metric outside the built-in table (a plugin's), else 1."""
+    return default_weights().get(name, 1.0)
+
+
+class Sharpness(Metric):
+    name, weight = "sharpness", DEFAULT_WEIGHTS["sharpness"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        return _sharpness(take.gray)
+
+
+class Exposure(Metric):
+    name, weight = "exposure", DEFAULT_WEIGHTS["exposure"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        return _exposure(take.gray)
+
+
+class BlackFrames(Metric):
+    name, weight = "black_frames", DEFAULT_WEIGHTS["black_frames"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        return _black_frames(take.gray)
+
+
+class Frozen(Metric):
+    name, weight = "frozen", DEFAULT_WEIGHTS["frozen"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        if not take.moving:
+            return None
+        static = take.camera is not None and take.camera.move is Move.STATIC
+        return _frozen(take.gray, take.fps, static_shot=static)
+
+
+class Flicker(Metric):
+    name, weight = "flicker", DEFAULT_WEIGHTS["flicker"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        return _flicker(take.gray) if take.moving else None
+
+
+class Cadence(Metric):
+    """Short defects between frames: a repeated, dropped or flashed frame."""
+
+    name, weight = "cadence", DEFAULT_WEIGHTS["cadence"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        return _cadence(take.gray, take.fps) if take.moving else None
+
+
+class Motion(Metric):
+    name, weight = "motion", DEFAULT_WEIGHTS["motion"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        if not take.moving or take.camera is None:
+            return None
+        return _motion(take.gray, take.fps, take.camera)
+
+
+class Continuity(Metric):
+    name, weight = "continuity", DEFAULT_WEIGHTS["continuity"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        if take.previous is None:
+            return None
+        return _continuity(take.frames[0], take.previous, cut=take.cut)
+
+
+class Identity(Metric):
+    """Faces against the character bible, measured by ranking.identity on frames of its own."""
+
+    name, weight = "identity", DEFAULT_WEIGHTS["identity"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        return take.identity
+
+
+class Lipsync(Metric):
+    """The mouth check of a lip-sync take, measured by ranking.lipsync against its audio."""
+
+    name, weight = "lipsync", DEFAULT_WEIGHTS["lipsync"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        return take.lipsync

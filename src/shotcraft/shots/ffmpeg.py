@@ -9,7 +9,6 @@ says why ("moov atom not found", "No such filter: 'foo'"), with the raw tail kep
 from __future__ import annotations
 
 import functools
-import os
 import re
 import shutil
 import subprocess
@@ -20,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shotcraft.shots.errors import ConfigError, MediaError, ShotcraftError, disk_full
+from shotcraft.shots.settings import GeneralSettings
 
 
 @functools.cache
 def ffmpeg_binary() -> str:
-    """`SHOTCRAFT_FFMPEG`, then PATH, then imageio-ffmpeg's bundled ffmpeg."""
-    configured = os.environ.get("SHOTCRAFT_FFMPEG")
+    """`ffmpeg` of the settings (SHOTCRAFT_FFMPEG), then PATH, then imageio-ffmpeg's."""
+    configured = GeneralSettings().ffmpeg
     if configured:
         if not Path(configured).is_file():
             raise ConfigError(f"SHOTCRAFT_FFMPEG points at {configured}, which does not exist.")
@@ -45,8 +45,9 @@ def ffmpeg_binary() -> str:
 
 @functools.cache
 def ffprobe_binary() -> str | None:
-    """`SHOTCRAFT_FFPROBE`, then PATH, then beside ffmpeg; None (imageio's ffmpeg has none)."""
-    configured = os.environ.get("SHOTCRAFT_FFPROBE")
+    """`ffprobe` of the settings (SHOTCRAFT_FFPROBE), then PATH, then beside ffmpeg; None
+    (imageio's ffmpeg has none)."""
+    configured = GeneralSettings().ffprobe
     if configured:
         return configured
     found = shutil.which("ffprobe")
@@ -230,9 +231,12 @@ class FramePipe:
     """ffmpeg reading raw frames from its stdin: `write(bytes)` them, then `close()` to finish.
 
     `close()` raises `error("<failed>: <cause>")` when ffmpeg failed; `kill()` abandons the run.
+    A set `cancel` event kills ffmpeg, so a `write` blocked on a busy encoder ends at once
+    (with the error) instead of waiting for it to read.
     """
 
-    def __init__(self, args: Sequence[str], *, what: str, error: type[ShotcraftError] = MediaError) -> None:
+    def __init__(self, args: Sequence[str], *, what: str, error: type[ShotcraftError] = MediaError,
+                 cancel: threading.Event | None = None) -> None:
         self.what, self.error = what, error
         self.output = output_of(args)
         self._proc = subprocess.Popen(  # noqa: S603 - an argument list, never a shell
@@ -242,6 +246,14 @@ class FramePipe:
         self._stderr = b""
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
+        if cancel is not None:
+            threading.Thread(target=self._kill_on, args=(cancel,), daemon=True).start()
+
+    def _kill_on(self, cancel: threading.Event) -> None:
+        while self._proc.poll() is None:
+            if cancel.wait(0.1):
+                self._proc.kill()
+                return
 
     def _drain(self) -> None:
         assert self._proc.stderr is not None

@@ -7,11 +7,12 @@ bundled ffmpeg (which has no ffprobe: probing then falls back to parsing `ffmpeg
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
+import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from pydantic import BaseModel
 from shotcraft.shots import ffmpeg
 from shotcraft.shots.errors import MediaError
 from shotcraft.shots.ffmpeg import ffmpeg_binary, ffprobe_binary
+from shotcraft.shots.settings import GeneralSettings
 
 __all__ = ["MediaInfo", "cjk_font", "extract_frame", "ffmpeg_binary", "ffprobe_binary", "probe",
            "read_frames", "sha256_file"]
@@ -95,13 +97,25 @@ def probe(path: str | Path, *, count_frames: bool = True) -> MediaInfo:
 
 
 def _probe_image(path: Path) -> MediaInfo:
+    """An image's size from its header, refused over Pillow's pixel limit before anything
+    decodes it: a 661-byte PNG may claim 60000×60000 pixels (3.6 GB decoded)."""
     from PIL import Image, UnidentifiedImageError
 
+    limit = Image.MAX_IMAGE_PIXELS or 0
     try:
-        with Image.open(path) as img:
-            width, height = img.size
-    except (UnidentifiedImageError, OSError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaError(f"{path.name} claims more than {limit / 1e6:.0f} megapixels, more "
+                         "than shotcraft decodes; scale it down and add it again.") from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise MediaError(f"{path.name} is not a readable image.") from exc
+    if limit and width * height > limit:
+        raise MediaError(f"{path.name} is {width}×{height} pixels, more than {limit / 1e6:.0f} "
+                         "megapixels, more than shotcraft decodes; scale it down and add it "
+                         "again.")
     return MediaInfo(
         path=str(path), width=width, height=height, fps=0.0, fps_fraction="0/1", frames=1,
         duration=0.0, codec="image", is_image=True,
@@ -178,11 +192,11 @@ def extract_frame(
 
     Seeks on the input instead of decoding the whole clip, so it costs one GOP at most.
     """
+    from PIL import Image
+
     path, out = Path(path), Path(out)
     info = info or probe(path, count_frames=False)
     if info.is_image:
-        from PIL import Image
-
         with Image.open(path) as img:
             img.convert("RGB").save(out)
         return out
@@ -206,7 +220,7 @@ def extract_frame(
 @functools.cache
 def cjk_font() -> Path | None:
     """A font file that renders Chinese, found through fontconfig; None when there is none."""
-    env = os.environ.get("SHOTCRAFT_FONT")
+    env = GeneralSettings().font  # SHOTCRAFT_FONT
     if env and Path(env).is_file():
         return Path(env)
     fc_list = shutil.which("fc-list")
@@ -233,8 +247,6 @@ def cjk_font() -> Path | None:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):

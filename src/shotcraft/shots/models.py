@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shotcraft.shots.names import normalise_name
+
 SHOT_ID_RE = re.compile(r"^E\d{2,}-S\d{2,}-\d{3,}$")
 
 
@@ -59,6 +61,11 @@ class DialogueLine(BaseModel):
     parenthetical: str | None = None
     mode: DialogueMode | None = None
     line: int | None = None  # line number in the imported script
+
+    @field_validator("speaker")
+    @classmethod
+    def _one_form(cls, speaker: str) -> str:
+        return normalise_name(speaker)
 
 
 class Keyframe(BaseModel):
@@ -126,6 +133,11 @@ class Shot(BaseModel):
     # hash of what the script said about this shot; re-import matches shots on it
     content_hash: str = ""
     archived: bool = False
+
+    @field_validator("characters")
+    @classmethod
+    def _one_form_each(cls, names: list[str]) -> list[str]:
+        return list(dict.fromkeys(n for n in (normalise_name(name) for name in names) if n))
 
 
 class TakeKind(StrEnum):

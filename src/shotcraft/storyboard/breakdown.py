@@ -24,7 +24,8 @@ Rules (deterministic; the same script always gives the same storyboard):
    parenthetical or the line is emotional (cries, whispers, shouts, 冷笑, 哭, 咬牙, 低声, 哽咽).
    An OS/VO line is shot on the listener (the last other speaker in the scene, else the first
    other character of the scene) in MCU, or on the setting (WS, nobody in frame) when there
-   is none; narrator lines (旁白, NARRATOR) are always on the setting. Exception: in a 剧本,
+   is none; narrator lines (旁白, NARRATOR), voices without a face (系统音, 广播) and crowds
+   (众人, 全员) are always on the setting. Exception: in a 剧本,
    OS is the speaker's inner voice (as are cues marked 内心/心声/独白), so it stays on the
    speaker like an ordinary line. The shot carries the line
    in `dialogue` (speaker, text, parenthetical, mode, line).
@@ -70,7 +71,13 @@ from shotcraft.shots.models import (
     ShotKind,
     ShotSize,
 )
-from shotcraft.storyboard.characters import NameIndex, build_bible, is_narrator, scene_ids
+from shotcraft.storyboard.characters import (
+    NameIndex,
+    build_bible,
+    is_group,
+    is_voice_only,
+    scene_ids,
+)
 from shotcraft.storyboard.models import Character, Episode, Scene, Storyboard
 from shotcraft.storyboard.pace import LINE_AIR, paced_seconds
 from shotcraft.storyboard.prompts import NEGATIVE_PROMPT, compose_prompt
@@ -371,8 +378,8 @@ class _SceneBreakdown:
         speaker = self.names.resolve(element.speaker)
         written = (element.speaker or element.speaker_cue or "").strip()
         camera = CameraMove()
-        if is_narrator(written) or not written:
-            size, in_frame = ShotSize.WS, []  # a narrator is heard over the setting
+        if is_voice_only(written) or is_group(written) or not written:
+            size, in_frame = ShotSize.WS, []  # a narrator or 系统音 is heard over the setting
         elif speaker is None or (element.mode is not None and not self._inner_voice(element)):
             listener = self.listener_for(speaker)
             size = ShotSize.MCU if listener else ShotSize.WS
@@ -493,7 +500,7 @@ def breakdown(
             if scene_id is None:
                 continue
             work = _SceneBreakdown(
-                script_scene, names, fits, juben=script.format is ScriptFormat.JUBEN
+                script_scene, names, fits, juben=script.format == ScriptFormat.JUBEN
             )
             work.run()
             number = len(episode.scenes) + 1

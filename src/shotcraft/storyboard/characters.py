@@ -4,12 +4,17 @@ Rules (deterministic; the README quotes them):
 
 - Every speaker is a character, once, under the cue name as written without extensions
   (`MARA (V.O.)` and `MARA` are one character, `MARA`).
+- Crowds are not characters either (众人, 大家, 全员, EVERYONE): their lines are heard over the
+  scene.
 - Narrators are not characters: 旁白, 画外音, 解说, 字幕, NARRATOR, NARRATION and ANNOUNCER never
-  enter the bible (their lines are still shots; see the breakdown).
+  enter the bible (their lines are still shots; see the breakdown). Nor are voices without a
+  face (系统音, 系统, 广播, 机械音, 电台, 电视, 对讲机, SYSTEM, RADIO…): they get a voice, never an
+  identity slot.
 - Everyone listed on a scene's 人物： line is a character, and so is everyone the script
   introduces in a character note (剧本 人物表, Fountain "MARA VOSS (40s, grey coat)").
 - A note belongs to a speaker when the note's name or one of its aliases equals the cue name,
-  or when the note's name starts with the cue name followed by a space ("MARA VOSS" → "MARA").
+  or when the note's name starts or ends with the cue name as a word ("MARA VOSS" → "MARA",
+  "Ma Yihua" → "YIHUA": pinyin names put the given name last).
   The character keeps the cue name; the note's full name and aliases become aliases, and the
   note's description becomes the character's description. The first note (by line) wins.
 - First appearance: the first scene (in script order) where the character speaks, is listed on
@@ -26,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.models import Character
 from shotcraft.storyboard.script import CharacterNote, ElementKind, Script, ScriptScene
 
@@ -36,18 +42,45 @@ NARRATORS = frozenset(
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+VOICES = frozenset(
+    {"系统音", "系统", "系统提示音", "系统提示", "系统声音", "机械音", "电子音", "广播", "广播音", "电台",
+     "电视", "电视声", "收音机", "对讲机", "提示音", "导航", "SYSTEM", "RADIO", "TV", "PA"}
+)
+
+
+# a crowd speaking or listed as one: heard and seen as the scene, never an identity slot
+GROUPS = frozenset({"众人", "大家", "众", "群众", "全员", "所有人", "众人齐声", "众人合", "合", "齐声",
+                    "EVERYONE", "ALL", "CROWD", "THE CROWD", "EVERYBODY"})
+
+
+def is_group(name: str | None) -> bool:
+    """True for a crowd word (众人, 全员, 大家, EVERYONE): a group, not one character."""
+    return name is not None and name.strip().upper() in GROUPS
+
+
 def is_narrator(name: str | None) -> bool:
     """True for a speaker that is a voice, not a person in frame (旁白, NARRATOR...)."""
     return name is not None and name.strip().upper() in NARRATORS
 
 
+def is_voice_only(name: str | None) -> bool:
+    """True for a narrator or a voice without a face (系统音, 广播): heard, never in frame."""
+    return is_narrator(name) or name is not None and name.strip().upper() in VOICES
+
+
+def _key(name: str) -> str:
+    """How two names are compared: one form (shots.names), then case-folded."""
+    return normalise_name(name).casefold()
+
+
 def _matches_note(cue: str, note: CharacterNote) -> bool:
-    cue_key = cue.casefold()
-    if note.name.casefold() == cue_key:
+    cue_key = _key(cue)
+    if _key(note.name) == cue_key:
         return True
-    if any(alias.casefold() == cue_key for alias in note.aliases):
+    if any(_key(alias) == cue_key for alias in note.aliases):
         return True
-    return note.name.casefold().startswith(cue_key + " ")
+    name = _key(note.name)
+    return name.startswith(cue_key + " ") or name.endswith(" " + cue_key)
 
 
 class NameIndex:
@@ -55,15 +88,16 @@ class NameIndex:
 
     def __init__(self, characters: Iterable[Character]) -> None:
         self._canonical: dict[str, str] = {}
+        self._seen: dict[str, list[str]] = {}
         self._forms: list[tuple[str, str]] = []  # (form as it may appear in text, canonical)
         for character in characters:
             for name in [character.name, *character.aliases]:
-                self._canonical.setdefault(name.casefold(), character.name)
+                self._canonical.setdefault(_key(name), character.name)
                 forms = {name} if _CJK_RE.search(name) else {name, name.upper(), name.title()}
                 self._forms.extend((form, character.name) for form in sorted(forms))
         self._forms.sort(key=lambda pair: (-len(pair[0]), pair[0]))
         self._patterns = [
-            (re.compile(re.escape(form)), not _CJK_RE.search(form), canonical)
+            (form, re.compile(re.escape(form)), not _CJK_RE.search(form), canonical)
             for form, canonical in self._forms
         ]
 
@@ -71,13 +105,22 @@ class NameIndex:
         """The canonical character name for `name`, or None if it is nobody in the bible."""
         if not name:
             return None
-        return self._canonical.get(name.strip().casefold())
+        return self._canonical.get(_key(name))
 
     def mentioned(self, text: str) -> list[str]:
         """Characters named in `text`, in the order they are first named."""
+        # the breakdown asks about each action up to three times (scene cast, shot, reaction)
+        known = self._seen.get(text)
+        if known is None:
+            known = self._seen[text] = self._mentioned(text)
+        return list(known)
+
+    def _mentioned(self, text: str) -> list[str]:
         hits: list[tuple[int, str]] = []
         taken: list[tuple[int, int]] = []
-        for pattern, latin, canonical in self._patterns:
+        for form, pattern, latin, canonical in self._patterns:
+            if form not in text:  # a substring test in C rules out most names before any regex
+                continue
             for match in pattern.finditer(text):
                 start, end = match.span()
                 if latin and not _whole_word(text, start, end):
@@ -112,8 +155,8 @@ def build_bible(script: Script) -> list[Character]:
     used_notes: set[int] = set()
 
     def add(name: str) -> None:
-        name = name.strip()
-        if not name or is_narrator(name) or _find(characters, name) is not None:
+        name = normalise_name(name)
+        if not name or is_voice_only(name) or is_group(name) or _find(characters, name) is not None:
             return
         character = Character(name=name)
         for index, note in enumerate(notes):
@@ -132,9 +175,9 @@ def build_bible(script: Script) -> list[Character]:
                 if element.kind is ElementKind.DIALOGUE and element.speaker:
                     add(element.speaker)
     for index, note in enumerate(notes):
-        if index in used_notes or is_narrator(note.name) or _find(characters, note.name):
+        if index in used_notes or is_voice_only(note.name) or _find(characters, note.name):
             continue
-        character = Character(name=note.name.strip())
+        character = Character(name=normalise_name(note.name))
         _apply_note(character, note)
         characters.append(character)
 
@@ -145,23 +188,25 @@ def build_bible(script: Script) -> list[Character]:
 
 def _find(characters: list[Character], name: str) -> Character | None:
     """The character known as `name`; a cue that is the first word(s) of a name becomes an alias."""
-    key = name.strip().casefold()
+    key = _key(name)
     for character in characters:
-        if character.name.casefold() == key or any(a.casefold() == key for a in character.aliases):
+        if _key(character.name) == key or any(_key(a) == key for a in character.aliases):
             return character
     for character in characters:
-        if character.name.casefold().startswith(key + " "):
-            character.aliases.append(name.strip())
+        full = _key(character.name)
+        if full.startswith(key + " ") or full.endswith(" " + key):
+            character.aliases.append(normalise_name(name))
             return character
     return None
 
 
 def _apply_note(character: Character, note: CharacterNote) -> None:
-    for alias in [note.name.strip(), *note.aliases]:
+    for alias in [normalise_name(note.name), *map(normalise_name, note.aliases)]:
         if alias and alias != character.name and alias not in character.aliases:
             character.aliases.append(alias)
-    if note.description:
-        character.description = note.description
+    # what reaches prompts is how they look; the biography stays in the script's notes
+    if note.appearance or note.description:
+        character.description = note.appearance or note.description
     character.first_line = note.line
 
 

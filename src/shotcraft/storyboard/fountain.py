@@ -21,6 +21,7 @@ from shotcraft.shots.errors import ScriptError
 from shotcraft.shots.models import DialogueMode
 from shotcraft.storyboard.numerals import NUMERAL, parse_number
 from shotcraft.storyboard.script import (
+    MAX_EPISODE,
     CharacterNote,
     Element,
     ElementKind,
@@ -74,6 +75,9 @@ _EMPHASIS = re.compile(
     r"(\*{1,3})(?=\S)(.{1,2000}?)(?<=\S)\1|(?<!\w)_(?=\S)(.{1,2000}?)(?<=\S)_(?!\w)"
 )
 
+
+# FADE IN: / FADE OUT. / FADE TO BLACK. stand alone like CUT TO: and are transitions too
+_FADE = re.compile(r"(?:FADE (?:IN|OUT|TO BLACK)|CUT TO BLACK)[.:]?$")
 
 def parse_fountain(text: str, *, path: str | None = None) -> Script:
     """Parse Fountain `text` into a Script; raise ScriptError naming the line if it is malformed."""
@@ -270,7 +274,7 @@ class _BodyReader:
                 at_start = False
             elif at_start and self._heading(n, s, next_blank):
                 at_start = True
-            elif at_start and _is_upper(s) and s.endswith("TO:"):
+            elif at_start and _is_upper(s) and (s.endswith("TO:") or _FADE.match(_plain(s))):
                 self._add(Element(kind=ElementKind.TRANSITION, text=_plain(s), line=n))
                 at_start = True
             elif not next_blank and (at_start or s.startswith("@")) and (cue := _cue(s)):
@@ -428,6 +432,11 @@ class _BodyReader:
             raise ScriptError(
                 f"episode numbers start at 1, but the section on line {n} has episode number "
                 f"{number}", file=self.path, line=n,
+            )
+        if number > MAX_EPISODE:
+            raise ScriptError(
+                f"episode numbers go up to {MAX_EPISODE}, but the section on line {n} has "
+                f"episode number {number}", file=self.path, line=n,
             )
         for episode in self.episodes if not self.implicit_episode else []:
             if episode.number == number:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from shotcraft.shots.models import Shot
+from shotcraft.shots.names import normalise_name
 from shotcraft.storyboard.voices import Voice
 
 
@@ -19,6 +20,16 @@ class Character(BaseModel):
     # how strongly the references steer the diffusers keyframe stage, 0-1; None: the engine's
     ip_adapter_scale: float | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _one_form(cls, name: str) -> str:
+        return normalise_name(name)
+
+    @field_validator("aliases")
+    @classmethod
+    def _one_form_each(cls, aliases: list[str]) -> list[str]:
+        return list(dict.fromkeys(a for a in (normalise_name(alias) for alias in aliases) if a))
+
 
 class Scene(BaseModel):
     id: str  # "1-2": episode-scene, unique within the storyboard
@@ -31,6 +42,11 @@ class Scene(BaseModel):
     characters: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     shots: list[Shot] = Field(default_factory=list)
+
+    @field_validator("characters")
+    @classmethod
+    def _one_form_each(cls, names: list[str]) -> list[str]:
+        return list(dict.fromkeys(n for n in (normalise_name(name) for name in names) if n))
 
 
 class Episode(BaseModel):

@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from shotcraft.shots.models import DialogueMode
+from shotcraft.storyboard.text import TextReading
 
 
 class ScriptFormat(StrEnum):
@@ -40,6 +41,9 @@ class Element(BaseModel):
     mode: DialogueMode | None = None  # dialogue: OS / VO
     dual: bool = False  # Fountain dual dialogue (^)
     level: int | None = None  # section depth
+    # note: what the writer's note is — subtitle (字幕 card), sound (音效/音乐), camera (镜头语言),
+    # effect (特效), flashback (闪回/回忆), end (本集完); None for any other note
+    note_kind: str | None = None
 
 
 class ScriptScene(BaseModel):
@@ -53,6 +57,11 @@ class ScriptScene(BaseModel):
     line: int = 1
 
 
+# the highest episode number a script may give: a series of a few hundred episodes is long;
+# a number past this is a typo (and past 2**63 - 1 the database could not even store it)
+MAX_EPISODE = 9999
+
+
 class ScriptEpisode(BaseModel):
     number: int
     title: str | None = None
@@ -64,13 +73,22 @@ class CharacterNote(BaseModel):
     """What the script says about a character where it introduces them."""
 
     name: str
-    description: str | None = None
+    description: str | None = None  # who they are (biography, role), as the script says it
+    appearance: str | None = None  # how they look (外貌/形象/造型 lines), kept apart from biography
     aliases: list[str] = Field(default_factory=list)
     line: int | None = None
 
 
+class ScriptWarning(BaseModel):
+    """Something a reader noticed that may have been read wrong, for the import report."""
+
+    kind: str  # heading_not_read, speaker_like_character, prose, episode_without_scene, …
+    line: int | None = None
+    message: str
+
+
 class Script(BaseModel):
-    format: ScriptFormat
+    format: str  # the script format's name: a ScriptFormat, or a plugin's (storyboard/formats.py)
     path: str | None = None
     title: str | None = None
     title_page: dict[str, str] = Field(default_factory=dict)
@@ -78,6 +96,8 @@ class Script(BaseModel):
     episodes: list[ScriptEpisode] = Field(default_factory=list)
     # introductions the parser recognised (剧本 人物表, Fountain "MARA VOSS (40s, coat)")
     character_notes: list[CharacterNote] = Field(default_factory=list)
+    warnings: list[ScriptWarning] = Field(default_factory=list)
+    reading: TextReading | None = None  # how the file was read (encoding, hygiene)
 
     def dialogue_count(self) -> int:
         return sum(

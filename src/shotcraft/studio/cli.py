@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -24,9 +24,39 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
-from shotcraft.projects import Project, finding
-from shotcraft.shots.errors import SpecError, details, user_error
+from shotcraft.assembly.speech import engine_names as speech_engine_names
+from shotcraft.engine.executors import executor_names
+from shotcraft.engine.registry import engine_names
+from shotcraft.projects import Interruption, Project, finding
+from shotcraft.projects.draw import DRAW_OPTIONS, Draw, DrawUsageError
+from shotcraft.projects.draw.request import usage_line
+from shotcraft.projects.draw.sequence import SequencePlan
+from shotcraft.projects.limits import check_episode, check_takes
+from shotcraft.projects.settings import project_file, settings_of, user_config_file
+from shotcraft.shots.errors import ShotcraftError, SpecError, details, user_error
 from shotcraft.shots.models import TakeKind
+from shotcraft.shots.redact import clean, install_log_redaction, install_warning_sentences
+from shotcraft.shots.settings import GeneralSettings
+from shotcraft.storyboard.formats import names as script_format_names
+from shotcraft.studio.demo import run_demo
+from shotcraft.studio.options import export_declarations, export_request
+from shotcraft.studio.player import CannotPlay
+from shotcraft.studio.player import play as play_file
+from shotcraft.studio.progress import ExportProgress, ImportProgress, RenderProgress
+from shotcraft.studio.views import (
+    agreement_sentence,
+    export_json,
+    import_lines,
+    left_out_sentence,
+    plan_json,
+    print_export_summary,
+    ranker_json,
+    shots_json,
+    stats_json,
+    stats_lines,
+    takes_json,
+    until_json,
+)
 
 app = typer.Typer(
     name="shotcraft",
@@ -54,41 +84,90 @@ def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., T]], Callable[
 def _handled(function: Callable[..., T]) -> Callable[..., T]:
     @functools.wraps(function)
     def body(*args: Any, **kwargs: Any) -> T:
+        install_log_redaction()  # a library's log line never shows a key or a password
+        install_warning_sentences(_say_warning)
+        previous = _catch_stop_signals()
         try:
             return function(*args, **kwargs)
         except (typer.Exit, typer.Abort, TyperException):
             raise  # typer.Exit codes and usage errors (exit 2) are typer's to report
-        except KeyboardInterrupt:
-            err.print("interrupted; finished takes are kept, run the command again to go on.")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as stop:
+            number = getattr(stop, "signal", signal.SIGINT)
+            name = "SIGTERM" if number == signal.SIGTERM else "interrupted"
+            err.print(f"{'stopped (SIGTERM)' if name == 'SIGTERM' else name}; finished takes "
+                      "are kept, run the command again to go on.")
+            raise typer.Exit(128 + int(number)) from None
         except Exception as exc:  # noqa: BLE001 - every error ends in one sentence or a bug line
             fail(exc, project=kwargs.get("directory"))
         finally:
             _close_opened()
+            _restore_signals(previous)
 
     return body
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (or Ctrl-C) outside a draw: raised in the main thread, so every `finally`
+    (temp files, locks, ffmpeg children) runs before the command exits."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.signal = number
+
+
+_drawing: list[threading.Event] = []  # the cancel events of the draws and exports running now
+_stopped_by: list[int] = []  # the signal that stopped them
+
+
+def _on_stop_signal(number: int, _frame: Any) -> None:
+    """SIGTERM or Ctrl-C: a draw winds down (its takes go back to the queue) within seconds;
+    anything else stops at once."""
+    if _drawing:
+        _stopped_by.append(number)
+        for cancel in _drawing:
+            cancel.set()
+        return
+    raise Stopped(number)
+
+
+def _catch_stop_signals() -> dict[int, Any]:
+    _stopped_by.clear()
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: dict[int, Any] = {}
+    for number in (signal.SIGTERM, signal.SIGINT):
+        previous[number] = signal.signal(number, _on_stop_signal)
+    return previous
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
+
+
+def _say_warning(sentence: str) -> None:
+    err.print(Text.assemble(("warning:", "yellow"), f" {sentence}"))
+
+
 def fail(exc: Exception, *, project: Path | None = None) -> NoReturn:
     """Say `exc` in one line on stderr and exit 1; with SHOTCRAFT_DEBUG, the details too."""
-    debug = bool(os.environ.get("SHOTCRAFT_DEBUG"))
+    try:
+        debug = bool(GeneralSettings().debug)  # SHOTCRAFT_DEBUG
+    except ShotcraftError:
+        debug = False  # a broken setting is the error being said, not a reason to hide it
     error = user_error(exc, project=project)
     if error is None:
         if debug:
             raise exc  # a bug: the traceback is what a report needs
-        line = (f"shotcraft hit a bug ({type(exc).__name__}: {_one_line(str(exc))}); run again with "
+        line = (f"shotcraft hit a bug ({type(exc).__name__}: {clean(exc)}); run again with "
                 "SHOTCRAFT_DEBUG=1 for the traceback and report it.")
     else:
-        line = _one_line(error.message)
+        line = clean(error.message)  # may quote a provider: no escapes, no secrets
     # Text, not markup: a message may quote a script line with "[" in it
     err.print(Text.assemble(("error: ", "bold red"), line))
     if debug and error is not None:
         err.print(Text(details(error)))
     raise typer.Exit(1) from None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 _opened: list[Project] = []  # projects a command opened; closed when the command ends
@@ -113,8 +192,6 @@ def _with_export_options(function: Callable[..., T]) -> Callable[..., T]:
     """Give the export command one flag per declared export option (studio.options: the same
     declarations build the studio's export screen), passed on as `values`: a new option, or a
     new format's, needs no code here."""
-    from shotcraft.studio.options import export_declarations
-
     declared = export_declarations()
     signature = inspect.signature(function, eval_str=True)
     params = [p for p in signature.parameters.values() if p.name != "values"]
@@ -170,27 +247,40 @@ MaxStretch = Annotated[float | None, typer.Option(
 @command("import")
 def import_(
     directory: DirArg,
-    script: Annotated[Path, typer.Argument(help="A Fountain (.fountain) or Chinese 剧本 (.txt) script.")],
-    format: Annotated[str | None, typer.Option("--format", help="fountain or juben (default: detect).")] = None,
+    script: Annotated[Path, typer.Argument(help="A Fountain (.fountain) or Chinese 剧本 (.txt/.md) script.")],
+    format: Annotated[str | None, typer.Option("--format", metavar="NAME", help=f"The script format (default: detect); installed: {', '.join(script_format_names())}.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be read and done; save nothing.")] = False,
+    assist: Annotated[str | None, typer.Option(
+        "--assist", help="llm: have an OpenAI-compatible model (SHOTCRAFT_LLM_BASE_URL, _MODEL, "
+                         "_API_KEY) rewrite a text the rules cannot read into the 剧本 layout first.",
+        show_default=False)] = None,
     fit_voices: Annotated[bool, typer.Option("--fit-voices", help="Time each dialogue shot by its lines as the characters' voices speak them (shots nobody edited).")] = False,
     max_stretch: MaxStretch = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Parse a script and break it down into shots (re-import keeps takes of unchanged shots)."""
-    from shotcraft.studio.progress import ImportProgress
+    """Parse a script and break it down into shots (re-import keeps takes of unchanged shots).
 
+    Prints what was read (episodes, scenes, characters, speakers no cast list names) and warnings
+    for what looks wrong; --dry-run prints it without saving anything."""
     if max_stretch is not None and not fit_voices:
         err.print(Text("usage: --max-stretch goes with --fit-voices (or shotcraft fit)"))
         raise typer.Exit(2)
+    if fit_voices and dry_run:
+        err.print(Text("usage: --fit-voices changes the shots' lengths, so it cannot go with "
+                       "--dry-run (shotcraft fit --dry-run shows them after an import)"))
+        raise typer.Exit(2)
     project = _open(directory)
     with ImportProgress(err) as bar:  # shown only if the import runs over a second
-        report = project.import_script(script, format=format, progress=bar.update,
-                                       fit_voices=fit_voices, max_stretch=max_stretch)
-    out.print(Text(
-        f"imported {report.script} ({report.format}): {report.episodes} episodes, {report.scenes} scenes, "
-        f"{report.shots} shots, {report.characters} characters, {report.dialogue_lines} dialogue lines"
-    ))
-    if report.kept or report.archived:
-        out.print(f"kept {report.kept} unchanged shots, added {report.added}, archived {report.archived}")
+        if dry_run:
+            report = project.read_script(script, format=format, assist=assist, progress=bar.update)
+        else:
+            report = project.import_script(script, format=format, assist=assist, progress=bar.update,
+                                           fit_voices=fit_voices, max_stretch=max_stretch)
+    if as_json:
+        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    for line, style in import_lines(report):
+        out.print(Text(line, style=style or ""))
     if report.fitted is not None:
         fitted = report.fitted
         shorter = sum(c.new_frames < c.old_frames for c in fitted.changes if not c.trimmed)
@@ -218,8 +308,6 @@ def shots(
     as_json: JsonOpt = False,
 ) -> None:
     """List the storyboard: episodes, scenes and shots."""
-    from shotcraft.studio.views import shots_json
-
     project = _open(directory)
     board = project.storyboard(episode=episode)
     totals = project.totals_by_shot(episode=episode)
@@ -321,7 +409,7 @@ def _voice_words(entry: Any, rate: float | None = None, project_language: str = 
 def voice(
     directory: DirArg,
     name: Annotated[str, typer.Argument(help="The character (name or alias).", show_default=False)],
-    engine: Annotated[str | None, typer.Option("--engine", help="The speech engine: espeak, kling or openai (see README, Voices).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", metavar="NAME", help=f"The speech engine; installed: {', '.join(speech_engine_names())}.")] = None,
     voice_id: Annotated[str | None, typer.Option("--voice", help="The engine's voice, e.g. cmn+f3 (espeak-ng LANGUAGE+VARIANT), genshin_vindi2 (kling), alloy (openai).")] = None,
     speed: Annotated[float | None, typer.Option("--speed", help="0.5-2.0; 1 is the voice's normal speed.")] = None,
     pitch: Annotated[int | None, typer.Option("--pitch", help="0-99; 50 is the voice's own pitch.")] = None,
@@ -438,74 +526,84 @@ def character(
                    f"{len(person.references)} references, IP-Adapter scale {scale}"))
 
 
+def _with_draw_options(function: Callable[..., T]) -> Callable[..., T]:
+    """Give a command one flag per option a draw declares (`projects.draw.DRAW_OPTIONS`: flag,
+    type, help), passed on as `draw_options`: the flags, their help and the usage lines come
+    from the one declaration the studio and the review page use too."""
+    signature = inspect.signature(function, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "draw_options"]
+    params, after = own[:1], own[1:]  # the project folder first, the command's own flags last
+    types: dict[str, Any] = {"str": str | None, "strs": list[str] | None, "int": int | None,
+                             "float": float | None, "bool": bool}
+    installed = {"engines": engine_names, "executors": executor_names}
+    for option in DRAW_OPTIONS:
+        help_text = option.help
+        if option.choices:
+            help_text += f" Installed: {', '.join(installed[option.choices]())}."
+        settings: dict[str, Any] = {"help": help_text, "show_default": False}
+        if option.metavar:
+            settings["metavar"] = option.metavar
+        annotation = Annotated[types[option.type], typer.Option(option.flag, **settings)]  # type: ignore[valid-type,name-defined]
+        params.append(inspect.Parameter(
+            option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation,
+            default=False if option.type == "bool" else None))
+    params += after
+
+    @functools.wraps(function)
+    def body(*args: Any, **kwargs: Any) -> T:
+        given = {option.name: kwargs.pop(option.name, None) for option in DRAW_OPTIONS}
+        return function(*args, draw_options=given, **kwargs)
+
+    body.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    body.__annotations__ = {p.name: p.annotation for p in params}
+    return body
+
+
 @command()
+@_with_draw_options
 def render(
     directory: DirArg,
-    shot: Annotated[list[str] | None, typer.Option("--shot", help="Shot id (repeatable).")] = None,
-    episode: Annotated[int | None, typer.Option("--episode", help="Only shots of this episode.")] = None,
-    takes: Annotated[int | None, typer.Option("--takes", help="Draw N more takes per shot, 1-100 (default: fill up to each shot's takes wanted).")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="previz (default), diffusers or kling.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="First seed, 0-2147483646 (default: continue from the shot's last seed).")] = None,
-    keyframes: Annotated[bool, typer.Option("--keyframes", help="Draw keyframe stills instead of video takes.")] = False,
-    allow_downgrade: Annotated[bool, typer.Option("--allow-downgrade", help="Drop inputs the engine cannot use instead of stopping.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (takes per shot, engine, downgrades, estimated cost) and draw nothing.")] = False,
-    executor: Annotated[str | None, typer.Option("--executor", help="local (default: threads here) or ray (a Ray cluster).")] = None,
-    ray_address: Annotated[str | None, typer.Option("--ray-address", help="The Ray cluster to draw on (default: SHOTCRAFT_RAY_ADDRESS, else a Ray started here).")] = None,
-    character: Annotated[str | None, typer.Option("--character", help="Draw portraits of this character alone (front and three-quarter views) as takes of its sheet, SHEET-<name>.")] = None,
-    until: Annotated[float | None, typer.Option("--until", metavar="SCORE", help="Draw until good: keep drawing each shot a batch (--takes, default 2) at a time until a take scores at least SCORE (0-1), it has --max-takes takes or its budget is reached. Without --shot: every shot of the episode (or project) that has no pick.")] = None,
-    max_takes: Annotated[int | None, typer.Option("--max-takes", help="With --until: stop a shot at N takes in all, counting those it has (default 8).")] = None,
-    lipsync: Annotated[bool, typer.Option("--lipsync", help="Draw lip-sync takes on Kling: the shot's picked (or best) Kling video take re-animated to its lines in the characters' voices.")] = False,
-    from_take: Annotated[int | None, typer.Option("--from-take", metavar="N", help="With --lipsync: lip-sync this video take instead of the pick.")] = None,
     as_json: JsonOpt = False,
+    draw_options: dict[str, Any] | None = None,  # the draw's own flags (_with_draw_options)
 ) -> None:
     """Draw takes (card draw): plan N seeded takes per shot, queue them and render them."""
-    from shotcraft.projects.limits import check_episode, check_seed, check_takes
-
-    # before the bars start, so a refusal is the only line on stderr
-    check_takes(takes)
-    check_seed(seed)
-    check_episode(episode)
-    if lipsync or from_take is not None:
-        if (not lipsync or bool(shot) == (episode is not None) or keyframes
-                or character is not None or until is not None or max_takes is not None
-                or engine not in (None, "kling") or (from_take is not None and episode is not None)):
-            err.print(Text("usage: shotcraft render DIR (--shot ID [--shot ID ...] | --episode N) "
-                           "--lipsync [--from-take N] [--takes N] [--dry-run]; lip-sync takes "
-                           "are drawn on kling, --from-take needs --lipsync and one --shot"))
-            raise typer.Exit(2)
-        _render_lipsync(directory, shots=shot or [], episode=episode, from_take=from_take,
-                        takes=takes,
-                        dry_run=dry_run, executor=executor, ray_address=ray_address,
-                        as_json=as_json)
-        return
-    if until is not None or max_takes is not None:
-        _render_until(directory, shot=shot, episode=episode, takes=takes, engine=engine, seed=seed,
-                      keyframes=keyframes, character=character, allow_downgrade=allow_downgrade,
-                      dry_run=dry_run, executor=executor, ray_address=ray_address, until=until,
-                      max_takes=max_takes, as_json=as_json)
-        return
-    if as_json and not dry_run:
+    try:  # checked before the project is opened: a refusal is the only line on stderr
+        draw = Draw.from_options(draw_options or {})
+    except DrawUsageError as usage:
+        err.print(Text(f"usage: {usage_line(usage.kind)}; {usage.message}"))
+        raise typer.Exit(2) from None
+    if as_json and not dry_run and draw.what != "until":
         raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
-    if character is not None and (shot or episode is not None or dry_run):
-        err.print(Text("usage: shotcraft render DIR --character NAME [--takes N] [--engine E] "
-                       "[--seed S]; --shot, --episode and --dry-run do not apply to a sheet"))
-        raise typer.Exit(2)
     project = _open(directory)
-    kind = TakeKind.KEYFRAME if keyframes else TakeKind.VIDEO
     if dry_run:
-        plan = project.plan_render(shot_ids=shot or None, episode=episode, takes=takes,
-                                   engine=engine, seed=seed, kind=kind,
-                                   allow_downgrade=allow_downgrade)
+        plan = project.plan(draw)
+        for note in plan.skipped:
+            err.print(Text.assemble(("skipped:", "yellow"), f" {note}"))
+        if draw.what == "lipsync" and not plan.shots:
+            out.print(f"no shot of episode {draw.episode} to lip-sync.")
+            return
+        if isinstance(plan, SequencePlan):
+            _print_sequence_plan(plan, as_json=as_json)
+            return
         _print_plan(plan, as_json=as_json)
         return
-    common: dict[str, Any] = dict(takes=takes, engine=engine, seed=seed,
-                                  allow_downgrade=allow_downgrade)
-    if character is not None:
-        summary = _with_progress(project, executor, ray_address, lambda **run: project.render_sheet(
-            character, **common, **run))
+    summary = _with_progress(project, draw)
+    for note in summary.plan.skipped if summary.plan else []:
+        err.print(Text.assemble(("skipped:", "yellow"), f" {note}"))
+    if draw.what == "lipsync":
+        _report_lipsync(project, draw, summary)
+    elif draw.what == "until":
+        _report_until(draw, summary, as_json=as_json)
+    elif draw.what == "sequence":
+        _report_sequence(summary)
     else:
-        summary = _with_progress(project, executor, ray_address, lambda **run: project.render(
-            shot_ids=shot or None, episode=episode, kind=kind, **common, **run))
+        _report_draw(directory, draw, summary)
+    if summary.failed and not summary.done:
+        raise typer.Exit(1)
+
+
+def _report_draw(directory: Path, draw: Draw, summary: Any) -> None:
     for note in summary.budget_notes:
         err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
     if summary.resumed:
@@ -515,117 +613,98 @@ def render(
     for result in summary.results:
         if result.status != "done":
             err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
-    if character is not None and summary.done:
-        out.print(Text(f"list them with: shotcraft takes {directory} --character {character}"))
-    if summary.failed and not summary.done:
-        raise typer.Exit(1)
+    if draw.what == "sheet" and summary.done:
+        out.print(Text(f"list them with: shotcraft takes {directory} --character {draw.character}"))
 
 
-def _render_lipsync(directory: Path, *, shots: list[str], episode: int | None,
-                    from_take: int | None, takes: int | None, dry_run: bool,
-                    executor: str | None, ray_address: str | None, as_json: bool) -> None:
-    """`render --shot ID --lipsync [--from-take N]`: lip-sync takes, shot by shot; every shot
-    is checked (its video take, its lines, Kling's limits) before the first is sent. With
-    `--episode N`, every dialogue shot that can be and is not yet, the others named."""
-    if as_json and not dry_run:
-        raise SpecError("--json prints the plan; use it with --dry-run.", field="json")
-    project = _open(directory)
-    if episode is not None:
-        sources, skipped = project.lipsync_shots(episode)
-        for note in skipped:
-            err.print(Text.assemble(("skipped:", "yellow"), f" {note}"))
-        if not sources:
-            out.print(f"no shot of episode {episode} to lip-sync.")
-            return
-    else:  # each shot's video take and audio, resolved once for the plan and the draw
-        sources = {shot_id: project.lipsync_source(shot_id, from_take=from_take)
-                   for shot_id in shots}
-    plans = [project.render_lipsync(shot_id, takes=takes, source=source, dry_run=True).plan
-             for shot_id, source in sources.items()]
-    if dry_run:
-        merged = plans[0]
-        assert merged is not None
-        for plan in plans[1:]:
-            assert plan is not None
-            merged.shots.extend(plan.shots)
-            merged.notes.extend(plan.notes)
-        _print_plan(merged, as_json=as_json)
+def _print_sequence_plan(plan: SequencePlan, *, as_json: bool) -> None:
+    """`render --sequence … --dry-run`: the shots, the one clip they come from, the cost."""
+    if as_json:  # the plan every draw prints, and the clip's own numbers
+        data = plan_json(plan) | {
+            "shot_ids": plan.shot_ids, "take_numbers": plan.take_numbers, "seed": plan.seed,
+            "frames": plan.frames, "width": plan.width, "height": plan.height, "fps": plan.fps,
+            "clip_frames": plan.clip_frames, "cuts": plan.cuts, "downgrades": plan.downgrades}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    done = failed = 0
-    for shot_id, source in sources.items():
-        summary = _with_progress(project, executor, ray_address,
-                                 lambda shot_id=shot_id, source=source, **run: project.render_lipsync(
-                                     shot_id, takes=takes, source=source, **run))
-        for note in summary.budget_notes:
-            err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
-        done, failed = done + summary.done, failed + summary.failed
-        for result in summary.results:
-            if result.status == "done":
-                take = next(v.take for v in project.takes(result.shot_id)
-                            if v.take.number == result.take)
-                sync = take.scores.get("lipsync")
-                said = f" (mouth sync {sync:.2f})" if sync is not None else ""
-                out.print(Text(f"{result.shot_id} take {result.take}: lip-sync of take "
-                               f"{take.parent_take}{said}"))
-            else:
-                err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
-    out.print(f"drew {done} lip-sync takes, {failed} failed")
-    if failed and not done:
-        raise typer.Exit(1)
+    cost = "no credits" if plan.credits is None else f"{plan.credits:g} credits"
+    shots = ", ".join(f"{s} take {plan.take_numbers[s]} ({plan.frames[s]} frames)"
+                      for s in plan.shot_ids)
+    out.print(Text(f"plan: {len(plan.shot_ids)} shots as one {plan.width}×{plan.height} clip "
+                   f"on {plan.engine} ({plan.clip_frames} frames at {plan.fps:g} fps, seed "
+                   f"{plan.seed}): {shots}; estimated cost {cost}. Nothing was queued "
+                   "(--dry-run)."))
+    for note in plan.downgrades:
+        err.print(Text.assemble(("downgrade:", "yellow"), f" {note}"))
 
 
-def _with_progress(project: Project, executor: str | None, ray_address: str | None,
-                   draw: Callable[..., T]) -> T:
-    """Run a render under the progress bars: `draw(on_event=, cancel=, executor=,
-    executor_options=)`; Ctrl-C stops it after the takes in flight."""
-    from shotcraft.studio.progress import RenderProgress
+def _report_sequence(summary: Any) -> None:
+    """`render --sequence`: each shot's take from the one clip, or why it has none."""
+    for note in summary.budget_notes:
+        err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
+    if summary.resumed:
+        out.print("resumed the sequence left from an earlier run")
+    for result in summary.results:
+        if result.status == "done":
+            out.print(Text(f"{result.shot_id} take {result.take}: drawn in the sequence"))
+        else:
+            err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
+    if summary.message:
+        err.print(Text(summary.message))
+    out.print(f"drew {summary.done} takes from one clip, {summary.failed} failed")
 
+
+def _report_lipsync(project: Project, draw: Draw, summary: Any) -> None:
+    """Each lip-sync take with its mouth check; the shots an episode left out were said."""
+    if draw.episode is not None and not (summary.plan and summary.plan.shots):
+        out.print(f"no shot of episode {draw.episode} to lip-sync.")
+        return
+    for note in summary.budget_notes:
+        err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
+    for result in summary.results:
+        if result.status == "done":
+            take = next(v.take for v in project.takes(result.shot_id)
+                        if v.take.number == result.take)
+            sync = take.scores.get("lipsync")
+            said = f" (mouth sync {sync:.2f})" if sync is not None else ""
+            out.print(Text(f"{result.shot_id} take {result.take}: lip-sync of take "
+                           f"{take.parent_take}{said}"))
+        else:
+            err.print(Text(f"  {result.shot_id} take {result.take}: {result.reason}"))
+    out.print(f"drew {summary.done} lip-sync takes, {summary.failed} failed")
+
+
+def _with_progress(project: Project, draw: Draw) -> Any:
+    """`project.draw(draw)` under the progress bars. A stop (SIGTERM, Ctrl-C) puts the takes in
+    flight back in the queue (an Interruption), finished takes are kept, and the command says
+    so and exits 128 + the signal's number."""
     project.require_writable("render")  # before the bars start
-    options = {"ray_address": ray_address} if ray_address else None
-    if ray_address and executor is None:
-        executor = "ray"
-    cancel = threading.Event()
-    with RenderProgress(err) as bar:
-        try:
-            return draw(on_event=bar.update, cancel=cancel, executor=executor,
-                        executor_options=options)
-        except KeyboardInterrupt:
-            cancel.set()
-            raise
+    cancel = Interruption()
+    _drawing.append(cancel)
+    try:
+        with RenderProgress(err) as bar:
+            summary = project.draw(draw, on_event=bar.update, cancel=cancel)
+    finally:
+        _drawing.remove(cancel)
+    if cancel.is_set() and _stopped_by:
+        number = _stopped_by.pop()
+        back = getattr(summary, "interrupted", 0)
+        why = "SIGTERM" if number == signal.SIGTERM else "Ctrl-C"
+        count = f"{back} takes" if back else "the takes"
+        again = f"shotcraft render {project.root}" + (
+            f" --sequence {draw.sequence}" if draw.what == "sequence" else "")
+        err.print(Text(f"stopped by {why}: {count} being drawn went back to the queue; finished "
+                       f"takes are kept. Run `{again}` to draw them."))
+        raise typer.Exit(128 + int(number))
+    return summary
 
 
-def _render_until(directory: Path, *, shot: list[str] | None, episode: int | None,
-                  takes: int | None, engine: str | None, seed: int | None, keyframes: bool,
-                  character: str | None, allow_downgrade: bool, dry_run: bool,
-                  executor: str | None, ray_address: str | None, until: float | None,
-                  max_takes: int | None, as_json: bool) -> None:
-    """`render --until SCORE [--max-takes N]`: draw each shot until a take is good enough."""
-    from shotcraft.projects.limits import check_max_takes, check_until
-    from shotcraft.studio.views import until_json
-
-    if until is None or keyframes or character is not None:
-        err.print(Text("usage: shotcraft render DIR (--shot ID ... | --episode N) --until SCORE "
-                       "[--max-takes N] [--takes BATCH]; --max-takes needs --until, and "
-                       "--keyframes and --character do not apply"))
-        raise typer.Exit(2)
-    check_until(until)
-    if max_takes is not None:
-        check_max_takes(max_takes)
-    project = _open(directory)
-    common: dict[str, Any] = dict(until=until, max_takes=max_takes, shot_ids=shot or None,
-                                  episode=episode, takes=takes, engine=engine, seed=seed,
-                                  allow_downgrade=allow_downgrade)
-    if dry_run:
-        plan = project.plan_until(**common)
-        _print_plan(plan, as_json=as_json, until=(until, max_takes or 8))
-        return
-    summary = _with_progress(project, executor, ray_address,
-                             lambda **run: project.render_until(**common, **run))
+def _report_until(draw: Draw, summary: Any, *, as_json: bool) -> None:
+    """`render --until SCORE`: the rule that stopped each shot."""
     if as_json:
         print(json.dumps(until_json(summary), ensure_ascii=False, indent=2))
     else:
         if not summary.shots:
-            where = f"episode {episode}" if episode is not None else "this project"
+            where = f"episode {draw.episode}" if draw.episode is not None else "this project"
             out.print(f"every shot of {where} has a pick; nothing to draw.")
         for stop in summary.shots:
             out.print(Text(stop.sentence))
@@ -634,14 +713,11 @@ def _render_until(directory: Path, *, shot: list[str] | None, episode: int | Non
                   f"{summary.seconds:.1f} s{where}")
     for note in summary.budget_notes:
         err.print(Text.assemble(("budget:", "yellow"), f" {note}"))
-    if summary.failed and not summary.done:
-        raise typer.Exit(1)
 
 
-def _print_plan(plan: Any, *, as_json: bool, until: tuple[float, int] | None = None) -> None:
+def _print_plan(plan: Any, *, as_json: bool) -> None:
     """`render --dry-run`: what would be drawn and spent (with --until: at most that)."""
-    from shotcraft.studio.views import plan_json
-
+    until = (plan.until, plan.max_takes) if plan.until is not None else None
     if as_json:
         data = plan_json(plan)
         if until is not None:  # takes and credits are upper bounds: shots stop when one is good
@@ -694,8 +770,6 @@ def takes(
     as_json: JsonOpt = False,
 ) -> None:
     """List a shot's takes with rank, scores, status, seed, engine and file."""
-    from shotcraft.studio.views import takes_json
-
     if (shot_id is None) == (character is None):
         err.print(Text("usage: shotcraft takes DIR SHOT_ID, or shotcraft takes DIR --character NAME"))
         raise typer.Exit(2)
@@ -845,8 +919,6 @@ def reject(
 @command()
 def ranker(directory: DirArg, as_json: JsonOpt = False) -> None:
     """Show the metric weights learned from your picks and rejects, and how often they agree."""
-    from shotcraft.studio.views import agreement_sentence, left_out_sentence, ranker_json
-
     state = _open(directory).ranker()
     if as_json:
         print(json.dumps(ranker_json(state), ensure_ascii=False, indent=2))
@@ -875,8 +947,6 @@ def stats(
     as_json: JsonOpt = False,
 ) -> None:
     """Draws, rejects and spend per picked shot and per finished minute; what is still unpicked."""
-    from shotcraft.studio.views import stats_json, stats_lines
-
     numbers = _open(directory).stats(episode=episode)
     if as_json:
         print(json.dumps(stats_json(numbers), ensure_ascii=False, indent=2))
@@ -894,17 +964,26 @@ def export(
     values: dict[str, Any] | None = None,  # every declared export option (studio.options)
 ) -> None:
     """Assemble an episode from the picked takes into a platform-ready MP4 and side files."""
-    from shotcraft.projects.limits import check_episode
-    from shotcraft.studio.options import export_request
-    from shotcraft.studio.progress import ExportProgress
-    from shotcraft.studio.views import export_json, print_export_summary
-
     check_episode(episode)
     project = _open(directory)
     project.require_writable("export")  # before the bar starts
     options, output = export_request(values or {}, language=project.language)
-    with ExportProgress(err, enabled=not as_json) as bar:
-        result = project.export(episode, options, out=output, progress=bar.update)
+    cancel = threading.Event()  # SIGTERM or Ctrl-C: ffmpeg is stopped, the old files stay
+    _drawing.append(cancel)
+    try:
+        with ExportProgress(err, enabled=not as_json) as bar:
+            result = project.export(episode, options, out=output, progress=bar.update,
+                                    cancel=cancel)
+    except Exception:
+        if cancel.is_set() and _stopped_by:
+            number = _stopped_by.pop()
+            why = "SIGTERM" if number == signal.SIGTERM else "Ctrl-C"
+            err.print(Text(f"stopped by {why}: the export was abandoned and the files it would "
+                           "have replaced were kept."))
+            raise typer.Exit(128 + int(number)) from None
+        raise
+    finally:
+        _drawing.remove(cancel)
     if as_json:
         print(json.dumps(export_json(result), ensure_ascii=False, indent=2))
     else:
@@ -918,15 +997,23 @@ def import_edit(
     directory: DirArg,
     file: Annotated[Path, typer.Argument(help="The edited timeline: .otio, .otioz, .fcpxml or .edl.", show_default=False)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the changes; change nothing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Apply the edit also to shots picked anew since the export it was made from.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Read an editor's changes back: switched takes become picks, trims are stored."""
-    result = _open(directory).import_edit(file, dry_run=dry_run)
+    result = _open(directory).import_edit(file, dry_run=dry_run, force=force)
+    if result.moved:
+        moved = len(result.moved)
+        err.print(Text.assemble(("warning:", "yellow"), (
+            f" {file} was exported before later picks: {moved} shot{'' if moved == 1 else 's'} "
+            f"({', '.join(result.moved)}) picked anew since keep{'s' if moved == 1 else ''} "
+            "the newer pick; --force applies the edit to them too.")))
     if as_json:
         print(json.dumps({
             "file": str(result.file), "episode": result.episode, "applied": result.applied,
             "changes": [c.model_dump(mode="json") for c in result.changes],
             "reported": [r.model_dump(mode="json") for r in result.reported],
+            "moved": result.moved,
         }, ensure_ascii=False, indent=2))
         return
     for change in result.changes:
@@ -944,9 +1031,85 @@ def import_edit(
     out.print(Text(f"{summary}{reported}."))
 
 
+HostOpt = Annotated[str, typer.Option("--host", help="Where to listen: 127.0.0.1 (this machine only) or 0.0.0.0 (a phone on the same network; a token is then required).")]
+
+
 @command()
-def board(directory: DirArg) -> None:
-    """Open the studio (the TUI) on a project."""
+def doctor(
+    directory: DirArg,
+    check: Annotated[bool, typer.Option("--check", help="Only report; repair nothing (exit 1 when something is wrong).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a project and repair what can be repaired (damaged stored values, renders that died, leftovers), after a backup."""
+    checkup = _open(directory).doctor(repair=not check)
+    if as_json:
+        print(json.dumps({"healthy": checkup.healthy,
+                          "backup": str(checkup.backup) if checkup.backup else None,
+                          "findings": [f.model_dump() for f in checkup.findings]},
+                         ensure_ascii=False, indent=2))
+    else:
+        if checkup.backup is not None:
+            out.print(Text(f"backed up the database to {checkup.backup.name} before repairing"))
+        for finding in checkup.findings:
+            mark = "repaired" if finding.repaired else "found"
+            fix = f" Next: {finding.fix}." if finding.fix else ""
+            out.print(Text(f"{mark}: {finding.sentence}{fix}"))
+        if checkup.healthy:
+            out.print(Text(f"{directory}: nothing wrong found."))
+        elif not checkup.unrepaired:
+            out.print(Text(f"{directory}: every problem found was repaired."))
+    if checkup.unrepaired:
+        raise typer.Exit(1)
+
+
+@command()
+def config(
+    directory: Annotated[Path | None, typer.Argument(help="A project folder: its shotcraft.toml is read too.", show_default=False)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    r"""Show every setting: its value now (keys masked) and where it comes from.
+
+    Each comes from, in rising order: its default, your config file (the only place for keys besides the environment, and only when the file is yours alone: chmod 600), the project's shotcraft.toml (never keys), then SHOTCRAFT_* environment variables, which win. The files are TOML, a table per section, e.g. \[kling] region = "china"."""
+    if directory is not None and not directory.is_dir():
+        raise SpecError(f"{directory} is not a folder.", field="directory")
+    rows = settings_of(directory)
+    if as_json:
+        print(json.dumps([row.model_dump(mode="json") for row in rows], ensure_ascii=False,
+                         indent=2))
+        return
+    user = user_config_file()
+    out.print(Text(f"your config file: {user}{'' if user.is_file() else ' (none)'}"))
+    if directory is not None:
+        mine = project_file()
+        out.print(Text(f"project file: {mine}{'' if mine and mine.is_file() else ' (none)'}"))
+    table = Table(show_edge=False)
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value", overflow="fold")
+    table.add_column("from", overflow="fold")
+    for row in rows:
+        origin = {"default": "default", "user": "your config file", "project": "shotcraft.toml",
+                  "environment": row.where}[row.source]
+        value = "" if row.value is None else json.dumps(row.value, ensure_ascii=False) \
+            if not isinstance(row.value, str) else row.value
+        table.add_row(Text(f"{row.section}.{row.key}"), Text(value), Text(origin))
+    out.print(table)
+
+
+@command()
+def board(
+    directory: DirArg,
+    web: Annotated[bool, typer.Option("--web", help="Serve the studio to a browser (textual-serve) instead of this terminal.")] = False,
+    host: HostOpt = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="With --web: the port to listen on.")] = 8000,
+) -> None:
+    """Open the studio (the TUI) on a project; --web serves it to a browser."""
+    if web:
+        # textual-serve (the review extra) and the studio: only `board --web` needs them
+        from shotcraft.studio.web import serve_board
+
+        Project.open(directory).close()  # a folder that is no project is said here, in one line
+        serve_board(directory, host=host, port=port, out=sys.stdout)
+        return
     from shotcraft.studio.tui.app import make_app
     from shotcraft.studio.tui.widgets.images import resolve_mode
 
@@ -955,14 +1118,66 @@ def board(directory: DirArg) -> None:
 
 
 @command()
+def review(
+    directory: DirArg,
+    host: HostOpt = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on (0: any free one).")] = 8765,
+    read_only: Annotated[bool, typer.Option("--read-only", help="A link for a client: the takes can be seen, nothing can be picked, rejected or drawn.")] = False,
+) -> None:
+    """Review the takes in a browser, on this machine or a phone: the storyboard grid, every take
+    playing, compare in sync, pick, reject and draw more, the episode's cut."""
+    # starlette, uvicorn and jinja2 (the review extra): only `review` needs them
+    from shotcraft.studio.review import ReviewServer
+
+    if not 0 <= port <= 65535:
+        raise SpecError(f"must be between 0 and 65535, not {port}", field="port")
+    project = _open(directory)
+    server = ReviewServer(project, host=host, port=port, read_only=read_only)
+    server.announce(sys.stdout)
+    server.run()
+
+
+@command()
+def play(
+    directory: DirArg,
+    shot_id: Annotated[str, typer.Argument(help="The shot, e.g. E01-S02-003.", show_default=False)],
+    take: Annotated[int | None, typer.Argument(help="The take number (default: the pick, else the best take).", show_default=False)] = None,
+) -> None:
+    """Play a take in the system's player (mpv, ffplay or the desktop's opener)."""
+    project = _open(directory)
+    views = project.takes(shot_id)
+    if take is None:
+        chosen = next((v for v in views if v.picked and v.take.kind.moving), None) or next(
+            (v for v in sorted(views, key=lambda v: v.rank or 10**6)
+             if v.rank is not None and v.take.kind.moving), None)
+        if chosen is None:
+            err.print(Text(f"error: {shot_id} has no finished take to play; draw some with "
+                           f"`shotcraft render {directory} --shot {shot_id}`."))
+            raise typer.Exit(1)
+    else:
+        chosen = next((v for v in views if v.take.number == take), None)
+        if chosen is None:
+            err.print(Text(f"error: {shot_id} has no take {take}."))
+            raise typer.Exit(1)
+    path = project.take_path(chosen.take)
+    if path is None:
+        err.print(Text(f"error: take {chosen.take.number} of {shot_id} has no file "
+                       f"({chosen.take.status.value})."))
+        raise typer.Exit(1)
+    try:
+        playing = play_file(path, wait=True)
+    except CannotPlay as exc:
+        err.print(Text(f"cannot play take {chosen.take.number} of {shot_id}: {exc}"))
+        raise typer.Exit(1) from None
+    out.print(Text(f"played take {chosen.take.number} of {shot_id} in {playing.name}"))
+
+
+@command()
 def demo(
     directory: Annotated[Path, typer.Argument(help="Where to make the demo project.")] = Path("shotcraft-demo"),
     takes: Annotated[int, typer.Option("--takes", help="Takes per shot, 1-100.")] = 3,
 ) -> None:
     """Sample script → 3 previz takes per shot → auto picks → episode 1 with subtitles, OTIO and sheet."""
-    from shotcraft.projects.limits import check_takes
-    from shotcraft.studio.demo import run_demo
-
     check_takes(takes)  # before the demo project is made
     run_demo(directory, takes=takes, console=out)
 

@@ -16,10 +16,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from shotcraft.assembly.episode import parse_sfx
 from shotcraft.assembly.formats import formats as export_formats
 from shotcraft.assembly.formats import names as format_names
 from shotcraft.assembly.presets import PRESETS
 from shotcraft.assembly.subtitle_style import PRESETS as SUBTITLE_PRESETS
+from shotcraft.projects import export_options
 
 Kind = Literal["choice", "bool", "switch", "path", "int", "float", "text", "formats", "many"]
 
@@ -115,9 +117,6 @@ def export_declarations() -> list[Declared]:
 def export_request(values: Mapping[str, Any], *, language: str) -> tuple[Any, Path | None]:
     """(ExportOptions, output path or None) from what a front-end collected, by declaration
     name; a bad value is a SpecError naming the option."""
-    from shotcraft.assembly.episode import parse_sfx
-    from shotcraft.projects import export_options
-
     declared = {d.name: d for d in export_declarations()}
     unknown = set(values) - set(declared)
     if unknown:

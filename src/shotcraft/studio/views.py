@@ -245,3 +245,53 @@ def stats_lines(stats: Any) -> list[Text]:
     more = f" and {len(stats.unpicked_ids) - 10} more" if len(stats.unpicked_ids) > 10 else ""
     lines.append(Text(f"unpicked: {stats.unpicked_shots}" + (f" ({shown}{more})" if shown else "")))
     return lines
+
+
+def import_lines(report: Any) -> list[tuple[str, str | None]]:
+    """The import report as (line, style) pairs, printed as plain Text (script text is data).
+
+    An import says what it read and did plus the warnings; a dry run lists every scene with its
+    heading line, every character with the line that introduced them and the speakers no cast
+    list names, and, with --assist, the diff of the rewrite."""
+    read = report.read
+    lines: list[tuple[str, str | None]] = []
+    verb = "would import" if report.dry_run else "imported"
+    lines.append((f"{verb} {report.script} ({report.format}"
+                  + (f", {read.encoding}" if read and read.encoding else "")
+                  + f"): {report.episodes} episodes, {report.scenes} scenes, {report.shots} shots, "
+                  f"{report.characters} characters, {report.dialogue_lines} dialogue lines", None))
+    if read and read.hygiene:
+        lines.append(("  cleaned: " + "; ".join(read.hygiene), "dim"))
+    if report.assist is not None:
+        a = report.assist
+        lines.append((f"  rewritten by {a.model} at {a.server}: {a.parts} parts, {a.asked} asked, "
+                      f"{a.cached} from the cache → {a.rewritten}", None))
+    if report.dry_run and read:
+        for episode in read.episode_list:
+            title = f" {episode.title}" if episode.title else ""
+            lines.append((f"episode {episode.number}{title} (line {episode.line}): "
+                          f"{len(episode.scenes)} scenes", "bold"))
+            for scene in episode.scenes:
+                heading = scene.heading or "(text before the first heading)"
+                lines.append((f"  {scene.id:<6} line {scene.line:<6} {heading} — {scene.shots} shots", None))
+        if read.character_list:
+            lines.append(("characters: " + ", ".join(
+                f"{c.name} (line {c.line})" if c.line else c.name for c in read.character_list), None))
+        if read.speakers_not_in_cast:
+            lines.append(("speakers not in any cast list: " + ", ".join(
+                f"{s.name} (line {s.line}, {s.lines} line{'s' if s.lines != 1 else ''}"
+                f"{', a voice' if s.voice_only else ''})"
+                for s in read.speakers_not_in_cast), None))
+    if report.kept or report.archived or report.dry_run:
+        keep = "would keep" if report.dry_run else "kept"
+        lines.append((f"{keep} {report.kept} unchanged shots, "
+                      f"{'would add' if report.dry_run else 'added'} {report.added}, "
+                      f"{'would archive' if report.dry_run else 'archived'} {report.archived}", None))
+    for warning in (read.warnings if read else []):
+        where = f"line {warning.line}: " if warning.line else ""
+        lines.append((f"warning: {where}{warning.message}", "yellow"))
+    if report.dry_run and report.assist is not None and report.assist.diff:
+        lines.extend((line, None) for line in report.assist.diff.rstrip("\n").split("\n"))
+    if report.dry_run:
+        lines.append(("nothing was saved (--dry-run)", "dim"))
+    return lines

@@ -24,6 +24,14 @@ class EdlFormat(ExportFormat):
     name = "edl"
     suffix = ".edl"
     description = "CMX 3600 EDL (picture track; alternates as comments)"
+    reads = (".edl",)
+    reads_as = "EDL"
+
+    def read(self, path: Path, *, fps: int) -> Any:
+        # an EDL carries timecode only: read it at the project's frame rate
+        from shotcraft.assembly.formats import otio_tree
+
+        return otio_tree.read_timeline(path, adapter="cmx_3600", what=self.reads_as, rate=fps)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         import opentimelineio as otio

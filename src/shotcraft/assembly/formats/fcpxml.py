@@ -29,6 +29,13 @@ class FcpxmlFormat(ExportFormat):
     name = "fcpxml"
     suffix = ".fcpxml"
     description = "FCPXML for Final Cut Pro, DaVinci Resolve and Premiere"
+    reads = (".fcpxml",)
+    reads_as = "FCPXML"
+
+    def read(self, path: Path, *, fps: int) -> Any:
+        from shotcraft.assembly.formats import otio_tree
+
+        return otio_tree.read_timeline(path, adapter="fcpx_xml", what=self.reads_as)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         import opentimelineio as otio

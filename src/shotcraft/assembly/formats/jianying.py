@@ -21,6 +21,16 @@ from typing import Any
 
 from shotcraft.assembly.formats.base import ExportFormat, FormatOption
 from shotcraft.assembly.formats.otio import BUNDLE
+from shotcraft.assembly.jianying import (
+    DraftAudioClip,
+    DraftAudioTrack,
+    DraftText,
+    DraftTextStyle,
+    DraftVideoClip,
+    JianyingDraft,
+    draft_folder_name,
+    write_jianying_draft,
+)
 from shotcraft.assembly.staging import final_path, staged_folder
 from shotcraft.assembly.timeline import Timeline
 
@@ -31,15 +41,6 @@ DRAFTS = FormatOption(
 
 def draft_spec(timeline: Timeline, name: str) -> Any:
     """The `JianyingDraft` of a timeline: what the draft writer needs, nothing from projects."""
-    from shotcraft.assembly.jianying import (
-        DraftAudioClip,
-        DraftAudioTrack,
-        DraftText,
-        DraftTextStyle,
-        DraftVideoClip,
-        JianyingDraft,
-    )
-
     video, start = [], 0
     for clip in timeline.clips:
         if clip.media is not None:
@@ -85,9 +86,13 @@ class JianyingFormat(ExportFormat):
     description = "剪映 (Jianying) draft folder"
     options = (BUNDLE, DRAFTS)
 
-    def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        from shotcraft.assembly.jianying import write_jianying_draft
+    def targets(self, episode_output: Path, options: Mapping[str, Any]) -> list[tuple[Path, bool]]:
+        path = self.path_for(episode_output)
+        drafts = options.get("jianying_drafts")
+        folder = Path(drafts).expanduser() if drafts else path.parent
+        return [(folder, True), (folder / draft_folder_name(path.name), True)]
 
+    def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         path = Path(path)
         drafts = options.get("jianying_drafts")
         final_folder = Path(drafts).expanduser().absolute() if drafts else final_path(path.parent)

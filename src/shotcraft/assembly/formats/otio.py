@@ -71,6 +71,17 @@ class OtioFormat(ExportFormat):
     suffix = ".otio"
     description = "OpenTimelineIO timeline (media relative to the file)"
     options = (BUNDLE,)
+    reads = (".otio",)
+    reads_as = "OTIO"
+
+    def read(self, path: Path, *, fps: int) -> Any:
+        from shotcraft.assembly.formats import otio_tree
+
+        return otio_tree.read_timeline(path, adapter="otio_json", what=self.reads_as)
+
+    def targets(self, episode_output: Path, options: Mapping[str, Any]) -> list[tuple[Path, bool]]:
+        path = self.path_for(episode_output)
+        return [(path, False), *([(bundle_folder(path), True)] if options.get("bundle") else [])]
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         bundle = bool(options.get("bundle"))
@@ -82,6 +93,13 @@ class OtiozFormat(ExportFormat):
     name = "otioz"
     suffix = ".otioz"
     description = "OpenTimelineIO bundle with the media inside (for another machine)"
+    reads = (".otioz",)
+    reads_as = "OTIO bundle"
+
+    def read(self, path: Path, *, fps: int) -> Any:
+        from shotcraft.assembly.formats import otio_tree
+
+        return otio_tree.read_timeline(path, adapter="otioz", what=self.reads_as)
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
         import opentimelineio as otio

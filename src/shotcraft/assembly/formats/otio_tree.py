@@ -25,7 +25,7 @@ from typing import Literal
 import opentimelineio as otio
 
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
-from shotcraft.shots.errors import AssemblyError, MediaError
+from shotcraft.shots.errors import AssemblyError, MediaError, ProjectError
 from shotcraft.shots.media import probe
 
 MediaUrl = Callable[[Path], str]
@@ -50,6 +50,9 @@ def build(
     result.metadata["shotcraft"] = {
         "episode": timeline.episode,
         "fps": fps,
+        # the take each shot played when exported: reading an edit back, a shot whose pick
+        # moved since is told apart from one the editor switched
+        "picks": {clip.shot_id: clip.take for clip in timeline.clips},
         "subtitles": [cue.model_dump() for cue in timeline.subtitles],
     }
     picture = otio.schema.Track(name="Picture", kind=otio.schema.TrackKind.Video)
@@ -253,3 +256,22 @@ def _time(frames: int, fps: int) -> otio.opentime.RationalTime:
 
 def _range(start: int, duration: int, fps: int) -> otio.opentime.TimeRange:
     return otio.opentime.TimeRange(_time(start, fps), _time(duration, fps))
+
+
+def read_timeline(path: Path, *, adapter: str, what: str, **options: object) -> otio.schema.Timeline:
+    """The timeline in `path`, read by OpenTimelineIO's `adapter`; ProjectError in one sentence
+    naming the file (`what` it should be: "an FCPXML") when it cannot be read or holds none."""
+    path = Path(path)
+    if not path.is_file():
+        raise ProjectError(f"{path} does not exist.")
+    try:
+        read = otio.adapters.read_from_file(str(path), adapter_name=adapter, **options)
+    except Exception as exc:  # adapters raise anything from XML, JSON, zip and parsing errors
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160].rstrip(".")
+        raise ProjectError(f"{path} is not a readable {what} timeline ({reason}).") from exc
+    if isinstance(read, otio.schema.SerializableCollection):
+        timelines = list(read.find_children(descended_from_type=otio.schema.Timeline))
+        read = timelines[0] if timelines else read
+    if not isinstance(read, otio.schema.Timeline):
+        raise ProjectError(f"{path} holds no timeline (it is a {type(read).__name__}).")
+    return read

@@ -1,51 +1,58 @@
-"""The export formats shotcraft knows, by name; modules are imported only when asked for."""
+"""The export formats installed, by name: the `shotcraft.formats` entry points (shots/plugins.py).
+
+Each is an adapter that writes a timeline and, where the format can be read back, reads an
+editor's edit of it (`ExportFormat.reads`, `read`), declared together as OpenTimelineIO's
+adapters are, so export and import-edit cannot drift apart. Modules are imported only when
+their format is asked for.
+"""
 
 from __future__ import annotations
 
-from importlib import import_module
+from pathlib import Path
 
 from shotcraft.assembly.formats.base import ExportFormat
-from shotcraft.shots.errors import SpecError
+from shotcraft.shots.errors import ConfigError, ProjectError, SpecError
+from shotcraft.shots.plugins import PluginKind
 
-# name → "module:Class", in the order the CLI help and the studio list them
-_BUILTIN: dict[str, str] = {
-    "otio": "shotcraft.assembly.formats.otio:OtioFormat",
-    "otioz": "shotcraft.assembly.formats.otio:OtiozFormat",
-    "fcpxml": "shotcraft.assembly.formats.fcpxml:FcpxmlFormat",
-    "edl": "shotcraft.assembly.formats.edl:EdlFormat",
-    "jianying": "shotcraft.assembly.formats.jianying:JianyingFormat",
-    "srt": "shotcraft.assembly.formats.srt:SrtFormat",
-    "sheet": "shotcraft.assembly.formats.sheet:SheetFormat",
-}
-_registered: dict[str, type[ExportFormat]] = {}
+# shotcraft's own, in the order the CLI help and the studio list them; others follow
+FORMATS: PluginKind[ExportFormat] = PluginKind(
+    "shotcraft.formats", "export format", ExportFormat,
+    order=("otio", "otioz", "fcpxml", "edl", "jianying", "srt", "sheet"))
 
 
 def register(format_class: type[ExportFormat]) -> type[ExportFormat]:
-    """Add a format (usable as a class decorator); a later registration of a name replaces it."""
-    _registered[format_class.name] = format_class
+    """Add a format in code, as its entry point would (usable as a class decorator)."""
+    FORMATS.add(format_class.name, format_class)
     return format_class
 
 
 def names() -> list[str]:
-    """Every known format name, built-in ones first."""
-    return [*_BUILTIN, *(name for name in _registered if name not in _BUILTIN)]
+    """Every installed format name, shotcraft's own first."""
+    return FORMATS.names()
 
 
 def get(name: str) -> ExportFormat:
-    """The format called `name`; an unknown name is a SpecError listing the known ones."""
-    key = name.strip().lower()
-    if key in _registered:
-        return _registered[key]()
-    if key not in _BUILTIN:
-        raise SpecError(
-            f"unknown export format {name!r}; the formats are {', '.join(names())}.",
-            field="format",
-        )
-    module, _, attribute = _BUILTIN[key].partition(":")
-    format_class: type[ExportFormat] = getattr(import_module(module), attribute)
-    return format_class()
+    """The format called `name`; an unknown name is a SpecError (the `format` field) listing
+    what is installed."""
+    try:
+        return FORMATS.make(name.strip().lower())
+    except ConfigError as exc:
+        raise SpecError(exc.message, field="format") from exc
 
 
 def formats() -> list[ExportFormat]:
-    """Every known format, in listing order."""
+    """Every installed format, in listing order."""
     return [get(name) for name in names()]
+
+
+def reader_for(path: Path) -> ExportFormat:
+    """The format that reads `path` back (by its suffix); ProjectError naming the suffixes the
+    installed formats read when none does."""
+    suffix = Path(path).suffix.lower()
+    readers = [fmt for fmt in formats() if fmt.reads]
+    for fmt in readers:
+        if suffix in fmt.reads:
+            return fmt
+    known = [s for fmt in readers for s in fmt.reads]
+    listed = ", ".join(known[:-1]) + f" or {known[-1]}" if len(known) > 1 else "".join(known)
+    raise ProjectError(f"{path} is not a timeline shotcraft reads back: use an {listed} file.")

@@ -15,7 +15,13 @@ class SheetFormat(ExportFormat):
     suffix = "-sheet.png"
     description = "storyboard contact sheet (PNG + PDF)"
 
-    def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        from shotcraft.assembly import sheet
+    def targets(self, episode_output: Path, options: Mapping[str, Any]) -> list[tuple[Path, bool]]:
+        png = self.path_for(episode_output)
+        return [(png, False), (png.with_suffix(".pdf"), False)]
 
-        return sheet.write_contact_sheet(timeline, Path(path))
+    def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
+        # the sheet draws with Pillow: imported when one is written, not when the format is
+        # listed (every command's start lists the formats, for their flags)
+        from shotcraft.assembly.sheet import write_contact_sheet
+
+        return write_contact_sheet(timeline, Path(path))

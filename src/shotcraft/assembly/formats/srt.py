@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from shotcraft.assembly import subtitles
 from shotcraft.assembly.formats.base import ExportFormat
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.files import atomic_target
@@ -17,8 +18,6 @@ class SrtFormat(ExportFormat):
     description = "SRT subtitles"
 
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        from shotcraft.assembly import subtitles
-
         # atomic_target gives the file the umask's mode (write_srt alone leaves a temp's 0600)
         with atomic_target(Path(path)) as temp:
             subtitles.write_srt(timeline.subtitles, temp, timeline.fps)

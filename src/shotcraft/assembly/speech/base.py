@@ -3,28 +3,20 @@
 An engine is a class with a `name`, a `version()` (part of every cache key, so a new engine
 release re-synthesises), `check(voice)` (a SpecError naming the field for a voice it cannot
 speak, before any work) and `synthesize(text, voice, out)` (write a WAV to `out`, return its
-length in seconds). Engines are listed by name in `ENGINES` and imported only when asked for,
-so a cloud engine (Kling TTS, an OpenAI-compatible /audio/speech server) slots in as one more
-module and one more line here; its keys come from the environment, and the per-line cache
-(speech.cache) is what keeps it from being paid twice for the same line.
+length in seconds). Engines are `shotcraft.speech` entry points (shots/plugins.py), imported
+only when asked for, so a cloud engine (Kling TTS, an OpenAI-compatible /audio/speech server)
+slots in as one more module and its entry point; its keys come from the settings, and the
+per-line cache (speech.cache) is what keeps it from being paid twice for the same line.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from shotcraft.shots.errors import ConfigError
+from shotcraft.shots.plugins import PluginKind
 from shotcraft.storyboard.voices import Voice
-
-# engine name → "module:Class", imported on first use
-ENGINES: dict[str, str] = {
-    "espeak": "shotcraft.assembly.speech.espeak:EspeakEngine",
-    "kling": "shotcraft.assembly.speech.kling:KlingSpeech",
-    "openai": "shotcraft.assembly.speech.openai:OpenAISpeech",
-}
 
 
 class SpeechEngine(ABC):
@@ -48,19 +40,18 @@ class SpeechEngine(ABC):
         keeps its id, so a run killed mid-poll resumes the task instead of paying again."""
 
 
-_loaded: dict[str, SpeechEngine] = {}
+ENGINES: PluginKind[SpeechEngine] = PluginKind("shotcraft.speech", "speech engine", SpeechEngine,
+                                               order=("espeak", "kling", "openai"))
+_made: dict[str, SpeechEngine] = {}
 
 
 def engine_names() -> list[str]:
-    return sorted(ENGINES)
+    """The installed speech engines, shotcraft's own first."""
+    return ENGINES.names()
 
 
 def get_engine(name: str) -> SpeechEngine:
-    """The speech engine called `name`; ConfigError listing the known ones otherwise."""
-    if name not in ENGINES:
-        raise ConfigError(f"there is no speech engine {name!r}; use one of: "
-                          f"{', '.join(engine_names())}.")
-    if name not in _loaded:
-        module, _, cls = ENGINES[name].partition(":")
-        _loaded[name] = getattr(importlib.import_module(module), cls)()
-    return _loaded[name]
+    """The speech engine called `name` (made once); ConfigError listing what is installed."""
+    if name not in _made or type(_made[name]) is not ENGINES.load(name):
+        _made[name] = ENGINES.make(name)
+    return _made[name]

@@ -1,12 +1,12 @@
-"""What the cloud speech engines share: keys from the environment, httpx, and audio to WAV.
+"""What the cloud speech engines share: httpx, and their audio to WAV.
 
-Keys are read from the environment at the moment of a request and never passed on: not to the
-voice, the cache key, the task files or any message.
+Their keys come from the settings (the environment, or the user's 0600 config file) at the
+moment of a request and are never passed on: not to the voice, the cache key, the task files
+or any message.
 """
 
 from __future__ import annotations
 
-import os
 import wave
 from pathlib import Path
 from typing import Any
@@ -15,22 +15,6 @@ from shotcraft.shots import ffmpeg
 from shotcraft.shots.errors import AssemblyError, ConfigError
 
 SEMITONES_PER_PITCH_STEP = 0.1  # pitch 50 is the voice's own; 70 is two semitones up
-
-
-def env(name: str, what: str) -> str:
-    """The environment variable `name`; ConfigError naming it when it is unset or empty."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ConfigError(f"{what} needs {name}: set it in the environment (it is never stored).")
-    return value
-
-
-def env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    try:
-        return float(raw) if raw else default
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, not {raw!r}.") from exc
 
 
 def httpx_module() -> Any:

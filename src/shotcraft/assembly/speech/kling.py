@@ -15,62 +15,42 @@ docs.fast-token.com "KlingAudioTTS", apidoc.cometapi.com "Kling TTS"):
   so it is downloaded at once.
 - Error codes are Kling's general ones (1000-1004 authentication, 1102 balance, 1201 bad
   parameter, 1302/1303 rate and parallel limits, 5000 server).
-- Keys: SHOTCRAFT_KLING_ACCESS_KEY / SHOTCRAFT_KLING_SECRET_KEY, the video engine's, signed into
-  the same 30-minute HS256 JWT (a few lines here: assembly may not import engine/).
-  SHOTCRAFT_KLING_BASE_URL or SHOTCRAFT_KLING_REGION (global|china) pick the host.
+- The account is the video engine's: one client (providers/kling: the same keys, settings,
+  JWT, hosts, error codes and retries); SHOTCRAFT_KLING_BASE_URL or SHOTCRAFT_KLING_REGION
+  (global|china) pick the host.
 
-Never paid twice: before the create, `task_file` (cache/speech/<key>.task.json, next to the
-line's cache entry) names the task by an `external_task_id`; the created task's id replaces it
-before the first poll. A run killed while polling resumes that task; a create whose answer was
-lost (a dropped connection) is found by its external id before anything is asked again. The
-cache removes the file once the line is stored.
+Never paid twice, by the provider's one submit (`KlingApi.send`): before the create,
+`task_file` (cache/speech/<key>.task.json, next to the line's cache entry) names the task by an
+`external_task_id`; the created task's id replaces it before the first poll. A run killed while
+polling resumes that task; a create whose answer was lost (a dropped connection) is found by its
+external id before anything is asked again. The cache removes the file once the line is stored.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
 from pathlib import Path
 from typing import Any
 
 from shotcraft.assembly.speech.base import SpeechEngine
-from shotcraft.assembly.speech.cloud import env, env_float, httpx_module, to_wav
-from shotcraft.shots.errors import AssemblyError, ConfigError, SpecError
+from shotcraft.assembly.speech.cloud import httpx_module, to_wav
+from shotcraft.providers.kling.codes import AUTH_CODES
+from shotcraft.providers.kling.settings import KlingSettings
+from shotcraft.providers.kling.tasks import KlingApi, Stop
+from shotcraft.shots.errors import AssemblyError, SpecError
 from shotcraft.shots.files import atomic_target
+from shotcraft.shots.settings import missing_key
 from shotcraft.storyboard.voices import Voice
 
 ACCESS, SECRET = "SHOTCRAFT_KLING_ACCESS_KEY", "SHOTCRAFT_KLING_SECRET_KEY"
-HOSTS = {"global": "https://api-singapore.klingai.com", "china": "https://api-beijing.klingai.com"}
 PATH = "/v1/audio/tts"
 MAX_TEXT = 1000
 SPEEDS = (0.8, 2.0)
 LANGUAGES = ("zh", "en")
 VERSION = "kling-tts-v1"
-AUTH_CODES = {1000, 1001, 1002, 1003, 1004}
 
 
-def _base_url() -> str:
-    explicit = os.environ.get("SHOTCRAFT_KLING_BASE_URL", "").strip()
-    region = os.environ.get("SHOTCRAFT_KLING_REGION", "global").strip() or "global"
-    if not explicit and region not in HOSTS:
-        raise ConfigError(f"SHOTCRAFT_KLING_REGION must be global or china, not {region!r}.")
-    return (explicit or HOSTS[region]).rstrip("/")
-
-
-def _token() -> str:
-    access = env(ACCESS, "Kling's TTS")
-    secret = env(SECRET, "Kling's TTS")
-    try:
-        import jwt
-    except ImportError as exc:  # pragma: no cover - only without the extra
-        raise ConfigError("Kling's TTS needs pyjwt: pip install 'shotcraft[kling]'.") from exc
-    now = int(time.time())
-    return jwt.encode({"iss": access, "exp": now + 1800, "nbf": now - 5}, secret,
-                      algorithm="HS256", headers={"alg": "HS256", "typ": "JWT"})
-
-
-def refusal(status: int, code: int | None, message: str) -> str:
+def refusal(status: int | None, code: int | None, message: str) -> str:
     """One sentence for a refused Kling call."""
     if code in AUTH_CODES or status == 401:
         return (f"Kling refused the keys (code {code}): check {ACCESS} and {SECRET} "
@@ -79,9 +59,19 @@ def refusal(status: int, code: int | None, message: str) -> str:
         return "Kling's account balance is spent (code 1102); top it up and export again."
     if code in (1302, 1303) or status == 429:
         return f"Kling's TTS is rate-limited (code {code}); try again later."
-    if status >= 500:
+    if status is not None and status >= 500:
         return f"Kling's TTS failed on its side (HTTP {status}, code {code}); try again later."
+    if status is None:  # no answer at all: the provider's sentence says what happened
+        return message
     return f"Kling's TTS refused the line (code {code}): {message}"
+
+
+def _settings() -> KlingSettings:
+    settings = KlingSettings()
+    for key, field in ((settings.access_key, "access_key"), (settings.secret_key, "secret_key")):
+        if key is None or not key.get_secret_value().strip():
+            raise missing_key("Kling's TTS", KlingSettings, field)
+    return settings
 
 
 class KlingSpeech(SpeechEngine):
@@ -104,86 +94,28 @@ class KlingSpeech(SpeechEngine):
         if len(text) > MAX_TEXT:
             raise AssemblyError(f"Kling's TTS takes at most {MAX_TEXT} characters a line; this "
                                 f"one has {len(text)}: split it in the script.")
+        settings = _settings()
         httpx = httpx_module()
-        base = _base_url()
-        retries = int(env_float("SHOTCRAFT_KLING_RETRIES", 3))
-        delay = env_float("SHOTCRAFT_KLING_RETRY_DELAY", 1.0)
-        interval = env_float("SHOTCRAFT_KLING_TTS_POLL_INTERVAL", 1.0)
-        timeout = env_float("SHOTCRAFT_KLING_MAX_POLL_SECONDS", 600.0)
-        with httpx.Client(timeout=env_float("SHOTCRAFT_KLING_REQUEST_TIMEOUT", 30.0)) as client:
-
-            def lookup(ident: str) -> Any:
-                """The task `ident` (an id or our external id), or None when Kling has none."""
-                try:
-                    reply = client.get(f"{base}{PATH}/{ident}",
-                                       headers={"Authorization": f"Bearer {_token()}"})
-                    payload = reply.json()
-                except (httpx.HTTPError, ValueError):
-                    return None
-                ok = reply.status_code == 200 and isinstance(payload, dict) and payload.get("code") == 0
-                return payload.get("data") if ok else None
-
-            def call(method: str, url: str, body: dict[str, Any] | None = None) -> Any:
-                for attempt in range(retries + 1):
-                    try:
-                        reply = client.request(method, url, json=body,
-                                               headers={"Authorization": f"Bearer {_token()}"})
-                    except httpx.HTTPError as exc:
-                        # a create whose answer was lost may have made the task: find it by our
-                        # external id before asking again, so it is not paid for twice
-                        made = lookup(body["external_task_id"]) if body and "external_task_id" in body else None
-                        if made:
-                            return made
-                        if attempt < retries:
-                            time.sleep(delay * 2 ** attempt)
-                            continue
-                        raise AssemblyError(f"Kling's TTS could not be reached at {base}: "
-                                            f"{type(exc).__name__}.") from exc
-                    try:
-                        payload = reply.json()
-                    except ValueError:
-                        payload = {}
-                    code = payload.get("code") if isinstance(payload, dict) else None
-                    if reply.status_code == 200 and code == 0:
-                        return payload.get("data") or {}
-                    again = reply.status_code >= 500 or code in (1302, 1303)
-                    if again and attempt < retries:
-                        time.sleep(delay * 2 ** attempt)
-                        continue
-                    message = str(payload.get("message", "")) if isinstance(payload, dict) else ""
-                    raise AssemblyError(refusal(reply.status_code, code, message))
-                raise AssertionError("unreachable")
-
-            saved = _saved_task(task_file)
-            task_id = saved.get("task_id")
-            if task_id is None and saved.get("external_task_id"):  # killed before the answer came
-                found = lookup(saved["external_task_id"])
-                task_id = str(found["task_id"]) if found else None
-            if task_id is None:
-                body: dict[str, Any] = {"text": text, "voice_id": voice.voice,
-                                        "voice_language": _language(voice),
-                                        "voice_speed": voice.speed}
-                if task_file is not None:  # named before it is asked for, so it can be found
-                    body["external_task_id"] = external = f"shotcraft-tts-{Path(task_file).name[:40]}"
-                    _save_task(task_file, {"external_task_id": external})
-                task_id = str(call("POST", base + PATH, body)["task_id"])
-                if task_file is not None:  # before the first poll: a crash from here resumes it
-                    _save_task(task_file, {"task_id": task_id})
-            started = time.monotonic()
-            while True:
-                data = call("GET", f"{base}{PATH}/{task_id}")
-                status = data.get("task_status")
-                if status == "succeed":
-                    break
-                if status == "failed":
-                    if task_file is not None:
-                        Path(task_file).unlink(missing_ok=True)
-                    raise AssemblyError(f"Kling's TTS could not speak the line: "
-                                        f"{data.get('task_status_msg') or 'the task failed'}.")
-                if time.monotonic() - started > timeout:
-                    raise AssemblyError(f"Kling's TTS task {task_id} is still {status} after "
-                                        f"{timeout:g} s; export again later to pick it up.")
-                time.sleep(interval)
+        with httpx.Client(timeout=settings.request_timeout) as client:
+            api = KlingApi(settings, client)
+            try:
+                task_id = _task(api, text, voice, task_file)
+            except Stop as stop:
+                raise AssemblyError(refusal(stop.status, stop.code, stop.message)) from None
+            try:
+                data = api.poll(f"{PATH}/{task_id}", None, interval=settings.tts_poll_interval,
+                                backoff=1.0)
+            except Stop as stop:
+                if stop.late:
+                    raise AssemblyError(f"Kling's TTS task {task_id} is still running after "
+                                        f"{settings.max_poll_seconds:g} s; export again later to "
+                                        "pick it up.") from None
+                raise AssemblyError(refusal(stop.status, stop.code, stop.message)) from None
+            if data.get("task_status") == "failed":
+                if task_file is not None:
+                    Path(task_file).unlink(missing_ok=True)
+                raise AssemblyError(f"Kling's TTS could not speak the line: "
+                                    f"{data.get('task_status_msg') or 'the task failed'}.")
             audios = (data.get("task_result") or {}).get("audios") or []
             if not audios or not audios[0].get("url"):
                 raise AssemblyError(f"Kling's TTS task {task_id} succeeded without an audio URL.")
@@ -192,6 +124,43 @@ class KlingSpeech(SpeechEngine):
                 raise AssemblyError(f"Kling's TTS audio for task {task_id} could not be downloaded "
                                     f"(HTTP {download.status_code}); export again to fetch it anew.")
         return to_wav(download.content, out, voice.pitch)
+
+
+def _task(api: KlingApi, text: str, voice: Voice, task_file: Path | None) -> str:
+    """The line's task id: resumed from the task file, found by its external id (a create
+    whose answer was lost), or created now, through the provider's one submit."""
+    saved = _saved_task(task_file)
+    if saved.get("task_id"):
+        return saved["task_id"]
+    external = saved.get("external_task_id") or (
+        f"shotcraft-tts-{Path(task_file).name[:40]}" if task_file is not None else None)
+    if saved.get("external_task_id"):  # killed before the answer came
+        found = api.lookup(f"{PATH}/{external}")
+        if found:
+            return _remember(task_file, str(found["task_id"]))
+    body: dict[str, Any] = {"text": text, "voice_id": voice.voice,
+                            "voice_language": _language(voice), "voice_speed": voice.speed}
+    step: dict[str, Any] = {}
+    if external is not None:  # named before it is asked for, so it can be found
+        body["external_task_id"] = external
+
+    def save() -> None:
+        if task_file is not None and not step.get("task_id"):
+            _save_task(task_file, {"external_task_id": str(external)})
+
+    def find() -> dict[str, Any] | None:
+        return api.lookup(f"{PATH}/{external}") if external is not None else None
+
+    data = api.send(PATH, body, step, save, find, what="the line",
+                    after="nothing was paid for it")
+    return _remember(task_file, str(data["task_id"]))
+
+
+def _remember(task_file: Path | None, task_id: str) -> str:
+    """Keep the task id before the first poll: a crash from here resumes it."""
+    if task_file is not None:
+        _save_task(task_file, {"task_id": task_id})
+    return task_id
 
 
 def _language(voice: Voice) -> str:

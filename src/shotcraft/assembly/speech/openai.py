@@ -7,31 +7,47 @@ aac, flac, wav, pcm; we ask for wav) and `speed` (0.25-4.0); the answer is the a
 Errors are JSON `{"error": {"message", "type", "code"}}` with 400 (bad request), 401 (bad key),
 429 (rate limit or quota) and 5xx.
 
-Settings from the environment only: SHOTCRAFT_TTS_BASE_URL (e.g. `https://api.openai.com/v1`;
-`/audio/speech` is appended), SHOTCRAFT_TTS_API_KEY (sent as a Bearer token, never stored),
-SHOTCRAFT_TTS_MODEL (default `tts-1`; part of the cache key with the server's host, so another
-model or server re-synthesises). A plain answer: nothing to poll, so nothing to resume.
+Settings (`[tts]`, SHOTCRAFT_TTS_*; shots/settings.py): base_url (e.g.
+`https://api.openai.com/v1`; `/audio/speech` is appended), api_key (sent as a Bearer token,
+never stored; the environment or the user's 0600 config file only), model (default `tts-1`; part
+of the cache key with the server's host, so another model or server re-synthesises), retries,
+retry_delay, request_timeout. A plain answer: nothing to poll, so nothing to resume.
 """
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
 from shotcraft.assembly.speech.base import SpeechEngine
-from shotcraft.assembly.speech.cloud import env, env_float, httpx_module, to_wav
+from shotcraft.assembly.speech.cloud import httpx_module, to_wav
 from shotcraft.shots.errors import AssemblyError, SpecError
+from shotcraft.shots.settings import Section, missing_key
 from shotcraft.storyboard.voices import Voice
 
-BASE, KEY, MODEL = "SHOTCRAFT_TTS_BASE_URL", "SHOTCRAFT_TTS_API_KEY", "SHOTCRAFT_TTS_MODEL"
+KEY = "SHOTCRAFT_TTS_API_KEY"
 MAX_INPUT = 4096
 SPEEDS = (0.25, 4.0)
 
 
-def _model() -> str:
-    return os.environ.get(MODEL, "").strip() or "tts-1"
+class TtsSettings(Section):
+    """The OpenAI-compatible speech server: `[tts]`, `SHOTCRAFT_TTS_*`; the key only in the
+    environment or the user's config file (mode 0600)."""
+
+    section: ClassVar[str] = "tts"
+    model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_TTS_", extra="ignore")
+
+    base_url: str = ""  # e.g. https://api.openai.com/v1 (/audio/speech is appended)
+    api_key: SecretStr | None = None  # sent as a Bearer token, never stored
+    model: str = "tts-1"  # part of the cache key with the server's host
+    retries: int = 3  # for 429, 5xx and dropped connections
+    retry_delay: float = 1.0  # first back-off, doubled each time
+    request_timeout: float = 60.0
 
 
 def refusal(status: int, message: str) -> str:
@@ -45,13 +61,22 @@ def refusal(status: int, message: str) -> str:
     return f"the speech server refused the line (HTTP {status}): {message or 'no details'}"
 
 
+class _Again(Exception):
+    """A try worth repeating (a dropped connection, 429, 5xx); `last` says it if it was the last."""
+
+    def __init__(self, last: str) -> None:
+        super().__init__(last)
+        self.last = last
+
+
 class OpenAISpeech(SpeechEngine):
     name = "openai"
     paid = True
 
     def version(self) -> str:
-        host = urlsplit(os.environ.get(BASE, "")).netloc or "unset"
-        return f"{_model()}@{host}"
+        settings = TtsSettings()
+        host = urlsplit(settings.base_url).netloc or "unset"
+        return f"{settings.model or 'tts-1'}@{host}"
 
     def check(self, voice: Voice) -> None:
         if not SPEEDS[0] <= voice.speed <= SPEEDS[1]:  # pragma: no cover - Voice allows 0.5-2
@@ -62,32 +87,41 @@ class OpenAISpeech(SpeechEngine):
         if len(text) > MAX_INPUT:
             raise AssemblyError(f"the speech server takes at most {MAX_INPUT} characters a line; "
                                 f"this one has {len(text)}: split it in the script.")
-        base = env(BASE, "the openai speech engine").rstrip("/")
-        key = env(KEY, "the openai speech engine")
+        settings = TtsSettings()
+        if not settings.base_url.strip():
+            raise missing_key("the openai speech engine", TtsSettings, "base_url")
+        if settings.api_key is None or not settings.api_key.get_secret_value().strip():
+            raise missing_key("the openai speech engine", TtsSettings, "api_key")
+        base = settings.base_url.strip().rstrip("/")
+        key = settings.api_key.get_secret_value().strip()
         httpx = httpx_module()
-        retries = int(env_float("SHOTCRAFT_TTS_RETRIES", 3))
-        delay = env_float("SHOTCRAFT_TTS_RETRY_DELAY", 1.0)
-        body = {"model": _model(), "input": text, "voice": voice.voice,
+        body = {"model": settings.model or "tts-1", "input": text, "voice": voice.voice,
                 "response_format": "wav", "speed": voice.speed}
-        with httpx.Client(timeout=env_float("SHOTCRAFT_TTS_REQUEST_TIMEOUT", 60.0)) as client:
-            for attempt in range(retries + 1):
+        with httpx.Client(timeout=settings.request_timeout) as client:
+
+            def once() -> Any:
                 try:
                     reply = client.post(f"{base}/audio/speech", json=body,
                                         headers={"Authorization": f"Bearer {key}"})
                 except httpx.HTTPError as exc:
-                    if attempt < retries:
-                        time.sleep(delay * 2 ** attempt)
-                        continue
-                    raise AssemblyError(f"the speech server at {base} could not be reached: "
-                                        f"{type(exc).__name__}.") from exc
+                    raise _Again(f"the speech server at {base} could not be reached: "
+                                 f"{type(exc).__name__}.") from None
                 if reply.status_code == 200:
-                    return to_wav(reply.content, out, voice.pitch)
-                if (reply.status_code == 429 or reply.status_code >= 500) and attempt < retries:
-                    time.sleep(delay * 2 ** attempt)
-                    continue
+                    return reply
                 try:
                     message = str(reply.json()["error"]["message"])
                 except (ValueError, KeyError, TypeError):
                     message = ""
+                if reply.status_code == 429 or reply.status_code >= 500:
+                    raise _Again(refusal(reply.status_code, message))
                 raise AssemblyError(refusal(reply.status_code, message))
-        raise AssertionError("unreachable")
+
+            def give_up(state: Any) -> Any:
+                error = state.outcome.exception()
+                raise AssemblyError(error.last if isinstance(error, _Again) else str(error))
+
+            reply = Retrying(stop=stop_after_attempt(settings.retries + 1),
+                             wait=wait_exponential(multiplier=settings.retry_delay, exp_base=2),
+                             retry=retry_if_exception_type(_Again),
+                             retry_error_callback=give_up)(once)
+        return to_wav(reply.content, out, voice.pitch)

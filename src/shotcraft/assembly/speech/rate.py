@@ -19,6 +19,8 @@ import json
 import threading
 from pathlib import Path
 
+import platformdirs
+
 from shotcraft.assembly.speech.base import get_engine
 from shotcraft.assembly.speech.cache import speak, speech_key
 from shotcraft.shots.files import atomic_target
@@ -59,8 +61,6 @@ def speaking_rate(voice: Voice, cache_dir: Path, language: str | None = None) ->
 
 def user_cache() -> Path:
     """Where rates go when a project cannot be written: the user's cache folder."""
-    import platformdirs
-
     return Path(platformdirs.user_cache_dir("shotcraft")) / "voices"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
+from shotcraft.assembly.audio import samples_for
 from shotcraft.assembly.speech.cache import RATE, read_samples, speak
 from shotcraft.assembly.speech.rate import at_pace
 from shotcraft.assembly.speech.treatment import treatment_for
@@ -69,8 +70,6 @@ def voices_for(cues: Sequence[Cue], voices: Mapping[str, Voice], language: str,
 def voice_track(cues: Sequence[Cue], voices: Mapping[str, Voice], *, fps: int, total_frames: int,
                 cache_dir: Path, out: Path, language: str = "zh") -> VoiceTrack:
     """Speak every cue in its speaker's voice into a 48 kHz stereo WAV of the episode's length."""
-    from shotcraft.assembly.audio import samples_for
-
     everyone = voices_for(cues, voices, language, cache_dir)
     ordered = [cue for cue in sorted(cues, key=lambda c: c.start_frame) if cue.text.strip()]
     length = samples_for(total_frames, fps)

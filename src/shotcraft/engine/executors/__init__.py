@@ -12,8 +12,9 @@ from shotcraft.engine.executors.base import (
     BatchSource,
     Executor,
     ExecutorSettings,
+    executor_names,
     get_executor,
 )
 
 __all__ = ["EXECUTORS", "Batch", "BatchEvent", "BatchResult", "BatchSource", "Executor",
-           "ExecutorSettings", "get_executor"]
+           "ExecutorSettings", "executor_names", "get_executor"]

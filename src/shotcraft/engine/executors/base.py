@@ -9,17 +9,17 @@ that ran the batch elsewhere brings the files back there before delivering.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from shotcraft.engine.protocol import RenderedTake, RenderRequest
-from shotcraft.shots.errors import ConfigError
+from shotcraft.shots.plugins import PluginKind
+from shotcraft.shots.settings import Section
 
 
 class Batch(BaseModel):
@@ -79,9 +79,10 @@ class BatchSource(Protocol):
         """A batch that cannot be run at all (no worker left): its takes fail with `reason`."""
 
 
-class ExecutorSettings(BaseSettings):
-    """`SHOTCRAFT_EXECUTOR=ray`, `SHOTCRAFT_RAY_ADDRESS=...` and friends."""
+class ExecutorSettings(Section):
+    """`[executor]`; `SHOTCRAFT_EXECUTOR=ray`, `SHOTCRAFT_RAY_ADDRESS=...` and friends."""
 
+    section = "executor"
     model_config = SettingsConfigDict(env_prefix="SHOTCRAFT_", extra="ignore")
 
     executor: str = "local"
@@ -109,25 +110,18 @@ class Executor(ABC):
         return None
 
 
-EXECUTORS: dict[str, str] = {
-    "local": "shotcraft.engine.executors.local:LocalExecutor",
-    "ray": "shotcraft.engine.executors.ray:RayExecutor",
-}
+EXECUTORS: PluginKind[Executor] = PluginKind("shotcraft.executors", "executor", Executor,
+                                             order=("local", "ray"))
+
+
+def executor_names() -> list[str]:
+    """The installed executors (the `shotcraft.executors` entry points), local first."""
+    return EXECUTORS.names()
 
 
 def get_executor(name: str | None = None, **options: Any) -> Executor:
     """An executor by name (default from settings); ConfigError when unknown or not installed."""
     settings = ExecutorSettings()
     name = name or settings.executor
-    if name not in EXECUTORS:
-        raise ConfigError(f"unknown executor '{name}'; use one of {', '.join(EXECUTORS)}.")
-    module_name, _, attr = EXECUTORS[name].partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ConfigError(
-            f"the {name} executor needs '{exc.name}'; install it with: pip install 'shotcraft[{name}]'."
-        ) from exc
-    cls: Any = getattr(module, attr)  # each executor's own keywords, beyond Executor's
-    executor: Executor = cls(settings=settings, **options)
+    executor: Executor = EXECUTORS.make(name, settings=settings, **options)
     return executor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any, ClassVar
 
 from shotcraft.engine.executors.base import (
@@ -17,7 +17,10 @@ from shotcraft.engine.executors.base import (
     ExecutorSettings,
 )
 from shotcraft.engine.protocol import Engine, Progress
+from shotcraft.engine.registry import get_engine
 from shotcraft.shots.errors import ShotcraftError, is_disk_full
+
+WAKE_SECONDS = 0.2
 
 
 def run_batch(engine: Engine, batch: Batch, *, emit: Any, cancel: threading.Event,
@@ -63,8 +66,6 @@ class LocalExecutor(Executor):
     def _engine(self, batch: Batch) -> Engine:
         if self.engine is not None and self.engine.name == batch.engine:
             return self.engine
-        from shotcraft.engine.registry import get_engine
-
         key = f"{batch.engine}:{sorted(batch.engine_settings.items())!r}"
         with self._lock:
             if key not in self._engines:
@@ -96,6 +97,11 @@ class LocalExecutor(Executor):
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render") as pool:
             futures = [pool.submit(loop) for _ in range(workers)]
+            # waits that end every moment: a signal the kernel gave a worker thread still has
+            # its Python handler run here (it runs only in the main thread), so SIGTERM can
+            # set `cancel` without waiting for a batch to finish
+            while wait(futures, timeout=WAKE_SECONDS).not_done:
+                pass
             errors = [f.exception() for f in futures]
         first = next((e for e in errors if e is not None), None)
         if first is not None:

@@ -21,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
+import time
 import uuid
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,11 +44,40 @@ from shotcraft.engine.executors.base import (
     Executor,
     ExecutorSettings,
 )
+from shotcraft.engine.executors.local import run_batch
 from shotcraft.engine.protocol import Engine
+from shotcraft.engine.registry import get_engine
 from shotcraft.shots.errors import ConfigError, EngineError
 from shotcraft.shots.files import atomic_target
 
 POLL_SECONDS = 0.25  # longest a drain call waits for events before the driver looks around
+# how long a cluster address may take to answer at all; ray.init itself retries for minutes
+CONNECT_SECONDS = 10.0
+
+
+def reach(address: str, timeout: float = CONNECT_SECONDS) -> None:
+    """Refuse, in one sentence and within `timeout` seconds, a Ray address nothing answers at
+    (a TCP connect to its host and port; "auto" and "local" are Ray's to find)."""
+    if address in ("auto", "local"):
+        return
+    where = address.removeprefix("ray://")
+    host, _, port = where.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"the Ray address {address} is not HOST:PORT (or ray://HOST:PORT).")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)),
+                                          timeout=max(0.1, deadline - time.monotonic())):
+                return
+        except OSError as exc:
+            if time.monotonic() >= deadline or isinstance(exc, socket.gaierror):
+                why = exc.strerror or type(exc).__name__
+                raise ConfigError(
+                    f"no Ray cluster answers at {address} ({why.lower()}, within "
+                    f"{timeout:g} s); start one there (ray start --head) or check "
+                    "--ray-address and SHOTCRAFT_RAY_ADDRESS. Nothing was queued.") from None
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
 
 class _Mailbox:
@@ -115,8 +146,6 @@ class _Worker:
         self.cancelled.set()
 
     def _engine(self, batch: Batch) -> Engine:
-        from shotcraft.engine.registry import get_engine
-
         key = f"{batch.engine}:{sorted(batch.engine_settings.items())!r}"
         if key not in self.engines:
             self.engines[key] = get_engine(batch.engine, **batch.engine_settings)
@@ -141,8 +170,6 @@ class _Worker:
     def draw(self, batch: Batch) -> tuple[BatchResult, dict[str, bytes]]:
         """Draw `batch` into a folder of this worker; files come back as bytes, or stay in the
         shared folder (their paths then point there)."""
-        from shotcraft.engine.executors.local import run_batch
-
         if self.shared_folder is not None:
             folder = self.shared_folder / f"{batch.id}-a{batch.attempt}-{uuid.uuid4().hex[:8]}"
             folder.mkdir(parents=True, exist_ok=True)
@@ -187,9 +214,13 @@ class RayExecutor(Executor):
     def __init__(self, *, settings: ExecutorSettings | None = None, ray_address: str | None = None,
                  ray_actors: int | None = None, ray_shared_folder: Path | str | None = None,
                  num_cpus: int | None = None, checkpoint_timeout: float = 60.0,
-                 start_timeout: float = 120.0, store_threads: int = 2) -> None:
+                 start_timeout: float = 120.0, store_threads: int = 2,
+                 connect_timeout: float = CONNECT_SECONDS) -> None:
         settings = settings or ExecutorSettings()
         self.address = ray_address or settings.ray_address
+        self.connect_timeout = connect_timeout
+        if self.address and not ray.is_initialized():
+            reach(self.address, connect_timeout)  # before anything is queued
         self.actors = ray_actors or settings.ray_actors
         shared = ray_shared_folder or settings.ray_shared_folder
         self.shared_folder = Path(shared) if shared else None
@@ -208,15 +239,31 @@ class RayExecutor(Executor):
     def _connect(self) -> None:
         if ray.is_initialized():
             return  # a caller's Ray (tests, benchmarks, a notebook): theirs to shut down
+        if self.address:
+            reach(self.address, self.connect_timeout)
+        # ray.init installs its own SIGTERM handler (exit, then a slow shutdown); the caller's
+        # (the CLI's: stop the draw, put its takes back in the queue) stays in charge
+        main = threading.current_thread() is threading.main_thread()
+        caller = signal.getsignal(signal.SIGTERM) if main else None
+        stopped = False
         try:
             if self.address:
                 ray.init(address=self.address, include_dashboard=False, log_to_driver=True)
             else:
                 ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False)
+        except SystemExit as exit_:  # ray.init's own handler met a SIGTERM while it started
+            if not main or exit_.code != signal.SIGTERM:
+                raise
+            stopped = True
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = self.address or "a local Ray instance"
             raise ConfigError(f"could not connect to Ray at {where}: {exc}") from exc
-        self.started_ray = True
+        finally:
+            self.started_ray = ray.is_initialized()
+            if main and caller is not None:
+                signal.signal(signal.SIGTERM, caller)
+        if stopped:  # the caller's handler hears it (the CLI: stop the draw)
+            os.kill(os.getpid(), signal.SIGTERM)
 
     def _pool(self, gpu: bool) -> list[_Slot]:
         """Live workers for GPU or CPU engines, started (or kept from an earlier run)."""
@@ -261,10 +308,12 @@ class RayExecutor(Executor):
     # --- a run ---------------------------------------------------------------------------
 
     def run(self, source: BatchSource, *, cancel: threading.Event) -> None:
+        if cancel.is_set():
+            return
+        self._connect()  # before any take is claimed: a stop while Ray starts leaves none running
         batch = source.next_batch() if not cancel.is_set() else None
         if batch is None:
             return
-        self._connect()
         slots = self._pool(batch.gpu)
         self.cancel_sent = False
         owed: deque[Batch] = deque([batch])  # retries first, then what the source hands out

@@ -1,15 +1,16 @@
 """Kling (可灵) cloud engine: card-drawn video takes through Kling's REST API, never paid twice.
 
-Modules, top to bottom:
-- `settings`: `KlingSettings`, the `SHOTCRAFT_KLING_*` environment settings; the keys are
-  `SecretStr` and are read from the environment only (never stored, printed or logged).
+The account — settings (`KlingSettings`, `SHOTCRAFT_KLING_*`; keys are `SecretStr`, never
+stored in a project, printed or logged), the JWT, hosts, error codes, retries and the
+never-pay-twice task calls — is the provider's (`shotcraft.providers.kling`), shared with
+Kling's speech engine. Modules here, top to bottom:
+- `limits`: what a task may be sent (prompt length, image size, references, aspects).
 - `models`: `MODELS` / `COST_TABLE`, what each model+mode can do and what one task costs.
 - `camera`: `camera_control_for`, a shot's camera move → Kling `camera_control`.
 - `planner`: `plan_task`, refuse what the model cannot do, resolve mutually exclusive inputs
   (keyframes win over the camera move), build the request body.
-- `auth`: the cached JWT the API wants.
-- `tasks`: the never-pay-twice machinery every task goes through (slots, checkpointed submit,
-  a lost answer looked for before sending again, polling, download); `client`: video takes on it:
+- `tasks`: a take as Kling tasks on the provider's machinery (slots, checkpointed submit, a
+  lost answer looked for before sending again, polling, download); `client`: video takes on it:
   each task's `external_task_id` is checkpointed before it is
   submitted and its `task_id` right after, so a crashed render resumes polling (or finds the
   task by its external id) instead of submitting — and paying — again.
@@ -28,7 +29,7 @@ from shotcraft.engine.kling.camera import camera_control_for
 from shotcraft.engine.kling.engine import KlingEngine, __version__
 from shotcraft.engine.kling.models import COST_TABLE, MODELS, ModelCaps
 from shotcraft.engine.kling.planner import TaskPlan, plan_task, trim_prompt
-from shotcraft.engine.kling.settings import KlingSettings
+from shotcraft.providers.kling.settings import KlingSettings
 
 __all__ = [
     "COST_TABLE",

@@ -9,13 +9,9 @@ from typing import Any
 
 from shotcraft.engine.kling.extend import ENDPOINT as EXTEND
 from shotcraft.engine.kling.extend import extension_cost
-from shotcraft.engine.kling.tasks import (
-    SLOTS,
-    TaskRun,
-    TaskSlots,
-    _Stop,
-)
+from shotcraft.engine.kling.tasks import SLOTS, TaskRun, TaskSlots
 from shotcraft.engine.protocol import Progress, RenderedTake
+from shotcraft.providers.kling.tasks import Stop
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +86,7 @@ class TakeRun(TaskRun):
         state["extends"] = steps
         parent = str(clip.get("id") or "")
         if not parent:
-            raise _Stop("Kling sent no video id for the clip, so it cannot be extended.")
+            raise Stop("Kling sent no video id for the clip, so it cannot be extended.")
         task: dict[str, Any] = {}
         video: dict[str, Any] = {}
         for index in range(n):
@@ -98,7 +94,7 @@ class TakeRun(TaskRun):
                 steps.append({"parent": parent})
             step = steps[index]
             if step.get("parent") != parent:
-                raise _Stop(f"Saved extension {index + 1} of take {take_number} continues "
+                raise Stop(f"Saved extension {index + 1} of take {take_number} continues "
                             "another video; draw the take again.")
             if step.get("video_id") and index < n - 1:
                 parent = step["video_id"]  # finished earlier; only the last one is fetched
@@ -110,10 +106,10 @@ class TakeRun(TaskRun):
             polled = self._poll(take_number, EXTEND, step["task_id"], found)
             if polled.get("task_status") == "failed":
                 reason = polled.get("task_status_msg") or "no reason given"
-                raise _Stop(f"Kling failed extension {index + 1} of {n}: {reason}")
+                raise Stop(f"Kling failed extension {index + 1} of {n}: {reason}")
             video = ((polled.get("task_result") or {}).get("videos") or [{}])[0]
             if not video.get("url") or not video.get("id"):
-                raise _Stop(f"Kling reported extension {index + 1} of {n} done but sent no video.")
+                raise Stop(f"Kling reported extension {index + 1} of {n} done but sent no video.")
             step.update(state="succeed", video_id=video["id"], duration=str(video.get("duration")))
             self._save(take_number, state)
             parent, task = video["id"], polled

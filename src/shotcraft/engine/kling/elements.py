@@ -13,16 +13,19 @@ import base64
 import hashlib
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from shotcraft.engine.protocol import CharacterRef
+from shotcraft.providers.kling.auth import BearerToken
+from shotcraft.providers.kling.settings import KlingSettings
+from shotcraft.providers.kling.tasks import KlingApi, LostAnswer, Stop
 from shotcraft.shots.errors import EngineError
 
-if TYPE_CHECKING:
+try:  # the `kling` extra
     import httpx
-
-    from shotcraft.engine.kling.engine import KlingEngine
+except ImportError:  # pragma: no cover - exercised only on installs without the extra
+    httpx = None  # type: ignore[assignment]
 
 ELEMENTS_PATH = "/v1/general/advanced-custom-elements"
 MAX_NAME = 20  # element_name "must not exceed 20 characters"
@@ -62,84 +65,50 @@ def element_body(character: CharacterRef) -> dict[str, Any]:
     }
 
 
-def make_elements(engine: KlingEngine, characters: list[CharacterRef]) -> dict[str, str]:
+def make_elements(settings: KlingSettings, token: BearerToken,
+                  characters: list[CharacterRef]) -> dict[str, str]:
     """Make one element per character that has enough references; `{name: element id}`.
 
     Raises EngineError (one sentence) when Kling refuses the keys or an element; elements are
     free to make and to use, so a lost answer is simply asked again.
     """
-    import httpx
-
-    s = engine.settings
     made: dict[str, str] = {}
-    with httpx.Client(timeout=s.request_timeout) as client:
+    with httpx.Client(timeout=settings.request_timeout) as client:
+        api = KlingApi(settings, client, token=token)
         for character in characters:
             if not can_make_element(character):
                 continue
-            data = _call(engine, client, "POST", ELEMENTS_PATH, element_body(character),
-                         who=character.name)
+            data = _call(api, "POST", ELEMENTS_PATH, element_body(character), who=character.name)
             task_id = str(data.get("task_id") or "")
             if not task_id:
                 raise EngineError(f"Kling made no element task for {character.name}.")
-            made[character.name] = _wait(engine, client, task_id, character.name)
+            made[character.name] = _wait(api, task_id, character.name)
     return made
 
 
-def _wait(engine: KlingEngine, client: httpx.Client, task_id: str, who: str) -> str:
-    s = engine.settings
-    started, wait = time.monotonic(), s.poll_interval
-    while True:
-        data = _call(engine, client, "GET", f"{ELEMENTS_PATH}/{task_id}", None, who=who)
-        status = data.get("task_status")
-        if status == "failed":
-            raise EngineError(f"Kling could not make an element of {who}: "
-                              f"{data.get('task_status_msg') or 'no reason given'}.")
-        if status == "succeed":
-            elements = (data.get("task_result") or {}).get("elements") or []
-            element = elements[0] if elements else {}
-            if element.get("element_id") is None or element.get("status", "succeed") != "succeed":
-                raise EngineError(f"Kling finished the element task of {who} without an element.")
-            return str(element["element_id"])
-        if time.monotonic() - started > s.max_poll_seconds:
-            raise EngineError(f"Kling's element of {who} was not ready after "
-                              f"{s.max_poll_seconds:.0f} s.")
-        time.sleep(wait)
-        wait = min(s.poll_max_interval, wait * s.poll_backoff)
+def _wait(api: KlingApi, task_id: str, who: str) -> str:
+    try:
+        data = api.poll(f"{ELEMENTS_PATH}/{task_id}", None)
+    except Stop as stop:
+        raise EngineError(f"Kling's element of {who} was not ready: {stop.message}") from None
+    if data.get("task_status") == "failed":
+        raise EngineError(f"Kling could not make an element of {who}: "
+                          f"{data.get('task_status_msg') or 'no reason given'}.")
+    elements = (data.get("task_result") or {}).get("elements") or []
+    element = elements[0] if elements else {}
+    if element.get("element_id") is None or element.get("status", "succeed") != "succeed":
+        raise EngineError(f"Kling finished the element task of {who} without an element.")
+    return str(element["element_id"])
 
 
-def _call(engine: KlingEngine, client: httpx.Client, method: str, path: str,
-          body: dict[str, Any] | None, *, who: str) -> dict[str, Any]:
-    """One call with bounded retries on 429/5xx/timeouts; `data`, or EngineError."""
-    import httpx
-
-    from shotcraft.engine.kling.tasks import _RATE_CODES, _parse, refuses_keys, region_refusal
-
-    s = engine.settings
-    delay = s.retry_delay
-    for attempt in range(s.retries + 1):
-        last = attempt == s.retries
-        try:
-            response = client.request(method, s.base_url.rstrip("/") + path, json=body,
-                                      headers={"Authorization": f"Bearer {engine._bearer()}"})
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            if last:
-                raise EngineError(f"Kling did not answer about the element of {who} "
-                                  f"({type(exc).__name__}).") from None
-            time.sleep(delay)
-            delay *= 2
-            continue
-        code, message, data = _parse(response)
-        if response.status_code == 200 and code == 0:
-            return data
-        if refuses_keys(response.status_code, code):
-            # the same sentence as a refused video task: elements are made first, so a key of
-            # the other region is usually met here
-            raise EngineError(region_refusal(s, response.status_code, code))
-        if (response.status_code == 429 or code in _RATE_CODES or response.status_code >= 500) \
-                and not last:
-            time.sleep(delay)
-            delay *= 2
-            continue
-        raise EngineError(f"Kling refused the element of {who} (HTTP {response.status_code}, "
-                          f"code {code}): {message}")
-    raise AssertionError("unreachable")
+def _call(api: KlingApi, method: str, path: str, body: dict[str, Any] | None, *,
+          who: str) -> dict[str, Any]:
+    """One call with bounded retries on 429/5xx/timeouts (an element is free: a lost answer
+    is asked again); `data`, or EngineError in one sentence (a refused key: the same sentence
+    as a refused video task, since elements are made first)."""
+    try:
+        return api.call(method, path, body, what=f"the element of {who}")
+    except LostAnswer:
+        return api.call(method, path, body, what=f"the element of {who}")
+    except Stop as stop:
+        raise EngineError(stop.message) from None

@@ -27,17 +27,19 @@ except ImportError:  # pragma: no cover - exercised only on installs without the
     httpx = None  # type: ignore[assignment]
     jwt = None  # type: ignore[assignment]
 
-from shotcraft.engine.kling.auth import BearerToken
 from shotcraft.engine.kling.client import TakeRun
 from shotcraft.engine.kling.elements import make_elements, region_of
 from shotcraft.engine.kling.extend import EXTENDABLE, MAX_TOTAL_SECONDS, stitched_seconds
+from shotcraft.engine.kling.limits import ASPECTS
 from shotcraft.engine.kling.lipsync import LipsyncRun, lipsync_delivery, plan_lipsync
 from shotcraft.engine.kling.models import MODELS, native_format, task_cost
+from shotcraft.engine.kling.multishot import MAX_SHOTS, MULTI_SHOT_MODELS, plan_multi_shot
 from shotcraft.engine.kling.omni import OMNI_ENDPOINT, omni_format, plan_omni, wants_omni
 from shotcraft.engine.kling.planner import TaskPlan, plan_task
-from shotcraft.engine.kling.settings import ASPECTS, KEYS_MISSING, KlingSettings
 from shotcraft.engine.kling.stills import STILL_SIZES, StillRun, plan_still
 from shotcraft.engine.protocol import CharacterRef
+from shotcraft.providers.kling.auth import BearerToken
+from shotcraft.providers.kling.settings import KEYS_MISSING, KlingSettings
 
 __version__ = "1"
 
@@ -46,6 +48,7 @@ class KlingEngine(Engine):
     """Draws video takes through Kling's API: one task per take, resumable, costed."""
 
     name = "kling"
+    kinds = frozenset({TakeKind.VIDEO, TakeKind.KEYFRAME, TakeKind.LIPSYNC})
     version = __version__
 
     def __init__(self, settings: KlingSettings | None = None) -> None:
@@ -95,6 +98,8 @@ class KlingEngine(Engine):
             needs_keys=True,
             cloud=True,
             elements=True,
+            multi_shot=self.settings.model_name in MULTI_SHOT_MODELS,
+            max_shots=MAX_SHOTS if self.settings.model_name in MULTI_SHOT_MODELS else 1,
         )
 
     def check(self, request: RenderRequest) -> None:
@@ -128,7 +133,7 @@ class KlingEngine(Engine):
                             frames=round((low + high) / 2 * fps),
                             frames_tolerance=round((high - low) / 2 * fps) + tolerance)
         return Delivery(width=width, height=height, fps=fps, frames=seconds * fps,
-                        frames_tolerance=tolerance)
+                        frames_tolerance=tolerance, cuts=list(plan.params.get("cuts") or []))
 
     def describe_cost(self, request: RenderRequest) -> float | None:
         return self.plan(request).cost
@@ -145,6 +150,8 @@ class KlingEngine(Engine):
             return plan_still(request, self.settings)
         if request.kind is TakeKind.LIPSYNC:
             return plan_lipsync(request, self.settings)
+        if request.sequence:
+            return plan_multi_shot(request, self.settings, self.caps)
         if wants_omni(request):
             return plan_omni(request, self.settings)
         return plan_task(request, self.settings, self.caps)
@@ -157,7 +164,7 @@ class KlingEngine(Engine):
         """Make a Kling element of each character with two or more references (a frontal one
         and 1-3 more); `{name: element id}`. The project keeps the ids."""
         self._require_keys()
-        return make_elements(self, characters)
+        return make_elements(self.settings, self._token, characters)
 
     def check_ready(self) -> None:
         self._require_keys()
@@ -193,7 +200,7 @@ class KlingEngine(Engine):
             max_workers=max(1, s.concurrency or min(s.max_tasks, len(request.take_numbers))),
             thread_name_prefix="kling"
         ) as pool:
-            run.client = client
+            run.connect(client)
             jobs = list(zip(request.take_numbers, request.seeds, strict=True))
             results = list(pool.map(lambda job: run.take(*job), jobs))
         takes = [t for t in results if t is not None]

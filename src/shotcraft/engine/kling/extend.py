@@ -37,7 +37,6 @@ EXTENDS_FROM = frozenset({"text2video", "image2video", ENDPOINT})
 # models are left out until a document says they can (refusing costs nothing, an extension
 # rejected after a paid clip would).
 EXTENDABLE = frozenset({"kling-v1", "kling-v1-6"})
-LIST_PAGE_SIZE = 500  # the list query's largest page
 
 
 def extensions_needed(shot_seconds: float, clip_seconds: int) -> int:

@@ -32,9 +32,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shotcraft.engine.kling.planner import TaskPlan
-from shotcraft.engine.kling.settings import KlingSettings
 from shotcraft.engine.kling.tasks import TaskRun
 from shotcraft.engine.protocol import Delivery, LipsyncSource, Progress, RenderedTake, RenderRequest
+from shotcraft.providers.kling.settings import KlingSettings
 from shotcraft.shots.errors import EngineError
 
 ENDPOINT = "lip-sync"  # under /v1/videos

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from shotcraft.engine.kling.camera import move_words
+from shotcraft.engine.kling.limits import ASPECTS, MAX_PROMPT
 from shotcraft.engine.kling.models import FRAME_SIZES, task_cost
 from shotcraft.engine.kling.planner import TaskPlan, encode_image, trim_prompt
-from shotcraft.engine.kling.settings import ASPECTS, MAX_PROMPT, KlingSettings
 from shotcraft.engine.protocol import RenderRequest
+from shotcraft.providers.kling.settings import KlingSettings
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import sha256_file
 from shotcraft.shots.models import Move

@@ -17,15 +17,10 @@ from shotcraft.engine.kling.extend import (
     extension_cost,
     extensions_needed,
 )
+from shotcraft.engine.kling.limits import ASPECTS, MAX_IMAGE_BYTES, MAX_PROMPT, MAX_REFERENCES
 from shotcraft.engine.kling.models import ModelCaps, task_cost
-from shotcraft.engine.kling.settings import (
-    ASPECTS,
-    MAX_IMAGE_BYTES,
-    MAX_PROMPT,
-    MAX_REFERENCES,
-    KlingSettings,
-)
 from shotcraft.engine.protocol import RenderRequest
+from shotcraft.providers.kling.settings import KlingSettings
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import sha256_file
 from shotcraft.shots.models import Move, TakeKind

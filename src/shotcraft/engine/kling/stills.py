@@ -11,16 +11,16 @@ for a usable reference), `image_fidelity` [0, 1], `human_fidelity` [0, 1] (subje
 
 from __future__ import annotations
 
-import io
 import uuid
 from typing import Any
 
 from PIL import Image
 
+from shotcraft.engine.kling.limits import ASPECTS
 from shotcraft.engine.kling.planner import TaskPlan, encode_image, trim_prompt
-from shotcraft.engine.kling.settings import ASPECTS, KlingSettings
-from shotcraft.engine.kling.tasks import TaskRun, _Stop
+from shotcraft.engine.kling.tasks import TaskRun
 from shotcraft.engine.protocol import Progress, RenderedTake, RenderRequest
+from shotcraft.providers.kling.settings import KlingSettings
 from shotcraft.shots.errors import EngineError
 from shotcraft.shots.media import sha256_file
 
@@ -102,27 +102,20 @@ class StillRun(TaskRun):
 
     def _fetch_image(self, take_number: int, url: str) -> Any:
         """Download the image (a CDN link, no token) and keep it as PNG or JPEG, as sent."""
-        s = self.s
-        delay = s.retry_delay
-        for attempt in range(s.retries + 1):
-            try:
-                response = self.client.get(url)
-                if response.status_code != 200:
-                    raise _Stop(f"HTTP {response.status_code}")
-                data = response.content
-                with Image.open(io.BytesIO(data)) as img:
-                    img.verify()
-                    fmt = (img.format or "PNG").upper()
-                suffix = ".jpg" if fmt == "JPEG" else ".png"
-                final = self.out_dir / f"{self.request.shot_id}-k{take_number}{suffix}"
-                part = final.with_suffix(".part")
-                part.write_bytes(data)
-                part.replace(final)
-                return final
-            except Exception as exc:
-                if attempt == s.retries:
-                    raise _Stop(f"Could not download still {take_number} from Kling ({exc}); "
-                                "draw again to resume the download unpaid.") from None
-                self._sleep(delay)
-                delay *= 2
-        raise AssertionError("unreachable")
+        stem = self.out_dir / f"{self.request.shot_id}-k{take_number}"
+        got = self.api.download(url, stem.with_suffix(".image"),
+                                what=f"still for take {take_number}",
+                                name=f"still {take_number}", check=_not_an_image)
+        with Image.open(got) as img:
+            fmt = (img.format or "PNG").upper()
+        return got.replace(stem.with_suffix(".jpg" if fmt == "JPEG" else ".png"))
+
+
+def _not_an_image(path: Any) -> str | None:
+    """None for a file PIL can read as an image, else what it should have been."""
+    try:
+        with Image.open(path) as img:
+            img.verify()
+    except Exception:  # noqa: BLE001 - PIL raises anything for a file that is not an image
+        return "an image"
+    return None

@@ -28,7 +28,7 @@ from shotcraft.engine.protocol import (
 )
 from shotcraft.engine.settings import EngineSettings
 from shotcraft.engine.writer import FrameWriter, write_still
-from shotcraft.shots.errors import is_disk_full
+from shotcraft.shots.errors import ShotcraftError, is_disk_full
 from shotcraft.shots.models import TakeKind
 
 VERSION = "1.0"
@@ -42,6 +42,7 @@ class PrevizEngine(Engine):
     """The deterministic CPU animatic: storyboard panels with the camera move, in seconds."""
 
     name = "previz"
+    kinds = frozenset({TakeKind.VIDEO, TakeKind.KEYFRAME})
     version = VERSION
 
     def __init__(self, *, resample: str = "bilinear", progress_every: int = 10) -> None:
@@ -131,7 +132,7 @@ class PrevizEngine(Engine):
         path = out_dir / f"{stem}.mp4"
         n = request.num_frames
         # the next frame is cut (PIL lets go of the GIL) while this one goes down the pipe
-        with FrameWriter(path, request.width, request.height, request.fps) as writer, \
+        with FrameWriter(path, request.width, request.height, request.fps, cancel=cancel) as writer, \
                 ThreadPoolExecutor(max_workers=1) as ahead:
             upcoming = ahead.submit(frames.frame, 0)
             for i in range(n):
@@ -140,7 +141,12 @@ class PrevizEngine(Engine):
                 frame = upcoming.result()
                 if i + 1 < n:
                     upcoming = ahead.submit(frames.frame, i + 1)
-                writer.write(frame)
+                try:
+                    writer.write(frame)
+                except ShotcraftError:
+                    if cancel is not None and cancel.is_set():  # the encoder was stopped for it
+                        raise _Cancelled from None
+                    raise
                 if (i + 1) % self.progress_every == 0 or i + 1 == n:
                     progress(Progress(take_number=take, done=(i + 1) / n, message=f"frame {i + 1}/{n}"))
         return path, params

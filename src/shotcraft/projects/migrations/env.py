@@ -15,14 +15,14 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 import shotcraft.projects.db  # noqa: F401  (registers the tables on SQLModel.metadata)
-from shotcraft.projects.stored_json import VersionedJSON
+from shotcraft.projects.stored_json import CheckedJSON, VersionedJSON
 
 config = context.config
 
 
 def _render_item(kind: str, obj: Any, autogen_context: Any) -> Any:
-    # a versioned column is plain JSON in DDL; revisions never import the column type
-    if kind == "type" and isinstance(obj, VersionedJSON):
+    # a versioned or checked column is plain JSON in DDL; revisions never import the column type
+    if kind == "type" and isinstance(obj, VersionedJSON | CheckedJSON):
         return "sa.JSON()"
     if kind == "type" and isinstance(obj, AutoString):  # sqlmodel's str column is VARCHAR
         return "sa.String()"

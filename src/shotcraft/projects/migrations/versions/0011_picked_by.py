@@ -7,7 +7,7 @@ nothing until the director picks again; a take rejected before it can only have 
 by hand (nothing else rejects), so it is recorded as the director's.
 
 Revision ID: 0011_picked_by
-Revises: 0008_take_lipsync
+Revises: 0009_provider_state
 Create Date: 2026-12-08
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_picked_by"
-down_revision = "0008_take_lipsync"
+down_revision = "0009_provider_state"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,19 @@
-"""The base of the studio's screens: `self.app` typed as the studio app."""
+"""The base of the studio's screens: `self.app` typed as the studio that hosts them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.app import App
 from textual.screen import Screen
 
+from shotcraft.studio.tui.host import StudioHost
+
 if TYPE_CHECKING:
-    from shotcraft.studio.tui.app import ShotcraftApp
+    class _Studio(App[None], StudioHost):  # the app as a screen sees it: Textual's and ours
+        ...
 
 
 class StudioScreen(Screen[None]):
     if TYPE_CHECKING:
-        app: ShotcraftApp  # type: ignore[assignment]
+        app: _Studio  # type: ignore[assignment]

@@ -14,6 +14,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from shotcraft.studio.tui.filtering import ShotFilter
 from shotcraft.studio.tui.messages import DataChanged, RenderFinished, RenderProgress, TakeRendered
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.shot import ShotScreen
+from shotcraft.studio.tui.screens.takes import TakesScreen
 from shotcraft.studio.tui.widgets.shot_table import ShotTable
 
 # fixed widths: measuring 1,000 rows of CJK text for auto widths costs more than the rest of opening
@@ -35,6 +37,7 @@ class BoardScreen(StudioScreen):
         Binding("t", "takes", "Takes"),
         Binding("r", "draw", "Draw takes"),
         Binding("R", "draw_until", "Draw until good (episode)"),
+        Binding("D", "draw_sequence", "Draw scene from here as one clip"),
         Binding("n", "next_unpicked", "Next unpicked"),
         Binding("s", "split", "Split"),
         Binding("m", "merge", "Merge with next"),
@@ -69,8 +72,11 @@ class BoardScreen(StudioScreen):
 
     # -- data ----------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Three queries however many shots: the storyboard, totals per shot, top scores."""
+    def reload(self, *, focus: str | None = None, row: int | None = None) -> None:
+        """Three queries however many shots: the storyboard, totals per shot, top scores.
+
+        The cursor lands on `focus` (a shot id), else on the shot it was on, else on the row
+        it was at (`row`, or where it is): never back at the top after a shot went away."""
         project = self.app.project
         loaded = self.app.guard(lambda: (project.storyboard(), project.totals_by_shot(),
                                          project.top_scores()))
@@ -86,11 +92,12 @@ class BoardScreen(StudioScreen):
                 self.headings[scene.id] = scene.heading
                 for shot in scene.shots:
                     self.rows.append((shot, totals.get(shot.id)))
-        self.apply_filter()
+        self.apply_filter(focus=focus, row=row)
 
-    def apply_filter(self) -> None:
+    def apply_filter(self, *, focus: str | None = None, row: int | None = None) -> None:
         table = self.query_one("#shots", DataTable)
         keep = self.current_shot_id()
+        at = table.cursor_row if row is None else row
         shot_filter = ShotFilter.parse(self.query_one("#filter", Input).value)
         table.clear()
         rows, keys = [], []
@@ -103,8 +110,12 @@ class BoardScreen(StudioScreen):
         for cells, key in zip(rows, keys, strict=True):
             # Text, not str: the table would parse every str cell as markup
             table.add_row(*(Text(cell, no_wrap=True, overflow="ellipsis") for cell in cells), key=key)
-        if keep in keys:
+        if focus in keys:
+            table.move_cursor(row=keys.index(focus), animate=False)
+        elif keep in keys:
             table.move_cursor(row=keys.index(keep), animate=False)
+        elif keys:  # the shot went (archived, split, merged away): stay where it was
+            table.move_cursor(row=min(max(at, 0), len(keys) - 1), animate=False)
         self.show_detail()
 
     def _cells(self, shot: Any, totals: Any, words: str) -> tuple[str, ...]:
@@ -188,15 +199,11 @@ class BoardScreen(StudioScreen):
         self.query_one("#shots", DataTable).focus()
 
     def action_open_shot(self) -> None:
-        from shotcraft.studio.tui.screens.shot import ShotScreen
-
         shot_id = self.current_shot_id()
         if shot_id:
             self.app.push_screen(ShotScreen(shot_id))
 
     def action_takes(self) -> None:
-        from shotcraft.studio.tui.screens.takes import TakesScreen
-
         shot_id = self.current_shot_id()
         if shot_id:
             self.app.push_screen(TakesScreen(shot_id))
@@ -205,6 +212,11 @@ class BoardScreen(StudioScreen):
         shot_id = self.current_shot_id()
         if shot_id:
             self.app.draw_takes([shot_id], None)
+
+    def action_draw_sequence(self) -> None:
+        shot_id = self.current_shot_id()
+        if shot_id:
+            self.app.draw_sequence(shot_id)
 
     def action_draw_until(self) -> None:
         shot_id = self.current_shot_id()
@@ -224,29 +236,38 @@ class BoardScreen(StudioScreen):
                 return
         self.notify("Every shot shown has a pick.")
 
-    def _edit(self, call: Any, *args: Any, message: str) -> None:
+    def _edit(self, call: Any, *args: Any, message: str, lands_on: Any) -> None:
+        """A structural edit of the shot under the cursor; afterwards the cursor is on the row
+        the edit leaves in its place (`lands_on(result)`: a shot id, or None for the row the
+        shot was at), so the next key acts on the shot the director sees."""
         shot_id = self.current_shot_id()
         if shot_id is None:
             return
-        if self.app.guard(call, shot_id, *args) is not None:
-            self.notify(message.format(shot=shot_id))
-            self.reload()
+        row = self.query_one("#shots", DataTable).cursor_row
+
+        def done(result: Any) -> None:
+            self.notify(message.format(shot=shot_id), markup=False)
+            self.reload(focus=lands_on(result), row=row)
+
+        self.app.write(call, shot_id, *args, done=done)
 
     def action_split(self) -> None:
-        self._edit(self.app.project.split_shot, message="Split {shot} in two.")
+        self._edit(self.app.project.split_shot, message="Split {shot} in two.",
+                   lands_on=lambda parts: parts[0].id)
 
     def action_merge(self) -> None:
-        self._edit(self.app.project.merge_with_next, message="Merged {shot} with the next shot.")
+        self._edit(self.app.project.merge_with_next, message="Merged {shot} with the next shot.",
+                   lands_on=lambda merged: merged.id)
 
     def action_insert(self) -> None:
-        self._edit(self.app.project.insert_shot_after, message="Inserted a shot after {shot}.")
+        self._edit(self.app.project.insert_shot_after, message="Inserted a shot after {shot}.",
+                   lands_on=lambda inserted: inserted.id)
 
     def action_delete(self) -> None:
-        def delete(shot_id: str) -> bool:
-            self.app.project.delete_shot(shot_id)
-            return True
-
-        self._edit(delete, message="Archived {shot}.")
+        # the next shot moves up into the archived one's row
+        self._edit(self.app.project.delete_shot, message="Archived {shot}.",
+                   lands_on=lambda _none: None)
 
     def action_move(self, step: int) -> None:
-        self._edit(self.app.project.move_shot, step, message="Moved {shot}.")
+        self._edit(self.app.project.move_shot, step, message="Moved {shot}.",
+                   lands_on=lambda moved: moved.id)

@@ -143,7 +143,7 @@ class CharactersScreen(StudioScreen):
         aliases = [a.strip() for a in self.query_one("#aliases", Input).value.replace("，", ",").split(",")
                    if a.strip()]
         description = self.query_one("#description", TextArea).text.strip() or None
-        self.app.guard(self.app.project.update_character, character.name,
+        self.app.write(self.app.project.update_character, character.name,
                        aliases=aliases, description=description)
 
     @on(Input.Submitted, "#ref-path")
@@ -193,9 +193,12 @@ class CharactersScreen(StudioScreen):
         if character is None or refs.row_count == 0:
             return
         ref = character.references[refs.cursor_row]
-        if self.app.guard(self.app.project.remove_reference, character.name, ref) is not None:
+        def removed(_character: Any) -> None:
             self.notify(f"Removed {ref} from {character.name}.", markup=False)
-            self.reload()
+            if self.is_mounted:
+                self.reload()
+
+        self.app.write(self.app.project.remove_reference, character.name, ref, done=removed)
 
     def action_back(self) -> None:
         self.save()

@@ -132,6 +132,9 @@ class CompareScreen(StudioScreen):
 
     def action_pick(self, side: str) -> None:
         number = self.a if side == "a" else self.b
-        if self.app.guard(self.app.project.pick, self.shot_id, number):
+        def picked(_take: Any) -> None:
             self.notify(f"Picked take {number} ({side.upper()}) of {self.shot_id}.", markup=False)
-            self.reload()
+            if self.is_mounted:
+                self.reload()
+
+        self.app.write(self.app.project.pick, self.shot_id, number, done=picked)

@@ -124,11 +124,34 @@ class QueueScreen(StudioScreen):
     def _highlighted(self) -> None:
         self.show_totals()
 
-    def _count(self, call: Any, what: str, **kwargs: Any) -> None:
-        count = self.app.guard(call, **kwargs)
-        if count is not None:
+    def _count(self, call: Any, what: str, then: Any = None, **kwargs: Any) -> None:
+        def done(count: int) -> None:
             self.notify(f"{what}: {count} takes.", markup=False)
-            self.reload()
+            if self.is_mounted:
+                self.reload()
+            if then is not None and count:
+                then()
+
+        self.app.write(call, done=done, **kwargs)
+
+    def _retry(self, shot_id: str | None, what: str) -> None:
+        """Queue the failed (or cancelled) takes again and draw them, on the engine they were
+        queued for, under their own numbers and seeds; no new takes are planned."""
+        engines = [job["engine"] for job in self.jobs if job["state"] in ("failed", "cancelled")
+                   and shot_id in (None, job["shot_id"])]
+        if not engines:
+            self.notify("No failed takes to draw again here.", markup=False)
+            return
+        engine = max(set(engines), key=engines.count)
+        others = sorted(set(engines) - {engine})
+
+        def draw() -> None:
+            self.app.draw_takes([shot_id] if shot_id else None, None, engine=engine)
+            if others:
+                self.notify(f"The takes queued for {', '.join(others)} wait for a draw there.",
+                            markup=False)
+
+        self._count(self.app.project.retry_failed, what, draw, shot_id=shot_id)
 
     def action_cancel_shot(self) -> None:
         if shot_id := self.current_shot():
@@ -142,12 +165,10 @@ class QueueScreen(StudioScreen):
 
     def action_retry_shot(self) -> None:
         if shot_id := self.current_shot():
-            self._count(self.app.project.retry_failed, f"Queued again for {shot_id}", shot_id=shot_id)
-            self.app.draw_takes([shot_id], 0)  # no new takes: just render what was queued
+            self._retry(shot_id, f"Queued again for {shot_id}")
 
     def action_retry_all(self) -> None:
-        self._count(self.app.project.retry_failed, "Queued every failed take again")
-        self.app.draw_takes(None, 0)
+        self._retry(None, "Queued every failed take again")
 
     def action_back(self) -> None:
         self.app.pop_screen()

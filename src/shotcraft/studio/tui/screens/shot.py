@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.text import Text
@@ -11,15 +12,28 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Static, TextArea
 
-from shotcraft.shots.models import Budget, CameraMove, Move, ShotSize
+from shotcraft.shots.errors import ShotcraftError, SpecError
+from shotcraft.shots.models import Budget, Move, Shot, ShotSize
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.takes import TakesScreen
 
 SAVE_AFTER_SECONDS = 0.6
 
 
-def _number(text: str, kind: type = float) -> Any:
+def _number(text: str, field: str, kind: type = float) -> Any:
+    """A field's number, or None when it is empty; what is not a finite number is a SpecError
+    naming the field (`inf`, `nan`, `1e999` and words alike), never an OverflowError."""
     text = text.strip()
-    return kind(text) if text else None
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise SpecError(f"{text!r} is not {what}.", field=field) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(f"must be a finite number, not {text!r}.", field=field)
+    return value
 
 
 class ShotScreen(StudioScreen):
@@ -141,13 +155,15 @@ class ShotScreen(StudioScreen):
         current = getattr(self.shot, f"{which}_keyframe")
         if current and current.path == path:
             path = current.path  # already inside the project: keep it as it is
-        updated = self.app.guard(self.app.project.set_keyframe, self.shot_id, which, path or None,
-                                 chain_previous=chain)
-        if updated is not None:
+        def saved(updated: Shot) -> None:
             self.shot = updated
             kf = getattr(updated, f"{which}_keyframe")
-            self.query_one(f"#{which}_keyframe", Input).value = kf.path or "" if kf else ""
+            if self.is_mounted:
+                self.query_one(f"#{which}_keyframe", Input).value = kf.path or "" if kf else ""
             self.notify(f"{which.title()} keyframe saved.", markup=False)
+
+        self.app.write(self.app.project.set_keyframe, self.shot_id, which, path or None,
+                       chain_previous=chain, done=saved)
 
     def changes(self) -> dict[str, Any]:
         """The pending fields as update_shot arguments (frames stored, seconds shown)."""
@@ -166,20 +182,34 @@ class ShotScreen(StudioScreen):
             elif field == "size":
                 changes["size"] = ShotSize(value("size"))
             elif field in ("move", "intensity"):
-                changes["camera"] = CameraMove(move=Move(value("move")),
-                                               intensity=_number(value("intensity")) or 0.0)
+                intensity = _number(value("intensity"), "intensity")
+                changes["camera"] = {"move": Move(value("move")),
+                                     "intensity": 0.0 if intensity is None else intensity}
             elif field == "duration":
-                changes["duration_frames"] = max(1, round(float(value("duration")) * self.fps))
+                changes["duration_frames"] = self._frames(value("duration"))
             elif field == "takes_wanted":
-                changes["takes_wanted"] = int(value("takes_wanted"))
+                changes["takes_wanted"] = _number(value("takes_wanted"), "takes wanted", int)
             elif field == "characters":
                 changes["characters"] = [c.strip() for c in value("characters").replace("，", ",").split(",")
                                          if c.strip()]
             elif field in ("max_takes", "max_credits"):
-                budget = Budget(max_takes=_number(value("max_takes"), int),
-                                max_credits=_number(value("max_credits")))
-                changes["budget"] = None if budget == Budget() else budget
+                budget = {"max_takes": _number(value("max_takes"), "budget max takes", int),
+                          "max_credits": _number(value("max_credits"), "budget max credits")}
+                changes["budget"] = None if budget == Budget().model_dump(
+                    include={"max_takes", "max_credits"}) else budget
         return changes
+
+    def _frames(self, text: str) -> int:
+        """The duration field (seconds) in frames; 0, negatives and less than a frame are
+        refused as update_shot refuses them, never rounded up to one frame."""
+        seconds = _number(text, "duration")
+        if seconds is None:
+            raise SpecError("give the shot's length in seconds.", field="duration")
+        frames = round(seconds * self.fps)
+        if seconds <= 0 or frames < 1:
+            raise SpecError(f"a shot lasts at least one frame (1/{self.fps} s), not {text.strip()} s.",
+                            field="duration")
+        return frames
 
     def save(self) -> bool:
         """Write pending edits; a bad value is named in a notification and kept for correction."""
@@ -190,16 +220,18 @@ class ShotScreen(StudioScreen):
             return True
         try:
             changes = self.changes()
-        except ValueError:
-            self.notify("That is not a number; fix the highlighted field to save it.", severity="error")
+        except ShotcraftError as error:  # nothing is saved until every field reads
+            self.app.show_error(error)
             return False
-        updated = self.app.guard(self.app.project.update_shot, self.shot_id, **changes)
-        if updated is None:
-            return False
-        self.pending.clear()
-        self.shot = updated
-        self.show_summary()
-        return True
+        saving = set(self.pending)
+
+        def saved(updated: Shot) -> None:
+            self.pending -= saving
+            self.shot = updated
+            if self.is_mounted:
+                self.show_summary()
+
+        return self.app.write(self.app.project.update_shot, self.shot_id, done=saved, **changes)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -212,8 +244,6 @@ class ShotScreen(StudioScreen):
         self.app.pop_screen()
 
     def action_takes(self) -> None:
-        from shotcraft.studio.tui.screens.takes import TakesScreen
-
         self.save()
         self.app.push_screen(TakesScreen(self.shot_id))
 

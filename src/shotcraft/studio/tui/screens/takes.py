@@ -3,9 +3,6 @@ pick/reject/play/draw, and compare (mark A, move, mark B)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -16,21 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from shotcraft.shots.models import RejectReason, TakeKind
+from shotcraft.studio.player import CannotPlay, play
 from shotcraft.studio.tui.messages import DataChanged, RenderProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
+from shotcraft.studio.tui.screens.compare import CompareScreen
 from shotcraft.studio.tui.widgets import Filmstrip
 from shotcraft.studio.tui.widgets.filmstrip import PREFETCH
-
-PLAYERS: tuple[tuple[str, list[str]], ...] = (("ffplay", ["-autoexit", "-loglevel", "quiet"]), ("mpv", []), ("xdg-open", []))
-
-
-def player_command(path: Path) -> list[str] | None:
-    """The argument list that plays `path` in the first player found, or None."""
-    for name, args in PLAYERS:
-        found = shutil.which(name)
-        if found:
-            return [found, *args, str(path)]
-    return None
 
 
 class TakesScreen(StudioScreen):
@@ -168,38 +156,47 @@ class TakesScreen(StudioScreen):
 
     def action_pick(self) -> None:
         view = self.current()
-        if view and self.app.guard(self.app.project.pick, self.shot_id, view.take.number):
+        if view is None:
+            return
+
+        def picked(_take: Any) -> None:
             self.notify(f"Picked take {view.take.number} of {self.shot_id}.", markup=False)
-            self.reload()
+            if self.is_mounted:
+                self.reload()
+
+        self.app.write(self.app.project.pick, self.shot_id, view.take.number, done=picked)
 
     def action_unpick(self) -> None:
-        self.app.guard(self.app.project.unpick, self.shot_id)
-        self.reload()
+        self.app.write(self.app.project.unpick, self.shot_id,
+                       done=lambda _none: self.reload() if self.is_mounted else None)
 
     def action_reject(self, reason: str | None = None) -> None:
         view = self.current()
         if view is None:
             return
-        if self.app.guard(self.app.project.reject, self.shot_id, view.take.number, reason):
+        def rejected(_take: Any) -> None:
             why = f" ({reason})" if reason else ""
             self.notify(f"Rejected take {view.take.number} of {self.shot_id}{why}.", markup=False)
-        self.reload()
+            if self.is_mounted:
+                self.reload()
+
+        self.app.write(self.app.project.reject, self.shot_id, view.take.number, reason,
+                       done=rejected)
 
     def action_play(self) -> None:
         view = self.current()
         path = self.app.guard(self.app.project.take_path, view.take) if view else None
-        if path is None or not path.is_file():
+        if view is None or path is None:
             self.notify("This take has no media file to play.", severity="warning")
             return
-        command = player_command(path)
-        if command is None:
-            self.notify(f"No player found (ffplay, mpv or xdg-open); the file is {path}",
-                        severity="warning", markup=False)
+        try:
+            # the player reaps itself when it exits: nothing is left behind
+            playing = play(path, wait=False)
+        except CannotPlay as exc:
+            self.notify(f"Cannot play take {view.take.number}: {exc}", severity="warning",
+                        markup=False)
             return
-        # detached: the player outlives nothing of ours and never writes into the TUI
-        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: S603
-                         stderr=subprocess.DEVNULL, start_new_session=True)
-        self.notify(f"Playing take {view.take.number} in {Path(command[0]).name}.")
+        self.notify(f"Playing take {view.take.number} in {playing.name}.", markup=False)
 
     def action_draw_until(self) -> None:
         self.app.draw_until([self.shot_id])
@@ -229,8 +226,6 @@ class TakesScreen(StudioScreen):
             return
         self.marked[which] = number
         if "a" in self.marked and "b" in self.marked:
-            from shotcraft.studio.tui.screens.compare import CompareScreen
-
             # back from compare, the list shows a pick made there
             self.app.push_screen(CompareScreen(self.shot_id, self.marked["a"], self.marked["b"]),
                                  lambda _picked: self.reload())

@@ -11,30 +11,36 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from shotcraft.projects.limits import check_max_takes, check_until
+from shotcraft.projects.draw import OPTIONS, Draw
+from shotcraft.projects.draw.request import DEFAULT_MAX_TAKES, DEFAULT_UNTIL
 from shotcraft.shots.errors import SpecError
 
-DEFAULT_SCORE = "0.8"
-DEFAULT_MAX_TAKES = "8"
+__all__ = ["DEFAULT_UNTIL", "UntilScreen"]
 
 
-class UntilScreen(ModalScreen[tuple[float, int] | None]):
+class UntilScreen(ModalScreen[Draw | None]):
+    """The score and the cap of a draw-until, asked for; dismissed with the checked request
+    (the draw's own check: the sentence of a value out of range shows here), or None."""
+
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, draw: Draw) -> None:
         super().__init__()
-        self.what = what
+        self.what, self.draw = what, draw
 
     def compose(self) -> ComposeResult:
+        until, cap = OPTIONS["until"], OPTIONS["max_takes"]
         with Vertical(id="until"):
             # Text: shot ids are data, never markup
             yield Static(Text(f"Draw until good: {self.what}", style="bold"))
             with Horizontal(classes="row"):
-                yield Label("until a take scores at least")
-                yield Input(DEFAULT_SCORE, id="until-score")
+                yield Label(until.label, id="until-score-label")
+                yield Input(f"{self.draw.until or DEFAULT_UNTIL:g}", id="until-score",
+                            tooltip=until.help)
             with Horizontal(classes="row"):
-                yield Label("or the shot has this many takes")
-                yield Input(DEFAULT_MAX_TAKES, id="until-max", type="integer")
+                yield Label(cap.label)
+                yield Input(str(self.draw.max_takes or DEFAULT_MAX_TAKES), id="until-max",
+                            type="integer", tooltip=cap.help)
             yield Static(id="until-error")
             yield Static(Text("Enter draws · Esc cancels", style="italic"))
 
@@ -51,13 +57,12 @@ class UntilScreen(ModalScreen[tuple[float, int] | None]):
             except ValueError:
                 raise SpecError(f"the score must be a number from 0 to 1, not {score_text!r}.",
                                 field="until") from None
-            check_until(score)
             max_takes = int(max_text) if max_text.lstrip("-").isdigit() else 0
-            check_max_takes(max_takes)
+            draw = Draw(**{**self.draw.model_dump(), "until": score, "max_takes": max_takes})
         except SpecError as exc:
             self.query_one("#until-error", Static).update(Text(exc.message, style="red"))
             return
-        self.dismiss((score, max_takes))
+        self.dismiss(draw)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

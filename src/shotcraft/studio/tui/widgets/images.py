@@ -7,12 +7,12 @@ over: `shotcraft board` calls `resolve_mode()` first; the answer is kept for the
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 from shotcraft.shots.errors import ConfigError
+from shotcraft.shots.settings import GeneralSettings
 
 MODES = ("auto", "kitty", "sixel", "iterm", "halfblock")
 
@@ -36,7 +36,7 @@ _resolved: ImageMode | None = None
 
 def requested() -> str:
     """The mode SHOTCRAFT_IMAGES asks for; ConfigError naming the variable when unknown."""
-    value = os.environ.get("SHOTCRAFT_IMAGES", "auto").strip().lower() or "auto"
+    value = GeneralSettings().images.strip().lower() or "auto"
     if value not in MODES:
         raise ConfigError(f"SHOTCRAFT_IMAGES is {value!r}; it must be one of "
                           f"{', '.join(MODES)}.", title="Settings")
