@@ -14,7 +14,6 @@ when a page no longer says what the code says. Each function prints Markdown wit
 from __future__ import annotations
 
 import ast
-import importlib
 import os
 import re
 import shutil
@@ -55,6 +54,7 @@ GUIDES: dict[str, tuple[str, str]] = {
     "review": ("Reviewing takes in a browser", "../guide/review.md"),
     "play": ("Reviewing takes in a browser", "../guide/review.md"),
     "doctor": ("Reliability", "../guide/reliability.md#damaged-values-and-shotcraft-doctor"),
+    "config": ("Settings", "../guide/settings.md#shotcraft-config"),
 }
 
 # what the variables read straight from the environment (not through a settings class) do
@@ -173,23 +173,10 @@ def commands_help() -> None:
 
 
 def _settings_classes() -> list[type]:
-    """Every pydantic-settings class under src/, found in the source (no module is imported
-    that does not define one, so torch and the studio stay out)."""
-    from pydantic_settings import BaseSettings
+    """Every section of the settings tree, in the order `shotcraft config` shows them."""
+    from shotcraft.projects.settings import SECTIONS
 
-    found = []
-    for path in sorted((SRC / "shotcraft").rglob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        if "(BaseSettings)" not in text:
-            continue
-        module = ".".join(path.relative_to(SRC).with_suffix("").parts)
-        loaded = importlib.import_module(module)
-        for node in ast.parse(text).body:
-            if isinstance(node, ast.ClassDef):
-                cls = getattr(loaded, node.name)
-                if isinstance(cls, type) and issubclass(cls, BaseSettings):
-                    found.append(cls)
-    return found
+    return list(SECTIONS)
 
 
 def _field_comments(cls: type) -> dict[str, str]:
@@ -254,14 +241,16 @@ def settings() -> None:
         prefix = config.get("env_prefix", "")
         comments = _field_comments(cls)
         doc = (cls.__doc__ or "").strip().split("\n")[0]
-        cog.outl(f"## `{cls.__name__}`\n")
-        cog.outl(f"{doc} Read by `{cls.__module__}`.\n")
+        section = getattr(cls, "section", "")
+        cog.outl(f"## `[{section}]`\n")
+        cog.outl(f"{doc} Declared in `{cls.__module__}` (`{cls.__name__}`).\n")
         cog.outl("| variable | type | default | meaning |")
         cog.outl("|---|---|---|---|")
         for name, field in cls.model_fields.items():  # type: ignore[attr-defined]
             variable = (prefix + name).upper()
             covered.add(variable)
-            meaning = comments.get(name, "") or MEANINGS.get(variable, "")
+            meaning = (comments.get(name, "") or MEANINGS.get(variable, "")
+                       or DIRECT.get(variable, ""))
             if not meaning:
                 raise SystemExit(f"docs_reference: {variable} ({cls.__name__}.{name}) has no "
                                  "comment in the source and no meaning in MEANINGS")
@@ -275,6 +264,9 @@ def settings() -> None:
                 module = ".".join(path.relative_to(SRC).with_suffix("").parts)
                 direct.setdefault(variable, set()).add(module)
     cog.outl("## Read directly from the environment\n")
+    if not direct:
+        cog.outl("None: every `SHOTCRAFT_*` variable the code names is a setting above.\n")
+        return
     cog.outl("| variable | meaning | read by |")
     cog.outl("|---|---|---|")
     for variable in sorted(direct):
