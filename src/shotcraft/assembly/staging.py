@@ -7,7 +7,7 @@ when every one of them is written and checked does `commit` move them into place
 or folder the export replaces is first moved aside, and if any move fails, everything moved is
 put back. A failure anywhere before that leaves the previous set exactly as it was, and the
 staging folders are removed (a killed export's are removed by the next export of the same file
-under its lock, or by the project's sweep once the pid is dead).
+under its lock, or by the next export staging into that folder once the pid is dead).
 
 A side file that names another file (an FCPXML's media URL, a 剪映 draft's material path, an
 OTIO's relative URL) must name it where it will be: `final_path(path)` maps a staged path to its
