@@ -86,3 +86,21 @@ def test_import_fit_voices_times_the_dialogue_shots_by_the_voices(tmp_path: Path
     assert "cut" not in result.stderr  # default voices at the pace: no line cut
     fitted = json.loads(invoke("fit", folder, "--dry-run", "--json").stdout)
     assert fitted["changes"] == [] and fitted["cut_seconds_before"] == 0
+    # a dry run saves nothing, so it cannot time the shots: a usage error, not a silent skip
+    dry = invoke("import", folder, script, "--fit-voices", "--dry-run")
+    assert dry.exit_code == 2 and "cannot go with --dry-run" in dry.output
+
+
+def test_import_fit_voices_json_says_what_the_voices_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "proj"
+    assert invoke("new", folder).exit_code == 0
+    script = Path(__file__).resolve().parents[1] / "data" / "scripts" / "guoke-luxun" / "过客.txt"
+    result = invoke("import", folder, script, "--fit-voices", "--max-stretch", "2", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    fitted = data["fitted"]
+    assert fitted["max_stretch"] == 2 and fitted["changes"] and not fitted["dry_run"]
+    shots = {s["id"]: s for ep in json.loads(invoke("shots", folder, "--json").stdout)["episodes"]
+             for sc in ep["scenes"] for s in sc["shots"]}
+    for change in fitted["changes"]:  # what it says it set is what the storyboard holds
+        assert shots[change["shot_id"]]["duration_frames"] == change["new_frames"]

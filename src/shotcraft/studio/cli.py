@@ -277,7 +277,9 @@ def import_(
             report = project.import_script(script, format=format, assist=assist, progress=bar.update,
                                            fit_voices=fit_voices, max_stretch=max_stretch)
     if as_json:
-        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        shape = report.model_dump(mode="json", exclude={"fitted"})
+        shape["fitted"] = report.fitted.as_json() if report.fitted is not None else None
+        print(json.dumps(shape, ensure_ascii=False, indent=2))
         return
     for line, style in import_lines(report):
         out.print(Text(line, style=style or ""))
