@@ -25,9 +25,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from shotcraft.engine.diffusers_engine import DiffusersEngine
+    from shotcraft.engine.diffusers_tiny import build_sd
     from shotcraft.engine.protocol import RenderRequest
     from shotcraft.shots.models import TakeKind
-    from tests.engine.diffusers_tiny import build_sd
 
     root = Path(tempfile.mkdtemp(prefix="shotcraft-bench-"))
     build_sd(root / "sd")

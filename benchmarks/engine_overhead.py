@@ -30,9 +30,9 @@ def main() -> None:
 
     from shotcraft.engine.diffusers_common import generators
     from shotcraft.engine.diffusers_engine import DiffusersEngine
+    from shotcraft.engine.diffusers_tiny import build_sd
     from shotcraft.projects import Project
     from shotcraft.projects.draw import Draw
-    from tests.engine.diffusers_tiny import build_sd
 
     root = Path(tempfile.mkdtemp(prefix="shotcraft-bench-"))
     build_sd(root / "sd")

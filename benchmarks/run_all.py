@@ -15,6 +15,7 @@ BENCHMARKS = [
     ["tui_open.py"],
     ["review_page.py"],
     ["take_review.py"],
+    ["defects.py"],
     ["card_draw_batching.py"],
     ["engine_overhead.py"],
     ["executors.py"],

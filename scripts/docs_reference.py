@@ -38,7 +38,7 @@ GUIDES: dict[str, tuple[str, str]] = {
     "characters": ("The character bible", "../guide/bible.md"),
     "character": ("The character bible", "../guide/bible.md"),
     "voice": ("Voices", "../guide/voices.md"),
-    "fit": ("Voices", "../guide/voices.md#cue-timing-and-fit"),
+    "fit": ("Pace", "../guide/pace.md#shots-that-follow-the-speech"),
     "add-ref": ("The character bible", "../guide/bible.md#the-character-bible"),
     "remove-ref": ("The character bible", "../guide/bible.md#the-character-bible"),
     "render": ("Card draw", "../guide/card-draw.md"),

@@ -24,6 +24,10 @@ FUNCTION_LEVEL = {
     "torch": "the diffusers extra: imported when a pipeline is built, never by --help or previz",
     "diffusers": "the diffusers extra, likewise",
     "transformers": "the diffusers extra, likewise",
+    "tokenizers": "the diffusers extra (transformers' tokenizers): the tiny pipelines' "
+                  "tokenizer is built when they are (engine.diffusers_tiny)",
+    "safetensors": "the diffusers extra: the tiny IP-Adapter's weights are saved when it is "
+                   "built (engine.diffusers_tiny)",
     "dlib": "the identity extra: the face model is loaded on the first face",
     "httpx": "the kling extra: a cloud speech engine says how to install it when it is missing",
     "pyJianYingDraft": "0.18 s of import, needed only by the jianying export format",

@@ -143,8 +143,9 @@ def test_sigkill_mid_export_leaves_the_earlier_file_untouched(
         cwd=Path(__file__).resolve().parents[2], start_new_session=True,
         env={**os.environ, "SHOTCRAFT_FFMPEG": str(slow)},
     )
-    def partials() -> list[Path]:
-        return list(out.parent.glob(f".{out.stem}.*.partial.mp4"))
+    def partials() -> list[Path]:  # the episode being written, in its staging folder
+        return [*out.parent.glob(f".{out.stem}.*.partial.mp4"),
+                *out.parent.glob(f".{out.name}.staging-*/.{out.stem}.*.partial.mp4")]
 
     def reached() -> bool:
         if moment == "normalising":
@@ -162,7 +163,7 @@ def test_sigkill_mid_export_leaves_the_earlier_file_untouched(
     # whatever was left half-done is not the episode, and the next export finishes from the cache
     result = export_episode(longer, SMALL, cache_dir=cache, out_path=out)
     assert result.cache_hits >= 1 and probe(out).frames == longer.duration_frames
-    assert partials() == []
+    assert partials() == [] and not list(out.parent.glob(f".{out.name}.staging-*"))
 
 
 def test_srt_is_written_next_to_the_episode(tmp_path: Path, make_take: MakeTake) -> None:

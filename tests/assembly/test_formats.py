@@ -16,6 +16,7 @@ import opentimelineio as otio
 import pytest
 
 from shotcraft.assembly import formats
+from shotcraft.assembly.staging import final_path
 from shotcraft.projects import Project, export_options
 from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import AssemblyError, SpecError
@@ -297,7 +298,9 @@ class PosterFormat(formats.ExportFormat):
     needs_video = True
 
     def write(self, timeline, path, options):  # noqa: ANN001, ANN201
-        path.write_text(str(options["video"]), encoding="utf-8")
+        assert Path(options["video"]).is_file()  # the MP4 to read, where it is written now
+        # a side file names the MP4 where it will be once the export is moved into place
+        path.write_text(str(final_path(options["video"])), encoding="utf-8")
         return [path]
 
 

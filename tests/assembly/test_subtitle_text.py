@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from shotcraft.assembly.subtitle_style import Placement, SubtitleStyle
 from shotcraft.assembly.subtitles import Cue, clip_subtitle_filter, srt_text, write_srt
 from shotcraft.shots.fonts import fallback_font
 from shotcraft.shots.media import cjk_font, ffmpeg_binary
@@ -24,9 +25,15 @@ def cue(text: str) -> Cue:
     return Cue(index=1, start_frame=0, end_frame=5, speaker="A", text=text)
 
 
-def burn(text: str, tmp_path: Path, warnings: list[str] | None = None) -> np.ndarray:
+def placement(preset: str = "douyin") -> Placement:
+    return SubtitleStyle(preset=preset).resolve(W, H)
+
+
+def burn(text: str, tmp_path: Path, warnings: list[str] | None = None,
+         preset: str = "douyin") -> np.ndarray:
     fragment = clip_subtitle_filter([cue(text)], work_dir=tmp_path / "work", width=W, height=H,
-                                    font=cjk_font(), where="E01-S01-003", warnings=warnings)
+                                    font=cjk_font(), where="E01-S01-003", warnings=warnings,
+                                    placement=placement(preset))
     assert fragment is not None
     out = tmp_path / "frame.rgb"
     colour = "0x" + "".join(f"{c:02x}" for c in BACKGROUND)
@@ -68,12 +75,17 @@ def test_burned_braces_and_backslashes_are_drawn(tmp_path: Path) -> None:
     assert with_braces > without + 20  # "{\an8}" and "\N" take room: drawn, not swallowed
 
 
+@pytest.mark.parametrize("preset", ["douyin", "kuaishou", "wechat-channels", "generic"])
 @pytest.mark.parametrize("text", [LONG_EN, LONG_ZH])
-def test_long_burned_lines_wrap_inside_the_safe_area(text: str, tmp_path: Path) -> None:
-    frame = burn(text, tmp_path)
+def test_long_burned_lines_wrap_inside_the_platform_s_safe_area(
+    text: str, preset: str, tmp_path: Path,
+) -> None:
+    frame = burn(text, tmp_path, preset=preset)
     left, top, right, bottom = drawn_box(frame)
-    assert left >= W * 0.05 - 3 and right <= W * 0.95 + 3, (left, right)
-    assert top > H / 2 and bottom < H * 0.9  # the lower third, above the bottom margin
+    place = placement(preset)
+    assert left >= place.left - 1 and right <= place.right + 1, (left, right, place)
+    assert place.safe_top < top and bottom <= place.bottom + 1 <= place.safe_bottom + 1
+    assert top > H / 2  # below the middle of the picture
     [text_file] = (tmp_path / "work").iterdir()
     lines = text_file.read_text(encoding="utf-8").split("\n")
     assert 2 <= len(lines) <= 3 and "".join(lines).replace(" ", "") == text.replace(" ", "")
@@ -83,9 +95,9 @@ def test_rtl_and_emoji_are_drawn_with_fallback_fonts(tmp_path: Path) -> None:
     if fallback_font("\u05d0") is None or fallback_font("\U0001f984") is None:
         pytest.fail("scripts/setup-system.sh installs fonts-dejavu-core and fonts-symbola")
     warnings: list[str] = []
-    frame = burn("שלום 🦄 مرحبا", tmp_path, warnings)
+    frame = burn("שלום 🦄 مرحبا", tmp_path, warnings, preset="generic")
     assert warnings == []
-    band = frame[int(H * 0.7):int(H * 0.9)]
+    band = frame[int(H * 0.7):placement("generic").bottom]
     assert (band.min(axis=2) > 150).sum() > 40  # white glyph pixels in the subtitle band
     assert light_columns(frame) > 40
     assert (frame[: H // 2] == frame[0, 0]).all()

@@ -15,12 +15,12 @@ from PIL import Image
 
 pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
 
+from shotcraft.engine import diffusers_tiny  # noqa: E402
 from shotcraft.engine.protocol import CharacterRef, RenderRequest  # noqa: E402
 from shotcraft.projects.draw import Draw
 from shotcraft.shots.errors import ConfigError, EngineError  # noqa: E402
 from shotcraft.shots.media import probe, read_frames  # noqa: E402
 from shotcraft.shots.models import TakeKind  # noqa: E402
-from tests.engine import diffusers_tiny  # noqa: E402
 
 pytestmark = pytest.mark.timeout(300)
 

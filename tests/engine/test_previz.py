@@ -271,6 +271,23 @@ def test_previz_moves_score_a_strong_motion_match(tmp_path: Path, move: Move, in
     assert _previz_motion(tmp_path, camera, camera) >= 0.8
 
 
+@pytest.mark.parametrize("move", list(Move))
+def test_every_previz_move_passes_its_own_motion_check_at_every_intensity(
+    tmp_path: Path, move: Move,
+) -> None:
+    """One camera rule: what previz draws for a move is what the ranker's motion check asks
+    of it — on a real panel, with its slate and its dialogue caption burned over the picture."""
+    from shotcraft.ranking.metrics import score_take
+
+    for intensity in (0.2, 0.5, 0.9):
+        camera = CameraMove(move=move, intensity=intensity)
+        request = make_request(camera=camera, num_frames=45, fps=30, width=270, height=480,
+                               size=ShotSize.MCU, characters=[CharacterRef(name="林夏")])
+        take = PrevizEngine().render(request, out_dir=tmp_path / f"{intensity}")[0]
+        motion = score_take(take.path, camera=camera).get("motion")
+        assert motion is not None and motion.value >= 0.8, motion.explanation if motion else move
+
+
 def test_previz_static_and_reversed_dolly_score_low_against_a_dolly_in(tmp_path: Path) -> None:
     dolly_in = CameraMove(move=Move.DOLLY_IN, intensity=0.5)
     assert _previz_motion(tmp_path / "static", CameraMove(move=Move.STATIC), dolly_in) < 0.2

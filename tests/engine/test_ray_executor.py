@@ -130,7 +130,7 @@ def test_previz_through_ray_draws_the_same_takes_as_the_local_executor(tmp_path:
 
 def test_a_diffusers_pipeline_is_loaded_once_per_worker(tmp_path: Path) -> None:
     pytest.importorskip("diffusers", reason="the diffusers extra is not installed")
-    from tests.engine import diffusers_tiny
+    from shotcraft.engine import diffusers_tiny
 
     sd = diffusers_tiny.build_sd(tmp_path / "sd")
     project = _project(tmp_path)

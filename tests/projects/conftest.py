@@ -54,3 +54,18 @@ def project(tmp_path: Path, script_file: Path) -> Project:
 def small_previz(monkeypatch: pytest.MonkeyPatch) -> None:
     """Previz at a tiny render size keeps card-draw tests fast."""
     monkeypatch.setenv("SHOTCRAFT_PREVIZ_SCALE", "0.1")
+
+
+@pytest.fixture
+def ceilings_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """previz as an engine that cannot tell up front what its takes reach (a cloud engine's
+    takes differ draw to draw): the loop's own stop rules are what these tests look at."""
+    from shotcraft.engine.previz import PrevizEngine
+
+    capabilities = PrevizEngine.capabilities
+
+    def unknown(self, kind=None):  # noqa: ANN001, ANN202
+        found = capabilities(self, kind) if kind is not None else capabilities(self)
+        return found.model_copy(update={"deterministic": False})
+
+    monkeypatch.setattr(PrevizEngine, "capabilities", unknown)

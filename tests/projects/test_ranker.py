@@ -3,9 +3,14 @@ steadiest take, against fixed weights that lean on sharpness and exposure."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from shotcraft.ranking.learn import HIGH, LOW, MIN_PICKS
+from shotcraft.shots.models import MadeBy
+from shotcraft.studio.cli import app
 from tests.projects.judging import judged_project
 
 
@@ -64,7 +69,7 @@ def test_too_few_picks_keep_the_fixed_weights_and_say_how_many_more(tmp_path: Pa
     state = project.ranker()
     assert not state.in_use
     assert state.picks_needed == MIN_PICKS - 3
-    assert f"{MIN_PICKS - 3} more picked shots needed" in state.reason
+    assert f"{MIN_PICKS - 3} more shots picked by hand needed" in state.reason
     # the learned weights moved, but nothing ranks by them yet: every score is the stored one
     assert state.weights != state.defaults
     views = project.takes(ids[5])
@@ -81,6 +86,7 @@ def test_rejects_are_preferences_too(tmp_path: Path) -> None:
     state = project.ranker()
     # 2 standing takes over each of 2 rejected ones, plus the pick over its 3 others
     assert state.preferences == 2 * 2 + 3
+    assert {v.take.rejected_by for v in project.takes(ids[0])[:2]} == {MadeBy.DIRECTOR}
     assert state.picked_shots == 1
     project.close()
 
@@ -103,3 +109,31 @@ def test_draw_until_good_judges_a_shot_by_the_learned_total(tmp_path: Path) -> N
     stored_best, learned_best = max(t.score or 0 for t in takes), max(learned.values())
     assert stored_best != learned_best
     project.close()
+
+
+def test_only_the_director_s_own_picks_teach_the_ranker(tmp_path: Path) -> None:
+    """pick --auto picks the ranker's own choice: learning from it would only teach the ranker
+    itself. Mechanical picks leave it untouched and `ranker` says how many it left out."""
+    judged = judged_project(tmp_path / "p", shots=14, takes=4, seed=5)
+    project, ids = judged.project, judged.ids
+    project.close()
+    runner = CliRunner()
+    auto = runner.invoke(app, ["pick", str(tmp_path / "p"), "--auto"])
+    assert auto.exit_code == 0, auto.output
+    shown = runner.invoke(app, ["ranker", str(tmp_path / "p")])
+    assert shown.exit_code == 0, shown.output
+    assert "rests on 0 preferences from 0 shots you picked by hand" in shown.stdout
+    assert "left out: 14 picks not made by hand (14 made by pick --auto)" in shown.stdout
+    assert f"not in use: {MIN_PICKS} more shots picked by hand needed" in shown.stdout
+
+    for shot_id in ids[:3]:  # the director re-picks three by hand (the steadiest take)
+        assert runner.invoke(app, ["pick", str(tmp_path / "p"), shot_id,
+                                   str(judged.steadiest(shot_id))]).exit_code == 0
+    listing = runner.invoke(app, ["ranker", str(tmp_path / "p"), "--json"])
+    state = json.loads(listing.stdout)
+    assert (state["picked_shots"], state["preferences"]) == (3, 3 * 3)
+    assert state["left_out"] == {"auto": 11} and state["in_use"] is False
+    shots = json.loads(runner.invoke(
+        app, ["shots", str(tmp_path / "p"), "--json"]).stdout)["episodes"][0]["scenes"][0]["shots"]
+    assert [s["picked_by"] for s in shots] == ["director"] * 3 + ["auto"] * 11
+

@@ -17,6 +17,8 @@ GOOD = "E01-S01-003"  # previz scores its takes about 1.0: any sensible threshol
 POOR = "E01-S02-001"  # a night street: previz scores it about 0.7, never 0.95
 
 
+
+
 def _numbers(project: Project, shot_id: str) -> list[int]:
     return [v.take.number for v in project.takes(shot_id)]
 
@@ -38,6 +40,7 @@ def test_a_threshold_reached_by_the_first_batch_stops_the_shot_there(project: Pr
     assert events[-1].total == events[-1].finished == 2
 
 
+@pytest.mark.usefixtures("ceilings_unknown")
 def test_a_shot_that_never_scores_enough_stops_at_the_cap_and_resumes_past_it(
     project: Project,
 ) -> None:
@@ -57,6 +60,7 @@ def test_a_shot_that_never_scores_enough_stops_at_the_cap_and_resumes_past_it(
     assert len({t.seed for t in takes}) == 4  # the loop goes on from the last seed
 
 
+@pytest.mark.usefixtures("ceilings_unknown")
 def test_the_shot_budget_stops_the_loop_before_the_cap(project: Project) -> None:
     project.update_shot(POOR, budget=Budget(max_takes=3))
     summary = project.draw(Draw(what="until", shots=[POOR], until=0.95, max_takes=8))
@@ -104,6 +108,7 @@ def test_a_batch_the_engine_fails_entirely_stops_the_shot(
     assert summary.failed == 2 and summary.done == 0
 
 
+@pytest.mark.usefixtures("ceilings_unknown")
 def test_an_interrupted_run_goes_on_without_drawing_a_take_twice(project: Project) -> None:
     class Crash(Exception):
         pass
@@ -132,12 +137,19 @@ def test_an_interrupted_run_goes_on_without_drawing_a_take_twice(project: Projec
     assert not [j for j in project.jobs() if j["state"] in ("queued", "running")]
 
 
+@pytest.mark.usefixtures("ceilings_unknown")
 def test_the_dry_run_plan_is_an_upper_bound_and_writes_nothing(project: Project) -> None:
     project.draw(Draw(shots=[GOOD], takes=1))
     plan = project.plan(Draw(what="until", shots=[GOOD, POOR], until=0.9, max_takes=6))
     by_shot = {entry.shot_id: entry for entry in plan.shots}
     assert by_shot[GOOD].takes == 0 and "already good" in by_shot[GOOD].notes[0]
     assert by_shot[POOR].takes == 6 and by_shot[POOR].take_numbers == [1, 2, 3, 4, 5, 6]
+    assert _numbers(project, POOR) == []
+
+
+def test_the_dry_run_refuses_a_score_previz_cannot_reach_as_the_run_would(project: Project) -> None:
+    with pytest.raises(SpecError, match=f"previz takes of {POOR} cannot reach 0.9"):
+        project.plan(Draw(what="until", shots=[GOOD, POOR], until=0.9, max_takes=6))
     assert _numbers(project, POOR) == []
 
 
@@ -165,6 +177,7 @@ def test_an_episode_budget_shared_by_a_round_stops_the_shots_it_leaves_nothing(
     assert project.totals(episode=2).takes_done == 3
 
 
+@pytest.mark.usefixtures("ceilings_unknown")
 def test_a_credit_budget_that_refuses_the_next_batch_stops_the_shot_before_spending(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,3 +203,26 @@ def test_a_rejected_take_is_never_good_enough_but_counts_against_the_cap(project
     [stop] = summary.shots
     assert stop.stopped_by == "score" and stop.best_take in (3, 4)  # drawn again, not "good"
     assert stop.takes == 4 and _numbers(project, GOOD) == [1, 2, 3, 4]
+
+
+def test_a_score_previz_takes_cannot_reach_is_refused_before_any_draw(project: Project) -> None:
+    """previz draws a night street dark and its camera as the model says: one small probe shows
+    what every take of it scores, so asking for more is one sentence, not eight draws."""
+    from typer.testing import CliRunner
+
+    from shotcraft.studio.cli import app
+
+    with pytest.raises(SpecError) as refused:
+        project.draw(Draw(what="until", shots=[POOR], until=0.95))
+    sentence = str(refused.value)
+    assert f"previz takes of {POOR} cannot reach 0.95: they score at most 0." in sentence
+    assert "exposure at most" in sentence and "ask for --until 0." in sentence
+    assert project.takes(POOR) == []  # nothing drawn, nothing queued
+    result = CliRunner().invoke(app, ["render", str(project.root), "--shot", POOR,
+                                      "--until", "0.95"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0 and "cannot reach 0.95" in result.stderr
+    # a score its takes reach is drawn as before, the probe left no file behind
+    summary = project.draw(Draw(what="until", shots=[POOR], until=0.5))
+    assert summary.shots[0].stopped_by == "score"
+    assert not [p for p in (project.root / "work").rglob("*") if "probe" in p.name]

@@ -376,7 +376,7 @@ def test_a_0007_project_opens_with_its_takes_as_videos_without_a_parent(old_proj
     with closing(sqlite3.connect(db_file)) as conn:
         before = conn.execute("SELECT shot_id, number, kind, status FROM take ORDER BY id").fetchall()
     project = _open_upgraded(old_project, "0007_character_voice")
-    assert head() == "0010_take_drawn_from"
+    assert head() == "0011_picked_by"
     assert stored_revision(db_file) == head()
     views = [v for shot in project.shots() for v in project.takes(shot.id)]
     assert [(v.take.shot_id, v.take.number, v.take.kind.value, v.take.status.value)
@@ -406,6 +406,28 @@ def test_a_0009_project_opens_with_no_take_outdated_and_its_descriptions_split(
     project.import_script(old_project / "script" / "short.txt")
     assert project.character("顾言").appearance == "30岁, 黑西装"
     assert project.auto_pick(episode=1).notes == []  # picks stand; nothing is outdated
+
+
+def test_a_0010_project_keeps_its_picks_unrecorded_and_its_rejects_as_the_director_s(
+    old_project: Path,
+) -> None:
+    """0011 records who made each pick and reject. Nobody knows who made an older pick, so it
+    stays unrecorded and teaches the ranker nothing; only the director could reject."""
+    from shotcraft.shots.models import MadeBy
+
+    _schema_at(old_project, "0010_take_drawn_from")
+    project = _open_upgraded(old_project, "0010_take_drawn_from")
+    assert head() == "0011_picked_by"
+    shots = project.shots()
+    assert all(s.picked_take is not None and s.picked_by is None for s in shots)
+    views = [v for shot in shots for v in project.takes(shot.id)]
+    rejected = [v.take for v in views if v.take.status.value == "rejected"]
+    assert len(rejected) == 1 and rejected[0].rejected_by is MadeBy.DIRECTOR
+    state = project.ranker()
+    assert state.picked_shots == 0 and state.left_out == {"unrecorded": 5}
+    project.pick(SHOTS[0], project.shot(SHOTS[0]).picked_take or 1)  # picked again, by hand
+    assert project.shot(SHOTS[0]).picked_by is MadeBy.DIRECTOR
+    assert project.ranker().left_out == {"unrecorded": 4}
     project.close()
 
 

@@ -68,6 +68,15 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                                    f"crop=288:512,zoompan=z='1+0.008*on':{zoom},{GRAIN}")
     made["zoom_out"] = from_texture(texture, root / "zoom_out.mp4",
                                     f"crop=288:512,zoompan=z='1.4-0.008*on':{zoom},{GRAIN}")
+    # short defects in the same pan (1 px a frame): frame 20 repeats 19, skips a step, or flashes
+    made["stutter"] = from_texture(texture, root / "stutter.mp4",
+                                   f"crop={SIZE}:x='40+n-eq(n,20)':y=100,{GRAIN}")
+    made["dropped"] = from_texture(texture, root / "dropped.mp4",
+                                   f"crop={SIZE}:x='40+n+gte(n,20)':y=100,{GRAIN}")
+    made["flash"] = from_texture(texture, root / "flash.mp4",
+                                 f"crop={SIZE}:x='40+n':y=100,{GRAIN},"
+                                 "eq=brightness=0.35:enable='eq(n,20)'")
+    made["even"] = from_texture(texture, root / "even.mp4", f"crop={SIZE}:x='40+n':y=100,{GRAIN}")
     clean = made["clean"] = made["pan_right"]
     # defects: one filter each over the clean take
     made["blurred"] = refilter(clean, root / "blurred.mp4", "gblur=sigma=2.5")

@@ -404,11 +404,12 @@ def test_no_reaction_shot_without_a_marked_reaction():
 
 @pytest.mark.parametrize("fps", [24, 30])
 def test_durations_are_whole_frames_from_speaking_rate(fps):
-    english = " ".join(["word"] * 27)  # 27 words at 2.7 words/s = 10 s -> the 10 s maximum
-    chinese = "好" * 27  # 27 characters at 4.5/s = 6 s
+    english = " ".join(["word"] * 26)  # 26 words at 2.7 words/s + 0.35 s of air: 9.98 s
+    chinese = "好" * 27  # 27 characters at 5.0/s + 0.35 s of air: 5.75 s
     scene = interior(say("MARA", english, 3), say("林晓", chinese, 4), say("JONAH", "No.", 5))
     dialogue = [s for s in body(breakdown(script(scene), fps=fps)) if s.dialogue]
-    assert [s.duration_frames for s in dialogue] == [10 * fps, 6 * fps, round(1.5 * fps)]
+    assert [s.duration_frames for s in dialogue] == [
+        round((26 / 2.7 + 0.35) * fps), round(5.75 * fps), round(1.5 * fps)]
 
 
 def test_action_duration_is_base_plus_reading_time_clamped():

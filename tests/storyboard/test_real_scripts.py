@@ -198,4 +198,6 @@ def test_big_fish_counts_match_published_ones():
 def test_every_real_script_breaks_down_without_a_runaway_scene(name):
     board = breakdown(load_script(DATA / name))
     assert board.shots()
-    assert max(len(sc.shots) for ep in board.episodes for sc in ep.scenes) <= 61  # Big Fish's longest
+    # Big Fish's longest (its scene 1-68): 62 once each line carries 0.35 s of air, which takes
+    # one long speech past the 10 s cap, so it is split in two
+    assert max(len(sc.shots) for ep in board.episodes for sc in ep.scenes) <= 62

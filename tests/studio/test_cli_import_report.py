@@ -66,8 +66,9 @@ def test_dry_run_json_has_the_documented_shape(folder: Path) -> None:
     data = json.loads(result.output)
     assert set(data) == {"script", "format", "episodes", "scenes", "shots", "characters",
                          "dialogue_lines", "action_lines", "kept", "added", "archived", "dry_run",
-                         "read", "assist"}
-    assert (data["dry_run"], data["episodes"], data["scenes"], data["assist"]) == (True, 1, 5, None)
+                         "read", "assist", "fitted"}
+    assert (data["dry_run"], data["episodes"], data["scenes"], data["assist"], data["fitted"]) == (
+        True, 1, 5, None, None)
     read = data["read"]
     assert set(read) == {"script", "format", "language", "encoding", "hygiene", "title", "episodes",
                          "scenes", "shots", "characters", "dialogue_lines", "action_lines", "notes",

@@ -28,7 +28,7 @@ def test_ranker_says_how_many_more_picks_it_needs(tmp_path: Path) -> None:
     _picked(tmp_path, 2)
     result = invoke("ranker", tmp_path / "p")
     assert result.exit_code == 0
-    assert f"not in use: {MIN_PICKS - 2} more picked shots needed" in result.output
+    assert f"not in use: {MIN_PICKS - 2} more shots picked by hand needed" in result.output
     shape = json.loads(invoke("ranker", tmp_path / "p", "--json").output)
     assert shape["in_use"] is False and shape["picks_needed"] == MIN_PICKS - 2
     assert shape["min_picks"] == MIN_PICKS and shape["picked_shots"] == 2

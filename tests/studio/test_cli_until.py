@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.projects.conftest import ceilings_unknown  # noqa: F401 - a fixture
 from tests.studio.conftest import invoke
 
 pytestmark = pytest.mark.usefixtures("small_previz")
@@ -24,6 +25,7 @@ def _takes(folder: Path, shot_id: str) -> list[dict]:
     return json.loads(invoke("takes", folder, shot_id, "--json").stdout)
 
 
+@pytest.mark.usefixtures("ceilings_unknown")
 def test_json_says_which_rule_stopped_each_shot(project_dir: Path) -> None:
     result = invoke("render", project_dir, "--shot", GOOD, "--shot", POOR, "--until", "0.95",
                     "--max-takes", "2", "--json")
@@ -44,6 +46,7 @@ def test_json_says_which_rule_stopped_each_shot(project_dir: Path) -> None:
     assert f"{GOOD}: already good: take " in again.stdout and "drew 0 takes" in again.stdout
 
 
+@pytest.mark.usefixtures("ceilings_unknown")
 def test_the_dry_run_says_the_plan_is_an_upper_bound(project_dir: Path) -> None:
     result = invoke("render", project_dir, "--episode", "2", "--until", "0.9", "--max-takes", "3",
                     "--dry-run")

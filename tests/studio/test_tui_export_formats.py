@@ -114,3 +114,56 @@ async def test_export_screen_offers_the_character_voices(tmp_path: Path) -> None
         assert screen.options().voice == "none"  # no voice unless asked for
         screen.query_one("#voice", Select).value = "bible"
         assert screen.options().voice == "bible"
+
+
+async def test_the_export_screen_offers_every_option_the_cli_has(tmp_path: Path) -> None:
+    """Both are built from studio.options' declarations: each flag of `shotcraft export` is a
+    widget here (the CLI's --otio/--sheet aliases are the format checkboxes), and what the
+    screen holds becomes the same ExportOptions the CLI would build."""
+    import typer
+    from textual.widgets import Select
+
+    from shotcraft.studio.cli import app as cli_app
+    from shotcraft.studio.options import export_declarations
+
+    command = typer.main.get_command(cli_app).commands["export"]  # type: ignore[attr-defined]
+    cli_flags = {opt for param in command.params for opt in param.opts + param.secondary_opts}
+    declared = export_declarations()
+    for option in declared:
+        assert set(option.flag.split("/")) <= cli_flags, option.flag
+    assert cli_flags - {f for d in declared for f in (*d.flag.split("/"), d.short) if f} == {
+        "directory", "--episode", "--json"}
+
+    music = tmp_path / "bed.wav"
+    music.write_bytes(b"RIFF")
+    project = Project.create(tmp_path / "proj", title="测试")
+    project.import_script(write_script(tmp_path))
+    project.close()
+    app = make_app(tmp_path / "proj")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        screen = app.screen
+        for option in declared:
+            if option.alias or option.kind == "formats":
+                continue
+            widget_id = f"option-{option.name}" if option.format_option else option.name
+            assert screen.query_one(f"#{widget_id}") is not None, option.name
+        screen.query_one("#voice", Select).value = "bible"
+        screen.query_one("#subtitle_preset", Select).value = "kuaishou"
+        screen.query_one("#music", Input).value = str(music)
+        screen.query_one("#sfx", Input).value = "E01-S01-001=" + str(music)
+        screen.query_one("#subtitle_size", Input).value = "54"
+        screen.query_one("#output", Input).value = str(tmp_path / "cut" / "ep1.mp4")
+        screen.query_one("#strict", Checkbox).value = True
+        screen.query_one("#take_audio", Checkbox).value = False
+        screen.query_one("#format-jianying", Checkbox).value = True
+        values = screen.values()
+    from shotcraft.studio.options import export_request
+
+    options, output = export_request(values, language="zh")
+    assert (options.voice, options.subtitle_preset, options.music, options.strict) == (
+        "bible", "kuaishou", music, True)
+    assert (options.subtitle_size, options.take_audio, options.formats) == (54, False, ["jianying"])
+    assert options.sfx == {"E01-S01-001": music}
+    assert output == tmp_path / "cut" / "ep1.mp4"

@@ -19,12 +19,13 @@ How the MP4 is made:
    generated while muxing. After the mux the written file's loudness and true peak are measured
    (ExportResult.loudness_lufs / true_peak_dbtp), and the voice is cut into one WAV per line
    (`ep-dialogue/NNN-<shot>.wav`) for the editors' Dialogue track.
-4. The mux (concat + audio, +faststart) writes a temp file unique to this export next to the
-   output (`.NAME.<pid>-<random>.partial.mp4`, shots.files.atomic_target), probes it (video
-   stream, exact frame count and duration, an audio track) and only then renames it into place,
-   so a failed, killed or wrong export never replaces a good one. The SRT, OTIO and contact
-   sheet are written the same way, named after the MP4 (`ep.mp4` → `ep.srt`, `ep.otio`,
-   `ep-sheet.png`/`.pdf`), with the user's umask.
+4. Everything is written into staging folders beside where it goes (assembly.staging) and
+   moved into place only when all of it succeeded: the mux (concat + audio, +faststart) writes
+   the MP4 there, probes it (video stream, exact frame count and duration, an audio track), and
+   the SRT, OTIO, sheet and the other side files follow, named after the MP4 (`ep.mp4` →
+   `ep.srt`, `ep.otio`, `ep-sheet.png`/`.pdf`, `ep-dialogue/`), with the user's umask. A failed,
+   killed or wrong export never replaces any file of the previous set; a cancelled one
+   neither.
 5. Exports of the same output file take turns: an exclusive lock on `.NAME.mp4.lock` beside it;
    the second says "waiting for another export of episode N…" and then runs (mostly from cache).
 """
@@ -57,8 +58,10 @@ from shotcraft.assembly.normalize import (
 from shotcraft.assembly.presets import DEFAULT_PRESET, Preset, get_preset
 from shotcraft.assembly.runner import run
 from shotcraft.assembly.speech import voice_track
-from shotcraft.assembly.speech.timing import misfits, spoken_lines, time_to_speech
+from shotcraft.assembly.speech.timing import cuts, misfits, spoken_lines, time_to_speech
 from shotcraft.assembly.speech.track import SpokenCue
+from shotcraft.assembly.staging import Staging, remove_stale_staging, staging
+from shotcraft.assembly.subtitle_style import SubtitleStyle
 from shotcraft.assembly.timeline import AudioClip, Clip, ClipSource, Cue, Timeline
 from shotcraft.shots.errors import AssemblyError, MediaError, SpecError
 from shotcraft.shots.files import atomic_target, file_lock, remove_stale_temps, temp_folder
@@ -88,6 +91,18 @@ class ExportOptions(BaseModel):
     formats: list[str] = Field(default_factory=list)  # side files by format name (assembly.formats)
     format_options: dict[str, Any] = Field(default_factory=dict)  # the formats' declared options
     video: bool = True  # False: only the side files, no MP4 encode
+    strict: bool = False  # refuse to export when a line would be cut (--voice bible)
+    # burned subtitles (assembly.subtitle_style): a platform's safe area, and overrides
+    subtitle_preset: Literal["douyin", "kuaishou", "wechat-channels", "generic"] | None = None
+    subtitle_size: int | None = Field(default=None, ge=12, le=200)  # px on a 1080 short side
+    subtitle_font: Path | None = None
+    subtitle_outline: int | None = Field(default=None, ge=0, le=20)
+    subtitle_position: float | None = Field(default=None, gt=0.0, le=1.0)  # block bottom, of height
+
+    def subtitle_style(self) -> SubtitleStyle:
+        return SubtitleStyle(preset=self.subtitle_preset, size=self.subtitle_size,
+                             font=self.subtitle_font, outline=self.subtitle_outline,
+                             position=self.subtitle_position)
     sfx: dict[str, Path] = Field(default_factory=dict)  # shot id → a sound effect at its start
 
     @field_validator("formats")
@@ -239,8 +254,21 @@ def export_episode(
         with file_lock(lock_path(out_path), on_wait=waiting, cancel=cancel):
             for target in (out_path, *sidecar_paths(out_path).values()):
                 remove_stale_temps(target)  # left by a killed export of this file
-            return _export(timeline, options, cache_dir=Path(cache_dir), out_path=out_path,
-                           report=report, cancel=cancel)
+            remove_stale_staging(out_path)
+            started = time.monotonic()
+            with staging(out_path.name) as stage:  # all or nothing: see assembly.staging
+                result = _export(timeline, options, cache_dir=Path(cache_dir),
+                                 out_path=stage.path(out_path), report=report, cancel=cancel)
+                result = _at_final_places(result, stage)
+                if cancel is not None and cancel.is_set():
+                    raise AssemblyError(f"export of {out_path.name} cancelled; the previous "
+                                        "files were kept.")
+                report("moving the files into place", 0.99)
+                stage.commit()
+            result.seconds = round(time.monotonic() - started, 3)
+            _record_sizes(result)
+            report("done", 1.0)
+            return result
     except InterruptedError:
         raise AssemblyError(
             f"export cancelled while waiting for another export of {out_path.name}."
@@ -276,11 +304,23 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
         lines = spoken_lines(cues, options.voices, cache_dir, options.language)
         fresh = {index for index, line in lines.items() if not line.cached}
         seconds = {index: line.seconds for index, line in lines.items()}
+        cut = cuts(cues, seconds, fps=preset.fps, total_frames=total)
+        if options.strict and cut:
+            raise AssemblyError(_strict_refusal(cut, cues, clips, starts))
         for misfit in misfits(timeline, starts, cues, seconds):
-            warnings.append(f"{misfit.sentence()}; shotcraft fit lengthens it.")
             flagged.add(misfit.index)
+            if misfit.heard:  # a subtitle's tail running over is not worth a warning
+                fits = "; shotcraft fit lengthens the shot" if misfit.cut_seconds > 0 else ""
+                warnings.append(f"{misfit.sentence()}{fits}.")
+        for line in cut:
+            if line.index not in flagged:  # cut though its shot is long enough: said, never hidden
+                warnings.append(
+                    f"{line.speaker}'s line \"{line.text}\" runs {line.seconds:.1f} s: "
+                    f"{line.lost_seconds:.1f} s of it is cut where the next line starts or the "
+                    "episode ends; lengthen its shot.")
         cues = time_to_speech(cues, seconds, fps=preset.fps, total_frames=total)
-    fragments = _burn_fragments(clips, starts, cues, preset, cache_dir, warnings) if (
+    fragments = _burn_fragments(clips, starts, cues, preset, cache_dir, warnings,
+                                options.subtitle_style()) if (
         options.subtitles == "burn"
     ) else [None] * len(clips)
 
@@ -331,20 +371,12 @@ def _export(timeline: Timeline, options: ExportOptions, *, cache_dir: Path, out_
     if audio is not None:
         report("measuring loudness", 0.95)
         result.loudness_lufs, result.true_peak_dbtp = measure_loudness(out_path)
-    for line in spoken:
-        if line.cut_seconds > 0 and line.index not in flagged:  # the shot is too short: said, never hidden
-            result.warnings.append(
-                f"{line.speaker}'s line \"{line.text}\" runs {line.seconds:.1f} s and is cut by "
-                f"{line.cut_seconds:.1f} s where the next line starts or the episode ends; "
-                "lengthen its shot.")
     side_cues = cues  # timed as in the MP4, so the SRT matches it (crossfades included)
     if not cues:  # --subtitles none: editors still get the lines (--format srt, OTIO metadata)
         side_cues = subtitles.build_cues(timeline, starts, language=options.language)
     tracks = with_tracks(timeline, side_cues, options, starts=starts, dialogue=dialogue)
     _write_side_files(result, tracks, options, out_path, report)
     result.seconds = round(time.monotonic() - started, 3)
-    _record_sizes(result)
-    report("done", 1.0)
     return result
 
 
@@ -371,8 +403,6 @@ def _export_side_files(timeline: Timeline, options: ExportOptions, *, out_path: 
     )
     _write_side_files(result, with_tracks(timeline, cues, options), options, out_path, report)
     result.seconds = round(time.monotonic() - started, 3)
-    _record_sizes(result)
-    report("done", 1.0)
     return result
 
 
@@ -394,8 +424,13 @@ def with_tracks(timeline: Timeline, cues: list[Cue], options: ExportOptions, *,
             audio.append(AudioClip(kind="music", path=music.absolute(), start_frame=start,
                                    duration_frames=min(length, total - start), name=music.name))
     preset = get_preset(options.preset)
-    return timeline.model_copy(update={"subtitles": cues, "audio": audio,
-                                       "width": preset.width, "height": preset.height})
+    placement = options.subtitle_style().resolve(preset.width, preset.height)
+    return timeline.model_copy(update={
+        "subtitles": cues, "audio": audio, "width": preset.width, "height": preset.height,
+        # where burned subtitles go, for the editors' text tracks (the 剪映 draft)
+        "subtitle_bottom": placement.bottom / preset.height,
+        "subtitle_size": placement.fontsize * 1080 / min(preset.width, preset.height),
+    })
 
 
 def check_sfx(timeline: Timeline, options: ExportOptions) -> None:
@@ -407,6 +442,20 @@ def check_sfx(timeline: Timeline, options: ExportOptions) -> None:
                             "not have.", field="sfx")
         if not Path(path).is_file():
             raise AssemblyError(f"the sound effect file {path} for {shot_id} does not exist.")
+
+
+def _strict_refusal(cut: list[Any], cues: list[Cue], clips: list[Clip], starts: list[int]) -> str:
+    """`export --strict`'s one sentence: how many lines would be cut, the seconds lost, where."""
+    start_of = {cue.index: cue.start_frame for cue in cues}
+    first = min(cut, key=lambda line: start_of[line.index])
+    shot = next((c.shot_id for c, s in reversed(list(zip(clips, starts, strict=True)))
+                 if s <= start_of[first.index]), clips[0].shot_id)
+    lost = sum(line.lost_seconds for line in cut)
+    lines = f"{len(cut)} line{'s' if len(cut) > 1 else ''}"
+    return (f"export --strict refuses to cut: {lines} would lose {lost:.1f} s in all, the first "
+            f"{first.speaker}'s line in {shot} ({first.lost_seconds:.1f} s of "
+            f"{first.seconds:.1f} s); run shotcraft fit, lengthen those shots, or export "
+            "without --strict.")
 
 
 def _effect_clips(timeline: Timeline, options: ExportOptions, starts: list[int]) -> list[AudioClip]:
@@ -465,6 +514,18 @@ def _write_side_files(result: ExportResult, timeline: Timeline, options: ExportO
     result.sheet = result.files.get("sheet", [])
 
 
+def _at_final_places(result: ExportResult, stage: Staging) -> ExportResult:
+    """The result with every staged path replaced by where it is once committed."""
+    def final(path: Path | None) -> Path | None:
+        return stage.final(path) if path is not None else None
+
+    files = {name: [stage.final(p) for p in paths] for name, paths in result.files.items()}
+    return result.model_copy(update={
+        "output": final(result.output), "files": files, "srt": final(result.srt),
+        "otio": final(result.otio), "sheet": [stage.final(p) for p in result.sheet],
+    })
+
+
 def _record_sizes(result: ExportResult) -> None:
     for path in [result.output, *(p for files in result.files.values() for p in files)]:
         if path is not None and Path(path).is_file():
@@ -511,8 +572,12 @@ def _clip_starts(clips: list[Clip], fade: int) -> list[int]:
 
 
 def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path,
-                    warnings: list[str]) -> list[str | None]:
+                    warnings: list[str], style: SubtitleStyle) -> list[str | None]:
     """Per clip, the drawtext chain for the cues it shows, in frames relative to its start."""
+    placement = style.resolve(preset.width, preset.height)
+    where = placement.warning(block_height=round(placement.fontsize * 1.4))
+    if where and cues:
+        warnings.append(where[0].upper() + where[1:])
     fragments: list[str | None] = []
     for clip, start in zip(clips, starts, strict=True):
         end = start + clip.duration_frames
@@ -526,7 +591,7 @@ def _burn_fragments(clips, starts, cues, preset: Preset, cache_dir: Path,
         ]
         fragments.append(subtitles.clip_subtitle_filter(
             local, work_dir=cache_dir / "subtitles", width=preset.width, height=preset.height,
-            font=cjk_font(), where=clip.shot_id, warnings=warnings,
+            font=cjk_font(), where=clip.shot_id, warnings=warnings, placement=placement,
         ))
     return fragments
 

@@ -58,6 +58,7 @@ class DraftVideoClip(BaseModel):
     """One take on the main video track: frames `source_start_frames ..` of `path`."""
 
     path: Path  # the take file (video or still), absolute
+    linked_as: Path | None = None  # where the draft says it is, if not `path` (a staged export)
     source_start_frames: int = Field(default=0, ge=0)  # first frame used; > 0 for a trimmed head
     duration_frames: int = Field(gt=0)
     timeline_start_frames: int = Field(ge=0)
@@ -77,6 +78,7 @@ class DraftText(BaseModel):
 
 class DraftAudioClip(BaseModel):
     path: Path  # an audio file (WAV, MP3, M4A…); 剪映 refuses a file with a video stream here
+    linked_as: Path | None = None  # where the draft says it is, if not `path` (a staged export)
     start_frames: int = Field(ge=0)  # where it starts on the timeline
     duration_frames: int = Field(gt=0)
     source_start_frames: int = Field(default=0, ge=0)
@@ -131,24 +133,29 @@ def write_jianying_draft(
     *,
     bundle: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    final_folder: Path | None = None,
 ) -> Path:
     """Write `spec` as a 剪映 draft folder inside `folder` and return the draft folder's path.
 
     `folder` is where drafts live (the project's exports/, or 剪映's drafts folder); it is
-    created if missing. With `bundle`, media are copied into the draft (hard-linked where the
+    created if missing. With `final_folder`, `folder` is a staging folder and the draft moves
+    to `final_folder` later (assembly.staging): the draft is checked against, and names, the
+    place it will be. With `bundle`, media are copied into the draft (hard-linked where the
     disk allows) and linked there; `progress(done, total)` follows the copies. Raises
     AssemblyError with one sentence for a missing or unusable media file, overlapping clips, or
     a folder of that name that shotcraft did not write or that 剪映 changed since.
     """
     folder = Path(folder)
     _check_spec(spec)
-    if folder.exists() and not folder.is_dir():
-        raise AssemblyError(f"{folder} is a file, not a folder to write 剪映 drafts into.")
-    final = folder / draft_folder_name(spec.name)
+    where = Path(final_folder or folder)
+    if where.exists() and not where.is_dir():
+        raise AssemblyError(f"{where} is a file, not a folder to write 剪映 drafts into.")
+    final = where / draft_folder_name(spec.name)
     theirs = _check_replaceable(final)
     folder.mkdir(parents=True, exist_ok=True)
+    written_at = folder / final.name  # `final` itself unless the export is staged
 
-    with temp_folder(final) as temp:
+    with temp_folder(written_at) as temp:
         content = _build(spec, temp, final, bundle=bundle, progress=progress)
         for name in CONTENT_FILES:
             _write_json(temp / name, content, indent=4)
@@ -167,8 +174,12 @@ def write_jianying_draft(
             "files": written,
         })
         os.chmod(temp, 0o777 & ~current_umask())  # a temp folder's 0700 would hide it
-        _move_into_place(temp, final, keep=theirs)
-    return final
+        if written_at == final:
+            _move_into_place(temp, final, keep=theirs)
+        else:  # staged: the commit swaps whole folders, so the director's files come along now
+            _copy_kept(final, temp, theirs)
+            _move_into_place(temp, written_at, keep=[])
+    return written_at
 
 
 def _check_spec(spec: JianyingDraft) -> None:
@@ -277,7 +288,7 @@ def _build(spec: JianyingDraft, temp: Path, final: Path, *, bundle: bool,
         _add_media(script, jy.VideoMaterial, jy.VideoSegment, VIDEO_TRACK, [
             _Placed(c.path, c.name, span(c.timeline_start_frames, c.duration_frames),
                     c.source_start_frames, {"volume": c.volume} if c.volume != 1.0 else {},
-                    f"video clip {c.name}" if c.name else "video clip")
+                    f"video clip {c.name}" if c.name else "video clip", c.linked_as)
             for c in sorted(spec.video, key=lambda c: c.timeline_start_frames)
         ], source, linked, fps)
 
@@ -303,7 +314,7 @@ def _build(spec: JianyingDraft, temp: Path, final: Path, *, bundle: bool,
         script.append_track(jy.TrackSpec(jy.TrackType.audio, track.name))
         _add_media(script, jy.AudioMaterial, jy.AudioSegment, track.name, [
             _Placed(c.path, "", span(c.start_frames, c.duration_frames), c.source_start_frames,
-                    {"volume": c.volume}, f"{track.name} audio clip")
+                    {"volume": c.volume}, f"{track.name} audio clip", c.linked_as)
             for c in sorted(track.clips, key=lambda c: c.start_frames)
         ], source, linked, fps)
 
@@ -321,6 +332,7 @@ class _Placed(NamedTuple):
     source_start_frames: int
     options: dict[str, Any]
     what: str  # how an error names it
+    linked_as: Path | None = None  # where the draft says the file is, if not `path`
 
 
 def _add_media(script: Any, kind: Any, segment_kind: Any, track: str, placed: list[_Placed],
@@ -331,7 +343,7 @@ def _add_media(script: Any, kind: Any, segment_kind: Any, track: str, placed: li
     for p, src in zip(placed, ranges, strict=True):
         if p.path not in materials:
             material = _material(kind, p.path, p.name or None, p.what)
-            material.path = str(linked.get(p.path, Path(p.path).resolve()))
+            material.path = str(linked.get(p.path, Path(p.linked_as or p.path).resolve()))
             materials[p.path] = material
         # before any segment copies the material: its length must cover every use of the file
         _fit_source(materials[p.path], src, fps, p.path, p.what)
@@ -428,6 +440,21 @@ def _write_json(path: Path, data: Any, indent: int | None = None) -> None:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _copy_kept(old: Path, new: Path, keep: list[str]) -> None:
+    """Copy the files of draft `old` that shotcraft did not write into draft `new` (hard links
+    where the disk allows; a link stays a link); `old` is left as it is until the commit."""
+    for name in keep:
+        source, target = old / name, new / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+            continue
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
 
 
 def _move_into_place(temp: Path, final: Path, *, keep: list[str]) -> None:

@@ -4,6 +4,9 @@ Cues live on integer frames. `end_frame` is exclusive: a cue is on screen for fr
 `start_frame .. end_frame - 1`, so consecutive cues may share a boundary and never overlap.
 Long lines are split at punctuation into cues of at most two lines; wrapping into lines happens
 only when a cue is written (SRT or drawtext text file), so `Cue.text` is the spoken words.
+Lines break by Chinese typesetting's rules on jieba's words (assembly.linebreak). Burned
+subtitles sit where a platform preset puts them (assembly.subtitle_style: inside 抖音's,
+快手's, 视频号's or a player's safe area), at its size and outline, or where the options say.
 
 Script text is data. SRT has no escape, and players read `{\an8}`-style override blocks and
 `<i>`/`<font>` tags in it, so `srt_text` drops override blocks and swaps `< > { } \` for
@@ -22,6 +25,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
+from shotcraft.assembly.linebreak import break_lines
+from shotcraft.assembly.subtitle_style import Placement, SubtitleStyle
 from shotcraft.assembly.timeline import Cue, Timeline
 from shotcraft.shots.errors import AssemblyError
 from shotcraft.shots.files import atomic_target
@@ -159,29 +164,35 @@ def escape_filter_value(value: str) -> str:
 
 def clip_subtitle_filter(
     cues: list[Cue], *, work_dir: Path, width: int, height: int, font: Path | None,
-    where: str = "", warnings: list[str] | None = None,
+    where: str = "", warnings: list[str] | None = None, placement: Placement | None = None,
 ) -> str | None:
     """A drawtext filter chain burning `cues` (frames relative to the clip start) into a clip.
 
     Each cue's wrapped text goes to a content-named file in `work_dir` (drawtext reads it with
-    `expansion=none`, so `%`, quotes, braces and backslashes render literally). Lines wrap by
-    their measured width inside the middle 90% of the frame. A cue one font cannot draw whole
-    is drawn in runs, each with the font that has its characters; characters no installed
-    font has are named in one sentence appended to `warnings` (`where` names the shot).
-    None when no cues.
+    `expansion=none`, so `%`, quotes, braces and backslashes render literally). The block is
+    centred in the placement's clear band, its bottom edge on the placement's line (default:
+    the `generic` preset's), and lines wrap by the width the font really gives them there. A
+    cue one font cannot draw whole is drawn in runs, each with the font that has its
+    characters; characters no installed font has are named in one sentence appended to
+    `warnings` (`where` names the shot). None when no cues.
     """
     if not cues:
         return None
+    place = placement or SubtitleStyle(preset="generic").resolve(width, height)
+    font = place.font or font
     if font is None and any(has_cjk(cue.text) for cue in cues):
         raise AssemblyError(NO_FONT)
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    fontsize = max(6, round(width / 18))
-    border = max(1, fontsize // 4)
+    fontsize = place.fontsize
+    border = place.padding
     spacing = max(1, fontsize // 5)
-    room = width * SAFE_WIDTH - 2 * border
+    room = place.room
+    centre = place.centre_x
     style = [f"fontsize={fontsize}", "fontcolor=white", "box=1", "boxcolor=black@0.55",
-             f"boxborderw={border}", "borderw=1", "bordercolor=black"]
+             f"boxborderw={border}", f"borderw={place.outline}", "bordercolor=black"]
+    if place.outline == 0:
+        style = [o for o in style if not o.startswith(("borderw", "bordercolor"))]
     filters: list[str] = []
     missing: list[str] = []
     for cue in cues:
@@ -196,17 +207,18 @@ def clip_subtitle_filter(
             options = [_text_option(work_dir, "\n".join(lines)), "expansion=none"]
             if whole is not None:
                 options.append(f"fontfile={escape_filter_value(str(Path(whole).resolve()))}")
-            # the block's bottom edge sits 12% up from the frame's bottom
-            options += [*style, f"line_spacing={spacing}", "x=(w-text_w)/2",
-                        f"y={height}*0.88-text_h", enable]
+            # the block's bottom edge sits on the placement's line, centred in its clear band
+            options += [*style, f"line_spacing={spacing}", f"x={centre:.1f}-text_w/2",
+                        f"y={place.bottom - border}-text_h", enable]  # the box's edge on the line
             filters.append("drawtext=" + ":".join(options))
             continue
         pitch = fontsize + 2 * spacing
         for number, line in enumerate(lines):
-            baseline = round(height * 0.88 - fontsize * 0.2 - (len(lines) - 1 - number) * pitch)
+            baseline = round(place.bottom - border - fontsize * 0.25
+                             - (len(lines) - 1 - number) * pitch)
             runs = _runs(line, fonts)
             widths = [_measurer(tuple([run_font]), fontsize)(text) for text, run_font in runs]
-            x = (width - sum(widths)) / 2
+            x = centre - sum(widths) / 2
             # one box under the whole line, as drawtext's own box would be
             filters.append(f"drawbox=x={round(x) - border}:y={baseline - round(fontsize * 0.95) - border}"
                            f":w={round(sum(widths)) + 2 * border}:h={round(fontsize * 1.2) + 2 * border}"
@@ -308,48 +320,10 @@ def _counter(cjk_width: float, latin_width: float) -> Callable[[str], float]:
 
 
 def _wrap(text: str, capacity: float, measure: Callable[[str], float]) -> list[str]:
-    """Greedy wrap: Latin words stay whole, CJK breaks between characters, never before punctuation.
-
-    A word wider than a whole line (a URL, a run of letters) is cut between characters.
-    """
-    tokens: list[str] = []
-    for token in re.findall(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\uffef]+|\s+|.", text):
-        if len(token) > 1 and not token.isspace() and measure(token) > capacity:
-            tokens.extend(token)
-        else:
-            tokens.append(token)
-    lines: list[str] = []
-    current = ""
-    for token in tokens:
-        candidate = current + token
-        if measure(candidate.rstrip()) <= capacity or not current.strip():
-            current = candidate
-            continue
-        if token.isspace():
-            lines.append(current.rstrip())
-            current = ""
-            continue
-        if token[0] in _NO_LINE_START and current:
-            # carry the last character down with the punctuation instead of starting on it
-            lines.append(current[:-1].rstrip())
-            current = current[-1] + token
-            continue
-        # prefer breaking after a comma in the second half of the line over mid-phrase
-        cut = max(current.rfind(mark) for mark in "，。！？；：、")
-        if cut >= len(current) // 2 and cut < len(current) - 1:
-            lines.append(current[: cut + 1].rstrip())
-            current = current[cut + 1 :] + token
-            continue
-        lines.append(current.rstrip())
-        current = token
-    if current.strip():
-        lines.append(current.strip())
-    lines = [line for line in lines if line]
-    # no widow: a lone CJK character on the last line takes its neighbour down with it
-    if (len(lines) >= 2 and len(lines[-1]) == 1 and has_cjk(lines[-1]) and len(lines[-2]) >= 3
-            and has_cjk(lines[-2][-1]) and lines[-2][-1] not in _NO_LINE_START):
-        lines[-2], lines[-1] = lines[-2][:-1].rstrip(), lines[-2][-1] + lines[-1]
-    return lines
+    """Lines of `text` at most `capacity` wide: Chinese typesetting's rules on jieba's words
+    (assembly.linebreak): no split inside a word, no line opening on closing punctuation, no
+    lone character, lines balanced."""
+    return break_lines(text, capacity, measure)
 
 
 def _split_line(text: str, capacity: float, cjk_width: float, latin_width: float) -> list[str]:

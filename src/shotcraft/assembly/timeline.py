@@ -68,6 +68,9 @@ class Clip(BaseModel):
     media: Path | None = None  # absolute path of the take (video or still); None → slate
     media_hash: str | None = None  # content hash of the take file, the cache key
     media_frames: int | None = None  # the take's length in episode frames; None: unknown/still
+    # a still of the take's last frame, shown for the rest of the shot where the take is
+    # shorter than it (a take kept when `fit` lengthened its shot): every format holds it
+    hold: Path | None = None
     take: int | None = None
     # the take's own sound is the shot's lines (a lip-sync take): the dialogue track speaks them,
     # so the mix leaves this sound out rather than say every line twice
@@ -80,6 +83,19 @@ class Clip(BaseModel):
     dialogue: list[DialogueLine] = Field(default_factory=list)
     alternates: list[Alternate] = Field(default_factory=list)
 
+    @property
+    def played_frames(self) -> int:
+        """Frames of the take the shot plays: all it asks for, or what the take has from its
+        first frame (`source_start_frames`) on, whichever is fewer."""
+        if self.media_frames is None or self.media is None:
+            return self.duration_frames
+        return max(1, min(self.duration_frames, self.media_frames - self.source_start_frames))
+
+    @property
+    def held_frames(self) -> int:
+        """Frames after the take ends for which its last frame holds (0: it lasts the shot)."""
+        return self.duration_frames - self.played_frames
+
 
 class Timeline(BaseModel):
     title: str
@@ -90,6 +106,10 @@ class Timeline(BaseModel):
     clips: list[Clip] = Field(default_factory=list)
     subtitles: list[Cue] = Field(default_factory=list)  # filled for exports (subtitles.build_cues)
     audio: list[AudioClip] = Field(default_factory=list)  # dialogue, music and effects tracks
+    # where the subtitle block's bottom edge sits (share of the height) and its font size (px
+    # on a 1080 short side), as burned: editors' text tracks put theirs there too
+    subtitle_bottom: float | None = None
+    subtitle_size: float | None = None
 
     @property
     def duration_frames(self) -> int:

@@ -39,6 +39,9 @@ class Capabilities(BaseModel):
     cloud: bool = False  # a paid remote service: its tasks are resumed, never re-submitted
     elements: bool = False  # keeps characters as reusable subjects (ensure_elements)
     lipsync: bool = False  # re-animates a video take's mouths to audio (TakeKind.LIPSYNC)
+    # takes of one request differ only in composition, so one small draw shows what any take
+    # scores on the shot's checks (render --until refuses a score none can reach)
+    deterministic: bool = False
     # draws consecutive shots as one clip with cuts (RenderRequest.sequence), up to max_shots:
     # a Draw of what="sequence" (projects/draw/sequence.py)
     multi_shot: bool = False
@@ -240,6 +243,11 @@ class Engine(ABC):
             return Delivery(width=request.width, height=request.height)
         return Delivery(width=request.width, height=request.height, fps=request.fps,
                         frames=request.num_frames)
+
+    def score_ceilings(self, request: RenderRequest) -> dict[str, float]:
+        """The most this engine's takes of `request` score on a check (metric name → 0..1),
+        for checks where the engine knows it can do no better; the rest may reach 1."""
+        return {}
 
     def describe_cost(self, request: RenderRequest) -> float | None:
         """Credits one take of this request will cost, where the engine bills in credits."""

@@ -11,6 +11,7 @@ from shotcraft.shots.models import (
     CameraMove,
     DialogueLine,
     Keyframe,
+    MadeBy,
     Move,
     RejectReason,
     Shot,
@@ -23,6 +24,8 @@ from shotcraft.shots.models import (
 )
 from shotcraft.storyboard.models import Character, Scene
 from shotcraft.storyboard.voices import Voice
+
+_MADE_BY = {value.value for value in MadeBy}
 
 # Shot fields a director can edit; re-import keeps the edited ones
 EDITABLE_SHOT_FIELDS = (
@@ -53,6 +56,7 @@ def shot_from_row(row: ShotRow) -> Shot:
         takes_wanted=row.takes_wanted,
         budget=Budget(**row.budget) if row.budget else None,
         picked_take=row.picked_take,
+        picked_by=MadeBy(row.picked_by) if row.picked_by in _MADE_BY else None,
         trim_in=row.trim_in,
         trim_out=row.trim_out,
         notes=row.notes,
@@ -133,6 +137,7 @@ def take_from_row(row: TakeRow) -> Take:
         seed=row.seed, params=dict(row.params), reference_hashes=dict(row.reference_hashes),
         downgrades=list(row.downgrades), status=TakeStatus(row.status), reason=row.reason,
         reject_reason=RejectReason(row.reject_reason) if row.reject_reason else None,
+        rejected_by=MadeBy(row.rejected_by) if row.rejected_by in _MADE_BY else None,
         media_path=row.media_path, thumbnail_path=row.thumbnail_path,
         duration_frames=row.duration_frames, fps=row.fps, width=row.width, height=row.height,
         scores=dict(row.scores), score=row.score, cost_seconds=row.cost_seconds,

@@ -105,6 +105,7 @@ class ShotRow(SQLModel, table=True):
     takes_wanted: int = 3
     budget: dict[str, Any] | None = _versioned("shot.budget")
     picked_take: int | None = None
+    picked_by: str | None = None  # a MadeBy value (migration 0011); None: not recorded
     picked_keyframe: int | None = None
     # frames of the picked take the shot plays, [trim_in, trim_out), set by import-edit
     # (migration 0006); None: untrimmed
@@ -168,6 +169,7 @@ class TakeRow(SQLModel, table=True):
     status: str = Field(default="queued", index=True)
     reason: str | None = None
     reject_reason: str | None = None  # a RejectReason value
+    rejected_by: str | None = None  # a MadeBy value (migration 0011)
     media_path: str | None = None
     thumbnail_path: str | None = None
     duration_frames: int | None = None

@@ -24,6 +24,7 @@ from shotcraft.assembly.episode import (
 from shotcraft.assembly.presets import get_preset
 from shotcraft.assembly.timeline import Alternate, Clip, ClipSource, Timeline
 from shotcraft.projects.cleanup import sweep
+from shotcraft.projects.media import frame_of
 from shotcraft.projects.outdated import outdated_picks
 from shotcraft.projects.paths import check_output
 from shotcraft.projects.ranker import effective_score
@@ -60,11 +61,16 @@ def build_timeline(store: Store, episode: int, *, warnings: list[str] | None = N
             ]
             media = store.take_path(chosen.take) if chosen else None
             start, frames = shot_span(shot, chosen.take if chosen else None, store.fps, warnings)
+            length = take_frames(chosen.take, store.fps) if chosen else None
+            # a take shorter than its shot (kept when fit lengthened the shot) holds its last
+            # frame: a still of it, from the project's frame store, for every format to show
+            hold = frame_of(store.layout, media, "last") if (
+                media is not None and length is not None and start + frames > length) else None
             clips.append(Clip(
                 shot_id=shot.id, scene_id=scene.id, scene_heading=scene.heading,
                 duration_frames=frames, source_start_frames=start, media=media,
                 media_hash=Path(chosen.take.media_path).stem if chosen and chosen.take.media_path else None,
-                media_frames=take_frames(chosen.take, store.fps) if chosen else None,
+                media_frames=length, hold=hold,
                 take=chosen.take.number if chosen else None, source=source,
                 speaks=chosen is not None and chosen.take.kind is TakeKind.LIPSYNC,
                 size=shot.size.value, framing=shot.framing, camera=shot.camera.move.value,

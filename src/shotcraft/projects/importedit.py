@@ -5,7 +5,8 @@ adapter declares the suffixes it reads: assembly/formats), through OpenTimelineI
 clip of the main video track (the first enabled video track) is matched to a shot and a take:
 the take by its media file (takes are stored under their content hash, so a moved project or
 a relinked copy still matches), the shot by `metadata["shotcraft"]["shot_id"]`, else by the
-take's shot, else by the clip's name (`E01-S01-002` or `E01-S01-002 take 3`).
+take's shot, else by the clip's name (`E01-S01-002` or `E01-S01-002 take 3`). The still that
+holds a short take's last frame (`E01-S01-002 hold`) counts as the rest of that shot.
 
 Compared with the episode as shotcraft would export it now:
 
@@ -18,8 +19,9 @@ Compared with the episode as shotcraft would export it now:
   take each shot played, `metadata["shotcraft"]["picks"]`) → reported and left alone, so an
   edit of an older export never reverts a newer pick; `force` applies the edit to it anyway.
 
-Every change is applied in one transaction, touching only `shot.picked_take`, `trim_in` and
-`trim_out`; a dry run computes the same list and writes nothing.
+Every change is applied in one transaction, touching only `shot.picked_take` (recorded as
+picked by import-edit, which the ranker does not learn from), `trim_in` and `trim_out`; a
+dry run computes the same list and writes nothing.
 """
 
 from __future__ import annotations
@@ -41,12 +43,14 @@ from shotcraft.projects.db import ShotRow, TakeRow
 from shotcraft.projects.export import build_timeline, take_frames
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError
-from shotcraft.shots.models import CLIP_KINDS, Take, TakeStatus
+from shotcraft.shots.models import CLIP_KINDS, MadeBy, Take, TakeStatus
 
 if TYPE_CHECKING:
     import opentimelineio as otio
 
 _CLIP_NAME = re.compile(r"^\s*(E\d+-S\d+-\d+)(?:\s+take\s+(\d+))?\s*$", re.IGNORECASE)
+# the still of a short take's last frame that an export puts after it: part of the same shot
+_HOLD_NAME = re.compile(r"^\s*(E\d+-S\d+-\d+)\s+hold\s*$", re.IGNORECASE)
 
 
 class EditChange(BaseModel):
@@ -255,10 +259,18 @@ def _match(store: Store, timeline: otio.schema.Timeline, file: Path) -> list[_Se
         takes = session.exec(select(TakeRow).where(TakeRow.media_path != None)).all()  # noqa: E711
     by_name = {Path(row.media_path).name: row for row in takes if row.media_path}
     track = _main_track(timeline, file)
-    seen = []
+    seen: list[_Seen] = []
     for index, clip in enumerate(_clips(track), start=1):
         meta: Any = clip.metadata.get("shotcraft")
         meta = meta if hasattr(meta, "get") else {}
+        held = _HOLD_NAME.match(clip.name or "")
+        if meta.get("hold") or held:  # the held last frame of the clip before it
+            shot_of_hold = meta.get("shot_id") or (held[1].upper() if held else None)
+            if seen and seen[-1].shot_id == shot_of_hold:
+                source = clip.source_range or clip.available_range()
+                seen[-1].frames += _frames(source.duration, store.fps, file,
+                                           f"clip {index} ({clip.name or 'unnamed'})")
+            continue
         named = _CLIP_NAME.match(clip.name or "")
         media = _media_name(clip)
         row = by_name.get(media) if media else None
@@ -472,6 +484,7 @@ def _apply(store: Store, result: EditImport) -> None:
                         "nothing was applied."
                     )
                 row.picked_take = change.take
+                row.picked_by = MadeBy.IMPORT_EDIT.value  # the editor's, not the director's eye
             else:
                 if (row.trim_in, row.trim_out) != (change.was_trim_in, change.was_trim_out):
                     raise ProjectError(

@@ -67,6 +67,7 @@ class ImportReport(BaseModel):
     kept: int  # shots matched to an existing shot (id, edits and takes kept)
     added: int
     archived: int
+    fitted: Any = None  # with import --fit-voices: the lengths the voices set (fit.FitReport)
     dry_run: bool = False  # True: nothing was saved; kept/added/archived say what an import would do
     read: ScriptReport | None = None  # what was read: scenes, characters, speakers, warnings
     assist: AssistReport | None = None

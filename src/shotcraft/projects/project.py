@@ -32,7 +32,7 @@ from shotcraft.projects.draw.request import Draw
 from shotcraft.projects.draw.run import add_take
 from shotcraft.projects.export import choose_take, export
 from shotcraft.projects.filmstrip import StripFrame, filmstrip
-from shotcraft.projects.fit import FitReport, fit
+from shotcraft.projects.fit import DEFAULT_MAX_STRETCH, FitReport, fit
 from shotcraft.projects.importedit import EditImport, import_edit
 from shotcraft.projects.importing import ImportReport
 from shotcraft.projects.limits import check_episode, check_take_number
@@ -207,14 +207,25 @@ class Project:
     def import_script(
         self, path: str | Path, *, format: str | None = None,
         progress: Callable[[str, float], None] | None = None, assist: str | None = None,
+        fit_voices: bool = False, max_stretch: float | None = None,
     ) -> ImportReport:
         """Parse and break down a script; re-import keeps ids, edits and takes of unchanged shots.
 
         `progress(phase, fraction)` hears "parse", "breakdown", "write" and "done" in order.
         `assist="llm"` has an OpenAI-compatible model rewrite the text into the 剧本 layout first.
-        The report's `read` says what was read (scenes, characters, warnings)."""
-        return importing.import_script(self.store, path, format=format, progress=progress,
-                                       assist=assist)
+        The report's `read` says what was read (scenes, characters, warnings). With
+        `fit_voices`, every dialogue shot whose length nobody edited then follows its lines as
+        the characters' voices speak them, within `max_stretch` of the breakdown's length
+        (projects.fit; `report.fitted` says what changed)."""
+        stretch = DEFAULT_MAX_STRETCH if max_stretch is None else max_stretch
+        if fit_voices and not stretch >= 1.0:  # refused before the script is imported
+            raise SpecError(f"must be at least 1 (1.5 lets a shot grow by half), not {stretch:g}",
+                            field="max_stretch")
+        report = importing.import_script(self.store, path, format=format, progress=progress,
+                                         assist=assist)
+        if fit_voices:
+            report.fitted = fit(self.store, follow=True, max_stretch=stretch)
+        return report
 
     def read_script(
         self, path: str | Path, *, format: str | None = None, assist: str | None = None,
@@ -291,6 +302,11 @@ class Project:
     def character_voice(self, name: str) -> CharacterVoice:
         return voices.character_voice(self.store, name)
 
+    def speaking_rate(self, entry: CharacterVoice) -> float | None:
+        """The character's measured speaking rate (characters or words a second), or None
+        where measuring it would be billed or no engine runs here."""
+        return voices.speaking_rate_of(self.store, entry)
+
     @_writes
     def set_voice(self, name: str, **fields: Any) -> CharacterVoice:
         """Set a character's voice fields (engine, voice, speed, pitch, language), checked by
@@ -301,14 +317,17 @@ class Project:
     def clear_voice(self, name: str) -> CharacterVoice:
         return voices.clear_voice(self.store, name)
 
-    def fit(self, *, episode: int | None = None, dry_run: bool = False) -> FitReport:
+    def fit(self, *, episode: int | None = None, dry_run: bool = False,
+            max_stretch: float | None = None) -> FitReport:
         """Flag the lines that run past their shot, spoken in the characters' voices, and
-        (unless `dry_run`) lengthen those shots in one transaction; takes are kept."""
+        (unless `dry_run`) lengthen those shots in one transaction, each to at most
+        `max_stretch` times its length (default 1.5); takes are kept."""
         if episode is not None:
             check_episode(episode)
         if not dry_run:
             self.require_writable("fit")
-        return fit(self.store, episode=episode, dry_run=dry_run)
+        return fit(self.store, episode=episode, dry_run=dry_run,
+                   max_stretch=DEFAULT_MAX_STRETCH if max_stretch is None else max_stretch)
 
     @_writes
     def add_reference(self, name: str, image: str | Path, *, force: bool = False) -> ReferenceAdded:

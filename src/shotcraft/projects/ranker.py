@@ -1,6 +1,10 @@
 """The ranker of a project: metric weights learned from the director's picks and rejects
 (`ranking.learn`), whether they are in use, and the effective total of a take.
 
+Only what the director did by hand teaches it: a pick made by `pick --auto` (the ranker's own
+choice), one read back from an editor's timeline (import-edit), or one made before shotcraft
+recorded who picked, is left out — counted in `RankerState.left_out`, never learned from.
+
 Learned weights total and rank video takes (the takes list, `takes --json`'s `score`,
 `pick --auto`, `render --until` through `effective_score`) once `MIN_PICKS` picked shots with
 at least two scored takes back them AND, on held-out picks, they put the director's pick first
@@ -34,7 +38,7 @@ from shotcraft.ranking.learn import (
     preferences,
 )
 from shotcraft.ranking.metrics import default_weights, weighted_total
-from shotcraft.shots.models import Take, TakeKind, TakeStatus
+from shotcraft.shots.models import MadeBy, Take, TakeKind, TakeStatus
 
 
 class AgreementFigure(BaseModel):
@@ -62,7 +66,10 @@ class RankerState(BaseModel):
     weights: dict[str, float]  # learned (the defaults while nothing was learned)
     bounds: tuple[float, float] = (LOW, HIGH)  # factors of the default a weight stays within
     preferences: int = 0
-    picked_shots: int = 0  # picked shots with at least two scored takes
+    picked_shots: int = 0  # shots the director picked by hand among at least two scored takes
+    # picks of shots with at least two scored takes that teach nothing, by who made them:
+    # "auto", "import-edit", "unrecorded" (before shotcraft recorded who picked)
+    left_out: dict[str, int] = {}
     min_picks: int = MIN_PICKS
     picks_needed: int = MIN_PICKS
     fixed: AgreementFigure = AgreementFigure()
@@ -92,12 +99,17 @@ _cache: dict[str, tuple[str, RankerState]] = {}
 _lock = threading.Lock()
 
 
-def judgements(store: Store) -> list[ShotJudgement]:
-    """Every live shot's scored video takes, rejects and pick, in storyboard order."""
+def judgements(store: Store, left_out: dict[str, int] | None = None) -> list[ShotJudgement]:
+    """Every live shot's scored video takes, the director's rejects and the director's pick, in
+    storyboard order. Picks anyone else made are not judgements: `left_out` (when given)
+    counts those on shots with at least two scored takes, by who made them."""
     with store.db.read() as session:
-        shots = session.exec(select(ShotRow.id, ShotRow.picked_take).where(
+        shots = session.exec(select(ShotRow.id, ShotRow.picked_take, ShotRow.picked_by).where(
             ShotRow.archived == False).order_by(  # noqa: E712
             col(ShotRow.episode), col(ShotRow.order))).all()
+        by_director = set(session.exec(select(TakeRow.shot_id, TakeRow.number).where(
+            TakeRow.status == TakeStatus.REJECTED.value,
+            TakeRow.rejected_by == MadeBy.DIRECTOR.value)).all())
         rows = session.exec(select(TakeRow.shot_id, TakeRow.number, TakeRow.status,
                                    TakeRow.scores).where(
             TakeRow.kind == TakeKind.VIDEO.value, TakeRow.score != None,  # noqa: E711
@@ -109,24 +121,34 @@ def judgements(store: Store) -> list[ShotJudgement]:
         if not scores:
             continue
         takes.setdefault(shot_id, {})[number] = {k: float(v) for k, v in scores.items()}
-        if status == TakeStatus.REJECTED.value:
+        if status == TakeStatus.REJECTED.value and (shot_id, number) in by_director:
             rejected.setdefault(shot_id, set()).add(number)
-    return [ShotJudgement(shot_id, takes.get(shot_id, {}), frozenset(rejected.get(shot_id, ())),
-                          picked)
-            for shot_id, picked in shots if shot_id in takes]
+    found: list[ShotJudgement] = []
+    for shot_id, picked, picked_by in shots:
+        if shot_id not in takes:
+            continue
+        if picked is not None and picked_by != MadeBy.DIRECTOR.value:
+            if left_out is not None and picked in takes[shot_id] and len(takes[shot_id]) >= 2:
+                who = picked_by or "unrecorded"
+                left_out[who] = left_out.get(who, 0) + 1
+            picked = None  # a pick the director did not make teaches nothing
+        found.append(ShotJudgement(shot_id, takes[shot_id],
+                                   frozenset(rejected.get(shot_id, ())), picked))
+    return found
 
 
 def ranker_state(store: Store) -> RankerState:
     """The project's ranker: learned weights, agreement before and after, whether in use."""
-    shots = judgements(store)
+    left_out: dict[str, int] = {}
+    shots = judgements(store, left_out)
     key = hashlib.sha1(json.dumps(
-        [[s.shot_id, s.picked, sorted(s.rejected), sorted(s.takes.items())] for s in shots],
-        sort_keys=True).encode()).hexdigest()
+        [[[s.shot_id, s.picked, sorted(s.rejected), sorted(s.takes.items())] for s in shots],
+         left_out], sort_keys=True).encode()).hexdigest()
     with _lock:
         cached = _cache.get(store.db.url)
         if cached is not None and cached[0] == key:
             return cached[1]
-    state = _fit(shots)
+    state = _fit(shots).model_copy(update={"left_out": left_out})
     with _lock:
         _cache[store.db.url] = (key, state)
     return state
@@ -142,9 +164,9 @@ def _fit(shots: list[ShotJudgement]) -> RankerState:
     needed = max(0, MIN_PICKS - len(judged))
     if needed:
         in_use = False
-        reason = (f"{needed} more picked shot{'s' if needed > 1 else ''} needed: learned weights "
-                  f"are used from {MIN_PICKS} picked shots with at least two scored takes "
-                  f"({len(judged)} so far).")
+        reason = (f"{needed} more shot{'s' if needed > 1 else ''} picked by hand needed: learned "
+                  f"weights are used from {MIN_PICKS} shots the director picked among at least "
+                  f"two scored takes ({len(judged)} so far).")
     elif learned.hits < fixed.hits:
         in_use = False
         reason = (f"held out, the learned weights agree with the picks less often "

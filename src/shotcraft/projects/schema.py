@@ -41,7 +41,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001_round1"  # what round 1 made with create_all()
 # The newest revision. Kept here so opening a current project never imports Alembic (a quarter
 # of a second at start-up); tests/projects/test_schema.py checks it against versions/.
-HEAD = "0010_take_drawn_from"
+HEAD = "0011_picked_by"
 log = logging.getLogger(__name__)
 
 

@@ -16,7 +16,7 @@ from shotcraft.projects.scoring import IdentitySettings
 from shotcraft.projects.store import Store
 from shotcraft.ranking.metrics import rank_takes
 from shotcraft.shots.errors import ProjectError, SpecError
-from shotcraft.shots.models import CLIP_KINDS, RejectReason, Take, TakeKind, TakeStatus
+from shotcraft.shots.models import CLIP_KINDS, MadeBy, RejectReason, Take, TakeKind, TakeStatus
 from shotcraft.storyboard.models import Character
 
 
@@ -115,8 +115,9 @@ def _effective(take: Take, score: Callable[[Take], float | None]) -> Take:
     return take if effective == take.score else take.model_copy(update={"score": effective})
 
 
-def pick(store: Store, shot_id: str, take_number: int) -> Take:
-    """Pick a done take; a keyframe take becomes the first frame of later video takes."""
+def pick(store: Store, shot_id: str, take_number: int, *, by: MadeBy = MadeBy.DIRECTOR) -> Take:
+    """Pick a done take; a keyframe take becomes the first frame of later video takes.
+    `by` records who picked (only the director's picks teach the ranker)."""
     with store.db.write() as session:
         shot = session.get(ShotRow, shot_id)
         if shot is None:
@@ -133,6 +134,7 @@ def pick(store: Store, shot_id: str, take_number: int) -> Take:
             shot.picked_keyframe = take_number
         else:
             shot.picked_take = take_number
+            shot.picked_by = by.value
         session.add(shot)
         return take_from_row(row)
 
@@ -144,6 +146,7 @@ def unpick(store: Store, shot_id: str) -> None:
         if shot is None:
             raise ProjectError(f"there is no shot {shot_id} in this project.")
         shot.picked_take = None
+        shot.picked_by = None
         session.add(shot)
 
 
@@ -197,7 +200,7 @@ def auto_pick(store: Store, *, episode: int | None = None,
                     f"{threshold:g} (best {max(v.take.scores.get('identity', 0.0) for v in ranked):.2f}); "
                     f"draw more takes or check the references."
                 )
-        pick(store, shot.id, choice.take.number)
+        pick(store, shot.id, choice.take.number, by=MadeBy.AUTO)
         result.picked[shot.id] = choice.take.number
     return result
 
@@ -214,7 +217,7 @@ def reject_reason(value: RejectReason | str | None) -> RejectReason | None:
 
 
 def reject(store: Store, shot_id: str, take_number: int,
-           reason: RejectReason | str | None = None) -> Take:
+           reason: RejectReason | str | None = None, *, by: MadeBy = MadeBy.DIRECTOR) -> Take:
     """Throw a take away: it stays on disk and in the list, but never ranks or gets picked.
 
     Rejecting a rejected take again corrects its reason (a reason given replaces the stored
@@ -228,12 +231,14 @@ def reject(store: Store, shot_id: str, take_number: int,
         if row.status not in (TakeStatus.DONE.value, TakeStatus.REJECTED.value):
             raise ProjectError(f"take {take_number} of {shot_id} is {row.status}, not done.")
         row.status = TakeStatus.REJECTED.value
+        row.rejected_by = by.value
         if why is not None:
             row.reject_reason = why.value
         session.add(row)
         shot = session.get(ShotRow, shot_id)
         if shot is not None and shot.picked_take == take_number and row.kind in CLIP_KINDS:
             shot.picked_take = None
+            shot.picked_by = None
             session.add(shot)
         return take_from_row(row)
 
@@ -249,6 +254,7 @@ def unreject(store: Store, shot_id: str, take_number: int) -> Take:
             raise ProjectError(f"take {take_number} of {shot_id} is {row.status}, not rejected.")
         row.status = TakeStatus.DONE.value
         row.reject_reason = None
+        row.rejected_by = None
         session.add(row)
         return take_from_row(row)
 

@@ -13,9 +13,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from shotcraft.assembly.speech import get_engine
+from shotcraft.assembly.speech.rate import at_pace, known_rate
 from shotcraft.projects.convert import character_from_row
 from shotcraft.projects.store import Store, character_row
-from shotcraft.shots.errors import SpecError
+from shotcraft.shots.errors import ShotcraftError, SpecError
 from shotcraft.storyboard.models import Character
 from shotcraft.storyboard.voices import (
     Voice,
@@ -40,12 +41,31 @@ class CharacterVoice(BaseModel):
 
 
 def character_voices(store: Store) -> list[CharacterVoice]:
-    """Every character's voice, in the bible's order."""
+    """Every character's voice, in the bible's order; a default one speaks at the short-drama
+    pace (its speed set from its measured rate, assembly.speech.rate), where its engine runs."""
     people = store.characters()
     assigned = assign_voices([c.name for c in people], {c.name: c.voice for c in people},
                              store.language, {c.name: voice_gender(c.description, c.name) for c in people})
-    return [CharacterVoice(name=name, voice=voice, default=default)
+    return [CharacterVoice(name=name, voice=_paced(store, voice) if default else voice,
+                           default=default)
             for name, (voice, default) in assigned.items()]
+
+
+def _paced(store: Store, voice: Voice) -> Voice:
+    try:
+        return at_pace(voice, store.layout.cache, store.language)
+    except ShotcraftError:
+        return voice  # no engine to measure with here: the export says why in one sentence
+
+
+def speaking_rate_of(store: Store, entry: CharacterVoice) -> float | None:
+    """A character's measured rate: speech units a second (characters for Chinese, words
+    otherwise) in its voice, measured once per engine and voice; None where measuring would
+    be billed (a cloud voice not measured yet) or no engine runs here."""
+    try:
+        return known_rate(entry.voice, store.layout.cache, store.language)
+    except ShotcraftError:
+        return None
 
 
 def character_voice(store: Store, name: str) -> CharacterVoice:
@@ -73,7 +93,10 @@ def check_voice(value: Voice | dict[str, Any] | None) -> Voice | None:
 
 
 def set_voice(store: Store, name: str, **fields: Any) -> CharacterVoice:
-    """Set some of a character's voice fields (engine, voice, speed, pitch, language)."""
+    """Set some of a character's voice fields (engine, voice, speed, pitch, language).
+
+    A default voice changed without a speed keeps speaking at the short-drama pace: its new
+    speed is measured for the new voice (a speed the director set is never changed)."""
     unknown = set(fields) - set(VOICE_FIELDS)
     if unknown:
         raise SpecError("is not a voice setting", field=sorted(unknown)[0])
@@ -83,7 +106,11 @@ def set_voice(store: Store, name: str, **fields: Any) -> CharacterVoice:
         # a new language without a voice id: the same variant, speaking that language
         variant = current.voice.voice.partition("+")[2]
         values["voice"] = f"{language_base(fields['language'])}+{variant}"
+    if current.default and fields.get("speed") is None:
+        values["speed"] = 1.0  # the new voice's own normal speed, paced below
     voice = check_voice(values)
+    if voice is not None and current.default and fields.get("speed") is None:
+        voice = _paced(store, voice)
     _store(store, current.name, voice)
     return character_voice(store, current.name)
 

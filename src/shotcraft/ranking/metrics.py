@@ -22,16 +22,27 @@ Metrics and their mappings:
   a take that is one still picture from first frame to last, drawn for a *static* shot (a
   previz panel), is a still, not a stall, and scores 1 with that said; for any other camera
   move a wholly still take is both frozen here and motionless under `motion`.
+- cadence: short defects between frames, each a fault a viewer sees: a frame shown twice
+  while the picture moves (stutter: a step far under the steps around it, or a short one and
+  then a catch-up), a frame left out (a step at least four fifths of the way from what one
+  step changes there to what two steps change: compressed video's frames alternate in
+  quality, which alone moves a step about half-way), a single frame unlike both its neighbours while they agree with each other (a flashed
+  or broken frame). Each costs 0.35 of the score; none scores 1. A step is the mean absolute
+  difference of neighbouring frames, read against the median one- and two-frame differences
+  around it (so fast and slow moves are judged alike); a still picture has no steps to judge.
 - flicker: brightness reversals (the frame-to-frame mean luminance change flips sign, both
   steps ≥ 1.5 levels) per frame step; 25 % of steps reversing gives 0.
-- motion: global motion by phase correlation of frames ~0.1 s apart (translation on the whole
-  frame, zoom from the four quadrants moving apart or together, jitter from how much the
-  velocity scatters) against the requested camera move: the right direction, travelling within
-  ×2 of what `shots.motion` says the move does at that intensity over the take (the same
-  model previz draws with), scores 1; the wrong direction or no motion scores 0; motion on
-  other axes dilutes the score. Static
-  wants under 0.02 frame/s of everything; handheld wants jitter without a sustained drift;
-  orbit accepts horizontal motion either way.
+- motion: global motion of frames ~0.1 s apart against the requested camera move. Phase
+  correlation finds each pair's translation; a robust least-squares fit (Gauss–Newton, Tukey
+  weights) then refines translation and zoom together over the pixels the picture moves
+  through, so a caption, slate or logo burned over the picture — still while the picture moves
+  — does not pull the reading towards no motion, and a zoom of a fraction of a pixel per frame
+  is read rather than rounded away. The right direction, travelling within ×2 of what
+  `shots.motion` says the move does at that intensity over the take (the same model previz
+  draws with), scores 1; the wrong direction or no motion scores 0; motion the move does not
+  ask for (on other axes, or a velocity that leaves its smooth course) dilutes the score.
+  Static wants under 0.02 frame/s of everything; handheld wants jitter (velocities scattered
+  around their mean) without a sustained drift; orbit accepts horizontal motion either way.
 - continuity: colour-histogram intersection and SSIM of the first frame against the previous
   shot's last frame; where the two shots share characters and both sides of the cut show
   faces, also whether those characters look the same (`ranking.identity.cut_faces`), as a
@@ -75,6 +86,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "black_frames": 1.5,
     "frozen": 1.5,
     "flicker": 1.0,
+    "cadence": 1.5,
     "motion": 1.5,
     "continuity": 1.0,
     "identity": 2.0,
@@ -385,6 +397,54 @@ def _flicker(gray: np.ndarray) -> MetricScore:
     )
 
 
+CADENCE_COST = 0.35  # of the score, per short defect
+STILL_STEP = 0.1  # levels: a picture changing less than this between frames is not moving
+
+
+def _cadence(gray: np.ndarray, fps: float) -> MetricScore:
+    """Short defects, each read against the frames around it: what one step and two steps of
+    the picture's own motion look like there (mean absolute differences of frames one and two
+    apart), so a fast pan and a slow dolly are judged alike."""
+    flat = gray.reshape(len(gray), -1)
+    one = np.abs(np.diff(flat, axis=0)).mean(axis=1)  # one[i]: frame i to i + 1
+    two = np.abs(flat[2:] - flat[:-2]).mean(axis=1)  # two[i]: frame i to i + 2
+    found: list[tuple[int, str]] = []
+    skip: set[int] = set()
+    for i in range(1, len(gray) - 1):  # frame i unlike both neighbours, which agree
+        if min(one[i - 1], one[i]) > 2.5 * two[i - 1] + 1.5:
+            found.append((i, "a flashed frame"))
+            skip.update((i - 1, i))
+    for i in range(len(one)):
+        if i in skip:
+            continue
+        near = [j for j in range(max(0, i - 6), min(len(one), i + 7)) if abs(j - i) > 1]
+        if len(near) < 4:
+            continue
+        step = float(np.median(one[near]))
+        double = float(np.median(two[[j for j in near if j < len(two)]]))
+        if step < STILL_STEP or double < 1.3 * step:
+            continue  # a still picture, or one whose steps noise drowns
+        middle = (step + double) / 2
+        following = one[i + 1] if i + 1 < len(one) else step
+        if one[i] < 0.35 * step or (one[i] < 0.6 * step and following > middle):
+            found.append((i + 1, "a repeated frame"))
+            skip.update((i, i + 1))  # its catch-up step is the same defect
+        elif step + 0.8 * (double - step) < one[i] < 1.5 * double:  # not an encoder's beat
+            found.append((i + 1, "a dropped frame"))
+            skip.add(i)
+    found.sort()
+    value = max(0.0, 1.0 - CADENCE_COST * len(found))
+    if not found:
+        explanation = f"every one of {len(one)} frame steps even: no stutter, drop or flash."
+    else:
+        at = "; ".join(f"{what} at {frame / fps:.2f} s" if fps > 0 else f"{what} at frame {frame}"
+                       for frame, what in found[:4])
+        more = f" and {len(found) - 4} more" if len(found) > 4 else ""
+        explanation = f"{len(found)} short defect{'s' if len(found) > 1 else ''}: {at}{more}."
+    return MetricScore(name="cadence", value=value, weight=DEFAULT_WEIGHTS["cadence"],
+                       explanation=explanation)
+
+
 # ---------------------------------------------------------------------------------------------
 # motion
 
@@ -421,39 +481,111 @@ def _phase_shift(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(dx), float(dy)
 
 
-def _pair_motion(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """(dx, dy, scale - 1) between two gray frames; scale from the quadrants moving apart."""
-    height, width = a.shape
+def _pair_motion(a: np.ndarray, b: np.ndarray,
+                 moving: np.ndarray | None = None) -> tuple[float, float, float]:
+    """(dx, dy, scale - 1) by which the picture of `a` moved to give `b`.
+
+    Phase correlation finds the translation, however large; a few Gauss–Newton steps then fit
+    translation and zoom together on the pixels that move (`moving`: a mask of the pixels that
+    change at all over the take — a still caption or logo burned over the picture says
+    nothing about the camera). Least squares over every such pixel reads a zoom of a fraction
+    of a pixel per frame, which correlating four quadrants rounds towards none.
+    """
     dx, dy = _phase_shift(a, b)
-    h2, w2 = height // 2, width // 2
-    quads = {}
-    for key, (ys, xs) in {
-        "tl": (slice(0, h2), slice(0, w2)), "tr": (slice(0, h2), slice(w2, 2 * w2)),
-        "bl": (slice(h2, 2 * h2), slice(0, w2)), "br": (slice(h2, 2 * h2), slice(w2, 2 * w2)),
-    }.items():
-        quads[key] = _phase_shift(a[ys, xs], b[ys, xs])
-    # quadrant centres sit w/2 apart horizontally and h/2 vertically: their spread is the zoom
-    spread_x = ((quads["tr"][0] + quads["br"][0]) - (quads["tl"][0] + quads["bl"][0])) / 2 / w2
-    spread_y = ((quads["bl"][1] + quads["br"][1]) - (quads["tl"][1] + quads["tr"][1])) / 2 / h2
-    return dx, dy, (spread_x + spread_y) / 2
+    a, b = _smooth(a), _smooth(b)  # flat art's one-pixel edges: widen them for the gradients
+    height, width = a.shape
+    gy, gx = np.gradient(a)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    cx, cy = (width - 1) / 2, (height - 1) / 2
+    ox, oy = xs - cx, ys - cy
+    weight = np.ones_like(a) if moving is None else moving.astype(np.float64)
+    # a is compared with b sampled where a's content went: x + t + z·(x − c). Weights are
+    # robust (Tukey, never narrower than the noise of a clean encode): a pixel that does not
+    # follow the picture — an overlay's edge, a face that turns — counts less the worse it fits
+    shift = np.array([dx, dy, 0.0])
+    jacobian = np.stack([gx, gy, gx * ox + gy * oy], axis=-1)
+    for _ in range(6):
+        sx = xs + shift[0] + shift[2] * ox
+        sy = ys + shift[1] + shift[2] * oy
+        inside = (sx >= 0) & (sx <= width - 1) & (sy >= 0) & (sy <= height - 1)
+        base = inside * weight
+        if base.sum() < 32:
+            break
+        residual = _bilinear(b, sx, sy) - a
+        scale = max(6.0, 1.4826 * float(np.median(np.abs(residual[base > 0]))))
+        use = base * np.clip(1 - (residual / (4.685 * scale)) ** 2, 0, None) ** 2
+        hessian = np.einsum("hwi,hwj->ij", jacobian * use[..., None], jacobian)
+        if abs(np.linalg.det(hessian)) < 1e-9:
+            break
+        step = -np.linalg.solve(hessian, np.einsum("hwi,hw->i", jacobian, residual * use))
+        shift += step
+        if abs(step[0]) + abs(step[1]) < 0.01 and abs(step[2]) < 1e-5:
+            break
+    if abs(shift[0] - dx) > 2 or abs(shift[1] - dy) > 2 or abs(shift[2]) > 0.2:
+        return dx, dy, 0.0  # the fit ran off (no texture where it moves): keep the correlation
+    return float(shift[0]), float(shift[1]), float(shift[2])
 
 
-def _measure_motion(gray: np.ndarray, fps: float) -> tuple[float, float, float, float]:
+def _smooth(image: np.ndarray) -> np.ndarray:
+    """A 5-tap binomial blur along both axes (σ ≈ 1 pixel), edges repeated."""
+    kernel = np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
+    padded = np.pad(image, 2, mode="edge")
+    rows = sum(k * padded[:, i:i + image.shape[1]] for i, k in enumerate(kernel))
+    return sum(k * rows[i:i + image.shape[0], :] for i, k in enumerate(kernel))
+
+
+def _bilinear(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """`image` sampled at real coordinates (clamped to its edges), bilinearly."""
+    height, width = image.shape
+    x = np.clip(x, 0, width - 1)
+    y = np.clip(y, 0, height - 1)
+    x0 = np.minimum(np.floor(x).astype(int), width - 2)
+    y0 = np.minimum(np.floor(y).astype(int), height - 2)
+    fx, fy = x - x0, y - y0
+    top = image[y0, x0] * (1 - fx) + image[y0, x0 + 1] * fx
+    bottom = image[y0 + 1, x0] * (1 - fx) + image[y0 + 1, x0 + 1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def _moving_pixels(gray: np.ndarray) -> np.ndarray | None:
+    """The pixels where the picture moves: their value changes over the take by at least half
+    their edge's strength. A caption, slate or logo burned over the picture stays put, and so
+    does its edge over a translucent box (the box lets a little of the moving picture through,
+    far less than the edge's own contrast). None when too few pixels move to leave any out."""
+    step = max(1, len(gray) // 8)
+    edges = np.max([np.abs(np.gradient(frame)[0]) + np.abs(np.gradient(frame)[1])
+                    for frame in gray[::step]], axis=0)
+    span = gray.max(axis=0) - gray.min(axis=0)
+    moving = (span > 4.0) & (span > 0.5 * edges)
+    return moving if moving.mean() > 0.02 else None
+
+
+def _measure_motion(gray: np.ndarray, fps: float) -> tuple[float, float, float, float, float]:
     """Content velocity (vx, vy) in frame widths/heights per second (+ = right/down), zoom as
-    the growth rate of the picture (log scale per second, + = content grows), and jitter (how
-    far the per-pair velocities scatter around the mean, frame widths per second)."""
+    the growth rate of the picture (log scale per second, + = content grows), jitter (how far
+    the per-pair velocities scatter around their mean, frame widths per second: a shake) and
+    roughness (how far they leave their smooth course: a camera easing in and out changes
+    speed smoothly and has none, a shake or a stutter has)."""
     gap = max(1, min(len(gray) - 1, round(fps / 10)))  # ~0.1 s apart: big enough shifts to see
     starts = _sample(len(gray) - gap, MOTION_PAIRS)
     height, width = gray.shape[1:]
     per_second = fps / gap
+    moving = _moving_pixels(gray)
     samples = []
     for i in starts:
-        dx, dy, zoom = _pair_motion(gray[i], gray[i + gap])
+        dx, dy, zoom = _pair_motion(gray[i], gray[i + gap], moving)
         samples.append((dx / width * per_second, dy / height * per_second, zoom * per_second))
     arr = np.array(samples)
     vx, vy, zoom = _trimmed_mean(arr)
     jitter = float(np.hypot(arr[:, 0] - vx, arr[:, 1] - vy).mean()) if len(arr) > 1 else 0.0
-    return float(vx), float(vy), float(zoom), jitter
+    rough = _roughness(arr[:, :2]) if len(arr) > 2 else jitter
+    return float(vx), float(vy), float(zoom), jitter, rough
+
+
+def _roughness(velocity: np.ndarray) -> float:
+    """Mean distance of each velocity from the straight line through its neighbours."""
+    course = (velocity[:-2] + velocity[2:]) / 2
+    return float(np.hypot(*(velocity[1:-1] - course).T).mean())
 
 
 def _trimmed_mean(values: np.ndarray, cut: float = 0.2) -> np.ndarray:
@@ -473,7 +605,7 @@ def _magnitude_match(ratio: float) -> float:
 
 def _motion(gray: np.ndarray, fps: float, camera: CameraMove) -> MetricScore:
     fps = fps if fps > 0 else 30.0
-    vx, vy, zoom, jitter = _measure_motion(gray, fps)
+    vx, vy, zoom, jitter, rough = _measure_motion(gray, fps)
     duration = (len(gray) - 1) / fps
     across, down = vx * duration, vy * duration
     measured = (
@@ -502,7 +634,11 @@ def _motion(gray: np.ndarray, fps: float, camera: CameraMove) -> MetricScore:
     sign = 0.0 if full.either_way else math.copysign(1.0, wanted_travel[axis])
     components = {"x": vx, "y": vy, "zoom": zoom}
     along = (abs(components[axis]) if sign == 0 else components[axis] * sign) * duration
-    off_axis = (sum(abs(v) for k, v in components.items() if k != axis) + jitter) * duration
+    # on the other axes, what the move does not ask for (an orbit also closes in)
+    asked = CameraPath(move=camera.move, intensity=camera.intensity).picture_travel()
+    wanted_rest = dict(zip(("x", "y", "zoom"), asked, strict=True))
+    off_axis = sum(abs(v * duration - wanted_rest[k]) for k, v in components.items()
+                   if k != axis) + rough * duration
     expected = max(MIN_TRAVEL, abs(wanted_travel[axis]) * camera.intensity)
     if along <= 0:
         value = 0.0
@@ -619,8 +755,8 @@ class Metric(ABC):
 
 METRICS: PluginKind[Metric] = PluginKind(
     "shotcraft.metrics", "ranking metric", Metric,
-    order=("sharpness", "exposure", "black_frames", "frozen", "flicker", "motion", "continuity",
-           "identity", "lipsync"))
+    order=("sharpness", "exposure", "black_frames", "frozen", "flicker", "cadence", "motion",
+           "continuity", "identity", "lipsync"))
 
 
 def installed_metrics() -> list[Metric]:
@@ -674,6 +810,15 @@ class Flicker(Metric):
 
     def measure(self, take: TakeFrames) -> MetricScore | None:
         return _flicker(take.gray) if take.moving else None
+
+
+class Cadence(Metric):
+    """Short defects between frames: a repeated, dropped or flashed frame."""
+
+    name, weight = "cadence", DEFAULT_WEIGHTS["cadence"]
+
+    def measure(self, take: TakeFrames) -> MetricScore | None:
+        return _cadence(take.gray, take.fps) if take.moving else None
 
 
 class Motion(Metric):

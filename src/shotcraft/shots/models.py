@@ -152,6 +152,7 @@ class Shot(BaseModel):
     takes_wanted: int = Field(default=3, ge=1, le=MAX_TAKES_WANTED)
     budget: Budget | None = None
     picked_take: int | None = None
+    picked_by: MadeBy | None = None  # None: a pick made before shotcraft recorded who made it
     # the frames of the picked take played, [trim_in, trim_out), at the episode fps; set by
     # `import-edit` from an editor's trim, None when untrimmed (bookkeeping like the pick)
     trim_in: int | None = Field(default=None, ge=0)
@@ -219,6 +220,14 @@ class RejectReason(StrEnum):
     OTHER = "other"
 
 
+class MadeBy(StrEnum):
+    """Who made a pick or a reject; only the director's teach the ranker."""
+
+    DIRECTOR = "director"  # by hand: `pick`, `reject`, the studio
+    AUTO = "auto"  # `pick --auto`, the demo: the ranker's own choice
+    IMPORT_EDIT = "import-edit"  # a take switched in an editor and read back
+
+
 class TakeOrigin(StrEnum):
     ENGINE = "engine"
     IMPORTED = "imported"
@@ -242,6 +251,7 @@ class Take(BaseModel):
     status: TakeStatus = TakeStatus.QUEUED
     reason: str | None = None  # why it failed (the engine's words)
     reject_reason: RejectReason | None = None  # why the director rejected it, when he said
+    rejected_by: MadeBy | None = None
     media_path: str | None = None  # relative to the project folder
     thumbnail_path: str | None = None
     duration_frames: int | None = None

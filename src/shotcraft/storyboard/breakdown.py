@@ -47,7 +47,8 @@ notes in storyboard/notes.py; docs/guide/breakdown.md lists them all in a direct
 8. The hook. The first three seconds of an episode are its first scene's most intense beat:
    the scene opens on it when it is its first beat (the establishing wide follows), else a
    3 s close-up flash-forward of it opens the episode.
-9. Durations. Speech: 4.5 Chinese characters/s plus 2.7 English words/s. Action: 1.5 s plus
+9. Durations. Speech: the short-drama pace (storyboard.pace: 5.0 Chinese characters or 2.7
+   English words a second) plus 0.35 s of air after the last word. Action: 1.5 s plus
    one second per 3.5 words (a Chinese word counted as 2 characters). At least 1.5 s, at most
    the longest shot (`max_shot_frames`, default 10 s); stored as whole frames at the fps.
 10. Never shots: transitions and notes go to the scene's notes as written; lyrics go there as
@@ -120,6 +121,7 @@ from shotcraft.storyboard.coverage import (
 )
 from shotcraft.storyboard.models import Character, Episode, Scene, Storyboard
 from shotcraft.storyboard.notes import ShotNotes, camera_note, is_camera_note, read_notes
+from shotcraft.storyboard.pace import LINE_AIR, paced_seconds
 from shotcraft.storyboard.prompts import NEGATIVE_PROMPT, compose_prompt
 from shotcraft.storyboard.script import Element, ElementKind, Script, ScriptFormat, ScriptScene
 
@@ -127,8 +129,6 @@ MIN_SHOT_SECONDS = 1.5
 DEFAULT_MAX_SHOT_SECONDS = 10.0
 REACTION_SECONDS = 1.5
 INSERT_SECONDS = 1.5
-ZH_CHARS_PER_SECOND = 4.5
-EN_WORDS_PER_SECOND = 2.7
 ACTION_BASE_SECONDS = 1.5
 ACTION_WORDS_PER_SECOND = 3.5
 
@@ -145,11 +145,9 @@ _WORD_END = re.compile(r"\s+|[\u3400-\u9fff\uf900-\ufaff]")
 
 @lru_cache(maxsize=8192)
 def speech_seconds(text: str) -> float:
-    """How long a line takes to say: 4.5 Chinese characters or 2.7 English words per second.
+    """How long a line's shot runs: the line at the short-drama pace, plus the air after it.
     (Cached: a line is measured for its framing, for whether it fits, and for its shot.)"""
-    return len(_CJK_RE.findall(text)) / ZH_CHARS_PER_SECOND + len(_WORD_RE.findall(text)) / (
-        EN_WORDS_PER_SECOND
-    )
+    return paced_seconds(text) + LINE_AIR
 
 
 def action_seconds(text: str) -> float:

@@ -24,14 +24,10 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
-from shotcraft.assembly.episode import parse_sfx
-from shotcraft.assembly.formats import FormatOption
-from shotcraft.assembly.formats import formats as export_formats
-from shotcraft.assembly.formats import names as format_names
 from shotcraft.assembly.speech import engine_names as speech_engine_names
 from shotcraft.engine.executors import executor_names
 from shotcraft.engine.registry import engine_names
-from shotcraft.projects import Interruption, Project, export_options, finding
+from shotcraft.projects import Interruption, Project, finding
 from shotcraft.projects.draw import DRAW_OPTIONS, Draw, DrawUsageError
 from shotcraft.projects.draw.request import usage_line
 from shotcraft.projects.draw.sequence import SequencePlan
@@ -43,6 +39,7 @@ from shotcraft.shots.redact import clean, install_log_redaction, install_warning
 from shotcraft.shots.settings import GeneralSettings
 from shotcraft.storyboard.formats import names as script_format_names
 from shotcraft.studio.demo import run_demo
+from shotcraft.studio.options import export_declarations, export_request
 from shotcraft.studio.player import CannotPlay
 from shotcraft.studio.player import play as play_file
 from shotcraft.studio.progress import ExportProgress, ImportProgress, RenderProgress
@@ -59,6 +56,7 @@ from shotcraft.studio.views import (
     agreement_sentence,
     export_json,
     import_lines,
+    left_out_sentence,
     plan_json,
     print_export_summary,
     ranker_json,
@@ -200,28 +198,37 @@ def _open(directory: Path) -> Project:
     return project
 
 
-def _with_format_options(function: Callable[..., T]) -> Callable[..., T]:
-    """Give a command one flag per option the export formats declare (`--bundle`, …), passed on
-    as `format_options`: a new format's options need no code here."""
-    declared: dict[str, FormatOption] = {}
-    for fmt in export_formats():
-        for option in fmt.options:
-            declared.setdefault(option.name, option)
+def _with_export_options(function: Callable[..., T]) -> Callable[..., T]:
+    """Give the export command one flag per declared export option (studio.options: the same
+    declarations build the studio's export screen), passed on as `values`: a new option, or a
+    new format's, needs no code here."""
+    declared = export_declarations()
     signature = inspect.signature(function, eval_str=True)
-    params = [p for p in signature.parameters.values() if p.name != "format_options"]
-    for option in declared.values():
-        annotation: Any = (
-            Annotated[bool, typer.Option(option.flag, help=option.help)] if option.type == "bool"
-            else Annotated[Path | None, typer.Option(option.flag, help=option.help,
-                                                     show_default=False)]
-        )
+    params = [p for p in signature.parameters.values() if p.name != "values"]
+    for option in declared:
+        kind = option.kind
+        flags = option.flags()
+        annotation: Any
+        if kind == "bool":
+            annotation = Annotated[bool, typer.Option(*flags, help=option.help)]
+        elif kind == "switch":
+            annotation = Annotated[bool, typer.Option(option.flag, help=option.help)]
+        elif kind in ("formats", "many"):
+            annotation = Annotated[list[str] | None, typer.Option(*flags, help=option.help,
+                                                                  show_default=False)]
+        else:
+            python = {"path": Path, "int": int, "float": float}.get(kind, str)
+            annotation = Annotated[python | None, typer.Option(  # type: ignore[valid-type]
+                *flags, help=option.help, show_default=option.default is not None)]
+        default = option.default if kind in ("bool", "switch", "choice", "text") else None
         params.append(inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY,
-                                        default=option.default, annotation=annotation))
+                                        default=default, annotation=annotation))
 
     @functools.wraps(function)
     def body(*args: Any, **kwargs: Any) -> T:
-        given = {name: kwargs.pop(name) for name in declared if name in kwargs}
-        return function(*args, format_options=given, **kwargs)
+        given = {option.name: kwargs.pop(option.name) for option in declared
+                 if option.name in kwargs}
+        return function(*args, values=given, **kwargs)
 
     body.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     body.__annotations__ = {p.name: p.annotation for p in params}
@@ -242,6 +249,11 @@ def new(
                             f" in {project.root} ({aspect}, {fps} fps)"))
 
 
+MaxStretch = Annotated[float | None, typer.Option(
+    "--max-stretch", help="The most a shot may grow to fit its lines, as a factor of its length "
+    "(default 1.5); a line still too long is cut, and said.", show_default=False)]
+
+
 @command("import")
 def import_(
     directory: DirArg,
@@ -252,23 +264,53 @@ def import_(
         "--assist", help="llm: have an OpenAI-compatible model (SHOTCRAFT_LLM_BASE_URL, _MODEL, "
                          "_API_KEY) rewrite a text the rules cannot read into the 剧本 layout first.",
         show_default=False)] = None,
+    fit_voices: Annotated[bool, typer.Option("--fit-voices", help="Time each dialogue shot by its lines as the characters' voices speak them (shots nobody edited).")] = False,
+    max_stretch: MaxStretch = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Parse a script and break it down into shots (re-import keeps takes of unchanged shots).
 
     Prints what was read (episodes, scenes, characters, speakers no cast list names) and warnings
     for what looks wrong; --dry-run prints it without saving anything."""
+    if max_stretch is not None and not fit_voices:
+        err.print(Text("usage: --max-stretch goes with --fit-voices (or shotcraft fit)"))
+        raise typer.Exit(2)
+    if fit_voices and dry_run:
+        err.print(Text("usage: --fit-voices changes the shots' lengths, so it cannot go with "
+                       "--dry-run (shotcraft fit --dry-run shows them after an import)"))
+        raise typer.Exit(2)
     project = _open(directory)
     with ImportProgress(err) as bar:  # shown only if the import runs over a second
         if dry_run:
             report = project.read_script(script, format=format, assist=assist, progress=bar.update)
         else:
-            report = project.import_script(script, format=format, assist=assist, progress=bar.update)
+            report = project.import_script(script, format=format, assist=assist, progress=bar.update,
+                                           fit_voices=fit_voices, max_stretch=max_stretch)
     if as_json:
-        print(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        shape = report.model_dump(mode="json", exclude={"fitted"})
+        shape["fitted"] = report.fitted.as_json() if report.fitted is not None else None
+        print(json.dumps(shape, ensure_ascii=False, indent=2))
         return
     for line, style in import_lines(report):
         out.print(Text(line, style=style or ""))
+    if report.fitted is not None:
+        fitted = report.fitted
+        shorter = sum(c.new_frames < c.old_frames for c in fitted.changes if not c.trimmed)
+        longer = sum(c.new_frames > c.old_frames for c in fitted.changes if not c.trimmed)
+        out.print(Text(f"timed {shorter + longer} dialogue shots by the voices ({shorter} shorter, "
+                       f"{longer} longer, at most ×{fitted.max_stretch:g})"))
+        _print_cuts(fitted.cut_after)
+
+
+def _print_cuts(cut: list[Any]) -> None:
+    """Each line the voice track will cut, as a warning, and the seconds lost in all."""
+    for line in cut:
+        err.print(Text.assemble(("warning:", "yellow"), f" {line.sentence()}."))
+    if cut:
+        lost = sum(line.lost_seconds for line in cut)
+        err.print(Text.assemble(("warning:", "yellow"),
+                                f" {len(cut)} line{'s' if len(cut) > 1 else ''} cut, "
+                                f"{lost:.1f} s lost in all."))
 
 
 @command()
@@ -407,6 +449,8 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
              "first_scene": c.first_scene, "ip_adapter_scale": c.ip_adapter_scale,
              # the voice it speaks with: set on it, or its default ("default": true)
              "voice": voices[c.name].as_json(),
+             # measured: characters (zh) or words a second; null where that would be billed
+             "rate": project.speaking_rate(voices[c.name]),
              # each reference with its face check, in the bible's order
              "references": [{"path": check.path, "faces": check.faces,
                              "usable": check.usable, "reason": check.reason}
@@ -421,16 +465,20 @@ def characters(directory: DirArg, as_json: JsonOpt = False) -> None:
         table.add_row(Text(c.name), Text(", ".join(c.aliases)), Text(c.appearance or ""),
                       Text(c.biography or ""),
                       _refs_cell(faces.get(c.name, [])), Text(c.first_scene or ""),
-                      Text(_voice_words(voices[c.name])))
+                      Text(_voice_words(voices[c.name], project.speaking_rate(voices[c.name]),
+                                        project.language)))
     out.print(table)
 
 
-def _voice_words(entry: Any) -> str:
-    """"espeak cmn+f2, speed 1, pitch 70 (default)": a voice in a table cell or a line."""
+def _voice_words(entry: Any, rate: float | None = None, project_language: str = "zh") -> str:
+    """"espeak cmn+f2, speed 1.25, pitch 70 (default), 4.96 characters a second": a voice in a
+    table cell or a line, with its measured rate where known."""
     v = entry.voice
     language = f", {v.language}" if v.language else ""
     source = "default" if entry.default else "set"
-    return f"{v.engine} {v.voice}, speed {v.speed:g}, pitch {v.pitch}{language} ({source})"
+    unit = "characters" if (v.language or project_language).startswith(("zh", "cmn")) else "words"
+    speaks = f", {rate:.2f} {unit} a second" if rate is not None else ""
+    return f"{v.engine} {v.voice}, speed {v.speed:g}, pitch {v.pitch}{language} ({source}){speaks}"
 
 
 @command()
@@ -459,11 +507,12 @@ def voice(
         entry = project.set_voice(name, **changes)
     else:
         entry = project.character_voice(name)
+    rate = project.speaking_rate(entry)
     if as_json:
-        print(json.dumps({"name": entry.name, "voice": entry.as_json()}, ensure_ascii=False,
-                         indent=2))
+        print(json.dumps({"name": entry.name, "voice": entry.as_json(), "rate": rate},
+                         ensure_ascii=False, indent=2))
         return
-    out.print(Text(f"{entry.name}: {_voice_words(entry)}"))
+    out.print(Text(f"{entry.name}: {_voice_words(entry, rate, project.language)}"))
 
 
 def _refs_cell(checks: list[Any]) -> str:
@@ -480,11 +529,12 @@ def fit(
     directory: DirArg,
     episode: Annotated[int | None, typer.Option("--episode", help="Only this episode (default: every episode).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List the lines and the new lengths; change nothing.")] = False,
+    max_stretch: MaxStretch = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Lengthen the shots whose lines, spoken in the characters' voices, run past them (takes kept)."""
     project = _open(directory)
-    report = project.fit(episode=episode, dry_run=dry_run)
+    report = project.fit(episode=episode, dry_run=dry_run, max_stretch=max_stretch)
     if as_json:
         print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         return
@@ -498,11 +548,14 @@ def fit(
             continue
         verb = "would go" if report.dry_run else "goes"
         kept = {0: "no takes yet", 1: "its take kept"}.get(change.takes, f"its {change.takes} takes kept")
-        out.print(Text(f"{change.shot_id}: {verb} from {old:.1f} s to {new:.1f} s ({kept})."))
+        held = (f"; its lines need {(change.needed_frames or 0) / change.fps:.1f} s, held at "
+                f"×{report.max_stretch:g}") if change.capped else ""
+        out.print(Text(f"{change.shot_id}: {verb} from {old:.1f} s to {new:.1f} s ({kept}{held})."))
     if not report.changes:
         out.print(Text("Every line fits its shot."))
     elif report.dry_run:
         out.print(Text("Dry run: nothing changed."))
+    _print_cuts(report.cut_after)
 
 
 @command("add-ref")
@@ -994,10 +1047,11 @@ def ranker(directory: DirArg, as_json: JsonOpt = False) -> None:
         table.add_row(name, f"{default:.2f}", f"{learned:.2f}", f"×{learned / default:.2f}")
     out.print(table)
     low, high = state.bounds
-    out.print(Text(f"learned from {state.preferences} preferences on {state.picked_shots} picked "
-                   f"shots (a pick beats every other take of its shot; every take left standing "
-                   f"beats a rejected one); each weight stays within ×{low:g}–×{high:g} of its "
-                   "default."))
+    out.print(Text(f"rests on {state.preferences} preferences from {state.picked_shots} shots you "
+                   f"picked by hand (a pick beats every other take of its shot; every take left "
+                   f"standing beats one you rejected); each weight stays within ×{low:g}–×{high:g} "
+                   "of its default."))
+    out.print(Text(left_out_sentence(state.left_out)))
     out.print(Text(f"agreement: {agreement_sentence(state.fixed, state.learned)}."))
     out.print(Text(state.reason if state.in_use else f"not in use: {state.reason}"))
 
@@ -1018,38 +1072,18 @@ def stats(
 
 
 @command()
-@_with_format_options
+@_with_export_options
 def export(
     directory: DirArg,
     episode: Annotated[int, typer.Option("--episode", help="The episode to export.")],
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output MP4 (default: exports/episode-NN.mp4).")] = None,
-    preset: Annotated[str, typer.Option("--preset", help="vertical-1080, vertical-720 or landscape-1080.")] = "vertical-1080",
-    subtitles: Annotated[str, typer.Option("--subtitles", help="srt, burn or none.")] = "srt",
-    transition: Annotated[str, typer.Option("--transition", help="cut or crossfade[:FRAMES].")] = "cut",
-    music: Annotated[Path | None, typer.Option("--music", help="A music bed, ducked under dialogue.")] = None,
-    voice: Annotated[str | None, typer.Option("--voice", help="bible: each line in its character's voice; scratch: one voice reads every line; none: no voice.")] = None,
-    take_audio: Annotated[bool, typer.Option("--take-audio/--no-take-audio", help="Keep the takes' own sound (e.g. Kling native sound) in the mix.")] = True,
-    otio: Annotated[bool, typer.Option("--otio", help="The same as --format otio.")] = False,
-    sheet: Annotated[bool, typer.Option("--sheet", help="The same as --format sheet.")] = False,
-    formats: Annotated[list[str] | None, typer.Option(
-        "--format", help=f"Also write this side file (repeatable): {', '.join(format_names())}.",
-        show_default=False)] = None,
-    video: Annotated[bool, typer.Option("--video/--no-video", help="--no-video: write only the side files, no MP4 encode.")] = True,
-    sfx: Annotated[list[str] | None, typer.Option(
-        "--sfx", help="SHOT_ID=FILE: a sound effect from the shot's first frame (repeatable).",
-        show_default=False)] = None,
     as_json: JsonOpt = False,
-    format_options: dict[str, Any] | None = None,  # the formats' own flags (_with_format_options)
+    values: dict[str, Any] | None = None,  # every declared export option (studio.options)
 ) -> None:
     """Assemble an episode from the picked takes into a platform-ready MP4 and side files."""
     check_episode(episode)
     project = _open(directory)
     project.require_writable("export")  # before the bar starts
-    options = export_options(preset=preset, subtitles=subtitles, transition=transition, music=music,
-                             voice=voice, take_audio=take_audio, otio=otio, sheet=sheet,
-                             formats=formats or [], format_options=format_options or {},
-                             video=video, language=project.language,
-                             sfx=parse_sfx(sfx or []))
+    options, output = export_request(values or {}, language=project.language)
     # an outdated pick is said before anything is encoded
     said = [pick.sentence() for pick in project.outdated_picks(episode=episode)]
     for warning in said:

@@ -62,6 +62,8 @@ def shot_json(shot: Any, totals: Totals | None, fps: int | None = None) -> dict[
         "negative_prompt": shot.negative_prompt,
         "notes": shot.notes,
         "picked_take": shot.picked_take,
+        # who made the pick: director, auto or import-edit (None: not recorded, or no pick)
+        "picked_by": shot.picked_by.value if shot.picked_by else None,
         # an editor's trim read back by import-edit: frames [in, out) of the take
         "trim": {"in": shot.trim_in, "out": shot.trim_out} if shot.trim_out is not None else None,
         "takes": (totals or Totals()).model_dump(),
@@ -192,12 +194,27 @@ def ranker_json(state: Any) -> dict[str, Any]:
         "picks_needed": state.picks_needed,
         "picked_shots": state.picked_shots,
         "preferences": state.preferences,
+        "left_out": dict(state.left_out),
         "bounds": list(state.bounds),
         "weights": {name: {"default": default, "learned": state.weights.get(name, default)}
                     for name, default in state.defaults.items()},
         "agreement": {"fixed": state.fixed.model_dump(),
                       "learned_held_out": state.learned.model_dump()},
     }
+
+
+_MAKERS = {"auto": "made by pick --auto", "import-edit": "read back by import-edit",
+           "unrecorded": "made before shotcraft recorded who picked"}
+
+
+def left_out_sentence(left_out: dict[str, int]) -> str:
+    """Which picks the ranker does not learn from, by who made them."""
+    if not left_out:
+        return "left out: no picks but yours to learn from."
+    parts = [f"{count} {_MAKERS.get(who, who)}" for who, count in sorted(left_out.items())]
+    total = sum(left_out.values())
+    return (f"left out: {total} pick{'s' if total != 1 else ''} not made by hand "
+            f"({', '.join(parts)}); pick a take yourself to teach the ranker.")
 
 
 def agreement_sentence(fixed: Any, learned: Any) -> str:

@@ -92,7 +92,7 @@ class PrevizHarness(Harness):
 
 
 class DiffusersHarness(Harness):
-    """The diffusers engine on a tiny random LTX pipeline (tests/engine/diffusers_tiny.py)."""
+    """The diffusers engine on a tiny random LTX pipeline (shotcraft.engine.diffusers_tiny)."""
 
     name = "diffusers"
     _folder: Path | None = None
@@ -100,7 +100,7 @@ class DiffusersHarness(Harness):
     def start(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         super().start(tmp_path, monkeypatch)
         if DiffusersHarness._folder is None:
-            from tests.engine import diffusers_tiny
+            from shotcraft.engine import diffusers_tiny
 
             DiffusersHarness._folder = diffusers_tiny.build_ltx(
                 Path(tmp_path.parent) / "contract-tiny-ltx")

@@ -49,7 +49,11 @@ class ExportFormat(ABC):
 
     @abstractmethod
     def write(self, timeline: Timeline, path: Path, options: Mapping[str, Any]) -> list[Path]:
-        """Write `timeline` to `path` (complete or not at all); return every file written."""
+        """Write `timeline` to `path` (complete or not at all); return every file written.
+
+        An export writes every file into staging folders first (assembly.staging): `path`, the
+        timeline's dialogue WAVs and `options["video"]` are where they are now; a file that
+        names another file names it where it will be, `staging.final_path(path)`."""
 
     def read(self, path: Path, *, fps: int) -> Any:
         """An editor's edit of this format as an OpenTimelineIO timeline (`fps`: the project's,

@@ -1,7 +1,8 @@
 """CMX 3600 EDL, through otio-cmx3600-adapter.
 
 An EDL has one video track: the picked takes, in order, one event per shot with its source
-in/out (a slate is a black `BL` event). Reel names are 8 characters: the first 8 of the take's
+in/out (a slate is a black `BL` event; a take shorter than its shot is followed by a `HOLD`
+event, a still of its last frame, named "<shot id> hold"). Reel names are 8 characters: the first 8 of the take's
 content hash. What else survives as comments the adapter reads back: `* FROM CLIP NAME:` (the
 shot id), `* FROM CLIP:` (the take's absolute file:// URL), `* LOC:` scene markers, and
 `* ALTERNATE:` lines naming each other take and its file, and a `* SHOT:` line saying how the
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.assembly.formats.base import ExportFormat
+from shotcraft.assembly.staging import final_path
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.files import atomic_target
 
@@ -38,14 +40,19 @@ class EdlFormat(ExportFormat):
         from shotcraft.assembly.formats import otio_tree
 
         def url(media: Path) -> str:
-            return Path(media).absolute().as_uri()
+            return final_path(Path(media).absolute()).as_uri()
 
         tree = otio_tree.build(timeline.model_copy(update={"audio": []}), url, markers="clips")
         picture = tree.tracks[0]
         for track in list(tree.tracks)[1:]:
             tree.tracks.remove(track)  # alternates become comments on their shot's event
-        for item, clip in zip(picture, timeline.clips, strict=True):
+        owners = [clip for clip in timeline.clips
+                  for _ in range(2 if clip.hold is not None and clip.held_frames else 1)]
+        for item, clip in zip(picture, owners, strict=True):
             meta = item.metadata.setdefault("cmx_3600", {})
+            if item.metadata.get("shotcraft", {}).get("hold"):
+                meta["reel"] = "HOLD"  # a still of the take's last frame: its file in FROM CLIP
+                continue
             if isinstance(item.media_reference, otio.schema.GeneratorReference):
                 item.media_reference = otio.schema.MissingReference()
                 meta["reel"] = "BL"  # a slate: black, with the shot's name

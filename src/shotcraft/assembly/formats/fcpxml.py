@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.assembly.formats.base import ExportFormat
+from shotcraft.assembly.staging import final_path
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.files import atomic_target
 
@@ -41,7 +42,7 @@ class FcpxmlFormat(ExportFormat):
 
         from shotcraft.assembly.formats import otio_tree
 
-        tree = otio_tree.build(timeline, lambda media: Path(media).absolute().as_uri(),
+        tree = otio_tree.build(timeline, lambda media: final_path(Path(media).absolute()).as_uri(),
                                markers="clips", slates="gap")
         text = otio.adapters.write_to_string(tree, adapter_name="fcpx_xml")
         text = _ALTERNATE_CLIP.sub(r'\1 enabled="0"', text)

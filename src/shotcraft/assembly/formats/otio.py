@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from shotcraft.assembly.formats.base import ExportFormat, FormatOption
+from shotcraft.assembly.staging import final_path
 from shotcraft.assembly.timeline import Timeline
 from shotcraft.shots.errors import AssemblyError
 from shotcraft.shots.files import atomic_target
@@ -32,14 +33,15 @@ def write_otio(timeline: Timeline, path: Path, *, bundle: bool = False) -> Path:
     from shotcraft.assembly.formats import otio_tree
 
     path = Path(path)
-    folder = path.absolute().parent
+    folder = final_path(path.absolute()).parent  # where the file will be, not where it is staged
     media_dir = bundle_folder(path)
 
     def relative(media: Path) -> str:
         media = Path(media).absolute()
         if bundle:
             media = _copy_into(media, media_dir)
-        return otio.url_utils.url_from_filepath(Path(os.path.relpath(media, folder)).as_posix())
+        where = final_path(media)
+        return otio.url_utils.url_from_filepath(Path(os.path.relpath(where, folder)).as_posix())
 
     tree = otio_tree.build(timeline, relative)
     with atomic_target(path) as temp:

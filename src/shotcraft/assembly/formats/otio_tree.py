@@ -3,9 +3,12 @@
 Tracks, top to bottom in an editor:
 - "Picture": one clip per shot, named by its shot id, pointing at the ORIGINAL take file (never a
   cache file) with `source_range` = the part of the take the shot uses; a slate (no take) is a
-  generator clip, or a gap where the format has no generators.
+  generator clip, or a gap where the format has no generators. A take shorter than its shot
+  plays to its end and is followed by "<shot id> hold": a still of its last frame for the rest
+  of the shot (`metadata["shotcraft"]["hold"]`), as the MP4 holds it.
 - "Alternates 1", "Alternates 2", …: disabled video tracks; each shot's other takes, in take order,
-  at the same position as its picked take, named "<shot id> take <N>".
+  at the same position as its picked take, named "<shot id> take <N>" (one shorter than the
+  shot is followed by a gap: no file is asked for frames it does not have).
 - "Dialogue", "Music", "Effects": audio tracks where the timeline has such sound.
 A marker at each scene's first frame. `metadata["shotcraft"]` on every clip carries the shot id,
 scene, take, how it was chosen and the alternates, so a conform can swap a take on its own.
@@ -54,21 +57,24 @@ def build(
     }
     picture = otio.schema.Track(name="Picture", kind=otio.schema.TrackKind.Video)
     result.tracks.append(picture)
-    for clip in timeline.clips:
+    first_item: dict[int, int] = {}  # a clip's start frame → its first item on the track
+    for clip, start in zip(timeline.clips, timeline.clip_starts(), strict=True):
+        first_item[start] = len(picture)
         if _is_slate(clip) and slates == "gap":
             picture.append(otio.schema.Gap(name=clip.shot_id,
                                            source_range=_range(0, clip.duration_frames, fps)))
-        else:
-            picture.append(_picture_clip(clip, media_url, frames, fps))
+            continue
+        picture.append(_picture_clip(clip, media_url, frames, fps))
+        if clip.hold is not None and clip.held_frames:
+            picture.append(_hold_clip(clip, media_url, fps))
 
     scene_starts = timeline.markers()
     if markers == "track":
         for marker in scene_starts:
             picture.markers.append(_marker(marker.name, marker.scene_id, marker.frame, fps))
     else:  # on the scene's first clip, in the clip's own (source) time
-        by_start = {start: index for index, start in enumerate(timeline.clip_starts())}
         for marker in scene_starts:
-            item = picture[by_start[marker.frame]]
+            item = picture[first_item[marker.frame]]
             if isinstance(item, otio.schema.Clip):
                 at = item.source_range.start_time.to_frames()
                 item.markers.append(_marker(marker.name, marker.scene_id, at, fps))
@@ -79,7 +85,11 @@ def build(
         for clip in timeline.clips:
             usable = _usable(clip.alternates)
             if lane < len(usable):
-                track.append(_alternate_clip(clip, usable[lane], media_url, frames, fps))
+                alternate = _alternate_clip(clip, usable[lane], media_url, frames, fps)
+                track.append(alternate)
+                rest = clip.duration_frames - alternate.source_range.duration.to_frames()
+                if rest > 0:
+                    track.append(otio.schema.Gap(source_range=_range(0, rest, fps)))
             else:
                 track.append(otio.schema.Gap(source_range=_range(0, clip.duration_frames, fps)))
         result.tracks.append(track)
@@ -125,7 +135,8 @@ def _picture_clip(clip: Clip, media_url: MediaUrl, frames: dict[Path, int],
                   fps: int) -> otio.schema.Clip:
     # a slate has no take to start inside: a trim only sets its length
     start = 0 if _is_slate(clip) else clip.source_start_frames
-    source_range = _range(start, clip.duration_frames, fps)
+    played = clip.duration_frames if _is_slate(clip) or not clip.hold else clip.played_frames
+    source_range = _range(start, played, fps)
     if _is_slate(clip):
         reference: otio.core.MediaReference = otio.schema.GeneratorReference(
             name="slate", generator_kind="slate", available_range=source_range,
@@ -154,17 +165,30 @@ def _picture_clip(clip: Clip, media_url: MediaUrl, frames: dict[Path, int],
     return result
 
 
+def _hold_clip(clip: Clip, media_url: MediaUrl, fps: int) -> otio.schema.Clip:
+    """The still of a short take's last frame, for the rest of its shot."""
+    held = clip.held_frames
+    reference = otio.schema.ExternalReference(target_url=media_url(Path(clip.hold or "")),
+                                              available_range=_range(0, held, fps))
+    result = otio.schema.Clip(name=f"{clip.shot_id} hold", media_reference=reference,
+                              source_range=_range(0, held, fps))
+    result.metadata["shotcraft"] = {"shot_id": clip.shot_id, "scene_id": clip.scene_id,
+                                    "take": clip.take, "hold": True}
+    return result
+
+
 def _alternate_clip(clip: Clip, alternate: Alternate, media_url: MediaUrl,
                     frames: dict[Path, int], fps: int) -> otio.schema.Clip:
     media = Path(alternate.path or "")
     available = frames.get(media, _needed(clip))
     # the shot's trim where this take is long enough for it, else from its first frame
     start = clip.source_start_frames if available >= _needed(clip) else 0
+    length = max(1, min(clip.duration_frames, available - start))  # never past its end
     result = otio.schema.Clip(
         name=alternate_name(clip.shot_id, alternate.take),
         media_reference=otio.schema.ExternalReference(
             target_url=media_url(media), available_range=_range(0, available, fps)),
-        source_range=_range(start, clip.duration_frames, fps),
+        source_range=_range(start, length, fps),
     )
     result.metadata["shotcraft"] = {
         "shot_id": clip.shot_id, "scene_id": clip.scene_id, "take": alternate.take,

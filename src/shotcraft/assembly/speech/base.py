@@ -23,6 +23,7 @@ class SpeechEngine(ABC):
     """One text-to-speech engine (see the module docstring)."""
 
     name: ClassVar[str]
+    paid: ClassVar[bool] = False  # each synthesis is billed: nothing is spoken just to measure
 
     @abstractmethod
     def version(self) -> str:

@@ -76,6 +76,7 @@ def _settings() -> KlingSettings:
 
 class KlingSpeech(SpeechEngine):
     name = "kling"
+    paid = True
 
     def version(self) -> str:
         return VERSION

@@ -71,6 +71,7 @@ class _Again(Exception):
 
 class OpenAISpeech(SpeechEngine):
     name = "openai"
+    paid = True
 
     def version(self) -> str:
         settings = TtsSettings()

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from shotcraft.assembly.audio import samples_for
 from shotcraft.assembly.speech.cache import RATE, read_samples, speak
+from shotcraft.assembly.speech.rate import at_pace
 from shotcraft.assembly.speech.treatment import treatment_for
 from shotcraft.assembly.timeline import Cue
 from shotcraft.shots.files import atomic_target
@@ -46,21 +47,30 @@ class VoiceTrack(BaseModel):
         return sum(not line.cached for line in self.lines)
 
 
-def voices_for(cues: Sequence[Cue], voices: Mapping[str, Voice], language: str) -> dict[str, Voice]:
-    """`voices` plus a distinct default for every speaker of `cues` that has none."""
+def voices_for(cues: Sequence[Cue], voices: Mapping[str, Voice], language: str,
+               cache_dir: Path | None = None) -> dict[str, Voice]:
+    """`voices` plus a distinct default for every speaker of `cues` that has none; with
+    `cache_dir`, those defaults speak at the short-drama pace (speech.rate.at_pace)."""
     speakers = list(dict.fromkeys(cue.speaker for cue in cues))
     chosen: dict[str, Voice | None] = dict(voices)
+    added: set[str] = set()
     for name in speakers:  # 旁白 / NARRATOR: the narrator's voice, unless the bible has one
         if name not in chosen and is_narrator(name):
             chosen[name] = narrator_voice(language)
+            added.add(name)
     assigned = assign_voices([*chosen, *speakers], chosen, language)
-    return {name: voice for name, (voice, _) in assigned.items()}
+    found = {name: voice for name, (voice, _) in assigned.items()}
+    if cache_dir is not None:
+        for name, (voice, default) in assigned.items():
+            if default or name in added:
+                found[name] = at_pace(voice, cache_dir, language)
+    return found
 
 
 def voice_track(cues: Sequence[Cue], voices: Mapping[str, Voice], *, fps: int, total_frames: int,
                 cache_dir: Path, out: Path, language: str = "zh") -> VoiceTrack:
     """Speak every cue in its speaker's voice into a 48 kHz stereo WAV of the episode's length."""
-    everyone = voices_for(cues, voices, language)
+    everyone = voices_for(cues, voices, language, cache_dir)
     ordered = [cue for cue in sorted(cues, key=lambda c: c.start_frame) if cue.text.strip()]
     length = samples_for(total_frames, fps)
     track = np.zeros(length, dtype=np.int16)

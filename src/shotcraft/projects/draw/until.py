@@ -36,6 +36,7 @@ from shotcraft.projects.db import TakeRow
 from shotcraft.projects.draw.events import EventFn, RenderEvent, RenderSummary
 from shotcraft.projects.draw.plan import RenderPlan, ShotPlan, plan_render
 from shotcraft.projects.draw.queue import pending_count, recover_stale_jobs
+from shotcraft.projects.draw.reach import check_reachable
 from shotcraft.projects.draw.request import DEFAULT_MAX_TAKES, DEFAULT_UNTIL_BATCH
 from shotcraft.projects.draw.run import executor_kwargs, render, select_shots
 from shotcraft.projects.ranker import effective_score
@@ -185,6 +186,9 @@ def render_until(
     shots = until_shots(store, shot_ids, episode)
     recover_stale_jobs(store)  # a crashed run's takes wait in the queue before the count is read
     rooms = {shot.id: _standing(store, shot.id).room(until, max_takes) for shot in shots}
+    # a score no take of a shot can reach would draw it to the cap: refused before any draw
+    check_reachable(store, [shot for shot in shots if rooms[shot.id]], engine_obj, engine_name,
+                    until)
     relay = _Relay(on_event or (lambda _event: None), total=sum(rooms.values()))
     relay.start()
     if isinstance(executor, Executor):
@@ -321,7 +325,10 @@ def plan_until(
     options = {"allow_downgrade": allow_downgrade, "params": dict(params or {})}
     plan = RenderPlan(engine=engine_name, kind=KIND, seed=seed, until=until, max_takes=max_takes)
     batch = takes or DEFAULT_BATCH
-    for shot in until_shots(store, shot_ids, episode):
+    shots = until_shots(store, shot_ids, episode)
+    check_reachable(store, [shot for shot in shots if not _standing(store, shot.id).good(until)],
+                    engine_obj, engine_name, until)
+    for shot in shots:
         standing = _standing(store, shot.id)
         if standing.good(until):
             plan.shots.append(_empty(shot, _stop(shot.id, standing, 0, "already_good", until,

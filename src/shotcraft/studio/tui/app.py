@@ -376,21 +376,23 @@ class ShotcraftApp(App[None]):
 
     # -- export --------------------------------------------------------------------------
 
-    def export_episode(self, episode: int, options: Any) -> bool:
+    def export_episode(self, episode: int, options: Any, out: Path | None = None) -> bool:
         if any(w.group == "export" and w.is_running for w in self.workers):
             self.notify("An export is already running.", severity="warning")
             return False
         self.export_cancel = threading.Event()
-        self._export(episode, options, self.export_cancel)
+        self._export(episode, options, out, self.export_cancel)
         return True
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, episode: int, options: Any, cancel: threading.Event) -> None:
+    def _export(self, episode: int, options: Any, out: Path | None,
+                cancel: threading.Event) -> None:
         def progress(stage: str, fraction: float) -> None:
             self.post_message(ExportProgress(stage, fraction))
 
         try:
-            result = self.project.export(episode, options, progress=progress, cancel=cancel)
+            result = self.project.export(episode, options, out=out, progress=progress,
+                                         cancel=cancel)
         except Exception as exc:  # noqa: BLE001 - a worker's failure is shown, never lost
             self.post_message(ExportFinished(error=self.as_error(exc)))
         else:

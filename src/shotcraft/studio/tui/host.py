@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from shotcraft.projects import Project
@@ -46,4 +47,4 @@ class StudioHost(Protocol):
 
     def stop_render(self) -> None: ...
 
-    def export_episode(self, episode: int, options: Any) -> bool: ...
+    def export_episode(self, episode: int, options: Any, out: Path | None = None) -> bool: ...

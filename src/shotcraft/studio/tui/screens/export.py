@@ -25,10 +25,9 @@ from textual.widgets import (
 )
 
 from shotcraft.assembly.episode import ExportOptions
-from shotcraft.assembly.formats import FormatOption
 from shotcraft.assembly.formats import formats as export_formats
-from shotcraft.assembly.presets import PRESETS
-from shotcraft.projects import export_options
+from shotcraft.shots.errors import ShotcraftError, SpecError
+from shotcraft.studio.options import Declared, export_declarations, export_request
 from shotcraft.studio.tui.messages import ExportFinished, ExportProgress
 from shotcraft.studio.tui.screens.base import StudioScreen
 
@@ -47,6 +46,7 @@ class ExportScreen(StudioScreen):
 
     def compose(self) -> ComposeResult:
         episodes = self.app.guard(self.app.project.episodes) or []
+        declared = [d for d in export_declarations() if not d.alias]
         yield Header()
         with Vertical(id="export-form"):
             with Horizontal(classes="row"):
@@ -54,22 +54,26 @@ class ExportScreen(StudioScreen):
                 yield Select([(f"episode {n}", n) for n in episodes], id="episode",
                              value=episodes[0] if episodes else Select.NULL,
                              allow_blank=not episodes)
-                yield Label("Preset")
-                yield Select([(name, name) for name in PRESETS], value="vertical-1080",
-                             allow_blank=False, id="preset")
+                for option in (d for d in declared if d.kind == "choice"):
+                    yield Label(option.label)
+                    yield self._select(option)
+            # every declared option is a widget here, as each is a flag of `shotcraft export`
+            with Horizontal(classes="row", id="export-fields"):
+                for option in (d for d in declared
+                               if d.kind in ("path", "int", "float", "text", "many")
+                               and not d.format_option):
+                    default = f", {option.default}" if option.default is not None else ""
+                    field = Input(placeholder=f"{option.label} ({option.flag}{default})",
+                                  id=option.name, name=option.name)
+                    field.tooltip = Text(option.help)
+                    yield field
             with Horizontal(classes="row"):
-                yield Label("Subtitles")
-                yield Select([("srt file", "srt"), ("burned in", "burn"), ("none", "none")],
-                             value="srt", allow_blank=False, id="subtitles")
-                yield Label("Transitions")
-                yield Select([("cut", "cut"), ("crossfade", "crossfade")], value="cut",
-                             allow_blank=False, id="transition")
-            with Horizontal(classes="row"):
-                yield Checkbox("video (MP4)", value=True, id="video")
-                yield Label("Voice")
-                yield Select([("none", "none"), ("character voices", "bible"),
-                              ("scratch voice", "scratch")],
-                             value="none", allow_blank=False, id="voice")
+                for option in (d for d in declared if d.kind in ("bool", "switch")
+                               and not d.format_option):
+                    box = Checkbox(Text(option.label), value=bool(option.default), id=option.name,
+                                   name=option.name)
+                    box.tooltip = Text(option.help)
+                    yield box
                 yield Button("Export (Ctrl+E)", id="go", variant="primary")
             # one checkbox per side-file format and per option they declare, from the registry
             with Horizontal(classes="row", id="formats"):
@@ -77,14 +81,14 @@ class ExportScreen(StudioScreen):
                     box = Checkbox(Text(fmt.name), id=f"format-{fmt.name}", name=fmt.name)
                     box.tooltip = Text(fmt.description)
                     yield box
-                for option in self._options("bool"):
+                for option in (d for d in declared if d.format_option and d.kind == "bool"):
                     box = Checkbox(Text(option.flag), id=f"option-{option.name}",
                                    name=option.name, value=bool(option.default),
                                    classes="format-option")
                     box.tooltip = Text(option.help)
                     yield box
             with Horizontal(classes="row", id="format-paths"):
-                for option in self._options("path"):
+                for option in (d for d in declared if d.format_option and d.kind == "path"):
                     field = Input(placeholder=f"{option.flag} (folder)", id=f"option-{option.name}",
                                   name=option.name)
                     field.tooltip = Text(option.help)
@@ -94,6 +98,17 @@ class ExportScreen(StudioScreen):
             yield ProgressBar(total=1.0, show_eta=False, id="export-progress")
             yield Static(id="result")
         yield Footer()
+
+    @staticmethod
+    def _select(option: Declared) -> Select[str]:
+        choices = list(option.choices() if option.choices else [])
+        default = option.default if option.default is not None else (
+            "none" if "none" in choices else Select.NULL)
+        select: Select[str] = Select([(name, name) for name in choices], value=default,
+                                     allow_blank=option.default is None and "none" not in choices,
+                                     id=option.name, name=option.name)
+        select.tooltip = Text(option.help)
+        return select
 
     def on_mount(self) -> None:
         self.sub_title = "export"
@@ -110,34 +125,29 @@ class ExportScreen(StudioScreen):
         self.query_one("#outdated", Static).update(Text("\n".join(
             pick.sentence() for pick in picks or []), style="yellow"))
 
-    @staticmethod
-    def _options(kind: str) -> list[FormatOption]:
-        """The formats' declared options of one type, each once (formats may share one)."""
-        seen: dict[str, FormatOption] = {}
-        for fmt in export_formats():
-            for option in fmt.options:
-                if option.type == kind:
-                    seen.setdefault(option.name, option)
-        return list(seen.values())
+    def values(self) -> dict[str, Any]:
+        """What the screen holds, by export-option name (as `shotcraft export` takes them)."""
+        values: dict[str, Any] = {}
+        for option in export_declarations():
+            if option.alias:
+                continue
+            if option.kind == "formats":
+                values["formats"] = [box.name for box in self.query_one("#formats").query(Checkbox)
+                                     if box.value and not box.has_class("format-option")]
+                continue
+            widget_id = f"option-{option.name}" if option.format_option else option.name
+            widget = self.query_one(f"#{widget_id}")
+            if isinstance(widget, Checkbox):
+                values[option.name] = widget.value
+            elif isinstance(widget, Select):
+                values[option.name] = None if widget.value is Select.NULL else widget.value
+            elif isinstance(widget, Input):
+                values[option.name] = _typed(option, widget.value.strip())
+        return values
 
     def options(self) -> ExportOptions:
-        language = self.app.project.language
-        boxes = list(self.query_one("#formats").query(Checkbox))
-        return export_options(
-            preset=self.query_one("#preset", Select).value,
-            subtitles=self.query_one("#subtitles", Select).value,
-            transition=self.query_one("#transition", Select).value,
-            formats=[box.name for box in boxes if box.value and not box.has_class("format-option")],
-            format_options={
-                **{box.name: box.value for box in boxes if box.has_class("format-option")},
-                **{field.name: Path(field.value.strip()).expanduser()
-                   for field in self.query_one("#format-paths").query(Input)
-                   if field.value.strip()},
-            },
-            video=self.query_one("#video", Checkbox).value,
-            voice=self.query_one("#voice", Select).value,
-            language="zh" if language.startswith("zh") else "en",
-        )
+        options, _output = export_request(self.values(), language=self.app.project.language)
+        return options
 
     @on(Button.Pressed, "#go")
     def action_export(self) -> None:
@@ -145,7 +155,12 @@ class ExportScreen(StudioScreen):
         if not isinstance(episode, int):
             self.notify("There is no episode to export; import a script first.", severity="error")
             return
-        if self.app.export_episode(episode, self.options()):
+        try:
+            options, output = export_request(self.values(), language=self.app.project.language)
+        except ShotcraftError as exc:  # a bad value: said at once, nothing started
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        if self.app.export_episode(episode, options, out=output):
             self.query_one("#stage", Label).update(Text(f"Exporting episode {episode}…"))
             self.query_one("#result", Static).update(Text())
 
@@ -196,3 +211,17 @@ class ExportScreen(StudioScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _typed(option: Declared, text: str) -> Any:
+    """A field's text as its option's value (None when empty); SpecError naming the option."""
+    if not text:
+        return None
+    if option.kind == "many":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if option.kind == "path":
+        return Path(text).expanduser()
+    try:
+        return {"int": int, "float": float}.get(option.kind, str)(text)
+    except ValueError:
+        raise SpecError(f"{text!r} is not a number", field=option.name) from None

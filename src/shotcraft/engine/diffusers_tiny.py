@@ -5,7 +5,7 @@ The component configs follow diffusers' own fast tests (tests/pipelines/*/test_*
 is reachable. Every builder saves with `save_pretrained(folder)` so the engine loads them back
 through its real settings path (`from_pretrained(folder, local_files_only=True)`).
 
-    python -m tests.engine.diffusers_tiny DIR      # writes DIR/sd, DIR/ip_adapter, DIR/ltx, ...
+    python -m shotcraft.engine.diffusers_tiny DIR   # writes DIR/sd, DIR/ip_adapter, DIR/ltx, ...
 
 then point SHOTCRAFT_DIFFUSERS_* at them (see docs/diffusers.md).
 """
@@ -29,7 +29,7 @@ def _t5(folder: Path) -> None:
     vocab += [(c, -3.0) for c in chars] + [("▁" + c, -3.5) for c in chars]
     tokenizer = T5Tokenizer(vocab=vocab, extra_ids=0, model_max_length=512)
     torch.manual_seed(0)
-    config = T5Config(
+    config = T5Config(  # type: ignore[call-arg]
         vocab_size=len(vocab), d_model=TEXT_DIM, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
         relative_attention_num_buckets=8, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1,
     )
@@ -90,7 +90,7 @@ def build_sd(folder: Path) -> Path:
         safety_checker=None, feature_extractor=None, image_encoder=None,
         requires_safety_checker=False,
     )
-    pipe.save_pretrained(folder)
+    pipe.save_pretrained(folder)  # type: ignore[attr-defined]
     return folder
 
 
@@ -166,8 +166,8 @@ def build_ltx(folder: Path) -> Path:
         timestep_conditioning=False, patch_size=1, patch_size_t=1, encoder_causal=True,
         decoder_causal=False,
     )
-    vae.use_framewise_encoding = False
-    vae.use_framewise_decoding = False
+    vae.use_framewise_encoding = False  # type: ignore[attr-defined]
+    vae.use_framewise_decoding = False  # type: ignore[attr-defined]
     _t5(folder)
     from transformers import T5EncoderModel, T5Tokenizer
 
@@ -176,7 +176,7 @@ def build_ltx(folder: Path) -> Path:
         text_encoder=T5EncoderModel.from_pretrained(folder / "text_encoder"),
         tokenizer=T5Tokenizer.from_pretrained(folder / "tokenizer"),
     )
-    pipe.save_pretrained(folder)
+    pipe.save_pretrained(folder)  # type: ignore[attr-defined]
     return folder
 
 
@@ -217,7 +217,7 @@ def build_wan_i2v(folder: Path, *, flf2v: bool = False) -> Path:
         tokenizer=T5Tokenizer.from_pretrained(folder / "tokenizer"),
         image_encoder=None, image_processor=None,
     )
-    pipe.save_pretrained(folder)
+    pipe.save_pretrained(folder)  # type: ignore[attr-defined]
     return folder
 
 
@@ -244,7 +244,7 @@ def build_wan_vace(folder: Path) -> Path:
         text_encoder=T5EncoderModel.from_pretrained(folder / "text_encoder"),
         tokenizer=T5Tokenizer.from_pretrained(folder / "tokenizer"),
     )
-    pipe.save_pretrained(folder)
+    pipe.save_pretrained(folder)  # type: ignore[attr-defined]
     return folder
 
 
@@ -278,7 +278,7 @@ def build_cogvideox_i2v(folder: Path) -> Path:
         text_encoder=T5EncoderModel.from_pretrained(folder / "text_encoder"),
         tokenizer=T5Tokenizer.from_pretrained(folder / "tokenizer"),
     )
-    pipe.save_pretrained(folder)
+    pipe.save_pretrained(folder)  # type: ignore[attr-defined]
     return folder
 
 
@@ -303,6 +303,6 @@ def build_all(root: Path) -> dict[str, Path]:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m tests.engine.diffusers_tiny DIR")
+        sys.exit("usage: python -m shotcraft.engine.diffusers_tiny DIR")
     for name, path in build_all(Path(sys.argv[1])).items():
         print(f"{name}: {path}")
