@@ -68,6 +68,16 @@ def test_a_kinship_name_says_it_and_a_description_comes_first() -> None:
     assert voice_gender("女，扮作父亲", "假父") == "f"
 
 
+@pytest.mark.parametrize(("name", "gender"), [
+    ("老翁", "m"), ("女孩", "f"), ("过客", None),  # 鲁迅's 《过客》
+    ("王小姐", "f"), ("新娘", "f"), ("张老头", "m"), ("李先生", "m"),
+    ("OLD MAN", "m"), ("GIRL", "f"), ("THE WOMAN", "f"), ("MANAGER", None),
+    ("秘书", None), ("医生", None), ("女医生", None),  # a job says nothing
+])
+def test_a_name_that_says_what_the_person_is_gives_the_voice_kind(name, gender) -> None:
+    assert voice_gender(None, name) == gender
+
+
 def test_a_character_described_as_man_or_woman_gets_a_default_of_that_kind() -> None:
     """The bible's order alone would give 顾言 a woman's voice and 林晚晚 a man's."""
     names = ["顾言", "林晚晚", "秘书", "苏曼"]

@@ -104,3 +104,15 @@ def test_import_fit_voices_json_says_what_the_voices_changed(tmp_path: Path) -> 
              for sc in ep["scenes"] for s in sc["shots"]}
     for change in fitted["changes"]:  # what it says it set is what the storyboard holds
         assert shots[change["shot_id"]]["duration_frames"] == change["new_frames"]
+
+
+def test_the_people_of_guoke_speak_in_voices_of_their_kind(tmp_path: Path) -> None:
+    """《过客》 names its people by what they are: 老翁 (an old man) must not get a woman's
+    default voice, nor 女孩 (a girl) a man's, though no description starts with 男 or 女."""
+    folder = tmp_path / "proj"
+    assert invoke("new", folder).exit_code == 0
+    script = Path(__file__).resolve().parents[1] / "data" / "scripts" / "guoke-luxun" / "过客.txt"
+    assert invoke("import", folder, script).exit_code == 0
+    voices = {c["name"]: c["voice"]["voice"]
+              for c in json.loads(invoke("characters", folder, "--json").stdout)}
+    assert voices["老翁"].startswith("cmn+m") and voices["女孩"].startswith("cmn+f"), voices

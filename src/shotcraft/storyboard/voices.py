@@ -109,16 +109,41 @@ _MALE_KIN = frozenset("父爸爷叔伯舅哥弟")
 _FEMALE_KIN = frozenset("母妈奶婶姨姑姐妹嫂")
 
 
+# a character named by what they are says it too: 老翁 and 女孩 in 鲁迅's 《过客》, 王小姐, 新娘,
+# THE OLD MAN, GIRL — a person word at the end of the name (never a job: 秘书, 医生 say nothing)
+_FEMALE_NOUNS = ("女孩", "女孩子", "女孩儿", "姑娘", "女人", "少女", "妇人", "老妇", "老妇人", "女子",
+                 "小姐", "太太", "夫人", "阿姨", "女士", "新娘", "母亲", "妈妈", "奶奶", "外婆",
+                 "婆婆", "老太", "老太太", "大娘", "大妈", "妻子", "女儿", "公主", "皇后", "女王",
+                 "修女", "老婆婆")
+_MALE_NOUNS = ("老翁", "老头", "老头儿", "老汉", "老伯", "男孩", "男孩子", "男人", "少年", "先生",
+               "公子", "少爷", "丈夫", "父亲", "爸爸", "爷爷", "外公", "新郎", "儿子", "皇帝",
+               "王子", "和尚", "老爷", "大叔", "小伙", "小伙子", "男子", "老者")
+_FEMALE_WORDS = frozenset({"girl", "woman", "lady", "mother", "mom", "mum", "grandma", "wife",
+                           "daughter", "sister", "aunt", "queen", "princess", "bride", "mrs",
+                           "ms", "miss", "nun", "grandmother"})
+_MALE_WORDS = frozenset({"boy", "man", "gentleman", "father", "dad", "grandpa", "husband", "son",
+                         "brother", "uncle", "king", "prince", "groom", "mr", "sir", "monk",
+                         "grandfather", "guy"})
+
+
 def voice_gender(description: str | None, name: str | None = None) -> str | None:
     """"f" or "m" when a character's description says so first (`男，28岁，…`, `(女) …`,
-    `Male, 40s`), or its name ends in a kinship word (林父, 顾母, 李姐), else None: a default
-    voice never guesses from a job or a costume."""
+    `Male, 40s`), or its name ends in a kinship word (林父, 顾母, 李姐) or a person word (老翁,
+    女孩, 王小姐, OLD MAN), else None: a default voice never guesses from a job or a costume."""
     if description:
         first = next((part for part in _FIRST_CLAUSE_RE.split(description.strip()) if part), "")
         first = first.lower()
         if first in _FEMALE or first in _MALE:
             return "f" if first in _FEMALE else "m"
-    last = (name or "").strip()[-1:]
+    name = (name or "").strip()
+    if name.endswith(_FEMALE_NOUNS):
+        return "f"
+    if name.endswith(_MALE_NOUNS):
+        return "m"
+    last_word = (re.findall(r"[a-z]+", name.lower()) or [""])[-1]
+    if last_word in _FEMALE_WORDS or last_word in _MALE_WORDS:
+        return "f" if last_word in _FEMALE_WORDS else "m"
+    last = name[-1:]
     return "m" if last in _MALE_KIN else "f" if last in _FEMALE_KIN else None
 
 
