@@ -13,7 +13,8 @@ from shotcraft.shots.models import Budget, TakeStatus
 
 pytestmark = pytest.mark.usefixtures("small_previz")
 
-GOOD = "E01-S01-003"  # previz scores its takes about 1.0: any sensible threshold is reached
+GOOD = "E01-S01-000"  # the hook's close-up: previz scores its takes about 0.99, any sensible
+# threshold is reached (its slow moves at the tests' tenth size can read as a stutter)
 POOR = "E01-S02-001"  # a night street: previz scores it about 0.7, never 0.95
 
 

@@ -18,7 +18,7 @@ from tests.projects.conftest import write_script
 from tests.studio.test_tui_studio import wait_for
 
 SIZE = (160, 48)
-SHOT = "E01-S01-001"
+SHOT = "E01-S01-000"  # the board opens on the first row: the episode's hook
 
 
 @pytest.fixture
