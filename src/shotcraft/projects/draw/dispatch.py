@@ -220,7 +220,7 @@ def _lipsync(store: Store, draw: Draw, *, dry_run: bool, **run: Any) -> RenderSu
                           loaded_engine=engine, kind=TakeKind.LIPSYNC, lipsync=source,
                           engine_settings=dict(draw.engine_settings) or None,
                           on_event=run.get("on_event"), cancel=cancel, executor=executor)
-            _merge(summary, part)
+            summary.add(part)
     finally:
         if owned:
             executor.close()
@@ -238,14 +238,3 @@ def _executor(run: dict[str, Any], engines: dict[str, tuple[str, Engine]]) -> tu
     engine = next(iter(engines.values()))[1]
     return get_executor(executor, **executor_kwargs(executor, engine,
                                                       run.get("executor_options"))), True
-
-
-def _merge(summary: RenderSummary, part: RenderSummary) -> None:
-    summary.queued += part.queued
-    summary.resumed += part.resumed
-    summary.done += part.done
-    summary.failed += part.failed
-    summary.results.extend(part.results)
-    summary.warnings.extend(part.warnings)
-    summary.budget_notes.extend(n for n in part.budget_notes if n not in summary.budget_notes)
-

@@ -45,6 +45,16 @@ class RenderSummary(BaseModel):
     plan: RenderPlan | None = None
     interrupted: int = 0  # takes an Interruption sent back to the queue
 
+    def add(self, part: RenderSummary) -> None:
+        """Count a part of the draw (a batch, an engine's share) into this summary."""
+        self.queued += part.queued
+        self.resumed += part.resumed
+        self.done += part.done
+        self.failed += part.failed
+        self.results.extend(part.results)
+        self.warnings.extend(part.warnings)
+        self.budget_notes.extend(n for n in part.budget_notes if n not in self.budget_notes)
+
 
 class Interruption(threading.Event):
     """A draw's cancel event for a stop that means "go on later" (Ctrl-C, SIGTERM): when it

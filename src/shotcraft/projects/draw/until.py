@@ -262,7 +262,7 @@ def _draw(run: _Run, shot_ids: list[str], count: int | None, *, seed: int | None
         return
     run.relay.base += part.done + part.failed
     run.spent += (part.plan.credits or 0.0) if part.plan else 0.0
-    _merge(run.summary, part)
+    run.summary.add(part)
     planned = {entry.shot_id: entry for entry in (part.plan.shots if part.plan else [])}
     for shot_id in shot_ids:
         results = [r for r in part.results if r.shot_id == shot_id]
@@ -275,16 +275,6 @@ def _draw(run: _Run, shot_ids: list[str], count: int | None, *, seed: int | None
         elif results and not part.cancelled and all(r.status != "done" for r in results):
             reasons = [r.reason for r in results if r.reason]
             run.stop(shot_id, "failed", why=reasons[0] if reasons else "no reason given")
-
-
-def _merge(summary: UntilSummary, part: RenderSummary) -> None:
-    summary.queued += part.queued
-    summary.resumed += part.resumed
-    summary.done += part.done
-    summary.failed += part.failed
-    summary.results.extend(part.results)
-    summary.warnings.extend(part.warnings)
-    summary.budget_notes.extend(n for n in part.budget_notes if n not in summary.budget_notes)
 
 
 def _stop(shot_id: str, standing: _Standing, drawn: int, rule: StopRule, until: float,
