@@ -194,7 +194,8 @@ def test_an_export_on_a_full_disk_keeps_the_earlier_episode_and_never_reuses_a_t
     project.close()
 
     for clip in (root / "cache").iterdir():  # a cold cache: the export has clips to write
-        clip.unlink()
+        if clip.is_file():  # (cache/exports/ notes what the last export played, no clip)
+            clip.unlink()
     for leave in (0, 40 * 1024):  # no room at all, then room for a clip or two and no more
         filler = fill(disk, leave=leave)
         the_sentence(cli("export", root, "--episode", "1", "--preset", PRESET), root)

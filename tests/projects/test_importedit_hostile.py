@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import opentimelineio as otio
+import pytest
 
 from shotcraft.projects import Project
 from tests.projects import test_importedit as exported_edits
@@ -117,6 +118,37 @@ def test_an_edit_of_an_older_export_keeps_the_picks_made_since(folder: Path) -> 
     said = " ".join(result.stderr.split())
     assert f"was exported before later picks: 1 shot ({first})" in said
     assert f"{first}: take {later} was picked after this edit was exported" in result.stdout
+    forced = invoke("import-edit", folder, path, "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert pick_of(folder, first) == exported_take
+
+
+@pytest.mark.parametrize(("adapter", "suffix"), [("cmx_3600", "edl"), ("fcpx_xml", "fcpxml")])
+def test_an_edl_or_fcpxml_edit_of_an_older_export_keeps_the_picks_made_since(
+        folder: Path, adapter: str, suffix: str) -> None:
+    """Neither format carries the takes the export played: the project's record of the
+    episode's last export tells a pick made since from the editor's own switch."""
+    timeline = read_edit(folder)
+    for track in timeline.tracks:
+        track.markers.clear()  # an EDL keeps none
+    clips = main_clips(timeline)
+    first, second = (c.metadata["shotcraft"]["shot_id"] for c in clips[:2])
+    exported_take = clips[0].metadata["shotcraft"]["take"]
+    editor_take = switch_to_alternate(clips[1])  # the editor switched the second shot only
+    for clip in clips:
+        clip.metadata.pop("shotcraft")
+    path = write_edit(timeline, folder / f"old-edit.{suffix}", adapter)
+    later = next(n for n in (1, 2) if n != exported_take)
+    assert invoke("pick", folder, first, later).exit_code == 0  # picked after the export
+    result = invoke("import-edit", folder, path)
+    assert result.exit_code == 0, result.stderr
+    assert pick_of(folder, first) == later  # not reverted to what the old export played
+    assert pick_of(folder, second) == editor_take  # the editor's own change still lands
+    assert f"{first}: take {later} was picked after episode 1's last export" in result.stdout
+    again = invoke("import-edit", folder, path)  # read twice: the same newer pick is kept,
+    assert again.exit_code == 0  # and the editor's take, now picked, is no longer news
+    assert f"1 shot ({first})" in " ".join(again.stderr.split())
+    assert (pick_of(folder, first), pick_of(folder, second)) == (later, editor_take)
     forced = invoke("import-edit", folder, path, "--force")
     assert forced.exit_code == 0, forced.stderr
     assert pick_of(folder, first) == exported_take

@@ -6,6 +6,7 @@ top keyframe still; with nothing at all, a slate card of the shot's duration (SL
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,7 @@ from shotcraft.projects.store import Store
 from shotcraft.projects.takes import TakeView, take_views
 from shotcraft.projects.voices import speaker_voices
 from shotcraft.shots.errors import DiskFullError, ProjectError, SpecError, disk_full
+from shotcraft.shots.files import atomic_target
 from shotcraft.shots.models import Shot, Take, TakeKind, TakeStatus
 
 
@@ -221,4 +223,34 @@ def export(
             raise
         raise disk_full(store.root) from exc  # the project, not its cache's temp folder
     result.warnings[:0] = warnings
+    try:
+        _record_picks(store, timeline)
+    except OSError as exc:  # the export is whole; only reading an EDL back loses its guard
+        result.warnings.append(f"could not note the takes this export played in "
+                               f"{picks_record(store, episode)} ({exc.strerror or exc}); an EDL "
+                               "or FCPXML edit of it cannot tell newer picks apart.")
     return result
+
+
+def picks_record(store: Store, episode: int) -> Path:
+    """Where the takes the episode's last export played are kept (cache/exports/)."""
+    return store.layout.cache / "exports" / f"episode-{episode:02d}.json"
+
+
+def _record_picks(store: Store, timeline: Timeline) -> None:
+    """Keep the take each shot played in this export, so an edit read back from a format that
+    does not carry them (EDL, FCPXML) can still tell a newer pick from an editor's switch."""
+    with atomic_target(picks_record(store, timeline.episode)) as temp:
+        temp.write_text(json.dumps({"picks": {c.shot_id: c.take for c in timeline.clips}},
+                                   ensure_ascii=False), encoding="utf-8")
+
+
+def last_exported_picks(store: Store, episode: int) -> dict[str, int | None] | None:
+    """The take each shot played in the episode's last export (None: none recorded)."""
+    try:
+        picks = json.loads(picks_record(store, episode).read_text(encoding="utf-8"))["picks"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(picks, dict):
+        return None
+    return {str(shot): take if isinstance(take, int) else None for shot, take in picks.items()}

@@ -16,8 +16,10 @@ Compared with the episode as shotcraft would export it now:
 - shots removed or reordered, clips that are not shots of this episode, a take of another
   shot → reported, never applied (the storyboard's order is the script's, not the editor's);
 - a shot whose pick moved after the export the edit was made from (OTIO timelines record the
-  take each shot played, `metadata["shotcraft"]["picks"]`) → reported and left alone, so an
-  edit of an older export never reverts a newer pick; `force` applies the edit to it anyway.
+  take each shot played, `metadata["shotcraft"]["picks"]`; for an EDL or FCPXML, which carry
+  no such field, the episode's last export as recorded in cache/exports/) → reported and left
+  alone, so an edit of an older export never reverts a newer pick; `force` applies the edit to
+  it anyway.
 
 Every change is applied in one transaction, touching only `shot.picked_take` (recorded as
 picked by import-edit, which the ranker does not learn from), `trim_in` and `trim_out`; a
@@ -40,7 +42,7 @@ from shotcraft.assembly.formats.registry import reader_for
 from shotcraft.assembly.timeline import Clip, Timeline
 from shotcraft.projects.convert import take_from_row
 from shotcraft.projects.db import ShotRow, TakeRow
-from shotcraft.projects.export import build_timeline, take_frames
+from shotcraft.projects.export import build_timeline, last_exported_picks, take_frames
 from shotcraft.projects.store import Store
 from shotcraft.shots.errors import ProjectError
 from shotcraft.shots.models import CLIP_KINDS, MadeBy, Take, TakeStatus
@@ -111,8 +113,12 @@ def import_edit(store: Store, file: Path, *, dry_run: bool = False,
     episode = _episode(store, timeline_file, seen, file)
     current = build_timeline(store, episode)
     result = EditImport(file=file, episode=episode)
-    exported = None if force else _exported_picks(timeline_file)
-    _compare(store, current, seen, result, exported)
+    exported, recorded = None, False
+    if not force:
+        exported = _exported_picks(timeline_file)
+        if exported is None:  # an EDL or FCPXML: the episode's last export, as recorded here
+            exported, recorded = last_exported_picks(store, episode), True
+    _compare(store, current, seen, result, exported, recorded=recorded)
     if result.changes and not dry_run:
         _apply(store, result)
         result.applied = True
@@ -327,7 +333,7 @@ def _exported_picks(timeline: otio.schema.Timeline) -> dict[str, int | None] | N
 
 
 def _compare(store: Store, current: Timeline, seen: list[_Seen], result: EditImport,
-             exported: dict[str, int | None] | None = None) -> None:
+             exported: dict[str, int | None] | None = None, *, recorded: bool = False) -> None:
     clips = {clip.shot_id: clip for clip in current.clips}
     with store.db.read() as session:
         shots = {row.id: row for row in session.exec(select(ShotRow)).all()}
@@ -365,12 +371,15 @@ def _compare(store: Store, current: Timeline, seen: list[_Seen], result: EditImp
                 f"{shot.id}: the edit plays take {item.take} of {item.take_of} there; not applied.")))
             continue
         now = clips[item.shot_id].take
-        if exported is not None and item.shot_id in exported and exported[item.shot_id] != now:
+        if (exported is not None and item.shot_id in exported and exported[item.shot_id] != now
+                and item.take != now):  # an edit playing the pick reverts nothing
             then = exported[item.shot_id]
             was = f"take {then}" if then is not None else "no take"
             result.moved.append(shot.id)
+            since = (f"episode {result.episode}'s last export" if recorded
+                     else "this edit was exported")
             report(EditReport(shot_id=shot.id, sentence=(
-                f"{shot.id}: take {now} was picked after this edit was exported (with {was}); "
+                f"{shot.id}: take {now} was picked after {since} (with {was}); "
                 "not applied, so the newer pick stays (--force applies the edit).")))
             continue
         _compare_clip(clips[item.shot_id], item, shot, takes, current.fps, result)
