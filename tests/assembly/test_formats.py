@@ -242,7 +242,11 @@ def test_no_video_writes_only_the_side_files_without_an_encode(episode, tmp_path
         "episode-01.fcpxml", "episode-01.otio"]
     assert not list(root.rglob("*.mp4")) or all(
         "takes" in p.parts for p in root.rglob("*.mp4"))  # only the takes themselves
-    assert not (root / "cache").exists() or not any((root / "cache").iterdir())
+    # nothing encoded: the cache holds only the note of what this export played (for an EDL or
+    # FCPXML read back later), no clip
+    cached = sorted(p.relative_to(root).as_posix() for p in (root / "cache").rglob("*")
+                    if p.is_file()) if (root / "cache").exists() else []
+    assert cached == ["cache/exports/episode-01.json"]
 
     total = sum(s.duration_frames for s in episode["shots"])
     [bed] = [t for t in _read(root / "exports" / "episode-01.otio").audio_tracks()]
