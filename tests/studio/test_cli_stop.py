@@ -97,6 +97,39 @@ def test_sigterm_stops_a_render_on_ray_and_requeues_its_takes(project_dir: Path)
         assert "running" not in statuses(project_dir)
 
 
+WATCH_RAY_START = """
+import os, signal
+from shotcraft.engine.executors.ray import RayExecutor
+
+def stop(number, frame):  # the CLI's kind: set the draw's cancel event, raise nothing
+    pass
+
+signal.signal(signal.SIGTERM, stop)
+at_forks = []
+os.register_at_fork(after_in_parent=lambda: at_forks.append(signal.getsignal(signal.SIGTERM)))
+executor = RayExecutor(num_cpus=1)
+executor._connect()
+print(len(at_forks), sum(handler is not stop for handler in at_forks),
+      signal.getsignal(signal.SIGTERM) is stop)
+executor.close()
+"""
+
+
+def test_ray_start_never_holds_a_sigterm_handler_that_a_fork_would_swallow() -> None:
+    """The way a stop was lost on Ray: ray.init forks its services, and Ray's own SIGTERM
+    handler (it raises SystemExit) was installed while it did. A SIGTERM landing in the
+    interpreter's at-fork hooks then had its SystemExit printed as "Exception ignored in:
+    _releaseLock" and dropped, and the render drew on (seen once in CI). The caller's handler
+    must be the one installed at every fork."""
+    done = subprocess.run([sys.executable, "-c", WATCH_RAY_START], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    forks, foreign, kept = done.stdout.split()[-3:]
+    assert int(forks) >= 1, "ray.init forked nothing: this test no longer watches the window"
+    assert foreign == "0", f"Ray's handler was installed at {foreign} of {forks} forks"
+    assert kept == "True"
+
+
 def test_sigterm_stops_an_export_and_keeps_the_previous_episode(project_dir: Path) -> None:
     drew = shotcraft("render", project_dir, "--episode", "1", "--takes", "1")
     assert drew.wait(timeout=300) == 0

@@ -19,6 +19,7 @@ Ray is imported here only; `get_executor("ray")` turns its absence into a Config
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -28,6 +29,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +208,28 @@ class _Slot:
     dead: bool = False
 
 
+@contextlib.contextmanager
+def _sigterm_stays(caller: Any) -> Iterator[None]:
+    """While ray.init runs, keep Ray from installing its SIGTERM handlers over the caller's
+    Python handler. Ray's raise SystemExit, and ray.init forks its services: a SIGTERM that
+    lands while the interpreter runs its at-fork hooks (logging's lock release) has that
+    SystemExit printed as "Exception ignored" and dropped, so the stop was lost and the render
+    went on. The caller's handler (the CLI's sets the draw's cancel event and returns) raises
+    nothing there. Ray installs them through one function, `ray._private.utils
+    .set_sigterm_handler`; where a Ray release lacks it, the old way (restore the caller's
+    handler afterwards, turn Ray's exit into the caller's signal) still holds."""
+    utils: Any = getattr(getattr(ray, "_private", None), "utils", None)
+    install = getattr(utils, "set_sigterm_handler", None)
+    if not callable(caller) or install is None:
+        yield
+        return
+    utils.set_sigterm_handler = lambda _handler: None
+    try:
+        yield
+    finally:
+        utils.set_sigterm_handler = install
+
+
 class RayExecutor(Executor):
     """Batches on Ray actors: one per GPU for GPU engines, one per CPU for the others."""
 
@@ -241,16 +265,17 @@ class RayExecutor(Executor):
             return  # a caller's Ray (tests, benchmarks, a notebook): theirs to shut down
         if self.address:
             reach(self.address, self.connect_timeout)
-        # ray.init installs its own SIGTERM handler (exit, then a slow shutdown); the caller's
+        # ray.init installs its own SIGTERM handlers (exit, then a slow shutdown); the caller's
         # (the CLI's: stop the draw, put its takes back in the queue) stays in charge
         main = threading.current_thread() is threading.main_thread()
         caller = signal.getsignal(signal.SIGTERM) if main else None
         stopped = False
         try:
-            if self.address:
-                ray.init(address=self.address, include_dashboard=False, log_to_driver=True)
-            else:
-                ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False)
+            with _sigterm_stays(caller):
+                if self.address:
+                    ray.init(address=self.address, include_dashboard=False, log_to_driver=True)
+                else:
+                    ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False)
         except SystemExit as exit_:  # ray.init's own handler met a SIGTERM while it started
             if not main or exit_.code != signal.SIGTERM:
                 raise
