@@ -601,8 +601,9 @@ def remove_ref(
 
 def _say_outdated(project: Project, name: str) -> None:
     """After a character's references changed: how many drawn takes now show an old face."""
-    stale = sum(1 for shot in project.shots() if name in shot.characters
-                for view in project.takes(shot.id) if view.outdated)
+    theirs = {shot.id for shot in project.shots() if name in shot.characters}
+    stale = sum(1 for shot_id, views in project.takes_by_shot().items() if shot_id in theirs
+                for view in views if view.outdated)
     if stale:
         err.print(Text.assemble(("note:", "yellow"), f" {stale} take{'s' if stale > 1 else ''} "
                                 f"drawn with {name}'s earlier references {'are' if stale > 1 else 'is'} "
