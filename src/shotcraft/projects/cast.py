@@ -126,6 +126,11 @@ def faces_cache(store: Store) -> Path:
     return store.layout.cache / "faces"
 
 
+def _copy_stem(image: Path) -> str:
+    """The name refs/ gives the copy of `image`: the start of its content's sha256."""
+    return sha256_file(image)[:16]
+
+
 def add_reference(store: Store, name: str, image: str | Path, *, force: bool = False,
                   label: str | None = None) -> ReferenceAdded:
     """Check a reference image's face, copy it into refs/ and attach it to a character.
@@ -144,8 +149,7 @@ def add_reference(store: Store, name: str, image: str | Path, *, force: bool = F
     check = check_reference(source, cache_dir=faces_cache(store), label=label)
     if check.faces is not None and not check.usable and not force:
         raise ReferenceRefused(check)
-    digest = sha256_file(source)[:16]
-    target = store.layout.refs / f"{digest}{source.suffix.lower()}"
+    target = store.layout.refs / f"{_copy_stem(source)}{source.suffix.lower()}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         with atomic_target(target) as temp:
@@ -270,8 +274,8 @@ def _which_reference(store: Store, references: list[str], given: str | Path) -> 
         return by_name[0]
     source = Path(text).expanduser()
     if source.is_file():
-        digest = sha256_file(source)[:16]
-        by_content = [ref for ref in references if Path(ref).stem == digest]
+        stem = _copy_stem(source)
+        by_content = [ref for ref in references if Path(ref).stem == stem]
         if by_content:
             return by_content[0]
     return text
