@@ -73,7 +73,6 @@ from typing import Any
 
 from shotcraft.shots.errors import SpecError
 from shotcraft.shots.models import (
-    Angle,
     CameraMove,
     DialogueLine,
     DialogueMode,
@@ -221,7 +220,7 @@ def _apply_notes(draft: Draft, notes: ShotNotes) -> Draft:
     elif notes.intensity is not None and draft.camera.move is not Move.STATIC:
         draft.camera = CameraMove(move=draft.camera.move, intensity=notes.intensity)
     if notes.angle is not None:
-        draft.angle = Angle(notes.angle)
+        draft.angle = notes.angle
         draft.written.add("angle")
     if notes.empty:
         draft.characters = []

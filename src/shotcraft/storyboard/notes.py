@@ -20,9 +20,10 @@ note a parser hands over): every word of it is read as a note, and it applies to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from shotcraft.shots.models import Move, ShotKind, ShotSize
+from shotcraft.shots.models import Angle, Move, ShotKind, ShotSize
 
 # longest first within each table: 大特写 before 特写, 中近景 before 近景
 SIZES: tuple[tuple[str, ShotSize], ...] = (
@@ -76,13 +77,14 @@ KINDS: tuple[tuple[str, ShotKind], ...] = (
     ("2-shot", ShotKind.TWO_SHOT), ("insert shot", ShotKind.INSERT), ("insert", ShotKind.INSERT),
     ("reaction shot", ShotKind.REACTION),
 )
-ANGLES: tuple[tuple[str, str], ...] = (
-    ("俯拍", "high"), ("俯视", "high"), ("俯角", "high"), ("仰拍", "low"), ("仰视", "low"),
-    ("仰角", "low"), ("顶拍", "overhead"), ("鸟瞰", "overhead"), ("航拍", "overhead"),
-    ("主观镜头", "pov"), ("主观视角", "pov"), ("主观", "pov"), ("倾斜镜头", "dutch"),
-    ("high angle", "high"), ("low angle", "low"), ("overhead", "overhead"),
-    ("bird's eye", "overhead"), ("birds eye", "overhead"), ("aerial", "overhead"),
-    ("top shot", "overhead"), ("pov", "pov"), ("dutch angle", "dutch"), ("dutch", "dutch"),
+ANGLES: tuple[tuple[str, Angle], ...] = (
+    ("俯拍", Angle.HIGH), ("俯视", Angle.HIGH), ("俯角", Angle.HIGH), ("仰拍", Angle.LOW),
+    ("仰视", Angle.LOW), ("仰角", Angle.LOW), ("顶拍", Angle.OVERHEAD), ("鸟瞰", Angle.OVERHEAD),
+    ("航拍", Angle.OVERHEAD), ("主观镜头", Angle.POV), ("主观视角", Angle.POV), ("主观", Angle.POV),
+    ("倾斜镜头", Angle.DUTCH), ("high angle", Angle.HIGH), ("low angle", Angle.LOW),
+    ("overhead", Angle.OVERHEAD), ("bird's eye", Angle.OVERHEAD), ("birds eye", Angle.OVERHEAD),
+    ("aerial", Angle.OVERHEAD), ("top shot", Angle.OVERHEAD), ("pov", Angle.POV),
+    ("dutch angle", Angle.DUTCH), ("dutch", Angle.DUTCH),
 )
 EMPTY = ("空镜头", "空镜", "empty shot", "no one in frame")
 SLOW_WORDS = ("缓慢", "缓缓", "慢慢", "缓", "slow", "slowly", "gentle")
@@ -120,7 +122,7 @@ class ShotNotes:
     move: Move | None = None
     intensity: float | None = None
     kind: ShotKind | None = None
-    angle: str | None = None  # high, low, overhead, pov, dutch
+    angle: Angle | None = None
     empty: bool = False  # 空镜: nobody in frame
     said: tuple[str, ...] = field(default_factory=tuple)
 
@@ -193,7 +195,7 @@ def _notes_from(found: dict[str, object], said: list[str], text: str) -> ShotNot
         move=move if isinstance(move, Move) else None,
         intensity=intensity if isinstance(intensity, float) else None,
         kind=kind if isinstance(kind, ShotKind) else None,
-        angle=angle if isinstance(angle, str) else None,
+        angle=angle if isinstance(angle, Angle) else None,
         empty=bool(found.get("empty")), said=tuple(said),
     )
 
@@ -237,9 +239,8 @@ def read_notes(text: str | None) -> ShotNotes:
     return _notes_from(found, said, cleaned)
 
 
-def _leading(text: str, take: object) -> str:
+def _leading(text: str, take: Callable[[str, str], None]) -> str:
     """Take a keyed note (`镜头：特写，…`) or a size word opening the text off its front."""
-    assert callable(take)
     stripped = text.lstrip()
     keyed = _KEYED.match(stripped)
     if keyed:
