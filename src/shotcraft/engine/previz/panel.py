@@ -220,17 +220,14 @@ class Panel:
                 x = (0.36 + 0.05 * jit[0]) if i == 0 else (0.88 + 0.04 * jit[1])
             else:
                 x = (i + 0.5) / n * 0.9 + 0.05 + jit[i] * 0.3 / n
-            if self.size in FEET_Y:
-                feet = (FEET_Y[self.size] + 0.03 * jit[i] * (1 if i % 2 else -1)) * self.H
-                y = self.oy + feet - 6.4 * hd
-            else:
-                y = self.fy(HEAD_Y[self.size])
-            spots.append((i, self.fx(x), y, hd))
+            spots.append((i, self.fx(x), self._head_y(hd, i, jit), hd))
         if self.size is ShotSize.MCU and n == 2:
             spots.reverse()  # the second character is further away: draw them first
         return spots
 
     def _head_y(self, hd: float, i: int, jit: list[float]) -> float:
+        """Character i's head centre: standing on the ground line (sizes that show the feet,
+        staggered by the seed) or at the size's head height."""
         if self.size in FEET_Y:
             return self.oy + (FEET_Y[self.size] + 0.03 * jit[i] * (1 if i % 2 else -1)) * self.H - 6.4 * hd
         return self.fy(HEAD_Y[self.size])
