@@ -123,6 +123,7 @@ from shotcraft.storyboard.notes import ShotNotes, camera_note, is_camera_note, r
 from shotcraft.storyboard.pace import LINE_AIR, paced_seconds
 from shotcraft.storyboard.prompts import NEGATIVE_PROMPT, compose_prompt
 from shotcraft.storyboard.script import Element, ElementKind, Script, ScriptFormat, ScriptScene
+from shotcraft.storyboard.text import CJK_RE
 
 MIN_SHOT_SECONDS = 1.5
 DEFAULT_MAX_SHOT_SECONDS = 10.0
@@ -135,7 +136,6 @@ _PRONOUN = re.compile(r"\s*(?:(?:she|he)\b|[她他](?![们])|它)", re.IGNORECAS
 FLASHBACK_START = ("闪回", "回忆", "插叙", "flashback")
 FLASHBACK_END = ("闪回结束", "回忆结束", "插叙结束", "回到现实", "end flashback", "back to present")
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 _SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』\"')）]*\s*|\.+[”’\"')]*(?:\s+|$)")
 _CLAUSE_END = re.compile(r"[，,、；;：:—]+\s*")
@@ -151,7 +151,7 @@ def speech_seconds(text: str) -> float:
 
 def action_seconds(text: str) -> float:
     """How long an action reads on screen: a base plus one second per 3.5 words."""
-    words = len(_WORD_RE.findall(text)) + len(_CJK_RE.findall(text)) / 2
+    words = len(_WORD_RE.findall(text)) + len(CJK_RE.findall(text)) / 2
     return ACTION_BASE_SECONDS + words / ACTION_WORDS_PER_SECOND
 
 

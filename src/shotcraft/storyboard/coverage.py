@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from shotcraft.shots.models import Angle, CameraMove, DialogueLine, Move, ShotKind, ShotSize
+from shotcraft.storyboard.text import CJK_RE
 
 DETAIL_ECU = ("eye", "eyes", "tear", "tears", "teardrop", "眼睛", "眼眶", "眼神", "泪", "瞳孔")
 DETAIL_CU = (
@@ -118,7 +119,6 @@ REESTABLISH_EVERY = 4  # lines of an exchange between two-shots
 LONG_LINE_SECONDS = 5.0  # a speech this long plays in a loose over-the-shoulder (MS)
 SHORT_LINE_SECONDS = 1.6  # a retort this short is cut in a close single (CU)
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE = re.compile(r"[^，,；;。.！!？?]+[，,；;。.！!？?]*")
 
 
@@ -139,8 +139,8 @@ def count_cues(text: str | None, cues: tuple[str, ...]) -> int:
 @lru_cache(maxsize=64)
 def _cue_pattern(cues: tuple[str, ...]) -> re.Pattern[str]:
     # one compiled pattern per cue list: breakdown asks about every element, many times
-    chinese = sorted((re.escape(c) for c in cues if _CJK_RE.search(c)), key=len, reverse=True)
-    english = sorted((re.escape(c) for c in cues if not _CJK_RE.search(c)), key=len, reverse=True)
+    chinese = sorted((re.escape(c) for c in cues if CJK_RE.search(c)), key=len, reverse=True)
+    english = sorted((re.escape(c) for c in cues if not CJK_RE.search(c)), key=len, reverse=True)
     alternatives = []
     if english:
         alternatives.append(rf"(?<![a-z0-9])(?:{'|'.join(english)})(?![a-z0-9])")

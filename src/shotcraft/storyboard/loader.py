@@ -25,7 +25,12 @@ from shotcraft.shots.errors import ScriptError
 from shotcraft.shots.settings import GeneralSettings
 from shotcraft.storyboard import formats
 from shotcraft.storyboard.script import Script, ScriptFormat
-from shotcraft.storyboard.text import clean_text, decode, describe_binary, looks_like_prose
+from shotcraft.storyboard.text import (
+    clean_text,
+    decode,
+    describe_binary,
+    looks_like_prose,
+)
 
 FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
 # A 100-episode series is about 1 MB of text; 8 MB leaves room for the longest real script
@@ -33,7 +38,6 @@ FOUNTAIN_SUFFIXES = (".fountain", ".spmd")
 MAX_SCRIPT_MB = 8.0
 MAX_SCRIPT_ENV = "SHOTCRAFT_MAX_SCRIPT_MB"
 
-CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LATIN_RE = re.compile(r"[A-Za-z]")
 _LEAD = r"^[ \t]*(?:[#*【\[]+[ \t]*)?"  # Markdown heading marks, bold, a bracket
 JUBEN_MARKERS = (

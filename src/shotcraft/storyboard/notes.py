@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from shotcraft.shots.models import Angle, Move, ShotKind, ShotSize
+from shotcraft.storyboard.text import CJK_RE
 
 # longest first within each table: 大特写 before 特写, 中近景 before 近景
 SIZES: tuple[tuple[str, ShotSize], ...] = (
@@ -109,7 +110,6 @@ _MAYBE = re.compile(rf"[{re.escape(_OPEN)}]|^\s*(?:{_KEYED.pattern}|{_LEADING.pa
                     rf"{_LEADING_EN.pattern}|镜头|摄影机|camera)", re.IGNORECASE)
 _BRACKET = re.compile(r"[（(【\[〖]([^（()）【】\[\]〖〗]{1,40})[）)】\]〗]")
 _SEPARATORS = re.compile(r"[\s，,、；;：:/／|+＋·。.\-—→]+")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def _table_hits(words: str, table: tuple[tuple[str, object], ...]) -> list[tuple
     hits: list[tuple[int, int, object]] = []
     lowered = words.lower()
     for word, value in sorted(table, key=lambda pair: -len(pair[0])):
-        latin = not _CJK.search(word)
+        latin = not CJK_RE.search(word)
         pattern = rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])" if latin else re.escape(word)
         for match in re.finditer(pattern, lowered):
             start, end = match.span()

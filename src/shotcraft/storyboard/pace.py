@@ -21,17 +21,18 @@ from __future__ import annotations
 
 import re
 
+from shotcraft.storyboard.text import CJK_RE
+
 PACE: dict[str, float] = {"zh": 5.0, "en": 2.7}  # speech units a second (see above)
 # after the last word: the subtitle's tail (0.2 s) and a breath before the cut
 LINE_AIR = 0.35
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
 
 
 def speech_units(text: str) -> tuple[int, int]:
     """(Chinese characters, Latin-script words) in `text`: what speaking it takes."""
-    return len(_CJK_RE.findall(text)), len(_WORD_RE.findall(text))
+    return len(CJK_RE.findall(text)), len(_WORD_RE.findall(text))
 
 
 def paced_seconds(text: str) -> float:

@@ -13,7 +13,6 @@ from shotcraft.storyboard.formats import ScriptReader
 from shotcraft.storyboard.fountain import parse_fountain
 from shotcraft.storyboard.juben import parse_juben
 from shotcraft.storyboard.loader import (
-    CJK_RE,
     FOUNTAIN_CUE,
     FOUNTAIN_HEADING,
     FOUNTAIN_SUFFIXES,
@@ -22,6 +21,7 @@ from shotcraft.storyboard.loader import (
     colon_speeches,
 )
 from shotcraft.storyboard.script import Script
+from shotcraft.storyboard.text import CJK_RE
 
 
 class FountainReader(ScriptReader):

@@ -30,7 +30,10 @@ from pydantic import BaseModel
 
 from shotcraft.shots.errors import ScriptError
 
-__all__ = ["TextReading", "clean_text", "decode", "describe_binary", "looks_like_prose"]
+__all__ = ["CJK_RE", "TextReading", "clean_text", "decode", "describe_binary", "looks_like_prose"]
+
+# a Chinese (or Japanese kanji) character: the unified and compatibility ideographs
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 class TextReading(BaseModel):
