@@ -77,3 +77,21 @@ def test_png_only_when_pdf_is_not_wanted(tmp_path: Path):
     written = write_contact_sheet(timeline, tmp_path / "sheet.png", pdf=False)
     assert written == [tmp_path / "sheet.png"]
     assert not (tmp_path / "sheet.pdf").exists()
+
+
+def test_a_caption_breaks_as_subtitles_do_never_opening_a_line_on_punctuation() -> None:
+    """A real line (雨夜排练, tests/data/scripts) once left its closing 。 alone on the
+    caption's second line; captions now break by the subtitles' rules (assembly.linebreak)."""
+    from PIL import ImageDraw
+
+    from shotcraft.assembly.linebreak import CLOSING
+    from shotcraft.assembly.sheet import _fonts, _wrap
+
+    font = _fonts()["caption"]
+    draw = ImageDraw.Draw(Image.new("RGB", (PANEL_WIDTH, 100)))
+    text = "林舟：我只是觉得，今晚的舞台太空了。"
+    lines = _wrap(draw, text, font, PANEL_WIDTH - 12)
+    assert "".join(lines) == text
+    assert len(lines) == 2
+    assert not [line for line in lines if line[0] in CLOSING], lines
+    assert all(draw.textlength(line, font=font) <= PANEL_WIDTH - 12 for line in lines)

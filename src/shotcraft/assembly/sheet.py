@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from shotcraft.assembly.linebreak import break_lines
 from shotcraft.assembly.timeline import Clip, ClipSource, Timeline
 from shotcraft.shots.errors import MediaError
 from shotcraft.shots.files import atomic_target
@@ -173,35 +174,14 @@ def _page(timeline: Timeline, panels: list[Image.Image], image_height: int,
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Font, width: int) -> list[str]:
-    """Wrap by measured width: CJK between characters, Latin between words."""
-    lines: list[str] = []
-    current = ""
-    for token in _tokens(" ".join(text.split())):
-        candidate = current + token
-        if draw.textlength(candidate, font=font) <= width or not current:
-            current = candidate
-        else:
-            lines.append(current.rstrip())
-            current = token.lstrip()
-    if current.strip():
-        lines.append(current.rstrip())
+    """Wrap by measured width, by the subtitles' rules (assembly.linebreak): between words,
+    no line opening on closing punctuation, no lone character; cut with … past the caption."""
+    lines = break_lines(" ".join(text.split()), width,
+                        lambda part: draw.textlength(part, font=font))
     if len(lines) > CAPTION_LINES - 2:
         lines = lines[: CAPTION_LINES - 2]
         lines[-1] = lines[-1][:-1] + "…"
     return lines
-
-
-def _tokens(text: str) -> list[str]:
-    tokens: list[str] = []
-    for char in text:
-        if tokens and char.isascii() and not char.isspace() and tokens[-1][-1:].isascii() \
-                and not tokens[-1][-1:].isspace():
-            tokens[-1] += char  # a Latin word stays whole
-        elif char.isspace() and tokens:
-            tokens.append(char)
-        else:
-            tokens.append(char)
-    return tokens
 
 
 def _centred(draw: ImageDraw.ImageDraw, text: str, x: float, y: float, font: Font,
